@@ -1,0 +1,46 @@
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone, translation
+
+from salesop.accounts.services import api_token_authenticate
+
+
+class ApiTokenMiddleware:
+    """Authenticates `Authorization: Bearer <token>` on API paths only, before the audit trail
+    reads request.user, so changes made with a token are attributed to its owner."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.api_token = None
+        request.api_token_error = ""
+        header = request.headers.get("Authorization", "")
+        if request.path.startswith("/api/") and header[:7].lower() == "bearer ":
+            token, error = api_token_authenticate(header[7:].strip())
+            if token is not None:
+                request.user = token.user
+                request.api_token = token
+            else:
+                request.api_token_error = error
+        return self.get_response(request)
+
+
+class UserPreferencesMiddleware:
+    """Speaks the user's language and shows times in the user's zone, when they chose one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated:
+            if user.language:
+                translation.activate(user.language)
+                request.LANGUAGE_CODE = user.language
+            if user.timezone:
+                timezone.activate(ZoneInfo(user.timezone))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -1,0 +1,156 @@
+"""Writes for users, teams, roles and API tokens."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from salesop.accounts.models import ApiToken, Role, RoleGrant, Team, User
+from salesop.accounts.rules import team_move_creates_cycle
+from salesop.core.errors import DomainError
+
+TOKEN_PREFIX = "sop_"  # noqa: S105 (a marker, not a secret)
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def team_create(*, name: str, parent: Team | None = None) -> Team:
+    team = Team.objects.create(name=name, parent=parent)
+    team.path = f"{parent.path if parent else '/'}{team.pk}/"
+    team.save(update_fields=["path"])
+    return team
+
+
+@transaction.atomic
+def team_update(*, team: Team, name: str, parent: Team | None) -> Team:
+    """Renames a team and moves it (with its subtree) under another parent; refuses cycles."""
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    if team_move_creates_cycle(team, parent):
+        raise DomainError(
+            "team_cycle",
+            _("A team cannot be moved under itself or one of its sub-teams."),
+            {"parent": _("Choose a team outside this team's subtree.")},
+        )
+    old_path = team.path
+    new_path = f"{parent.path if parent else '/'}{team.pk}/"
+    Team.objects.filter(path__startswith=old_path).update(
+        path=Concat(Value(new_path), Substr(F("path"), len(old_path) + 1))
+    )
+    team.name = name
+    team.parent = parent
+    team.path = new_path
+    team.save(update_fields=["name", "parent"])
+    return team
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str | None,
+    full_name: str = "",
+    email: str = "",
+    team: Team | None = None,
+    roles: tuple[str, ...] = (),
+    is_staff: bool = False,
+    is_superuser: bool = False,
+    language: str = "",
+) -> User:
+    if User.objects.filter(username__iexact=username).exists():
+        raise DomainError(
+            "username_taken",
+            _("The user name %(username)s is taken.") % {"username": username},
+            {"username": _("This user name is taken.")},
+        )
+    user = User(
+        username=username,
+        full_name=full_name,
+        email=email,
+        team=team,
+        is_staff=is_staff or Role.OPS in roles,
+        is_superuser=is_superuser,
+        language=language,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    user_set_roles(user=user, roles=roles)
+    return user
+
+
+@transaction.atomic
+def user_set_roles(*, user: User, roles: tuple[str, ...] | list[str]) -> None:
+    unknown = sorted(set(roles) - set(Role.values))
+    if unknown:
+        raise DomainError(
+            "unknown_role",
+            _("Unknown role: %(roles)s.") % {"roles": ", ".join(unknown)},
+            {"roles": _("Choose from: %(roles)s.") % {"roles": ", ".join(Role.values)}},
+        )
+    RoleGrant.objects.filter(user=user).exclude(role__in=roles).delete()
+    existing = set(RoleGrant.objects.filter(user=user).values_list("role", flat=True))
+    for role in roles:
+        if role not in existing:
+            RoleGrant.objects.create(user=user, role=role)
+    user.__dict__.pop("roles", None)
+
+
+def api_token_create(*, user: User, name: str, days: int | None = None) -> tuple[ApiToken, str]:
+    """Creates a token and returns it with the raw secret, which is never stored or shown again."""
+    name = name.strip()
+    if not name:
+        raise DomainError("token_name", _("Give the token a name."), {"name": _("Required.")})
+    days = settings.API_TOKEN_DEFAULT_DAYS if days is None else days
+    if not 1 <= days <= 366:
+        raise DomainError(
+            "token_days",
+            _("A token lives between 1 and 366 days."),
+            {"days": _("Enter a number of days from 1 to 366.")},
+        )
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name[:100],
+        prefix=raw[: len(TOKEN_PREFIX) + 6],
+        key_hash=_hash(raw),
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    return token, raw
+
+
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_token_authenticate(raw: str) -> tuple[ApiToken | None, str]:
+    """The active token for a raw secret, or None and the reason it is refused."""
+    token = (
+        ApiToken.objects.select_related("user", "user__team").filter(key_hash=_hash(raw)).first()
+    )
+    if token is None:
+        return None, _("The API token is not valid.")
+    now = timezone.now()
+    if token.revoked_at is not None:
+        return None, _("The API token was revoked.")
+    if token.expires_at <= now:
+        return None, _("The API token expired.")
+    if not token.user.is_active:
+        return None, _("The API token's user is deactivated.")
+    # Writing on every request would turn each read into a write; a minute is precise enough.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token, ""

@@ -1,0 +1,22 @@
+"""The one NinjaAPI, mounted at /api/v1, with each app's router."""
+
+from ninja import NinjaAPI
+
+from salesop.accounts.api import router as accounts_router
+from salesop.accounts.auth import api_auth
+from salesop.core.api import install_error_handlers
+from salesop.customers.api import router as customers_router
+
+api = NinjaAPI(
+    title="salesop API",
+    version="1",
+    description="The sales SOP as an API. Authenticate with a personal token: "
+    "`Authorization: Bearer <token>` (create one under Profile > API tokens).",
+    auth=api_auth,
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install_error_handlers(api)
+api.add_router("/", accounts_router)
+api.add_router("/", customers_router)

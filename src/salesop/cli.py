@@ -1,0 +1,231 @@
+"""The `salesop` command: demo, serve, migrate, createadmin, check, token, and `manage` for the
+rest of Django's commands."""
+
+import argparse
+import getpass
+import os
+import secrets
+import sys
+from pathlib import Path
+
+
+def _data_dir() -> Path:
+    path = Path(os.environ.get("SALESOP_DATA_DIR", "salesop-data")).expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    os.environ["SALESOP_DATA_DIR"] = str(path)
+    return path
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesop.settings")
+    _data_dir()
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:
+        sys.exit(f"salesop: configuration error: {exc}")
+
+
+def _prepare_demo_environment(host: str) -> None:
+    """Demo mode: plain HTTP on this machine, a secret key kept in the data directory."""
+    data_dir = _data_dir()
+    key_file = data_dir / "secret_key"
+    if not os.environ.get("SALESOP_SECRET_KEY") and not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50), encoding="utf-8")
+        key_file.chmod(0o600)
+    os.environ.setdefault("SALESOP_HTTPS", "false")
+    hosts = {"localhost", "127.0.0.1", "[::1]", host}
+    os.environ.setdefault("SALESOP_ALLOWED_HOSTS", ",".join(sorted(hosts)))
+
+
+def _migrate_and_collect(verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def _serve(host: str, port: int, workers: int) -> None:
+    from django.db import connections
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", 4)
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("timeout", 60)
+
+        def load(self):
+            from salesop.wsgi import application
+
+            return application
+
+    # Each gunicorn worker opens its own database connections after the fork.
+    connections.close_all()
+    Server().run()
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    _prepare_demo_environment(args.host)
+    _setup()
+    _migrate_and_collect()
+    from salesop.demo import load_demo
+
+    result = load_demo()
+    url = f"http://{args.host}:{args.port}/"
+    print()
+    print(f"salesop demo: {url}")
+    print(f"Data directory: {os.environ['SALESOP_DATA_DIR']}")
+    print(f"Log in with one of these users, password: {result.password}")
+    for username, description in result.logins:
+        print(f"  {username:<10} {description}")
+    print()
+    sys.stdout.flush()
+    if not args.no_serve:
+        _serve(args.host, args.port, args.workers)
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    _setup()
+    _migrate_and_collect()
+    _serve(args.host, args.port, args.workers)
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    _setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1)
+
+
+def cmd_check(args: argparse.Namespace) -> None:
+    _setup()
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    try:
+        call_command("check", deploy=args.deploy, fail_level="WARNING")
+    except SystemCheckError as exc:
+        sys.exit(str(exc))
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if os.environ.get("SALESOP_ADMIN_PASSWORD"):
+        return os.environ["SALESOP_ADMIN_PASSWORD"]
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Password (again): "):
+        sys.exit("salesop: the passwords do not match.")
+    return first
+
+
+def cmd_createadmin(args: argparse.Namespace) -> None:
+    _setup()
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    from salesop.accounts.models import Role
+    from salesop.accounts.services import user_create
+    from salesop.core.errors import DomainError
+
+    password = _read_password(args)
+    try:
+        validate_password(password)
+        user_create(
+            username=args.username,
+            password=password,
+            email=args.email,
+            full_name=args.full_name,
+            roles=(Role.OPS,),
+            is_staff=True,
+            is_superuser=True,
+        )
+    except ValidationError as exc:
+        sys.exit("salesop: password refused: " + " ".join(exc.messages))
+    except DomainError as exc:
+        sys.exit(f"salesop: {exc.message}")
+    print(f"Created administrator {args.username} (sales operations).")
+
+
+def cmd_token(args: argparse.Namespace) -> None:
+    _setup()
+    from salesop.accounts.models import User
+    from salesop.accounts.services import api_token_create
+    from salesop.core.errors import DomainError
+
+    user = User.objects.filter(username=args.user, is_active=True).first()
+    if user is None:
+        sys.exit(f"salesop: no active user named {args.user!r}.")
+    try:
+        token, raw = api_token_create(user=user, name=args.name, days=args.days)
+    except DomainError as exc:
+        sys.exit(f"salesop: {exc.message}")
+    print(f"Token {token.name!r} for {user.username}, expires {token.expires_at:%Y-%m-%d}.")
+    print("It is shown once; store it now:")
+    print(raw)
+
+
+def cmd_manage(args: argparse.Namespace) -> None:
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["salesop manage", *args.rest])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="salesop", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def server_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=8000)
+        p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+
+    p = sub.add_parser("demo", help="run a demo site: SQLite, demo data, logins printed")
+    server_args(p)
+    p.add_argument("--no-serve", action="store_true", help="set up and load data, do not serve")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("serve", help="migrate and serve with gunicorn")
+    server_args(p)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("migrate", help="bring the database schema up to date")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("check", help="run Django's system checks")
+    p.add_argument("--deploy", action="store_true", help="include production security checks")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("createadmin", help="create a sales-operations administrator")
+    p.add_argument("--username", default="admin")
+    p.add_argument("--email", default="")
+    p.add_argument("--full-name", default="")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    p.set_defaults(func=cmd_createadmin)
+
+    p = sub.add_parser("token", help="create a personal API token for a user")
+    p.add_argument("--user", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--days", type=int, default=None)
+    p.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("manage", help="any Django management command")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,15 @@
+from django.contrib import admin
+
+from salesop.customers.models import Account
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ["name", "industry", "region", "tier", "owner", "team", "created_at"]
+    list_filter = ["tier", "team"]
+    list_select_related = ["owner", "team"]
+    search_fields = ["name", "industry"]
+    raw_id_fields = ["owner", "shared_with"]
+
+    def get_queryset(self, request):
+        return Account.objects.visible_to(request.user)

@@ -1,0 +1,56 @@
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from salesop.core.api import READ_ERRORS, WRITE_ERRORS
+from salesop.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, keyset_page
+from salesop.customers import selectors, services
+from salesop.customers.schemas import AccountIn, AccountOut, AccountPage, AccountPatch
+
+router = Router(tags=["accounts"])
+
+
+class AccountFilters(Schema):
+    q: str = Field(default="", max_length=100, description="Text in the name or industry.")
+    cursor: str | None = Field(default=None, max_length=500)
+    page_size: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+
+
+@router.get(
+    "/accounts",
+    response={200: AccountPage, **WRITE_ERRORS},
+    operation_id="accounts_list",
+)
+def accounts_list(request, filters: Query[AccountFilters]):
+    page = keyset_page(
+        selectors.accounts_visible_to(request.user, search=filters.q),
+        ordering=selectors.ACCOUNT_ORDERING,
+        cursor=filters.cursor,
+        size=filters.page_size,
+    )
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.post(
+    "/accounts", response={201: AccountOut, **WRITE_ERRORS}, operation_id="accounts_create"
+)
+def accounts_create(request, payload: AccountIn):
+    return Status(201, services.account_create(by=request.user, **payload.dict()))
+
+
+@router.get(
+    "/accounts/{account_id}", response={200: AccountOut, **READ_ERRORS}, operation_id="accounts_get"
+)
+def accounts_get(request, account_id: int):
+    return selectors.account_for(request.user, account_id)
+
+
+@router.patch(
+    "/accounts/{account_id}",
+    response={200: AccountOut, **WRITE_ERRORS},
+    operation_id="accounts_update",
+)
+def accounts_update(request, account_id: int, payload: AccountPatch):
+    account = selectors.account_for(request.user, account_id)
+    return services.account_update(
+        account=account, by=request.user, **payload.dict(exclude_unset=True)
+    )

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CustomersConfig(AppConfig):
+    name = "salesop.customers"
+    label = "customers"
+    verbose_name = _("Customers")
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from salesop.customers.models import Account
+
+        auditlog.register(Account, m2m_fields={"shared_with"})

@@ -1,0 +1,19 @@
+from django.db.models import Q, QuerySet
+
+from salesop.accounts.models import User
+from salesop.accounts.visibility import get_visible_or_404
+from salesop.customers.models import Account
+
+# Newest first; id breaks ties so keyset pages never skip or repeat a row.
+ACCOUNT_ORDERING = ("-created_at", "-id")
+
+
+def accounts_visible_to(user: User, *, search: str = "") -> QuerySet[Account]:
+    accounts = Account.objects.visible_to(user).select_related("owner", "team")
+    if search:
+        accounts = accounts.filter(Q(name__icontains=search) | Q(industry__icontains=search))
+    return accounts
+
+
+def account_for(user: User, account_id: int) -> Account:
+    return get_visible_or_404(Account.objects.select_related("owner", "team"), user, pk=account_id)

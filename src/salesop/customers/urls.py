@@ -1,0 +1,12 @@
+from django.urls import path
+
+from salesop.customers import views
+
+app_name = "customers"
+urlpatterns = [
+    path("", views.account_list, name="list"),
+    path("new/", views.account_create, name="create"),
+    path("export.csv", views.account_export, name="export"),
+    path("<int:account_id>/", views.account_detail, name="detail"),
+    path("<int:account_id>/edit/", views.account_edit, name="edit"),
+]

@@ -1,0 +1,107 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from salesop.core.audit import audit_entries_for
+from salesop.core.errors import DomainError
+from salesop.core.export import csv_rows
+from salesop.core.forms import add_domain_error, styled
+from salesop.core.pagination import keyset_page
+from salesop.customers import selectors, services
+from salesop.customers.forms import AccountForm, AccountSearchForm
+
+
+@login_required
+def account_list(request):
+    search = AccountSearchForm(request.GET)
+    search.is_valid()
+    q = search.cleaned_data.get("q", "")
+    try:
+        page = keyset_page(
+            selectors.accounts_visible_to(request.user, search=q),
+            ordering=selectors.ACCOUNT_ORDERING,
+            cursor=search.cleaned_data.get("cursor") or None,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("customers:list")
+    context = {"page": page, "q": q, "search": styled(search)}
+    template = "customers/_partials/rows.html" if request.htmx else "customers/list.html"
+    return render(request, template, context)
+
+
+@login_required
+def account_detail(request, account_id: int):
+    account = selectors.account_for(request.user, account_id)
+    return render(
+        request,
+        "customers/detail.html",
+        {"account": account, "audit_entries": audit_entries_for(account)},
+    )
+
+
+@login_required
+def account_create(request):
+    form = styled(AccountForm(request.POST or None))
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = services.account_create(by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Company %(name)s created.") % {"name": account.name})
+            return redirect("customers:detail", account.pk)
+    return render(request, "customers/form.html", {"form": form})
+
+
+@login_required
+def account_edit(request, account_id: int):
+    account = selectors.account_for(request.user, account_id)
+    initial = {name: getattr(account, name) for name in services.EDITABLE_FIELDS}
+    form = styled(AccountForm(request.POST or None, initial=initial))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_update(account=account, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("customers:detail", account.pk)
+    return render(request, "customers/form.html", {"form": form, "account": account})
+
+
+@login_required
+def account_export(request):
+    """Every company the user can see (and matching the search), streamed as CSV."""
+    search = AccountSearchForm(request.GET)
+    search.is_valid()
+    accounts = selectors.accounts_visible_to(request.user, search=search.cleaned_data.get("q", ""))
+    header = [
+        _("ID"),
+        _("Company name"),
+        _("Industry"),
+        _("Region"),
+        _("Website"),
+        _("Tier"),
+        _("Owner"),
+        _("Created"),
+    ]
+    rows = (
+        [
+            a.pk,
+            a.name,
+            a.industry,
+            a.region,
+            a.website,
+            a.get_tier_display(),
+            str(a.owner),
+            timezone.localtime(a.created_at).strftime("%Y-%m-%d %H:%M"),
+        ]
+        for a in accounts.order_by(*selectors.ACCOUNT_ORDERING).iterator(chunk_size=2000)
+    )
+    response = StreamingHttpResponse(csv_rows(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="companies.csv"'
+    return response

@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from salesop.accounts import views as accounts_views
+from salesop.api import api
+from salesop.web import views as web_views
+
+admin.site.site_header = "salesop"
+admin.site.site_title = "salesop"
+
+urlpatterns = [
+    path("", web_views.home, name="home"),
+    path("login/", accounts_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", accounts_views.PasswordChangeView.as_view(), name="password_change"),
+    path("profile/", accounts_views.profile, name="profile"),
+    path("profile/tokens/", accounts_views.tokens, name="tokens"),
+    path("profile/tokens/<int:token_id>/revoke/", accounts_views.token_revoke, name="token_revoke"),
+    path("language/", accounts_views.language_switch, name="language_switch"),
+    path("customers/", include("salesop.customers.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]

@@ -1,0 +1,41 @@
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str | Promise
+    url_name: str
+    staff_only: bool = False
+
+
+# One entry per area of the product that exists; areas land here as they are built.
+NAVIGATION = (
+    NavItem("home", _("My work"), "home"),
+    NavItem("customers", _("Companies"), "customers:list"),
+    NavItem("api", _("API"), "api:openapi-view"),
+    NavItem("admin", _("Administration"), "admin:index", staff_only=True),
+)
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"navigation": []}
+    match = request.resolver_match
+    current = (match.namespace or match.url_name) if match else ""
+    items = [
+        {
+            "key": item.key,
+            "label": item.label,
+            "url": reverse(item.url_name),
+            "active": item.key == current,
+        }
+        for item in NAVIGATION
+        if not item.staff_only or user.is_staff
+    ]
+    return {"navigation": items}

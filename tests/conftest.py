@@ -1,0 +1,27 @@
+import os
+
+import pytest
+
+from salesop.core.testing import make_org
+
+
+def pytest_sessionstart(session):
+    # CI sets this so a PostgreSQL run can never silently fall back to SQLite.
+    if os.environ.get("SALESOP_REQUIRE_POSTGRES") and "postgres" not in os.environ.get(
+        "SALESOP_DATABASE_URL", ""
+    ):
+        raise pytest.UsageError("SALESOP_REQUIRE_POSTGRES is set but SALESOP_DATABASE_URL is not")
+
+
+@pytest.fixture
+def org(db):
+    return make_org()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # CI sets SALESOP_NO_SKIPS: a suite that skipped something proves less than it claims.
+    if os.environ.get("SALESOP_NO_SKIPS") and exitstatus == 0:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None and reporter.stats.get("skipped"):
+            reporter.write_line("SALESOP_NO_SKIPS is set and tests were skipped", red=True)
+            session.exitstatus = 1

@@ -1,0 +1,65 @@
+"""A user logs in, finds their way around in both languages, and logs out."""
+
+import re
+
+from playwright.sync_api import expect
+
+from salesop.core.testing import PASSWORD, make_account, make_org
+
+
+def log_in(page, username):
+    page.goto("/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+
+
+def test_login_navigate_switch_language_logout(page, transactional_db):
+    org = make_org()
+    mine = make_account(org.rep, "上海云仓物流有限公司", industry="物流")
+    make_account(org.outsider, "北京华信数据安全有限公司")
+
+    log_in(page, "rep")
+    expect(page.get_by_role("heading", name="欢迎,张伟")).to_be_visible()
+
+    page.get_by_role("link", name="客户公司").first.click()
+    expect(page).to_have_url(re.compile(r"/customers/$"))
+    expect(page.get_by_role("link", name="上海云仓物流有限公司")).to_be_visible()
+    expect(page.get_by_text("北京华信数据安全有限公司")).to_have_count(0)
+
+    page.get_by_role("link", name="上海云仓物流有限公司").click()
+    expect(page).to_have_url(re.compile(rf"/customers/{mine.pk}/$"))
+    expect(page.get_by_role("heading", name="变更记录")).to_be_visible()
+
+    page.get_by_role("button", name="EN").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", name="History")).to_be_visible()
+    expect(page).to_have_url(re.compile(rf"/customers/{mine.pk}/$"))
+
+    page.get_by_test_id("user-menu").click()
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/login/"))
+    # No CSP violation and no script error on any page visited.
+    assert page.console_errors == []
+
+
+def test_wrong_password_then_search_live(page, transactional_db):
+    org = make_org()
+    for name in (
+        "杭州智造科技股份有限公司",
+        "Contoso Retail Co., Ltd.",
+        "苏州精工机械制造有限公司",
+    ):
+        make_account(org.rep, name)
+    page.goto("/login/")
+    page.get_by_label("用户名").fill("rep")
+    page.get_by_label("密码").fill("wrong")
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("alert")).to_contain_text("用户名或密码错误")
+
+    log_in(page, "rep")
+    page.goto("/customers/")
+    page.get_by_role("searchbox").fill("Contoso")
+    expect(page.locator("#account-rows tr")).to_have_count(1)
+    expect(page.get_by_role("link", name="Contoso Retail Co., Ltd.")).to_be_visible()
+    assert page.console_errors == []

@@ -1,0 +1,114 @@
+"""The `salesop` command as a user runs it, in a fresh data directory each time."""
+
+import os
+import secrets
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SALESOP = str(Path(sys.executable).with_name("salesop"))
+
+
+def run(*args, env=None, input=None):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SALESOP_", "DJANGO_"))}
+    return subprocess.run(
+        [SALESOP, *args],
+        env={**clean, **(env or {})},
+        capture_output=True,
+        text=True,
+        input=input,
+        timeout=180,
+    )
+
+
+def counts(db: Path) -> dict[str, int]:
+    with sqlite3.connect(db) as conn:
+        return {
+            table: conn.execute(f"select count(*) from {table}").fetchone()[0]  # noqa: S608
+            for table in (
+                "accounts_user",
+                "accounts_team",
+                "customers_account",
+                "accounts_rolegrant",
+            )
+        }
+
+
+def test_demo_twice_does_not_duplicate(tmp_path):
+    env = {"SALESOP_DATA_DIR": str(tmp_path / "data")}
+    first = run("demo", "--no-serve", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "http://127.0.0.1:8000/" in first.stdout
+    assert "manager" in first.stdout and "legal" in first.stdout and "password" in first.stdout
+    before = counts(tmp_path / "data" / "salesop.sqlite3")
+    assert before["customers_account"] >= 10 and before["accounts_user"] >= 10
+    second = run("demo", "--no-serve", env=env)
+    assert second.returncode == 0, second.stderr
+    assert counts(tmp_path / "data" / "salesop.sqlite3") == before
+    # The same password is printed both times: it is kept in the data directory.
+    password = [line for line in first.stdout.splitlines() if "password" in line]
+    assert password == [line for line in second.stdout.splitlines() if "password" in line]
+
+
+def production_env(tmp_path):
+    return {
+        "SALESOP_DATA_DIR": str(tmp_path),
+        "SALESOP_SECRET_KEY": secrets.token_urlsafe(50),
+        "SALESOP_ALLOWED_HOSTS": "crm.example.com",
+    }
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    result = run("check", "--deploy", env=production_env(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_fails_on_an_unsafe_setting(tmp_path):
+    result = run("check", "--deploy", env={**production_env(tmp_path), "SALESOP_HTTPS": "false"})
+    assert result.returncode != 0
+    assert "SECURE_SSL_REDIRECT" in result.stdout + result.stderr
+
+
+def test_missing_secret_key_is_a_clear_startup_error(tmp_path):
+    result = run("check", env={"SALESOP_DATA_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "SALESOP_SECRET_KEY is not set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SALESOP_DEBUG", "maybe", "not a boolean"),
+        ("SALESOP_TIME_ZONE", "Mars/Base", "not a known time zone"),
+        ("SALESOP_LANGUAGE", "fr", "use zh-hans or en"),
+        ("SALESOP_EMAIL_URL", "carrier-pigeon://x", "not supported"),
+    ],
+)
+def test_bad_settings_are_refused_by_name(tmp_path, name, value, message):
+    result = run("check", env={**production_env(tmp_path), name: value})
+    assert result.returncode != 0
+    assert name in result.stderr and message in result.stderr
+
+
+def test_createadmin_and_token_from_the_command_line(tmp_path):
+    env = production_env(tmp_path)
+    assert run("migrate", env=env).returncode == 0
+    weak = run("createadmin", "--username", "boss", "--password-stdin", env=env, input="123\n")
+    assert weak.returncode != 0 and "password refused" in weak.stderr
+    ok = run(
+        "createadmin",
+        "--username",
+        "boss",
+        "--password-stdin",
+        env=env,
+        input="A-long-admin-pass-77\n",
+    )
+    assert ok.returncode == 0, ok.stderr
+    token = run("token", "--user", "boss", "--name", "backup script", env=env)
+    assert token.returncode == 0, token.stderr
+    assert token.stdout.strip().splitlines()[-1].startswith("sop_")
+    assert run("token", "--user", "ghost", "--name", "x", env=env).returncode != 0
