@@ -25,13 +25,15 @@ def _join(block: str) -> str:
     return "".join(parts).encode("raw_unicode_escape").decode("unicode_escape")
 
 
-def catalogue(path: Path) -> dict[str, tuple[str, bool]]:
+def catalogue(path: Path) -> dict[tuple[str | None, str], tuple[str, bool]]:
+    """(context, msgid) -> (translation, fuzzy)"""
     entries = {}
     for m in _ENTRY.finditer(path.read_text(encoding="utf-8") + "\n"):
         msgid = _join(m["id"])
         if msgid:
             strs = re.split(r"msgstr(?:\[\d\])? ", m["strs"])[1:]
-            entries[msgid] = (_join(strs[0]), "fuzzy" in m["flags"])
+            context = _join(m["ctx"]) if m["ctx"] else None
+            entries[(context, msgid)] = (_join(strs[0]), "fuzzy" in m["flags"])
     return entries
 
 
@@ -46,7 +48,11 @@ def test_every_string_is_translated_and_not_fuzzy():
 def test_compiled_catalogue_matches_the_source():
     with MO.open("rb") as fh:
         compiled = gettext.GNUTranslations(fh)
-    stale = [k for k, (v, _) in catalogue(PO).items() if compiled.gettext(k) != v]
+    stale = [
+        (ctx, msgid)
+        for (ctx, msgid), (v, _) in catalogue(PO).items()
+        if (compiled.pgettext(ctx, msgid) if ctx else compiled.gettext(msgid)) != v
+    ]
     assert stale == [], "run: cd src/salesop && salesop manage compilemessages"
 
 

@@ -143,7 +143,6 @@ def cmd_createadmin(args: argparse.Namespace) -> None:
             email=args.email,
             full_name=args.full_name,
             roles=(Role.OPS,),
-            is_staff=True,
             is_superuser=True,
         )
     except ValidationError as exc:

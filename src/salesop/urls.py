@@ -6,9 +6,6 @@ from salesop.accounts import views as accounts_views
 from salesop.api import api
 from salesop.web import views as web_views
 
-admin.site.site_header = "salesop"
-admin.site.site_title = "salesop"
-
 urlpatterns = [
     path("", web_views.home, name="home"),
     path("login/", accounts_views.LoginView.as_view(), name="login"),

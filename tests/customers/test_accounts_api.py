@@ -82,7 +82,7 @@ def test_patch_changes_only_given_fields_and_is_audited(rep_client, org):
     assert response.json()["region"] == "江苏"
     assert response.json()["industry"] == "制造业"
     page = rep_client.get(f"/customers/{account_id}/").content.decode()
-    assert "制造业" in page and 'id="audit"' in page
+    assert 'id="audit"' in page and "changed" in page and "— → 制造业" in page
     from auditlog.models import LogEntry
 
     entry = LogEntry.objects.get_for_object(Account.objects.get(pk=account_id)).first()

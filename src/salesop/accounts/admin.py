@@ -16,8 +16,8 @@ class RoleGrantInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     inlines = [RoleGrantInline]
-    list_display = ["username", "full_name", "email", "team", "is_active", "is_staff"]
-    list_filter = ["is_active", "is_staff", "team", "role_grants__role"]
+    list_display = ["username", "full_name", "email", "team", "is_active"]
+    list_filter = ["is_active", "team", "role_grants__role"]
     list_select_related = ["team"]
     search_fields = ["username", "full_name", "email"]
     fieldsets = [

@@ -10,8 +10,9 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from salesop.accounts.models import RoleGrant, Team, User
+        from salesop.accounts.models import ApiToken, RoleGrant, Team, User
 
         auditlog.register(User, exclude_fields=["password", "last_login"])
         auditlog.register(Team)
         auditlog.register(RoleGrant)
+        auditlog.register(ApiToken, exclude_fields=["key_hash", "last_used_at"])

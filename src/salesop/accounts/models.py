@@ -96,6 +96,11 @@ class User(AbstractUser):
     def sees_everything(self) -> bool:
         return self.is_superuser or Role.OPS in self.roles
 
+    @property
+    def can_administer(self) -> bool:
+        """Sales operations and superusers use the admin and own the configuration."""
+        return self.is_superuser or Role.OPS in self.roles
+
 
 class RoleGrant(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_grants")

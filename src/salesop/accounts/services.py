@@ -61,7 +61,6 @@ def user_create(
     email: str = "",
     team: Team | None = None,
     roles: tuple[str, ...] = (),
-    is_staff: bool = False,
     is_superuser: bool = False,
     language: str = "",
 ) -> User:
@@ -76,7 +75,6 @@ def user_create(
         full_name=full_name,
         email=email,
         team=team,
-        is_staff=is_staff or Role.OPS in roles,
         is_superuser=is_superuser,
         language=language,
     )

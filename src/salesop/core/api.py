@@ -31,7 +31,7 @@ class ErrorOut(Schema):
     errors: list[ErrorItem] = []
 
 
-READ_ERRORS = {401: ErrorOut, 404: ErrorOut}
+READ_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 WRITE_ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 

@@ -1,8 +1,41 @@
-"""Reading the audit trail kept by django-auditlog."""
+"""Reading the audit trail kept by django-auditlog, in the reader's language."""
+
+from dataclasses import dataclass
+from datetime import datetime
 
 from auditlog.models import LogEntry
-from django.db.models import Model, QuerySet
+from django.db.models import Model
+from django.utils.translation import pgettext_lazy
+
+ACTION_LABELS = {
+    LogEntry.Action.CREATE: pgettext_lazy("audit action", "created"),
+    LogEntry.Action.UPDATE: pgettext_lazy("audit action", "changed"),
+    LogEntry.Action.DELETE: pgettext_lazy("audit action", "deleted"),
+    LogEntry.Action.ACCESS: pgettext_lazy("audit action", "viewed"),
+}
+# Values auditlog writes for "nothing"; shown as a dash.
+_EMPTY = {"None", "", "[]"}
+_HIDDEN = {"id", "ID"}
 
 
-def audit_entries_for(instance: Model, limit: int = 50) -> QuerySet[LogEntry]:
-    return LogEntry.objects.get_for_object(instance).select_related("actor")[:limit]
+@dataclass
+class AuditRow:
+    timestamp: datetime
+    actor: object
+    action: str
+    changes: list[tuple[str, str, str]]
+
+
+def audit_entries_for(instance: Model, limit: int = 50) -> list[AuditRow]:
+    entries = LogEntry.objects.get_for_object(instance).select_related("actor")[:limit]
+    rows = []
+    for entry in entries:
+        changes = [
+            (field, "" if old in _EMPTY else old, "" if new in _EMPTY else new)
+            for field, (old, new) in entry.changes_display_dict.items()
+            if field not in _HIDDEN
+        ]
+        rows.append(
+            AuditRow(entry.timestamp, entry.actor, ACTION_LABELS.get(entry.action, ""), changes)
+        )
+    return rows

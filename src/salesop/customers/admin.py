@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from salesop.customers.models import Account
 
@@ -10,6 +11,7 @@ class AccountAdmin(admin.ModelAdmin):
     list_select_related = ["owner", "team"]
     search_fields = ["name", "industry"]
     raw_id_fields = ["owner", "shared_with"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
         return Account.objects.visible_to(request.user)

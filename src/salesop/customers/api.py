@@ -1,3 +1,5 @@
+from datetime import date
+
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -11,6 +13,9 @@ router = Router(tags=["accounts"])
 
 class AccountFilters(Schema):
     q: str = Field(default="", max_length=100, description="Text in the name or industry.")
+    created_after: date | None = Field(
+        default=None, description="Created on or after (YYYY-MM-DD)."
+    )
     cursor: str | None = Field(default=None, max_length=500)
     page_size: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
@@ -22,7 +27,9 @@ class AccountFilters(Schema):
 )
 def accounts_list(request, filters: Query[AccountFilters]):
     page = keyset_page(
-        selectors.accounts_visible_to(request.user, search=filters.q),
+        selectors.accounts_visible_to(
+            request.user, search=filters.q, created_after=filters.created_after
+        ),
         ordering=selectors.ACCOUNT_ORDERING,
         cursor=filters.cursor,
         size=filters.page_size,

@@ -1,4 +1,7 @@
+from datetime import date, datetime, time
+
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from salesop.accounts.models import User
 from salesop.accounts.visibility import get_visible_or_404
@@ -8,10 +11,15 @@ from salesop.customers.models import Account
 ACCOUNT_ORDERING = ("-created_at", "-id")
 
 
-def accounts_visible_to(user: User, *, search: str = "") -> QuerySet[Account]:
+def accounts_visible_to(
+    user: User, *, search: str = "", created_after: date | None = None
+) -> QuerySet[Account]:
     accounts = Account.objects.visible_to(user).select_related("owner", "team")
     if search:
         accounts = accounts.filter(Q(name__icontains=search) | Q(industry__icontains=search))
+    if created_after:
+        start = datetime.combine(created_after, time.min, tzinfo=timezone.get_current_timezone())
+        accounts = accounts.filter(created_at__gte=start)
     return accounts
 
 

@@ -10,7 +10,7 @@ class NavItem:
     key: str
     label: str | Promise
     url_name: str
-    staff_only: bool = False
+    ops_only: bool = False
 
 
 # One entry per area of the product that exists; areas land here as they are built.
@@ -18,7 +18,7 @@ NAVIGATION = (
     NavItem("home", _("My work"), "home"),
     NavItem("customers", _("Companies"), "customers:list"),
     NavItem("api", _("API"), "api:openapi-view"),
-    NavItem("admin", _("Administration"), "admin:index", staff_only=True),
+    NavItem("admin", _("Administration"), "admin:index", ops_only=True),
 )
 
 
@@ -36,6 +36,6 @@ def navigation(request):
             "active": item.key == current,
         }
         for item in NAVIGATION
-        if not item.staff_only or user.is_staff
+        if not item.ops_only or user.can_administer
     ]
     return {"navigation": items}
