@@ -6,6 +6,8 @@ from salesop.accounts.api import router as accounts_router
 from salesop.accounts.auth import api_auth
 from salesop.core.api import install_error_handlers
 from salesop.customers.api import router as customers_router
+from salesop.deals.api import router as deals_router
+from salesop.playbook.api import router as playbook_router
 
 api = NinjaAPI(
     title="salesop API",
@@ -20,3 +22,5 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/", accounts_router)
 api.add_router("/", customers_router)
+api.add_router("/", deals_router)
+api.add_router("/", playbook_router)

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "salesop.core",
     "salesop.accounts",
     "salesop.customers",
+    "salesop.playbook",
+    "salesop.deals",
     "salesop.web",
 ]
 

@@ -33,6 +33,8 @@ class ErrorOut(Schema):
 
 READ_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 WRITE_ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+# State changes also answer 409 when someone else changed the record first.
+STATE_ERRORS = {**WRITE_ERRORS, 409: ErrorOut}
 
 
 def _unparsable_body(exc: HttpError) -> str:
@@ -75,7 +77,19 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(DomainError)
     def domain_error(request, exc):
-        errors = [{"loc": ["body", name], "msg": msg} for name, msg in exc.fields.items()]
+        if exc.code == "forbidden":
+            return api.create_response(request, _body(exc.message, code=exc.code), status=403)
+        detailed = getattr(exc, "errors", None)  # a refused playbook: one entry per problem
+        if detailed:
+            errors = [
+                {
+                    "loc": ["body", "text", *([e.path] if e.path else [])],
+                    "msg": f"line {e.line}: {e.message}" if e.line else e.message,
+                }
+                for e in detailed
+            ]
+        else:
+            errors = [{"loc": ["body", name], "msg": msg} for name, msg in exc.fields.items()]
         return api.create_response(request, _body(exc.message, errors, exc.code), status=422)
 
     @api.exception_handler(AuthenticationError)

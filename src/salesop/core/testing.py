@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from salesop.accounts.models import Role, Team, User
 from salesop.accounts.services import team_create, user_create
 from salesop.customers.models import Account
+from salesop.playbook.services import playbook_install_default
 
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105 (test personas only)
 
@@ -32,6 +33,7 @@ def make_user(
 
 
 def make_org() -> Org:
+    playbook_install_default()  # transactional tests flush the migration's default
     sales = team_create(name="Sales")
     east = team_create(name="East China", parent=sales)
     shanghai = team_create(name="Shanghai 1", parent=east)
@@ -53,3 +55,23 @@ def make_org() -> Org:
 
 def make_account(owner: User, name: str = "上海云仓物流有限公司", **fields) -> Account:
     return Account.objects.create(owner=owner, team=owner.team, name=name, **fields)
+
+
+def make_deal(owner: User, account: Account | None = None, name: str = "仓储系统升级", **fields):
+    from decimal import Decimal
+
+    from salesop.deals.services import deal_create
+
+    account = account or make_account(owner)
+    fields.setdefault("amount", Decimal("480000.00"))
+    return deal_create(by=owner, account=account, name=name, **fields)
+
+
+def tick_stage(deal, by: User, stage: str | None = None) -> None:
+    """Ticks every checklist item of a stage (default: the deal's current stage)."""
+    from salesop.deals.selectors import playbook_of
+    from salesop.deals.services import checklist_tick
+
+    spec = playbook_of(deal).stage(stage or deal.stage)
+    for item in spec.checklist:
+        checklist_tick(deal=deal, by=by, stage=spec.key, item=item.key)

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DealsConfig(AppConfig):
+    name = "salesop.deals"
+    label = "deals"
+    verbose_name = _("Deals")
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from salesop.deals import criteria, playbook_hooks  # noqa: F401 (registers them)
+        from salesop.deals.models import Deal
+
+        auditlog.register(
+            Deal, exclude_fields=["version", "updated_at"], m2m_fields={"shared_with"}
+        )

@@ -1,0 +1,33 @@
+"""How a new playbook version reaches live deals: refused while open deals sit in a stage it
+removes; otherwise every open deal runs on it from the moment it is activated."""
+
+from django.db.models import Count
+from django.utils.translation import gettext as _
+
+from salesop.deals.models import Deal, DealStatus
+from salesop.playbook.hooks import activation_guard, activation_upgrade
+
+
+@activation_guard
+def open_deals_in_removed_stages(playbook, version) -> list[str]:
+    keys = {s.key for s in playbook.stages}
+    stranded = (
+        Deal.objects.filter(status=DealStatus.OPEN)
+        .exclude(stage__in=keys)
+        .values("stage")
+        .annotate(n=Count("id"))
+        .order_by("stage")
+    )
+    return [
+        _("%(n)d open deal(s) are in stage %(stage)r, which this version removes; move them first.")
+        % {"n": row["n"], "stage": row["stage"]}
+        for row in stranded
+    ]
+
+
+@activation_upgrade
+def move_open_deals(playbook, version) -> None:
+    open_deals = Deal.objects.filter(status=DealStatus.OPEN)
+    open_deals.update(playbook_version=version)
+    for stage in playbook.stages:
+        open_deals.filter(stage=stage.key).update(probability=stage.probability)

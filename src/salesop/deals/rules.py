@@ -1,0 +1,84 @@
+"""Stage gates: what stands between a deal and the stage it is asked to move to. No writes."""
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from salesop.accounts.models import Role, User
+from salesop.deals.models import Deal
+from salesop.playbook.registry import CRITERIA
+from salesop.playbook.schema import Playbook, Stage
+
+
+@dataclass(frozen=True)
+class GateFailure:
+    """One unmet condition, in words a rep can act on."""
+
+    stage: str
+    criterion: str
+    message: str
+
+
+@dataclass
+class GateContext:
+    """What criteria look at: the deal, the stage being left, and the ticked checklist items."""
+
+    deal: Deal
+    stage: Stage
+    ticked: set[tuple[str, str]] = field(default_factory=set)
+
+
+def may_move(user: User, stage: Stage) -> bool:
+    return user.sees_everything or bool(user.roles.intersection(stage.movers))
+
+
+def may_override(user: User) -> bool:
+    return user.sees_everything or Role.MANAGER in user.roles
+
+
+def gates_between(playbook: Playbook, current: str, target: str) -> list[Stage] | None:
+    """The stages whose exit gates a move from `current` to `target` must pass: the current
+    one, plus every stage it skips. None when the move goes backwards (no gate) and a
+    ValueError when the target is not a stage of this playbook."""
+    keys = [s.key for s in playbook.stages]
+    if target not in keys and target != "won":
+        raise ValueError(target)
+    if target in playbook.next_stages(current):
+        return [playbook.stage(current)]
+    target_index = len(keys) if target == "won" else keys.index(target)
+    current_index = keys.index(current)
+    if target_index <= current_index:
+        return None
+    return [playbook.stages[i] for i in range(current_index, target_index)]
+
+
+def gate_failures(
+    deal: Deal, playbook: Playbook, target: str, ticked: set[tuple[str, str]]
+) -> list[GateFailure]:
+    stages = gates_between(playbook, deal.stage, target) or []
+    failures = []
+    language = get_language() or "zh-hans"
+    for stage in stages:
+        context = GateContext(deal=deal, stage=stage, ticked=ticked)
+        for name in stage.exit_criteria:
+            message = CRITERIA[name].check(context)
+            if message:
+                label = stage.label.get(language)
+                failures.append(GateFailure(stage.key, name, f"{label}: {message}"))
+    return failures
+
+
+def unticked_items(context: GateContext) -> list[str]:
+    language = get_language() or "zh-hans"
+    return [
+        item.label.get(language)
+        for item in context.stage.checklist
+        if (context.stage.key, item.key) not in context.ticked
+    ]
+
+
+def describe_refusal(failures: list[GateFailure]) -> str:
+    return _("The stage gate is not passed yet: %(what)s") % {
+        "what": "; ".join(f.message for f in failures)
+    }

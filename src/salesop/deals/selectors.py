@@ -1,0 +1,146 @@
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import Count, QuerySet, Sum
+from django.utils.translation import get_language
+
+from salesop.accounts.models import User
+from salesop.accounts.visibility import get_visible_or_404
+from salesop.deals.models import ChecklistTick, Deal, DealStatus, StageEvent
+from salesop.playbook.schema import Playbook
+from salesop.playbook.selectors import parsed
+
+DEAL_ORDERING = ("-created_at", "-id")
+BOARD_LIMIT_PER_STAGE = 200
+
+
+@dataclass
+class DealFilters:
+    owner_id: int | None = None
+    team_id: int | None = None
+    stage: str = ""
+    status: str = ""
+    amount_min: Decimal | None = None
+    amount_max: Decimal | None = None
+    close_from: date | None = None
+    close_to: date | None = None
+    q: str = ""
+
+
+def deals_visible_to(user: User, filters: DealFilters | None = None) -> QuerySet[Deal]:
+    deals = Deal.objects.visible_to(user).select_related("owner", "team", "account")
+    f = filters or DealFilters()
+    if f.owner_id:
+        deals = deals.filter(owner_id=f.owner_id)
+    if f.team_id:
+        deals = deals.filter(team_id=f.team_id)
+    if f.stage:
+        deals = deals.filter(stage=f.stage)
+    if f.status:
+        deals = deals.filter(status=f.status)
+    if f.amount_min is not None:
+        deals = deals.filter(amount__gte=f.amount_min)
+    if f.amount_max is not None:
+        deals = deals.filter(amount__lte=f.amount_max)
+    if f.close_from:
+        deals = deals.filter(expected_close_date__gte=f.close_from)
+    if f.close_to:
+        deals = deals.filter(expected_close_date__lte=f.close_to)
+    if f.q:
+        deals = deals.filter(name__icontains=f.q)
+    return deals
+
+
+def deal_for(user: User, deal_id: int) -> Deal:
+    return get_visible_or_404(
+        Deal.objects.select_related("owner", "team", "account", "playbook_version"),
+        user,
+        pk=deal_id,
+    )
+
+
+@dataclass
+class BoardColumn:
+    stage: str
+    deals: list[Deal]
+    count: int
+    total: Decimal
+
+
+def board_columns(user: User, stages: list[str], team_id: int | None = None) -> list[BoardColumn]:
+    """Open deals per stage (most recently moved first, capped per column), with each stage's
+    full count and amount; one query per stage plus one for the totals."""
+    deals = deals_visible_to(user, DealFilters(team_id=team_id, status=DealStatus.OPEN))
+    totals = {
+        row["stage"]: row
+        for row in deals.filter(stage__in=stages)
+        .order_by()
+        .values("stage")
+        .annotate(n=Count("id"), total=Sum("amount"))
+    }
+    return [
+        BoardColumn(
+            stage=key,
+            deals=list(
+                deals.filter(stage=key).order_by("-stage_entered_at", "-id")[:BOARD_LIMIT_PER_STAGE]
+            ),
+            count=totals.get(key, {}).get("n", 0),
+            total=totals.get(key, {}).get("total") or Decimal(0),
+        )
+        for key in stages
+    ]
+
+
+def playbook_of(deal: Deal) -> Playbook:
+    return parsed(deal.playbook_version)
+
+
+@dataclass
+class ChecklistRow:
+    stage: str
+    item: str
+    label: str
+    done: bool
+    by: User | None
+    at: datetime | None
+
+
+@dataclass
+class DealDetail:
+    """What a deal's page and API answer show besides the deal's own fields."""
+
+    deal: Deal
+    playbook: Playbook
+    checklist: list[ChecklistRow]
+    next_stages: list[str]
+    history: list[StageEvent]
+
+
+def deal_detail(deal: Deal) -> DealDetail:
+    playbook = playbook_of(deal)
+    language = get_language() or "zh-hans"
+    ticks = {
+        (t.stage, t.item): t for t in ChecklistTick.objects.filter(deal=deal).select_related("by")
+    }
+    stage = playbook.stage(deal.stage)
+    checklist = []
+    for item in stage.checklist if stage else []:
+        tick = ticks.get((stage.key, item.key))
+        checklist.append(
+            ChecklistRow(
+                stage.key,
+                item.key,
+                item.label.get(language),
+                tick is not None,
+                tick.by if tick else None,
+                tick.at if tick else None,
+            )
+        )
+    return DealDetail(
+        deal=deal,
+        playbook=playbook,
+        checklist=checklist,
+        next_stages=playbook.next_stages(deal.stage) if deal.is_open else [],
+        history=list(deal.stage_events.select_related("by").order_by("at", "id")),
+    )

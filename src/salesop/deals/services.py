@@ -1,0 +1,358 @@
+"""Every write to a deal: create, edit, tick the checklist, move through the stage gates, lose,
+reopen. A state change is a conditional UPDATE on the deal's version plus one stage event, in
+one transaction, so two concurrent moves cannot both win."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from salesop.accounts.models import Role, User
+from salesop.core.errors import DomainError, StaleWrite, full_clean_or_refuse
+from salesop.customers.models import Account
+from salesop.deals.models import ChecklistTick, Deal, DealStatus, StageEvent, StageEventKind
+from salesop.deals.rules import (
+    GateFailure,
+    describe_refusal,
+    gate_failures,
+    gates_between,
+    may_move,
+    may_override,
+)
+from salesop.deals.selectors import playbook_of
+from salesop.playbook.selectors import active_version, parsed
+
+EDITABLE_FIELDS = ("name", "amount", "currency", "expected_close_date")
+
+
+class GateRefused(DomainError):
+    """The stage gate is not passed; `failures` lists each unmet criterion."""
+
+    def __init__(self, failures: list[GateFailure]):
+        super().__init__(
+            "gate_refused",
+            describe_refusal(failures),
+            {f"gate.{f.stage}.{f.criterion}": f.message for f in failures},
+        )
+        self.failures = failures
+
+
+def ticked_items(deal: Deal) -> set[tuple[str, str]]:
+    return set(ChecklistTick.objects.filter(deal=deal).values_list("stage", "item"))
+
+
+def _stale() -> StaleWrite:
+    return StaleWrite(
+        "stale",
+        _("Someone else changed this deal a moment ago. Reload it and try again."),
+    )
+
+
+def _check_version(deal: Deal, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != deal.version:
+        raise _stale()
+
+
+def _apply(deal: Deal, **changes) -> None:
+    """Writes `changes` if nobody changed the deal since it was read; else StaleWrite."""
+    updated = Deal.objects.filter(pk=deal.pk, version=deal.version).update(
+        version=F("version") + 1, updated_at=timezone.now(), **changes
+    )
+    if updated != 1:
+        raise _stale()
+    for name, value in changes.items():
+        setattr(deal, name, value)
+    deal.version += 1
+
+
+def _event(
+    deal: Deal,
+    *,
+    kind: str,
+    from_stage: str,
+    to_stage: str,
+    by: User | None,
+    seconds: int = 0,
+    **extra,
+) -> StageEvent:
+    return StageEvent.objects.create(
+        deal=deal,
+        kind=kind,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        by=by,
+        seconds_in_previous=seconds,
+        playbook_version_id=deal.playbook_version_id,
+        **extra,
+    )
+
+
+def _validate_fields(values: dict) -> dict:
+    unknown = sorted(set(values) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise DomainError(
+            "unknown_field",
+            _("These fields cannot be set: %(fields)s.") % {"fields": ", ".join(unknown)},
+            {name: _("This field cannot be set.") for name in unknown},
+        )
+    if "name" in values:
+        values["name"] = (values["name"] or "").strip()
+    amount = values.get("amount")
+    if amount is not None and (not isinstance(amount, Decimal) or amount < 0):
+        raise DomainError(
+            "invalid_amount",
+            _("The amount must be zero or more."),
+            {"amount": _("Enter an amount of 0 or more.")},
+        )
+    return values
+
+
+@transaction.atomic
+def deal_create(
+    *,
+    by: User,
+    account: Account,
+    name: str,
+    amount: Decimal | None = None,
+    currency: str = "CNY",
+    expected_close_date: date | None = None,
+    owner: User | None = None,
+) -> Deal:
+    """A new deal in the active playbook's first stage, owned by `owner` (default: `by`)."""
+    version = active_version()
+    playbook = parsed(version)
+    owner = owner or by
+    values = _validate_fields(
+        {
+            "name": name,
+            "amount": amount,
+            "currency": currency,
+            "expected_close_date": expected_close_date,
+        }
+    )
+    first = playbook.stages[0]
+    deal = Deal(
+        owner=owner,
+        team=owner.team,
+        account=account,
+        stage=first.key,
+        probability=first.probability,
+        playbook_version=version,
+        **values,
+    )
+    full_clean_or_refuse(deal)
+    deal.save()
+    _event(deal, kind=StageEventKind.CREATED, from_stage="", to_stage=first.key, by=by)
+    return deal
+
+
+@transaction.atomic
+def deal_update(*, deal: Deal, by: User, expected_version: int | None = None, **values) -> Deal:
+    _check_version(deal, expected_version)
+    values = _validate_fields(values)
+    # Locked and compared, then saved (not updated) so the audit trail records the edit.
+    if (
+        Deal.objects.select_for_update().filter(pk=deal.pk).values_list("version", flat=True).get()
+        != deal.version
+    ):
+        raise _stale()
+    for name, value in values.items():
+        setattr(deal, name, value)
+    full_clean_or_refuse(deal, exclude=["owner", "team", "account", "playbook_version"])
+    deal.version += 1
+    deal.save()
+    return deal
+
+
+@transaction.atomic
+def checklist_tick(*, deal: Deal, by: User, stage: str, item: str, done: bool = True) -> bool:
+    """Ticks (or unticks) a checklist item of the deal's playbook; returns the new state."""
+    if not deal.is_open:
+        raise DomainError("deal_closed", _("This deal is closed; reopen it to change it."))
+    spec = playbook_of(deal).stage(stage)
+    if spec is None or item not in {i.key for i in spec.checklist}:
+        raise DomainError(
+            "unknown_item",
+            _("The checklist item %(stage)s/%(item)s does not exist in this deal's playbook.")
+            % {"stage": stage, "item": item},
+            {"item": _("Not an item of this stage.")},
+        )
+    if done:
+        ChecklistTick.objects.get_or_create(deal=deal, stage=stage, item=item, defaults={"by": by})
+    else:
+        ChecklistTick.objects.filter(deal=deal, stage=stage, item=item).delete()
+    return done
+
+
+def move_check(*, deal: Deal, to_stage: str, by: User) -> list[GateFailure]:
+    """What stops `by` from moving `deal` to `to_stage` now (empty: the move may go ahead)."""
+    if not deal.is_open:
+        return [GateFailure(deal.stage, "deal.open", _("the deal is closed; reopen it first"))]
+    playbook = playbook_of(deal)
+    if to_stage == deal.stage:
+        return [GateFailure(deal.stage, "stage.same", _("the deal is already in this stage"))]
+    try:
+        gates_between(playbook, deal.stage, to_stage)
+    except ValueError:
+        return [
+            GateFailure(
+                deal.stage,
+                "stage.unknown",
+                _("%(stage)s is not a stage of this playbook") % {"stage": to_stage},
+            )
+        ]
+    current = playbook.stage(deal.stage)
+    if not may_move(by, current):
+        return [
+            GateFailure(deal.stage, "role", _("your role may not move deals out of this stage"))
+        ]
+    return gate_failures(deal, playbook, to_stage, ticked_items(deal))
+
+
+@transaction.atomic
+def deal_move(
+    *,
+    deal: Deal,
+    to_stage: str,
+    by: User,
+    override_reason: str = "",
+    expected_version: int | None = None,
+) -> Deal:
+    """Moves the deal if every gate on the way passes. A manager may pass failed gates with a
+    written reason, which is recorded on the stage event and counts against compliance."""
+    _check_version(deal, expected_version)
+    failures = move_check(deal=deal, to_stage=to_stage, by=by)
+    override_reason = override_reason.strip()
+    blocking = [
+        f for f in failures if f.criterion in ("deal.open", "stage.same", "stage.unknown", "role")
+    ]
+    if blocking:
+        raise DomainError(
+            blocking[0].criterion, blocking[0].message, {"to_stage": blocking[0].message}
+        )
+    if failures and not override_reason:
+        raise GateRefused(failures)
+    if failures and not may_override(by):
+        raise DomainError(
+            "override_forbidden",
+            _("Only a sales manager may override a stage gate."),
+            {"override_reason": _("Only a sales manager may override a stage gate.")},
+        )
+    playbook = playbook_of(deal)
+    now = timezone.now()
+    seconds = max(0, int((now - deal.stage_entered_at).total_seconds()))
+    from_stage = deal.stage
+    if to_stage == "won":
+        _apply(
+            deal,
+            stage="won",
+            status=DealStatus.WON,
+            probability=100,
+            closed_at=now,
+            stage_entered_at=now,
+        )
+        kind = StageEventKind.WON
+    else:
+        _apply(
+            deal,
+            stage=to_stage,
+            probability=playbook.stage(to_stage).probability,
+            stage_entered_at=now,
+        )
+        kind = StageEventKind.MOVED
+    _event(
+        deal,
+        kind=kind,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        by=by,
+        seconds=seconds,
+        override_reason=override_reason if failures else "",
+        unmet=[
+            {"stage": f.stage, "criterion": f.criterion, "message": f.message} for f in failures
+        ],
+    )
+    return deal
+
+
+@transaction.atomic
+def deal_mark_lost(
+    *, deal: Deal, by: User, reason: str, note: str = "", expected_version: int | None = None
+) -> Deal:
+    _check_version(deal, expected_version)
+    if not deal.is_open:
+        raise DomainError("deal_closed", _("This deal is already closed."))
+    playbook = playbook_of(deal)
+    reasons = {r.key for r in playbook.lost_reasons}
+    if reason not in reasons:
+        raise DomainError(
+            "lost_reason",
+            _("Choose why the deal was lost from the list."),
+            {"reason": _("Choose one of: %(keys)s.") % {"keys": ", ".join(sorted(reasons))}},
+        )
+    if not may_move(by, playbook.stage(deal.stage)):
+        raise DomainError("role", _("Your role may not close deals in this stage."))
+    now = timezone.now()
+    seconds = max(0, int((now - deal.stage_entered_at).total_seconds()))
+    from_stage = deal.stage
+    _apply(
+        deal,
+        stage="lost",
+        status=DealStatus.LOST,
+        probability=0,
+        closed_at=now,
+        lost_reason=reason,
+        lost_note=note.strip()[:2000],
+        stage_entered_at=now,
+    )
+    _event(
+        deal,
+        kind=StageEventKind.LOST,
+        from_stage=from_stage,
+        to_stage="lost",
+        by=by,
+        seconds=seconds,
+        reason=reason,
+    )
+    return deal
+
+
+@transaction.atomic
+def deal_reopen(*, deal: Deal, by: User, reason: str, expected_version: int | None = None) -> Deal:
+    """A manager brings a lost deal back to the stage it was lost from."""
+    _check_version(deal, expected_version)
+    if deal.status != DealStatus.LOST:
+        raise DomainError("not_lost", _("Only a lost deal can be reopened."))
+    if not (by.sees_everything or Role.MANAGER in by.roles):
+        raise DomainError("role", _("Only a sales manager may reopen a lost deal."))
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("reason", _("Say why the deal is reopened."), {"reason": _("Required.")})
+    playbook = parsed(active_version())
+    last_lost = deal.stage_events.filter(kind=StageEventKind.LOST).order_by("-at", "-id").first()
+    back_to = last_lost.from_stage if last_lost else playbook.stages[0].key
+    if playbook.stage(back_to) is None:
+        back_to = playbook.stages[0].key
+    now = timezone.now()
+    _apply(
+        deal,
+        stage=back_to,
+        status=DealStatus.OPEN,
+        probability=playbook.stage(back_to).probability,
+        closed_at=None,
+        lost_reason="",
+        stage_entered_at=now,
+        playbook_version=active_version(),
+    )
+    _event(
+        deal,
+        kind=StageEventKind.REOPENED,
+        from_stage="lost",
+        to_stage=back_to,
+        by=by,
+        override_reason=reason,
+    )
+    return deal

@@ -1,0 +1,56 @@
+from django.shortcuts import get_object_or_404
+from ninja import Router, Status
+
+from salesop.core.api import READ_ERRORS, STATE_ERRORS, WRITE_ERRORS, ErrorOut
+from salesop.playbook import selectors, services
+from salesop.playbook.schemas import VersionDetailOut, VersionIn, VersionOut
+
+router = Router(tags=["playbook"])
+
+
+@router.get("/playbook", response={200: dict, **READ_ERRORS}, operation_id="playbook_active")
+def playbook_active(request):
+    """The running playbook as data: stages, checklists, criteria, BANT model, SLAs, alerts."""
+    return selectors.active_playbook().model_dump(mode="json")
+
+
+@router.get(
+    "/playbook/versions",
+    response={200: list[VersionOut], **READ_ERRORS},
+    operation_id="playbook_versions_list",
+)
+def playbook_versions_list(request):
+    return list(selectors.versions())
+
+
+@router.get(
+    "/playbook/versions/{version_id}",
+    response={200: VersionDetailOut, **READ_ERRORS},
+    operation_id="playbook_versions_get",
+)
+def playbook_versions_get(request, version_id: int):
+    return get_object_or_404(selectors.versions(), pk=version_id)
+
+
+@router.post(
+    "/playbook/versions",
+    response={201: VersionDetailOut, 403: ErrorOut, **WRITE_ERRORS},
+    operation_id="playbook_versions_create",
+)
+def playbook_versions_create(request, payload: VersionIn):
+    """Stores a new version (not yet active). Invalid text: 422 with one error per problem,
+    each with its path and line."""
+    version = services.playbook_version_create(
+        text=payload.text, comment=payload.comment, by=request.user
+    )
+    return Status(201, version)
+
+
+@router.post(
+    "/playbook/versions/{version_id}/activate",
+    response={200: VersionOut, **STATE_ERRORS},
+    operation_id="playbook_versions_activate",
+)
+def playbook_versions_activate(request, version_id: int):
+    version = get_object_or_404(selectors.versions(), pk=version_id)
+    return services.playbook_activate(version=version, by=request.user)

@@ -1,0 +1,213 @@
+"""Turns playbook YAML into a validated Playbook, or into a list of errors that each say where
+(a path like `stages[2].exit_criteria[0]` and the line) and what is wrong."""
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import yaml
+from django.utils.translation import gettext as _
+from pydantic import ValidationError
+
+from salesop.accounts.models import Role
+from salesop.customers.models import Tier
+from salesop.playbook.registry import ALERT_KINDS, CRITERIA
+from salesop.playbook.schema import CLOSED_STAGES, Playbook
+
+Path = tuple[str | int, ...]
+
+MAX_SIZE = 256 * 1024
+
+
+@dataclass(frozen=True)
+class PlaybookError:
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path} (line {self.line})" if self.line else self.path or "document"
+        return f"{where}: {self.message}"
+
+
+class InvalidPlaybook(Exception):
+    def __init__(self, errors: list[PlaybookError]):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+def format_path(path: Iterable[str | int]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _line_map(node, path: Path, lines: dict[Path, int], dupes: list[tuple[Path, int]]) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                dupes.append(((*path, key), key_node.start_mark.line + 1))
+            seen.add(key)
+            _line_map(value_node, (*path, key), lines, dupes)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _line_map(item, (*path, i), lines, dupes)
+
+
+def _line_for(path: Path, lines: dict[Path, int]) -> int | None:
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[:-1]
+    return lines.get(())
+
+
+def _duplicates(items: Iterable[str]) -> set[str]:
+    return {key for key, n in Counter(items).items() if n > 1}
+
+
+def semantic_errors(pb: Playbook) -> list[tuple[Path, str]]:
+    """What pydantic cannot see: names that must exist, keys that must be unique, orderings."""
+    errors: list[tuple[Path, str]] = []
+    roles = set(Role.values)
+
+    def unique(section: str, keys: list[str], field: str = "key", prefix: Path = ()) -> None:
+        for dup in _duplicates(keys):
+            for i, key in enumerate(keys):
+                if key == dup:
+                    errors.append(
+                        ((*prefix, section, i, field), _("duplicate key %(key)r") % {"key": dup})
+                    )
+
+    unique("lead_statuses", [s.key for s in pb.lead_statuses])
+    unique("stages", [s.key for s in pb.stages])
+    unique("lost_reasons", [r.key for r in pb.lost_reasons])
+    unique("churn_reasons", [r.key for r in pb.churn_reasons])
+    unique("alerts", [a.key for a in pb.alerts])
+    unique("factors", [f.key for f in pb.bant.factors], prefix=("bant",))
+    for i, factor in enumerate(pb.bant.factors):
+        unique("levels", [lv.key for lv in factor.levels], prefix=("bant", "factors", i))
+
+    weights = sum(f.weight for f in pb.bant.factors)
+    if weights != 100:
+        errors.append(
+            (("bant", "factors"), _("the weights add up to %(n)d, not 100") % {"n": weights})
+        )
+    if pb.bant.grades.a <= pb.bant.grades.b:
+        errors.append((("bant", "grades", "a"), _("the A threshold must be above the B threshold")))
+
+    keys = [s.key for s in pb.stages]
+    for i, stage in enumerate(pb.stages):
+        at: Path = ("stages", i)
+        if stage.key in CLOSED_STAGES:
+            errors.append(
+                ((*at, "key"), _("%(key)r is reserved for closed deals") % {"key": stage.key})
+            )
+        unique("checklist", [c.key for c in stage.checklist], prefix=at)
+        for j, name in enumerate(stage.exit_criteria):
+            if name not in CRITERIA:
+                errors.append(
+                    (
+                        (*at, "exit_criteria", j),
+                        _("unknown criterion %(name)r; known: %(known)s")
+                        % {"name": name, "known": ", ".join(sorted(CRITERIA))},
+                    )
+                )
+        for j, role in enumerate(stage.movers):
+            if role not in roles:
+                errors.append(((*at, "movers", j), _("unknown role %(role)r") % {"role": role}))
+        for j, target in enumerate(stage.next or []):
+            if target not in keys and target not in CLOSED_STAGES:
+                errors.append(((*at, "next", j), _("unknown stage %(key)r") % {"key": target}))
+            elif target in keys and keys.index(target) <= i:
+                errors.append(
+                    (
+                        (*at, "next", j),
+                        _("stage cycle: %(a)s leads back to %(b)s") % {"a": stage.key, "b": target},
+                    )
+                )
+
+    for section in ("discount", "payment_term"):
+        steps = getattr(pb.approvals, section)
+        limits = [s.max_pct if section == "discount" else s.max_days for s in steps]
+        if limits != sorted(limits) or len(set(limits)) != len(limits):
+            errors.append((("approvals", section), _("steps must rise strictly")))
+        for j, step in enumerate(steps):
+            if step.approver is not None and step.approver not in roles:
+                errors.append(
+                    (
+                        ("approvals", section, j, "approver"),
+                        _("unknown role %(role)r") % {"role": step.approver},
+                    )
+                )
+
+    for i, rule in enumerate(pb.alerts):
+        if rule.kind not in ALERT_KINDS:
+            errors.append(
+                (
+                    ("alerts", i, "kind"),
+                    _("unknown alert kind %(kind)r; known: %(known)s")
+                    % {"kind": rule.kind, "known": ", ".join(sorted(ALERT_KINDS))},
+                )
+            )
+
+    for tier, days in pb.revisit_days.items():
+        if tier not in Tier.values:
+            errors.append(
+                (("revisit_days", tier), _("unknown customer tier %(tier)r") % {"tier": tier})
+            )
+        elif not 1 <= days <= 730:
+            errors.append((("revisit_days", tier), _("give a number of days from 1 to 730")))
+    return errors
+
+
+def parse_playbook(text: str) -> Playbook:
+    """The validated playbook, or InvalidPlaybook listing every error with path and line."""
+    if len(text.encode()) > MAX_SIZE:
+        raise InvalidPlaybook([PlaybookError("", None, _("the playbook is larger than 256 KB"))])
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise InvalidPlaybook(
+            [
+                PlaybookError(
+                    "",
+                    mark.line + 1 if mark else None,
+                    _("not valid YAML: %(reason)s") % {"reason": reason},
+                )
+            ]
+        ) from None
+    if not isinstance(data, dict):
+        raise InvalidPlaybook(
+            [PlaybookError("", 1, _("the playbook must be a mapping of sections"))]
+        )
+    lines: dict[Path, int] = {}
+    dupes: list[tuple[Path, int]] = []
+    _line_map(root, (), lines, dupes)
+    if dupes:
+        raise InvalidPlaybook(
+            [PlaybookError(format_path(p), line, _("this key appears twice")) for p, line in dupes]
+        )
+    try:
+        playbook = Playbook.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidPlaybook(
+            [
+                PlaybookError(format_path(e["loc"]), _line_for(tuple(e["loc"]), lines), e["msg"])
+                for e in exc.errors()
+            ]
+        ) from None
+    errors = semantic_errors(playbook)
+    if errors:
+        raise InvalidPlaybook(
+            [PlaybookError(format_path(p), _line_for(p, lines), msg) for p, msg in errors]
+        )
+    return playbook

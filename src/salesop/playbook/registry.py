@@ -1,0 +1,45 @@
+"""Names a playbook may use, implemented once in code.
+
+Exit criteria are registered by the app that owns their data (deals, discovery, pricing,
+contracts...). Alert kinds are registered by name here and evaluated by the monitor. A
+playbook naming anything not registered does not load.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.functional import Promise
+
+
+@dataclass(frozen=True)
+class Criterion:
+    name: str
+    description: str | Promise
+    # check(gate_context) -> None when met, else what the rep must do, in words.
+    check: Callable[[Any], str | Promise | None]
+
+
+CRITERIA: dict[str, Criterion] = {}
+
+
+def criterion(name: str, description: str | Promise):
+    """Registers an exit criterion under `name` (e.g. "checklist.complete")."""
+
+    def register(check: Callable[[Any], str | Promise | None]):
+        if name in CRITERIA and CRITERIA[name].check is not check:
+            raise ValueError(f"criterion {name!r} is registered twice")
+        CRITERIA[name] = Criterion(name, description, check)
+        return check
+
+    return register
+
+
+# Alert kinds the monitor knows how to evaluate; their data arrives with each capability.
+ALERT_KINDS: dict[str, str] = {
+    "lead.not_followed_up": "a lead has had no activity for `after_days`",
+    "lead.first_contact_overdue": "a new lead was not contacted within `after_hours`",
+    "deal.stage_overdue": "a deal stayed in its stage longer than the stage's max_dwell_days",
+    "deal.signing_overdue": "the expected close date passed without signature",
+    "approval.pending_too_long": "an approval waited longer than `after_hours`",
+}

@@ -1,0 +1,142 @@
+"""The playbook document: what the SOP asks, as data. Structure is checked by pydantic; the
+meaning (known criteria and roles, unique keys, no stage cycles) by `semantic_errors`."""
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=32)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=300)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Label(Strict):
+    zh: Text
+    en: Text
+
+    def get(self, language: str) -> str:
+        return self.zh if language.startswith("zh") else self.en
+
+
+class Keyed(Strict):
+    key: Key
+    label: Label
+
+
+class ChecklistItem(Keyed):
+    help: Label | None = None
+
+
+class Stage(Keyed):
+    probability: int = Field(ge=0, le=100)
+    checklist: list[ChecklistItem] = []
+    exit_criteria: list[Annotated[str, StringConstraints(max_length=64)]] = []
+    max_dwell_days: int | None = Field(default=None, ge=1, le=365)
+    movers: list[str] = Field(min_length=1)
+    # Stages a deal may move on to directly; default: the next stage in the list.
+    next: list[Key] | None = None
+
+
+class BantLevel(Keyed):
+    points: int = Field(ge=0, le=100)
+
+
+class BantFactor(Keyed):
+    weight: int = Field(ge=0, le=100)
+    levels: list[BantLevel] = Field(min_length=2)
+
+
+class Grades(Strict):
+    a: int = Field(ge=0, le=100, description="lowest score graded A")
+    b: int = Field(ge=0, le=100, description="lowest score graded B; below is C")
+
+
+class Bant(Strict):
+    factors: list[BantFactor] = Field(min_length=1)
+    grades: Grades
+
+
+class Sla(Strict):
+    lead_first_contact_hours: int = Field(default=24, ge=1)
+    lead_followup_days: int = Field(default=7, ge=1)
+    ticket_first_response_hours: int = Field(default=24, ge=1)
+    ticket_solution_direction_hours: int = Field(default=48, ge=1)
+    progress_update_days: int = Field(default=7, ge=1)
+
+
+class AlertRule(Strict):
+    key: Key
+    kind: str
+    after_days: int | None = Field(default=None, ge=1)
+    after_hours: int | None = Field(default=None, ge=1)
+    notify: list[Literal["owner", "manager", "ops", "legal", "finance"]] = ["owner"]
+    escalate_after_days: int | None = Field(default=None, ge=1)
+    escalate_to: list[Literal["manager", "ops", "legal", "finance"]] = []
+
+
+class DiscountStep(Strict):
+    max_pct: float = Field(gt=0, le=100)
+    approver: str | None = None
+
+
+class PaymentTermStep(Strict):
+    max_days: int = Field(ge=0, le=720)
+    approver: str | None = None
+
+
+class Approvals(Strict):
+    discount: list[DiscountStep] = Field(min_length=1)
+    payment_term: list[PaymentTermStep] = Field(min_length=1)
+
+
+class Closed(Strict):
+    won: Label
+    lost: Label
+
+
+class Playbook(Strict):
+    name: Text
+    lead_statuses: list[Keyed] = Field(min_length=1)
+    bant: Bant
+    stages: list[Stage] = Field(min_length=1)
+    closed: Closed
+    lost_reasons: list[Keyed] = Field(min_length=1)
+    churn_reasons: list[Keyed] = Field(min_length=1)
+    sla: Sla = Sla()
+    alerts: list[AlertRule] = []
+    approvals: Approvals
+    revisit_days: dict[str, int] = {}
+
+    # Lookups used everywhere a deal moves.
+    def stage(self, key: str) -> Stage | None:
+        return next((s for s in self.stages if s.key == key), None)
+
+    def stage_index(self, key: str) -> int:
+        return [s.key for s in self.stages].index(key)
+
+    def next_stages(self, key: str) -> list[str]:
+        stage = self.stage(key)
+        if stage is None:
+            return []
+        if stage.next is not None:
+            return list(stage.next)
+        i = self.stage_index(key)
+        return [self.stages[i + 1].key] if i + 1 < len(self.stages) else ["won"]
+
+    @property
+    def last_stage(self) -> Stage:
+        return self.stages[-1]
+
+    def stage_label(self, key: str, language: str) -> str:
+        if key in ("won", "lost"):
+            return getattr(self.closed, key).get(language)
+        stage = self.stage(key)
+        return stage.label.get(language) if stage else key
+
+
+CLOSED_STAGES = ("won", "lost")
+KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")

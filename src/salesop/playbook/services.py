@@ -1,0 +1,98 @@
+"""Writes for playbook versions: create (validated) and activate (guarded, audited)."""
+
+import hashlib
+from importlib import resources
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from salesop.accounts.models import User
+from salesop.core.errors import DomainError
+from salesop.playbook.hooks import GUARDS, UPGRADES
+from salesop.playbook.loader import InvalidPlaybook, PlaybookError, parse_playbook
+from salesop.playbook.models import PlaybookVersion
+from salesop.playbook.selectors import parsed
+
+
+class PlaybookRefused(DomainError):
+    """An invalid playbook; `errors` says where and what, one entry per problem."""
+
+    def __init__(self, errors: list[PlaybookError]):
+        super().__init__(
+            "invalid_playbook",
+            _("The playbook was not saved: %(n)d problem(s) found.") % {"n": len(errors)},
+            {"text": "\n".join(str(e) for e in errors)},
+        )
+        self.errors = errors
+
+
+def _require_ops(by: User | None) -> None:
+    if by is not None and not by.can_administer:
+        raise DomainError("forbidden", _("Only sales operations may change the playbook."))
+
+
+@transaction.atomic
+def playbook_version_create(*, text: str, by: User | None, comment: str = "") -> PlaybookVersion:
+    """Stores a new version if the text is a valid playbook; the same text twice is one version."""
+    _require_ops(by)
+    text = text.replace("\r\n", "\n")
+    try:
+        playbook = parse_playbook(text)
+    except InvalidPlaybook as exc:
+        raise PlaybookRefused(exc.errors) from None
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    existing = PlaybookVersion.objects.filter(sha256=sha).first()
+    if existing is not None:
+        return existing
+    number = (PlaybookVersion.objects.aggregate(n=Max("number"))["n"] or 0) + 1
+    return PlaybookVersion.objects.create(
+        number=number,
+        name=playbook.name,
+        text=text,
+        sha256=sha,
+        comment=comment.strip()[:300],
+        author=by,
+    )
+
+
+def default_playbook_text() -> str:
+    return resources.files("salesop.playbook").joinpath("default.yaml").read_text("utf-8")
+
+
+@transaction.atomic
+def playbook_install_default() -> PlaybookVersion:
+    """The active version; on a database without any (flushed, new), the shipped default."""
+    active = PlaybookVersion.objects.filter(is_active=True).first()
+    if active is not None:
+        return active
+    version = playbook_version_create(text=default_playbook_text(), by=None, comment="default")
+    return playbook_activate(version=version, by=None)
+
+
+@transaction.atomic
+def playbook_activate(*, version: PlaybookVersion, by: User | None) -> PlaybookVersion:
+    """Makes `version` the running SOP; live records move onto it, or nothing changes."""
+    _require_ops(by)
+    version = PlaybookVersion.objects.select_for_update().get(pk=version.pk)
+    if version.is_active:
+        return version
+    playbook = parsed(version)
+    refusals = [message for guard in GUARDS for message in guard(playbook, version)]
+    if refusals:
+        raise DomainError(
+            "playbook_in_use",
+            _("This version cannot be activated: %(why)s") % {"why": " ".join(refusals)},
+            {"version": " ".join(refusals)},
+        )
+    for current in PlaybookVersion.objects.select_for_update().filter(is_active=True):
+        current.is_active = False
+        current.save(update_fields=["is_active"])
+    version.is_active = True
+    version.activated_at = timezone.now()
+    version.activated_by = by
+    version.save(update_fields=["is_active", "activated_at", "activated_by"])
+    for upgrade in UPGRADES:
+        upgrade(playbook, version)
+    return version

@@ -1,0 +1,116 @@
+"""The deal pipeline through the API: create, tick, be refused, move, lose, reopen."""
+
+from decimal import Decimal
+
+import pytest
+
+from salesop.core.testing import make_account, make_deal
+from salesop.deals.models import Deal, StageEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api(client, org):
+    client.force_login(org.rep)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+    def call(method, url, body=None):
+        return getattr(client, method)(f"/api/v1{url}", body, content_type="application/json")
+
+    return call
+
+
+def test_walk_a_deal_through_every_stage_via_the_api(api, org):
+    account = make_account(org.rep, "上海云仓物流有限公司")
+    created = api("post", "/deals", {"account_id": account.pk, "name": "WMS 升级",
+                                     "amount": "480000.00", "currency": "CNY",
+                                     "expected_close_date": "2027-01-31"})
+    assert created.status_code == 201, created.content
+    deal_id = created.json()["id"]
+    for stage, target in [("discovery", "solution"), ("solution", "negotiation"),
+                          ("negotiation", "contracting"), ("contracting", "won")]:
+        gate = api("get", f"/deals/{deal_id}/gate?to_stage={target}").json()
+        assert gate["allowed"] is False
+        refused = api("post", f"/deals/{deal_id}/move", {"to_stage": target})
+        assert refused.status_code == 422
+        body = refused.json()
+        assert body["code"] == "gate_refused"
+        assert any("checklist" in e["loc"][-1] for e in body["errors"])
+        detail = api("get", f"/deals/{deal_id}").json()
+        assert detail["stage"] == stage
+        for row in detail["checklist"]:
+            ticked = api("post", f"/deals/{deal_id}/checklist",
+                         {"stage": row["stage"], "item": row["item"]})
+            assert ticked.status_code == 200
+        moved = api("post", f"/deals/{deal_id}/move", {"to_stage": target})
+        assert moved.status_code == 200, moved.content
+        assert moved.json()["stage"] == target
+    final = api("get", f"/deals/{deal_id}").json()
+    assert final["status"] == "won" and final["probability"] == 100
+    assert [h["to_stage"] for h in final["history"]] == [
+        "discovery", "solution", "negotiation", "contracting", "won"]
+
+
+def test_lost_and_reopen_via_the_api(api, client, org):
+    deal = make_deal(org.rep)
+    bad = api("post", f"/deals/{deal.pk}/lost", {"reason": "mercury retrograde"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == ["body", "reason"]
+    lost = api("post", f"/deals/{deal.pk}/lost", {"reason": "price", "note": "贵了 20%"})
+    assert lost.json()["status"] == "lost"
+    assert api("post", f"/deals/{deal.pk}/reopen", {"reason": "x"}).status_code == 422
+    client.force_login(org.manager)
+    reopened = api("post", f"/deals/{deal.pk}/reopen", {"reason": "预算已批"})
+    assert reopened.status_code == 200 and reopened.json()["stage"] == "discovery"
+
+
+def test_stale_expected_version_answers_409(api, org):
+    deal = make_deal(org.rep)
+    response = api("patch", f"/deals/{deal.pk}", {"name": "新名称", "expected_version": 99})
+    assert response.status_code == 409
+    assert Deal.objects.get(pk=deal.pk).name == "仓储系统升级"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"amount": "-5"}, "amount"), ({"amount": "abc"}, "amount"), ({"currency": "XYZ"}, "currency"),
+     ({"expected_close_date": "2024-02-30"}, "expected_close_date"), ({"stage": "won"}, "stage"),
+     ({"amount": "1.234"}, "amount"), ({"name": None}, "name")],
+)
+def test_bad_deal_edits_name_the_field(api, org, body, field):
+    deal = make_deal(org.rep)
+    response = api("patch", f"/deals/{deal.pk}", body)
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"][0]["loc"][-1] == field
+    fresh = Deal.objects.get(pk=deal.pk)
+    assert (fresh.stage, fresh.amount, fresh.version) == ("discovery", deal.amount, 1)
+
+
+def test_unknown_checklist_item_via_api(api, org):
+    deal = make_deal(org.rep)
+    response = api("post", f"/deals/{deal.pk}/checklist", {"stage": "discovery", "item": "nope"})
+    assert response.status_code == 422
+    assert not deal.ticks.exists()
+
+
+def test_foreign_deal_is_404_everywhere(api, org):
+    foreign = make_deal(org.outsider)
+    for method, url, body in [
+        ("get", f"/deals/{foreign.pk}", None),
+        ("patch", f"/deals/{foreign.pk}", {"name": "x"}),
+        ("post", f"/deals/{foreign.pk}/move", {"to_stage": "solution"}),
+        ("post", f"/deals/{foreign.pk}/lost", {"reason": "price"}),
+        ("post", f"/deals/{foreign.pk}/checklist", {"stage": "discovery", "item": "prep_done"}),
+        ("get", f"/deals/{foreign.pk}/gate?to_stage=solution", None),
+    ]:
+        assert api(method, url, body).status_code == 404, (method, url)
+    assert StageEvent.objects.filter(deal=foreign).count() == 1
+    assert api("get", "/deals").json()["items"] == []
+
+
+def test_deal_list_filters_and_query_count(api, org, django_assert_max_num_queries):
+    for i in range(12):
+        make_deal(org.rep, name=f"商机 {i}", amount=Decimal(1000 * (i + 1)))
+    with django_assert_max_num_queries(6):
+        body = api("get", "/deals?amount_min=5000&amount_max=9000&status=open").json()
+    assert sorted(d["name"] for d in body["items"]) == [f"商机 {i}" for i in range(4, 9)]
