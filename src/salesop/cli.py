@@ -170,6 +170,45 @@ def cmd_token(args: argparse.Namespace) -> None:
     print(raw)
 
 
+def cmd_playbook(args: argparse.Namespace) -> None:
+    """validate FILE: report every error with path and line; load FILE: store it as a new
+    version (and activate it with --activate)."""
+    _setup()
+    from salesop.accounts.models import User
+    from salesop.core.errors import DomainError
+    from salesop.playbook.loader import InvalidPlaybook, parse_playbook
+    from salesop.playbook.services import playbook_activate, playbook_version_create
+
+    try:
+        text = Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        sys.exit(f"salesop: cannot read {args.file}: {exc}")
+    if args.action == "validate":
+        try:
+            playbook = parse_playbook(text)
+        except InvalidPlaybook as exc:
+            for error in exc.errors:
+                print(f"{args.file}:{error.line or 0}: {error.path or '-'}: {error.message}")
+            sys.exit(1)
+        print(f"{args.file}: valid playbook {playbook.name!r}, {len(playbook.stages)} stages.")
+        return
+    by = None
+    if args.by:
+        by = User.objects.filter(username=args.by, is_active=True).first()
+        if by is None:
+            sys.exit(f"salesop: no active user named {args.by!r}.")
+    try:
+        version = playbook_version_create(text=text, by=by, comment=args.comment)
+        if args.activate:
+            playbook_activate(version=version, by=by)
+    except DomainError as exc:
+        for line in exc.fields.get("text", "").splitlines() or [exc.message]:
+            print(f"{args.file}: {line}", file=sys.stderr)
+        sys.exit(1)
+    state = "active" if args.activate else "saved, not active"
+    print(f"Playbook version {version.number} ({state}).")
+
+
 def cmd_manage(args: argparse.Namespace) -> None:
     _setup()
     from django.core.management import execute_from_command_line
@@ -214,6 +253,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     p.add_argument("--days", type=int, default=None)
     p.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("playbook", help="validate or load a playbook file")
+    p.add_argument("action", choices=["validate", "load"])
+    p.add_argument("file")
+    p.add_argument("--comment", default="")
+    p.add_argument(
+        "--activate", action="store_true", help="make the loaded version the running one"
+    )
+    p.add_argument("--by", default="", help="user name recorded as author (default: none)")
+    p.set_defaults(func=cmd_playbook)
 
     p = sub.add_parser("manage", help="any Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)

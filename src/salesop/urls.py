@@ -16,6 +16,8 @@ urlpatterns = [
     path("profile/tokens/<int:token_id>/revoke/", accounts_views.token_revoke, name="token_revoke"),
     path("language/", accounts_views.language_switch, name="language_switch"),
     path("customers/", include("salesop.customers.urls")),
+    path("deals/", include("salesop.deals.urls")),
+    path("playbook/", include("salesop.playbook.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -23,13 +23,25 @@ def api(client, org):
 
 def test_walk_a_deal_through_every_stage_via_the_api(api, org):
     account = make_account(org.rep, "上海云仓物流有限公司")
-    created = api("post", "/deals", {"account_id": account.pk, "name": "WMS 升级",
-                                     "amount": "480000.00", "currency": "CNY",
-                                     "expected_close_date": "2027-01-31"})
+    created = api(
+        "post",
+        "/deals",
+        {
+            "account_id": account.pk,
+            "name": "WMS 升级",
+            "amount": "480000.00",
+            "currency": "CNY",
+            "expected_close_date": "2027-01-31",
+        },
+    )
     assert created.status_code == 201, created.content
     deal_id = created.json()["id"]
-    for stage, target in [("discovery", "solution"), ("solution", "negotiation"),
-                          ("negotiation", "contracting"), ("contracting", "won")]:
+    for stage, target in [
+        ("discovery", "solution"),
+        ("solution", "negotiation"),
+        ("negotiation", "contracting"),
+        ("contracting", "won"),
+    ]:
         gate = api("get", f"/deals/{deal_id}/gate?to_stage={target}").json()
         assert gate["allowed"] is False
         refused = api("post", f"/deals/{deal_id}/move", {"to_stage": target})
@@ -40,8 +52,9 @@ def test_walk_a_deal_through_every_stage_via_the_api(api, org):
         detail = api("get", f"/deals/{deal_id}").json()
         assert detail["stage"] == stage
         for row in detail["checklist"]:
-            ticked = api("post", f"/deals/{deal_id}/checklist",
-                         {"stage": row["stage"], "item": row["item"]})
+            ticked = api(
+                "post", f"/deals/{deal_id}/checklist", {"stage": row["stage"], "item": row["item"]}
+            )
             assert ticked.status_code == 200
         moved = api("post", f"/deals/{deal_id}/move", {"to_stage": target})
         assert moved.status_code == 200, moved.content
@@ -49,7 +62,12 @@ def test_walk_a_deal_through_every_stage_via_the_api(api, org):
     final = api("get", f"/deals/{deal_id}").json()
     assert final["status"] == "won" and final["probability"] == 100
     assert [h["to_stage"] for h in final["history"]] == [
-        "discovery", "solution", "negotiation", "contracting", "won"]
+        "discovery",
+        "solution",
+        "negotiation",
+        "contracting",
+        "won",
+    ]
 
 
 def test_lost_and_reopen_via_the_api(api, client, org):
@@ -73,9 +91,15 @@ def test_stale_expected_version_answers_409(api, org):
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({"amount": "-5"}, "amount"), ({"amount": "abc"}, "amount"), ({"currency": "XYZ"}, "currency"),
-     ({"expected_close_date": "2024-02-30"}, "expected_close_date"), ({"stage": "won"}, "stage"),
-     ({"amount": "1.234"}, "amount"), ({"name": None}, "name")],
+    [
+        ({"amount": "-5"}, "amount"),
+        ({"amount": "abc"}, "amount"),
+        ({"currency": "XYZ"}, "currency"),
+        ({"expected_close_date": "2024-02-30"}, "expected_close_date"),
+        ({"stage": "won"}, "stage"),
+        ({"amount": "1.234"}, "amount"),
+        ({"name": None}, "name"),
+    ],
 )
 def test_bad_deal_edits_name_the_field(api, org, body, field):
     deal = make_deal(org.rep)

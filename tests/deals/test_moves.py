@@ -1,6 +1,6 @@
 """Moving deals through the stage gates, via the service and via the API."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -27,13 +27,21 @@ def test_one_deal_walks_every_stage_and_each_gate_refuses_until_met(org):
     for stage, fix in [
         ("discovery", lambda: deal_update(deal=deal, by=org.rep, amount=Decimal("480000"))),
         ("solution", lambda: None),
-        ("negotiation", lambda: deal_update(deal=deal, by=org.rep,
-                                           expected_close_date=date.today() + timedelta(days=30))),
+        (
+            "negotiation",
+            lambda: deal_update(
+                deal=deal, by=org.rep, expected_close_date=timezone.localdate() + timedelta(days=30)
+            ),
+        ),
         ("contracting", lambda: None),
     ]:
         target = deal.stage
-        next_stage = {"discovery": "solution", "solution": "negotiation",
-                      "negotiation": "contracting", "contracting": "won"}[stage]
+        next_stage = {
+            "discovery": "solution",
+            "solution": "negotiation",
+            "negotiation": "contracting",
+            "contracting": "won",
+        }[stage]
         assert target == stage
         with pytest.raises(GateRefused) as refused:
             deal_move(deal=deal, to_stage=next_stage, by=org.rep)
@@ -46,8 +54,10 @@ def test_one_deal_walks_every_stage_and_each_gate_refuses_until_met(org):
     assert deal.closed_at is not None
     kinds = list(deal.stage_events.values_list("kind", "from_stage", "to_stage"))
     assert kinds == [
-        ("created", "", "discovery"), ("moved", "discovery", "solution"),
-        ("moved", "solution", "negotiation"), ("moved", "negotiation", "contracting"),
+        ("created", "", "discovery"),
+        ("moved", "discovery", "solution"),
+        ("moved", "solution", "negotiation"),
+        ("moved", "negotiation", "contracting"),
         ("won", "contracting", "won"),
     ]
 
@@ -92,8 +102,12 @@ def test_manager_override_is_recorded_and_flagged(org):
     with pytest.raises(DomainError) as refused:
         deal_move(deal=deal, to_stage="solution", by=org.rep, override_reason="trust me")
     assert refused.value.code == "override_forbidden"
-    deal_move(deal=deal, to_stage="solution", by=org.manager,
-              override_reason="客户总经理口头确认,复述邮件补发")
+    deal_move(
+        deal=deal,
+        to_stage="solution",
+        by=org.manager,
+        override_reason="客户总经理口头确认,复述邮件补发",
+    )
     event = deal.stage_events.get(kind="moved")
     assert event.is_override and event.unmet
     assert event.unmet[0]["criterion"] == "checklist.complete"

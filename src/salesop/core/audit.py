@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from auditlog.context import set_actor
 from auditlog.models import LogEntry
 from django.db.models import Model
 from django.utils.translation import pgettext_lazy
@@ -39,3 +40,9 @@ def audit_entries_for(instance: Model, limit: int = 50) -> list[AuditRow]:
             AuditRow(entry.timestamp, entry.actor, ACTION_LABELS.get(entry.action, ""), changes)
         )
     return rows
+
+
+def audit_actor(user):
+    """Attributes the audit rows written inside the block to `user`: services call it with their
+    `by`, so changes from the command line and jobs are attributed as well as web requests."""
+    return set_actor(user if user is not None and user.is_authenticated else None)

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import User
+from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, full_clean_or_refuse
 from salesop.customers.models import Account, Tier
 
@@ -37,7 +38,8 @@ def account_create(*, by: User, owner: User | None = None, **values: Any) -> Acc
     owner = owner or by
     account = Account(owner=owner, team=owner.team, **_clean(values))
     full_clean_or_refuse(account)
-    account.save()
+    with audit_actor(by):
+        account.save()
     return account
 
 
@@ -46,5 +48,6 @@ def account_update(*, account: Account, by: User, **values: Any) -> Account:
     for name, value in _clean(values).items():
         setattr(account, name, value)
     full_clean_or_refuse(account)
-    account.save()
+    with audit_actor(by):
+        account.save()
     return account

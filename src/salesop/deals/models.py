@@ -3,6 +3,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from salesop.accounts.visibility import OwnedModel
 from salesop.core.money import Currency, format_money
@@ -86,11 +87,11 @@ class Deal(OwnedModel):
 
 
 class StageEventKind(models.TextChoices):
-    CREATED = "created", _("created")
-    MOVED = "moved", _("moved")
-    WON = "won", _("won")
-    LOST = "lost", _("lost")
-    REOPENED = "reopened", _("reopened")
+    CREATED = "created", pgettext_lazy("stage event", "created")
+    MOVED = "moved", pgettext_lazy("stage event", "moved")
+    WON = "won", pgettext_lazy("stage event", "won")
+    LOST = "lost", pgettext_lazy("stage event", "lost")
+    REOPENED = "reopened", pgettext_lazy("stage event", "reopened")
 
 
 class StageEvent(models.Model):

@@ -7,6 +7,7 @@ from django.utils.translation import get_language
 
 from salesop.accounts.models import User
 from salesop.accounts.visibility import get_visible_or_404
+from salesop.core.money import format_money
 from salesop.deals.models import ChecklistTick, Deal, DealStatus, StageEvent
 from salesop.playbook.schema import Playbook
 from salesop.playbook.selectors import parsed
@@ -65,28 +66,33 @@ class BoardColumn:
     stage: str
     deals: list[Deal]
     count: int
-    total: Decimal
+    totals: list[str]  # one formatted sum per currency, largest first
+    label: str = ""
 
 
 def board_columns(user: User, stages: list[str], team_id: int | None = None) -> list[BoardColumn]:
     """Open deals per stage (most recently moved first, capped per column), with each stage's
-    full count and amount; one query per stage plus one for the totals."""
+    full count and amount per currency; one query per stage plus one for the totals."""
     deals = deals_visible_to(user, DealFilters(team_id=team_id, status=DealStatus.OPEN))
-    totals = {
-        row["stage"]: row
-        for row in deals.filter(stage__in=stages)
+    counts: dict[str, int] = {}
+    sums: dict[str, list[tuple[Decimal, str]]] = {}
+    rows = (
+        deals.filter(stage__in=stages)
         .order_by()
-        .values("stage")
+        .values("stage", "currency")
         .annotate(n=Count("id"), total=Sum("amount"))
-    }
+    )
+    for row in rows:
+        counts[row["stage"]] = counts.get(row["stage"], 0) + row["n"]
+        sums.setdefault(row["stage"], []).append((row["total"] or Decimal(0), row["currency"]))
     return [
         BoardColumn(
             stage=key,
             deals=list(
                 deals.filter(stage=key).order_by("-stage_entered_at", "-id")[:BOARD_LIMIT_PER_STAGE]
             ),
-            count=totals.get(key, {}).get("n", 0),
-            total=totals.get(key, {}).get("total") or Decimal(0),
+            count=counts.get(key, 0),
+            totals=[format_money(t, c) for t, c in sorted(sums.get(key, []), reverse=True)],
         )
         for key in stages
     ]

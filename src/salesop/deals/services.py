@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import Role, User
+from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, StaleWrite, full_clean_or_refuse
 from salesop.customers.models import Account
 from salesop.deals.models import ChecklistTick, Deal, DealStatus, StageEvent, StageEventKind
@@ -144,7 +145,8 @@ def deal_create(
         **values,
     )
     full_clean_or_refuse(deal)
-    deal.save()
+    with audit_actor(by):
+        deal.save()
     _event(deal, kind=StageEventKind.CREATED, from_stage="", to_stage=first.key, by=by)
     return deal
 
@@ -163,7 +165,8 @@ def deal_update(*, deal: Deal, by: User, expected_version: int | None = None, **
         setattr(deal, name, value)
     full_clean_or_refuse(deal, exclude=["owner", "team", "account", "playbook_version"])
     deal.version += 1
-    deal.save()
+    with audit_actor(by):
+        deal.save()
     return deal
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import User
+from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError
 from salesop.playbook.hooks import GUARDS, UPGRADES
 from salesop.playbook.loader import InvalidPlaybook, PlaybookError, parse_playbook
@@ -47,14 +48,15 @@ def playbook_version_create(*, text: str, by: User | None, comment: str = "") ->
     if existing is not None:
         return existing
     number = (PlaybookVersion.objects.aggregate(n=Max("number"))["n"] or 0) + 1
-    return PlaybookVersion.objects.create(
-        number=number,
-        name=playbook.name,
-        text=text,
-        sha256=sha,
-        comment=comment.strip()[:300],
-        author=by,
-    )
+    with audit_actor(by):
+        return PlaybookVersion.objects.create(
+            number=number,
+            name=playbook.name,
+            text=text,
+            sha256=sha,
+            comment=comment.strip()[:300],
+            author=by,
+        )
 
 
 def default_playbook_text() -> str:
@@ -86,13 +88,14 @@ def playbook_activate(*, version: PlaybookVersion, by: User | None) -> PlaybookV
             _("This version cannot be activated: %(why)s") % {"why": " ".join(refusals)},
             {"version": " ".join(refusals)},
         )
-    for current in PlaybookVersion.objects.select_for_update().filter(is_active=True):
-        current.is_active = False
-        current.save(update_fields=["is_active"])
-    version.is_active = True
-    version.activated_at = timezone.now()
-    version.activated_by = by
-    version.save(update_fields=["is_active", "activated_at", "activated_by"])
+    with audit_actor(by):
+        for current in PlaybookVersion.objects.select_for_update().filter(is_active=True):
+            current.is_active = False
+            current.save(update_fields=["is_active"])
+        version.is_active = True
+        version.activated_at = timezone.now()
+        version.activated_by = by
+        version.save(update_fields=["is_active", "activated_at", "activated_by"])
     for upgrade in UPGRADES:
         upgrade(playbook, version)
     return version

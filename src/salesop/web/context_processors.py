@@ -16,7 +16,9 @@ class NavItem:
 # One entry per area of the product that exists; areas land here as they are built.
 NAVIGATION = (
     NavItem("home", _("My work"), "home"),
+    NavItem("deals", _("Deals"), "deals:board"),
     NavItem("customers", _("Companies"), "customers:list"),
+    NavItem("playbook", _("Playbook"), "playbook:index"),
     NavItem("api", _("API"), "api:openapi-view"),
     NavItem("admin", _("Administration"), "admin:index", ops_only=True),
 )

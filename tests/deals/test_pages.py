@@ -1,0 +1,141 @@
+"""The deal pages: list with filters, board, deal page with checklist, gate and history."""
+
+from decimal import Decimal
+
+import pytest
+
+from salesop.core.testing import make_account, make_deal, tick_stage
+from salesop.deals.models import Deal
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rep(client, org):
+    client.force_login(org.rep)
+    return client
+
+
+def test_deal_page_shows_checklist_gate_and_history(rep, org):
+    deal = make_deal(org.rep)
+    html = rep.get(f"/deals/{deal.pk}/").content.decode()
+    assert "沟通前准备" in html and "复述需求并获客户确认" in html
+    assert 'data-testid="gate-solution"' in html and "disabled" in html
+    assert 'data-testid="stage-history"' in html
+
+
+def test_ticking_through_htmx_updates_the_panel(rep, org):
+    deal = make_deal(org.rep)
+    response = rep.post(
+        f"/deals/{deal.pk}/checklist/",
+        {"stage": "discovery", "item": "prep_done", "done": "on"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert 'data-testid="stage-panel"' in response.content.decode()
+    assert deal.ticks.filter(item="prep_done", by=org.rep).exists()
+    rep.post(
+        f"/deals/{deal.pk}/checklist/",
+        {"stage": "discovery", "item": "prep_done"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert not deal.ticks.exists()
+
+
+def test_unknown_item_from_a_page_is_refused(rep, org):
+    deal = make_deal(org.rep)
+    response = rep.post(
+        f"/deals/{deal.pk}/checklist/",
+        {"stage": "discovery", "item": "made_up", "done": "on"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 422
+    assert not deal.ticks.exists()
+
+
+def test_board_move_refused_answers_422_with_unmet_criteria(rep, org):
+    deal = make_deal(org.rep)
+    response = rep.post(
+        f"/deals/{deal.pk}/move/", {"to_stage": "solution"}, HTTP_X_REQUESTED_WITH="fetch"
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert 'data-testid="gate-refusal"' in html and "复述需求" in html
+    assert "override_reason" not in html  # a rep cannot override
+    tick_stage(deal, org.rep)
+    moved = rep.post(
+        f"/deals/{deal.pk}/move/", {"to_stage": "solution"}, HTTP_X_REQUESTED_WITH="fetch"
+    )
+    assert moved.status_code == 200 and f'data-deal="{deal.pk}"' in moved.content.decode()
+    assert Deal.objects.get(pk=deal.pk).stage == "solution"
+
+
+def test_manager_sees_the_override_form_and_can_use_it(client, org):
+    deal = make_deal(org.rep)
+    client.force_login(org.manager)
+    refused = client.post(
+        f"/deals/{deal.pk}/move/", {"to_stage": "solution"}, HTTP_X_REQUESTED_WITH="fetch"
+    )
+    assert "override_reason" in refused.content.decode()
+    client.post(
+        f"/deals/{deal.pk}/move/", {"to_stage": "solution", "override_reason": "客户已口头确认"}
+    )
+    assert deal.stage_events.get(kind="moved").override_reason == "客户已口头确认"
+
+
+def test_board_groups_open_deals_by_stage(rep, org, django_assert_max_num_queries):
+    for i in range(5):
+        make_deal(org.rep, name=f"商机 {i}", amount=Decimal(100))
+    usd = make_deal(org.rep, name="Export deal", currency="USD", amount=Decimal(50))
+    tick_stage(usd, org.rep)
+    rep.post(f"/deals/{usd.pk}/move/", {"to_stage": "solution"})
+    with django_assert_max_num_queries(12):
+        html = rep.get("/deals/board/").content.decode()
+    assert 'data-testid="column-discovery"' in html and "商机 4" in html
+    assert "¥500.00" in html and "$50.00" in html
+
+
+def test_list_filters_by_stage_and_pages(rep, org):
+    account = make_account(org.rep, "杭州智造")
+    for i in range(55):
+        make_deal(org.rep, account=account, name=f"商机 {i:02d}")
+    first = rep.get("/deals/?stage=discovery").content.decode()
+    assert first.count('href="/deals/') >= 50 and "cursor=" in first
+    assert "商机 54" in first and "商机 00" not in first
+    cursor = first.split("cursor=")[1].split('"')[0].replace("&amp;", "&")
+    second = rep.get(f"/deals/?stage=discovery&cursor={cursor}", HTTP_HX_REQUEST="true")
+    assert "商机 00" in second.content.decode()
+
+
+def test_lost_form_needs_a_reason(rep, org):
+    deal = make_deal(org.rep)
+    rep.post(f"/deals/{deal.pk}/lost/", {"reason": ""})
+    assert Deal.objects.get(pk=deal.pk).status == "open"
+    rep.post(f"/deals/{deal.pk}/lost/", {"reason": "price", "note": "贵"})
+    assert Deal.objects.get(pk=deal.pk).status == "lost"
+
+
+def test_create_deal_form_only_offers_visible_companies(rep, org):
+    mine = make_account(org.rep, "苏州精工")
+    foreign = make_account(org.outsider, "天津渤海医药")
+    form = rep.get("/deals/new/").content.decode()
+    assert "苏州精工" in form and "天津渤海医药" not in form
+    rep.post("/deals/new/", {"account": foreign.pk, "name": "x", "currency": "CNY"})
+    assert not Deal.objects.exists()
+    response = rep.post(
+        "/deals/new/", {"account": mine.pk, "name": "产线 MES", "currency": "CNY", "amount": "-5"}
+    )
+    assert response.status_code == 200 and not Deal.objects.exists()
+    rep.post(
+        "/deals/new/",
+        {"account": mine.pk, "name": "产线 MES", "currency": "CNY", "amount": "120000"},
+    )
+    assert Deal.objects.get().stage == "discovery"
+
+
+def test_foreign_deal_pages_are_404(rep, org):
+    deal = make_deal(org.outsider)
+    for url in (f"/deals/{deal.pk}/", f"/deals/{deal.pk}/edit/"):
+        assert rep.get(url).status_code == 404
+    for url in ("move", "lost", "checklist", "reopen"):
+        assert rep.post(f"/deals/{deal.pk}/{url}/", {"to_stage": "solution"}).status_code == 404
