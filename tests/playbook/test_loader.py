@@ -5,8 +5,15 @@ from importlib import resources
 
 import pytest
 import yaml
+from django.utils import translation
 
 from salesop.playbook.loader import InvalidPlaybook, parse_playbook
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
 
 DEFAULT = resources.files("salesop.playbook").joinpath("default.yaml").read_text("utf-8")
 
