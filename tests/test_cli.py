@@ -33,6 +33,11 @@ def counts(db: Path) -> dict[str, int]:
                 "accounts_team",
                 "customers_account",
                 "accounts_rolegrant",
+                "deals_deal",
+                "deals_stageevent",
+                "activities_activity",
+                "activities_task",
+                "playbook_playbookversion",
             )
         }
 
@@ -45,6 +50,7 @@ def test_demo_twice_does_not_duplicate(tmp_path):
     assert "manager" in first.stdout and "legal" in first.stdout and "password" in first.stdout
     before = counts(tmp_path / "data" / "salesop.sqlite3")
     assert before["customers_account"] >= 10 and before["accounts_user"] >= 10
+    assert before["deals_deal"] >= 10 and before["playbook_playbookversion"] == 2
     second = run("demo", "--no-serve", env=env)
     assert second.returncode == 0, second.stderr
     assert counts(tmp_path / "data" / "salesop.sqlite3") == before

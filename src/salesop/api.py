@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from salesop.accounts.api import router as accounts_router
 from salesop.accounts.auth import api_auth
+from salesop.activities.api import router as activities_router
 from salesop.core.api import install_error_handlers
 from salesop.customers.api import router as customers_router
 from salesop.deals.api import router as deals_router
@@ -24,3 +25,4 @@ api.add_router("/", accounts_router)
 api.add_router("/", customers_router)
 api.add_router("/", deals_router)
 api.add_router("/", playbook_router)
+api.add_router("/", activities_router)

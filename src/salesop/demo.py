@@ -4,14 +4,29 @@ nothing: every record is found by its natural key before it is created."""
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
+import yaml
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from salesop.accounts.models import Role, Team, User
 from salesop.accounts.services import team_create, user_create
+from salesop.activities.models import Activity, Task
+from salesop.activities.services import activity_log, task_create
 from salesop.customers.models import Account, Tier
+from salesop.deals.models import Deal
+from salesop.deals.selectors import playbook_of
+from salesop.deals.services import (
+    checklist_tick,
+    deal_create,
+    deal_mark_lost,
+    deal_move,
+    deal_update,
+)
+from salesop.playbook.models import PlaybookVersion
+from salesop.playbook.services import default_playbook_text, playbook_version_create
 
 
 @dataclass
@@ -154,5 +169,204 @@ def load_demo() -> DemoResult:
             team=users[owner].team,
             created_at=now - timedelta(days=days_ago),
         )
+    _load_deals(users, now)
+    _load_draft_playbook(users["ops"])
     logins = [("admin", "superuser")] + [(u[0], u[5]) for u in USERS]
     return DemoResult(password=password, logins=logins)
+
+
+# name, company, owner, amount, currency, where it ends, days spent per stage so far, who moved
+# it past a failed gate (override) or None
+DEALS = [
+    (
+        "WMS 智能仓储升级",
+        "上海云仓物流有限公司",
+        "rep",
+        "480000",
+        "CNY",
+        "contracting",
+        [9, 12, 15, 4],
+        None,
+    ),
+    (
+        "MES 二期",
+        "杭州智造科技股份有限公司",
+        "rep",
+        "1200000",
+        "CNY",
+        "negotiation",
+        [10, 16, 6],
+        None,
+    ),
+    ("设备联网试点", "苏州精工机械制造有限公司", "rep", "150000", "CNY", "discovery", [20], None),
+    ("报关单证系统", "宁波港通国际贸易有限公司", "rep", "260000", "CNY", "solution", [5, 3], None),
+    (
+        "Cross-border warehouse",
+        "Northwind Traders Ltd.",
+        "emily",
+        "95000",
+        "USD",
+        "won",
+        [8, 14, 10, 6],
+        None,
+    ),
+    (
+        "POS rollout",
+        "Contoso Retail Co., Ltd.",
+        "emily",
+        "42000",
+        "USD",
+        "lost:competitor",
+        [12, 9],
+        None,
+    ),
+    ("MES pilot", "Fabrikam Manufacturing", "emily", "80000", "USD", "discovery", [2], None),
+    (
+        "数据安全平台",
+        "北京华信数据安全有限公司",
+        "liuyang",
+        "2300000",
+        "CNY",
+        "won",
+        [12, 20, 25, 9],
+        "northmgr",
+    ),
+    (
+        "门店管理系统",
+        "天津渤海医药连锁有限公司",
+        "liuyang",
+        "560000",
+        "CNY",
+        "negotiation",
+        [7, 10, 18],
+        None,
+    ),
+    (
+        "TMS transport management",
+        "Acme Logistics Inc.",
+        "liuyang",
+        "120000",
+        "USD",
+        "lost:price",
+        [3],
+        None,
+    ),
+    (
+        "海外仓一体化",
+        "深圳前海跨境电商有限公司",
+        "manager",
+        "900000",
+        "CNY",
+        "solution",
+        [6, 4],
+        None,
+    ),
+]
+
+ACTIVITIES = [
+    ("call", "首次电话沟通:了解仓储现状", "positive", 25),
+    ("meeting", "需求调研会:库存周转与人工成本", "positive", 90),
+    ("demo", "旺季订单激增场景演示", "neutral", 60),
+]
+
+
+def _load_deals(users: dict[str, User], now) -> None:
+    for name, company, owner_name, amount, currency, end, days, overrider in DEALS:
+        if Deal.objects.filter(name=name).exists():
+            continue
+        owner = users[owner_name]
+        account = Account.objects.get(name=company)
+        deal = deal_create(
+            by=owner,
+            account=account,
+            name=name,
+            amount=Decimal(amount),
+            currency=currency,
+            expected_close_date=(now + timedelta(days=30)).date(),
+        )
+        playbook = playbook_of(deal)
+        target, _, reason = end.partition(":")
+        stages = [s.key for s in playbook.stages]
+        steps = len(days) - 1 if target not in ("won",) else len(days)
+        for i in range(steps):
+            current = playbook.stage(deal.stage)
+            skip_one = overrider and current.key == "negotiation"
+            for item in current.checklist[: -1 if skip_one else None]:
+                checklist_tick(deal=deal, by=owner, stage=current.key, item=item.key)
+            to_stage = stages[i + 1] if i + 1 < len(stages) else "won"
+            if skip_one:
+                deal_move(
+                    deal=deal,
+                    to_stage=to_stage,
+                    by=users[overrider],
+                    override_reason="客户 CFO 已口头确认预算,决策链图稍后补充",
+                )
+            else:
+                deal_move(deal=deal, to_stage=to_stage, by=owner)
+        if target == "lost":
+            deal_mark_lost(deal=deal, by=owner, reason=reason, note="客户反馈见活动记录")
+        for kind, subject, outcome, minutes in ACTIVITIES[: min(len(days), 3)]:
+            activity_log(
+                by=owner,
+                account=account,
+                deal=deal,
+                kind=kind,
+                subject=subject,
+                outcome=outcome,
+                duration_minutes=minutes,
+            )
+        if name == "门店管理系统":  # the customer keeps postponing: signing date passed
+            deal_update(deal=deal, by=owner, expected_close_date=(now - timedelta(days=5)).date())
+        _backdate(deal, days, now if deal.is_open else now - timedelta(days=3))
+    rep = users["rep"]
+    wms = Deal.objects.get(name="WMS 智能仓储升级")
+    if not Task.objects.filter(assignee=rep).exists():
+        task_create(
+            by=rep, title="发送合同终稿给客户法务", due_at=now - timedelta(days=1), deal=wms
+        )
+        task_create(by=rep, title="与客户确认签约日期", due_at=now + timedelta(hours=1), deal=wms)
+        task_create(
+            by=rep,
+            title="准备 MES 二期演示环境",
+            due_at=now + timedelta(days=2),
+            deal=Deal.objects.get(name="MES 二期"),
+        )
+
+
+def _backdate(deal, days: list[int], now) -> None:
+    """Spreads the deal's history over the past: stage i lasted days[i] days (demo data only;
+    real history is written as it happens)."""
+    events = list(deal.stage_events.order_by("id"))
+    start = now - timedelta(days=sum(days))
+    moments = [start]
+    for span in days:
+        moments.append(moments[-1] + timedelta(days=span))
+    previous = None
+    for i, event in enumerate(events):
+        at = moments[min(i, len(moments) - 1)]
+        seconds = int((at - previous).total_seconds()) if previous else 0
+        type(event).objects.filter(pk=event.pk).update(at=at, seconds_in_previous=seconds)
+        previous = at
+    Deal.objects.filter(pk=deal.pk).update(
+        created_at=start,
+        stage_entered_at=previous,
+        closed_at=previous if deal.status != "open" else None,
+    )
+    for i, activity in enumerate(Activity.objects.filter(deal=deal).order_by("id")):
+        Activity.objects.filter(pk=activity.pk).update(
+            occurred_at=start + timedelta(days=min(i * 3, sum(days)), hours=10)
+        )
+
+
+def _load_draft_playbook(ops: User) -> None:
+    """A proposed change sales ops are discussing: not active, ready to compare and activate."""
+    if PlaybookVersion.objects.filter(number__gt=1).exists():
+        return
+    data = yaml.safe_load(default_playbook_text())
+    data["stages"][0]["exit_criteria"].append("activity.logged_in_stage")
+    data["stages"][0]["max_dwell_days"] = 10
+    playbook_version_create(
+        text=yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120),
+        by=ops,
+        comment="提议:需求挖掘阶段须记录客户接触,最长停留 10 天",
+    )

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "salesop.customers",
     "salesop.playbook",
     "salesop.deals",
+    "salesop.activities",
     "salesop.web",
 ]
 

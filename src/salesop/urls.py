@@ -18,6 +18,7 @@ urlpatterns = [
     path("customers/", include("salesop.customers.urls")),
     path("deals/", include("salesop.deals.urls")),
     path("playbook/", include("salesop.playbook.urls")),
+    path("activities/", include("salesop.activities.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -9,6 +9,7 @@ from django.utils import translation
 
 from salesop.playbook.loader import InvalidPlaybook, parse_playbook
 
+
 @pytest.fixture(autouse=True)
 def english():
     with translation.override("en"):

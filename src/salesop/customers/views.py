@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salesop.activities.views import activity_panel_context
 from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
 from salesop.core.export import csv_rows
@@ -12,6 +13,7 @@ from salesop.core.forms import add_domain_error, styled
 from salesop.core.pagination import keyset_page
 from salesop.customers import selectors, services
 from salesop.customers.forms import AccountForm, AccountSearchForm
+from salesop.deals.selectors import deals_visible_to
 
 
 @login_required
@@ -39,7 +41,14 @@ def account_detail(request, account_id: int):
     return render(
         request,
         "customers/detail.html",
-        {"account": account, "audit_entries": audit_entries_for(account)},
+        {
+            "account": account,
+            "deals": deals_visible_to(request.user)
+            .filter(account=account)
+            .order_by("-created_at")[:50],
+            "audit_entries": audit_entries_for(account),
+            **activity_panel_context(account),
+        },
     )
 
 

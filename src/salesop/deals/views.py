@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from salesop.accounts.selectors import colleagues_visible_to
+from salesop.activities.views import activity_panel_context
 from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
 from salesop.core.forms import add_domain_error, styled
@@ -147,6 +148,7 @@ def _detail_context(request, deal, **extra):
         "lost_form": styled(lost_form),
         "reopen_form": styled(ReopenForm()),
         "audit_entries": audit_entries_for(deal),
+        **activity_panel_context(deal),
         **extra,
     }
 

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ActivitiesConfig(AppConfig):
+    name = "salesop.activities"
+    label = "activities"
+    verbose_name = _("Activities and tasks")
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from salesop.activities import criteria  # noqa: F401 (registers them)
+        from salesop.activities.models import Activity, Task
+
+        auditlog.register(Activity)
+        auditlog.register(Task)

@@ -1,0 +1,64 @@
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from salesop.accounts.models import Role, User
+from salesop.activities.models import Activity, Task
+from salesop.customers.models import Account
+from salesop.deals.models import Deal
+
+
+def activities_of(record: Deal | Account, limit: int = 50) -> QuerySet[Activity]:
+    """The record's activities, newest first. The caller fetched `record` through its own
+    visibility selector."""
+    field = "deal" if isinstance(record, Deal) else "account"
+    return (
+        Activity.objects.filter(**{field: record})
+        .select_related("by", "deal")
+        .order_by("-occurred_at", "-id")[:limit]
+    )
+
+
+def tasks_visible_to(user: User) -> QuerySet[Task]:
+    tasks = Task.objects.select_related("assignee", "deal", "account")
+    if user.sees_everything:
+        return tasks
+    mine = Q(assignee=user) | Q(created_by=user)
+    if Role.MANAGER in user.roles and user.team_id:
+        mine |= Q(assignee__team__path__startswith=user.team.path)
+    return tasks.filter(mine)
+
+
+def tasks_of(record: Deal | Account) -> QuerySet[Task]:
+    field = "deal" if isinstance(record, Deal) else "account"
+    return (
+        Task.objects.filter(**{field: record})
+        .select_related("assignee")
+        .order_by("done_at", "due_at")
+    )
+
+
+@dataclass
+class MyWork:
+    overdue: list[Task]
+    today: list[Task]
+
+
+def my_work(user: User) -> MyWork:
+    """Open tasks assigned to the user: overdue ones, and those due before the end of today in
+    the user's time zone."""
+    now = timezone.now()
+    end_of_today = timezone.make_aware(
+        datetime.combine(timezone.localdate() + timedelta(days=1), time.min)
+    )
+    open_tasks = (
+        Task.objects.filter(assignee=user, done_at__isnull=True, due_at__lt=end_of_today)
+        .select_related("deal", "account")
+        .order_by("due_at")[:100]
+    )
+    overdue, today = [], []
+    for task in open_tasks:
+        (overdue if task.due_at < now else today).append(task)
+    return MyWork(overdue=overdue, today=today)

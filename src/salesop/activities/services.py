@@ -1,0 +1,98 @@
+"""Writes for activities and tasks."""
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from salesop.accounts.models import User
+from salesop.activities.models import Activity, Task
+from salesop.core.audit import audit_actor
+from salesop.core.errors import DomainError, full_clean_or_refuse
+from salesop.customers.models import Account
+from salesop.deals.models import Deal
+
+
+@transaction.atomic
+def activity_log(
+    *,
+    by: User,
+    account: Account,
+    kind: str,
+    subject: str,
+    outcome: str,
+    deal: Deal | None = None,
+    occurred_at: datetime | None = None,
+    duration_minutes: int = 0,
+    notes: str = "",
+) -> Activity:
+    """Records a contact with the customer. It cannot lie in the future: the record is of
+    what happened, and timers trust it."""
+    now = timezone.now()
+    occurred_at = occurred_at or now
+    if occurred_at > now + timedelta(minutes=5):
+        raise DomainError(
+            "future_activity",
+            _("An activity records what happened; it cannot be in the future."),
+            {"occurred_at": _("Enter a time that is not in the future.")},
+        )
+    if deal is not None and deal.account_id != account.pk:
+        raise DomainError(
+            "wrong_account",
+            _("The deal belongs to another company."),
+            {"deal": _("Not a deal of this company.")},
+        )
+    activity = Activity(
+        by=by,
+        account=account,
+        deal=deal,
+        kind=kind,
+        subject=subject.strip(),
+        outcome=outcome,
+        occurred_at=occurred_at,
+        duration_minutes=duration_minutes,
+        notes=notes.strip(),
+    )
+    full_clean_or_refuse(activity)
+    with audit_actor(by):
+        activity.save()
+    return activity
+
+
+@transaction.atomic
+def task_create(
+    *,
+    by: User,
+    title: str,
+    due_at: datetime,
+    assignee: User | None = None,
+    account: Account | None = None,
+    deal: Deal | None = None,
+    notes: str = "",
+) -> Task:
+    if deal is not None and account is None:
+        account = deal.account
+    task = Task(
+        title=title.strip(),
+        due_at=due_at,
+        assignee=assignee or by,
+        created_by=by,
+        account=account,
+        deal=deal,
+        notes=notes.strip(),
+    )
+    full_clean_or_refuse(task, exclude=["created_by"])
+    with audit_actor(by):
+        task.save()
+    return task
+
+
+@transaction.atomic
+def task_complete(*, task: Task, by: User, done: bool = True) -> Task:
+    if task.assignee_id != by.pk and task.created_by_id != by.pk and not by.sees_everything:
+        raise DomainError("forbidden", _("Only the assignee or the creator may close this task."))
+    task.done_at = timezone.now() if done else None
+    with audit_actor(by):
+        task.save(update_fields=["done_at"])
+    return task

@@ -1,0 +1,101 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from salesop.activities import selectors, services
+from salesop.activities.forms import ActivityForm, TaskForm
+from salesop.core.errors import DomainError
+from salesop.core.forms import add_domain_error, styled
+from salesop.customers.selectors import account_for
+from salesop.deals.selectors import deal_for
+
+
+def _record(request, kind: str, record_id: int):
+    if kind == "deal":
+        deal = deal_for(request.user, record_id)
+        return deal, deal.account, deal
+    account = account_for(request.user, record_id)
+    return account, account, None
+
+
+def activity_panel_context(record, form=None, task_form=None):
+    return {
+        "record": record,
+        "record_kind": "deal" if hasattr(record, "stage") else "account",
+        "activities": selectors.activities_of(record),
+        "tasks": selectors.tasks_of(record),
+        "activity_form": form or styled(ActivityForm()),
+        "task_form": task_form or styled(TaskForm()),
+    }
+
+
+@login_required
+@require_POST
+def activity_log(request, kind: str, record_id: int):
+    record, account, deal = _record(request, kind, record_id)
+    form = styled(ActivityForm(request.POST))
+    status = 200
+    if form.is_valid():
+        try:
+            services.activity_log(by=request.user, account=account, deal=deal, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+            status = 422
+        else:
+            form = None
+    else:
+        status = 422
+    if request.htmx:
+        return render(
+            request,
+            "activities/_partials/panel.html",
+            activity_panel_context(record, form=form),
+            status=status,
+        )
+    if status != 200:
+        messages.error(request, _("The activity was not saved: please correct the fields marked."))
+    return redirect(record.get_absolute_url())
+
+
+@login_required
+@require_POST
+def task_create(request, kind: str, record_id: int):
+    record, account, deal = _record(request, kind, record_id)
+    form = styled(TaskForm(request.POST))
+    status = 200
+    if form.is_valid():
+        try:
+            services.task_create(by=request.user, account=account, deal=deal, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+            status = 422
+        else:
+            form = None
+    else:
+        status = 422
+    if request.htmx:
+        return render(
+            request,
+            "activities/_partials/panel.html",
+            activity_panel_context(record, task_form=form),
+            status=status,
+        )
+    return redirect(record.get_absolute_url())
+
+
+@login_required
+@require_POST
+def task_done(request, task_id: int):
+    task = get_object_or_404(selectors.tasks_visible_to(request.user), pk=task_id)
+    try:
+        services.task_complete(
+            task=task, by=request.user, done=request.POST.get("done", "1") == "1"
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    next_url = request.POST.get("next", "")
+    return redirect(
+        next_url if next_url.startswith("/") and not next_url.startswith("//") else "home"
+    )
