@@ -139,3 +139,16 @@ def test_foreign_deal_pages_are_404(rep, org):
         assert rep.get(url).status_code == 404
     for url in ("move", "lost", "checklist", "reopen"):
         assert rep.post(f"/deals/{deal.pk}/{url}/", {"to_stage": "solution"}).status_code == 404
+
+
+def test_manager_filters_by_team_and_owner(client, org):
+    make_deal(org.rep, name="上海的商机")
+    make_deal(org.outsider, name="北方的商机")
+    client.force_login(org.manager)
+    page = client.get(f"/deals/?team={org.shanghai.pk}").content.decode()
+    assert "上海的商机" in page and "北方的商机" not in page
+    # A team outside the manager's subtree is not a valid choice: nothing leaks.
+    foreign = client.get(f"/deals/?team={org.north.pk}").content.decode()
+    assert "北方的商机" not in foreign
+    client.force_login(org.rep)
+    assert 'name="team"' not in client.get("/deals/").content.decode()

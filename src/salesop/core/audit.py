@@ -36,6 +36,8 @@ def audit_entries_for(instance: Model, limit: int = 50) -> list[AuditRow]:
             for field, (old, new) in entry.changes_display_dict.items()
             if field not in _HIDDEN
         ]
+        if entry.action == LogEntry.Action.CREATE:  # a new record: what it started with
+            changes = [change for change in changes if change[2]]
         rows.append(
             AuditRow(entry.timestamp, entry.actor, ACTION_LABELS.get(entry.action, ""), changes)
         )

@@ -12,4 +12,8 @@ class CustomersConfig(AppConfig):
 
         from salesop.customers.models import Account
 
-        auditlog.register(Account, m2m_fields={"shared_with"})
+        auditlog.register(
+            Account,
+            exclude_fields=["updated_at", "deals", "activities", "tasks"],  # reverse relations
+            m2m_fields={"shared_with"},
+        )

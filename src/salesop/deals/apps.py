@@ -14,5 +14,10 @@ class DealsConfig(AppConfig):
         from salesop.deals.models import Deal
 
         auditlog.register(
-            Deal, exclude_fields=["version", "updated_at"], m2m_fields={"shared_with"}
+            Deal,
+            exclude_fields=[
+                *("version", "updated_at"),
+                *("activities", "tasks", "ticks", "stage_events"),  # reverse relations
+            ],
+            m2m_fields={"shared_with"},
         )

@@ -71,6 +71,7 @@ class DealFilterForm(forms.Form):
         label=_("Status"), required=False, choices=[("", _("Any status")), *DealStatus.choices]
     )
     owner = forms.ModelChoiceField(label=_("Owner"), required=False, queryset=None)
+    team = forms.ModelChoiceField(label=_("Team"), required=False, queryset=None)
     amount_min = forms.DecimalField(label=_("Amount from"), required=False, min_value=0)
     amount_max = forms.DecimalField(label=_("Amount to"), required=False, min_value=0)
     close_from = forms.DateField(
@@ -81,7 +82,10 @@ class DealFilterForm(forms.Form):
     )
     cursor = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
 
-    def __init__(self, *args, stages=(), owners=None, **kwargs):
+    def __init__(self, *args, stages=(), owners=None, teams=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["stage"].choices = [("", _("Any stage")), *stages]
         self.fields["owner"].queryset = owners
+        self.fields["team"].queryset = teams
+        if not teams.exists():
+            del self.fields["team"]

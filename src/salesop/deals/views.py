@@ -7,7 +7,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from salesop.accounts.selectors import colleagues_visible_to
+from salesop.accounts.selectors import colleagues_visible_to, teams_visible_to
 from salesop.activities.views import activity_panel_context
 from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
@@ -44,11 +44,13 @@ def deal_list(request):
             request.GET or None,
             stages=_stage_choices(playbook),
             owners=colleagues_visible_to(request.user),
+            teams=teams_visible_to(request.user),
         )
     )
     data = form.cleaned_data if form.is_valid() else {}
     filters = selectors.DealFilters(
         owner_id=data["owner"].pk if data.get("owner") else None,
+        team_id=data["team"].pk if data.get("team") else None,
         stage=data.get("stage") or "",
         status=data.get("status") or "",
         amount_min=data.get("amount_min"),
