@@ -31,58 +31,37 @@ def activity_panel_context(record, form=None, task_form=None):
     }
 
 
+def _panel_post(request, kind: str, record_id: int, form_class, save, form_key: str):
+    """Validates a form posted from a record's activity panel and saves it with `save`; htmx
+    gets the panel back (422 with the errors when refused), a plain post a redirect."""
+    record, account, deal = _record(request, kind, record_id)
+    form = styled(form_class(request.POST))
+    status = 422
+    if form.is_valid():
+        try:
+            save(by=request.user, account=account, deal=deal, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            form, status = None, 200
+    if request.htmx:
+        context = activity_panel_context(record, **{form_key: form})
+        return render(request, "activities/_partials/panel.html", context, status=status)
+    if status != 200:
+        messages.error(request, _("Not saved: please correct the fields marked."))
+    return redirect(record.get_absolute_url())
+
+
 @login_required
 @require_POST
 def activity_log(request, kind: str, record_id: int):
-    record, account, deal = _record(request, kind, record_id)
-    form = styled(ActivityForm(request.POST))
-    status = 200
-    if form.is_valid():
-        try:
-            services.activity_log(by=request.user, account=account, deal=deal, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-            status = 422
-        else:
-            form = None
-    else:
-        status = 422
-    if request.htmx:
-        return render(
-            request,
-            "activities/_partials/panel.html",
-            activity_panel_context(record, form=form),
-            status=status,
-        )
-    if status != 200:
-        messages.error(request, _("The activity was not saved: please correct the fields marked."))
-    return redirect(record.get_absolute_url())
+    return _panel_post(request, kind, record_id, ActivityForm, services.activity_log, "form")
 
 
 @login_required
 @require_POST
 def task_create(request, kind: str, record_id: int):
-    record, account, deal = _record(request, kind, record_id)
-    form = styled(TaskForm(request.POST))
-    status = 200
-    if form.is_valid():
-        try:
-            services.task_create(by=request.user, account=account, deal=deal, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-            status = 422
-        else:
-            form = None
-    else:
-        status = 422
-    if request.htmx:
-        return render(
-            request,
-            "activities/_partials/panel.html",
-            activity_panel_context(record, task_form=form),
-            status=status,
-        )
-    return redirect(record.get_absolute_url())
+    return _panel_post(request, kind, record_id, TaskForm, services.task_create, "task_form")
 
 
 @login_required
