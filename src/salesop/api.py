@@ -8,6 +8,7 @@ from salesop.activities.api import router as activities_router
 from salesop.core.api import install_error_handlers
 from salesop.customers.api import router as customers_router
 from salesop.deals.api import router as deals_router
+from salesop.monitor.api import router as monitor_router
 from salesop.playbook.api import router as playbook_router
 
 api = NinjaAPI(
@@ -26,3 +27,4 @@ api.add_router("/", customers_router)
 api.add_router("/", deals_router)
 api.add_router("/", playbook_router)
 api.add_router("/", activities_router)
+api.add_router("/", monitor_router)

@@ -5,6 +5,7 @@ import argparse
 import getpass
 import os
 import secrets
+import subprocess
 import sys
 from pathlib import Path
 
@@ -47,9 +48,17 @@ def _migrate_and_collect(verbosity: int = 0) -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
-def _serve(host: str, port: int, workers: int) -> None:
+def _start_worker() -> subprocess.Popen:
+    """The background worker beside the web server, in the same process group: sweeps, alerts,
+    notifications and scheduled jobs run while the site is up, and stop with it."""
+    return subprocess.Popen([sys.executable, "-m", "salesop.cli", "worker"])  # noqa: S603
+
+
+def _serve(host: str, port: int, workers: int, with_worker: bool = True) -> None:
     from django.db import connections
     from gunicorn.app.base import BaseApplication
+
+    worker = _start_worker() if with_worker else None
 
     class Server(BaseApplication):
         def load_config(self):
@@ -59,6 +68,8 @@ def _serve(host: str, port: int, workers: int) -> None:
             self.cfg.set("threads", 4)
             self.cfg.set("accesslog", "-")
             self.cfg.set("timeout", 60)
+            if worker is not None:
+                self.cfg.set("on_exit", lambda server: _stop(worker))
 
         def load(self):
             from salesop.wsgi import application
@@ -67,7 +78,20 @@ def _serve(host: str, port: int, workers: int) -> None:
 
     # Each gunicorn worker opens its own database connections after the fork.
     connections.close_all()
-    Server().run()
+    try:
+        Server().run()
+    finally:
+        if worker is not None:
+            _stop(worker)
+
+
+def _stop(worker: subprocess.Popen) -> None:
+    if worker.poll() is None:
+        worker.terminate()
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -87,13 +111,39 @@ def cmd_demo(args: argparse.Namespace) -> None:
     print()
     sys.stdout.flush()
     if not args.no_serve:
-        _serve(args.host, args.port, args.workers)
+        _serve(args.host, args.port, args.workers, with_worker=not args.no_worker)
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
     _setup()
     _migrate_and_collect()
-    _serve(args.host, args.port, args.workers)
+    _serve(args.host, args.port, args.workers, with_worker=not args.no_worker)
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    """The huey consumer alone (run M of these on M machines with SALESOP_REDIS_URL)."""
+    _setup()
+    from django.core.management import call_command
+
+    call_command("run_huey", workers=args.threads)
+
+
+def cmd_sweep(args: argparse.Namespace) -> None:
+    """One supervision pass now: open, resolve and escalate alerts, then send notifications."""
+    _setup()
+    from salesop.monitor import services
+
+    report = services.sweep()
+    sent = 0 if args.no_send else services.deliver_due_webhooks() + services.send_due_emails()
+    print(
+        f"opened {report.opened}, resolved {report.resolved}, escalated {report.escalated}, "
+        f"sent {sent}"
+        + (
+            f"; kinds waiting for their app: {', '.join(report.skipped_kinds)}"
+            if report.skipped_kinds
+            else ""
+        )
+    )
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -224,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--port", type=int, default=8000)
         p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+        p.add_argument("--no-worker", action="store_true", help="do not start the job worker")
 
     p = sub.add_parser("demo", help="run a demo site: SQLite, demo data, logins printed")
     server_args(p)
@@ -233,6 +284,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="migrate and serve with gunicorn")
     server_args(p)
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="run the background job worker (huey consumer)")
+    p.add_argument("--threads", type=int, default=None)
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("sweep", help="run one alert sweep now")
+    p.add_argument("--no-send", action="store_true", help="do not send notifications")
+    p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("migrate", help="bring the database schema up to date")
     p.set_defaults(func=cmd_migrate)

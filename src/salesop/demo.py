@@ -3,7 +3,7 @@ nothing: every record is found by its natural key before it is created."""
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 
 import yaml
@@ -17,6 +17,7 @@ from salesop.activities.models import Activity, Task
 from salesop.activities.services import activity_log, task_create
 from salesop.customers.models import Account, Tier
 from salesop.deals.models import Deal
+from salesop.deals.rules import stage_due_at
 from salesop.deals.selectors import playbook_of
 from salesop.deals.services import (
     checklist_tick,
@@ -25,6 +26,8 @@ from salesop.deals.services import (
     deal_move,
     deal_update,
 )
+from salesop.monitor.models import NotificationPreference
+from salesop.monitor.services import sweep
 from salesop.playbook.models import PlaybookVersion
 from salesop.playbook.services import default_playbook_text, playbook_version_create
 
@@ -171,6 +174,7 @@ def load_demo() -> DemoResult:
         )
     _load_deals(users, now)
     _load_draft_playbook(users["ops"])
+    _load_supervision(users)
     logins = [("admin", "superuser")] + [(u[0], u[5]) for u in USERS]
     return DemoResult(password=password, logins=logins)
 
@@ -350,12 +354,24 @@ def _backdate(deal, days: list[int], now) -> None:
     Deal.objects.filter(pk=deal.pk).update(
         created_at=start,
         stage_entered_at=previous,
+        stage_due_at=stage_due_at(playbook_of(deal), deal.stage, previous)
+        if deal.is_open
+        else None,
         closed_at=previous if deal.status != "open" else None,
     )
     for i, activity in enumerate(Activity.objects.filter(deal=deal).order_by("id")):
         Activity.objects.filter(pk=activity.pk).update(
             occurred_at=start + timedelta(days=min(i * 3, sum(days)), hours=10)
         )
+
+
+def _load_supervision(users: dict[str, User]) -> None:
+    """Alerts for the demo's lapses (a deal past its stage limit, a signing date passed) and
+    the rep's quiet hours; the running worker keeps sweeping from here."""
+    NotificationPreference.objects.get_or_create(
+        user=users["rep"], defaults={"quiet_start": time(22, 0), "quiet_end": time(7, 0)}
+    )
+    sweep()
 
 
 def _load_draft_playbook(ops: User) -> None:

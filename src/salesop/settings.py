@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "salesop.playbook",
     "salesop.deals",
     "salesop.activities",
+    "salesop.monitor",
+    "huey.contrib.djhuey",
     "salesop.web",
 ]
 
@@ -170,6 +172,36 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "salesop.accounts.views.locked_out"
 AXES_VERBOSE = False
+
+# Background jobs (huey): SQLite in the data directory, or Redis across machines.
+HUEY_IMMEDIATE = env_bool("SALESOP_HUEY_IMMEDIATE", False)
+if REDIS_URL:
+    HUEY = {"huey_class": "huey.PriorityRedisHuey", "name": "salesop", "url": REDIS_URL}
+else:
+    # huey opens its queue file as soon as the app loads: the directory must exist by then.
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "salesop",
+        "filename": str(DATA_DIR / "jobs.sqlite3"),
+    }
+HUEY.update(
+    immediate=HUEY_IMMEDIATE,  # set explicitly: djhuey would follow DEBUG
+    utc=True,
+    consumer={
+        "workers": env_int("SALESOP_WORKER_THREADS", 2),
+        "worker_type": "thread",
+        "periodic": True,
+        "check_worker_health": True,
+    },
+)
+
+# Where links in emails and chat messages point.
+BASE_URL = env_str("SALESOP_BASE_URL", "http://127.0.0.1:8000")
+# Webhook receivers: hosts allowed (empty: any public host); private addresses only if allowed.
+WEBHOOK_ALLOWED_HOSTS = env_list("SALESOP_WEBHOOK_ALLOWED_HOSTS", [])
+WEBHOOK_ALLOW_PRIVATE = env_bool("SALESOP_WEBHOOK_ALLOW_PRIVATE", False)
+WEBHOOK_TIMEOUT_SECONDS = env_int("SALESOP_WEBHOOK_TIMEOUT_SECONDS", 5)
 
 # API tokens
 API_TOKEN_DEFAULT_DAYS = env_int("SALESOP_API_TOKEN_DAYS", 90)

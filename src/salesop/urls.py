@@ -19,6 +19,7 @@ urlpatterns = [
     path("deals/", include("salesop.deals.urls")),
     path("playbook/", include("salesop.playbook.urls")),
     path("activities/", include("salesop.activities.urls")),
+    path("alerts/", include("salesop.monitor.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

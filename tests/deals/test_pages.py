@@ -89,7 +89,7 @@ def test_board_groups_open_deals_by_stage(rep, org, django_assert_max_num_querie
     usd = make_deal(org.rep, name="Export deal", currency="USD", amount=Decimal(50))
     tick_stage(usd, org.rep)
     rep.post(f"/deals/{usd.pk}/move/", {"to_stage": "solution"})
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         html = rep.get("/deals/board/").content.decode()
     assert 'data-testid="column-discovery"' in html and "商机 4" in html
     assert "¥500.00" in html and "$50.00" in html

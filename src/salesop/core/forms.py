@@ -10,7 +10,9 @@ def styled(form: forms.BaseForm) -> forms.BaseForm:
     for field in form.fields.values():
         widget = field.widget
         css = "form-select" if isinstance(widget, forms.Select) else "form-control"
-        if isinstance(widget, forms.CheckboxInput):
+        if isinstance(
+            widget, forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.RadioSelect
+        ):
             css = "form-check-input"
         widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
     return form

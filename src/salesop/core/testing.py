@@ -75,3 +75,42 @@ def tick_stage(deal, by: User, stage: str | None = None) -> None:
     spec = playbook_of(deal).stage(stage or deal.stage)
     for item in spec.checklist:
         checklist_tick(deal=deal, by=by, stage=spec.key, item=item.key)
+
+
+class Receiver:
+    """A real HTTP server on 127.0.0.1 that records what is posted to it: the stand-in for a
+    chat tool's webhook endpoint in tests. `status` and `delay` shape its answers."""
+
+    def __init__(self, status: int = 200, delay: float = 0.0):
+        import http.server
+        import threading
+
+        self.requests: list[dict] = []
+        self.status = status
+        self.delay = delay
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (the stdlib's name)
+                import time
+
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.requests.append(
+                    {"path": self.path, "headers": dict(self.headers), "body": body}
+                )
+                time.sleep(receiver.delay)
+                self.send_response(receiver.status)
+                self.end_headers()
+                self.wfile.write(b'{"errcode":0}')
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -53,6 +53,10 @@ class Deal(OwnedModel):
     lost_reason = models.CharField(_("lost reason"), max_length=32, blank=True)
     lost_note = models.TextField(_("lost note"), blank=True, max_length=2000)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # Deadlines the monitor's sweeps select on (NULL: nothing due). Set by the services that
+    # change their inputs; a sweep claims a due row by clearing its column.
+    stage_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    close_due_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Optimistic lock: every state change is an UPDATE ... WHERE version = n.
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
@@ -65,8 +69,9 @@ class Deal(OwnedModel):
             models.Index(fields=["status", "stage", "team"], name="deal_board"),
             models.Index(fields=["owner", "status"], name="deal_owner_status"),
             models.Index(fields=["-created_at", "-id"], name="deal_recent"),
-            models.Index(fields=["status", "stage_entered_at"], name="deal_dwell"),
             models.Index(fields=["status", "expected_close_date"], name="deal_close_date"),
+            models.Index(fields=["stage_due_at"], name="deal_stage_due"),
+            models.Index(fields=["close_due_at"], name="deal_close_due"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,7 +1,9 @@
 """How a new playbook version reaches live deals: refused while open deals sit in a stage it
 removes; otherwise every open deal runs on it from the moment it is activated."""
 
-from django.db.models import Count
+from datetime import timedelta
+
+from django.db.models import Count, DateTimeField, ExpressionWrapper, F
 from django.utils.translation import gettext as _
 
 from salesop.deals.models import Deal, DealStatus
@@ -30,4 +32,15 @@ def move_open_deals(playbook, version) -> None:
     open_deals = Deal.objects.filter(status=DealStatus.OPEN)
     open_deals.update(playbook_version=version)
     for stage in playbook.stages:
-        open_deals.filter(stage=stage.key).update(probability=stage.probability)
+        in_stage = open_deals.filter(stage=stage.key)
+        in_stage.update(probability=stage.probability)
+        # A new maximum dwell moves every deadline of the stage.
+        if stage.max_dwell_days is None:
+            in_stage.update(stage_due_at=None)
+        else:
+            in_stage.update(
+                stage_due_at=ExpressionWrapper(
+                    F("stage_entered_at") + timedelta(days=stage.max_dwell_days),
+                    output_field=DateTimeField(),
+                )
+            )

@@ -1,7 +1,10 @@
 """Stage gates: what stands between a deal and the stage it is asked to move to. No writes."""
 
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -27,6 +30,22 @@ class GateContext:
     deal: Deal
     stage: Stage
     ticked: set[tuple[str, str]] = field(default_factory=set)
+
+
+def stage_due_at(playbook: Playbook, stage: str, entered_at: datetime) -> datetime | None:
+    """When a deal entering `stage` at `entered_at` outstays the stage's maximum dwell."""
+    spec = playbook.stage(stage)
+    if spec is None or spec.max_dwell_days is None:
+        return None
+    return entered_at + timedelta(days=spec.max_dwell_days)
+
+
+def close_due_at(expected_close_date: date | None) -> datetime | None:
+    """The end of the expected close date, in the company's time zone."""
+    if expected_close_date is None:
+        return None
+    zone = ZoneInfo(settings.TIME_ZONE)
+    return datetime.combine(expected_close_date + timedelta(days=1), time.min, tzinfo=zone)
 
 
 def may_move(user: User, stage: Stage) -> bool:

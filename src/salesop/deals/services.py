@@ -17,11 +17,13 @@ from salesop.customers.models import Account
 from salesop.deals.models import ChecklistTick, Deal, DealStatus, StageEvent, StageEventKind
 from salesop.deals.rules import (
     GateFailure,
+    close_due_at,
     describe_refusal,
     gate_failures,
     gates_between,
     may_move,
     may_override,
+    stage_due_at,
 )
 from salesop.deals.selectors import playbook_of
 from salesop.playbook.selectors import active_version, parsed
@@ -135,6 +137,7 @@ def deal_create(
         }
     )
     first = playbook.stages[0]
+    now = timezone.now()
     deal = Deal(
         owner=owner,
         team=owner.team,
@@ -142,6 +145,9 @@ def deal_create(
         stage=first.key,
         probability=first.probability,
         playbook_version=version,
+        stage_entered_at=now,
+        stage_due_at=stage_due_at(playbook, first.key, now),
+        close_due_at=close_due_at(values.get("expected_close_date")),
         **values,
     )
     full_clean_or_refuse(deal)
@@ -163,6 +169,8 @@ def deal_update(*, deal: Deal, by: User, expected_version: int | None = None, **
         raise _stale()
     for name, value in values.items():
         setattr(deal, name, value)
+    if "expected_close_date" in values and deal.is_open:
+        deal.close_due_at = close_due_at(deal.expected_close_date)
     full_clean_or_refuse(deal, exclude=["owner", "team", "account", "playbook_version"])
     deal.version += 1
     with audit_actor(by):
@@ -256,6 +264,8 @@ def deal_move(
             probability=100,
             closed_at=now,
             stage_entered_at=now,
+            stage_due_at=None,
+            close_due_at=None,
         )
         kind = StageEventKind.WON
     else:
@@ -264,6 +274,7 @@ def deal_move(
             stage=to_stage,
             probability=playbook.stage(to_stage).probability,
             stage_entered_at=now,
+            stage_due_at=stage_due_at(playbook, to_stage, now),
         )
         kind = StageEventKind.MOVED
     _event(
@@ -310,6 +321,8 @@ def deal_mark_lost(
         lost_reason=reason,
         lost_note=note.strip()[:2000],
         stage_entered_at=now,
+        stage_due_at=None,
+        close_due_at=None,
     )
     _event(
         deal,
@@ -349,6 +362,8 @@ def deal_reopen(*, deal: Deal, by: User, reason: str, expected_version: int | No
         lost_reason="",
         stage_entered_at=now,
         playbook_version=active_version(),
+        stage_due_at=stage_due_at(playbook, back_to, now),
+        close_due_at=close_due_at(deal.expected_close_date),
     )
     _event(
         deal,

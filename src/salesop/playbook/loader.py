@@ -146,6 +146,13 @@ def semantic_errors(pb: Playbook) -> list[tuple[Path, str]]:
                     )
                 )
 
+    for dup in _duplicates(rule.kind for rule in pb.alerts):
+        errors.append(
+            (
+                ("alerts",),
+                _("alert kind %(kind)r has more than one rule; merge them") % {"kind": dup},
+            )
+        )
     for i, rule in enumerate(pb.alerts):
         if rule.kind not in ALERT_KINDS:
             errors.append(

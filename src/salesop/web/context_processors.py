@@ -4,6 +4,8 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from salesop.monitor.selectors import unread_count
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -18,6 +20,7 @@ NAVIGATION = (
     NavItem("home", _("My work"), "home"),
     NavItem("deals", _("Deals"), "deals:board"),
     NavItem("customers", _("Companies"), "customers:list"),
+    NavItem("monitor", _("Alerts"), "monitor:alerts"),
     NavItem("playbook", _("Playbook"), "playbook:index"),
     NavItem("api", _("API"), "api:openapi-view"),
     NavItem("admin", _("Administration"), "admin:index", ops_only=True),
@@ -40,4 +43,4 @@ def navigation(request):
         for item in NAVIGATION
         if not item.ops_only or user.can_administer
     ]
-    return {"navigation": items}
+    return {"navigation": items, "unread_count": unread_count(user)}

@@ -1,0 +1,55 @@
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from salesop.accounts.models import Role, User
+from salesop.monitor.models import Alert, Notification, WebhookDelivery, WebhookEndpoint
+
+ALERT_ORDERING = ("-opened_at", "-id")
+
+
+@dataclass
+class AlertFilters:
+    scope: str = "mine"  # mine | team
+    status: str = ""
+    kind: str = ""
+    opened_from: date | None = None
+    opened_to: date | None = None
+
+
+def alerts_visible_to(user: User, filters: AlertFilters | None = None) -> QuerySet[Alert]:
+    """Your alerts; with scope=team, a manager's team subtree (everything for sales ops)."""
+    f = filters or AlertFilters()
+    alerts = Alert.objects.select_related("owner", "deal", "team")
+    if f.scope == "team" and user.sees_everything:
+        pass
+    elif f.scope == "team" and Role.MANAGER in user.roles and user.team_id:
+        alerts = alerts.filter(Q(team__path__startswith=user.team.path) | Q(owner=user))
+    else:
+        alerts = alerts.filter(owner=user)
+    if f.status:
+        alerts = alerts.filter(status=f.status)
+    if f.kind:
+        alerts = alerts.filter(kind=f.kind)
+    if f.opened_from:
+        alerts = alerts.filter(opened_at__date__gte=f.opened_from)
+    if f.opened_to:
+        alerts = alerts.filter(opened_at__date__lte=f.opened_to)
+    return alerts
+
+
+def inbox_of(user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def unread_count(user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def webhooks() -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.select_related("team").order_by("name")
+
+
+def deliveries_of(endpoint: WebhookEndpoint, limit: int = 50) -> list[WebhookDelivery]:
+    return list(endpoint.deliveries.prefetch_related("tries")[:limit])
