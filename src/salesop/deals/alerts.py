@@ -20,27 +20,29 @@ def _open_due(column: str, make):
 
     def open_due(rule, now: datetime, opener) -> int:
         opened = 0
-        due = (
-            Deal.objects.filter(**{f"{column}__lte": now}, status=DealStatus.OPEN)
-            .select_related("owner", "team", "playbook_version")
-            .order_by(column)[:BATCH]
-        )
-        for deal in due:
-            with transaction.atomic():
-                claimed = Deal.objects.filter(pk=deal.pk, **{column: getattr(deal, column)}).update(
-                    **{column: None}
-                )
-                if claimed and opener(
-                    rule=rule,
-                    owner=deal.owner,
-                    team=deal.team,
-                    deal=deal,
-                    now=now,
-                    url=deal.get_absolute_url(),
-                    **make(deal, rule),
-                ):
-                    opened += 1
-        return opened
+        while True:  # drain in batches: after downtime thousands may be due at once
+            due = list(
+                Deal.objects.filter(**{f"{column}__lte": now}, status=DealStatus.OPEN)
+                .select_related("owner", "team", "playbook_version")
+                .order_by(column)[:BATCH]
+            )
+            for deal in due:
+                with transaction.atomic():
+                    claimed = Deal.objects.filter(
+                        pk=deal.pk, **{column: getattr(deal, column)}
+                    ).update(**{column: None})
+                    if claimed and opener(
+                        rule=rule,
+                        owner=deal.owner,
+                        team=deal.team,
+                        deal=deal,
+                        now=now,
+                        url=deal.get_absolute_url(),
+                        **make(deal, rule),
+                    ):
+                        opened += 1
+            if len(due) < BATCH:
+                return opened
 
     return open_due
 
