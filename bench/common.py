@@ -23,8 +23,9 @@ def setup(db: str, name: str) -> None:
     os.environ["SALESOP_EMAIL_URL"] = "dummy://"
     if db == "postgres":
         server = os.environ.get("SALESOP_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-        subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name],
-                       check=True)
+        subprocess.run(
+            ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name], check=True
+        )
         subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
         os.environ["SALESOP_DATABASE_URL"] = f"{server}/{name}"
     else:
@@ -55,10 +56,16 @@ def record(section: str, rows: list[tuple[str, ...]], header: tuple[str, ...]) -
     marker = f"\n## {section}\n"
     if marker in text:
         before, rest = text.split(marker, 1)
-        after = rest[rest.index("\n## "):] if "\n## " in rest else ""
+        after = rest[rest.index("\n## ") :] if "\n## " in rest else ""
         text = before + after
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
-    table = [marker.rstrip("\n"), "", f"Measured {stamp} on {machine()}.", "",
-             "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    table = [
+        marker.rstrip("\n"),
+        "",
+        f"Measured {stamp} on {machine()}.",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
     table += ["| " + " | ".join(row) + " |" for row in rows]
     RESULTS.write_text(text.rstrip("\n") + "\n" + "\n".join(table) + "\n", encoding="utf-8")

@@ -37,14 +37,21 @@ def generate(rows: int) -> None:
         for _ in range(min(BATCH, rows - made)):
             owner = rng.choice(reps)
             entered = now - timedelta(days=rng.randint(0, 13), minutes=rng.randint(0, 1440))
-            batch.append(Deal(
-                name=f"Deal {made}", account=rng.choice(accounts), owner=owner, team=owner.team,
-                stage=rng.choice(stages), playbook_version=version, stage_entered_at=entered,
-                # due some time in the coming weeks: nothing is due now
-                stage_due_at=now + timedelta(days=rng.randint(1, 30)),
-                close_due_at=now + timedelta(days=rng.randint(1, 90)),
-                created_at=entered,
-            ))
+            batch.append(
+                Deal(
+                    name=f"Deal {made}",
+                    account=rng.choice(accounts),
+                    owner=owner,
+                    team=owner.team,
+                    stage=rng.choice(stages),
+                    playbook_version=version,
+                    stage_entered_at=entered,
+                    # due some time in the coming weeks: nothing is due now
+                    stage_due_at=now + timedelta(days=rng.randint(1, 30)),
+                    close_due_at=now + timedelta(days=rng.randint(1, 90)),
+                    created_at=entered,
+                )
+            )
             made += 1
         with transaction.atomic():
             Deal.objects.bulk_create(batch)
@@ -73,8 +80,10 @@ def run(db: str, rows: int, due: int, repeats: int, write: bool) -> None:
             idle.append((time.perf_counter() - t) * 1000)
         assert report.opened == 0
     idle_median, idle_p95 = summary(idle)
-    print(f"sweep, nothing due: median {idle_median:.1f} ms, p95 {idle_p95:.1f} ms, "
-          f"{len(queries)} queries")
+    print(
+        f"sweep, nothing due: median {idle_median:.1f} ms, p95 {idle_p95:.1f} ms, "
+        f"{len(queries)} queries"
+    )
 
     ids = list(Deal.objects.order_by("?").values_list("pk", flat=True)[:due])
     Deal.objects.filter(pk__in=ids).update(stage_due_at=timezone.now() - timedelta(minutes=1))
@@ -89,10 +98,18 @@ def run(db: str, rows: int, due: int, repeats: int, write: bool) -> None:
         record(
             f"Alert sweep ({db})",
             [
-                (f"sweep, nothing due, {rows:,} open deals", "< 200 ms",
-                 f"median {idle_median:.1f} ms, p95 {idle_p95:.1f} ms", str(len(queries))),
-                (f"sweep, {due:,} due of {rows:,} (claim, alert, inbox)", "-",
-                 f"{backlog_s:.2f} s ({rate:,.0f} alerts/s)", "-"),
+                (
+                    f"sweep, nothing due, {rows:,} open deals",
+                    "< 200 ms",
+                    f"median {idle_median:.1f} ms, p95 {idle_p95:.1f} ms",
+                    str(len(queries)),
+                ),
+                (
+                    f"sweep, {due:,} due of {rows:,} (claim, alert, inbox)",
+                    "-",
+                    f"{backlog_s:.2f} s ({rate:,.0f} alerts/s)",
+                    "-",
+                ),
             ],
             ("figure", "target", "measured", "queries"),
         )
