@@ -118,3 +118,45 @@ def test_createadmin_and_token_from_the_command_line(tmp_path):
     assert token.returncode == 0, token.stderr
     assert token.stdout.strip().splitlines()[-1].startswith("sop_")
     assert run("token", "--user", "ghost", "--name", "x", env=env).returncode != 0
+
+
+def test_demo_serves_the_site_with_its_worker_and_stops_cleanly(tmp_path):
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SALESOP_", "DJANGO_"))}
+    server = subprocess.Popen(
+        [SALESOP, "demo", "--port", str(port), "--workers", "1"],
+        env={**clean, "SALESOP_DATA_DIR": str(tmp_path)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        page = ""
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2) as r:  # noqa: S310
+                    page = r.read().decode()
+                    break
+            except OSError:
+                time.sleep(0.5)
+        assert "salesop" in page and 'name="password"' in page
+        children = subprocess.run(
+            ["pgrep", "-f", "-s", str(server.pid), "salesop.cli worker"],
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        assert children, "the worker runs beside the web server"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    time.sleep(1)
+    left = subprocess.run(["pgrep", "-s", str(server.pid)], capture_output=True, text=True)
+    assert left.stdout.strip() == "", "nothing of the demo keeps running"
