@@ -8,6 +8,8 @@ from salesop.activities.api import router as activities_router
 from salesop.core.api import install_error_handlers
 from salesop.customers.api import router as customers_router
 from salesop.deals.api import router as deals_router
+from salesop.leads.api import intake_router
+from salesop.leads.api import router as leads_router
 from salesop.monitor.api import router as monitor_router
 from salesop.playbook.api import router as playbook_router
 
@@ -28,3 +30,5 @@ api.add_router("/", deals_router)
 api.add_router("/", playbook_router)
 api.add_router("/", activities_router)
 api.add_router("/", monitor_router)
+api.add_router("/", leads_router)
+api.add_router("/", intake_router)

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "salesop.customers",
     "salesop.playbook",
     "salesop.deals",
+    "salesop.leads",
     "salesop.activities",
     "salesop.monitor",
     "huey.contrib.djhuey",
@@ -202,6 +203,9 @@ BASE_URL = env_str("SALESOP_BASE_URL", "http://127.0.0.1:8000")
 WEBHOOK_ALLOWED_HOSTS = env_list("SALESOP_WEBHOOK_ALLOWED_HOSTS", [])
 WEBHOOK_ALLOW_PRIVATE = env_bool("SALESOP_WEBHOOK_ALLOW_PRIVATE", False)
 WEBHOOK_TIMEOUT_SECONDS = env_int("SALESOP_WEBHOOK_TIMEOUT_SECONDS", 5)
+
+# Public lead intake: submissions per channel per minute.
+INTAKE_RATE_PER_MINUTE = env_int("SALESOP_INTAKE_RATE_PER_MINUTE", 120)
 
 # API tokens
 API_TOKEN_DEFAULT_DAYS = env_int("SALESOP_API_TOKEN_DAYS", 90)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("profile/tokens/<int:token_id>/revoke/", accounts_views.token_revoke, name="token_revoke"),
     path("language/", accounts_views.language_switch, name="language_switch"),
     path("customers/", include("salesop.customers.urls")),
+    path("leads/", include("salesop.leads.urls")),
     path("deals/", include("salesop.deals.urls")),
     path("playbook/", include("salesop.playbook.urls")),
     path("activities/", include("salesop.activities.urls")),

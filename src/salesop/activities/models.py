@@ -39,6 +39,16 @@ class Activity(models.Model):
     account = models.ForeignKey(
         "customers.Account",
         verbose_name=_("company"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="activities",
+    )
+    lead = models.ForeignKey(
+        "leads.Lead",
+        verbose_name=_("lead"),
+        null=True,
+        blank=True,
         on_delete=models.CASCADE,
         related_name="activities",
     )
@@ -59,6 +69,7 @@ class Activity(models.Model):
             models.Index(fields=["deal", "-occurred_at"], name="activity_deal_recent"),
             models.Index(fields=["account", "-occurred_at"], name="activity_account_recent"),
             models.Index(fields=["by", "-occurred_at"], name="activity_by_recent"),
+            models.Index(fields=["lead", "-occurred_at"], name="activity_lead_recent"),
         ]
 
     def __str__(self) -> str:
@@ -91,6 +102,14 @@ class Task(models.Model):
     deal = models.ForeignKey(
         "deals.Deal",
         verbose_name=_("deal"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="tasks",
+    )
+    lead = models.ForeignKey(
+        "leads.Lead",
+        verbose_name=_("lead"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,

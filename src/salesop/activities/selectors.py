@@ -8,12 +8,17 @@ from salesop.accounts.models import Role, User
 from salesop.activities.models import Activity, Task
 from salesop.customers.models import Account
 from salesop.deals.models import Deal
+from salesop.leads.models import Lead
 
 
-def activities_of(record: Deal | Account, limit: int = 50) -> QuerySet[Activity]:
+def _field(record: Deal | Account | Lead) -> str:
+    return {Deal: "deal", Account: "account", Lead: "lead"}[type(record)]
+
+
+def activities_of(record: Deal | Account | Lead, limit: int = 50) -> QuerySet[Activity]:
     """The record's activities, newest first. The caller fetched `record` through its own
     visibility selector."""
-    field = "deal" if isinstance(record, Deal) else "account"
+    field = _field(record)
     return (
         Activity.objects.filter(**{field: record})
         .select_related("by", "deal")
@@ -31,8 +36,8 @@ def tasks_visible_to(user: User) -> QuerySet[Task]:
     return tasks.filter(mine)
 
 
-def tasks_of(record: Deal | Account) -> QuerySet[Task]:
-    field = "deal" if isinstance(record, Deal) else "account"
+def tasks_of(record: Deal | Account | Lead) -> QuerySet[Task]:
+    field = _field(record)
     return (
         Task.objects.filter(**{field: record})
         .select_related("assignee")

@@ -12,17 +12,20 @@ from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, full_clean_or_refuse
 from salesop.customers.models import Account
 from salesop.deals.models import Deal
+from salesop.leads.models import Lead
+from salesop.leads.services import lead_touched
 
 
 @transaction.atomic
 def activity_log(
     *,
     by: User,
-    account: Account,
+    account: Account | None,
     kind: str,
     subject: str,
     outcome: str,
     deal: Deal | None = None,
+    lead: Lead | None = None,
     occurred_at: datetime | None = None,
     duration_minutes: int = 0,
     notes: str = "",
@@ -43,10 +46,13 @@ def activity_log(
             _("The deal belongs to another company."),
             {"deal": _("Not a deal of this company.")},
         )
+    if account is None and lead is None:
+        raise DomainError("no_record", _("An activity belongs to a company or a lead."))
     activity = Activity(
         by=by,
         account=account,
         deal=deal,
+        lead=lead,
         kind=kind,
         subject=subject.strip(),
         outcome=outcome,
@@ -57,6 +63,8 @@ def activity_log(
     full_clean_or_refuse(activity)
     with audit_actor(by):
         activity.save()
+    if lead is not None:
+        lead_touched(lead=lead, at=activity.occurred_at, by=by)
     return activity
 
 
@@ -69,6 +77,7 @@ def task_create(
     assignee: User | None = None,
     account: Account | None = None,
     deal: Deal | None = None,
+    lead: Lead | None = None,
     notes: str = "",
 ) -> Task:
     if deal is not None and account is None:
@@ -80,6 +89,7 @@ def task_create(
         created_by=by,
         account=account,
         deal=deal,
+        lead=lead,
         notes=notes.strip(),
     )
     full_clean_or_refuse(task, exclude=["created_by"])

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -10,20 +11,27 @@ from salesop.core.errors import DomainError
 from salesop.core.forms import add_domain_error, styled
 from salesop.customers.selectors import account_for
 from salesop.deals.selectors import deal_for
+from salesop.leads.selectors import lead_for
 
 
 def _record(request, kind: str, record_id: int):
+    """(record, account, deal, lead) for a panel post, fetched through the record's selector."""
     if kind == "deal":
         deal = deal_for(request.user, record_id)
-        return deal, deal.account, deal
-    account = account_for(request.user, record_id)
-    return account, account, None
+        return deal, deal.account, deal, None
+    if kind == "lead":
+        lead = lead_for(request.user, record_id)
+        return lead, lead.account, None, lead
+    if kind == "account":
+        account = account_for(request.user, record_id)
+        return account, account, None, None
+    raise Http404
 
 
 def activity_panel_context(record, form=None, task_form=None):
     return {
         "record": record,
-        "record_kind": "deal" if hasattr(record, "stage") else "account",
+        "record_kind": record._meta.model_name,
         "activities": selectors.activities_of(record),
         "tasks": selectors.tasks_of(record),
         "activity_form": form or styled(ActivityForm()),
@@ -34,12 +42,12 @@ def activity_panel_context(record, form=None, task_form=None):
 def _panel_post(request, kind: str, record_id: int, form_class, save, form_key: str):
     """Validates a form posted from a record's activity panel and saves it with `save`; htmx
     gets the panel back (422 with the errors when refused), a plain post a redirect."""
-    record, account, deal = _record(request, kind, record_id)
+    record, account, deal, lead = _record(request, kind, record_id)
     form = styled(form_class(request.POST))
     status = 422
     if form.is_valid():
         try:
-            save(by=request.user, account=account, deal=deal, **form.cleaned_data)
+            save(by=request.user, account=account, deal=deal, lead=lead, **form.cleaned_data)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:

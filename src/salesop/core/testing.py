@@ -114,3 +114,28 @@ class Receiver:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def make_channel(
+    name: str = "行业平台 Industry platform",
+    kind: str = "industry_platform",
+    category: str = "online",
+):
+    from salesop.leads.models import Channel
+
+    return Channel.objects.get_or_create(name=name, defaults={"kind": kind, "category": category})[
+        0
+    ]
+
+
+def make_lead(owner: User, company: str = "杭州智造科技股份有限公司", **fields):
+    from salesop.leads.services import lead_create
+
+    fields.setdefault("contact_name", "王经理")
+    return lead_create(
+        by=owner,
+        owner=owner,
+        channel=fields.pop("channel", None) or make_channel(),
+        company_name=company,
+        **fields,
+    )

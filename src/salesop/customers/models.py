@@ -12,10 +12,41 @@ class Tier(models.TextChoices):
     STANDARD = "standard", _("Standard")
 
 
+class EmployeeBand(models.TextChoices):
+    MICRO = "1-49", _("1-49")
+    SMALL = "50-199", _("50-199")
+    MEDIUM = "200-999", _("200-999")
+    LARGE = "1000-4999", _("1,000-4,999")
+    ENTERPRISE = "5000+", _("5,000 or more")
+
+
+class Lifecycle(models.TextChoices):
+    PROSPECT = "prospect", _("Prospect")
+    CUSTOMER = "customer", _("Customer")
+    EXPANSION = "expansion", _("Expanding customer")
+    CHURNED = "churned", _("Churned")
+
+
+class DecisionRole(models.TextChoices):
+    DECISION_MAKER = "decision_maker", _("Decision maker")
+    INFLUENCER = "influencer", _("Influencer")
+    USER = "user", _("User")
+    GATEKEEPER = "gatekeeper", _("Gatekeeper")
+    UNKNOWN = "unknown", _("Unknown")
+
+
 class Account(OwnedModel):
     """A customer company (客户)."""
 
     name = models.CharField(_("company name"), max_length=200)
+    # Matching key for duplicates (see customers.rules.normalize_company), kept by the services.
+    normalized_name = models.CharField(max_length=200, db_index=True, editable=False, default="")
+    employee_band = models.CharField(
+        _("employees"), max_length=16, choices=EmployeeBand.choices, blank=True
+    )
+    lifecycle = models.CharField(
+        _("lifecycle stage"), max_length=16, choices=Lifecycle.choices, default=Lifecycle.PROSPECT
+    )
     industry = models.CharField(_("industry"), max_length=100, blank=True)
     region = models.CharField(_("region"), max_length=100, blank=True)
     website = models.URLField(_("website"), max_length=200, blank=True)
@@ -37,3 +68,32 @@ class Account(OwnedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("customers:detail", args=[self.pk])
+
+
+class Contact(models.Model):
+    """A person at a customer company. Seen by whoever may see the company."""
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("company"), on_delete=models.CASCADE, related_name="contacts"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    title = models.CharField(_("job title"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    phone_e164 = models.CharField(max_length=20, blank=True, db_index=True, editable=False)
+    email = models.EmailField(_("email"), blank=True)
+    email_normalized = models.CharField(max_length=254, blank=True, db_index=True, editable=False)
+    wechat = models.CharField(_("WeChat ID"), max_length=64, blank=True)
+    decision_role = models.CharField(
+        _("decision role"),
+        max_length=16,
+        choices=DecisionRole.choices,
+        default=DecisionRole.UNKNOWN,
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+
+    def __str__(self) -> str:
+        return self.name

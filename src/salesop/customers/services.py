@@ -9,8 +9,9 @@ from salesop.accounts.models import User
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, full_clean_or_refuse
 from salesop.customers.models import Account, Tier
+from salesop.customers.rules import normalize_company
 
-EDITABLE_FIELDS = ("name", "industry", "region", "website", "tier")
+EDITABLE_FIELDS = ("name", "industry", "region", "website", "tier", "employee_band", "lifecycle")
 
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
@@ -33,10 +34,29 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+def _refuse_duplicate(account: Account) -> None:
+    twin = Account.objects.filter(normalized_name=account.normalized_name).exclude(pk=account.pk)
+    if account.normalized_name and twin.exists():
+        raise DomainError(
+            "duplicate",
+            _(
+                "This company is already in salesop (same name once case, width, punctuation "
+                "and suffixes like 有限公司 or Co., Ltd. are ignored); ask sales operations to "
+                "share it."
+            ),
+            {"name": _("A company with this name already exists.")},
+        )
+
+
 @transaction.atomic
-def account_create(*, by: User, owner: User | None = None, **values: Any) -> Account:
+def account_create(
+    *, by: User, owner: User | None = None, allow_duplicate: bool = False, **values: Any
+) -> Account:
     owner = owner or by
     account = Account(owner=owner, team=owner.team, **_clean(values))
+    account.normalized_name = normalize_company(account.name)
+    if not allow_duplicate:
+        _refuse_duplicate(account)
     full_clean_or_refuse(account)
     with audit_actor(by):
         account.save()
@@ -47,6 +67,9 @@ def account_create(*, by: User, owner: User | None = None, **values: Any) -> Acc
 def account_update(*, account: Account, by: User, **values: Any) -> Account:
     for name, value in _clean(values).items():
         setattr(account, name, value)
+    if "name" in values:
+        account.normalized_name = normalize_company(account.name)
+        _refuse_duplicate(account)
     full_clean_or_refuse(account)
     with audit_actor(by):
         account.save()

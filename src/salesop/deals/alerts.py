@@ -22,7 +22,9 @@ def _open_due(column: str, make):
         opened = 0
         while True:  # drain in batches: after downtime thousands may be due at once
             due = list(
-                Deal.objects.filter(**{f"{column}__lte": now}, status=DealStatus.OPEN)
+                # Only the due index: services clear due columns when a deal closes, and a
+                # status filter here makes planners scan every open deal instead.
+                Deal.objects.filter(**{f"{column}__lte": now})
                 .select_related("owner", "team", "playbook_version")
                 .order_by(column)[:BATCH]
             )

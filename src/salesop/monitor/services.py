@@ -243,11 +243,14 @@ def sweep(now: datetime | None = None) -> SweepReport:
             report.skipped_kinds.append(rule.kind)  # declared; its data arrives with a later app
             continue
         report.opened += kind.open_due(rule, now, alert_open)
-    for name, kind in KINDS.items():
+    open_kinds = set(
+        Alert.objects.filter(status=AlertStatus.OPEN).values_list("kind", flat=True).distinct()
+    )
+    for name in sorted(open_kinds & set(KINDS)):
         open_alerts = Alert.objects.filter(kind=name, status=AlertStatus.OPEN).select_related(
             "deal"
         )
-        for alert in kind.cleared(open_alerts):
+        for alert in KINDS[name].cleared(open_alerts):
             report.resolved += alert_resolve(alert, now)
     report.escalated = _escalate_due(playbook, now)
     return report

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from salesop.accounts.models import Role
 from salesop.customers.models import Tier
 from salesop.playbook.registry import ALERT_KINDS, CRITERIA
-from salesop.playbook.schema import CLOSED_STAGES, Playbook
+from salesop.playbook.schema import CLOSED_STAGES, REQUIRED_LEAD_STATUSES, Playbook
 
 Path = tuple[str | int, ...]
 
@@ -85,6 +85,16 @@ def semantic_errors(pb: Playbook) -> list[tuple[Path, str]]:
                     )
 
     unique("lead_statuses", [s.key for s in pb.lead_statuses])
+    missing = [k for k in REQUIRED_LEAD_STATUSES if k not in {s.key for s in pb.lead_statuses}]
+    if missing:
+        errors.append(
+            (
+                ("lead_statuses",),
+                _("these statuses are required: %(keys)s") % {"keys": ", ".join(missing)},
+            )
+        )
+    unique("disqualify_reasons", [r.key for r in pb.disqualify_reasons])
+    unique("territories", [t.key for t in pb.assignment.territories], prefix=("assignment",))
     unique("stages", [s.key for s in pb.stages])
     unique("lost_reasons", [r.key for r in pb.lost_reasons])
     unique("churn_reasons", [r.key for r in pb.churn_reasons])

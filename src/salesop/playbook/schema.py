@@ -93,6 +93,21 @@ class Approvals(Strict):
     payment_term: list[PaymentTermStep] = Field(min_length=1)
 
 
+class Territory(Strict):
+    key: Key
+    team: Text  # a team's name; leads from these regions or industries go to its people
+    regions: list[Text] = []
+    industries: list[Text] = []
+
+
+class Assignment(Strict):
+    """Who gets a new lead: a territory's team (by region, then industry) or everyone selling,
+    round-robin; `manual` leaves it with whoever created it (intake: sales ops)."""
+
+    mode: Literal["round_robin", "manual"] = "round_robin"
+    territories: list[Territory] = []
+
+
 class Closed(Strict):
     won: Label
     lost: Label
@@ -104,6 +119,9 @@ class Playbook(Strict):
     bant: Bant
     stages: list[Stage] = Field(min_length=1)
     closed: Closed
+    disqualify_reasons: list[Keyed] = Field(min_length=1)
+    nurture_days: int = Field(default=30, ge=1, le=365)
+    assignment: Assignment = Assignment()
     lost_reasons: list[Keyed] = Field(min_length=1)
     churn_reasons: list[Keyed] = Field(min_length=1)
     sla: Sla = Sla()
@@ -139,4 +157,6 @@ class Playbook(Strict):
 
 
 CLOSED_STAGES = ("won", "lost")
+# Lead statuses the code moves leads through; a playbook may add more, not remove these.
+REQUIRED_LEAD_STATUSES = ("new", "contacted", "qualified", "nurturing", "disqualified", "converted")
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -18,6 +18,7 @@ class NavItem:
 # One entry per area of the product that exists; areas land here as they are built.
 NAVIGATION = (
     NavItem("home", _("My work"), "home"),
+    NavItem("leads", _("Leads"), "leads:list"),
     NavItem("deals", _("Deals"), "deals:board"),
     NavItem("customers", _("Companies"), "customers:list"),
     NavItem("monitor", _("Alerts"), "monitor:alerts"),

@@ -1,0 +1,83 @@
+"""Matching keys for duplicate detection: the same company written differently, the same
+phone in any format, the same email in any case."""
+
+import re
+import unicodedata
+
+import phonenumbers
+
+# Legal-form suffixes that do not tell two companies apart. Chinese ones end the name without
+# a space, so they are cut from the joined key; Latin ones only as whole trailing words (so
+# "Nico" keeps its "co").
+_CJK_SUFFIXES = sorted(
+    [
+        "股份有限公司",
+        "有限责任公司",
+        "集团有限公司",
+        "有限公司",
+        "集团公司",
+        "分公司",
+        "公司",
+        "集团",
+    ],
+    key=len,
+    reverse=True,
+)
+_WORD_SUFFIXES = {
+    "co",
+    "ltd",
+    "limited",
+    "company",
+    "inc",
+    "incorporated",
+    "corp",
+    "corporation",
+    "llc",
+    "plc",
+    "gmbh",
+    "ag",
+    "sa",
+    "bv",
+    "pte",
+    "group",
+    "holdings",
+}
+_NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def normalize_company(name: str) -> str:
+    """A key equal for 上海云仓物流有限公司 / 上海云仓物流 and Contoso Co., Ltd. / CONTOSO LTD:
+    full-width folded to half-width, case folded, punctuation and spaces removed, legal-form
+    suffixes dropped (repeatedly: "Contoso Group Co., Ltd." -> "contoso")."""
+    text = unicodedata.normalize("NFKC", name or "").casefold()
+    words = [w for w in _NOT_WORD.split(text) if w]
+    while len(words) > 1 and words[-1] in _WORD_SUFFIXES:
+        words.pop()
+    key = "".join(words)
+    changed = True
+    while changed:
+        changed = False
+        for suffix in _CJK_SUFFIXES:
+            if key.endswith(suffix) and len(key) > len(suffix) + 1:
+                key = key[: -len(suffix)]
+                changed = True
+                break
+    return key
+
+
+def normalize_email(email: str) -> str:
+    return unicodedata.normalize("NFKC", email or "").strip().casefold()
+
+
+def normalize_phone(raw: str, region: str = "CN") -> str:
+    """E.164 (+8613812345678) when the number is valid, else "" (not a matching key)."""
+    text = unicodedata.normalize("NFKC", raw or "").strip()
+    if not text:
+        return ""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_valid_number(number):
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

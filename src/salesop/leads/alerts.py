@@ -1,0 +1,109 @@
+"""The lead timers the monitor sweeps: a new lead not contacted within the first-contact window;
+a lead without activity for the follow-up period (SOP: 7 days -> owner, 3 more -> manager)."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from salesop.leads.models import Lead
+from salesop.monitor.registry import AlertKind, alert_kind
+
+BATCH = 1000
+OPEN_STATUSES = ("new", "contacted", "qualified", "nurturing")
+
+
+def _open_due(column: str, make):
+    def open_due(rule, now, opener) -> int:
+        opened = 0
+        while True:
+            due = list(
+                # Only the due index (services clear due columns when a lead closes).
+                Lead.objects.filter(**{f"{column}__lte": now})
+                .select_related("owner", "team")
+                .order_by(column)[:BATCH]
+            )
+            for lead in due:
+                with transaction.atomic():
+                    claimed = Lead.objects.filter(
+                        pk=lead.pk, **{column: getattr(lead, column)}
+                    ).update(**{column: None})
+                    if claimed and opener(
+                        rule=rule,
+                        owner=lead.owner,
+                        team=lead.team,
+                        now=now,
+                        url=lead.get_absolute_url(),
+                        **make(lead, rule),
+                    ):
+                        opened += 1
+            if len(due) < BATCH:
+                return opened
+
+    return open_due
+
+
+def _touch_state(lead: Lead) -> str:
+    return lead.last_activity_at.isoformat() if lead.last_activity_at else ""
+
+
+def _first_contact(lead: Lead, rule) -> dict:
+    return {
+        "dedupe_key": f"{rule.key}:lead:{lead.pk}",
+        "state": "",
+        "params": {"lead": str(lead), "lead_id": lead.pk, "hours": rule.after_hours},
+    }
+
+
+def _followup(lead: Lead, rule) -> dict:
+    state = _touch_state(lead)
+    return {
+        "dedupe_key": f"{rule.key}:lead:{lead.pk}:{state or 'never'}",
+        "state": state,
+        "params": {"lead": str(lead), "lead_id": lead.pk, "days": rule.after_days},
+    }
+
+
+def _leads_of(alerts) -> tuple[list, dict]:
+    alerts = list(alerts)
+    ids = [a.params.get("lead_id") for a in alerts]
+    return alerts, Lead.objects.in_bulk([i for i in ids if i])
+
+
+def _first_contact_cleared(alerts):
+    alerts, leads = _leads_of(alerts)
+    for alert in alerts:
+        lead = leads.get(alert.params.get("lead_id"))
+        if lead is None or lead.first_contacted_at or lead.status not in OPEN_STATUSES:
+            yield alert
+
+
+def _followup_cleared(alerts):
+    alerts, leads = _leads_of(alerts)
+    for alert in alerts:
+        lead = leads.get(alert.params.get("lead_id"))
+        if lead is None or lead.status not in OPEN_STATUSES or _touch_state(lead) != alert.state:
+            yield alert
+
+
+alert_kind(
+    AlertKind(
+        name="lead.first_contact_overdue",
+        open_due=_open_due("first_contact_due_at", _first_contact),
+        cleared=_first_contact_cleared,
+        title=lambda a: (
+            _("New lead “%(lead)s” was not contacted within %(hours)s hours.")
+            % {"lead": a.params["lead"], "hours": a.params["hours"]}
+        ),
+    )
+)
+
+alert_kind(
+    AlertKind(
+        name="lead.not_followed_up",
+        open_due=_open_due("followup_due_at", _followup),
+        cleared=_followup_cleared,
+        title=lambda a: (
+            _("Lead “%(lead)s” has not been followed up for %(days)s days.")
+            % {"lead": a.params["lead"], "days": a.params["days"]}
+        ),
+    )
+)

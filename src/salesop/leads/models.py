@@ -1,0 +1,200 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from salesop.accounts.visibility import OwnedModel
+from salesop.core.money import Currency
+from salesop.customers.models import EmployeeBand
+
+
+class ChannelCategory(models.TextChoices):
+    ONLINE = "online", _("Online")
+    OFFLINE = "offline", _("Offline")
+    INTERNAL = "internal", _("Internal")
+
+
+class ChannelKind(models.TextChoices):
+    INDUSTRY_PLATFORM = "industry_platform", _("Industry platform")
+    SOCIAL_MEDIA = "social_media", _("Social media")
+    SEARCH_MARKETING = "search_marketing", _("Search marketing")
+    WEBSITE = "website", _("Website form")
+    TRADE_SHOW = "trade_show", _("Trade show")
+    ASSOCIATION_EVENT = "association_event", _("Chamber / association event")
+    REFERRAL = "referral", _("Customer referral")
+    REPURCHASE = "repurchase", _("Existing-customer repurchase")
+    MARKETING_POOL = "marketing_pool", _("Marketing lead pool")
+    OTHER = "other", _("Other")
+
+
+class Channel(models.Model):
+    """Where leads come from. Each channel has its own intake key and monthly spend."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    category = models.CharField(_("category"), max_length=16, choices=ChannelCategory.choices)
+    kind = models.CharField(_("kind"), max_length=24, choices=ChannelKind.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    intake_key_prefix = models.CharField(max_length=16, blank=True, editable=False)
+    intake_key_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+        ordering = ["category", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChannelSpend(models.Model):
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="spend")
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY
+    )
+
+    class Meta:
+        verbose_name = _("channel spend")
+        verbose_name_plural = _("channel spend")
+        ordering = ["-month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "month", "currency"], name="spend_once_per_month"
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="spend_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.month:%Y-%m}"
+
+
+class Grade(models.TextChoices):
+    A = "A", _("A: high intent, high fit")
+    B = "B", _("B: potential")
+    C = "C", _("C: to be nurtured")
+
+
+class Lead(OwnedModel):
+    """A possible customer in the lead pool, from any channel, until it becomes a deal or is
+    disqualified. `status` takes the playbook's lead statuses."""
+
+    status = models.CharField(_("status"), max_length=32, default="new", db_index=True)
+    channel = models.ForeignKey(
+        Channel, verbose_name=_("channel"), on_delete=models.PROTECT, related_name="leads"
+    )
+    company_name = models.CharField(_("company"), max_length=200)
+    company_key = models.CharField(max_length=200, db_index=True, editable=False, default="")
+    contact_name = models.CharField(_("contact"), max_length=100, blank=True)
+    title = models.CharField(_("job title"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    phone_e164 = models.CharField(max_length=20, blank=True, db_index=True, editable=False)
+    email = models.EmailField(_("email"), blank=True)
+    email_normalized = models.CharField(max_length=254, blank=True, db_index=True, editable=False)
+    wechat = models.CharField(_("WeChat ID"), max_length=64, blank=True)
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    employee_band = models.CharField(
+        _("employees"), max_length=16, choices=EmployeeBand.choices, blank=True
+    )
+    notes = models.TextField(_("notes"), blank=True, max_length=5000)
+
+    # Qualification (BANT answers are playbook factor key -> level key).
+    bant = models.JSONField(_("BANT answers"), default=dict, blank=True)
+    pain_tags = models.JSONField(_("pain points"), default=list, blank=True)
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices, blank=True)
+    disqualify_reason = models.CharField(_("disqualification reason"), max_length=32, blank=True)
+    next_touch_at = models.DateTimeField(_("next touch"), null=True, blank=True)
+
+    account = models.ForeignKey(
+        "customers.Account", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    deal = models.OneToOneField(
+        "deals.Deal", null=True, blank=True, on_delete=models.SET_NULL, related_name="source_lead"
+    )
+
+    first_contacted_at = models.DateTimeField(_("first contacted"), null=True, blank=True)
+    last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
+    # Deadlines swept by the monitor (see leads.alerts); NULL: nothing due.
+    first_contact_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    followup_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    idempotency_key = models.CharField(max_length=100, blank=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
+        indexes = [
+            models.Index(fields=["owner", "status", "-score", "-id"], name="lead_owner_list"),
+            models.Index(fields=["team", "status", "-score", "-id"], name="lead_team_list"),
+            models.Index(fields=["-created_at", "-id"], name="lead_recent"),
+            models.Index(fields=["channel", "-created_at"], name="lead_channel"),
+            models.Index(fields=["first_contact_due_at"], name="lead_first_contact_due"),
+            models.Index(fields=["followup_due_at"], name="lead_followup_due"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="lead_intake_idempotent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.company_name} · {self.contact_name}" if self.contact_name else self.company_name
+        )
+
+    def get_absolute_url(self) -> str:
+        return reverse("leads:detail", args=[self.pk])
+
+
+class LeadEventKind(models.TextChoices):
+    CREATED = "created", pgettext_lazy("lead event", "created")
+    STATUS = "status", _("status changed")
+    GRADED = "graded", _("graded")
+    ASSIGNED = "assigned", _("assigned")
+    CONVERTED = "converted", _("converted to a deal")
+    MERGED = "merged", _("duplicate merged")
+
+
+class LeadEvent(models.Model):
+    """Lead history as rows: status changes, grades, assignments (conversion funnels and
+    grading calibration are computed from these)."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=LeadEventKind.choices)
+    from_value = models.CharField(max_length=64, blank=True)
+    to_value = models.CharField(max_length=64, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["kind", "at"], name="leadevent_kind_at")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.from_value} → {self.to_value}"
+
+
+class AssignmentCursor(models.Model):
+    """Where round-robin assignment stands in a pool ("team:<id>" or "all"): the last person
+    given a lead."""
+
+    scope = models.CharField(max_length=32, unique=True)
+    last_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.scope}: {self.last_user}"

@@ -1,0 +1,94 @@
+"""Lead rules without writes: BANT score and grade from the playbook's model, the deadlines a
+lead's timers run to, and which territory a lead belongs to."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from salesop.playbook.schema import Bant, Playbook, Territory
+
+
+@dataclass(frozen=True)
+class FactorScore:
+    key: str
+    label: str
+    level: str
+    level_label: str
+    points: int
+    weight: int
+
+    @property
+    def contribution(self) -> float:
+        return self.points * self.weight / 100
+
+
+@dataclass(frozen=True)
+class Score:
+    total: int
+    grade: str
+    factors: list[FactorScore]
+
+
+def bant_errors(answers: dict, model: Bant) -> dict[str, str]:
+    """Answers naming a factor or level the model does not have, by factor."""
+    errors = {}
+    factors = {f.key: f for f in model.factors}
+    for key, level in answers.items():
+        if key not in factors:
+            errors[key] = f"unknown factor {key!r}"
+        elif level not in {lv.key for lv in factors[key].levels}:
+            errors[key] = f"unknown level {level!r}"
+    return errors
+
+
+def bant_score(answers: dict, model: Bant, language: str = "zh-hans") -> Score:
+    """Each factor's level gives 0-100 points, weighted; unanswered factors count 0. Grade A at
+    or above the A threshold, B at or above B, else C."""
+    factors = []
+    for factor in model.factors:
+        chosen = next((lv for lv in factor.levels if lv.key == answers.get(factor.key)), None)
+        factors.append(
+            FactorScore(
+                key=factor.key,
+                label=factor.label.get(language),
+                level=chosen.key if chosen else "",
+                level_label=chosen.label.get(language) if chosen else "—",
+                points=chosen.points if chosen else 0,
+                weight=factor.weight,
+            )
+        )
+    # Half up, as people round (74.5 -> 75); the grade follows the total shown.
+    raw = sum(Decimal(f.points * f.weight) / 100 for f in factors)
+    total = int(raw.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    grade = "A" if total >= model.grades.a else "B" if total >= model.grades.b else "C"
+    return Score(total=total, grade=grade, factors=factors)
+
+
+def followup_days(playbook: Playbook) -> int:
+    rule = next((r for r in playbook.alerts if r.kind == "lead.not_followed_up"), None)
+    return (
+        rule.after_days if rule and rule.after_days else None
+    ) or playbook.sla.lead_followup_days
+
+
+def first_contact_hours(playbook: Playbook) -> int:
+    rule = next((r for r in playbook.alerts if r.kind == "lead.first_contact_overdue"), None)
+    return (rule.after_hours if rule and rule.after_hours else None) or (
+        playbook.sla.lead_first_contact_hours
+    )
+
+
+def followup_due(playbook: Playbook, last_touch: datetime) -> datetime:
+    return last_touch + timedelta(days=followup_days(playbook))
+
+
+def territory_for(playbook: Playbook, region: str, industry: str) -> Territory | None:
+    """The first territory listing the region, else the first listing the industry."""
+    territories = playbook.assignment.territories
+    for territory in territories:
+        if region and region in territory.regions:
+            return territory
+    for territory in territories:
+        if industry and industry in territory.industries:
+            return territory
+    return None

@@ -1,0 +1,90 @@
+import hashlib
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from salesop.accounts.models import User
+from salesop.accounts.visibility import get_visible_or_404
+from salesop.customers.models import Account, Contact
+from salesop.leads.models import Channel, Lead
+
+LEAD_ORDERINGS = {
+    "newest": ("-created_at", "-id"),
+    "score": ("-score", "-id"),
+}
+
+
+@dataclass
+class LeadFilters:
+    status: str = ""
+    grade: str = ""
+    channel_id: int | None = None
+    owner_id: int | None = None
+    q: str = ""
+
+
+def leads_visible_to(user: User, filters: LeadFilters | None = None) -> QuerySet[Lead]:
+    f = filters or LeadFilters()
+    leads = Lead.objects.visible_to(user).select_related("owner", "channel")
+    if f.status:
+        leads = leads.filter(status=f.status)
+    if f.grade:
+        leads = leads.filter(grade=f.grade)
+    if f.channel_id:
+        leads = leads.filter(channel_id=f.channel_id)
+    if f.owner_id:
+        leads = leads.filter(owner_id=f.owner_id)
+    if f.q:
+        digits = "".join(ch for ch in f.q if ch.isdigit())
+        match = Q(company_name__icontains=f.q) | Q(contact_name__icontains=f.q)
+        if len(digits) >= 4:
+            match |= Q(phone_e164__contains=digits)
+        leads = leads.filter(match)
+    return leads
+
+
+def lead_for(user: User, lead_id: int) -> Lead:
+    return get_visible_or_404(
+        Lead.objects.select_related("owner", "channel", "team", "account", "deal"), user, pk=lead_id
+    )
+
+
+@dataclass
+class Duplicates:
+    leads: list[Lead]
+    accounts: list[Account]
+    contacts: list[Contact]
+
+    def __bool__(self) -> bool:
+        return bool(self.leads or self.accounts or self.contacts)
+
+
+def find_duplicates(
+    *, company_key: str = "", email: str = "", phone: str = "", exclude_lead: int | None = None
+) -> Duplicates:
+    """Records that are the same company or person by their matching keys, whoever owns them."""
+    person = Q()
+    if email:
+        person |= Q(email_normalized=email)
+    if phone:
+        person |= Q(phone_e164=phone)
+    leads = Lead.objects.none()
+    contacts = Contact.objects.none()
+    if person:
+        leads = Lead.objects.filter(person).exclude(status__in=("disqualified", "converted"))
+        if exclude_lead:
+            leads = leads.exclude(pk=exclude_lead)
+        contacts = Contact.objects.filter(person).select_related("account")
+    accounts = Account.objects.filter(normalized_name=company_key) if company_key else []
+    return Duplicates(list(leads[:10]), list(accounts[:10]), list(contacts[:10]))
+
+
+def channels() -> QuerySet[Channel]:
+    return Channel.objects.all()
+
+
+def channel_by_intake_key(raw: str) -> Channel | None:
+    if not raw:
+        return None
+    digest = hashlib.sha256(raw.encode()).hexdigest()
+    return Channel.objects.filter(intake_key_hash=digest, is_active=True).first()

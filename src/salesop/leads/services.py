@@ -1,0 +1,475 @@
+"""Every write to leads and channels: intake from any path, qualification (BANT), the first
+contact that must come before it, disqualification, nurture, conversion to a deal, assignment."""
+
+import hashlib
+import secrets
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from salesop.accounts.models import Role, Team, User
+from salesop.core.audit import audit_actor
+from salesop.core.errors import DomainError, StaleWrite, full_clean_or_refuse
+from salesop.customers.models import Account, Contact
+from salesop.customers.rules import normalize_company, normalize_email, normalize_phone
+from salesop.customers.services import account_create
+from salesop.deals.models import Deal
+from salesop.deals.services import deal_create
+from salesop.leads import rules
+from salesop.leads.models import (
+    AssignmentCursor,
+    Channel,
+    ChannelSpend,
+    Lead,
+    LeadEvent,
+    LeadEventKind,
+)
+from salesop.leads.selectors import find_duplicates
+from salesop.playbook.schema import Playbook
+from salesop.playbook.selectors import active_playbook
+
+EDITABLE_FIELDS = (
+    "company_name",
+    "contact_name",
+    "title",
+    "phone",
+    "email",
+    "wechat",
+    "industry",
+    "region",
+    "employee_band",
+    "notes",
+)
+OPEN_STATUSES = ("new", "contacted", "qualified", "nurturing")
+
+
+def _event(lead: Lead, kind: str, by: User | None, from_value="", to_value="", note="") -> None:
+    LeadEvent.objects.create(
+        lead=lead,
+        kind=kind,
+        by=by,
+        from_value=str(from_value)[:64],
+        to_value=str(to_value)[:64],
+        note=note[:300],
+    )
+
+
+def _keys(lead: Lead) -> None:
+    lead.company_key = normalize_company(lead.company_name)
+    lead.email_normalized = normalize_email(lead.email)
+    lead.phone_e164 = normalize_phone(lead.phone)
+
+
+def _check_fields(values: dict) -> dict:
+    unknown = sorted(set(values) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise DomainError(
+            "unknown_field",
+            _("These fields cannot be set: %(fields)s.") % {"fields": ", ".join(unknown)},
+            {name: _("This field cannot be set.") for name in unknown},
+        )
+    return {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+
+
+def _refuse_duplicate(lead: Lead, exclude: int | None = None) -> None:
+    found = find_duplicates(
+        email=lead.email_normalized, phone=lead.phone_e164, exclude_lead=exclude
+    )
+    if found.leads or found.contacts:
+        fields = {}
+        if lead.email_normalized and any(
+            x.email_normalized == lead.email_normalized for x in [*found.leads, *found.contacts]
+        ):
+            fields["email"] = _("A lead or contact with this email already exists.")
+        if lead.phone_e164 and any(
+            x.phone_e164 == lead.phone_e164 for x in [*found.leads, *found.contacts]
+        ):
+            fields["phone"] = _("A lead or contact with this phone number already exists.")
+        raise DomainError(
+            "duplicate",
+            _("This person is already in salesop; ask sales operations to share or merge it."),
+            fields,
+        )
+
+
+def pick_owner(playbook: Playbook, *, region: str = "", industry: str = "") -> User | None:
+    """Round-robin over the sales reps of the lead's territory team (its subtree), or of the
+    whole company when no territory matches. None when nobody sells."""
+    territory = rules.territory_for(playbook, region, industry)
+    team = Team.objects.filter(name=territory.team).first() if territory else None
+    reps = User.objects.filter(is_active=True, role_grants__role=Role.REP).order_by("pk")
+    if team is not None:
+        reps = reps.filter(team__path__startswith=team.path)
+    rep_ids = list(reps.values_list("pk", flat=True))
+    if not rep_ids:
+        return None
+    scope = f"team:{team.pk}" if team else "all"
+    AssignmentCursor.objects.get_or_create(scope=scope)
+    cursor = AssignmentCursor.objects.select_for_update().get(scope=scope)
+    after = [pk for pk in rep_ids if cursor.last_user_id is None or pk > cursor.last_user_id]
+    chosen = (after or rep_ids)[0]
+    cursor.last_user_id = chosen
+    cursor.save(update_fields=["last_user"])
+    return User.objects.select_related("team").get(pk=chosen)
+
+
+def _fallback_owner() -> User:
+    owner = User.objects.filter(is_active=True, role_grants__role=Role.OPS).order_by("pk").first()
+    owner = owner or User.objects.filter(is_active=True, is_superuser=True).order_by("pk").first()
+    if owner is None:
+        raise DomainError("no_owner", _("Nobody can receive leads yet: create a sales rep first."))
+    return owner
+
+
+@transaction.atomic
+def lead_create(
+    *,
+    by: User | None,
+    channel: Channel,
+    company_name: str,
+    owner: User | None = None,
+    allow_duplicate: bool = False,
+    idempotency_key: str = "",
+    **values,
+) -> Lead:
+    """A lead in the pool with its first-contact and follow-up timers running. The owner is who
+    it is given to, else the playbook's assignment picks one (manual mode: the creator)."""
+    values = _check_fields({"company_name": company_name, **values})
+    if not values["company_name"]:
+        raise DomainError(
+            "required", _("The company is required."), {"company_name": _("Required.")}
+        )
+    if not channel.is_active:
+        raise DomainError(
+            "channel", _("This channel is closed."), {"channel": _("Choose an active channel.")}
+        )
+    playbook = active_playbook()
+    if owner is None:
+        if playbook.assignment.mode == "round_robin":
+            owner = pick_owner(
+                playbook, region=values.get("region", ""), industry=values.get("industry", "")
+            )
+        owner = owner or by or _fallback_owner()
+    now = timezone.now()
+    lead = Lead(
+        channel=channel,
+        owner=owner,
+        team=owner.team,
+        status="new",
+        idempotency_key=idempotency_key[:100],
+        created_at=now,
+        **values,
+    )
+    _keys(lead)
+    if not allow_duplicate:
+        _refuse_duplicate(lead)
+    account = (
+        Account.objects.filter(normalized_name=lead.company_key).first()
+        if lead.company_key
+        else None
+    )
+    lead.account = account
+    lead.first_contact_due_at = now + timedelta(hours=rules.first_contact_hours(playbook))
+    lead.followup_due_at = rules.followup_due(playbook, now)
+    full_clean_or_refuse(lead, exclude=["owner", "team", "channel", "account", "deal"])
+    with audit_actor(by):
+        lead.save()
+    _event(lead, LeadEventKind.CREATED, by, to_value=channel.name)
+    _event(lead, LeadEventKind.ASSIGNED, by, to_value=owner.username)
+    return lead
+
+
+def _apply(lead: Lead, **changes) -> None:
+    updated = Lead.objects.filter(pk=lead.pk, version=lead.version).update(
+        version=F("version") + 1, updated_at=timezone.now(), **changes
+    )
+    if updated != 1:
+        raise StaleWrite(
+            "stale", _("Someone else changed this lead a moment ago. Reload it and try again.")
+        )
+    for name, value in changes.items():
+        setattr(lead, name, value)
+    lead.version += 1
+
+
+def _require_open(lead: Lead) -> None:
+    if lead.status not in OPEN_STATUSES:
+        raise DomainError("lead_closed", _("This lead is closed (converted or disqualified)."))
+
+
+@transaction.atomic
+def lead_update(*, lead: Lead, by: User, **values) -> Lead:
+    values = _check_fields(values)
+    if "company_name" in values and not values["company_name"]:
+        raise DomainError(
+            "required", _("The company is required."), {"company_name": _("Required.")}
+        )
+    for name, value in values.items():
+        setattr(lead, name, value)
+    _keys(lead)
+    if {"email", "phone"} & set(values):
+        _refuse_duplicate(lead, exclude=lead.pk)
+    full_clean_or_refuse(lead, exclude=["owner", "team", "channel", "account", "deal"])
+    lead.version += 1
+    with audit_actor(by):
+        lead.save()
+    return lead
+
+
+def lead_touched(*, lead: Lead, at: datetime, by: User) -> None:
+    """A contact with the lead was logged: the first one verifies it (new -> contacted); each one
+    restarts the follow-up clock."""
+    if lead.status not in OPEN_STATUSES:
+        return
+    playbook = active_playbook()
+    last = max(filter(None, [lead.last_activity_at, at]))
+    changes = {"last_activity_at": last, "followup_due_at": rules.followup_due(playbook, last)}
+    if lead.first_contacted_at is None:
+        changes.update(first_contacted_at=at, first_contact_due_at=None)
+    if lead.status == "new":
+        changes["status"] = "contacted"
+        _event(lead, LeadEventKind.STATUS, by, "new", "contacted")
+    Lead.objects.filter(pk=lead.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(lead, name, value)
+
+
+@transaction.atomic
+def lead_qualify(
+    *,
+    lead: Lead,
+    by: User,
+    bant: dict,
+    pain_tags: list[str] | None = None,
+    expected_version: int | None = None,
+) -> rules.Score:
+    """Scores the lead with the playbook's BANT model. Only a contacted lead is qualified (the
+    SOP's first-contact verification). A and B become qualified; C goes to nurture with a
+    next-touch date."""
+    if expected_version is not None and expected_version != lead.version:
+        raise StaleWrite(
+            "stale", _("Someone else changed this lead a moment ago. Reload it and try again.")
+        )
+    _require_open(lead)
+    if lead.first_contacted_at is None:
+        raise DomainError(
+            "not_contacted",
+            _(
+                "Contact the lead first (log a call, email or visit): the SOP verifies every "
+                "lead by a first contact."
+            ),
+        )
+    playbook = active_playbook()
+    errors = rules.bant_errors(bant, playbook.bant)
+    if errors:
+        raise DomainError(
+            "bant",
+            _("The BANT answers do not match the playbook's model."),
+            {f"bant.{k}": v for k, v in errors.items()},
+        )
+    score = rules.bant_score(bant, playbook.bant, get_language() or "zh-hans")
+    status = "qualified" if score.grade in ("A", "B") else "nurturing"
+    changes = {
+        "bant": bant,
+        "pain_tags": [t.strip()[:40] for t in pain_tags or [] if t.strip()][:20],
+        "score": score.total,
+        "grade": score.grade,
+        "status": status,
+        "next_touch_at": timezone.now() + timedelta(days=playbook.nurture_days)
+        if status == "nurturing"
+        else None,
+    }
+    old_grade, old_status = lead.grade, lead.status
+    _apply(lead, **changes)
+    if old_grade != score.grade:
+        _event(lead, LeadEventKind.GRADED, by, old_grade, score.grade, note=f"{score.total}")
+    if old_status != status:
+        _event(lead, LeadEventKind.STATUS, by, old_status, status)
+    return score
+
+
+@transaction.atomic
+def lead_disqualify(*, lead: Lead, by: User, reason: str, note: str = "") -> Lead:
+    _require_open(lead)
+    reasons = {r.key for r in active_playbook().disqualify_reasons}
+    if reason not in reasons:
+        raise DomainError(
+            "reason",
+            _("Choose why the lead is invalid from the list."),
+            {"reason": _("Choose one of: %(keys)s.") % {"keys": ", ".join(sorted(reasons))}},
+        )
+    old = lead.status
+    _apply(
+        lead,
+        status="disqualified",
+        disqualify_reason=reason,
+        first_contact_due_at=None,
+        followup_due_at=None,
+        next_touch_at=None,
+    )
+    _event(lead, LeadEventKind.STATUS, by, old, "disqualified", note=note)
+    return lead
+
+
+@transaction.atomic
+def lead_assign(*, lead: Lead, to: User, by: User) -> Lead:
+    """Hands the lead to someone else; recorded. Managers and sales ops only."""
+    if not (by.sees_everything or Role.MANAGER in by.roles):
+        raise DomainError(
+            "forbidden", _("Only a sales manager or sales operations may reassign leads.")
+        )
+    if not to.is_active:
+        raise DomainError(
+            "inactive", _("That user is deactivated."), {"owner": _("Choose an active user.")}
+        )
+    old = lead.owner.username
+    _apply(lead, owner=to, team=to.team)
+    _event(lead, LeadEventKind.ASSIGNED, by, old, to.username)
+    return lead
+
+
+@transaction.atomic
+def lead_convert(
+    *,
+    lead: Lead,
+    by: User,
+    deal_name: str,
+    amount: Decimal | None = None,
+    currency: str = "CNY",
+    expected_close_date: date | None = None,
+) -> Deal:
+    """A qualified (A or B) lead becomes a deal: its company and contact are matched by their
+    keys or created, the deal starts in the first stage, and the lead points to it."""
+    _require_open(lead)
+    if lead.status != "qualified" or lead.grade not in ("A", "B"):
+        raise DomainError("not_qualified", _("Only a qualified A or B lead converts into a deal."))
+    account = (
+        Account.objects.filter(normalized_name=lead.company_key).first()
+        if lead.company_key
+        else None
+    )
+    if account is None:
+        account = account_create(
+            by=by,
+            owner=lead.owner,
+            name=lead.company_name,
+            industry=lead.industry,
+            region=lead.region,
+            employee_band=lead.employee_band,
+        )
+    elif not Account.objects.visible_to(lead.owner).filter(pk=account.pk).exists():
+        account.shared_with.add(lead.owner)  # the company is known: the new deal's owner sees it
+    contact = None
+    if lead.contact_name:
+        contact = (
+            Contact.objects.filter(account=account)
+            .filter(
+                **(
+                    {"email_normalized": lead.email_normalized}
+                    if lead.email_normalized
+                    else {"phone_e164": lead.phone_e164}
+                    if lead.phone_e164
+                    else {"name": lead.contact_name}
+                )
+            )
+            .first()
+        )
+        if contact is None:
+            Contact.objects.create(
+                account=account,
+                name=lead.contact_name,
+                title=lead.title,
+                phone=lead.phone,
+                phone_e164=lead.phone_e164,
+                email=lead.email,
+                email_normalized=lead.email_normalized,
+                wechat=lead.wechat,
+            )
+    deal = deal_create(
+        by=by,
+        account=account,
+        name=deal_name,
+        amount=amount,
+        currency=currency,
+        expected_close_date=expected_close_date,
+        owner=lead.owner,
+    )
+    _apply(
+        lead,
+        status="converted",
+        account=account,
+        deal=deal,
+        first_contact_due_at=None,
+        followup_due_at=None,
+        next_touch_at=None,
+    )
+    _event(lead, LeadEventKind.CONVERTED, by, "qualified", f"deal {deal.pk}")
+    return deal
+
+
+# Channels ---------------------------------------------------------------------------------
+
+
+def _require_ops(by: User) -> None:
+    if not by.can_administer:
+        raise DomainError("forbidden", _("Only sales operations manage channels."))
+
+
+@transaction.atomic
+def channel_create(*, by: User, name: str, category: str, kind: str) -> Channel:
+    _require_ops(by)
+    channel = Channel(name=name.strip(), category=category, kind=kind)
+    full_clean_or_refuse(channel)
+    with audit_actor(by):
+        channel.save()
+    return channel
+
+
+def channel_rotate_intake_key(*, channel: Channel, by: User) -> str:
+    """A new intake key for the channel's web forms; the old one stops working. Shown once."""
+    _require_ops(by)
+    raw = "sik_" + secrets.token_urlsafe(24)
+    channel.intake_key_prefix = raw[:10]
+    channel.intake_key_hash = hashlib.sha256(raw.encode()).hexdigest()
+    channel.save(update_fields=["intake_key_prefix", "intake_key_hash"])
+    return raw
+
+
+@transaction.atomic
+def channel_spend_set(
+    *, channel: Channel, by: User, month: date, amount: Decimal, currency: str = "CNY"
+) -> ChannelSpend:
+    _require_ops(by)
+    if amount < 0:
+        raise DomainError(
+            "amount", _("Spend cannot be negative."), {"amount": _("Enter 0 or more.")}
+        )
+    spend, _created = ChannelSpend.objects.update_or_create(
+        channel=channel, month=month.replace(day=1), currency=currency, defaults={"amount": amount}
+    )
+    return spend
+
+
+def intake(*, channel: Channel, idempotency_key: str = "", **values) -> tuple[Lead, bool]:
+    """A lead from a public form. The same Idempotency-Key on the same channel gives back the
+    lead the first submission created (a retried post creates one lead). -> (lead, created)"""
+    if idempotency_key:
+        existing = Lead.objects.filter(channel=channel, idempotency_key=idempotency_key).first()
+        if existing:
+            return existing, False
+    try:
+        return lead_create(
+            by=None,
+            channel=channel,
+            idempotency_key=idempotency_key,
+            allow_duplicate=True,
+            **values,
+        ), True
+    except IntegrityError:
+        # The same key raced in from a parallel retry: the other request created it.
+        return Lead.objects.get(channel=channel, idempotency_key=idempotency_key), False

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from salesop.leads import views
+
+app_name = "leads"
+urlpatterns = [
+    path("", views.lead_list, name="list"),
+    path("new/", views.lead_create, name="create"),
+    path("channels/", views.channel_list, name="channels"),
+    path("channels/<int:channel_id>/", views.channel_detail, name="channel"),
+    path("<int:lead_id>/", views.lead_detail, name="detail"),
+    path("<int:lead_id>/qualify/", views.lead_qualify, name="qualify"),
+    path("<int:lead_id>/disqualify/", views.lead_disqualify, name="disqualify"),
+    path("<int:lead_id>/convert/", views.lead_convert, name="convert"),
+    path("<int:lead_id>/assign/", views.lead_assign, name="assign"),
+]

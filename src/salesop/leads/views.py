@@ -1,0 +1,259 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from salesop.accounts.selectors import colleagues_visible_to
+from salesop.activities.views import activity_panel_context
+from salesop.core.audit import audit_entries_for
+from salesop.core.errors import DomainError
+from salesop.core.forms import add_domain_error, styled
+from salesop.core.pagination import keyset_page
+from salesop.leads import selectors, services
+from salesop.leads.forms import (
+    AssignForm,
+    BantForm,
+    ChannelForm,
+    ConvertForm,
+    DisqualifyForm,
+    LeadFilterForm,
+    LeadForm,
+    SpendForm,
+)
+from salesop.leads.rules import bant_score
+from salesop.playbook.selectors import active_playbook
+
+
+def _language() -> str:
+    return get_language() or "zh-hans"
+
+
+def _statuses(playbook):
+    return [(s.key, s.label.get(_language())) for s in playbook.lead_statuses]
+
+
+@login_required
+def lead_list(request):
+    playbook = active_playbook()
+    form = styled(
+        LeadFilterForm(
+            request.GET or None,
+            statuses=_statuses(playbook),
+            channels=selectors.channels(),
+            owners=colleagues_visible_to(request.user),
+        )
+    )
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = selectors.LeadFilters(
+        status=data.get("status") or "",
+        grade=data.get("grade") or "",
+        channel_id=data["channel"].pk if data.get("channel") else None,
+        owner_id=data["owner"].pk if data.get("owner") else None,
+        q=data.get("q") or "",
+    )
+    sort = data.get("sort") or "newest"
+    leads = selectors.leads_visible_to(request.user, filters)
+    if sort == "score":
+        leads = leads.filter(score__isnull=False)
+    try:
+        page = keyset_page(
+            leads, ordering=selectors.LEAD_ORDERINGS[sort], cursor=data.get("cursor") or None
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("leads:list")
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "statuses": dict(_statuses(playbook)),
+    }
+    return render(
+        request, "leads/_partials/rows.html" if request.htmx else "leads/list.html", context
+    )
+
+
+@login_required
+def lead_create(request):
+    form = styled(
+        LeadForm(request.POST or None, channels=selectors.channels().filter(is_active=True))
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            lead = services.lead_create(by=request.user, owner=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Lead %(name)s created.") % {"name": lead})
+            return redirect("leads:detail", lead.pk)
+    return render(request, "leads/form.html", {"form": form})
+
+
+def _detail_context(request, lead, **extra):
+    playbook = active_playbook()
+    language = _language()
+    reasons = [(r.key, r.label.get(language)) for r in playbook.disqualify_reasons]
+    initial = {f"bant_{k}": v for k, v in lead.bant.items()}
+    initial["pain_tags"] = ", ".join(lead.pain_tags)
+    return {
+        "lead": lead,
+        "status_label": dict(_statuses(playbook)).get(lead.status, lead.status),
+        "score": bant_score(lead.bant, playbook.bant, language) if lead.bant else None,
+        "bant_form": styled(BantForm(initial=initial, model=playbook.bant, language=language)),
+        "disqualify_form": styled(DisqualifyForm(reasons=reasons)),
+        "disqualify_reasons": dict(reasons),
+        "convert_form": styled(ConvertForm(initial={"deal_name": lead.company_name})),
+        "assign_form": styled(AssignForm(owners=colleagues_visible_to(request.user))),
+        "can_assign": request.user.sees_everything or request.user.has_role("manager"),
+        "events": lead.events.select_related("by").order_by("at", "id"),
+        "audit_entries": audit_entries_for(lead),
+        "is_open": lead.status in services.OPEN_STATUSES,
+        **activity_panel_context(lead),
+        **extra,
+    }
+
+
+@login_required
+def lead_detail(request, lead_id: int):
+    lead = selectors.lead_for(request.user, lead_id)
+    return render(request, "leads/detail.html", _detail_context(request, lead))
+
+
+def _act(request, lead, action, success: str):
+    try:
+        result = action()
+    except DomainError as exc:
+        messages.error(
+            request, exc.message + (" " + "; ".join(exc.fields.values()) if exc.fields else "")
+        )
+        return None
+    messages.success(request, success)
+    return result
+
+
+@login_required
+@require_POST
+def lead_qualify(request, lead_id: int):
+    lead = selectors.lead_for(request.user, lead_id)
+    playbook = active_playbook()
+    form = BantForm(request.POST, model=playbook.bant, language=_language())
+    if form.is_valid():
+        score = _act(
+            request,
+            lead,
+            lambda: services.lead_qualify(
+                lead=lead, by=request.user, bant=form.answers(), pain_tags=form.tags()
+            ),
+            _("Lead graded."),
+        )
+        if score:
+            messages.info(
+                request,
+                _("Score %(score)d, grade %(grade)s.")
+                % {"score": score.total, "grade": score.grade},
+            )
+    return redirect("leads:detail", lead.pk)
+
+
+@login_required
+@require_POST
+def lead_disqualify(request, lead_id: int):
+    lead = selectors.lead_for(request.user, lead_id)
+    reason, note = request.POST.get("reason", ""), request.POST.get("note", "")[:300]
+    _act(
+        request,
+        lead,
+        lambda: services.lead_disqualify(lead=lead, by=request.user, reason=reason, note=note),
+        _("Lead disqualified."),
+    )
+    return redirect("leads:detail", lead.pk)
+
+
+@login_required
+@require_POST
+def lead_convert(request, lead_id: int):
+    lead = selectors.lead_for(request.user, lead_id)
+    form = ConvertForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the deal a name, and a valid amount and date."))
+        return redirect("leads:detail", lead.pk)
+    deal = _act(
+        request,
+        lead,
+        lambda: services.lead_convert(lead=lead, by=request.user, **form.cleaned_data),
+        _("Converted into a deal."),
+    )
+    return redirect("deals:detail", deal.pk) if deal else redirect("leads:detail", lead.pk)
+
+
+@login_required
+@require_POST
+def lead_assign(request, lead_id: int):
+    lead = selectors.lead_for(request.user, lead_id)
+    form = AssignForm(request.POST, owners=colleagues_visible_to(request.user))
+    if form.is_valid():
+        _act(
+            request,
+            lead,
+            lambda: services.lead_assign(lead=lead, to=form.cleaned_data["owner"], by=request.user),
+            _("Lead reassigned."),
+        )
+    else:
+        messages.error(request, _("Choose someone you manage."))
+    return redirect("leads:detail", lead.pk)
+
+
+@login_required
+def channel_list(request):
+    """Channels with their lead counts and spend; sales ops add channels and intake keys."""
+    form = styled(ChannelForm(request.POST or None))
+    if request.method == "POST":
+        if not request.user.can_administer:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.channel_create(by=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(request, _("Channel created."))
+                return redirect("leads:channels")
+    channels = selectors.channels().annotate(n_leads=Count("leads"))
+    return render(request, "leads/channels.html", {"form": form, "channels": channels})
+
+
+@login_required
+def channel_detail(request, channel_id: int):
+    channel = get_object_or_404(selectors.channels(), pk=channel_id)
+    form = styled(SpendForm(request.POST or None))
+    new_key = None
+    if request.method == "POST":
+        if not request.user.can_administer:
+            raise PermissionDenied
+        if "rotate_key" in request.POST:
+            new_key = services.channel_rotate_intake_key(channel=channel, by=request.user)
+        elif form.is_valid():
+            try:
+                services.channel_spend_set(channel=channel, by=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(request, _("Spend saved."))
+                return redirect("leads:channel", channel.pk)
+    return render(
+        request,
+        "leads/channel.html",
+        {
+            "channel": channel,
+            "form": form,
+            "new_key": new_key,
+            "spend": channel.spend.all()[:24],
+            "n_leads": channel.leads.count(),
+        },
+    )

@@ -1,0 +1,145 @@
+"""Lead pages and API: list with filters and score sort, the lead page with its score
+breakdown, and the whole path from a new lead to a deal through the pages."""
+
+import pytest
+
+from salesop.activities.services import activity_log
+from salesop.core.testing import make_channel, make_lead
+from salesop.leads.models import Lead
+
+pytestmark = pytest.mark.django_db
+
+
+def test_lead_walk_through_the_pages(client, org):
+    channel = make_channel("展会 Trade show", kind="trade_show", category="offline")
+    client.force_login(org.rep)
+    client.post(
+        "/leads/new/",
+        {
+            "channel": channel.pk,
+            "company_name": "天津渤海医药连锁有限公司",
+            "contact_name": "李总",
+            "phone": "13900002222",
+        },
+    )
+    lead = Lead.objects.get()
+    page = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert "天津渤海医药" in page and "disabled" in page  # no grading before a first contact
+    client.post(
+        f"/activities/lead/{lead.pk}/log/",
+        {"kind": "call", "subject": "首次电话", "outcome": "positive", "duration_minutes": "15"},
+    )
+    client.post(
+        f"/leads/{lead.pk}/qualify/",
+        {
+            "bant_budget": "confirmed",
+            "bant_authority": "decision_maker",
+            "bant_need": "clear_need",
+            "bant_timeline": "within_3m",
+            "pain_tags": "合规, 库存周转",
+        },
+    )
+    lead.refresh_from_db()
+    assert (lead.status, lead.grade, lead.pain_tags) == ("qualified", "A", ["合规", "库存周转"])
+    html = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert 'data-testid="score-breakdown"' in html and "100 × 30% = 30.0" in html
+    response = client.post(
+        f"/leads/{lead.pk}/convert/",
+        {"deal_name": "门店系统", "currency": "CNY", "amount": "560000"},
+    )
+    lead.refresh_from_db()
+    assert lead.status == "converted" and response["Location"] == f"/deals/{lead.deal_id}/"
+
+
+def test_list_filters_sort_and_query_count(client, org, django_assert_max_num_queries):
+    for i in range(30):
+        make_lead(org.rep, company=f"公司{i:02d}", phone=f"1380000{i:04d}")
+    Lead.objects.filter(company_name__in=["公司03", "公司17"]).update(score=90, grade="A")
+    client.force_login(org.rep)
+    with django_assert_max_num_queries(6):
+        body = client.get("/api/v1/leads?sort=score").json()
+    assert [item["company_name"] for item in body["items"]] == ["公司17", "公司03"]
+    assert client.get("/api/v1/leads?grade=A").json()["items"][0]["grade"] == "A"
+    by_phone = client.get("/api/v1/leads?q=13800000017").json()["items"]
+    assert [item["company_name"] for item in by_phone] == ["公司17"]
+    with django_assert_max_num_queries(12):
+        page = client.get("/leads/?grade=A").content.decode()
+    assert "公司03" in page and "公司05" not in page
+
+
+def test_api_create_refuses_a_duplicate_and_names_the_field(client, org):
+    channel = make_channel()
+    client.force_login(org.rep)
+    body = {"channel_id": channel.pk, "company_name": "X 公司", "email": "a@b.cn"}
+    assert client.post("/api/v1/leads", body, content_type="application/json").status_code == 201
+    again = client.post(
+        "/api/v1/leads", {**body, "company_name": "Y 公司"}, content_type="application/json"
+    )
+    assert again.status_code == 422 and again.json()["errors"][0]["loc"] == ["body", "email"]
+    bad = client.post(
+        "/api/v1/leads", {**body, "email": "not-an-email"}, content_type="application/json"
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["loc"][-1] == "email"
+
+
+def test_api_qualify_score_and_convert(client, org):
+    lead = make_lead(org.rep)
+    client.force_login(org.rep)
+    early = client.post(
+        f"/api/v1/leads/{lead.pk}/qualify",
+        {"bant": {"budget": "confirmed"}},
+        content_type="application/json",
+    )
+    assert early.status_code == 422 and early.json()["code"] == "not_contacted"
+    activity_log(
+        by=org.rep, account=None, lead=lead, kind="email", subject="介绍", outcome="neutral"
+    )
+    score = client.post(
+        f"/api/v1/leads/{lead.pk}/qualify",
+        {
+            "bant": {
+                "budget": "range",
+                "authority": "influencer",
+                "need": "clear_need",
+                "timeline": "within_6m",
+            }
+        },
+        content_type="application/json",
+    ).json()
+    assert (score["total"], score["grade"]) == (65, "B")
+    assert client.get(f"/api/v1/leads/{lead.pk}/score").json()["total"] == 65
+    deal = client.post(
+        f"/api/v1/leads/{lead.pk}/convert", {"deal_name": "MES"}, content_type="application/json"
+    )
+    assert deal.status_code == 201 and deal.json()["stage"] == "discovery"
+
+
+def test_foreign_lead_is_404(client, org):
+    lead = make_lead(org.outsider)
+    client.force_login(org.rep)
+    assert client.get(f"/leads/{lead.pk}/").status_code == 404
+    assert client.get(f"/api/v1/leads/{lead.pk}").status_code == 404
+    assert (
+        client.post(
+            f"/api/v1/leads/{lead.pk}/disqualify",
+            {"reason": "fake"},
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
+    assert client.post(f"/activities/lead/{lead.pk}/log/", {}).status_code == 404
+    assert client.get("/api/v1/leads").json()["items"] == []
+
+
+def test_channels_page_and_spend_for_ops(client, org):
+    channel = make_channel()
+    client.force_login(org.ops)
+    client.post(
+        f"/leads/channels/{channel.pk}/", {"month": "2026-10", "amount": "12000", "currency": "CNY"}
+    )
+    assert channel.spend.get().amount == 12000
+    rotated = client.post(f"/leads/channels/{channel.pk}/", {"rotate_key": "1"}).content.decode()
+    assert 'data-testid="intake-key">sik_' in rotated
+    client.force_login(org.rep)
+    assert client.post(f"/leads/channels/{channel.pk}/", {"rotate_key": "1"}).status_code == 403
+    assert "行业平台" in client.get("/leads/channels/").content.decode()
