@@ -259,6 +259,74 @@ def cmd_playbook(args: argparse.Namespace) -> None:
     print(f"Playbook version {version.number} ({state}).")
 
 
+def cmd_import(args: argparse.Namespace) -> None:
+    """Imports leads from a CSV/XLSX file, showing progress; the same checks as the web import."""
+    _setup()
+    from django.core.files import File
+
+    from salesop.accounts.models import User
+    from salesop.core.errors import DomainError
+    from salesop.core.spreadsheets import read_rows
+    from salesop.leads.imports import check_mapping, import_execute
+    from salesop.leads.models import Channel
+    from salesop.leads.services import import_upload
+
+    user = User.objects.filter(username=args.user, is_active=True).first()
+    if user is None:
+        sys.exit(f"salesop: no active user named {args.user!r} (--user).")
+    channel = Channel.objects.filter(name=args.channel).first()
+    if channel is None:
+        names = ", ".join(Channel.objects.values_list("name", flat=True))
+        sys.exit(f"salesop: no channel named {args.channel!r}; channels: {names}")
+    path = Path(args.file)
+    if not path.is_file():
+        sys.exit(f"salesop: no file {args.file}")
+    with open(path, "rb") as fh:
+        upload = File(fh, name=path.name)
+        upload.size = path.stat().st_size
+        try:
+            job = import_upload(by=user, upload=upload, channel=channel)
+        except DomainError as exc:
+            sys.exit(f"salesop: {exc.message}")
+    mapping = {c: f for c, f in job.mapping.items() if f}  # guessed from the header
+    if args.map:
+        mapping = dict(pair.partition("=")[::2] for pair in args.map)
+    header, _rows = read_rows(Path(job.file.path))
+    problems = check_mapping(header, mapping)
+    if problems:
+        sys.exit("salesop: " + "; ".join(problems))
+    job.mapping, job.dedupe = mapping, args.dedupe
+    job.all_or_nothing, job.dry_run = not args.valid_only, args.dry_run
+    job.save()
+
+    def progress(job_, outcome):
+        total = job_.total_rows or 1
+        done = min(job_.processed_rows, total)
+        bar = "#" * int(30 * done / total)
+        print(
+            f"\r[{bar:<30}] {done}/{total} rows, {len(outcome.errors)} errors",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    job = import_execute(job, progress)
+    print(file=sys.stderr)
+    verb = "would create" if job.dry_run else "created"
+    print(
+        f"{job.get_status_display()}: {verb} {job.created_count}, merged {job.merged_count}, "
+        f"skipped {job.skipped_count}, errors {job.error_count}"
+    )
+    for error in job.errors[:20]:
+        print(f"  row {error['row']}, {error['column'] or '-'}: {error['reason']}")
+    if job.error_report:
+        print(f"error report: {job.error_report.path}")
+    if job.message:
+        print(job.message)
+    if job.status == "failed":
+        sys.exit(1)
+
+
 def cmd_manage(args: argparse.Namespace) -> None:
     _setup()
     from django.core.management import execute_from_command_line
@@ -322,6 +390,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--by", default="", help="user name recorded as author (default: none)")
     p.set_defaults(func=cmd_playbook)
+
+    p = sub.add_parser("import", help="import leads from a CSV or XLSX file")
+    p.add_argument("what", choices=["leads"])
+    p.add_argument("file")
+    p.add_argument("--channel", required=True, help="the channel's name")
+    p.add_argument("--user", required=True, help="who imports (owner of rows without one)")
+    p.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="COLUMN=FIELD",
+        help="map a file column to a lead field (default: guessed from the header)",
+    )
+    p.add_argument("--dedupe", choices=["skip", "merge", "create"], default="skip")
+    p.add_argument("--valid-only", action="store_true", help="import valid rows, report others")
+    p.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("manage", help="any Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)

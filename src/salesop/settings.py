@@ -204,6 +204,10 @@ WEBHOOK_ALLOWED_HOSTS = env_list("SALESOP_WEBHOOK_ALLOWED_HOSTS", [])
 WEBHOOK_ALLOW_PRIVATE = env_bool("SALESOP_WEBHOOK_ALLOW_PRIVATE", False)
 WEBHOOK_TIMEOUT_SECONDS = env_int("SALESOP_WEBHOOK_TIMEOUT_SECONDS", 5)
 
+# Spreadsheet imports: the largest file accepted.
+IMPORT_MAX_BYTES = env_int("SALESOP_IMPORT_MAX_MB", 200) * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temporary file
+
 # Public lead intake: submissions per channel per minute.
 INTAKE_RATE_PER_MINUTE = env_int("SALESOP_INTAKE_RATE_PER_MINUTE", 120)
 

@@ -104,6 +104,15 @@ class AssignForm(forms.Form):
         self.fields["owner"].queryset = owners
 
 
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(label=_("Spreadsheet (CSV or XLSX)"))
+    channel = forms.ModelChoiceField(label=_("Channel the leads came from"), queryset=None)
+
+    def __init__(self, *args, channels=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].queryset = channels
+
+
 class ChannelForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     category = forms.ChoiceField(label=_("Category"), choices=ChannelCategory.choices)

@@ -198,3 +198,53 @@ class AssignmentCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}: {self.last_user}"
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for its column mapping")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(models.Model):
+    """A spreadsheet import, run in the background; its counters are the live progress bar and
+    its error report says row, column and reason for every refused row."""
+
+    kind = models.CharField(max_length=16, default="leads")
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    original_name = models.CharField(max_length=200)
+    channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.SET_NULL)
+    mapping = models.JSONField(default=dict)  # file column -> field
+    dedupe = models.CharField(max_length=8, default="skip")  # skip | merge | create
+    all_or_nothing = models.BooleanField(default=True)
+    dry_run = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=8, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    merged_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # first errors, for the page
+    preview = models.JSONField(default=list, blank=True)  # first rows as they would be saved
+    error_report = models.FileField(upload_to="imports/reports/", blank=True)
+    message = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from salesop.accounts.models import User
 from salesop.accounts.visibility import get_visible_or_404
 from salesop.customers.models import Account, Contact
-from salesop.leads.models import Channel, Lead
+from salesop.leads.models import Channel, ImportJob, Lead
 
 LEAD_ORDERINGS = {
     "newest": ("-created_at", "-id"),
@@ -77,6 +77,11 @@ def find_duplicates(
         contacts = Contact.objects.filter(person).select_related("account")
     accounts = Account.objects.filter(normalized_name=company_key) if company_key else []
     return Duplicates(list(leads[:10]), list(accounts[:10]), list(contacts[:10]))
+
+
+def imports_of(user: User) -> QuerySet[ImportJob]:
+    jobs = ImportJob.objects.select_related("channel", "created_by")
+    return jobs if user.sees_everything else jobs.filter(created_by=user)
 
 
 def channels() -> QuerySet[Channel]:

@@ -5,7 +5,9 @@ import hashlib
 import secrets
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -15,21 +17,26 @@ from django.utils.translation import gettext as _
 from salesop.accounts.models import Role, Team, User
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, StaleWrite, full_clean_or_refuse
+from salesop.core.spreadsheets import NotASpreadsheet, read_rows
 from salesop.customers.models import Account, Contact
 from salesop.customers.rules import normalize_company, normalize_email, normalize_phone
 from salesop.customers.services import account_create
 from salesop.deals.models import Deal
 from salesop.deals.services import deal_create
 from salesop.leads import rules
+from salesop.leads.imports import check_mapping, guess_mapping
 from salesop.leads.models import (
     AssignmentCursor,
     Channel,
     ChannelSpend,
+    ImportJob,
+    ImportStatus,
     Lead,
     LeadEvent,
     LeadEventKind,
 )
 from salesop.leads.selectors import find_duplicates
+from salesop.leads.tasks import run_import_job
 from salesop.playbook.schema import Playbook
 from salesop.playbook.selectors import active_playbook
 
@@ -473,3 +480,70 @@ def intake(*, channel: Channel, idempotency_key: str = "", **values) -> tuple[Le
     except IntegrityError:
         # The same key raced in from a parallel retry: the other request created it.
         return Lead.objects.get(channel=channel, idempotency_key=idempotency_key), False
+
+
+# Imports ----------------------------------------------------------------------------------
+
+
+def import_upload(*, by: User, upload, channel: Channel) -> ImportJob:
+    """Stores an uploaded spreadsheet as a pending import with a guessed column mapping."""
+    if upload.size > settings.IMPORT_MAX_BYTES:
+        raise DomainError(
+            "too_large",
+            _("The file is %(size)d MB; the limit is %(limit)d MB. Split it and import the parts.")
+            % {"size": upload.size // 2**20, "limit": settings.IMPORT_MAX_BYTES // 2**20},
+            {"file": _("File too large.")},
+        )
+    job = ImportJob(created_by=by, channel=channel, original_name=upload.name[:200])
+    job.file.save(f"{secrets.token_hex(8)}-{Path(upload.name).name[-80:]}", upload, save=False)
+    try:
+        header, _rows = read_rows(Path(job.file.path))
+    except NotASpreadsheet as exc:
+        job.file.delete(save=False)
+        raise DomainError("not_spreadsheet", str(exc), {"file": str(exc)}) from None
+    job.mapping = {column: guess_mapping(header).get(column, "") for column in header}
+    job.save()
+    return job
+
+
+def import_start(
+    *,
+    job: ImportJob,
+    by: User,
+    mapping: dict[str, str],
+    dedupe: str,
+    all_or_nothing: bool,
+    dry_run: bool,
+) -> ImportJob:
+    """Checks the mapping and options, then queues the job (progress shows on its page)."""
+    if job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING):
+        raise DomainError("running", _("This import is already running."))
+    header, _rows = read_rows(Path(job.file.path))
+    problems = check_mapping(header, {c: f for c, f in mapping.items() if f})
+    if problems:
+        raise DomainError(
+            "mapping",
+            _("The column mapping needs fixing: %(p)s.") % {"p": "; ".join(problems)},
+            {"mapping": "; ".join(problems)},
+        )
+    if dedupe not in ("skip", "merge", "create"):
+        raise DomainError("dedupe", _("Choose skip, merge or create for duplicates."))
+    ImportJob.objects.filter(pk=job.pk).update(
+        mapping={c: f for c, f in mapping.items() if f},
+        dedupe=dedupe,
+        all_or_nothing=all_or_nothing,
+        dry_run=dry_run,
+        status=ImportStatus.QUEUED,
+        processed_rows=0,
+        created_count=0,
+        merged_count=0,
+        skipped_count=0,
+        error_count=0,
+        errors=[],
+        preview=[],
+        message="",
+        finished_at=None,
+    )
+    job.refresh_from_db()
+    transaction.on_commit(lambda: run_import_job(job.pk))
+    return job

@@ -1,8 +1,12 @@
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -11,8 +15,10 @@ from salesop.accounts.selectors import colleagues_visible_to
 from salesop.activities.views import activity_panel_context
 from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
+from salesop.core.export import csv_rows
 from salesop.core.forms import add_domain_error, styled
 from salesop.core.pagination import keyset_page
+from salesop.core.spreadsheets import write_xlsx
 from salesop.leads import selectors, services
 from salesop.leads.forms import (
     AssignForm,
@@ -20,10 +26,12 @@ from salesop.leads.forms import (
     ChannelForm,
     ConvertForm,
     DisqualifyForm,
+    ImportUploadForm,
     LeadFilterForm,
     LeadForm,
     SpendForm,
 )
+from salesop.leads.imports import FIELDS as IMPORT_FIELDS
 from salesop.leads.rules import bant_score
 from salesop.playbook.selectors import active_playbook
 
@@ -257,3 +265,126 @@ def channel_detail(request, channel_id: int):
             "n_leads": channel.leads.count(),
         },
     )
+
+
+# Import and export ------------------------------------------------------------------------
+
+
+@login_required
+def import_new(request):
+    channels = selectors.channels().filter(is_active=True)
+    form = styled(ImportUploadForm(request.POST or None, request.FILES or None, channels=channels))
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = services.import_upload(
+                by=request.user,
+                upload=form.cleaned_data["file"],
+                channel=form.cleaned_data["channel"],
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            return redirect("leads:import", job.pk)
+    return render(
+        request, "leads/import_new.html", {"form": form, "jobs": selectors.imports_of(request.user)}
+    )
+
+
+@login_required
+def import_detail(request, job_id: int):
+    job = get_object_or_404(selectors.imports_of(request.user), pk=job_id)
+    if request.method == "POST":
+        mapping = {column: request.POST.get(f"map_{i}", "") for i, column in enumerate(job.mapping)}
+        try:
+            services.import_start(
+                job=job,
+                by=request.user,
+                mapping=mapping,
+                dedupe=request.POST.get("dedupe", "skip"),
+                all_or_nothing=request.POST.get("mode") != "valid_only",
+                dry_run="dry_run" in request.POST,
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("leads:import", job.pk)
+    template = "leads/_partials/import_progress.html" if request.htmx else "leads/import.html"
+    return render(
+        request,
+        template,
+        {"job": job, "fields": IMPORT_FIELDS, "columns": list(enumerate(job.mapping.items()))},
+    )
+
+
+@login_required
+def import_errors(request, job_id: int):
+    job = get_object_or_404(selectors.imports_of(request.user), pk=job_id)
+    if not job.error_report:
+        raise Http404
+    return FileResponse(
+        job.error_report.open("rb"), as_attachment=True, filename=f"import-{job.pk}-errors.csv"
+    )
+
+
+@login_required
+def lead_export(request, fmt: str):
+    """The leads the user can see (with the list's filters), as CSV or XLSX; text that a
+    spreadsheet would run as a formula is neutralised."""
+    playbook = active_playbook()
+    form = LeadFilterForm(
+        request.GET or None,
+        statuses=_statuses(playbook),
+        channels=selectors.channels(),
+        owners=colleagues_visible_to(request.user),
+    )
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = selectors.LeadFilters(
+        status=data.get("status") or "",
+        grade=data.get("grade") or "",
+        channel_id=data["channel"].pk if data.get("channel") else None,
+        owner_id=data["owner"].pk if data.get("owner") else None,
+        q=data.get("q") or "",
+    )
+    leads = selectors.leads_visible_to(request.user, filters).order_by("-created_at", "-id")
+    header = [
+        _("ID"),
+        _("Company"),
+        _("Contact"),
+        _("Job title"),
+        _("Phone"),
+        _("Email"),
+        _("Channel"),
+        _("Status"),
+        _("Grade"),
+        _("Score"),
+        _("Owner"),
+        _("Created"),
+    ]
+    rows = (
+        [
+            lead.pk,
+            lead.company_name,
+            lead.contact_name,
+            lead.title,
+            lead.phone,
+            lead.email,
+            lead.channel.name,
+            lead.status,
+            lead.grade,
+            lead.score,
+            str(lead.owner),
+            timezone.localtime(lead.created_at).strftime("%Y-%m-%d %H:%M"),
+        ]
+        for lead in leads.iterator(chunk_size=2000)
+    )
+    if fmt == "xlsx":
+        buffer = io.BytesIO()
+        write_xlsx(buffer, header, rows)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = 'attachment; filename="leads.xlsx"'
+        return response
+    response = StreamingHttpResponse(csv_rows(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="leads.csv"'
+    return response

@@ -1,0 +1,350 @@
+"""Lead import from CSV or XLSX: map columns, preview with a dry run, refuse bad rows with
+their row number, column and reason, dedupe against what exists (skip, merge or create), and
+commit all-or-nothing or only the valid rows. Rows stream from the file in batches, so a
+100,000-row file is never held in memory."""
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from salesop.accounts.models import User
+from salesop.core.spreadsheets import NotASpreadsheet, Row, count_rows, read_rows
+from salesop.customers.models import EmployeeBand
+from salesop.customers.rules import normalize_company, normalize_email, normalize_phone
+from salesop.leads.models import ImportJob, ImportStatus, Lead, LeadEvent
+from salesop.leads.rules import first_contact_hours, followup_due
+from salesop.playbook.selectors import active_playbook
+
+BATCH = 1000
+SHOWN_ERRORS = 200
+
+FIELDS = {
+    "company_name": 200,
+    "contact_name": 100,
+    "title": 100,
+    "phone": 40,
+    "email": 254,
+    "wechat": 64,
+    "industry": 100,
+    "region": 100,
+    "employee_band": 16,
+    "notes": 5000,
+    "owner": 150,
+}
+REQUIRED = ("company_name",)
+# Header words people use, in both languages, for each field.
+SYNONYMS = {
+    "company_name": ["company", "company name", "公司", "公司名称", "企业", "企业名称", "客户名称"],
+    "contact_name": ["contact", "name", "联系人", "姓名", "客户姓名"],
+    "title": ["title", "job title", "职位", "职务"],
+    "phone": ["phone", "mobile", "tel", "电话", "手机", "手机号", "联系电话"],
+    "email": ["email", "e-mail", "邮箱", "电子邮件"],
+    "wechat": ["wechat", "微信", "微信号"],
+    "industry": ["industry", "行业"],
+    "region": ["region", "province", "city", "地区", "省份", "城市", "区域"],
+    "employee_band": ["employees", "size", "员工规模", "规模"],
+    "notes": ["notes", "remark", "备注", "说明"],
+    "owner": ["owner", "负责人", "销售"],
+}
+
+
+def guess_mapping(header: list[str]) -> dict[str, str]:
+    """Column -> field for the columns whose header is a known word for a field."""
+    mapping = {}
+    for column in header:
+        word = column.strip().casefold()
+        for name, words in SYNONYMS.items():
+            if word == name or word in words and name not in mapping.values():
+                mapping[column] = name
+                break
+    return mapping
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    reason: str
+
+
+@dataclass
+class Outcome:
+    created: int = 0
+    merged: int = 0
+    skipped: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    preview: list[dict] = field(default_factory=list)
+
+
+def check_mapping(header: list[str], mapping: dict[str, str]) -> list[str]:
+    """What is wrong with a mapping, in words: columns not in the file, unknown fields, a field
+    taken twice, a required field missing."""
+    problems = []
+    for column, target in mapping.items():
+        if column not in header:
+            problems.append(_("column %(c)r is not in the file") % {"c": column})
+        if target not in FIELDS:
+            problems.append(_("%(f)r is not a lead field") % {"f": target})
+    targets = [t for t in mapping.values() if t]
+    for dup in {t for t in targets if targets.count(t) > 1}:
+        problems.append(_("two columns go to %(f)s") % {"f": dup})
+    for required in REQUIRED:
+        if required not in targets:
+            problems.append(_("no column is mapped to the required field %(f)s") % {"f": required})
+    return problems
+
+
+def _clean(
+    row: Row, mapping: dict[str, str], owners: dict[str, User | None]
+) -> tuple[dict, list[RowError]]:
+    values: dict = {}
+    errors: list[RowError] = []
+    if row.problem:
+        errors.append(RowError(row.number, "", row.problem))
+    for column, target in mapping.items():
+        if not target:
+            continue
+        raw = row.values.get(column)
+        text = "" if raw is None else str(raw).strip()
+        if len(text) > FIELDS[target]:
+            errors.append(
+                RowError(
+                    row.number, column, _("longer than %(n)d characters") % {"n": FIELDS[target]}
+                )
+            )
+            continue
+        values[target] = text
+    if not values.get("company_name"):
+        column = next((c for c, t in mapping.items() if t == "company_name"), "")
+        errors.append(RowError(row.number, column, _("the company is empty")))
+    if values.get("email"):
+        try:
+            validate_email(values["email"])
+        except ValidationError:
+            errors.append(
+                RowError(row.number, _column(mapping, "email"), _("not an email address"))
+            )
+    if values.get("phone") and not normalize_phone(values["phone"]):
+        errors.append(
+            RowError(row.number, _column(mapping, "phone"), _("not a valid phone number"))
+        )
+    if values.get("employee_band") and values["employee_band"] not in EmployeeBand.values:
+        errors.append(
+            RowError(
+                row.number,
+                _column(mapping, "employee_band"),
+                _("use one of: %(v)s") % {"v": ", ".join(EmployeeBand.values)},
+            )
+        )
+    if "owner" in values:
+        name = values.pop("owner")
+        if name:
+            owner = owners.get(name)
+            if owner is None:
+                errors.append(
+                    RowError(
+                        row.number,
+                        _column(mapping, "owner"),
+                        _("no active user named %(u)r") % {"u": name},
+                    )
+                )
+            else:
+                values["owner"] = owner
+    return values, errors
+
+
+def _column(mapping: dict[str, str], target: str) -> str:
+    return next((c for c, t in mapping.items() if t == target), "")
+
+
+def _batches(rows: Iterator[Row]) -> Iterator[list[Row]]:
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _existing(batch_values: list[dict]) -> tuple[dict[str, Lead], dict[str, Lead]]:
+    emails = {normalize_email(v.get("email", "")) for v in batch_values} - {""}
+    phones = {normalize_phone(v.get("phone", "")) for v in batch_values} - {""}
+    found = (
+        Lead.objects.filter(Q(email_normalized__in=emails) | Q(phone_e164__in=phones)).exclude(
+            status__in=("disqualified", "converted")
+        )
+        if emails or phones
+        else Lead.objects.none()
+    )
+    by_email, by_phone = {}, {}
+    for lead in found:
+        if lead.email_normalized:
+            by_email.setdefault(lead.email_normalized, lead)
+        if lead.phone_e164:
+            by_phone.setdefault(lead.phone_e164, lead)
+    return by_email, by_phone
+
+
+class _Rollback(Exception):
+    pass
+
+
+def run_import(job: ImportJob, progress=None) -> Outcome:
+    """Processes the job's file. Dry run: validates and counts, writes nothing."""
+    playbook = active_playbook()
+    path = Path(job.file.path)
+    header, rows = read_rows(path)
+    problems = check_mapping(header, job.mapping)
+    if problems:
+        raise NotASpreadsheet("; ".join(problems))
+    owners = {u.username: u for u in User.objects.filter(is_active=True)}
+    outcome = Outcome()
+    now = timezone.now()
+    first_due = now + timedelta(hours=first_contact_hours(playbook))
+    follow_due = followup_due(playbook, now)
+    seen_keys: set[str] = set()
+
+    def process() -> None:
+        for batch in _batches(rows):
+            cleaned = [(row, *_clean(row, job.mapping, owners)) for row in batch]
+            by_email, by_phone = _existing([v for _r, v, errs in cleaned if not errs])
+            creates, merges = [], []
+            for _row, values, errors in cleaned:
+                if errors:
+                    outcome.errors.extend(errors)
+                    continue
+                email, phone = (
+                    normalize_email(values.get("email", "")),
+                    normalize_phone(values.get("phone", "")),
+                )
+                twin = by_email.get(email) if email else None
+                twin = twin or (by_phone.get(phone) if phone else None)
+                in_file = (email and f"e:{email}" in seen_keys) or (
+                    phone and f"p:{phone}" in seen_keys
+                )
+                seen_keys.update({f"e:{email}"} if email else set())
+                seen_keys.update({f"p:{phone}"} if phone else set())
+                if (twin or in_file) and job.dedupe == "skip":
+                    outcome.skipped += 1
+                    continue
+                if twin and job.dedupe == "merge":
+                    for name, value in values.items():
+                        if name != "owner" and value and not getattr(twin, name):
+                            setattr(twin, name, value)
+                    twin.email_normalized = normalize_email(twin.email)
+                    twin.phone_e164 = normalize_phone(twin.phone)
+                    merges.append(twin)
+                    continue
+                owner = values.pop("owner", None) or job.created_by
+                lead = Lead(
+                    channel=job.channel,
+                    owner=owner,
+                    team=owner.team,
+                    status="new",
+                    created_at=now,
+                    first_contact_due_at=first_due,
+                    followup_due_at=follow_due,
+                    **values,
+                )
+                lead.company_key = normalize_company(lead.company_name)
+                lead.email_normalized, lead.phone_e164 = email, phone
+                creates.append(lead)
+                if len(outcome.preview) < 20:
+                    outcome.preview.append({**values, "owner": owner.username})
+            if not job.dry_run:
+                with transaction.atomic():
+                    made = Lead.objects.bulk_create(creates)
+                    LeadEvent.objects.bulk_create(
+                        [
+                            LeadEvent(
+                                lead=lead,
+                                kind="created",
+                                by=job.created_by,
+                                to_value=f"import {job.pk}",
+                            )
+                            for lead in made
+                        ]
+                    )
+                    for lead in merges:
+                        lead.save()
+            outcome.created += len(creates)
+            outcome.merged += len(merges)
+            job.processed_rows += len(batch)
+            if progress:
+                progress(job, outcome)
+        if job.all_or_nothing and outcome.errors and not job.dry_run:
+            raise _Rollback
+
+    try:
+        if job.all_or_nothing and not job.dry_run:
+            with transaction.atomic():
+                process()
+        else:
+            process()
+    except _Rollback:
+        outcome.created = outcome.merged = 0
+    return outcome
+
+
+def import_execute(job: ImportJob, progress=None) -> ImportJob:
+    """Runs the job and records its outcome and error report on it."""
+    job.status = ImportStatus.RUNNING
+    job.processed_rows = 0
+    try:
+        job.total_rows = count_rows(Path(job.file.path))
+    except NotASpreadsheet:
+        job.total_rows = 0
+    job.save(update_fields=["status", "processed_rows", "total_rows"])
+
+    def report(job_, outcome):
+        ImportJob.objects.filter(pk=job_.pk).update(
+            processed_rows=job_.processed_rows, error_count=len(outcome.errors)
+        )
+        if progress:
+            progress(job_, outcome)
+
+    try:
+        outcome = run_import(job, report)
+    except NotASpreadsheet as exc:
+        job.status, job.message = ImportStatus.FAILED, str(exc)[:500]
+        job.finished_at = timezone.now()
+        job.save()
+        return job
+    job.created_count, job.merged_count = outcome.created, outcome.merged
+    job.skipped_count, job.error_count = outcome.skipped, len(outcome.errors)
+    job.errors = [e.__dict__ for e in outcome.errors[:SHOWN_ERRORS]]
+    if outcome.errors:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([_("row"), _("column"), _("reason")])
+        writer.writerows([e.row, e.column, e.reason] for e in outcome.errors)
+        job.error_report.save(
+            f"import-{job.pk}-errors.csv",
+            ContentFile(("\ufeff" + buffer.getvalue()).encode()),
+            save=False,
+        )
+    failed = job.all_or_nothing and outcome.errors and not job.dry_run
+    job.status = ImportStatus.FAILED if failed else ImportStatus.DONE
+    job.message = (
+        _("Nothing was imported: %(n)d row(s) have errors and the import was all-or-nothing.")
+        % {"n": len(outcome.errors)}
+        if failed
+        else ""
+    )
+    job.preview = outcome.preview
+    job.finished_at = timezone.now()
+    job.save()
+    return job

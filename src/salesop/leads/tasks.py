@@ -1,0 +1,13 @@
+from huey.contrib.djhuey import db_task
+
+from salesop.leads.imports import import_execute
+from salesop.leads.models import ImportJob, ImportStatus
+
+
+@db_task()
+def run_import_job(job_id: int) -> None:
+    """Runs a queued import. Not retried: a half-run valid-rows import must not run again;
+    all-or-nothing imports leave nothing behind when they fail."""
+    job = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).first()
+    if job is not None:
+        import_execute(job)

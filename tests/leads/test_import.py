@@ -1,0 +1,211 @@
+"""Lead import: encodings, mapping, dry run, per-row errors, dedupe modes, all-or-nothing."""
+
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from salesop.core.errors import DomainError
+from salesop.core.spreadsheets import write_xlsx
+from salesop.core.testing import make_channel, make_lead
+from salesop.leads.models import ImportJob, Lead
+from salesop.leads.services import import_start, import_upload
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "公司名称,联系人,手机,邮箱,地区\r\n"
+ROWS = [
+    "嘉兴恒通冷链物流有限公司,周经理,13805710001,zhou@hengtong.cn,浙江",
+    "无锡华晨电子科技有限公司,吴工,13905100002,wu@huachen.cn,江苏",
+    "合肥新桥食品有限公司,钱总,13705510003,,安徽",
+]
+
+
+def upload(org, content: bytes, name="leads.csv"):
+    return import_upload(
+        by=org.rep, upload=SimpleUploadedFile(name, content), channel=make_channel()
+    )
+
+
+@pytest.fixture
+def start(django_capture_on_commit_callbacks):
+    """Queues the import and runs it as the worker would, then reads its outcome."""
+
+    def run(job, org, **options):
+        options.setdefault("mapping", job.mapping)
+        options.setdefault("dedupe", "skip")
+        options.setdefault("all_or_nothing", True)
+        options.setdefault("dry_run", False)
+        with django_capture_on_commit_callbacks(execute=True):
+            import_start(job=job, by=org.rep, **options)
+        job.refresh_from_db()
+        return job
+
+    return run
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
+def test_chinese_csv_in_any_common_encoding(org, encoding, start):
+    content = (HEADER + "\r\n".join(ROWS)).encode(encoding)
+    job = upload(org, content)
+    assert job.mapping == {
+        "公司名称": "company_name",
+        "联系人": "contact_name",
+        "手机": "phone",
+        "邮箱": "email",
+        "地区": "region",
+    }
+    job = start(job, org)
+    assert (job.status, job.created_count, job.error_count) == ("done", 3, 0)
+    lead = Lead.objects.get(contact_name="周经理")
+    assert lead.phone_e164 == "+8613805710001" and lead.channel.name.startswith("行业平台")
+
+
+def test_dry_run_previews_and_writes_nothing(org, start):
+    job = upload(org, (HEADER + "\r\n".join(ROWS)).encode())
+    job = start(job, org, dry_run=True)
+    assert job.created_count == 3 and len(job.preview) == 3
+    assert not Lead.objects.exists()
+
+
+def test_bad_rows_are_reported_by_row_column_and_reason(org, start):
+    bad = [
+        ",没有公司,13800000000,,",
+        "某公司,张三,12345,,",
+        "另一公司,李四,13800000009,not-an-email,",
+    ]
+    job = upload(org, (HEADER + "\r\n".join(ROWS + bad)).encode())
+    job = start(job, org, all_or_nothing=True)
+    assert job.status == "failed" and not Lead.objects.exists()  # all or nothing
+    errors = {(e["row"], e["column"]) for e in job.errors}
+    assert errors == {(5, "公司名称"), (6, "手机"), (7, "邮箱")}
+    report = Path(job.error_report.path).read_text(encoding="utf-8-sig")
+    assert "6,手机," in report
+    job = start(job, org, all_or_nothing=False)
+    assert (job.status, job.created_count, job.error_count) == ("done", 3, 3)
+    assert Lead.objects.count() == 3
+
+
+def test_undecodable_bytes_are_a_row_error(org, start):
+    content = (HEADER + ROWS[0] + "\r\n").encode() + b"\xff\xfe\xfa bad,x,13800000000,,\r\n"
+    job = upload(org, content)
+    job = start(job, org, all_or_nothing=False)
+    assert job.created_count == 1 and job.errors[0]["row"] == 3
+    assert "not utf-8 text" in job.errors[0]["reason"] or "utf-8" in job.errors[0]["reason"]
+
+
+@pytest.mark.parametrize(
+    ("dedupe", "created", "skipped", "merged"),
+    [("skip", 2, 1, 0), ("merge", 2, 0, 1), ("create", 3, 0, 0)],
+)
+def test_dedupe_modes(org, dedupe, created, skipped, merged, start):
+    existing = make_lead(org.rep, company="嘉兴恒通", phone="13805710001")
+    job = upload(org, (HEADER + "\r\n".join(ROWS)).encode())
+    job = start(job, org, dedupe=dedupe)
+    assert (job.created_count, job.skipped_count, job.merged_count) == (created, skipped, merged)
+    existing.refresh_from_db()
+    assert existing.email == ("zhou@hengtong.cn" if dedupe == "merge" else "")
+
+
+def test_xlsx_import(org, tmp_path, start):
+    path = tmp_path / "leads.xlsx"
+    write_xlsx(
+        path,
+        ["Company", "Contact", "Phone"],
+        [
+            ["Pacific Rim Foods Ltd.", "Grace Lee", "+852 9123 4567"],
+            ["Blue Harbor Shipping", "Tom", "+44 20 7946 0018"],
+        ],
+    )
+    job = upload(org, path.read_bytes(), name="leads.xlsx")
+    job = start(job, org)
+    assert job.created_count == 2 and job.total_rows == 2
+
+
+def test_mapping_problems_and_non_spreadsheets_are_refused(org, start):
+    with pytest.raises(DomainError) as refused:
+        upload(org, b"\x00\x01\x02binary", name="photo.jpg")
+    assert "file" in refused.value.fields
+    job = upload(org, (HEADER + ROWS[0]).encode())
+    with pytest.raises(DomainError) as refused:
+        start(job, org, mapping={"联系人": "contact_name", "手机": "phone"})
+    assert "company_name" in refused.value.message
+    with pytest.raises(DomainError):
+        start(job, org, mapping={"公司名称": "company_name", "联系人": "salary"})
+    assert ImportJob.objects.get().status == "pending"
+
+
+def test_over_the_size_cap_is_refused(org, settings):
+    settings.IMPORT_MAX_BYTES = 100
+    with pytest.raises(DomainError) as refused:
+        upload(org, (HEADER + "\r\n".join(ROWS * 5)).encode())
+    assert refused.value.code == "too_large"
+
+
+def test_import_wizard_pages_and_export(client, org, start, django_capture_on_commit_callbacks):
+    channel = make_channel()
+    client.force_login(org.rep)
+    content = HEADER + "\r\n".join([*ROWS, '=HYPERLINK("http://x"),@evil,13800000001,,'])
+    response = client.post(
+        "/leads/import/",
+        {"channel": channel.pk, "file": SimpleUploadedFile("leads.csv", content.encode())},
+    )
+    job = ImportJob.objects.get()
+    assert response["Location"] == f"/leads/import/{job.pk}/"
+    page = client.get(f"/leads/import/{job.pk}/").content.decode()
+    assert "公司名称" in page and 'value="company_name" selected' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/leads/import/{job.pk}/",
+            {
+                "map_0": "company_name",
+                "map_1": "contact_name",
+                "map_2": "phone",
+                "map_3": "email",
+                "map_4": "region",
+                "dedupe": "skip",
+                "mode": "valid_only",
+            },
+        )
+    progress = client.get(f"/leads/import/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-testid="import-created">4<' in progress
+    csv_body = b"".join(client.get("/leads/export.csv").streaming_content).decode("utf-8-sig")
+    assert "'=HYPERLINK" in csv_body and ",'@evil," in csv_body
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(BytesIO(client.get("/leads/export.xlsx").content))
+    cells = [c for row in book.active.iter_rows() for c in row]
+    assert not any(c.data_type == "f" for c in cells)
+    assert any(c.value == '\'=HYPERLINK("http://x")' for c in cells)
+    client.force_login(org.teammate)
+    assert client.get(f"/leads/import/{job.pk}/").status_code == 404
+
+
+def test_cli_import_with_progress(tmp_path):
+    import os
+    import secrets
+    import subprocess
+    import sys
+
+    salesop = str(Path(sys.executable).with_name("salesop"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SALESOP_", "DJANGO_"))}
+    env.update(SALESOP_DATA_DIR=str(tmp_path), SALESOP_SECRET_KEY=secrets.token_urlsafe(50))
+    data = tmp_path / "leads.csv"
+    rows = [r.replace(",138", ",158").replace(",139", ",159").replace(",137", ",157") for r in ROWS]
+    data.write_bytes((HEADER + "\r\n".join([*rows, ",无公司,13800000000,,"])).encode("gbk"))
+
+    def run(*args):
+        return subprocess.run(
+            [salesop, *args], env=env, capture_output=True, text=True, timeout=120
+        )
+
+    assert run("demo", "--no-serve").returncode == 0
+    base = ["import", "leads", str(data), "--channel", "展会 Trade show", "--user", "rep"]
+    assert "no channel named" in run(*base).stderr
+    base[4] = "物流展 Logistics trade show"
+    strict = run(*base)
+    assert strict.returncode == 1 and "row 5, 公司名称" in strict.stdout
+    loose = run(*base, "--valid-only")
+    assert loose.returncode == 0 and "created 3" in loose.stdout and "4/4 rows" in loose.stderr
