@@ -48,6 +48,7 @@ def start(django_capture_on_commit_callbacks):
 def test_chinese_csv_in_any_common_encoding(org, encoding, start):
     content = (HEADER + "\r\n".join(ROWS)).encode(encoding)
     job = upload(org, content)
+    assert job.columns == ["公司名称", "联系人", "手机", "邮箱", "地区"]
     assert job.mapping == {
         "公司名称": "company_name",
         "联系人": "contact_name",

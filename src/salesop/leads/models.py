@@ -216,6 +216,7 @@ class ImportJob(models.Model):
     file = models.FileField(upload_to="imports/%Y/%m/")
     original_name = models.CharField(max_length=200)
     channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.SET_NULL)
+    columns = models.JSONField(default=list)  # the file's header, in order (jsonb sorts keys)
     mapping = models.JSONField(default=dict)  # file column -> field
     dedupe = models.CharField(max_length=8, default="skip")  # skip | merge | create
     all_or_nothing = models.BooleanField(default=True)

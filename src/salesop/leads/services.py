@@ -501,7 +501,8 @@ def import_upload(*, by: User, upload, channel: Channel) -> ImportJob:
     except NotASpreadsheet as exc:
         job.file.delete(save=False)
         raise DomainError("not_spreadsheet", str(exc), {"file": str(exc)}) from None
-    job.mapping = {column: guess_mapping(header).get(column, "") for column in header}
+    job.columns = header
+    job.mapping = guess_mapping(header)
     job.save()
     return job
 

@@ -294,7 +294,7 @@ def import_new(request):
 def import_detail(request, job_id: int):
     job = get_object_or_404(selectors.imports_of(request.user), pk=job_id)
     if request.method == "POST":
-        mapping = {column: request.POST.get(f"map_{i}", "") for i, column in enumerate(job.mapping)}
+        mapping = {column: request.POST.get(f"map_{i}", "") for i, column in enumerate(job.columns)}
         try:
             services.import_start(
                 job=job,
@@ -311,7 +311,11 @@ def import_detail(request, job_id: int):
     return render(
         request,
         template,
-        {"job": job, "fields": IMPORT_FIELDS, "columns": list(enumerate(job.mapping.items()))},
+        {
+            "job": job,
+            "fields": IMPORT_FIELDS,
+            "columns": [(i, (c, job.mapping.get(c, ""))) for i, c in enumerate(job.columns)],
+        },
     )
 
 

@@ -1,0 +1,93 @@
+"""Lead import benchmark: a 100,000-row CSV through the real import (validation, dedupe
+lookups, bulk inserts), timed, with the process's peak memory.
+
+    python -m bench.imports --rows 100000            # SQLite
+    python -m bench.imports --rows 100000 --db postgres
+    python -m bench.imports --rows 5000 --no-record  # CI
+"""
+
+import argparse
+import random
+import resource
+import time
+
+from bench.common import ROOT, record, setup
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+CITIES = ["上海", "北京", "杭州", "苏州", "深圳", "广州", "南京", "成都", "天津", "Shanghai"]
+SUFFIX = ["科技有限公司", "物流有限公司", "贸易有限公司", "制造股份有限公司", "Co., Ltd."]
+
+
+def write_csv(path, rows: int) -> None:
+    rng = random.Random(11)
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        fh.write("公司名称,联系人,手机,邮箱,地区,行业\r\n")
+        for i in range(rows):
+            city = rng.choice(CITIES)
+            phone = f"1{rng.choice('3589')}{i:09d}"
+            fh.write(
+                f"{city}{i}号{rng.choice(SUFFIX)},{rng.choice(SURNAMES)}经理,{phone},"
+                f"lead{i}@example.cn,{city},制造业\r\n"
+            )
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(db: str, rows: int, write: bool) -> None:
+    setup(db, f"bench_import_{db}")
+    from django.core.files import File
+
+    from salesop.core.testing import make_channel, make_org
+    from salesop.leads.imports import import_execute
+    from salesop.leads.models import Lead
+    from salesop.leads.services import import_upload
+
+    org = make_org()
+    path = ROOT / ".data" / f"leads-{rows}.csv"
+    if not path.exists():
+        write_csv(path, rows)
+    baseline = peak_rss_mb()
+    with open(path, "rb") as fh:
+        upload = File(fh, name=path.name)
+        upload.size = path.stat().st_size
+        job = import_upload(by=org.rep, upload=upload, channel=make_channel())
+    job.all_or_nothing = False
+    job.save()
+    started = time.perf_counter()
+    job = import_execute(job)
+    seconds = time.perf_counter() - started
+    peak = peak_rss_mb()
+    assert job.created_count == rows == Lead.objects.count(), (job.created_count, job.message)
+    size_mb = path.stat().st_size / 2**20
+    print(
+        f"imported {rows} rows ({size_mb:.1f} MB) in {seconds:.1f} s "
+        f"({rows / seconds:.0f} rows/s); peak RSS {peak:.0f} MB (after set-up {baseline:.0f} MB)"
+    )
+    if write:
+        record(
+            f"Lead import ({db})",
+            [
+                (
+                    f"import {rows:,} rows ({size_mb:.1f} MB CSV), valid rows, dedupe on",
+                    "< 60 s, < 300 MB",
+                    f"{seconds:.1f} s ({rows / seconds:,.0f} rows/s), "
+                    f"peak RSS {peak:.0f} MB (Django loaded: {baseline:.0f} MB)",
+                )
+            ],
+            ("figure", "target", "measured"),
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--no-record", action="store_true")
+    args = parser.parse_args()
+    run(args.db, args.rows, not args.no_record)
+
+
+if __name__ == "__main__":
+    main()
