@@ -7,6 +7,7 @@ lookups, bulk inserts), timed, with the process's peak memory.
 """
 
 import argparse
+import csv
 import random
 import resource
 import time
@@ -21,13 +22,19 @@ SUFFIX = ["科技有限公司", "物流有限公司", "贸易有限公司", "制
 def write_csv(path, rows: int) -> None:
     rng = random.Random(11)
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        fh.write("公司名称,联系人,手机,邮箱,地区,行业\r\n")
+        out = csv.writer(fh)
+        out.writerow(["公司名称", "联系人", "手机", "邮箱", "地区", "行业"])
         for i in range(rows):
             city = rng.choice(CITIES)
-            phone = f"1{rng.choice('3589')}{i:09d}"
-            fh.write(
-                f"{city}{i}号{rng.choice(SUFFIX)},{rng.choice(SURNAMES)}经理,{phone},"
-                f"lead{i}@example.cn,{city},制造业\r\n"
+            out.writerow(
+                [
+                    f"{city}{i}号{rng.choice(SUFFIX)}",
+                    f"{rng.choice(SURNAMES)}经理",
+                    f"1{rng.choice('3589')}{i:09d}",
+                    f"lead{i}@example.cn",
+                    city,
+                    "制造业",
+                ]
             )
 
 
@@ -59,7 +66,12 @@ def run(db: str, rows: int, write: bool) -> None:
     job = import_execute(job)
     seconds = time.perf_counter() - started
     peak = peak_rss_mb()
-    assert job.created_count == rows == Lead.objects.count(), (job.created_count, job.message)
+    assert job.created_count == rows == Lead.objects.count(), (
+        job.created_count,
+        job.skipped_count,
+        job.error_count,
+        job.errors[:3],
+    )
     size_mb = path.stat().st_size / 2**20
     print(
         f"imported {rows} rows ({size_mb:.1f} MB) in {seconds:.1f} s "

@@ -327,6 +327,36 @@ def cmd_import(args: argparse.Namespace) -> None:
         sys.exit(1)
 
 
+def cmd_train(args: argparse.Namespace) -> None:
+    """Rebuilds the ideal customer profile and the win model, and prints how well each
+    predicted the latest deals it was not built from."""
+    _setup()
+    from salesop.customers.profiling import icp_rebuild, win_model_train
+
+    profile = icp_rebuild().report
+    if profile["enough_data"]:
+        criteria = [
+            f"{s['attribute']}={s['value']} (lift {s['lift']:.2f}, {s['deals']} deals)"
+            for s in profile["stats"]
+            if s["in_profile"]
+        ]
+        print(
+            f"ICP: base win rate {profile['base_rate']:.1%}; holdout AUC "
+            f"{profile['holdout_auc']:.3f} on {profile['holdout_deals']} later deals"
+        )
+        print("  profile: " + ("; ".join(criteria) or "no attribute value beats the base rate"))
+    else:
+        print(f"ICP: {profile['message']}")
+    model = win_model_train().report
+    if model["enough_data"]:
+        print(
+            f"Win model: holdout AUC {model['holdout_auc']:.3f} on {model['holdout_rows']} "
+            "later deals"
+        )
+    else:
+        print(f"Win model: {model['message']}")
+
+
 def cmd_manage(args: argparse.Namespace) -> None:
     _setup()
     from django.core.management import execute_from_command_line
@@ -407,6 +437,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--valid-only", action="store_true", help="import valid rows, report others")
     p.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("train", help="rebuild the ideal customer profile and the win model")
+    p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("manage", help="any Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -1,9 +1,9 @@
 from datetime import date
 
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictInt
 
-from salesop.core.api import READ_ERRORS, WRITE_ERRORS
+from salesop.core.api import READ_ERRORS, WRITE_ERRORS, ErrorOut, StrictIn
 from salesop.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, keyset_page
 from salesop.customers import selectors, services
 from salesop.customers.schemas import AccountIn, AccountOut, AccountPage, AccountPatch
@@ -61,3 +61,19 @@ def accounts_update(request, account_id: int, payload: AccountPatch):
     return services.account_update(
         account=account, by=request.user, **payload.dict(exclude_unset=True)
     )
+
+
+class MergeIn(StrictIn):
+    other_id: StrictInt = Field(description="The duplicate to fold into this company.")
+
+
+@router.post(
+    "/accounts/{account_id}/merge",
+    response={200: AccountOut, 403: ErrorOut, **WRITE_ERRORS},
+    operation_id="accounts_merge",
+)
+def accounts_merge(request, account_id: int, payload: MergeIn):
+    keep = selectors.account_for(request.user, account_id)
+    merge = selectors.account_for(request.user, payload.other_id)
+    services.account_merge(keep=keep, merge=merge, by=request.user)
+    return selectors.account_for(request.user, account_id)

@@ -97,3 +97,37 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AccountMerge(models.Model):
+    """A duplicate company folded into another: who did it, when, and what it was called."""
+
+    kept = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="merges")
+    merged_id = models.PositiveBigIntegerField()
+    merged_name = models.CharField(max_length=200)
+    by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    moved = models.JSONField(default=dict)  # what moved over: {"deals": 3, "contacts": 2, ...}
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.merged_name} → {self.kept}"
+
+
+class ProfileSnapshot(models.Model):
+    """A built ideal customer profile ("icp") or win model ("win_model"), with the report that
+    shows how well it predicted deals it was not built from."""
+
+    kind = models.CharField(max_length=16)
+    built_at = models.DateTimeField(default=timezone.now)
+    report = models.JSONField(default=dict)
+    params = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-built_at", "-id"]
+        indexes = [models.Index(fields=["kind", "-built_at"], name="snapshot_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.built_at:%Y-%m-%d %H:%M}"

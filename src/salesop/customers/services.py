@@ -5,10 +5,10 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from salesop.accounts.models import User
+from salesop.accounts.models import Role, User
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, full_clean_or_refuse
-from salesop.customers.models import Account, Tier
+from salesop.customers.models import Account, AccountMerge, Tier
 from salesop.customers.rules import normalize_company
 
 EDITABLE_FIELDS = ("name", "industry", "region", "website", "tier", "employee_band", "lifecycle")
@@ -74,3 +74,36 @@ def account_update(*, account: Account, by: User, **values: Any) -> Account:
     with audit_actor(by):
         account.save()
     return account
+
+
+@transaction.atomic
+def account_merge(*, keep: Account, merge: Account, by: User) -> AccountMerge:
+    """Folds `merge` into `keep`: deals, contacts, leads, activities and tasks move over, empty
+    fields are filled, viewers are kept; the merge is recorded and `merge` is deleted."""
+    if not (by.sees_everything or Role.MANAGER in by.roles):
+        raise DomainError("forbidden", _("Only a sales manager or sales operations may merge."))
+    if keep.pk == merge.pk:
+        raise DomainError(
+            "same", _("Choose two different companies."), {"other": _("Same company.")}
+        )
+    locked = {
+        a.pk: a
+        for a in Account.objects.select_for_update()
+        .filter(pk__in=[keep.pk, merge.pk])
+        .order_by("pk")
+    }
+    keep, merge = locked[keep.pk], locked[merge.pk]
+    moved = {}
+    for relation in ("deals", "contacts", "leads", "activities", "tasks"):
+        moved[relation] = getattr(merge, relation).update(account=keep)
+    for name in ("industry", "region", "website", "employee_band"):
+        if not getattr(keep, name) and getattr(merge, name):
+            setattr(keep, name, getattr(merge, name))
+    with audit_actor(by):
+        keep.save()
+        keep.shared_with.add(*merge.shared_with.all(), merge.owner)
+        record = AccountMerge.objects.create(
+            kept=keep, merged_id=merge.pk, merged_name=merge.name, by=by, moved=moved
+        )
+        merge.delete()
+    return record

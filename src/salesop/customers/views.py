@@ -1,9 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from salesop.activities.views import activity_panel_context
 from salesop.core.audit import audit_entries_for
@@ -13,6 +15,8 @@ from salesop.core.forms import add_domain_error, styled
 from salesop.core.pagination import keyset_page
 from salesop.customers import selectors, services
 from salesop.customers.forms import AccountForm, AccountSearchForm
+from salesop.customers.profiling import latest
+from salesop.customers.tasks import retrain
 from salesop.deals.selectors import deals_visible_to
 
 
@@ -114,3 +118,42 @@ def account_export(request):
     response = StreamingHttpResponse(csv_rows(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="companies.csv"'
     return response
+
+
+@login_required
+@require_POST
+def account_merge(request, account_id: int):
+    keep = selectors.account_for(request.user, account_id)
+    other = request.POST.get("other", "")
+    if not other.isdigit():
+        messages.error(request, _("Enter the number (ID) of the duplicate company."))
+        return redirect("customers:detail", keep.pk)
+    merge = selectors.account_for(request.user, int(other))
+    try:
+        record = services.account_merge(keep=keep, merge=merge, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("%(name)s was merged into this company.") % {"name": record.merged_name}
+        )
+    return redirect("customers:detail", keep.pk)
+
+
+@login_required
+def icp_page(request):
+    """The ideal customer profile with its evidence, and the win model's report."""
+    if request.method == "POST":
+        if not request.user.can_administer:
+            raise PermissionDenied
+        retrain()
+        messages.success(request, _("Rebuilding in the background; reload in a moment."))
+        return redirect("customers:icp")
+    profile, model = latest("icp"), latest("win_model")
+    stats = sorted(
+        (profile.report.get("stats", []) if profile else []),
+        key=lambda s: (not s["in_profile"], -s["lift"]),
+    )
+    return render(
+        request, "customers/icp.html", {"profile": profile, "model": model, "stats": stats}
+    )

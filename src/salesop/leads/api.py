@@ -39,7 +39,10 @@ class LeadQuery(Schema):
     channel_id: int | None = None
     owner_id: int | None = None
     q: str = Field(default="", max_length=100)
-    sort: str = Field(default="newest", pattern="^(newest|score)$")
+    fit_min: float | None = Field(
+        default=None, description="Only leads with an ICP fit at least this."
+    )
+    sort: str = Field(default="newest", pattern="^(newest|score|fit)$")
     cursor: str | None = Field(default=None, max_length=500)
     page_size: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
@@ -63,10 +66,13 @@ def leads_list(request, query: Query[LeadQuery]):
         channel_id=query.channel_id,
         owner_id=query.owner_id,
         q=query.q,
+        fit_min=query.fit_min,
     )
     leads = selectors.leads_visible_to(request.user, filters)
-    if query.sort == "score":
-        leads = leads.filter(score__isnull=False)
+    if query.sort in ("score", "fit"):
+        leads = leads.filter(
+            **{f"{'score' if query.sort == 'score' else 'icp_fit'}__isnull": False}
+        )
     page = keyset_page(
         leads,
         ordering=selectors.LEAD_ORDERINGS[query.sort],

@@ -36,10 +36,15 @@ class LeadFilterForm(forms.Form):
     )
     channel = forms.ModelChoiceField(label=_("Channel"), required=False, queryset=None)
     owner = forms.ModelChoiceField(label=_("Owner"), required=False, queryset=None)
+    fit_min = forms.FloatField(label=_("ICP fit at least"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort"),
         required=False,
-        choices=[("newest", _("Newest first")), ("score", _("Highest score first"))],
+        choices=[
+            ("newest", _("Newest first")),
+            ("score", _("Highest score first")),
+            ("fit", _("Best ICP fit first")),
+        ],
     )
     cursor = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
 

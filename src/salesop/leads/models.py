@@ -108,6 +108,8 @@ class Lead(OwnedModel):
     score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
     grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices, blank=True)
     disqualify_reason = models.CharField(_("disqualification reason"), max_length=32, blank=True)
+    icp_fit = models.FloatField(_("ICP fit"), null=True, blank=True, db_index=True)
+    win_probability = models.FloatField(_("predicted win chance"), null=True, blank=True)
     next_touch_at = models.DateTimeField(_("next touch"), null=True, blank=True)
 
     account = models.ForeignKey(

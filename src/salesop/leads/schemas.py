@@ -37,6 +37,8 @@ class LeadOut(Schema):
     employee_band: str
     score: int | None
     grade: str
+    icp_fit: float | None
+    win_probability: float | None
     bant: dict
     pain_tags: list[str]
     owner_id: int

@@ -11,6 +11,7 @@ from salesop.leads.models import Channel, ImportJob, Lead
 LEAD_ORDERINGS = {
     "newest": ("-created_at", "-id"),
     "score": ("-score", "-id"),
+    "fit": ("-icp_fit", "-id"),
 }
 
 
@@ -21,6 +22,7 @@ class LeadFilters:
     channel_id: int | None = None
     owner_id: int | None = None
     q: str = ""
+    fit_min: float | None = None
 
 
 def leads_visible_to(user: User, filters: LeadFilters | None = None) -> QuerySet[Lead]:
@@ -34,6 +36,8 @@ def leads_visible_to(user: User, filters: LeadFilters | None = None) -> QuerySet
         leads = leads.filter(channel_id=f.channel_id)
     if f.owner_id:
         leads = leads.filter(owner_id=f.owner_id)
+    if f.fit_min is not None:
+        leads = leads.filter(icp_fit__gte=f.fit_min)
     if f.q:
         digits = "".join(ch for ch in f.q if ch.isdigit())
         match = Q(company_name__icontains=f.q) | Q(contact_name__icontains=f.q)

@@ -19,6 +19,7 @@ from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, StaleWrite, full_clean_or_refuse
 from salesop.core.spreadsheets import NotASpreadsheet, read_rows
 from salesop.customers.models import Account, Contact
+from salesop.customers.profiling import latest, lead_fit
 from salesop.customers.rules import normalize_company, normalize_email, normalize_phone
 from salesop.customers.services import account_create
 from salesop.deals.models import Deal
@@ -35,6 +36,7 @@ from salesop.leads.models import (
     LeadEvent,
     LeadEventKind,
 )
+from salesop.leads.prediction import predict
 from salesop.leads.selectors import find_duplicates
 from salesop.leads.tasks import run_import_job
 from salesop.playbook.schema import Playbook
@@ -184,6 +186,7 @@ def lead_create(
     lead.first_contact_due_at = now + timedelta(hours=rules.first_contact_hours(playbook))
     lead.followup_due_at = rules.followup_due(playbook, now)
     full_clean_or_refuse(lead, exclude=["owner", "team", "channel", "account", "deal"])
+    lead.icp_fit = lead_fit(lead)
     with audit_actor(by):
         lead.save()
     _event(lead, LeadEventKind.CREATED, by, to_value=channel.name)
@@ -291,6 +294,14 @@ def lead_qualify(
         if status == "nurturing"
         else None,
     }
+    lead.pain_tags = changes["pain_tags"]
+    changes["icp_fit"] = lead_fit(lead)
+    model = latest("win_model")
+    if model is not None and model.report.get("enough_data"):
+        changes["win_probability"] = round(
+            predict(model.report, bant=bant, icp_fit=changes["icp_fit"], channel=lead.channel.name),
+            4,
+        )
     old_grade, old_status = lead.grade, lead.status
     _apply(lead, **changes)
     if old_grade != score.grade:

@@ -62,11 +62,12 @@ def lead_list(request):
         channel_id=data["channel"].pk if data.get("channel") else None,
         owner_id=data["owner"].pk if data.get("owner") else None,
         q=data.get("q") or "",
+        fit_min=data.get("fit_min"),
     )
     sort = data.get("sort") or "newest"
     leads = selectors.leads_visible_to(request.user, filters)
-    if sort == "score":
-        leads = leads.filter(score__isnull=False)
+    if sort in ("score", "fit"):
+        leads = leads.filter(**{f"{'score' if sort == 'score' else 'icp_fit'}__isnull": False})
     try:
         page = keyset_page(
             leads, ordering=selectors.LEAD_ORDERINGS[sort], cursor=data.get("cursor") or None

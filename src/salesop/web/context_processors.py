@@ -21,6 +21,7 @@ NAVIGATION = (
     NavItem("leads", _("Leads"), "leads:list"),
     NavItem("deals", _("Deals"), "deals:board"),
     NavItem("customers", _("Companies"), "customers:list"),
+    NavItem("icp", _("Ideal customer profile"), "customers:icp"),
     NavItem("monitor", _("Alerts"), "monitor:alerts"),
     NavItem("playbook", _("Playbook"), "playbook:index"),
     NavItem("api", _("API"), "api:openapi-view"),
@@ -33,13 +34,14 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"navigation": []}
     match = request.resolver_match
-    current = (match.namespace or match.url_name) if match else ""
+    view, area = (match.view_name, match.namespace or match.url_name) if match else ("", "")
+    exact = {item.url_name for item in NAVIGATION} & {view}
     items = [
         {
             "key": item.key,
             "label": item.label,
             "url": reverse(item.url_name),
-            "active": item.key == current,
+            "active": item.url_name == view or (not exact and item.key == area),
         }
         for item in NAVIGATION
         if not item.ops_only or user.can_administer

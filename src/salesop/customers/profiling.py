@@ -1,0 +1,163 @@
+"""Building the ideal customer profile and the win model from the database, and scoring leads
+with them. Run by `salesop train`, the nightly job, and the ICP page's rebuild button."""
+
+from collections.abc import Iterator
+from dataclasses import asdict
+
+from django.db.models import Count, Q
+
+from salesop.customers import icp
+from salesop.customers.models import DecisionRole, ProfileSnapshot
+from salesop.deals.models import Deal, DealStatus
+from salesop.leads.models import Lead
+from salesop.leads.prediction import TrainRow, predict, train
+from salesop.monitor.jobs import nightly
+
+OPEN_LEADS = ("new", "contacted", "qualified", "nurturing")
+BATCH = 2000
+
+
+def deal_attributes(deal: Deal) -> dict[str, tuple[str, ...]]:
+    account = deal.account
+    lead = getattr(deal, "source_lead", None)
+    chain = "multi-level" if getattr(deal, "deciders", 0) >= 2 else "single"
+    return {
+        "industry": (account.industry,) if account.industry else (),
+        "size": (account.employee_band,) if account.employee_band else (),
+        "region": (account.region,) if account.region else (),
+        "decision_chain": (chain,),
+        "pain": tuple(lead.pain_tags) if lead else (),
+        "channel": (lead.channel.name,) if lead else (),
+    }
+
+
+def lead_attributes(lead: Lead) -> dict[str, tuple[str, ...]]:
+    return {
+        "industry": (lead.industry,) if lead.industry else (),
+        "size": (lead.employee_band,) if lead.employee_band else (),
+        "region": (lead.region,) if lead.region else (),
+        "pain": tuple(lead.pain_tags),
+        "channel": (lead.channel.name,),
+    }
+
+
+def _closed_deals() -> Iterator[Deal]:
+    deciders = Count(
+        "account__contacts",
+        filter=Q(
+            account__contacts__decision_role__in=[
+                DecisionRole.DECISION_MAKER,
+                DecisionRole.INFLUENCER,
+            ]
+        ),
+    )
+    return (
+        Deal.objects.filter(status__in=[DealStatus.WON, DealStatus.LOST], closed_at__isnull=False)
+        .select_related("account", "source_lead__channel")
+        .annotate(deciders=deciders)
+        .iterator(chunk_size=BATCH)
+    )
+
+
+def icp_rebuild() -> ProfileSnapshot:
+    rows = [
+        icp.DealRow(d.closed_at, d.status == DealStatus.WON, deal_attributes(d))
+        for d in _closed_deals()
+    ]
+    profile = icp.build_profile(rows)
+    report = {
+        "enough_data": profile.enough_data,
+        "message": profile.message,
+        "base_rate": profile.base_rate,
+        "train_deals": profile.train_deals,
+        "holdout_deals": profile.holdout_deals,
+        "holdout_auc": profile.holdout_auc,
+        "deciles": profile.deciles,
+        "stats": [asdict(s) for s in profile.stats],
+    }
+    lifts = {f"{a}\x1f{v}": w for (a, v), w in profile.log_lifts().items()}
+    snapshot = ProfileSnapshot.objects.create(kind="icp", report=report, params={"lifts": lifts})
+    if profile.enough_data:
+        score_open_leads(snapshot)
+    return snapshot
+
+
+def _lifts(snapshot: ProfileSnapshot) -> dict[tuple[str, str], float]:
+    return {tuple(k.split("\x1f", 1)): w for k, w in snapshot.params.get("lifts", {}).items()}
+
+
+def latest(kind: str) -> ProfileSnapshot | None:
+    return ProfileSnapshot.objects.filter(kind=kind).first()
+
+
+def lead_fit(lead: Lead, snapshot: ProfileSnapshot | None = None) -> float | None:
+    snapshot = snapshot or latest("icp")
+    if snapshot is None or not snapshot.report.get("enough_data"):
+        return None
+    return round(icp.fit(lead_attributes(lead), _lifts(snapshot)), 4)
+
+
+def score_open_leads(snapshot: ProfileSnapshot) -> int:
+    lifts = _lifts(snapshot)
+    count = 0
+    leads = Lead.objects.filter(status__in=OPEN_LEADS).select_related("channel")
+    batch = []
+    for lead in leads.iterator(chunk_size=BATCH):
+        lead.icp_fit = round(icp.fit(lead_attributes(lead), lifts), 4)
+        batch.append(lead)
+        if len(batch) == BATCH:
+            count += Lead.objects.bulk_update(batch, ["icp_fit"])
+            batch = []
+    return count + (Lead.objects.bulk_update(batch, ["icp_fit"]) if batch else 0)
+
+
+def win_model_train() -> ProfileSnapshot:
+    snapshot_icp = latest("icp")
+    lifts = _lifts(snapshot_icp) if snapshot_icp else {}
+    rows = []
+    converted = (
+        Lead.objects.filter(
+            deal__status__in=[DealStatus.WON, DealStatus.LOST], deal__closed_at__isnull=False
+        )
+        .select_related("deal", "channel")
+        .iterator(chunk_size=BATCH)
+    )
+    for lead in converted:
+        rows.append(
+            TrainRow(
+                lead.deal.closed_at,
+                lead.deal.status == DealStatus.WON,
+                lead.bant,
+                icp.fit(lead_attributes(lead), lifts),
+                lead.channel.name,
+            )
+        )
+    model = train(rows)
+    report = model.as_json()
+    snapshot = ProfileSnapshot.objects.create(kind="win_model", report=report, params=report)
+    if model.enough_data:
+        batch = []
+        for lead in (
+            Lead.objects.filter(status__in=OPEN_LEADS)
+            .select_related("channel")
+            .iterator(chunk_size=BATCH)
+        ):
+            lead.win_probability = round(
+                predict(report, bant=lead.bant, icp_fit=lead.icp_fit, channel=lead.channel.name), 4
+            )
+            batch.append(lead)
+            if len(batch) == BATCH:
+                Lead.objects.bulk_update(batch, ["win_probability"])
+                batch = []
+        if batch:
+            Lead.objects.bulk_update(batch, ["win_probability"])
+    return snapshot
+
+
+def train_all() -> tuple[ProfileSnapshot, ProfileSnapshot]:
+    return icp_rebuild(), win_model_train()
+
+
+@nightly("ideal customer profile and win model")
+def nightly_training() -> None:
+    train_all()
