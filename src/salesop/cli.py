@@ -274,10 +274,10 @@ def cmd_import(args: argparse.Namespace) -> None:
     user = User.objects.filter(username=args.user, is_active=True).first()
     if user is None:
         sys.exit(f"salesop: no active user named {args.user!r} (--user).")
-    channel = Channel.objects.filter(name=args.channel).first()
-    if channel is None:
+    channel = Channel.objects.filter(name=args.channel).first() if args.channel else None
+    if args.what == "leads" and channel is None:
         names = ", ".join(Channel.objects.values_list("name", flat=True))
-        sys.exit(f"salesop: no channel named {args.channel!r}; channels: {names}")
+        sys.exit(f"salesop: no channel named {args.channel!r} (--channel); channels: {names}")
     path = Path(args.file)
     if not path.is_file():
         sys.exit(f"salesop: no file {args.file}")
@@ -285,18 +285,19 @@ def cmd_import(args: argparse.Namespace) -> None:
         upload = File(fh, name=path.name)
         upload.size = path.stat().st_size
         try:
-            job = import_upload(by=user, upload=upload, channel=channel)
+            job = import_upload(by=user, upload=upload, channel=channel, kind=args.what)
         except DomainError as exc:
             sys.exit(f"salesop: {exc.message}")
     mapping = {c: f for c, f in job.mapping.items() if f}  # guessed from the header
     if args.map:
         mapping = dict(pair.partition("=")[::2] for pair in args.map)
     header, _rows = read_rows(Path(job.file.path))
-    problems = check_mapping(header, mapping)
+    problems = check_mapping(header, mapping, args.what)
     if problems:
         sys.exit("salesop: " + "; ".join(problems))
     job.mapping, job.dedupe = mapping, args.dedupe
     job.all_or_nothing, job.dry_run = not args.valid_only, args.dry_run
+    job.date_order, job.create_owners = args.date_order, args.create_owners
     job.save()
 
     def progress(job_, outcome):
@@ -421,17 +422,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", default="", help="user name recorded as author (default: none)")
     p.set_defaults(func=cmd_playbook)
 
-    p = sub.add_parser("import", help="import leads from a CSV or XLSX file")
-    p.add_argument("what", choices=["leads"])
+    p = sub.add_parser("import", help="import leads or historical deals from CSV or XLSX")
+    p.add_argument("what", choices=["leads", "deals"])
     p.add_argument("file")
-    p.add_argument("--channel", required=True, help="the channel's name")
+    p.add_argument("--channel", default="", help="leads: the channel's name")
+    p.add_argument(
+        "--date-order",
+        choices=["ymd", "dmy", "mdy"],
+        default="ymd",
+        help="deals: how to read dates like 01-03-24",
+    )
+    p.add_argument(
+        "--create-owners",
+        action="store_true",
+        help="deals: create unknown owners as inactive users",
+    )
     p.add_argument("--user", required=True, help="who imports (owner of rows without one)")
     p.add_argument(
         "--map",
         action="append",
         default=[],
         metavar="COLUMN=FIELD",
-        help="map a file column to a lead field (default: guessed from the header)",
+        help="map a file column to a field (default: guessed from the header)",
     )
     p.add_argument("--dedupe", choices=["skip", "merge", "create"], default="skip")
     p.add_argument("--valid-only", action="store_true", help="import valid rows, report others")

@@ -110,8 +110,15 @@ class AssignForm(forms.Form):
 
 
 class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What the file holds"),
+        required=False,
+        choices=[("leads", _("Leads")), ("deals", _("Historical deals (won, lost, open)"))],
+    )
     file = forms.FileField(label=_("Spreadsheet (CSV or XLSX)"))
-    channel = forms.ModelChoiceField(label=_("Channel the leads came from"), queryset=None)
+    channel = forms.ModelChoiceField(
+        label=_("Channel the leads came from"), queryset=None, required=False
+    )
 
     def __init__(self, *args, channels=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,7 +5,7 @@ commit all-or-nothing or only the valid rows. Rows stream from the file in batch
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -59,12 +59,34 @@ SYNONYMS = {
 }
 
 
-def guess_mapping(header: list[str]) -> dict[str, str]:
+@dataclass(frozen=True)
+class ImportKind:
+    """Another app's spreadsheet import (e.g. historical deals): its fields with their maximum
+    lengths, the required ones, header words, and the function that imports the rows."""
+
+    fields: dict[str, int]
+    required: tuple[str, ...]
+    synonyms: dict[str, list[str]]
+    run: Callable[..., "Outcome"]
+
+
+KINDS: dict[str, ImportKind] = {}
+
+
+def _spec(kind: str) -> tuple[dict[str, int], tuple[str, ...], dict[str, list[str]]]:
+    if kind == "leads":
+        return FIELDS, REQUIRED, SYNONYMS
+    spec = KINDS[kind]
+    return spec.fields, spec.required, spec.synonyms
+
+
+def guess_mapping(header: list[str], kind: str = "leads") -> dict[str, str]:
     """Column -> field for the columns whose header is a known word for a field."""
+    _fields, _required, synonyms = _spec(kind)
     mapping = {}
     for column in header:
         word = column.strip().casefold()
-        for name, words in SYNONYMS.items():
+        for name, words in synonyms.items():
             if word == name or word in words and name not in mapping.values():
                 mapping[column] = name
                 break
@@ -87,19 +109,20 @@ class Outcome:
     preview: list[dict] = field(default_factory=list)
 
 
-def check_mapping(header: list[str], mapping: dict[str, str]) -> list[str]:
+def check_mapping(header: list[str], mapping: dict[str, str], kind: str = "leads") -> list[str]:
     """What is wrong with a mapping, in words: columns not in the file, unknown fields, a field
     taken twice, a required field missing."""
+    fields, required_fields, _synonyms = _spec(kind)
     problems = []
     for column, target in mapping.items():
         if column not in header:
             problems.append(_("column %(c)r is not in the file") % {"c": column})
-        if target not in FIELDS:
-            problems.append(_("%(f)r is not a lead field") % {"f": target})
+        if target not in fields:
+            problems.append(_("%(f)r is not a field of this import") % {"f": target})
     targets = [t for t in mapping.values() if t]
     for dup in {t for t in targets if targets.count(t) > 1}:
         problems.append(_("two columns go to %(f)s") % {"f": dup})
-    for required in REQUIRED:
+    for required in required_fields:
         if required not in targets:
             problems.append(_("no column is mapped to the required field %(f)s") % {"f": required})
     return problems
@@ -204,6 +227,12 @@ class _Rollback(Exception):
 
 def run_import(job: ImportJob, progress=None) -> Outcome:
     """Processes the job's file. Dry run: validates and counts, writes nothing."""
+    if job.kind != "leads":
+        header, rows = read_rows(Path(job.file.path))
+        problems = check_mapping(header, job.mapping, job.kind)
+        if problems:
+            raise NotASpreadsheet("; ".join(problems))
+        return KINDS[job.kind].run(job, rows, progress)
     playbook = active_playbook()
     path = Path(job.file.path)
     header, rows = read_rows(path)

@@ -223,6 +223,8 @@ class ImportJob(models.Model):
     dedupe = models.CharField(max_length=8, default="skip")  # skip | merge | create
     all_or_nothing = models.BooleanField(default=True)
     dry_run = models.BooleanField(default=False)
+    date_order = models.CharField(max_length=3, default="ymd")  # ymd | dmy | mdy
+    create_owners = models.BooleanField(default=False)  # unknown owners become inactive users
     status = models.CharField(
         max_length=8, choices=ImportStatus.choices, default=ImportStatus.PENDING
     )

@@ -25,6 +25,7 @@ from salesop.customers.services import account_create
 from salesop.deals.models import Deal
 from salesop.deals.services import deal_create
 from salesop.leads import rules
+from salesop.leads.imports import KINDS as IMPORT_KINDS
 from salesop.leads.imports import check_mapping, guess_mapping
 from salesop.leads.models import (
     AssignmentCursor,
@@ -496,7 +497,7 @@ def intake(*, channel: Channel, idempotency_key: str = "", **values) -> tuple[Le
 # Imports ----------------------------------------------------------------------------------
 
 
-def import_upload(*, by: User, upload, channel: Channel) -> ImportJob:
+def import_upload(*, by: User, upload, channel: Channel | None, kind: str = "leads") -> ImportJob:
     """Stores an uploaded spreadsheet as a pending import with a guessed column mapping."""
     if upload.size > settings.IMPORT_MAX_BYTES:
         raise DomainError(
@@ -505,7 +506,13 @@ def import_upload(*, by: User, upload, channel: Channel) -> ImportJob:
             % {"size": upload.size // 2**20, "limit": settings.IMPORT_MAX_BYTES // 2**20},
             {"file": _("File too large.")},
         )
-    job = ImportJob(created_by=by, channel=channel, original_name=upload.name[:200])
+    if kind != "leads" and kind not in IMPORT_KINDS:
+        raise DomainError("kind", _("Unknown import: %(k)s.") % {"k": kind})
+    if kind == "leads" and channel is None:
+        raise DomainError(
+            "channel", _("Choose the channel the leads came from."), {"channel": _("Required.")}
+        )
+    job = ImportJob(created_by=by, channel=channel, kind=kind, original_name=upload.name[:200])
     job.file.save(f"{secrets.token_hex(8)}-{Path(upload.name).name[-80:]}", upload, save=False)
     try:
         header, _rows = read_rows(Path(job.file.path))
@@ -513,7 +520,7 @@ def import_upload(*, by: User, upload, channel: Channel) -> ImportJob:
         job.file.delete(save=False)
         raise DomainError("not_spreadsheet", str(exc), {"file": str(exc)}) from None
     job.columns = header
-    job.mapping = guess_mapping(header)
+    job.mapping = guess_mapping(header, kind)
     job.save()
     return job
 
@@ -526,12 +533,14 @@ def import_start(
     dedupe: str,
     all_or_nothing: bool,
     dry_run: bool,
+    date_order: str = "ymd",
+    create_owners: bool = False,
 ) -> ImportJob:
     """Checks the mapping and options, then queues the job (progress shows on its page)."""
     if job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING):
         raise DomainError("running", _("This import is already running."))
     header, _rows = read_rows(Path(job.file.path))
-    problems = check_mapping(header, {c: f for c, f in mapping.items() if f})
+    problems = check_mapping(header, {c: f for c, f in mapping.items() if f}, job.kind)
     if problems:
         raise DomainError(
             "mapping",
@@ -544,6 +553,8 @@ def import_start(
         mapping={c: f for c, f in mapping.items() if f},
         dedupe=dedupe,
         all_or_nothing=all_or_nothing,
+        date_order=date_order if date_order in ("ymd", "dmy", "mdy") else "ymd",
+        create_owners=create_owners,
         dry_run=dry_run,
         status=ImportStatus.QUEUED,
         processed_rows=0,

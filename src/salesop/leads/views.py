@@ -32,6 +32,7 @@ from salesop.leads.forms import (
     SpendForm,
 )
 from salesop.leads.imports import FIELDS as IMPORT_FIELDS
+from salesop.leads.imports import KINDS as IMPORT_KINDS
 from salesop.leads.rules import bant_score
 from salesop.playbook.selectors import active_playbook
 
@@ -281,6 +282,7 @@ def import_new(request):
                 by=request.user,
                 upload=form.cleaned_data["file"],
                 channel=form.cleaned_data["channel"],
+                kind=form.cleaned_data["kind"] or "leads",
             )
         except DomainError as exc:
             add_domain_error(form, exc)
@@ -304,6 +306,8 @@ def import_detail(request, job_id: int):
                 dedupe=request.POST.get("dedupe", "skip"),
                 all_or_nothing=request.POST.get("mode") != "valid_only",
                 dry_run="dry_run" in request.POST,
+                date_order=request.POST.get("date_order", "ymd"),
+                create_owners="create_owners" in request.POST,
             )
         except DomainError as exc:
             messages.error(request, exc.message)
@@ -314,7 +318,7 @@ def import_detail(request, job_id: int):
         template,
         {
             "job": job,
-            "fields": IMPORT_FIELDS,
+            "fields": IMPORT_FIELDS if job.kind == "leads" else IMPORT_KINDS[job.kind].fields,
             "columns": [(i, (c, job.mapping.get(c, ""))) for i, c in enumerate(job.columns)],
         },
     )

@@ -1,0 +1,343 @@
+"""Importing a company's past: historical deals (company, owner, product, amount, the stage
+reached, won or lost with dates and reason) from a spreadsheet, so the ideal customer profile,
+the win model and the reports work from the first day. Each row is a deal with a stage
+history spread between its dates, marked as imported."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from salesop.accounts.models import User
+from salesop.core.money import Currency
+from salesop.core.parsing import ParseError, parse_date, parse_decimal
+from salesop.customers.models import Account, EmployeeBand
+from salesop.customers.rules import normalize_company
+from salesop.deals.models import Deal, DealStatus, StageEvent, StageEventKind
+from salesop.leads.imports import KINDS, ImportKind, Outcome, RowError
+from salesop.playbook.selectors import active_playbook, active_version
+
+FIELDS = {
+    "company": 200,
+    "industry": 100,
+    "region": 100,
+    "employee_band": 16,
+    "owner": 150,
+    "deal_name": 200,
+    "product": 200,
+    "amount": 40,
+    "currency": 3,
+    "stage": 64,
+    "outcome": 16,
+    "created": 40,
+    "closed": 40,
+    "lost_reason": 64,
+}
+SYNONYMS = {
+    "company": ["company", "customer", "account", "客户", "公司", "客户名称", "公司名称"],
+    "industry": ["industry", "行业"],
+    "region": ["region", "地区", "省份"],
+    "employee_band": ["employees", "size", "规模", "员工规模"],
+    "owner": ["owner", "sales", "rep", "负责人", "销售", "销售代表"],
+    "deal_name": ["deal", "opportunity", "商机", "商机名称", "项目"],
+    "product": ["product", "产品"],
+    "amount": ["amount", "value", "金额", "合同金额"],
+    "currency": ["currency", "币种"],
+    "stage": ["stage", "stage reached", "阶段", "最终阶段"],
+    "outcome": ["outcome", "result", "status", "结果", "状态"],
+    "created": ["created", "opened", "start", "创建日期", "开始日期"],
+    "closed": ["closed", "close date", "end", "结束日期", "成交日期", "关闭日期"],
+    "lost_reason": ["lost reason", "reason", "输单原因", "原因"],
+}
+WON = {"won", "win", "赢单", "成交", "签约", "赢"}
+LOST = {"lost", "lose", "输单", "丢单", "失败", "输"}
+
+
+def _day(d, zone) -> datetime:
+    return datetime.combine(d, time(12), tzinfo=zone)
+
+
+def _owner(name: str, users: dict[str, User], create: bool, batch_created: dict) -> User | None:
+    found = users.get(name.casefold())
+    if found or not create:
+        return found
+    if name not in batch_created:
+        user = User(
+            username=f"imported-{len(users) + len(batch_created) + 1}",
+            full_name=name,
+            is_active=False,
+        )
+        user.set_unusable_password()
+        user.save()
+        batch_created[name] = user
+    return batch_created[name]
+
+
+def run_history(job, rows, progress=None) -> Outcome:
+    playbook = active_playbook()
+    version = active_version()
+    zone = ZoneInfo(settings.TIME_ZONE)
+    order = job.date_order
+    mapping = job.mapping
+    stage_keys = {}
+    for stage in playbook.stages:
+        for word in (stage.key, stage.label.zh, stage.label.en):
+            stage_keys[word.casefold()] = stage.key
+    reasons = {}
+    for reason in playbook.lost_reasons:
+        for word in (reason.key, reason.label.zh, reason.label.en):
+            reasons[word.casefold()] = reason.key
+    users = {}
+    for user in User.objects.all():
+        users[user.username.casefold()] = user
+        if user.full_name:
+            users.setdefault(user.full_name.casefold(), user)
+    create_owners = job.create_owners
+    created_owners: dict[str, User] = {}
+    outcome = Outcome()
+    stages = [s.key for s in playbook.stages]
+
+    def process() -> None:
+        for row in rows:
+            values = {
+                f: str(row.values.get(c) if row.values.get(c) is not None else "").strip()
+                for c, f in mapping.items()
+                if f
+            }
+            raw = {f: row.values.get(c) for c, f in mapping.items() if f}
+            errors = [RowError(row.number, "", row.problem)] if row.problem else []
+
+            def col(field):
+                return next((c for c, f in mapping.items() if f == field), "")
+
+            if not values.get("company"):
+                errors.append(RowError(row.number, col("company"), _("the company is empty")))
+            owner = None
+            if values.get("owner"):
+                owner = _owner(values["owner"], users, create_owners, created_owners)
+                if owner is None:
+                    errors.append(
+                        RowError(
+                            row.number,
+                            col("owner"),
+                            _(
+                                "no user named %(u)r (import with “create missing owners” to "
+                                "add them as inactive users)"
+                            )
+                            % {"u": values["owner"]},
+                        )
+                    )
+            try:
+                amount = parse_decimal(raw.get("amount"))
+                if amount is not None and amount < 0:
+                    raise ParseError("negative")
+            except ParseError:
+                amount = None
+                errors.append(
+                    RowError(
+                        row.number,
+                        col("amount"),
+                        _("not an amount: %(v)s") % {"v": values.get("amount")},
+                    )
+                )
+            dates = {}
+            for name in ("created", "closed"):
+                try:
+                    dates[name] = parse_date(raw.get(name), order)
+                except ParseError:
+                    errors.append(
+                        RowError(
+                            row.number,
+                            col(name),
+                            _(
+                                "not a date (use 2024-03-01, 2024/3/1, or declare the "
+                                "day-first order)"
+                            ),
+                        )
+                    )
+            word = values.get("outcome", "").casefold()
+            status = (
+                DealStatus.WON
+                if word in WON
+                else DealStatus.LOST
+                if word in LOST
+                else (DealStatus.OPEN if not word or word in {"open", "进行中"} else None)
+            )
+            if status is None:
+                errors.append(RowError(row.number, col("outcome"), _("use won, lost or open")))
+            stage = (
+                stage_keys.get(values.get("stage", "").casefold())
+                if values.get("stage")
+                else stages[-1 if status == DealStatus.WON else 0]
+            )
+            if values.get("stage") and stage is None:
+                errors.append(
+                    RowError(
+                        row.number,
+                        col("stage"),
+                        _("unknown stage %(s)r; use one of %(all)s")
+                        % {"s": values["stage"], "all": ", ".join(stages)},
+                    )
+                )
+            reason = ""
+            if status == DealStatus.LOST:
+                reason = reasons.get(values.get("lost_reason", "").casefold(), "other")
+            currency = (values.get("currency") or "CNY").upper()
+            if currency not in Currency.values:
+                errors.append(RowError(row.number, col("currency"), _("unknown currency")))
+            band = values.get("employee_band", "")
+            if band and band not in EmployeeBand.values:
+                errors.append(
+                    RowError(
+                        row.number,
+                        col("employee_band"),
+                        _("use one of: %(v)s") % {"v": ", ".join(EmployeeBand.values)},
+                    )
+                )
+            if status in (DealStatus.WON, DealStatus.LOST) and not dates.get("closed"):
+                errors.append(
+                    RowError(
+                        row.number, col("closed"), _("a won or lost deal needs its closing date")
+                    )
+                )
+            if errors:
+                outcome.errors.extend(errors)
+                job.processed_rows += 1
+                continue
+            owner = owner or job.created_by
+            if job.dry_run:
+                outcome.created += 1
+            else:
+                _save(
+                    values,
+                    owner,
+                    amount,
+                    currency,
+                    stage,
+                    status,
+                    reason,
+                    dates,
+                    zone,
+                    version,
+                    stages,
+                    job,
+                )
+                outcome.created += 1
+            job.processed_rows += 1
+            if progress and job.processed_rows % 200 == 0:
+                progress(job, outcome)
+        if job.all_or_nothing and outcome.errors and not job.dry_run:
+            raise _Rollback
+
+    try:
+        if job.all_or_nothing and not job.dry_run:
+            with transaction.atomic():
+                process()
+        else:
+            process()
+    except _Rollback:
+        outcome.created = 0
+    if progress:
+        progress(job, outcome)
+    return outcome
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _save(
+    values, owner, amount, currency, stage, status, reason, dates, zone, version, stages, job
+) -> Deal:
+    key = normalize_company(values["company"])
+    account = Account.objects.filter(normalized_name=key).first()
+    if account is None:
+        account = Account.objects.create(
+            name=values["company"],
+            normalized_name=key,
+            owner=owner,
+            team=owner.team,
+            industry=values.get("industry", ""),
+            region=values.get("region", ""),
+            employee_band=values.get("employee_band", ""),
+            lifecycle="customer" if status == DealStatus.WON else "prospect",
+        )
+    closed = _day(dates["closed"], zone) if dates.get("closed") else None
+    created = (
+        _day(dates["created"], zone)
+        if dates.get("created")
+        else ((closed or timezone.now()) - timedelta(days=60))
+    )
+    name = values.get("deal_name") or values.get("product") or values["company"]
+    reached = stages.index(stage)
+    final_stage = {DealStatus.WON: "won", DealStatus.LOST: "lost"}.get(status, stage)
+    deal = Deal.objects.create(
+        name=name[:200],
+        account=account,
+        owner=owner,
+        team=owner.team,
+        amount=amount,
+        currency=currency,
+        stage=final_stage,
+        status=status,
+        playbook_version=version,
+        probability=100 if status == DealStatus.WON else 0 if status == DealStatus.LOST else 10,
+        lost_reason=reason,
+        closed_at=closed,
+        created_at=created,
+        stage_entered_at=closed or created,
+        expected_close_date=dates.get("closed"),
+    )
+    # A stage history spread evenly between the dates, marked as imported.
+    path = stages[: reached + 1]
+    end = closed or timezone.now()
+    step = (end - created) / (len(path) + (1 if closed else 0))
+    events = [
+        StageEvent(
+            deal=deal,
+            kind=StageEventKind.CREATED,
+            to_stage=path[0],
+            at=created,
+            by=job.created_by,
+            reason="imported",
+            playbook_version=version,
+        )
+    ]
+    for i in range(1, len(path)):
+        events.append(
+            StageEvent(
+                deal=deal,
+                kind=StageEventKind.MOVED,
+                from_stage=path[i - 1],
+                to_stage=path[i],
+                at=created + step * i,
+                by=job.created_by,
+                seconds_in_previous=int(step.total_seconds()),
+                reason="imported",
+                playbook_version=version,
+            )
+        )
+    if closed:
+        events.append(
+            StageEvent(
+                deal=deal,
+                kind=StageEventKind.WON if status == DealStatus.WON else StageEventKind.LOST,
+                from_stage=path[-1],
+                to_stage=final_stage,
+                at=closed,
+                by=job.created_by,
+                seconds_in_previous=int(step.total_seconds()),
+                reason=reason or "imported",
+                playbook_version=version,
+            )
+        )
+    StageEvent.objects.bulk_create(events)
+    return deal
+
+
+KINDS["deals"] = ImportKind(
+    fields=FIELDS, required=("company",), synonyms=SYNONYMS, run=run_history
+)

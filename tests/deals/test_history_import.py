@@ -1,0 +1,101 @@
+"""Importing historical deals: dates in several formats, amounts with 万 and thousands
+separators, unknown owners reported or created inactive, all-or-nothing leaving nothing."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from salesop.accounts.models import User
+from salesop.customers.profiling import icp_rebuild
+from salesop.deals.models import Deal, StageEvent
+from salesop.leads.services import import_start, import_upload
+
+pytestmark = pytest.mark.django_db
+
+CSV = (
+    "客户名称,行业,负责人,产品,合同金额,最终阶段,结果,开始日期,成交日期,输单原因\r\n"
+    '上海云仓物流有限公司,物流,rep,WMS,"1,200,000",签约,赢单,2024-01-05,2024/3/1,\r\n'
+    "杭州智造科技,制造业,张伟,MES,12.5万,谈判,输单,2024-02-01,2024-04-15,价格过高\r\n"
+    "Contoso Retail,Retail,Ghost Rep,POS,80000,solution,lost,2024-03-01,2024-05-01,competitor\r\n"
+)
+
+
+@pytest.fixture
+def run(django_capture_on_commit_callbacks):
+    def go(org, content, **options):
+        job = import_upload(
+            by=org.ops,
+            upload=SimpleUploadedFile("history.csv", content.encode()),
+            channel=None,
+            kind="deals",
+        )
+        options.setdefault("all_or_nothing", True)
+        with django_capture_on_commit_callbacks(execute=True):
+            import_start(
+                job=job, by=org.ops, mapping=job.mapping, dedupe="skip", dry_run=False, **options
+            )
+        job.refresh_from_db()
+        return job
+
+    return go
+
+
+def test_unknown_owner_is_reported_and_nothing_is_written(org, run):
+    job = run(org, CSV)
+    assert job.status == "failed" and not Deal.objects.exists()
+    assert [(e["row"], e["column"]) for e in job.errors] == [(4, "负责人")]
+
+
+def test_history_with_created_owners(org, run):
+    job = run(org, CSV, create_owners=True)
+    assert (job.status, job.created_count) == ("done", 3), job.errors
+    won = Deal.objects.get(account__name="上海云仓物流有限公司")
+    assert (won.status, won.amount, won.owner) == ("won", 1200000, org.rep)
+    assert won.closed_at.date().isoformat() == "2024-03-01"
+    events = list(StageEvent.objects.filter(deal=won).values_list("to_stage", flat=True))
+    assert events == ["discovery", "solution", "negotiation", "contracting", "won"]
+    lost = Deal.objects.get(account__name="杭州智造科技")
+    assert (lost.amount, lost.lost_reason, lost.owner.full_name) == (125000, "price", "张伟")
+    ghost = User.objects.get(full_name="Ghost Rep")
+    assert not ghost.is_active
+    assert Deal.objects.get(owner=ghost).lost_reason == "competitor"
+
+
+def test_day_first_dates_need_the_declared_order(org, run):
+    content = "客户名称,结果,开始日期,成交日期\r\n北京华信,赢单,05-01-24,01-03-24\r\n"
+    assert run(org, content).errors[0]["column"] == "开始日期"
+    job = run(org, content, date_order="dmy")
+    assert job.created_count == 1
+    assert Deal.objects.get().closed_at.date().isoformat() == "2024-03-01"
+
+
+def test_history_feeds_the_ideal_customer_profile(org, run):
+    rows = "".join(
+        f"公司{i},{'物流' if i % 2 else '教育'},{'赢单' if i % 2 and i % 3 else '输单'},"
+        f"2023-{1 + i % 12:02d}-01,2024-{1 + i % 12:02d}-{1 + i % 27:02d}\r\n"
+        for i in range(60)
+    )
+    job = run(org, "客户名称,行业,结果,开始日期,成交日期\r\n" + rows)
+    assert job.created_count == 60
+    report = icp_rebuild().report
+    assert report["enough_data"]
+    assert any(s["value"] == "物流" and s["lift"] > 1 for s in report["stats"])
+
+
+def test_history_import_through_the_wizard(client, org, django_capture_on_commit_callbacks):
+    client.force_login(org.ops)
+    client.post(
+        "/leads/import/", {"kind": "deals", "file": SimpleUploadedFile("history.csv", CSV.encode())}
+    )
+    from salesop.leads.models import ImportJob
+
+    job = ImportJob.objects.get()
+    page = client.get(f"/leads/import/{job.pk}/").content.decode()
+    assert 'name="create_owners"' in page and 'value="company" selected' in page
+    form = {f"map_{i}": job.mapping.get(c, "") for i, c in enumerate(job.columns)}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/leads/import/{job.pk}/",
+            {**form, "dedupe": "skip", "mode": "valid_only", "date_order": "ymd"},
+        )
+    job.refresh_from_db()
+    assert (job.created_count, job.error_count) == (2, 1)
