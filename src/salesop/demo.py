@@ -1,6 +1,7 @@
 """Demo data: teams, one user per role, Chinese and English companies. Loading twice changes
 nothing: every record is found by its natural key before it is created."""
 
+import random
 import secrets
 from dataclasses import dataclass
 from datetime import time, timedelta
@@ -172,6 +173,7 @@ def load_demo() -> DemoResult:
             team=users[owner].team,
             created_at=now - timedelta(days=days_ago),
         )
+    _load_history(users, now)
     _load_deals(users, now)
     _load_leads(users, now)
     _load_draft_playbook(users["ops"])
@@ -531,6 +533,63 @@ def _load_leads(users: dict[str, User], now) -> None:
             followup_due_at=then + timedelta(hours=3, days=7),
         )
         Activity.objects.filter(lead=lead).update(occurred_at=then + timedelta(hours=3))
+
+
+HISTORY_INDUSTRIES = [
+    ("物流", 0.55),
+    ("制造业", 0.45),
+    ("零售", 0.25),
+    ("教育", 0.1),
+    ("医药", 0.3),
+]
+HISTORY_REGIONS = ["上海", "浙江", "江苏", "北京", "广东"]
+
+
+def _load_history(users: dict[str, User], now) -> None:
+    """Two years of closed deals, imported the way a company brings its past (through the
+    import wizard's code), so the ideal customer profile has evidence from the first day."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from salesop.customers.profiling import train_all
+    from salesop.leads.imports import import_execute
+    from salesop.leads.models import ImportJob
+    from salesop.leads.services import import_upload
+
+    if ImportJob.objects.filter(kind="deals", original_name="历史商机 history.csv").exists():
+        return
+    rng = random.Random(2024)  # noqa: S311 (demo data, not security)
+    lines = ["客户名称,行业,地区,员工规模,负责人,产品,合同金额,结果,开始日期,成交日期,输单原因"]
+    reasons = ["价格过高", "选择了竞品", "预算不足", "时机不合适"]
+    for i in range(320):
+        industry, rate = rng.choice(HISTORY_INDUSTRIES)
+        band = rng.choice(["50-199", "200-999", "1000-4999"])
+        won = rng.random() < rate + (0.15 if band == "200-999" else 0)
+        start = now - timedelta(days=730 - 2 * i)
+        end = start + timedelta(days=rng.randint(30, 120))
+        owner = rng.choice(["rep", "emily", "liuyang"])
+        lines.append(
+            ",".join(
+                [
+                    f"历史客户{i:03d}{industry}有限公司",
+                    industry,
+                    rng.choice(HISTORY_REGIONS),
+                    band,
+                    owner,
+                    rng.choice(["WMS", "MES", "TMS", "BI"]),
+                    str(rng.randint(8, 120) * 10000),
+                    "赢单" if won else "输单",
+                    f"{start:%Y-%m-%d}",
+                    f"{end:%Y-%m-%d}",
+                    "" if won else rng.choice(reasons),
+                ]
+            )
+        )
+    upload = SimpleUploadedFile("历史商机 history.csv", "\r\n".join(lines).encode("utf-8-sig"))
+    job = import_upload(by=users["ops"], upload=upload, channel=None, kind="deals")
+    job.all_or_nothing = False
+    job.save()
+    import_execute(job)
+    train_all()
 
 
 def _load_supervision(users: dict[str, User]) -> None:

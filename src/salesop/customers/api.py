@@ -6,7 +6,14 @@ from pydantic import Field, StrictInt
 from salesop.core.api import READ_ERRORS, WRITE_ERRORS, ErrorOut, StrictIn
 from salesop.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, keyset_page
 from salesop.customers import selectors, services
-from salesop.customers.schemas import AccountIn, AccountOut, AccountPage, AccountPatch
+from salesop.customers.schemas import (
+    AccountIn,
+    AccountOut,
+    AccountPage,
+    AccountPatch,
+    ContactIn,
+    ContactOut,
+)
 
 router = Router(tags=["accounts"])
 
@@ -77,3 +84,22 @@ def accounts_merge(request, account_id: int, payload: MergeIn):
     merge = selectors.account_for(request.user, payload.other_id)
     services.account_merge(keep=keep, merge=merge, by=request.user)
     return selectors.account_for(request.user, account_id)
+
+
+@router.get(
+    "/accounts/{account_id}/contacts",
+    response={200: list[ContactOut], **READ_ERRORS},
+    operation_id="contacts_list",
+)
+def contacts_list(request, account_id: int):
+    return list(selectors.account_for(request.user, account_id).contacts.all())
+
+
+@router.post(
+    "/accounts/{account_id}/contacts",
+    response={201: ContactOut, **WRITE_ERRORS},
+    operation_id="contacts_create",
+)
+def contacts_create(request, account_id: int, payload: ContactIn):
+    account = selectors.account_for(request.user, account_id)
+    return Status(201, services.contact_create(account=account, by=request.user, **payload.dict()))

@@ -11,10 +11,11 @@ class CustomersConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from salesop.customers import profiling  # noqa: F401 (registers the nightly job)
-        from salesop.customers.models import Account
+        from salesop.customers.models import Account, Contact
 
         auditlog.register(
             Account,
             exclude_fields=["updated_at", "deals", "activities", "tasks"],  # reverse relations
             m2m_fields={"shared_with"},
         )
+        auditlog.register(Contact, exclude_fields=["email_normalized", "phone_e164"])

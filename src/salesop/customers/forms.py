@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from salesop.customers.models import Tier
+from salesop.customers.models import DecisionRole, Tier
 
 
 class AccountForm(forms.Form):
@@ -17,3 +17,14 @@ class AccountForm(forms.Form):
 class AccountSearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), max_length=100, required=False)
     cursor = forms.CharField(required=False, max_length=500)
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    title = forms.CharField(label=_("Job title"), max_length=100, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    wechat = forms.CharField(label=_("WeChat ID"), max_length=64, required=False)
+    decision_role = forms.ChoiceField(
+        label=_("Decision role"), choices=DecisionRole.choices, initial=DecisionRole.UNKNOWN
+    )

@@ -3,7 +3,7 @@ from datetime import datetime
 from ninja import Field, Schema
 
 from salesop.core.api import StrictIn
-from salesop.customers.models import Tier
+from salesop.customers.models import DecisionRole, Tier
 
 
 class UserRef(Schema):
@@ -45,3 +45,23 @@ class AccountPatch(StrictIn):
 class AccountPage(Schema):
     items: list[AccountOut]
     next_cursor: str | None
+
+
+class ContactOut(Schema):
+    id: int
+    name: str
+    title: str
+    phone: str
+    phone_e164: str
+    email: str
+    wechat: str
+    decision_role: str
+
+
+class ContactIn(StrictIn):
+    name: str = Field(min_length=1, max_length=100)
+    title: str = Field(default="", max_length=100)
+    phone: str = Field(default="", max_length=40)
+    email: str = Field(default="", max_length=254)
+    wechat: str = Field(default="", max_length=64)
+    decision_role: DecisionRole = DecisionRole.UNKNOWN

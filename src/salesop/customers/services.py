@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from salesop.accounts.models import Role, User
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, full_clean_or_refuse
-from salesop.customers.models import Account, AccountMerge, Tier
-from salesop.customers.rules import normalize_company
+from salesop.customers.models import Account, AccountMerge, Contact, Tier
+from salesop.customers.rules import normalize_company, normalize_email, normalize_phone
 
 EDITABLE_FIELDS = ("name", "industry", "region", "website", "tier", "employee_band", "lifecycle")
 
@@ -107,3 +107,33 @@ def account_merge(*, keep: Account, merge: Account, by: User) -> AccountMerge:
         )
         merge.delete()
     return record
+
+
+@transaction.atomic
+def contact_create(*, account: Account, by: User, name: str, **values: Any) -> Contact:
+    """A person at the company; refused when the email or phone already belongs to someone."""
+    contact = Contact(
+        account=account,
+        name=name.strip(),
+        **{k: v.strip() if isinstance(v, str) else v for k, v in values.items()},
+    )
+    contact.email_normalized = normalize_email(contact.email)
+    contact.phone_e164 = normalize_phone(contact.phone)
+    if contact.phone and not contact.phone_e164:
+        raise DomainError(
+            "phone", _("Not a valid phone number."), {"phone": _("Not a valid phone number.")}
+        )
+    clash = {}
+    if (
+        contact.email_normalized
+        and Contact.objects.filter(email_normalized=contact.email_normalized).exists()
+    ):
+        clash["email"] = _("A contact with this email already exists.")
+    if contact.phone_e164 and Contact.objects.filter(phone_e164=contact.phone_e164).exists():
+        clash["phone"] = _("A contact with this phone number already exists.")
+    if clash:
+        raise DomainError("duplicate", _("This person is already a contact."), clash)
+    full_clean_or_refuse(contact)
+    with audit_actor(by):
+        contact.save()
+    return contact

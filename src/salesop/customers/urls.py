@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:account_id>/", views.account_detail, name="detail"),
     path("<int:account_id>/edit/", views.account_edit, name="edit"),
     path("<int:account_id>/merge/", views.account_merge, name="merge"),
+    path("<int:account_id>/contacts/", views.contact_add, name="contact_add"),
 ]

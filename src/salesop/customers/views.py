@@ -14,7 +14,7 @@ from salesop.core.export import csv_rows
 from salesop.core.forms import add_domain_error, styled
 from salesop.core.pagination import keyset_page
 from salesop.customers import selectors, services
-from salesop.customers.forms import AccountForm, AccountSearchForm
+from salesop.customers.forms import AccountForm, AccountSearchForm, ContactForm
 from salesop.customers.profiling import latest
 from salesop.customers.tasks import retrain
 from salesop.deals.selectors import deals_visible_to
@@ -47,6 +47,8 @@ def account_detail(request, account_id: int):
         "customers/detail.html",
         {
             "account": account,
+            "contacts": account.contacts.all(),
+            "contact_form": styled(ContactForm()),
             "deals": deals_visible_to(request.user)
             .filter(account=account)
             .order_by("-created_at")[:50],
@@ -157,3 +159,28 @@ def icp_page(request):
     return render(
         request, "customers/icp.html", {"profile": profile, "model": model, "stats": stats}
     )
+
+
+@login_required
+@require_POST
+def contact_add(request, account_id: int):
+    account = selectors.account_for(request.user, account_id)
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        try:
+            services.contact_create(account=account, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, " ".join([exc.message, *exc.fields.values()]))
+        else:
+            messages.success(request, _("Contact added."))
+    else:
+        messages.error(
+            request,
+            _("Not saved: please correct the fields marked.")
+            + " "
+            + " ".join(
+                f"{form.fields[name].label}: {' '.join(errors)}"
+                for name, errors in form.errors.items()
+            ),
+        )
+    return redirect("customers:detail", account.pk)
