@@ -170,16 +170,26 @@ def test_import_wizard_pages_and_export(client, org, start, django_capture_on_co
         )
     progress = client.get(f"/leads/import/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
     assert 'data-testid="import-created">4<' in progress
-    csv_body = b"".join(client.get("/leads/export.csv").streaming_content).decode("utf-8-sig")
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.get("/leads/export.csv")
+    job_page = client.get(started["Location"]).content.decode()
+    assert 'data-testid="export-download"' in job_page
+    download = client.get(started["Location"] + "download/")
+    csv_body = b"".join(download.streaming_content).decode("utf-8-sig")
     assert "'=HYPERLINK" in csv_body and ",'@evil," in csv_body
     from io import BytesIO
 
     from openpyxl import load_workbook
 
-    book = load_workbook(BytesIO(client.get("/leads/export.xlsx").content))
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.get("/leads/export.xlsx")
+    xlsx = b"".join(client.get(started["Location"] + "download/").streaming_content)
+    book = load_workbook(BytesIO(xlsx))
     cells = [c for row in book.active.iter_rows() for c in row]
     assert not any(c.data_type == "f" for c in cells)
     assert any(c.value == '\'=HYPERLINK("http://x")' for c in cells)
+    client.force_login(org.teammate)
+    assert client.get(started["Location"]).status_code == 404
     client.force_login(org.teammate)
     assert client.get(f"/leads/import/{job.pk}/").status_code == 404
 

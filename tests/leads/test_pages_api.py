@@ -143,3 +143,19 @@ def test_channels_page_and_spend_for_ops(client, org):
     client.force_login(org.rep)
     assert client.post(f"/leads/channels/{channel.pk}/", {"rotate_key": "1"}).status_code == 403
     assert "行业平台" in client.get("/leads/channels/").content.decode()
+
+
+def test_export_runs_in_the_background_with_only_visible_filtered_leads(
+    client, org, django_capture_on_commit_callbacks
+):
+    mine = make_lead(org.rep, company="我的A公司", phone="13600000001")
+    make_lead(org.rep, company="我的B公司", phone="13600000002")
+    make_lead(org.outsider, company="别人的公司", phone="13600000003")
+    Lead.objects.filter(pk=mine.pk).update(grade="A")
+    client.force_login(org.rep)
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.get("/leads/export.csv?grade=A")
+    body = b"".join(client.get(started["Location"] + "download/").streaming_content)
+    text = body.decode("utf-8-sig")
+    assert "我的A公司" in text and "我的B公司" not in text and "别人的公司" not in text
+    assert client.get("/leads/export.pdf").status_code == 302  # refused, back to the list

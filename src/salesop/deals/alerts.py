@@ -2,51 +2,13 @@
 
 from datetime import datetime
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from salesop.deals.models import Deal, DealStatus
 from salesop.deals.selectors import playbook_of
-from salesop.monitor.registry import AlertKind, alert_kind
-
-BATCH = 1000
-
-
-def _open_due(column: str, make):
-    """Claims open deals whose `column` is due (clearing it) and opens one alert per claim, in
-    one transaction per deal: a crash leaves the deal either claimed and alerted, or neither."""
-
-    def open_due(rule, now: datetime, opener) -> int:
-        opened = 0
-        while True:  # drain in batches: after downtime thousands may be due at once
-            due = list(
-                # Only the due index: services clear due columns when a deal closes, and a
-                # status filter here makes planners scan every open deal instead.
-                Deal.objects.filter(**{f"{column}__lte": now})
-                .select_related("owner", "team", "playbook_version")
-                .order_by(column)[:BATCH]
-            )
-            for deal in due:
-                with transaction.atomic():
-                    claimed = Deal.objects.filter(
-                        pk=deal.pk, **{column: getattr(deal, column)}
-                    ).update(**{column: None})
-                    if claimed and opener(
-                        rule=rule,
-                        owner=deal.owner,
-                        team=deal.team,
-                        deal=deal,
-                        now=now,
-                        url=deal.get_absolute_url(),
-                        **make(deal, rule),
-                    ):
-                        opened += 1
-            if len(due) < BATCH:
-                return opened
-
-    return open_due
+from salesop.monitor.registry import AlertKind, alert_kind, open_due_rows
 
 
 def _stage_alert(deal: Deal, rule) -> dict:
@@ -54,6 +16,7 @@ def _stage_alert(deal: Deal, rule) -> dict:
     entered = f"{deal.stage_entered_at:%Y%m%d%H%M%S}"
     return {
         "dedupe_key": f"{rule.key}:deal:{deal.pk}:{deal.stage}:{entered}",
+        "deal": deal,
         "state": deal.stage,
         "params": {
             "deal": deal.name,
@@ -79,7 +42,9 @@ def _stage_title(alert) -> str:
 alert_kind(
     AlertKind(
         name="deal.stage_overdue",
-        open_due=_open_due("stage_due_at", _stage_alert),
+        open_due=open_due_rows(
+            Deal, "stage_due_at", _stage_alert, ("owner", "team", "playbook_version")
+        ),
         cleared=lambda alerts: (
             a for a in alerts if a.deal.status != DealStatus.OPEN or a.deal.stage != a.state
         ),
@@ -92,6 +57,7 @@ def _signing_alert(deal: Deal, rule) -> dict:
     date = deal.expected_close_date.isoformat()
     return {
         "dedupe_key": f"{rule.key}:deal:{deal.pk}:{date}",
+        "deal": deal,
         "state": date,
         "params": {"deal": deal.name, "date": date},
     }
@@ -100,7 +66,7 @@ def _signing_alert(deal: Deal, rule) -> dict:
 alert_kind(
     AlertKind(
         name="deal.signing_overdue",
-        open_due=_open_due("close_due_at", _signing_alert),
+        open_due=open_due_rows(Deal, "close_due_at", _signing_alert),
         cleared=lambda alerts: (
             a
             for a in alerts

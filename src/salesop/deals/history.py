@@ -17,7 +17,7 @@ from salesop.core.parsing import ParseError, parse_date, parse_decimal
 from salesop.customers.models import Account, EmployeeBand
 from salesop.customers.rules import normalize_company
 from salesop.deals.models import Deal, DealStatus, StageEvent, StageEventKind
-from salesop.leads.imports import KINDS, ImportKind, Outcome, RowError
+from salesop.leads.imports import KINDS, ImportKind, Outcome, Rollback, RowError
 from salesop.playbook.selectors import active_playbook, active_version
 
 FIELDS = {
@@ -230,7 +230,7 @@ def run_history(job, rows, progress=None) -> Outcome:
             if progress and job.processed_rows % 200 == 0:
                 progress(job, outcome)
         if job.all_or_nothing and outcome.errors and not job.dry_run:
-            raise _Rollback
+            raise Rollback
 
     try:
         if job.all_or_nothing and not job.dry_run:
@@ -238,15 +238,11 @@ def run_history(job, rows, progress=None) -> Outcome:
                 process()
         else:
             process()
-    except _Rollback:
+    except Rollback:
         outcome.created = 0
     if progress:
         progress(job, outcome)
     return outcome
-
-
-class _Rollback(Exception):
-    pass
 
 
 def _save(

@@ -1,44 +1,12 @@
 """The lead timers the monitor sweeps: a new lead not contacted within the first-contact window;
 a lead without activity for the follow-up period (SOP: 7 days -> owner, 3 more -> manager)."""
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from salesop.leads.models import Lead
-from salesop.monitor.registry import AlertKind, alert_kind
+from salesop.monitor.registry import AlertKind, alert_kind, open_due_rows
 
-BATCH = 1000
 OPEN_STATUSES = ("new", "contacted", "qualified", "nurturing")
-
-
-def _open_due(column: str, make):
-    def open_due(rule, now, opener) -> int:
-        opened = 0
-        while True:
-            due = list(
-                # Only the due index (services clear due columns when a lead closes).
-                Lead.objects.filter(**{f"{column}__lte": now})
-                .select_related("owner", "team")
-                .order_by(column)[:BATCH]
-            )
-            for lead in due:
-                with transaction.atomic():
-                    claimed = Lead.objects.filter(
-                        pk=lead.pk, **{column: getattr(lead, column)}
-                    ).update(**{column: None})
-                    if claimed and opener(
-                        rule=rule,
-                        owner=lead.owner,
-                        team=lead.team,
-                        now=now,
-                        url=lead.get_absolute_url(),
-                        **make(lead, rule),
-                    ):
-                        opened += 1
-            if len(due) < BATCH:
-                return opened
-
-    return open_due
 
 
 def _touch_state(lead: Lead) -> str:
@@ -87,7 +55,7 @@ def _followup_cleared(alerts):
 alert_kind(
     AlertKind(
         name="lead.first_contact_overdue",
-        open_due=_open_due("first_contact_due_at", _first_contact),
+        open_due=open_due_rows(Lead, "first_contact_due_at", _first_contact),
         cleared=_first_contact_cleared,
         title=lambda a: (
             _("New lead “%(lead)s” was not contacted within %(hours)s hours.")
@@ -99,7 +67,7 @@ alert_kind(
 alert_kind(
     AlertKind(
         name="lead.not_followed_up",
-        open_due=_open_due("followup_due_at", _followup),
+        open_due=open_due_rows(Lead, "followup_due_at", _followup),
         cleared=_followup_cleared,
         title=lambda a: (
             _("Lead “%(lead)s” has not been followed up for %(days)s days.")

@@ -221,8 +221,8 @@ def _existing(batch_values: list[dict]) -> tuple[dict[str, Lead], dict[str, Lead
     return by_email, by_phone
 
 
-class _Rollback(Exception):
-    pass
+class Rollback(Exception):
+    """Raised inside an all-or-nothing import's transaction when any row was refused."""
 
 
 def run_import(job: ImportJob, progress=None) -> Outcome:
@@ -315,7 +315,7 @@ def run_import(job: ImportJob, progress=None) -> Outcome:
             if progress:
                 progress(job, outcome)
         if job.all_or_nothing and outcome.errors and not job.dry_run:
-            raise _Rollback
+            raise Rollback
 
     try:
         if job.all_or_nothing and not job.dry_run:
@@ -323,7 +323,7 @@ def run_import(job: ImportJob, progress=None) -> Outcome:
                 process()
         else:
             process()
-    except _Rollback:
+    except Rollback:
         outcome.created = outcome.merged = 0
     return outcome
 

@@ -253,3 +253,32 @@ class ImportJob(models.Model):
     @property
     def percent(self) -> int:
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+class ExportJob(models.Model):
+    """A lead export written in the background; the page shows its progress and then the file.
+    It runs as the user who asked, so it holds exactly what they may see."""
+
+    fmt = models.CharField(max_length=4)  # csv | xlsx
+    query = models.CharField(max_length=2000, blank=True)  # the list's filters
+    status = models.CharField(
+        max_length=8, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from salesop.accounts.models import User
 from salesop.accounts.visibility import get_visible_or_404
 from salesop.customers.models import Account, Contact
-from salesop.leads.models import Channel, ImportJob, Lead
+from salesop.leads.models import Channel, ExportJob, ImportJob, Lead
 
 LEAD_ORDERINGS = {
     "newest": ("-created_at", "-id"),
@@ -86,6 +86,10 @@ def find_duplicates(
 def imports_of(user: User) -> QuerySet[ImportJob]:
     jobs = ImportJob.objects.select_related("channel", "created_by")
     return jobs if user.sees_everything else jobs.filter(created_by=user)
+
+
+def exports_of(user: User) -> QuerySet[ExportJob]:
+    return ExportJob.objects.filter(created_by=user)
 
 
 def channels() -> QuerySet[Channel]:

@@ -31,6 +31,7 @@ from salesop.leads.models import (
     AssignmentCursor,
     Channel,
     ChannelSpend,
+    ExportJob,
     ImportJob,
     ImportStatus,
     Lead,
@@ -39,7 +40,7 @@ from salesop.leads.models import (
 )
 from salesop.leads.prediction import predict
 from salesop.leads.selectors import find_duplicates
-from salesop.leads.tasks import run_import_job
+from salesop.leads.tasks import run_export_job, run_import_job
 from salesop.playbook.schema import Playbook
 from salesop.playbook.selectors import active_playbook
 
@@ -569,4 +570,13 @@ def import_start(
     )
     job.refresh_from_db()
     transaction.on_commit(lambda: run_import_job(job.pk))
+    return job
+
+
+def export_start(*, by: User, fmt: str, query: str) -> ExportJob:
+    """Queues an export of the leads `by` can see, filtered like the list (`query`)."""
+    if fmt not in ("csv", "xlsx"):
+        raise DomainError("format", _("Export as csv or xlsx."), {"fmt": _("Unknown format.")})
+    job = ExportJob.objects.create(created_by=by, fmt=fmt, query=query[:2000])
+    transaction.on_commit(lambda: run_export_job(job.pk))
     return job

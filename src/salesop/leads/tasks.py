@@ -1,7 +1,8 @@
 from huey.contrib.djhuey import db_task
 
+from salesop.leads.exports import export_execute
 from salesop.leads.imports import import_execute
-from salesop.leads.models import ImportJob, ImportStatus
+from salesop.leads.models import ExportJob, ImportJob, ImportStatus
 
 
 @db_task()
@@ -11,3 +12,10 @@ def run_import_job(job_id: int) -> None:
     job = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).first()
     if job is not None:
         import_execute(job)
+
+
+@db_task()
+def run_export_job(job_id: int) -> None:
+    job = ExportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).first()
+    if job is not None:
+        export_execute(job)

@@ -1,12 +1,9 @@
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,10 +12,8 @@ from salesop.accounts.selectors import colleagues_visible_to
 from salesop.activities.views import activity_panel_context
 from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
-from salesop.core.export import csv_rows
 from salesop.core.forms import add_domain_error, styled
 from salesop.core.pagination import keyset_page
-from salesop.core.spreadsheets import write_xlsx
 from salesop.leads import selectors, services
 from salesop.leads.forms import (
     AssignForm,
@@ -46,8 +41,8 @@ def _statuses(playbook):
 
 
 @login_required
-def lead_list(request):
-    playbook = active_playbook()
+def _filters(request, playbook):
+    """The list's filter form and the filters it asks for (also used by the exports)."""
     form = styled(
         LeadFilterForm(
             request.GET or None,
@@ -65,6 +60,12 @@ def lead_list(request):
         q=data.get("q") or "",
         fit_min=data.get("fit_min"),
     )
+    return form, data, filters
+
+
+def lead_list(request):
+    playbook = active_playbook()
+    form, data, filters = _filters(request, playbook)
     sort = data.get("sort") or "newest"
     leads = selectors.leads_visible_to(request.user, filters)
     if sort in ("score", "fit"):
@@ -336,64 +337,25 @@ def import_errors(request, job_id: int):
 
 @login_required
 def lead_export(request, fmt: str):
-    """The leads the user can see (with the list's filters), as CSV or XLSX; text that a
-    spreadsheet would run as a formula is neutralised."""
-    playbook = active_playbook()
-    form = LeadFilterForm(
-        request.GET or None,
-        statuses=_statuses(playbook),
-        channels=selectors.channels(),
-        owners=colleagues_visible_to(request.user),
-    )
-    data = form.cleaned_data if form.is_valid() else {}
-    filters = selectors.LeadFilters(
-        status=data.get("status") or "",
-        grade=data.get("grade") or "",
-        channel_id=data["channel"].pk if data.get("channel") else None,
-        owner_id=data["owner"].pk if data.get("owner") else None,
-        q=data.get("q") or "",
-    )
-    leads = selectors.leads_visible_to(request.user, filters).order_by("-created_at", "-id")
-    header = [
-        _("ID"),
-        _("Company"),
-        _("Contact"),
-        _("Job title"),
-        _("Phone"),
-        _("Email"),
-        _("Channel"),
-        _("Status"),
-        _("Grade"),
-        _("Score"),
-        _("Owner"),
-        _("Created"),
-    ]
-    rows = (
-        [
-            lead.pk,
-            lead.company_name,
-            lead.contact_name,
-            lead.title,
-            lead.phone,
-            lead.email,
-            lead.channel.name,
-            lead.status,
-            lead.grade,
-            lead.score,
-            str(lead.owner),
-            timezone.localtime(lead.created_at).strftime("%Y-%m-%d %H:%M"),
-        ]
-        for lead in leads.iterator(chunk_size=2000)
-    )
-    if fmt == "xlsx":
-        buffer = io.BytesIO()
-        write_xlsx(buffer, header, rows)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = 'attachment; filename="leads.xlsx"'
-        return response
-    response = StreamingHttpResponse(csv_rows(header, rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="leads.csv"'
-    return response
+    """Starts a background export of the list as filtered, then shows its progress."""
+    try:
+        job = services.export_start(by=request.user, fmt=fmt, query=request.GET.urlencode())
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("leads:list")
+    return redirect("leads:export_job", job.pk)
+
+
+@login_required
+def export_job(request, job_id: int):
+    job = get_object_or_404(selectors.exports_of(request.user), pk=job_id)
+    template = "leads/_partials/export_progress.html" if request.htmx else "leads/export.html"
+    return render(request, template, {"job": job})
+
+
+@login_required
+def export_download(request, job_id: int):
+    job = get_object_or_404(selectors.exports_of(request.user), pk=job_id)
+    if not job.file:
+        raise Http404
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=f"leads.{job.fmt}")

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
+
 
 @dataclass(frozen=True)
 class AlertKind:
@@ -27,3 +29,41 @@ def alert_kind(kind: AlertKind) -> AlertKind:
         raise ValueError(f"alert kind {kind.name!r} is registered twice")
     KINDS[kind.name] = kind
     return kind
+
+
+BATCH = 1000
+
+
+def open_due_rows(model, column: str, make: Callable[[Any, Any], dict], related=("owner", "team")):
+    """An `open_due` for a model with an indexed due column: claims each due row by clearing
+    the column and opens its alert in the same transaction (a crash leaves a row either claimed
+    and alerted, or neither), in batches until nothing is due. `make(row, rule)` gives the
+    alert's dedupe key, state and params. Services clear due columns when a record closes, so
+    the query needs only the due index."""
+
+    def open_due(rule, now, opener) -> int:
+        opened = 0
+        while True:
+            due = list(
+                model.objects.filter(**{f"{column}__lte": now})
+                .select_related(*related)
+                .order_by(column)[:BATCH]
+            )
+            for row in due:
+                with transaction.atomic():
+                    claimed = model.objects.filter(
+                        pk=row.pk, **{column: getattr(row, column)}
+                    ).update(**{column: None})
+                    if claimed and opener(
+                        rule=rule,
+                        owner=row.owner,
+                        team=row.team,
+                        now=now,
+                        url=row.get_absolute_url(),
+                        **make(row, rule),
+                    ):
+                        opened += 1
+            if len(due) < BATCH:
+                return opened
+
+    return open_due
