@@ -530,6 +530,7 @@ def _load_leads(users: dict[str, User], now) -> None:
         )
         Lead.objects.filter(pk=lead.pk, last_activity_at__isnull=False).update(
             last_activity_at=then + timedelta(hours=3),
+            first_contacted_at=then + timedelta(hours=3),
             followup_due_at=then + timedelta(hours=3, days=7),
         )
         Activity.objects.filter(lead=lead).update(occurred_at=then + timedelta(hours=3))

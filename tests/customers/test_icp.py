@@ -107,10 +107,14 @@ def test_win_model_is_calibrated_and_checked_on_later_deals(org):
 
 
 def test_too_little_data_says_so(org):
+    from django.utils import translation
+
     history(org, n=12)
-    snapshot = icp_rebuild()
+    with translation.override("en"):
+        snapshot = icp_rebuild()
+        model = win_model_train()
     assert not snapshot.report["enough_data"] and "not enough data" in snapshot.report["message"]
-    assert "not enough data" in win_model_train().report["message"]
+    assert "not enough data" in model.report["message"]
 
 
 def test_auc_and_significance_rules():
@@ -153,3 +157,19 @@ def test_leads_sort_and_filter_by_icp_fit(client, org):
     assert ranked[0]["icp_fit"] > ranked[1]["icp_fit"]
     best = client.get(f"/api/v1/leads?fit_min={ranked[0]['icp_fit']}").json()["items"]
     assert [lead["id"] for lead in best] == [good.pk]
+
+
+def test_rebuild_button_runs_in_the_background_with_progress(
+    client, org, django_capture_on_commit_callbacks
+):
+    from salesop.customers.models import TrainingRun
+
+    history(org, n=60)
+    client.force_login(org.ops)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/customers/icp/")
+    run = TrainingRun.objects.get()
+    assert run.status == "done" and run.processed == run.total
+    partial = client.get("/customers/icp/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-testid="training"' in partial and "hx-trigger" not in partial
+    assert "物流" in client.get("/customers/icp/").content.decode()

@@ -220,3 +220,5 @@ def test_cli_import_with_progress(tmp_path):
     assert strict.returncode == 1 and "row 5, 公司名称" in strict.stdout
     loose = run(*base, "--valid-only")
     assert loose.returncode == 0 and "created 3" in loose.stdout and "4/4 rows" in loose.stderr
+    trained = run("train")  # the demo's imported history gives the profile evidence
+    assert trained.returncode == 0 and "ICP:" in trained.stdout and "AUC" in trained.stdout

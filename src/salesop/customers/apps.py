@@ -15,7 +15,16 @@ class CustomersConfig(AppConfig):
 
         auditlog.register(
             Account,
-            exclude_fields=["updated_at", "deals", "activities", "tasks"],  # reverse relations
+            exclude_fields=[
+                "updated_at",
+                "deals",
+                "activities",
+                "tasks",
+                "normalized_name",
+                "contacts",
+                "leads",
+                "merges",
+            ],  # reverse relations
             m2m_fields={"shared_with"},
         )
         auditlog.register(Contact, exclude_fields=["email_normalized", "phone_e164"])

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import NormalDist
 
+from django.utils.translation import gettext as _
+
 MIN_DEALS = 30  # closed deals needed before a profile says anything
 MIN_SAMPLE = 8  # deals with a value before its lift can count
 ALPHA = 0.05  # family-wise: split over every value tested (Bonferroni), so noise rarely passes
@@ -142,10 +144,10 @@ def build_profile(rows: Iterable[DealRow], holdout_share: float = 0.3) -> Profil
     ordered = sorted(rows, key=lambda r: r.closed_at)
     profile = Profile()
     if len(ordered) < MIN_DEALS or len({r.won for r in ordered}) < 2:
-        profile.message = (
-            f"not enough data: {len(ordered)} closed deals, at least {MIN_DEALS} "
-            "with both wins and losses are needed"
-        )
+        profile.message = _(
+            "not enough data: %(n)d closed deals, at least %(need)d with both wins and losses "
+            "are needed"
+        ) % {"n": len(ordered), "need": MIN_DEALS}
         return profile
     cut = int(len(ordered) * (1 - holdout_share))
     train, holdout = ordered[:cut], ordered[cut:]
@@ -158,7 +160,7 @@ def build_profile(rows: Iterable[DealRow], holdout_share: float = 0.3) -> Profil
     profile.deciles = deciles(scores, labels)
     profile.enough_data = profile.holdout_auc is not None
     if not profile.enough_data:
-        profile.message = (
+        profile.message = _(
             "the later deals are all wins or all losses: the profile cannot be checked"
         )
     return profile

@@ -131,3 +131,27 @@ class ProfileSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.built_at:%Y-%m-%d %H:%M}"
+
+
+class TrainingRun(models.Model):
+    """One rebuild of the profile and the win model, so the page can show how far it is."""
+
+    status = models.CharField(max_length=8, default="queued")  # queued|running|done|failed
+    step = models.CharField(max_length=32, blank=True)
+    processed = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"training {self.pk} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed / self.total) if self.total else 0

@@ -5,9 +5,10 @@ from collections.abc import Iterator
 from dataclasses import asdict
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from salesop.customers import icp
-from salesop.customers.models import DecisionRole, ProfileSnapshot
+from salesop.customers.models import DecisionRole, ProfileSnapshot, TrainingRun
 from salesop.deals.models import Deal, DealStatus
 from salesop.leads.models import Lead
 from salesop.leads.prediction import TrainRow, predict, train
@@ -59,7 +60,7 @@ def _closed_deals() -> Iterator[Deal]:
     )
 
 
-def icp_rebuild() -> ProfileSnapshot:
+def icp_rebuild(progress=None) -> ProfileSnapshot:
     rows = [
         icp.DealRow(d.closed_at, d.status == DealStatus.WON, deal_attributes(d))
         for d in _closed_deals()
@@ -78,7 +79,7 @@ def icp_rebuild() -> ProfileSnapshot:
     lifts = {f"{a}\x1f{v}": w for (a, v), w in profile.log_lifts().items()}
     snapshot = ProfileSnapshot.objects.create(kind="icp", report=report, params={"lifts": lifts})
     if profile.enough_data:
-        score_open_leads(snapshot)
+        score_open_leads(snapshot, progress)
     return snapshot
 
 
@@ -97,7 +98,7 @@ def lead_fit(lead: Lead, snapshot: ProfileSnapshot | None = None) -> float | Non
     return round(icp.fit(lead_attributes(lead), _lifts(snapshot)), 4)
 
 
-def score_open_leads(snapshot: ProfileSnapshot) -> int:
+def score_open_leads(snapshot: ProfileSnapshot, progress=None) -> int:
     lifts = _lifts(snapshot)
     count = 0
     leads = Lead.objects.filter(status__in=OPEN_LEADS).select_related("channel")
@@ -108,10 +109,12 @@ def score_open_leads(snapshot: ProfileSnapshot) -> int:
         if len(batch) == BATCH:
             count += Lead.objects.bulk_update(batch, ["icp_fit"])
             batch = []
+            if progress:
+                progress(count)
     return count + (Lead.objects.bulk_update(batch, ["icp_fit"]) if batch else 0)
 
 
-def win_model_train() -> ProfileSnapshot:
+def win_model_train(progress=None) -> ProfileSnapshot:
     snapshot_icp = latest("icp")
     lifts = _lifts(snapshot_icp) if snapshot_icp else {}
     rows = []
@@ -136,7 +139,7 @@ def win_model_train() -> ProfileSnapshot:
     report = model.as_json()
     snapshot = ProfileSnapshot.objects.create(kind="win_model", report=report, params=report)
     if model.enough_data:
-        batch = []
+        batch, scored = [], 0
         for lead in (
             Lead.objects.filter(status__in=OPEN_LEADS)
             .select_related("channel")
@@ -148,14 +151,34 @@ def win_model_train() -> ProfileSnapshot:
             batch.append(lead)
             if len(batch) == BATCH:
                 Lead.objects.bulk_update(batch, ["win_probability"])
+                scored += len(batch)
                 batch = []
+                if progress:
+                    progress(scored)
         if batch:
             Lead.objects.bulk_update(batch, ["win_probability"])
     return snapshot
 
 
-def train_all() -> tuple[ProfileSnapshot, ProfileSnapshot]:
-    return icp_rebuild(), win_model_train()
+def train_all(run: TrainingRun | None = None) -> tuple[ProfileSnapshot, ProfileSnapshot]:
+    """Both models, reporting progress on `run` (the page's progress bar) when given."""
+    open_leads = Lead.objects.filter(status__in=OPEN_LEADS).count()
+    if run is not None:
+        TrainingRun.objects.filter(pk=run.pk).update(status="running", total=2 * open_leads + 2)
+
+    def step(name: str, done: int) -> None:
+        if run is not None:
+            TrainingRun.objects.filter(pk=run.pk).update(step=name, processed=done)
+
+    step("icp", 0)
+    profile = icp_rebuild(progress=lambda n: step("icp", 1 + n))
+    step("win_model", 1 + open_leads)
+    model = win_model_train(progress=lambda n: step("win_model", 2 + open_leads + n))
+    if run is not None:
+        TrainingRun.objects.filter(pk=run.pk).update(
+            status="done", processed=2 * open_leads + 2, finished_at=timezone.now()
+        )
+    return profile, model
 
 
 @nightly("ideal customer profile and win model")

@@ -8,8 +8,9 @@ from django.utils.translation import gettext as _
 from salesop.accounts.models import Role, User
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, full_clean_or_refuse
-from salesop.customers.models import Account, AccountMerge, Contact, Tier
+from salesop.customers.models import Account, AccountMerge, Contact, Tier, TrainingRun
 from salesop.customers.rules import normalize_company, normalize_email, normalize_phone
+from salesop.customers.tasks import retrain
 
 EDITABLE_FIELDS = ("name", "industry", "region", "website", "tier", "employee_band", "lifecycle")
 
@@ -137,3 +138,12 @@ def contact_create(*, account: Account, by: User, name: str, **values: Any) -> C
     with audit_actor(by):
         contact.save()
     return contact
+
+
+def training_start(*, by: User) -> TrainingRun:
+    """Queues a rebuild of the ideal customer profile and the win model (sales ops)."""
+    if not by.can_administer:
+        raise DomainError("forbidden", _("Only sales operations rebuild the models."))
+    run = TrainingRun.objects.create(created_by=by)
+    transaction.on_commit(lambda: retrain(run.pk))
+    return run

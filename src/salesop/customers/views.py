@@ -15,8 +15,8 @@ from salesop.core.forms import add_domain_error, styled
 from salesop.core.pagination import keyset_page
 from salesop.customers import selectors, services
 from salesop.customers.forms import AccountForm, AccountSearchForm, ContactForm
+from salesop.customers.models import TrainingRun
 from salesop.customers.profiling import latest
-from salesop.customers.tasks import retrain
 from salesop.deals.selectors import deals_visible_to
 
 
@@ -148,16 +148,33 @@ def icp_page(request):
     if request.method == "POST":
         if not request.user.can_administer:
             raise PermissionDenied
-        retrain()
-        messages.success(request, _("Rebuilding in the background; reload in a moment."))
+        services.training_start(by=request.user)
         return redirect("customers:icp")
     profile, model = latest("icp"), latest("win_model")
     stats = sorted(
         (profile.report.get("stats", []) if profile else []),
         key=lambda s: (not s["in_profile"], -s["lift"]),
     )
+    labels = {
+        "industry": _("Industry"),
+        "size": _("Employees"),
+        "region": _("Region"),
+        "decision_chain": _("Decision chain"),
+        "pain": _("Pain points"),
+        "channel": _("Channel"),
+        "single": _("single decision maker"),
+        "multi-level": _("multi-level decision"),
+    }
+    for stat in stats:
+        stat["attribute_label"] = labels.get(stat["attribute"], stat["attribute"])
+        stat["value_label"] = labels.get(stat["value"], stat["value"])
+    run = TrainingRun.objects.first()
+    if request.htmx:
+        return render(request, "customers/_partials/training.html", {"run": run})
     return render(
-        request, "customers/icp.html", {"profile": profile, "model": model, "stats": stats}
+        request,
+        "customers/icp.html",
+        {"profile": profile, "model": model, "stats": stats, "run": run},
     )
 
 

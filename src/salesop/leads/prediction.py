@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils.translation import gettext as _
+
 MIN_ROWS = 40
 
 
@@ -63,16 +65,16 @@ def train(rows: list[TrainRow]) -> WinModel:
     ordered = sorted(rows, key=lambda r: r.closed_at)
     model = WinModel()
     if len(ordered) < MIN_ROWS or len({r.won for r in ordered}) < 2:
-        model.message = (
-            f"not enough data: {len(ordered)} closed deals from qualified leads, "
-            f"at least {MIN_ROWS} with wins and losses are needed"
-        )
+        model.message = _(
+            "not enough data: %(n)d closed deals from qualified leads, at least %(need)d with "
+            "wins and losses are needed"
+        ) % {"n": len(ordered), "need": MIN_ROWS}
         return model
     cut = int(len(ordered) * 0.7)
     train_part, holdout = ordered[:cut], ordered[cut:]
     fit_part, calibrate_part = train_part[: int(cut * 0.75)], train_part[int(cut * 0.75) :]
     if len({r.won for r in fit_part}) < 2 or len({r.won for r in holdout}) < 2:
-        model.message = "the deals are all wins or all losses in a part of the history"
+        model.message = _("the deals are all wins or all losses in a part of the history")
         return model
     features = sorted(
         {f"bant:{k}={v}" for r in fit_part for k, v in r.bant.items()}
