@@ -269,7 +269,7 @@ def cmd_import(args: argparse.Namespace) -> None:
     from salesop.core.spreadsheets import read_rows
     from salesop.leads.imports import check_mapping, import_execute
     from salesop.leads.models import Channel
-    from salesop.leads.services import import_upload
+    from salesop.leads.services import import_upload, mapping_remember
 
     user = User.objects.filter(username=args.user, is_active=True).first()
     if user is None:
@@ -295,6 +295,7 @@ def cmd_import(args: argparse.Namespace) -> None:
     problems = check_mapping(header, mapping, args.what)
     if problems:
         sys.exit("salesop: " + "; ".join(problems))
+    mapping_remember(kind=args.what, header=header, mapping=mapping)
     job.mapping, job.dedupe = mapping, args.dedupe
     job.all_or_nothing, job.dry_run = not args.valid_only, args.dry_run
     job.date_order, job.create_owners = args.date_order, args.create_owners
@@ -423,7 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_playbook)
 
     p = sub.add_parser("import", help="import leads or historical deals from CSV or XLSX")
-    p.add_argument("what", choices=["leads", "deals"])
+    p.add_argument("what", choices=["leads", "deals", "accounts"])
     p.add_argument("file")
     p.add_argument("--channel", default="", help="leads: the channel's name")
     p.add_argument(

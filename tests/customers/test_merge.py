@@ -45,3 +45,36 @@ def test_merge_of_a_foreign_company_is_404(client, org):
     )
     assert response.status_code == 404
     assert Account.objects.filter(pk=foreign.pk).exists()
+
+
+def test_company_import_matches_by_normalised_name(org, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from salesop.leads.services import import_start, import_upload
+
+    existing = make_account(org.rep, "上海云仓物流有限公司")
+    existing.normalized_name = "上海云仓物流"
+    existing.save()
+    content = (
+        "公司名称,行业,客户等级,负责人\r\n"
+        "上海云仓物流,物流,重点客户,rep\r\n"
+        "杭州智造科技股份有限公司,制造业,战略客户,rep\r\n"
+        "坏数据公司,,白金,rep\r\n"
+    ).encode()
+    job = import_upload(
+        by=org.ops, upload=SimpleUploadedFile("a.csv", content), channel=None, kind="accounts"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        import_start(
+            job=job,
+            by=org.ops,
+            mapping=job.mapping,
+            dedupe="merge",
+            all_or_nothing=False,
+            dry_run=False,
+        )
+    job.refresh_from_db()
+    assert (job.created_count, job.merged_count, job.error_count) == (1, 1, 1)
+    existing.refresh_from_db()
+    assert existing.industry == "物流"
+    assert Account.objects.get(name="杭州智造科技股份有限公司").tier == "strategic"

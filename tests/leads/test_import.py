@@ -222,3 +222,12 @@ def test_cli_import_with_progress(tmp_path):
     assert loose.returncode == 0 and "created 3" in loose.stdout and "4/4 rows" in loose.stderr
     trained = run("train")  # the demo's imported history gives the profile evidence
     assert trained.returncode == 0 and "ICP:" in trained.stdout and "AUC" in trained.stdout
+
+
+def test_mapping_is_remembered_for_the_next_file_with_the_same_columns(org, start):
+    content = b"Firma,Person,Handy\r\nAcme,Jo,13800001111\r\n"
+    job = upload(org, content)
+    assert job.mapping == {}  # nothing guessed from these headers
+    start(job, org, mapping={"Firma": "company_name", "Person": "contact_name", "Handy": "phone"})
+    again = upload(org, (b"Handy,Firma,Person\r\n13800002222,Beta,Li\r\n"))
+    assert again.mapping == {"Firma": "company_name", "Person": "contact_name", "Handy": "phone"}

@@ -10,7 +10,7 @@ class CustomersConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from salesop.customers import profiling  # noqa: F401 (registers the nightly job)
+        from salesop.customers import imports, profiling  # noqa: F401 (registers them)
         from salesop.customers.models import Account, Contact
 
         auditlog.register(

@@ -113,7 +113,11 @@ class ImportUploadForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("What the file holds"),
         required=False,
-        choices=[("leads", _("Leads")), ("deals", _("Historical deals (won, lost, open)"))],
+        choices=[
+            ("leads", _("Leads")),
+            ("deals", _("Historical deals (won, lost, open)")),
+            ("accounts", _("Companies")),
+        ],
     )
     file = forms.FileField(label=_("Spreadsheet (CSV or XLSX)"))
     channel = forms.ModelChoiceField(

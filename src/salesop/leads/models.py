@@ -282,3 +282,21 @@ class ExportJob(models.Model):
     @property
     def percent(self) -> int:
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+class SavedMapping(models.Model):
+    """The column mapping last used for files with these columns: the next file from the same
+    system maps itself."""
+
+    kind = models.CharField(max_length=16)
+    signature = models.CharField(max_length=64)  # hash of the sorted column names
+    mapping = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "signature"], name="mapping_once_per_header")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.signature[:8]}"

@@ -37,6 +37,7 @@ from salesop.leads.models import (
     Lead,
     LeadEvent,
     LeadEventKind,
+    SavedMapping,
 )
 from salesop.leads.prediction import predict
 from salesop.leads.selectors import find_duplicates
@@ -498,6 +499,19 @@ def intake(*, channel: Channel, idempotency_key: str = "", **values) -> tuple[Le
 # Imports ----------------------------------------------------------------------------------
 
 
+def _signature(header: list[str]) -> str:
+    return hashlib.sha256("\x1f".join(sorted(header)).encode()).hexdigest()
+
+
+def mapping_remember(*, kind: str, header: list[str], mapping: dict[str, str]) -> None:
+    """Keeps the mapping for the next file with the same columns."""
+    SavedMapping.objects.update_or_create(
+        kind=kind,
+        signature=_signature(header),
+        defaults={"mapping": mapping, "updated_at": timezone.now()},
+    )
+
+
 def import_upload(*, by: User, upload, channel: Channel | None, kind: str = "leads") -> ImportJob:
     """Stores an uploaded spreadsheet as a pending import with a guessed column mapping."""
     if upload.size > settings.IMPORT_MAX_BYTES:
@@ -521,7 +535,8 @@ def import_upload(*, by: User, upload, channel: Channel | None, kind: str = "lea
         job.file.delete(save=False)
         raise DomainError("not_spreadsheet", str(exc), {"file": str(exc)}) from None
     job.columns = header
-    job.mapping = guess_mapping(header, kind)
+    saved = SavedMapping.objects.filter(kind=kind, signature=_signature(header)).first()
+    job.mapping = saved.mapping if saved else guess_mapping(header, kind)
     job.save()
     return job
 
@@ -569,6 +584,7 @@ def import_start(
         finished_at=None,
     )
     job.refresh_from_db()
+    mapping_remember(kind=job.kind, header=header, mapping=job.mapping)
     transaction.on_commit(lambda: run_import_job(job.pk))
     return job
 

@@ -1,0 +1,133 @@
+"""Importing companies from a spreadsheet (a CRM's account export): matched by normalised
+name, then skipped, merged (empty fields filled) or created, per row."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from salesop.accounts.models import User
+from salesop.customers.models import Account, EmployeeBand, Tier
+from salesop.customers.rules import normalize_company
+from salesop.leads.imports import KINDS, ImportKind, Outcome, Rollback, RowError
+
+FIELDS = {
+    "company": 200,
+    "industry": 100,
+    "region": 100,
+    "website": 200,
+    "employee_band": 16,
+    "tier": 16,
+    "owner": 150,
+}
+SYNONYMS = {
+    "company": ["company", "account", "name", "公司", "公司名称", "客户", "客户名称"],
+    "industry": ["industry", "行业"],
+    "region": ["region", "地区", "省份"],
+    "website": ["website", "url", "网站", "官网"],
+    "employee_band": ["employees", "size", "规模", "员工规模"],
+    "tier": ["tier", "level", "客户等级", "等级"],
+    "owner": ["owner", "负责人", "销售"],
+}
+TIERS = {"战略客户": "strategic", "重点客户": "key", "普通客户": "standard"}
+
+
+def run_accounts(job, rows, progress=None) -> Outcome:
+    users = {}
+    for user in User.objects.all():
+        users[user.username.casefold()] = user
+        if user.full_name:
+            users.setdefault(user.full_name.casefold(), user)
+    outcome = Outcome()
+    seen: set[str] = set()
+
+    def process() -> None:
+        for row in rows:
+            values = {f: str(row.values.get(c) or "").strip() for c, f in job.mapping.items() if f}
+            errors = [RowError(row.number, "", row.problem)] if row.problem else []
+
+            def col(field):
+                return next((c for c, f in job.mapping.items() if f == field), "")
+
+            key = normalize_company(values.get("company", ""))
+            if not key:
+                errors.append(RowError(row.number, col("company"), _("the company is empty")))
+            tier = TIERS.get(values.get("tier", ""), values.get("tier", "") or "standard")
+            if tier not in Tier.values:
+                errors.append(
+                    RowError(
+                        row.number,
+                        col("tier"),
+                        _("use one of: %(v)s") % {"v": ", ".join(Tier.values)},
+                    )
+                )
+            band = values.get("employee_band", "")
+            if band and band not in EmployeeBand.values:
+                errors.append(
+                    RowError(
+                        row.number,
+                        col("employee_band"),
+                        _("use one of: %(v)s") % {"v": ", ".join(EmployeeBand.values)},
+                    )
+                )
+            owner = job.created_by
+            if values.get("owner"):
+                owner = users.get(values["owner"].casefold())
+                if owner is None:
+                    errors.append(
+                        RowError(
+                            row.number,
+                            col("owner"),
+                            _("no active user named %(u)r") % {"u": values["owner"]},
+                        )
+                    )
+            job.processed_rows += 1
+            if errors:
+                outcome.errors.extend(errors)
+                continue
+            twin = Account.objects.filter(normalized_name=key).first() if key not in seen else None
+            if (twin or key in seen) and job.dedupe == "skip":
+                outcome.skipped += 1
+                continue
+            seen.add(key)
+            fields = {
+                "industry": values.get("industry", ""),
+                "region": values.get("region", ""),
+                "website": values.get("website", ""),
+                "employee_band": band,
+                "tier": tier,
+            }
+            if twin and job.dedupe == "merge":
+                for name, value in fields.items():
+                    if value and not getattr(twin, name):
+                        setattr(twin, name, value)
+                if not job.dry_run:
+                    twin.save()
+                outcome.merged += 1
+                continue
+            if not job.dry_run:
+                Account.objects.create(
+                    name=values["company"],
+                    normalized_name=key,
+                    owner=owner,
+                    team=owner.team,
+                    **fields,
+                )
+            outcome.created += 1
+            if progress and job.processed_rows % 500 == 0:
+                progress(job, outcome)
+        if job.all_or_nothing and outcome.errors and not job.dry_run:
+            raise Rollback
+
+    try:
+        if job.all_or_nothing and not job.dry_run:
+            with transaction.atomic():
+                process()
+        else:
+            process()
+    except Rollback:
+        outcome.created = outcome.merged = 0
+    return outcome
+
+
+KINDS["accounts"] = ImportKind(
+    fields=FIELDS, required=("company",), synonyms=SYNONYMS, run=run_accounts
+)
