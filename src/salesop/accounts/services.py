@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from salesop.accounts.models import ApiToken, Role, RoleGrant, Team, User
 from salesop.accounts.rules import team_move_creates_cycle
-from salesop.core.errors import DomainError
+from salesop.core.audit import audit_actor
+from salesop.core.errors import DomainError, full_clean_or_refuse
 
 TOKEN_PREFIX = "sop_"  # noqa: S105 (a marker, not a secret)
 
@@ -152,3 +153,20 @@ def api_token_authenticate(raw: str) -> tuple[ApiToken | None, str]:
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token, ""
+
+
+def user_set_preferences(*, user: User, **values) -> User:
+    """Name, email, language and time zone, as the user chose them on their profile."""
+    allowed = {"full_name", "email", "language", "timezone"}
+    unknown = sorted(set(values) - allowed)
+    if unknown:
+        raise DomainError(
+            "unknown_field",
+            _("These fields cannot be set: %(fields)s.") % {"fields": ", ".join(unknown)},
+        )
+    for name, value in values.items():
+        setattr(user, name, value)
+    full_clean_or_refuse(user, exclude=["password", "username"])
+    with audit_actor(user):
+        user.save(update_fields=list(values))
+    return user

@@ -63,8 +63,7 @@ def language_switch(request):
     if form.is_valid():
         language = form.cleaned_data["language"]
         if request.user.is_authenticated:
-            request.user.language = language
-            request.user.save(update_fields=["language"])
+            services.user_set_preferences(user=request.user, language=language)
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,
             language,
@@ -79,9 +78,13 @@ def language_switch(request):
 def profile(request):
     form = styled(ProfileForm(request.POST or None, instance=request.user))
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Your profile was saved."))
-        return redirect("profile")
+        try:
+            services.user_set_preferences(user=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Your profile was saved."))
+            return redirect("profile")
     return render(request, "accounts/profile.html", {"form": form})
 
 

@@ -15,7 +15,7 @@ _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
 
 class ParseError(ValueError):
-    pass
+    """The cell is not a value of the expected kind; the message quotes it."""
 
 
 def parse_decimal(value) -> Decimal | None:

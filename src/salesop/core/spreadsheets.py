@@ -16,7 +16,7 @@ from salesop.core.export import safe_cell
 
 
 class NotASpreadsheet(ValueError):
-    pass
+    """The file cannot be read as CSV or XLSX; the message says why, in the user's words."""
 
 
 @dataclass

@@ -22,12 +22,13 @@ def alerts_visible_to(user: User, filters: AlertFilters | None = None) -> QueryS
     """Your alerts; with scope=team, a manager's team subtree (everything for sales ops)."""
     f = filters or AlertFilters()
     alerts = Alert.objects.select_related("owner", "deal", "team")
-    if f.scope == "team" and user.sees_everything:
-        pass
-    elif f.scope == "team" and Role.MANAGER in user.roles and user.team_id:
-        alerts = alerts.filter(Q(team__path__startswith=user.team.path) | Q(owner=user))
-    else:
+    if f.scope != "team":
         alerts = alerts.filter(owner=user)
+    elif not user.sees_everything:
+        if Role.MANAGER in user.roles and user.team_id:
+            alerts = alerts.filter(Q(team__path__startswith=user.team.path) | Q(owner=user))
+        else:
+            alerts = alerts.filter(owner=user)
     if f.status:
         alerts = alerts.filter(status=f.status)
     if f.kind:

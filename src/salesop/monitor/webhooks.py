@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 
 class WebhookRefused(ValueError):
-    pass
+    """The URL is not one salesop may post to; the message says why."""
 
 
 def check_url(url: str) -> None:
