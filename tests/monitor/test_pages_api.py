@@ -98,3 +98,19 @@ def test_daily_digest_once_per_day_with_team_lapses(org, alerted, time_machine):
     assert "张伟" in by_to["mgr@example.cn"].body and "WMS 升级" in by_to["mgr@example.cn"].body
     time_machine.move_to(datetime(2027, 3, 16, 5, 10, tzinfo=UTC), tick=False)
     assert send_daily_digests() == 0  # not 8 o'clock anywhere relevant
+
+
+def test_alert_list_query_count_does_not_grow(
+    client, org, time_machine, django_assert_max_num_queries
+):
+    time_machine.move_to(datetime(2027, 3, 1, 1, 0, tzinfo=UTC), tick=False)
+    for i in range(15):
+        make_deal(org.rep, name=f"商机 {i}")
+    time_machine.shift(timedelta(days=14))
+    assert sweep().opened == 15
+    client.force_login(org.rep)
+    with django_assert_max_num_queries(8):
+        page = client.get("/alerts/").content.decode()
+    assert "商机 14" in page
+    with django_assert_max_num_queries(6):
+        assert len(client.get("/api/v1/alerts").json()["items"]) == 15

@@ -21,7 +21,7 @@ class AlertFilters:
 def alerts_visible_to(user: User, filters: AlertFilters | None = None) -> QuerySet[Alert]:
     """Your alerts; with scope=team, a manager's team subtree (everything for sales ops)."""
     f = filters or AlertFilters()
-    alerts = Alert.objects.select_related("owner", "deal", "team")
+    alerts = Alert.objects.select_related("owner", "team", "deal__playbook_version")
     if f.scope != "team":
         alerts = alerts.filter(owner=user)
     elif not user.sees_everything:
