@@ -228,3 +228,25 @@ def test_intake_without_any_rep_goes_to_sales_ops(db):
     ops = make_user("ops", roles=(Role.OPS,))
     lead = lead_create(by=None, channel=make_channel(), company_name="无人认领公司")
     assert lead.owner == ops
+
+
+def test_editing_a_stale_lead_keeps_a_grade_given_meanwhile(org):
+    from salesop.leads.services import lead_update
+
+    lead = make_lead(org.rep)
+    contact(lead, org.rep)
+    stale = Lead.objects.get(pk=lead.pk)
+    fresh = Lead.objects.get(pk=lead.pk)
+    lead_qualify(
+        lead=fresh,
+        by=org.rep,
+        bant={
+            "budget": "confirmed",
+            "authority": "decision_maker",
+            "need": "urgent_pain",
+            "timeline": "within_3m",
+        },
+    )
+    lead_update(lead=stale, by=org.rep, notes="客户下周出差")
+    lead.refresh_from_db()
+    assert (lead.grade, lead.status, lead.notes) == ("A", "qualified", "客户下周出差")

@@ -73,7 +73,7 @@ def account_update(*, account: Account, by: User, **values: Any) -> Account:
         _refuse_duplicate(account)
     full_clean_or_refuse(account)
     with audit_actor(by):
-        account.save()
+        account.save(update_fields=[*values, "normalized_name", "updated_at"])
     return account
 
 

@@ -229,8 +229,10 @@ def lead_update(*, lead: Lead, by: User, **values) -> Lead:
         _refuse_duplicate(lead, exclude=lead.pk)
     full_clean_or_refuse(lead, exclude=["owner", "team", "channel", "account", "deal"])
     lead.version += 1
+    # Only what this edit changes: a status or grade set meanwhile by another request stays.
+    fields = [*values, "company_key", "email_normalized", "phone_e164", "version", "updated_at"]
     with audit_actor(by):
-        lead.save()
+        lead.save(update_fields=fields)
     return lead
 
 
