@@ -140,10 +140,10 @@ def run(db: str, rows: int, due: int, repeats: int, write: bool, table: str = "l
 
     if write:
         record(
-            f"Alert sweep ({db})",
+            f"Alert sweep over {table} ({db})",
             [
                 (
-                    f"sweep, nothing due, {rows:,} open deals",
+                    f"sweep, nothing due, {rows:,} open {table}",
                     "< 200 ms",
                     f"median {idle_median:.1f} ms, p95 {idle_p95:.1f} ms",
                     str(len(queries)),
