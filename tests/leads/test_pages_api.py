@@ -159,3 +159,14 @@ def test_export_runs_in_the_background_with_only_visible_filtered_leads(
     text = body.decode("utf-8-sig")
     assert "我的A公司" in text and "我的B公司" not in text and "别人的公司" not in text
     assert client.get("/leads/export.pdf").status_code == 302  # refused, back to the list
+
+
+def test_lead_history_speaks_the_playbooks_status_names(client, org):
+    lead = make_lead(org.rep)
+    activity_log(
+        by=org.rep, account=None, lead=lead, kind="call", subject="电话", outcome="neutral"
+    )
+    client.force_login(org.rep)
+    page = client.get(f"/leads/{lead.pk}/").content.decode()
+    history = page.split('data-testid="lead-history"')[1]
+    assert "新线索 → 已联系" in history

@@ -123,6 +123,7 @@ def _detail_context(request, lead, **extra):
         "assign_form": styled(AssignForm(owners=colleagues_visible_to(request.user))),
         "can_assign": request.user.sees_everything or request.user.has_role("manager"),
         "events": lead.events.select_related("by").order_by("at", "id"),
+        "statuses": dict(_statuses(playbook)),
         "audit_entries": audit_entries_for(lead),
         "is_open": lead.status in services.OPEN_STATUSES,
         **activity_panel_context(lead),
