@@ -31,6 +31,7 @@ from salesop.monitor.models import NotificationPreference
 from salesop.monitor.services import sweep
 from salesop.playbook.models import PlaybookVersion
 from salesop.playbook.services import default_playbook_text, playbook_version_create
+from salesop.pricing.services import quote_create, quote_submit
 
 
 @dataclass
@@ -325,6 +326,28 @@ def _load_deals(users: dict[str, User], now) -> None:
         if name == "门店管理系统":  # the customer keeps postponing: signing date passed
             deal_update(deal=deal, by=owner, expected_close_date=(now - timedelta(days=5)).date())
         _backdate(deal, days, now if deal.is_open else now - timedelta(days=3))
+    mes = Deal.objects.get(name="MES 二期")
+    if not mes.quotes.exists():  # 18 % off: waits for the manager's approval
+        quote_submit(
+            quote=quote_create(
+                deal=mes,
+                by=users["rep"],
+                payment_term_days=45,
+                lines=[
+                    {
+                        "description": "MES 二期许可 licences",
+                        "list_price": "900000",
+                        "discount_pct": "18",
+                    },
+                    {
+                        "description": "实施服务 implementation",
+                        "list_price": "300000",
+                        "discount_pct": "0",
+                    },
+                ],
+            ),
+            by=users["rep"],
+        )
     rep = users["rep"]
     wms = Deal.objects.get(name="WMS 智能仓储升级")
     if not Task.objects.filter(assignee=rep).exists():

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "salesop.playbook",
     "salesop.deals",
     "salesop.leads",
+    "salesop.pricing",
     "salesop.activities",
     "salesop.monitor",
     "huey.contrib.djhuey",

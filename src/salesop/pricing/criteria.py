@@ -1,0 +1,21 @@
+"""Exit criteria about quotes."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from salesop.deals.rules import GateContext
+from salesop.playbook.registry import criterion
+from salesop.pricing.models import QuoteStatus
+
+
+@criterion(
+    "quote.within_policy_or_approved",
+    gettext_lazy("The latest quote is within the price policy or approved"),
+)
+def within_policy_or_approved(context: GateContext) -> str | None:
+    latest = context.deal.quotes.order_by("-created_at", "-id").first()
+    if latest is None:
+        return _("make a quote")
+    if latest.status != QuoteStatus.APPROVED:
+        return _("get the quote approved (discount or payment term beyond the policy)")
+    return None

@@ -1,0 +1,159 @@
+"""Quotes beyond the playbook's thresholds wait for the named role; a slow approval alerts the
+requester and escalates to sales ops (the playbook's approval timer)."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import yaml
+from django.utils import timezone
+
+from salesop.core.errors import DomainError, StaleWrite
+from salesop.core.testing import make_deal, tick_stage
+from salesop.deals.services import GateRefused, deal_move
+from salesop.monitor.models import Alert, Notification
+from salesop.monitor.services import sweep
+from salesop.playbook.selectors import active_playbook
+from salesop.playbook.services import (
+    default_playbook_text,
+    playbook_activate,
+    playbook_version_create,
+)
+from salesop.pricing.models import Approval
+from salesop.pricing.rules import BeyondPolicy, needed_approvals
+from salesop.pricing.services import approval_decide, quote_create, quote_submit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("discount", "term", "roles"),
+    [
+        ("5", 30, []),
+        ("10", 30, []),
+        ("15", 30, ["manager"]),
+        ("25", 30, ["finance"]),
+        ("5", 45, ["manager"]),
+        ("18", 90, ["manager", "finance"]),
+    ],
+)
+def test_needed_approvals_follow_the_playbook(org, discount, term, roles):
+    needed = needed_approvals(
+        max_discount=Decimal(discount), payment_term_days=term, policy=active_playbook().approvals
+    )
+    assert [n.role for n in needed] == roles
+
+
+def test_beyond_the_last_step_is_refused(org):
+    with pytest.raises(BeyondPolicy):
+        needed_approvals(
+            max_discount=Decimal(35), payment_term_days=30, policy=active_playbook().approvals
+        )
+    deal = make_deal(org.rep)
+    quote = quote_create(
+        deal=deal,
+        by=org.rep,
+        lines=[{"description": "WMS 许可", "list_price": "100000", "discount_pct": "40"}],
+    )
+    with pytest.raises(DomainError) as refused:
+        quote_submit(quote=quote, by=org.rep)
+    assert refused.value.code == "beyond_policy"
+
+
+def quote(org, discount="15", term=30):
+    deal = make_deal(org.rep)
+    q = quote_create(
+        deal=deal,
+        by=org.rep,
+        payment_term_days=term,
+        lines=[
+            {
+                "description": "WMS 许可",
+                "list_price": "100000",
+                "quantity": 2,
+                "discount_pct": discount,
+            }
+        ],
+    )
+    return quote_submit(quote=q, by=org.rep)
+
+
+def test_within_policy_is_approved_at_once(org):
+    assert quote(org, discount="8").status == "approved"
+
+
+def test_manager_approves_but_not_the_requester_nor_another_role(org):
+    q = quote(org)
+    approval = Approval.objects.get(quote=q)
+    assert (q.status, approval.role) == ("pending", "manager")
+    with pytest.raises(DomainError):
+        approval_decide(approval=approval, by=org.rep, approve=True)
+    with pytest.raises(DomainError):
+        approval_decide(approval=approval, by=org.legal, approve=True)
+    approval_decide(approval=approval, by=org.manager, approve=True, comment="长期客户")
+    q.refresh_from_db()
+    assert q.status == "approved"
+    with pytest.raises(StaleWrite):
+        approval_decide(approval=approval, by=org.manager, approve=False)
+
+
+def test_manager_requesting_cannot_approve_own_quote(org):
+    deal = make_deal(org.manager)
+    q = quote_submit(
+        quote=quote_create(
+            deal=deal,
+            by=org.manager,
+            lines=[{"description": "MES", "list_price": "50000", "discount_pct": "15"}],
+        ),
+        by=org.manager,
+    )
+    approval = Approval.objects.get(quote=q)
+    with pytest.raises(DomainError) as refused:
+        approval_decide(approval=approval, by=org.manager, approve=True)
+    assert refused.value.code == "own_request"
+
+
+def test_slow_approval_alerts_then_escalates_to_ops_and_clears(org, time_machine):
+    time_machine.move_to(timezone.now(), tick=False)
+    q = quote(org)
+    time_machine.shift(timedelta(hours=24) - timedelta(minutes=1))
+    assert sweep().opened == 0
+    time_machine.shift(timedelta(minutes=1))
+    assert sweep().opened == 1
+    alert = Alert.objects.get(kind="approval.pending_too_long")
+    assert alert.owner == org.rep and "仓储系统升级" in Notification.objects.get(user=org.rep).title
+    time_machine.shift(timedelta(days=1))
+    assert sweep().escalated == 1
+    assert Notification.objects.filter(user=org.ops).exists()
+    approval_decide(approval=Approval.objects.get(quote=q), by=org.manager, approve=True)
+    assert sweep().resolved == 1
+
+
+def test_quote_criterion_gates_the_move(org):
+    data = yaml.safe_load(default_playbook_text())
+    data["stages"][2]["exit_criteria"].append("quote.within_policy_or_approved")
+    playbook_activate(
+        version=playbook_version_create(text=yaml.safe_dump(data, allow_unicode=True), by=org.ops),
+        by=org.ops,
+    )
+    deal = make_deal(org.rep, expected_close_date=timezone.localdate())
+    for stage in ("discovery", "solution"):
+        tick_stage(deal, org.rep)
+        deal_move(
+            deal=deal,
+            to_stage={"discovery": "solution", "solution": "negotiation"}[stage],
+            by=org.rep,
+        )
+    tick_stage(deal, org.rep)
+    with pytest.raises(GateRefused) as refused:
+        deal_move(deal=deal, to_stage="contracting", by=org.rep)
+    assert [f.criterion for f in refused.value.failures] == ["quote.within_policy_or_approved"]
+    quote_submit(
+        quote=quote_create(
+            deal=deal,
+            by=org.rep,
+            lines=[{"description": "WMS", "list_price": "1000", "discount_pct": "5"}],
+        ),
+        by=org.rep,
+    )
+    deal_move(deal=deal, to_stage="contracting", by=org.rep)
