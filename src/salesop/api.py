@@ -12,6 +12,7 @@ from salesop.leads.api import intake_router
 from salesop.leads.api import router as leads_router
 from salesop.monitor.api import router as monitor_router
 from salesop.playbook.api import router as playbook_router
+from salesop.pricing.api import router as pricing_router
 
 api = NinjaAPI(
     title="salesop API",
@@ -32,3 +33,4 @@ api.add_router("/", activities_router)
 api.add_router("/", monitor_router)
 api.add_router("/", leads_router)
 api.add_router("/", intake_router)
+api.add_router("/", pricing_router)
