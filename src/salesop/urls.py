@@ -21,6 +21,7 @@ urlpatterns = [
     path("playbook/", include("salesop.playbook.urls")),
     path("activities/", include("salesop.activities.urls")),
     path("alerts/", include("salesop.monitor.urls")),
+    path("approvals/", include("salesop.pricing.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

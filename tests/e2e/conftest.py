@@ -31,6 +31,9 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def browser():
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=20_000)  # assertions wait as long as actions on a busy machine
     if CHROMIUM is None:
         message = "Debian's chromium is not installed: apt-get install chromium fonts-wqy-microhei"
         if os.environ.get("SALESOP_REQUIRE_BROWSER"):
@@ -48,7 +51,7 @@ def browser():
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, locale="zh-CN")
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)  # CI machines are busy; expectations still wait for states
     page.console_errors = []
     page.on(
         "console",

@@ -33,9 +33,13 @@ def test_drag_refused_then_checklist_then_move(page, transactional_db):
     expect(page).to_have_url(re.compile(rf"/deals/{deal.pk}/$"))
     boxes = page.get_by_test_id("stage-panel").get_by_role("checkbox")
     for i in range(boxes.count()):
-        boxes.nth(i).check()
+        # Each tick posts and swaps the panel: wait for the server's answer before the next.
+        with page.expect_response(lambda r: "/checklist/" in r.url):
+            boxes.nth(i).check()
         expect(page.get_by_test_id("stage-panel").get_by_role("checkbox").nth(i)).to_be_checked()
-    page.get_by_role("button", name="移至 方案呈现").click()
+    move = page.get_by_role("button", name="移至 方案呈现")
+    expect(move).to_be_enabled()
+    move.click()
     expect(page.get_by_test_id("deal-stage")).to_have_text("方案呈现")
 
     page.goto("/deals/board/")

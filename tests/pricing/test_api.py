@@ -67,3 +67,61 @@ def test_foreign_deal_quotes_are_404(client, org):
     assert client.get(f"/api/v1/deals/{deal.pk}/quotes").status_code == 404
     body = {"lines": [{"description": "x", "list_price": "1"}]}
     assert post(client, f"/deals/{deal.pk}/quotes", body).status_code == 404
+
+
+def test_quote_on_the_deal_page_and_the_approval_queue(client, org):
+    deal = make_deal(org.rep)
+    client.force_login(org.rep)
+    client.post(
+        f"/approvals/deal/{deal.pk}/quote/",
+        {
+            "description": "WMS 许可",
+            "list_price": "100000",
+            "quantity": "1",
+            "discount_pct": "25",
+            "payment_term_days": "30",
+            "currency": "CNY",
+        },
+    )
+    page = client.get(f"/deals/{deal.pk}/").content.decode()
+    assert 'data-testid="quotes"' in page and "WMS 许可" in page
+    approval = Approval.objects.get()
+    assert approval.role == "finance"
+    client.force_login(org.manager)
+    assert "WMS" not in client.get("/approvals/").content.decode()  # finance decides this one
+    assert (
+        client.post(f"/approvals/{approval.pk}/decide/", {"decision": "approve"}).status_code == 404
+    )
+    from salesop.core.testing import make_user
+
+    finance = make_user("finance", team=org.sales, roles=("finance",))
+    client.force_login(finance)
+    assert "仓储系统升级" in client.get("/approvals/").content.decode()
+    client.post(f"/approvals/{approval.pk}/decide/", {"decision": "approve", "comment": "ok"})
+    approval.refresh_from_db()
+    assert approval.status == "approved" and approval.quote.status == "approved"
+
+
+def test_deal_page_query_count_with_quotes(client, org, django_assert_max_num_queries):
+    from salesop.pricing.services import quote_create, quote_submit
+
+    deal = make_deal(org.rep)
+    for discount in ("5", "15", "25"):
+        quote_submit(
+            quote=quote_create(
+                deal=deal,
+                by=org.rep,
+                lines=[
+                    {
+                        "description": f"item {discount}",
+                        "list_price": "1000",
+                        "discount_pct": discount,
+                    }
+                ],
+            ),
+            by=org.rep,
+        )
+    client.force_login(org.rep)
+    with django_assert_max_num_queries(19):
+        page = client.get(f"/deals/{deal.pk}/").content.decode()
+    assert "item 25" in page

@@ -26,6 +26,7 @@ from salesop.deals.forms import (
 )
 from salesop.deals.rules import may_override
 from salesop.playbook.selectors import active_playbook
+from salesop.pricing.views import quotes_context
 
 
 def _stage_choices(playbook):
@@ -151,6 +152,7 @@ def _detail_context(request, deal, **extra):
         "reopen_form": styled(ReopenForm()),
         "audit_entries": audit_entries_for(deal),
         **activity_panel_context(deal),
+        **quotes_context(deal),
         **extra,
     }
 

@@ -23,6 +23,7 @@ NAVIGATION = (
     NavItem("customers", _("Companies"), "customers:list"),
     NavItem("icp", _("Ideal customer profile"), "customers:icp"),
     NavItem("monitor", _("Alerts"), "monitor:alerts"),
+    NavItem("pricing", _("Approvals"), "pricing:approvals"),
     NavItem("playbook", _("Playbook"), "playbook:index"),
     NavItem("api", _("API"), "api:openapi-view"),
     NavItem("admin", _("Administration"), "admin:index", ops_only=True),

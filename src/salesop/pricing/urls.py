@@ -1,0 +1,10 @@
+from django.urls import path
+
+from salesop.pricing import views
+
+app_name = "pricing"
+urlpatterns = [
+    path("", views.approval_queue, name="approvals"),
+    path("<int:approval_id>/decide/", views.approval_decide, name="decide"),
+    path("deal/<int:deal_id>/quote/", views.quote_add, name="quote_add"),
+]
