@@ -14,7 +14,7 @@ class Needed:
 
 
 class BeyondPolicy(ValueError):
-    pass
+    """The value is beyond the playbook's last step: no role may grant it. Carries the subject."""
 
 
 def needed_approvals(
