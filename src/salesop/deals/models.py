@@ -163,3 +163,233 @@ class ChecklistTick(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage}/{self.item}"
+
+
+# --- Discovery (SOP part 2) ---------------------------------------------------------------------
+
+
+class QuestionLayer(models.TextChoices):
+    SURFACE = "surface", _("Surface needs")
+    DEEP = "deep", _("Deep needs")
+
+
+class Question(models.Model):
+    """An entry of the question bank sales ops maintain: one question per industry (blank: any)
+    and SOP layer. Closed questions are kept but flagged, since the SOP asks for open ones."""
+
+    text = models.CharField(_("question"), max_length=300)
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    layer = models.CharField(_("layer"), max_length=8, choices=QuestionLayer.choices)
+    is_open = models.BooleanField(_("open question"), default=True, editable=False)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("question bank")
+        ordering = ["layer", "industry", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["text", "industry"], name="question_unique_text")
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class CallPlanItem(models.Model):
+    """A question picked into the deal's call plan, with what the customer answered."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="call_plan")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField(default=0)
+    answer = models.TextField(_("answer"), blank=True, max_length=2000)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "question"], name="callplan_unique_question")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.question)
+
+
+class NeedKind(models.TextChoices):
+    FEATURE = "feature", _("Feature")
+    BUDGET = "budget", _("Budget range")
+    STRATEGIC_GOAL = "strategic_goal", _("Strategic goal")
+    HIDDEN_PAIN = "hidden_pain", _("Hidden pain")
+
+    @classmethod
+    def layer_of(cls, kind: str) -> str:
+        surface = {cls.FEATURE, cls.BUDGET}
+        return QuestionLayer.SURFACE if kind in surface else QuestionLayer.DEEP
+
+
+class Need(models.Model):
+    """One need heard in discovery, in our words and in the customer's own words."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="needs")
+    kind = models.CharField(_("kind"), max_length=16, choices=NeedKind.choices)
+    layer = models.CharField(max_length=8, choices=QuestionLayer.choices, editable=False)
+    summary = models.CharField(_("need"), max_length=300)
+    customer_words = models.TextField(_("in the customer's words"), blank=True, max_length=2000)
+    budget_min = models.DecimalField(
+        _("budget from"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    budget_max = models.DecimalField(
+        _("budget to"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    confirmed = models.BooleanField(_("confirmed"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("need")
+        verbose_name_plural = _("needs")
+        ordering = ["layer", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(budget_min__isnull=True)
+                | models.Q(budget_max__isnull=True)
+                | models.Q(budget_min__lte=models.F("budget_max")),
+                name="need_budget_range_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.summary
+
+
+class RecapStatus(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("recap", "Draft")
+    SENT = "sent", pgettext_lazy("recap", "Sent")
+    CONFIRMED = "confirmed", pgettext_lazy("recap", "Confirmed by the customer")
+
+
+class Discovery(models.Model):
+    """The deal's discovery workspace: prep notes and the recap the customer confirms."""
+
+    deal = models.OneToOneField(Deal, on_delete=models.CASCADE, related_name="discovery")
+    industry_news = models.TextField(_("industry news"), blank=True, max_length=5000)
+    competitor_moves = models.TextField(_("competitor moves"), blank=True, max_length=5000)
+    recap_text = models.TextField(_("recap"), blank=True, max_length=5000)
+    recap_language = models.CharField(_("recap language"), max_length=8, blank=True)
+    recap_status = models.CharField(
+        _("recap status"), max_length=10, choices=RecapStatus.choices, default=RecapStatus.DRAFT
+    )
+    recap_sent_at = models.DateTimeField(null=True, blank=True)
+    recap_confirmed_at = models.DateTimeField(null=True, blank=True)
+    recap_confirmed_note = models.CharField(
+        _("how the customer confirmed"), max_length=300, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("discovery")
+        verbose_name_plural = _("discoveries")
+
+    def __str__(self) -> str:
+        return str(self.deal)
+
+
+class KeywordTag(models.Model):
+    """A key phrase found in the deal's notes; confirmed pain tags feed lead and ICP analytics."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="keywords")
+    term = models.CharField(_("keyword"), max_length=40)
+    weight = models.FloatField(default=0)
+    confirmed = models.BooleanField(_("confirmed"), default=False)
+    is_pain = models.BooleanField(_("pain point"), default=False)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("keyword")
+        verbose_name_plural = _("keywords")
+        ordering = ["-confirmed", "-weight", "id"]
+        constraints = [models.UniqueConstraint(fields=["deal", "term"], name="keyword_unique")]
+        indexes = [models.Index(fields=["is_pain", "confirmed", "term"], name="keyword_pain")]
+
+    def __str__(self) -> str:
+        return self.term
+
+
+class CallTranscript(models.Model):
+    """A call's transcript, reduced to the figures the SOP's 80/20 listening guideline needs."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="transcripts")
+    filename = models.CharField(max_length=200, blank=True)
+    rep_speaker = models.CharField(_("rep's speaker label"), max_length=60)
+    speakers = models.JSONField(default=dict)  # label -> characters spoken
+    rep_share_pct = models.DecimalField(max_digits=5, decimal_places=1)
+    open_questions = models.PositiveIntegerField(default=0)
+    closed_questions = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("call transcript")
+        verbose_name_plural = _("call transcripts")
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.filename or f"#{self.pk}"
+
+
+# --- Decision chain (SOP part 3) ----------------------------------------------------------------
+
+
+class StakeholderRole(models.TextChoices):
+    DECISION_MAKER = "decision_maker", _("Decision maker")
+    FINANCE = "finance", pgettext_lazy("stakeholder", "Finance")
+    PURCHASING = "purchasing", _("Purchasing")
+    TECHNICAL = "technical", _("Technical")
+    USER_DEPARTMENT = "user_department", _("User department")
+    INFLUENCER = "influencer", _("Influencer")
+    CHAMPION = "champion", _("Champion")
+    BLOCKER = "blocker", _("Blocker")
+
+
+class Attitude(models.TextChoices):
+    SUPPORTER = "supporter", _("Supporter")
+    NEUTRAL = "neutral", _("Neutral")
+    SCEPTIC = "sceptic", _("Sceptic")
+    OPPONENT = "opponent", _("Opponent")
+    UNKNOWN = "unknown", pgettext_lazy("attitude", "Unknown")
+
+
+class Stakeholder(models.Model):
+    """A person of the customer's decision chain on this deal."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="stakeholders")
+    contact = models.ForeignKey(
+        "customers.Contact", verbose_name=_("contact"), on_delete=models.CASCADE, related_name="+"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=StakeholderRole.choices)
+    attitude = models.CharField(
+        _("attitude"), max_length=10, choices=Attitude.choices, default=Attitude.UNKNOWN
+    )
+    last_engaged_at = models.DateTimeField(_("last engaged"), null=True, blank=True)
+    notes = models.CharField(_("notes"), max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("stakeholder")
+        verbose_name_plural = _("stakeholders")
+        ordering = ["role", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "contact"], name="stakeholder_unique_contact")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} ({self.get_role_display()})"
