@@ -11,7 +11,7 @@ class DealsConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from salesop.deals import alerts, criteria, history, playbook_hooks  # noqa: F401 (registers them)
-        from salesop.deals.models import Deal
+        from salesop.deals.models import Deal, Discovery, Need, Question, Stakeholder
 
         auditlog.register(
             Deal,
@@ -21,3 +21,5 @@ class DealsConfig(AppConfig):
             ],
             m2m_fields={"shared_with"},
         )
+        for model in (Discovery, Need, Question, Stakeholder):
+            auditlog.register(model)
