@@ -92,10 +92,7 @@ def test_quote_on_the_deal_page_and_the_approval_queue(client, org):
     assert (
         client.post(f"/approvals/{approval.pk}/decide/", {"decision": "approve"}).status_code == 404
     )
-    from salesop.core.testing import make_user
-
-    finance = make_user("finance", team=org.sales, roles=("finance",))
-    client.force_login(finance)
+    client.force_login(org.finance)
     assert "仓储系统升级" in client.get("/approvals/").content.decode()
     client.post(f"/approvals/{approval.pk}/decide/", {"decision": "approve", "comment": "ok"})
     approval.refresh_from_db()

@@ -1,5 +1,5 @@
 """Shared test personas and builders: a rep, a teammate, their manager, an outsider from
-another team with its own manager, legal, and sales ops. Used by the tests and benchmarks."""
+another team with its own manager, legal, sales ops, finance and the sales director. Used by the tests and benchmarks."""
 
 from dataclasses import dataclass
 
@@ -24,6 +24,8 @@ class Org:
     other_manager: User
     legal: User
     ops: User
+    finance: User
+    director: User
 
 
 def make_user(
@@ -50,6 +52,8 @@ def make_org() -> Org:
         other_manager=make_user("northmgr", team=north, roles=(Role.MANAGER,)),
         legal=make_user("legal", team=sales, roles=(Role.LEGAL,)),
         ops=make_user("ops", team=sales, roles=(Role.OPS,)),
+        finance=make_user("finance", team=sales, roles=(Role.FINANCE,), full_name="赵敏"),
+        director=make_user("director", team=sales, roles=(Role.DIRECTOR,), full_name="陈静"),
     )
 
 

@@ -13,7 +13,12 @@ from salesop.pricing.models import QuoteStatus
     gettext_lazy("The latest quote is within the price policy or approved"),
 )
 def within_policy_or_approved(context: GateContext) -> str | None:
-    latest = context.deal.quotes.order_by("-created_at", "-id").first()
+    # Only the newest revision counts: a superseded one's approvals are void.
+    latest = (
+        context.deal.quotes.exclude(status=QuoteStatus.SUPERSEDED)
+        .order_by("-created_at", "-id")
+        .first()
+    )
     if latest is None:
         return _("make a quote")
     if latest.status != QuoteStatus.APPROVED:
