@@ -7,9 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from salesop.core.money import Currency, format_money
 
@@ -109,9 +108,11 @@ class PricePolicy(models.Model):
         ]
 
     def __str__(self) -> str:
-        return str(self.product) if self.product_id else _("family %(family)s") % {
-            "family": self.family
-        }
+        return (
+            str(self.product)
+            if self.product_id
+            else _("family %(family)s") % {"family": self.family}
+        )
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
@@ -138,9 +139,9 @@ class PricePolicy(models.Model):
             )
             above = [p for p in products if p.list_price < self.floor_price]
             if above:
-                errors["floor_price"] = _(
-                    "The floor is above the list price of %(products)s."
-                ) % {"products": ", ".join(p.code for p in above)}
+                errors["floor_price"] = _("The floor is above the list price of %(products)s.") % {
+                    "products": ", ".join(p.code for p in above)
+                }
         if errors:
             raise ValidationError(errors)
 
@@ -253,8 +254,14 @@ class Quote(models.Model):
         return self.money(self.total)
 
     def concession_labels(self) -> list[str]:
+        return [self.concession_label(c["key"]) for c in self.concessions]
+
+    def concession_label(self, key: str) -> str:
         zh = (get_language() or "").startswith("zh")
-        return [c.get("label_zh" if zh else "label_en") or c["key"] for c in self.concessions]
+        for c in self.concessions:
+            if c["key"] == key:
+                return c.get("label_zh" if zh else "label_en") or key
+        return key
 
 
 class QuoteLine(models.Model):

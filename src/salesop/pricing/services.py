@@ -141,7 +141,9 @@ def _route(
     """Routes the lines against their products' current policies. Also returns the chosen
     concessions as they are stored on the quote, and each line's policy (or None)."""
     policies = policies_for([line["product"] for line in lines if line["product"]])
-    line_policies = [policies.get(line["product"].pk) if line["product"] else None for line in lines]
+    line_policies = [
+        policies.get(line["product"].pk) if line["product"] else None for line in lines
+    ]
     allowed: dict[str, ConcessionTerms] = {}
     stored: dict[str, dict] = {}
     for policy in line_policies:
@@ -357,9 +359,7 @@ def quote_revise(
     revision stays readable as superseded; its pending approvals become void and its decided
     ones are marked voided, their decisions untouched. Only the newest revision is revised."""
     if quote.status == QuoteStatus.SUPERSEDED:
-        raise DomainError(
-            "superseded", _("This revision was superseded; revise the newest one.")
-        )
+        raise DomainError("superseded", _("This revision was superseded; revise the newest one."))
     with audit_actor(by):
         if not _guarded_update(
             quote,
