@@ -231,14 +231,12 @@ def _write_quote(
             payment_term_days=payment_term_days,
             concessions=stored_concessions,
         )
-        QuoteLine.objects.bulk_create(
-            QuoteLine(
+        for i, line in enumerate(parsed):  # one by one, so each line is in the audit trail
+            QuoteLine.objects.create(
                 quote=quote,
                 floor_price=line_policies[i].floor_price if line_policies[i] else None,
                 **line,
             )
-            for i, line in enumerate(parsed)
-        )
     return quote
 
 

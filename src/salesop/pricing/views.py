@@ -126,6 +126,7 @@ def approval_queue(request):
             role=approval.role,
             concession=approval.quote.concession_label(approval.detail),
         )
+        approval.detail_label = approval.quote.concession_label(approval.detail)
     return render(request, "pricing/approvals.html", {"approvals": approvals})
 
 
