@@ -60,6 +60,12 @@ def _guarded_update(instance: Model, guard: dict, **changes) -> bool:
     return True
 
 
+def _lock_quote(quote_id: int) -> None:
+    """Holds the quote's row until the transaction ends (PostgreSQL; SQLite's IMMEDIATE
+    transactions already run one writer at a time)."""
+    list(Quote.objects.select_for_update().filter(pk=quote_id).values_list("pk", flat=True))
+
+
 def _stale_quote() -> StaleWrite:
     return StaleWrite("stale", _("Someone else changed this quote. Reload it and try again."))
 
@@ -358,6 +364,7 @@ def quote_revise(
     ones are marked voided, their decisions untouched. Only the newest revision is revised."""
     if quote.status == QuoteStatus.SUPERSEDED:
         raise DomainError("superseded", _("This revision was superseded; revise the newest one."))
+    _lock_quote(quote.pk)
     with audit_actor(by):
         if not _guarded_update(
             quote,
@@ -429,6 +436,9 @@ def approval_decide(*, approval: Approval, by: User, approve: bool, comment: str
             "void", _("This approval is void: the quote was revised. Decide the new revision.")
         )
     status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
+    # The quote's row first, as quote_revise does: two approvers deciding the same quote at
+    # once then see each other's decision, and a decision racing a revision cannot deadlock.
+    _lock_quote(approval.quote_id)
     with audit_actor(by):
         decided = _guarded_update(
             approval,
