@@ -307,7 +307,7 @@ class QuoteLine(models.Model):
 
 
 class ApprovalStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
+    PENDING = "pending", pgettext_lazy("approval status", "Pending")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     # Still undecided when a newer revision replaced the quote: nobody needs to decide it now.

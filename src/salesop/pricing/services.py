@@ -226,6 +226,8 @@ def _write_quote(
     )
     _refuse(routing)
     if number is None:
+        # The deal's row is held so that two quotes made at once get two numbers.
+        list(Deal.objects.select_for_update().filter(pk=deal.pk).values_list("pk", flat=True))
         number = (deal.quotes.aggregate(n=Max("number"))["n"] or 0) + 1
     with audit_actor(by):
         quote = Quote.objects.create(

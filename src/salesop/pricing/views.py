@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from salesop.accounts.models import Role
 from salesop.core.errors import DomainError
 from salesop.core.forms import styled
 from salesop.deals.selectors import deal_for
@@ -127,7 +128,11 @@ def approval_queue(request):
             concession=approval.quote.concession_label(approval.detail),
         )
         approval.detail_label = approval.quote.concession_label(approval.detail)
-    return render(request, "pricing/approvals.html", {"approvals": approvals})
+    return render(
+        request,
+        "pricing/approvals.html",
+        {"approvals": approvals, "role_labels": dict(Role.choices)},
+    )
 
 
 @login_required
@@ -189,4 +194,5 @@ def quotes_context(deal) -> dict:
         "quotes": quotes,
         "quote_form": styled(QuoteForm(choices=options)),
         "more_lines": _styled_formset(MoreLines(prefix="more", form_kwargs={"choices": options})),
+        "role_labels": dict(Role.choices),
     }
