@@ -175,3 +175,16 @@ def test_the_approval_inbox_says_what_and_why(client, org, wms, django_assert_nu
         )
     with django_assert_num_queries(5):
         assert client.get("/approvals/").content.decode().count("approval-reason") == 5
+
+
+def test_picking_a_product_fills_in_its_list_price(client, org, wms):
+    client.force_login(org.rep)
+    filled = client.get(
+        "/approvals/products/price/", {"more-1-product": wms.pk, "field": "more-1-list_price"}
+    ).content.decode()
+    assert 'name="more-1-list_price"' in filled and 'value="100000.00"' in filled
+    free = client.get("/approvals/products/price/", {"product": "", "field": "list_price"})
+    assert 'value=""' in free.content.decode()
+    assert client.get("/approvals/products/price/", {"field": "<x>"}).status_code == 400
+    form = quotes_context(make_deal(org.rep))["quote_form"]
+    assert 'hx-target="#id_list_price"' in str(form["product"])

@@ -1,6 +1,9 @@
 """Page forms for quotes: they parse what was typed; the services decide."""
 
+import json
+
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from salesop.core.money import Currency, format_money
@@ -48,6 +51,17 @@ class LineForm(forms.Form):
     def __init__(self, *args, choices: dict, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["product"].choices = [("", _("— free line —")), *choices["products"]]
+        # Picking a product fills in its list price (htmx swaps the price input).
+        price = self.add_prefix("list_price")
+        self.fields["product"].widget.attrs.update(
+            {
+                "hx-get": reverse("pricing:product_price"),
+                "hx-trigger": "change",
+                "hx-target": f"#{self.auto_id % price}",
+                "hx-swap": "outerHTML",
+                "hx-vals": json.dumps({"field": price}),
+            }
+        )
         if "concessions" in self.fields:
             self.fields["concessions"].choices = choices["concessions"]
 

@@ -4,7 +4,14 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from salesop.accounts.models import Role, User
 from salesop.deals.models import Deal
-from salesop.pricing.models import Approval, PricePolicy, Product, Quote, QuoteLine
+from salesop.pricing.models import (
+    Approval,
+    PricePolicy,
+    Product,
+    Quote,
+    QuoteLine,
+    QuoteStatus,
+)
 
 # Managers and directors decide for their team's subtree; other roles for everyone.
 TEAM_SCOPED_ROLES = (Role.MANAGER, Role.DIRECTOR)
@@ -17,6 +24,12 @@ def quotes_of(deal: Deal) -> QuerySet[Quote]:
         Prefetch("lines", queryset=QuoteLine.objects.select_related("product")),
         Prefetch("approvals", queryset=Approval.objects.select_related("decided_by", "line")),
     )
+
+
+def current_quote(deal: Deal) -> Quote | None:
+    """The deal's newest quote revision (superseded revisions never count): what the gate
+    checks, and what a proposal or contract may use once it is approved."""
+    return deal.quotes.exclude(status=QuoteStatus.SUPERSEDED).order_by("-created_at", "-id").first()
 
 
 def approvals_for(user: User) -> QuerySet[Approval]:

@@ -9,4 +9,5 @@ urlpatterns = [
     path("deal/<int:deal_id>/quote/", views.quote_add, name="quote_add"),
     path("quote/<int:quote_id>/revise/", views.quote_revise, name="quote_revise"),
     path("quote/<int:quote_id>/send/", views.quote_send, name="quote_send"),
+    path("products/price/", views.product_price, name="product_price"),
 ]

@@ -1,5 +1,8 @@
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -196,3 +199,23 @@ def quotes_context(deal) -> dict:
         "more_lines": _styled_formset(MoreLines(prefix="more", form_kwargs={"choices": options})),
         "role_labels": dict(Role.choices),
     }
+
+
+_FIELD = re.compile(r"^[\w-]{1,80}$")
+
+
+@login_required
+def product_price(request):
+    """The list price input of a quote line, filled with the picked product's price (htmx)."""
+    field = request.GET.get("field", "")
+    if not _FIELD.match(field):
+        return HttpResponseBadRequest()
+    picked = next((v for k, v in request.GET.items() if k.endswith("product")), "")
+    product = (
+        selectors.products_on_sale().filter(pk=int(picked)).first() if picked.isdigit() else None
+    )
+    return render(
+        request,
+        "pricing/_partials/list_price.html",
+        {"field": field, "price": product.list_price if product else ""},
+    )
