@@ -407,3 +407,19 @@ def test_api_refuses_bad_input_with_the_field_and_hides_other_teams(client, org)
     assert client.get(f"/api/v1/deals/{deal.pk}/stakeholders").status_code == 404
     hidden = post(f"/deals/{deal.pk}/needs", {"kind": "feature", "customer_words": "x"})
     assert hidden.status_code == 404
+
+
+def test_confirmed_pain_tags_and_the_decision_chain_feed_the_ideal_customer_profile(org):
+    from salesop.customers.profiling import _closed_deals, deal_attributes
+    from salesop.deals.services import deal_mark_lost
+
+    deal = make_deal(org.rep)
+    discovery.keyword_add(deal=deal, by=org.rep, term="错发漏发", is_pain=True)
+    discovery.keyword_add(deal=deal, by=org.rep, term="erp", is_pain=False)
+    for role, name in (("decision_maker", "周总"), ("finance", "郑会计")):
+        discovery.stakeholder_add(deal=deal, by=org.rep, role=role, new_contact_name=name)
+    deal_mark_lost(deal=deal, by=org.rep, reason="price")
+    (closed,) = list(_closed_deals())
+    attributes = deal_attributes(closed)
+    assert attributes["pain"] == ("错发漏发",)
+    assert attributes["decision_chain"] == ("multi-level",)

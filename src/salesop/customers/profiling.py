@@ -4,12 +4,12 @@ with them. Run by `salesop train`, the nightly job, and the ICP page's rebuild b
 from collections.abc import Iterator
 from dataclasses import asdict
 
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from salesop.customers import icp
 from salesop.customers.models import DecisionRole, ProfileSnapshot, TrainingRun
-from salesop.deals.models import Deal, DealStatus
+from salesop.deals.models import Deal, DealStatus, KeywordTag, StakeholderRole
 from salesop.leads.models import Lead
 from salesop.leads.prediction import TrainRow, predict, train
 from salesop.monitor.jobs import nightly
@@ -21,13 +21,17 @@ BATCH = 2000
 def deal_attributes(deal: Deal) -> dict[str, tuple[str, ...]]:
     account = deal.account
     lead = getattr(deal, "source_lead", None)
-    chain = "multi-level" if getattr(deal, "deciders", 0) >= 2 else "single"
+    deciders = max(getattr(deal, "deciders", 0), getattr(deal, "chain_size", 0))
+    chain = "multi-level" if deciders >= 2 else "single"
+    # Pains come from the lead's form and from the tags the rep confirmed in discovery.
+    confirmed = tuple(tag.term for tag in getattr(deal, "pain_keywords", ()))
+    pains = tuple(dict.fromkeys((*(lead.pain_tags if lead else ()), *confirmed)))
     return {
         "industry": (account.industry,) if account.industry else (),
         "size": (account.employee_band,) if account.employee_band else (),
         "region": (account.region,) if account.region else (),
         "decision_chain": (chain,),
-        "pain": tuple(lead.pain_tags) if lead else (),
+        "pain": pains,
         "channel": (lead.channel.name,) if lead else (),
     }
 
@@ -51,11 +55,26 @@ def _closed_deals() -> Iterator[Deal]:
                 DecisionRole.INFLUENCER,
             ]
         ),
+        distinct=True,
     )
     return (
         Deal.objects.filter(status__in=[DealStatus.WON, DealStatus.LOST], closed_at__isnull=False)
         .select_related("account", "source_lead__channel")
-        .annotate(deciders=deciders)
+        .annotate(
+            deciders=deciders,
+            chain_size=Count(
+                "stakeholders",
+                filter=~Q(stakeholders__role=StakeholderRole.BLOCKER),
+                distinct=True,
+            ),
+        )
+        .prefetch_related(
+            Prefetch(
+                "keywords",
+                queryset=KeywordTag.objects.filter(confirmed=True, is_pain=True),
+                to_attr="pain_keywords",
+            )
+        )
         .iterator(chunk_size=BATCH)
     )
 

@@ -23,6 +23,7 @@ NAVIGATION = (
     NavItem("customers", _("Companies"), "customers:list"),
     NavItem("icp", _("Ideal customer profile"), "customers:icp"),
     NavItem("monitor", _("Alerts"), "monitor:alerts"),
+    NavItem("questions", _("Question bank"), "deals:questions"),
     NavItem("pricing", _("Approvals"), "pricing:approvals"),
     NavItem("playbook", _("Playbook"), "playbook:index"),
     NavItem("api", _("API"), "api:openapi-view"),

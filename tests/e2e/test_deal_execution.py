@@ -1,0 +1,144 @@
+"""A rep runs SOP parts 2 to 4 on one deal in the browser: prepares, records needs, has the recap
+confirmed, names the decision maker, builds and presents a proposal, quotes beyond their limit,
+the manager approves, and the deal moves on to contracting."""
+
+import re
+from decimal import Decimal
+
+from django.utils import translation
+from django.utils.translation import gettext, pgettext
+from playwright.sync_api import expect
+
+from salesop.core.testing import make_account, make_deal, make_org
+from salesop.deals import discovery
+from salesop.deals.models import Deal, RecapStatus
+from tests.e2e.test_shell import log_in
+
+
+def zh(context: str | None, text: str) -> str:
+    with translation.override("zh-hans"):
+        return pgettext(context, text) if context else gettext(text)
+
+
+def tick_all(page) -> None:
+    boxes = page.get_by_test_id("stage-panel").get_by_role("checkbox")
+    for i in range(boxes.count()):
+        if boxes.nth(i).is_checked():
+            continue
+        with page.expect_response(lambda r: "/checklist/" in r.url):
+            boxes.nth(i).check()
+        expect(page.get_by_test_id("stage-panel").get_by_role("checkbox").nth(i)).to_be_checked()
+
+
+def move(page, stage_label: str) -> None:
+    button = page.get_by_role("button", name=f"移至 {stage_label}")
+    expect(button).to_be_enabled()
+    button.click()
+    expect(page.get_by_test_id("deal-stage")).to_have_text(stage_label)
+
+
+def test_discovery_to_contracting(page, transactional_db):
+    org = make_org()
+    account = make_account(org.rep, "上海云仓物流有限公司", industry="物流")
+    deal = make_deal(org.rep, account=account, name="WMS 智能仓储升级", amount=Decimal(480000))
+    Deal.objects.filter(pk=deal.pk).update(expected_close_date="2027-01-31")
+    discovery.question_create(
+        by=org.ops, text="旺季订单激增时,仓库最容易在哪个环节出问题?", layer="deep", industry="物流"
+    )
+    log_in(page, "rep")
+
+    # Discovery: prep brief, call plan, needs, keywords, recap confirmed by the customer.
+    page.goto(f"/deals/{deal.pk}/discovery/")
+    prep = page.get_by_test_id("prep-brief")
+    prep.locator("[name=industry_news]").fill("电商旺季单量同比增长 35%")
+    prep.locator("[name=competitor_moves]").fill("竞品 A 降价 15%")
+    prep.locator("button[type=submit]").click()
+    expect(page.get_by_test_id("prep-brief").locator("[name=industry_news]")).to_have_value(
+        "电商旺季单量同比增长 35%"
+    )
+    plan = page.get_by_test_id("call-plan")
+    plan.get_by_label("旺季订单激增时,仓库最容易在哪个环节出问题?").check()
+    plan.locator("form button[type=submit]").last.click()
+    expect(page.get_by_test_id("call-plan").locator(".list-group-item").first).to_contain_text(
+        "旺季订单激增时"
+    )
+
+    form = page.get_by_test_id("need-form")
+    form.locator("[name=kind]").select_option("hidden_pain")
+    form.locator("[name=summary]").fill("旺季发货错漏导致客户投诉")
+    form.locator("[name=customer_words]").fill("一到双十一就乱,错发漏发,客户投诉不断")
+    form.locator("button[type=submit]").click()
+    form = page.get_by_test_id("need-form")
+    form.locator("[name=kind]").select_option("budget")
+    form.locator("[name=budget_min]").fill("400000")
+    form.locator("[name=budget_max]").fill("500000")
+    form.locator("button[type=submit]").click()
+    expect(page.get_by_test_id("need")).to_have_count(2)
+
+    page.get_by_test_id("keywords").locator(".card-actions button").click()
+    expect(page.get_by_test_id("keyword").first).to_be_visible()
+
+    recap = page.get_by_test_id("recap")
+    recap.locator("form[action$='/recap/generate/'] button").click()
+    text = page.get_by_test_id("recap").locator("[name=recap_text]")
+    expect(text).to_have_value(re.compile(r"^您的意思是"))
+    expect(text).to_have_value(re.compile("旺季发货错漏导致客户投诉"))
+    page.get_by_test_id("recap").locator("[name=note]").fill("客户在调研会上确认")
+    page.get_by_test_id("recap").locator("form[action$='/recap/confirm/'] button").click()
+    expect(page.get_by_test_id("recap-status")).to_have_text(
+        zh("recap", "Confirmed by the customer")
+    )
+    assert Deal.objects.get(pk=deal.pk).discovery.recap_status == RecapStatus.CONFIRMED
+
+    page.goto(f"/deals/{deal.pk}/")
+    tick_all(page)
+    move(page, "方案呈现")
+
+    # Solution: the decision maker joins the decision chain, with what to stress for the role.
+    chain = page.get_by_test_id("stakeholder-form")
+    chain.locator("[name=new_contact_name]").fill("周总")
+    chain.locator("[name=new_contact_title]").fill("总经理")
+    chain.locator("[name=role]").select_option("decision_maker")
+    chain.locator("[name=attitude]").select_option("supporter")
+    chain.locator("button[type=submit]").click()
+    decision_maker = page.get_by_test_id("role-decision_maker")
+    expect(decision_maker).to_contain_text("周总")
+    expect(decision_maker).to_contain_text("ROI")
+
+    # PROPOSAL STEPS
+
+    tick_all(page)
+    move(page, "谈判")
+
+    # Negotiation: meet the decision maker; quote 15 % off, beyond a rep's 10 %.
+    page.get_by_test_id("role-decision_maker").locator("form[action$='/engaged/'] button").click()
+    expect(page.get_by_test_id("role-decision_maker")).not_to_contain_text(
+        zh(None, "not engaged yet")
+    )
+    quotes = page.get_by_test_id("quotes")
+    quotes.locator("[name=description]").first.fill("WMS 许可")
+    quotes.locator("[name=list_price]").first.fill("480000")
+    quotes.locator("[name=discount_pct]").first.fill("15")
+    quotes.get_by_role("button", name=zh(None, "Submit quote")).click()
+    expect(page.get_by_test_id("quotes").locator(".badge").first).to_have_text(
+        zh(None, "Waiting for approval")
+    )
+    tick_all(page)
+    expect(page.get_by_test_id("gate-contracting")).to_contain_text(
+        zh(None, "get the quote approved (discount or payment term beyond the policy)")
+    )
+
+    # The manager approves from the approval inbox.
+    page.context.clear_cookies()
+    log_in(page, "manager")
+    page.goto("/approvals/")
+    page.locator("[name=comment]").first.fill("战略客户,同意 15%")
+    page.locator("button[value=approve]").first.click()
+    expect(page.locator("body")).to_contain_text(zh(None, "Approved."))
+
+    page.context.clear_cookies()
+    log_in(page, "rep")
+    page.goto(f"/deals/{deal.pk}/")
+    move(page, "签约")
+    assert Deal.objects.get(pk=deal.pk).stage == "contracting"
+    assert page.console_errors == []
