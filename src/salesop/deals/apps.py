@@ -10,7 +10,13 @@ class DealsConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from salesop.deals import alerts, criteria, history, playbook_hooks  # noqa: F401 (registers them)
+        from salesop.deals import (  # noqa: F401 (registers them)
+            alerts,
+            criteria,
+            history,
+            playbook_hooks,
+            proposal_criteria,  # noqa: F401 (registers them)
+        )
         from salesop.deals.models import Deal
 
         auditlog.register(
