@@ -8,6 +8,7 @@ from salesop.activities.api import router as activities_router
 from salesop.core.api import install_error_handlers
 from salesop.customers.api import router as customers_router
 from salesop.deals.api import router as deals_router
+from salesop.deals.proposal_api import router as proposals_router
 from salesop.leads.api import intake_router
 from salesop.leads.api import router as leads_router
 from salesop.monitor.api import router as monitor_router
@@ -34,3 +35,4 @@ api.add_router("/", monitor_router)
 api.add_router("/", leads_router)
 api.add_router("/", intake_router)
 api.add_router("/", pricing_router)
+api.add_router("/", proposals_router)
