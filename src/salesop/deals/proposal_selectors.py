@@ -118,7 +118,7 @@ def proposal_page(proposal: Proposal) -> ProposalPage:
         needs=list(Need.objects.filter(deal=deal)),
         suggested_audience=suggested_audience(roles),
         stakeholder_roles=roles,
-        versions=list(deal.proposals.order_by("-number").only("id", "number", "status")),
+        versions=list(deal.proposals.order_by("-number").only("id", "deal_id", "number", "status")),
         anticipated=anticipated_objections(deal),
         objections=list(objections_of(deal)),
     )
