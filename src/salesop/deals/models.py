@@ -474,7 +474,7 @@ class ValueRow(models.Model):
     )
     pain = models.CharField(_("pain"), max_length=300)
     solution = models.TextField(_("solution"), max_length=2000)
-    value = models.CharField(_("value"), max_length=300)
+    value = models.CharField(pgettext_lazy("proposal", "value"), max_length=300)
     amount = models.DecimalField(
         _("quantified amount"), max_digits=14, decimal_places=2, null=True, blank=True
     )

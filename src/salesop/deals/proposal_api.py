@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from salesop.core.api import READ_ERRORS, WRITE_ERRORS, ErrorOut
+from salesop.core.api import READ_ERRORS, WRITE_ERRORS
 from salesop.core.errors import DomainError
 from salesop.deals import objections, proposals
 from salesop.deals.models import ObjectionCategory, ObjectionEntry, Proposal, ProposalAudience
@@ -236,7 +236,7 @@ def deal_objections_create(request, deal_id: int, payload: DealObjectionIn):
 
 @router.post(
     "/deals/{deal_id}/objections/{objection_id}/resolve",
-    response={200: DealObjectionOut, 403: ErrorOut, **WRITE_ERRORS},
+    response={200: DealObjectionOut, **WRITE_ERRORS},
     operation_id="deal_objections_resolve",
 )
 def deal_objections_resolve(request, deal_id: int, objection_id: int, payload: ResolveIn):

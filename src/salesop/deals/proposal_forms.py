@@ -28,7 +28,7 @@ class ValueRowForm(forms.Form):
         label=_("Solution"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
     value = forms.CharField(
-        label=_("Value"),
+        label=pgettext_lazy("proposal", "Value"),
         max_length=300,
         help_text=_("What the customer gains, e.g. “saves ¥360,000 a year”."),
     )
