@@ -80,3 +80,24 @@ def test_criterion_objections_resolved_refuses_then_passes(org):
     assert "1" in check(context)
     objection_resolve(objection=objection, by=org.rep, answer_used="本月签约培训免费")
     assert check(context) is None
+
+
+def test_sales_ops_maintain_the_library_in_the_admin(client, org):
+    _entry()
+    client.force_login(org.ops)
+    assert client.get("/admin/deals/objectionentry/").status_code == 200
+    added = client.post(
+        "/admin/deals/objectionentry/add/",
+        {
+            "category": "risk",
+            "industry": "",
+            "objection": "担心系统不稳定",
+            "acknowledge": "稳定性确实关键",
+            "answer": "99.9% 可用性承诺",
+            "evidence": "",
+            "active": "on",
+        },
+    )
+    assert added.status_code == 302 and ObjectionEntry.objects.filter(category="risk").exists()
+    client.force_login(org.rep)
+    assert client.get("/admin/deals/objectionentry/").status_code == 302  # to the admin login

@@ -348,3 +348,10 @@ def test_uploaded_template_is_used_for_export(org):
 def test_value_row_amount_display():
     assert ValueRow(amount=Decimal("360000"), unit="CNY").amount_display == "¥360,000.00"
     assert ValueRow(amount=Decimal("12.00"), unit="天").amount_display == "12 天"
+
+
+def test_template_upload_refuses_a_broken_tag(org):
+    content = _docx_with("{{ customer }} {{ deal }} {{ version }} {{ roi }} {% for row in rows %}")
+    with pytest.raises(DomainError) as refused:
+        proposal_template_upload(by=org.ops, name="broken.docx", content=content)
+    assert "file" in refused.value.fields and not ProposalTemplate.objects.exists()
