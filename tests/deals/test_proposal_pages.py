@@ -255,3 +255,21 @@ def test_proposal_page_query_count_is_pinned(rep, org, django_assert_num_queries
     # objections raised in the industry, library answers, deal objections, unread count
     with django_assert_num_queries(13):
         assert rep.get(_url(proposal)).status_code == 200
+
+
+def test_proposal_list_and_library_query_counts_are_pinned(rep, org, django_assert_num_queries):
+    proposal = _proposal(org)
+    for i in range(3):
+        proposal_create(deal=proposal.deal, by=org.rep)
+        ObjectionEntry.objects.create(
+            category="price", objection=f"o{i}", acknowledge="a", answer="b"
+        )
+        DealObjection.objects.create(deal=proposal.deal, category="price", customer_words="x")
+    rep.get(f"/deals/{proposal.deal_id}/proposals/")  # warm the session
+    # session, user, roles, deal, stakeholder roles, industry counts, library answers,
+    # versions with their row counts, deal objections, unread count
+    with django_assert_num_queries(10):
+        assert rep.get(f"/deals/{proposal.deal_id}/proposals/").status_code == 200
+    # session, user, roles, library answers, unread count
+    with django_assert_num_queries(5):
+        assert rep.get("/deals/objections/").status_code == 200

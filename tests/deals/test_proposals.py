@@ -355,3 +355,14 @@ def test_template_upload_refuses_a_broken_tag(org):
     with pytest.raises(DomainError) as refused:
         proposal_template_upload(by=org.ops, name="broken.docx", content=content)
     assert "file" in refused.value.fields and not ProposalTemplate.objects.exists()
+
+
+def test_only_the_latest_version_changes(org):
+    first = _proposal(org)
+    proposal_create(deal=first.deal, by=org.rep)
+    with pytest.raises(DomainError) as refused:
+        value_rows_add(proposal=first, by=org.rep, rows=ROWS[:1])
+    assert refused.value.code == "proposal_superseded"
+    with pytest.raises(DomainError):
+        proposal_present(proposal=first, by=org.rep, duration_minutes=30)
+    assert first.rows.count() == 2 and not Activity.objects.exists()

@@ -107,6 +107,18 @@ class ProposalPage:
     anticipated: list[Anticipated]
     objections: list[DealObjection]
 
+    @property
+    def is_latest(self) -> bool:
+        return self.versions[0].pk == self.proposal.pk
+
+    @property
+    def editable(self) -> bool:
+        return self.is_latest and self.proposal.is_draft and self.proposal.deal.is_open
+
+    @property
+    def presentable(self) -> bool:
+        return self.is_latest and self.proposal.deal.is_open
+
 
 def proposal_page(proposal: Proposal) -> ProposalPage:
     deal = proposal.deal

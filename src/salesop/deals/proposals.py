@@ -57,9 +57,20 @@ class RowInput:
     need_id: int | None = None
 
 
-def _refuse_unless_editable(proposal: Proposal) -> None:
+def _refuse_unless_latest(proposal: Proposal) -> None:
     if not proposal.deal.is_open:
         raise DomainError("deal_closed", _("The deal is closed: its proposals stay as they are."))
+    if Proposal.objects.filter(deal_id=proposal.deal_id, number__gt=proposal.number).exists():
+        raise DomainError(
+            "proposal_superseded",
+            _("Version %(n)d has a newer version; work on the latest one.")
+            % {"n": proposal.number},
+            {"proposal": _("Older versions are kept as they were.")},
+        )
+
+
+def _refuse_unless_editable(proposal: Proposal) -> None:
+    _refuse_unless_latest(proposal)
     if proposal.status != ProposalStatus.DRAFT:
         raise DomainError(
             "proposal_delivered",
@@ -299,8 +310,7 @@ def proposal_present(
     """Records the presentation as a meeting on the deal (with its duration, which the
     presentation-time figures read) and marks the version delivered."""
     deal = proposal.deal
-    if not deal.is_open:
-        raise DomainError("deal_closed", _("The deal is closed."))
+    _refuse_unless_latest(proposal)
     if not isinstance(duration_minutes, int) or not 0 < duration_minutes <= 24 * 60:
         raise DomainError(
             "invalid",
