@@ -17,11 +17,8 @@ class ProposalForm(forms.Form):
 
 
 class ValueRowForm(forms.Form):
-    need = forms.ModelChoiceField(
-        label=_("Need it answers"),
-        queryset=None,
-        required=False,
-        empty_label=pgettext_lazy("need", "(none)"),
+    need = forms.TypedChoiceField(
+        label=_("Need it answers"), required=False, coerce=int, empty_value=None
     )
     pain = forms.CharField(label=_("Pain"), max_length=300)
     solution = forms.CharField(
@@ -42,9 +39,11 @@ class ValueRowForm(forms.Form):
         help_text=_("Blank: the proposal's currency. Or a unit: 天, %, hours."),
     )
 
-    def __init__(self, *args, needs=None, **kwargs):
+    def __init__(self, *args, needs=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["need"].queryset = needs
+        self.fields["need"].choices = [("", pgettext_lazy("need", "(none)"))] + [
+            (need.pk, f"{need.get_kind_display()}: {need.summary}") for need in needs
+        ]
 
 
 class RoiForm(forms.Form):
@@ -85,11 +84,8 @@ class PresentForm(forms.Form):
 
 
 class ObjectionForm(forms.Form):
-    entry = forms.ModelChoiceField(
-        label=_("Library answer"),
-        queryset=None,
-        required=False,
-        empty_label=pgettext_lazy("objection", "(none)"),
+    entry = forms.TypedChoiceField(
+        label=_("Library answer"), required=False, coerce=int, empty_value=None
     )
     category = forms.ChoiceField(
         label=_("Category"),
@@ -110,9 +106,11 @@ class ObjectionForm(forms.Form):
     )
     resolved = forms.BooleanField(label=_("Resolved"), required=False)
 
-    def __init__(self, *args, entries=None, **kwargs):
+    def __init__(self, *args, entries=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["entry"].queryset = entries
+        self.fields["entry"].choices = [("", pgettext_lazy("objection", "(none)"))] + [
+            (entry.pk, f"{entry.get_category_display()}: {entry.objection}") for entry in entries
+        ]
 
 
 class ResolveForm(forms.Form):

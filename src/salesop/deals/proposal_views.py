@@ -61,35 +61,13 @@ def _place(form, error: DomainError) -> None:
         form.add_error(None, error.message)
 
 
-def _choices_needs(needs):
-    return [("", _("(none)"))] + [(n.pk, f"{n.get_kind_display()}: {n.summary}") for n in needs]
-
-
-def _row_form(deal, needs, data=None):
-    form = ValueRowForm(data, needs=deal.needs.all())
-    form.fields["need"].choices = _choices_needs(needs)  # already loaded: no second query
-    return styled(form)
+def _row_form(needs, data=None):
+    return styled(ValueRowForm(data, needs=needs))
 
 
 def _objection_form(anticipated, data=None):
-    form = ObjectionForm(data, entries=None)
     entries = [entry for group in anticipated for entry in group.entries]
-    form.fields["entry"] = _entry_field(form.fields["entry"], entries)
-    return styled(form)
-
-
-def _entry_field(field, entries):
-    from django import forms
-
-    choice = forms.TypedChoiceField(
-        label=field.label,
-        required=False,
-        coerce=int,
-        empty_value=None,
-        choices=[("", _("(none)"))]
-        + [(e.pk, f"{e.get_category_display()}: {e.objection}") for e in entries],
-    )
-    return choice
+    return styled(ObjectionForm(data, entries=entries))
 
 
 def _roi_form(proposal, data=None):
@@ -113,7 +91,7 @@ def _editor(request, proposal, status=200, **forms):
         "audiences": ProposalAudience.choices,
         "proposal_form": forms.get("proposal_form")
         or styled(ProposalForm(initial={"title": proposal.title, "audience": proposal.audience})),
-        "row_form": forms.get("row_form") or _row_form(proposal.deal, page.needs),
+        "row_form": forms.get("row_form") or _row_form(page.needs),
         "roi_form": forms.get("roi_form") or _roi_form(proposal),
         "present_form": forms.get("present_form")
         or styled(PresentForm(initial={"duration_minutes": 60, "outcome": "positive"})),
@@ -199,7 +177,7 @@ def proposal_update(request, deal_id: int, proposal_id: int):
 @require_POST
 def proposal_row_add(request, deal_id: int, proposal_id: int):
     proposal = proposal_for(request.user, deal_id, proposal_id)
-    form = _row_form(proposal.deal, proposal.deal.needs.all(), request.POST)
+    form = _row_form(proposal.deal.needs.all(), request.POST)
     if not form.is_valid():
         return _editor(request, proposal, status=422, row_form=form)
     data = form.cleaned_data
@@ -209,7 +187,7 @@ def proposal_row_add(request, deal_id: int, proposal_id: int):
         value=data["value"],
         amount=data["amount"],
         unit=data["unit"],
-        need_id=data["need"].pk if data["need"] else None,
+        need_id=data["need"],
     )
     return _after(
         request,

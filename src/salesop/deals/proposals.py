@@ -233,19 +233,15 @@ def value_row_delete(*, row: ValueRow, by: User) -> None:
 
 
 def parse_benefits(raw: list[dict[str, Any]]) -> list[BenefitLine]:
-    """Benefit lines from stored JSON or input; an amount that is not a number is a problem
-    the caller reports under its path."""
+    """Benefit lines from stored JSON or input; an amount that is not a finite number is
+    refused under its path (`roi.benefits[1].amount`)."""
     lines = []
     for i, item in enumerate(raw):
         try:
             amount = Decimal(str(item.get("amount", "")))
         except InvalidOperation:
-            raise DomainError(
-                "invalid_roi",
-                _("Some ROI inputs need correcting."),
-                {f"roi.benefits[{i}].amount": _("Enter a number.")},
-            ) from None
-        if not amount.is_finite():
+            amount = None
+        if amount is None or not amount.is_finite():
             raise DomainError(
                 "invalid_roi",
                 _("Some ROI inputs need correcting."),
