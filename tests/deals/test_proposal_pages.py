@@ -273,3 +273,19 @@ def test_proposal_list_and_library_query_counts_are_pinned(rep, org, django_asse
     # session, user, roles, library answers, unread count
     with django_assert_num_queries(5):
         assert rep.get("/deals/objections/").status_code == 200
+
+
+def test_roi_form_marks_the_benefit_line_the_user_filled(rep, org):
+    proposal = _proposal(org)
+    response = rep.post(
+        _url(proposal, "roi/"),
+        {
+            "investment": "100",
+            "currency": "CNY",
+            "horizon_years": "3",
+            "benefit_label_2": "人工",  # the third line on the form, the first filled
+        },
+    )
+    assert response.status_code == 422
+    form = response.context["roi_form"]
+    assert form.errors.keys() == {"benefit_amount_2"}

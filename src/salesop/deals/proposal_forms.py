@@ -61,12 +61,20 @@ class RoiForm(forms.Form):
                 label=_("Amount per year"), required=False, max_digits=14, decimal_places=2
             )
 
+    def filled_slots(self) -> list[int]:
+        """The benefit lines the user filled in, by their place on the form."""
+        data = self.cleaned_data
+        return [
+            i
+            for i in range(BENEFIT_LINES)
+            if data.get(f"benefit_label_{i}") or data.get(f"benefit_amount_{i}") is not None
+        ]
+
     def benefits(self) -> list[dict]:
         data = self.cleaned_data
         return [
             {"label": data[f"benefit_label_{i}"], "amount": data[f"benefit_amount_{i}"]}
-            for i in range(BENEFIT_LINES)
-            if data.get(f"benefit_label_{i}") or data.get(f"benefit_amount_{i}") is not None
+            for i in self.filled_slots()
         ]
 
     def benefit_rows(self):

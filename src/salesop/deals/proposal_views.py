@@ -43,15 +43,17 @@ _FIELD_NAMES = {"need_id": "need", "entry_id": "entry"}
 
 def _place(form, error: DomainError) -> None:
     """Shows a service's refusal on the page form: `roi.investment` on `investment`,
-    `roi.benefits[1].amount` on `benefit_amount_1`, `rows[0].pain` on `pain`."""
+    `roi.benefits[1].amount` on the second filled benefit line's amount, `rows[0].pain` on
+    `pain`."""
     placed = False
+    slots = form.filled_slots() if isinstance(form, RoiForm) else []
     for path, message in error.fields.items():
         match = _PATH.match(path)
         name = ""
         if match:
             name = _FIELD_NAMES.get(match["name"], match["name"])
-            if match["sub"]:
-                name = f"benefit_{match['sub']}_{match['i']}"
+            if match["sub"] and int(match["i"]) < len(slots):
+                name = f"benefit_{match['sub']}_{slots[int(match['i'])]}"
         if name in form.fields:
             form.add_error(name, message)
             placed = True
