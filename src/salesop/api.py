@@ -8,6 +8,7 @@ from salesop.activities.api import router as activities_router
 from salesop.core.api import install_error_handlers
 from salesop.customers.api import router as customers_router
 from salesop.deals.api import router as deals_router
+from salesop.deals.discovery_api import router as discovery_router
 from salesop.deals.proposal_api import router as proposals_router
 from salesop.leads.api import intake_router
 from salesop.leads.api import router as leads_router
@@ -29,6 +30,7 @@ install_error_handlers(api)
 api.add_router("/", accounts_router)
 api.add_router("/", customers_router)
 api.add_router("/", deals_router)
+api.add_router("/", discovery_router)
 api.add_router("/", playbook_router)
 api.add_router("/", activities_router)
 api.add_router("/", monitor_router)

@@ -21,6 +21,35 @@ def api(client, org):
     return call
 
 
+# What each stage's criteria ask beyond the checklist, done through the API as a client would.
+STAGE_WORK = {
+    "discovery": [
+        (
+            "post",
+            "/deals/{deal}/needs",
+            {"kind": "hidden_pain", "summary": "旺季错发", "customer_words": "双十一就乱"},
+        ),
+        ("post", "/deals/{deal}/recap/generate", {"language": "zh-hans"}),
+        ("post", "/deals/{deal}/recap/confirm", {"note": "客户邮件确认"}),
+    ],
+    "solution": [
+        (
+            "post",
+            "/deals/{deal}/stakeholders",
+            {"role": "decision_maker", "new_contact_name": "周总", "new_contact_title": "CEO"},
+        )
+    ],
+    "negotiation": [
+        ("engage", "decision_maker", None),
+        (
+            "post",
+            "/deals/{deal}/quotes",
+            {"lines": [{"description": "WMS 许可", "list_price": "480000.00"}]},
+        ),
+    ],
+}
+
+
 def test_walk_a_deal_through_every_stage_via_the_api(api, org):
     account = make_account(org.rep, "上海云仓物流有限公司")
     created = api(
@@ -56,6 +85,21 @@ def test_walk_a_deal_through_every_stage_via_the_api(api, org):
                 "post", f"/deals/{deal_id}/checklist", {"stage": row["stage"], "item": row["item"]}
             )
             assert ticked.status_code == 200
+        for method, url, body in STAGE_WORK.get(stage, []):
+            if method == "engage":
+                people = api("get", f"/deals/{deal_id}/stakeholders").json()
+                person = next(p for p in people if p["role"] == url)
+                assert "ROI" in person["emphasis"]
+                url, method, body = (
+                    f"/deals/{{deal}}/stakeholders/{person['id']}/engaged",
+                    "post",
+                    {},
+                )
+            done = api(method, url.format(deal=deal_id), body)
+            assert done.status_code in (200, 201), (url, done.content)
+            if url.startswith("/deals/{deal}/quotes"):
+                submitted = api("post", f"/quotes/{done.json()['id']}/submit", {})
+                assert submitted.json()["status"] == "approved"
         moved = api("post", f"/deals/{deal_id}/move", {"to_stage": target})
         assert moved.status_code == 200, moved.content
         assert moved.json()["stage"] == target

@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from salesop.core.testing import make_deal, make_org
+from salesop.core.testing import confirm_recap, make_deal, make_org
 from salesop.deals.models import Deal
 from tests.e2e.test_shell import log_in
 
@@ -13,6 +13,7 @@ from tests.e2e.test_shell import log_in
 def test_drag_refused_then_checklist_then_move(page, transactional_db):
     org = make_org()
     deal = make_deal(org.rep, name="智能仓储 WMS 项目")
+    confirm_recap(deal, org.rep)  # the recap's own flow is tests/e2e/test_deal_execution.py
     log_in(page, "rep")
     page.goto("/deals/board/")
     card = page.get_by_test_id(f"deal-{deal.pk}")

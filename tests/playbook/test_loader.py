@@ -145,7 +145,7 @@ def test_error_line_points_at_the_offending_entry():
         parse_playbook(text)
     error = refused.value.errors[0]
     line = next(i for i, t in enumerate(text.splitlines(), 1) if "signed_by_mars" in t)
-    assert (error.path, error.line) == ("stages[2].exit_criteria[1]", line)
+    assert (error.path, error.line) == ("stages[3].exit_criteria[1]", line)
 
 
 def test_yaml_syntax_error_gives_the_line():

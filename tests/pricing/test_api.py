@@ -122,6 +122,7 @@ def test_deal_page_query_count_with_quotes(client, org, django_assert_max_num_qu
             by=org.rep,
         )
     client.force_login(org.rep)
-    with django_assert_max_num_queries(19):
+    # The decision chain card reads its people and the company's contacts: a constant cost.
+    with django_assert_max_num_queries(22):
         page = client.get(f"/deals/{deal.pk}/").content.decode()
     assert "item 25" in page

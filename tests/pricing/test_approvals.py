@@ -5,20 +5,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-import yaml
 from django.utils import timezone
 
 from salesop.core.errors import DomainError, StaleWrite
-from salesop.core.testing import make_deal, tick_stage
+from salesop.core.testing import engage, make_deal, tick_stage
 from salesop.deals.services import GateRefused, deal_move
 from salesop.monitor.models import Alert, Notification
 from salesop.monitor.services import sweep
 from salesop.playbook.selectors import active_playbook
-from salesop.playbook.services import (
-    default_playbook_text,
-    playbook_activate,
-    playbook_version_create,
-)
 from salesop.pricing.models import Approval
 from salesop.pricing.rules import BeyondPolicy, needed_approvals
 from salesop.pricing.services import approval_decide, quote_create, quote_submit
@@ -130,12 +124,6 @@ def test_slow_approval_alerts_then_escalates_to_ops_and_clears(org, time_machine
 
 
 def test_quote_criterion_gates_the_move(org):
-    data = yaml.safe_load(default_playbook_text())
-    data["stages"][2]["exit_criteria"].append("quote.within_policy_or_approved")
-    playbook_activate(
-        version=playbook_version_create(text=yaml.safe_dump(data, allow_unicode=True), by=org.ops),
-        by=org.ops,
-    )
     deal = make_deal(org.rep, expected_close_date=timezone.localdate())
     for stage in ("discovery", "solution"):
         tick_stage(deal, org.rep)
@@ -144,7 +132,8 @@ def test_quote_criterion_gates_the_move(org):
             to_stage={"discovery": "solution", "solution": "negotiation"}[stage],
             by=org.rep,
         )
-    tick_stage(deal, org.rep)
+    tick_stage(deal, org.rep, meet_criteria=False)
+    engage(deal, org.rep, "decision_maker")
     with pytest.raises(GateRefused) as refused:
         deal_move(deal=deal, to_stage="contracting", by=org.rep)
     assert [f.criterion for f in refused.value.failures] == ["quote.within_policy_or_approved"]

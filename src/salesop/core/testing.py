@@ -67,14 +67,61 @@ def make_deal(owner: User, account: Account | None = None, name: str = "仓储�
     return deal_create(by=owner, account=account, name=name, **fields)
 
 
-def tick_stage(deal, by: User, stage: str | None = None) -> None:
-    """Ticks every checklist item of a stage (default: the deal's current stage)."""
+def tick_stage(deal, by: User, stage: str | None = None, *, meet_criteria: bool = True) -> None:
+    """Ticks every checklist item of a stage (default: the deal's current stage) and, unless told
+    not to, does what its discovery, decision-chain and quote criteria ask, as a rep would."""
     from salesop.deals.selectors import playbook_of
     from salesop.deals.services import checklist_tick
 
     spec = playbook_of(deal).stage(stage or deal.stage)
     for item in spec.checklist:
         checklist_tick(deal=deal, by=by, stage=spec.key, item=item.key)
+    if meet_criteria:
+        for name in spec.exit_criteria:
+            if name in CRITERION_STEPS:
+                CRITERION_STEPS[name](deal, by)
+
+
+def confirm_recap(deal, by: User) -> None:
+    from salesop.deals import discovery
+
+    if not deal.needs.exists():
+        discovery.need_add(
+            deal=deal,
+            by=by,
+            kind="hidden_pain",
+            summary="旺季发货出错",
+            customer_words="一到双十一就乱",
+        )
+    discovery.recap_generate(deal=deal, by=by)
+    discovery.recap_confirm(deal=deal, by=by, note="客户在会上确认")
+
+
+def engage(deal, by: User, role: str) -> None:
+    from salesop.deals import discovery
+
+    person = deal.stakeholders.filter(role=role).first() or discovery.stakeholder_add(
+        deal=deal, by=by, role=role, new_contact_name=f"{role} 联系人"
+    )
+    discovery.stakeholder_engaged(stakeholder=person, by=by)
+
+
+def approved_quote(deal, by: User) -> None:
+    from salesop.pricing.services import quote_create, quote_submit
+
+    quote = quote_create(
+        deal=deal, by=by, lines=[{"description": "WMS 许可", "list_price": "100000"}]
+    )
+    quote_submit(quote=quote, by=by)
+
+
+CRITERION_STEPS = {
+    "discovery.recap_confirmed": confirm_recap,
+    "stakeholders.decision_maker_identified": lambda d, by: engage(d, by, "decision_maker"),
+    "stakeholders.decision_maker_engaged": lambda d, by: engage(d, by, "decision_maker"),
+    "stakeholders.finance_engaged": lambda d, by: engage(d, by, "finance"),
+    "quote.within_policy_or_approved": approved_quote,
+}
 
 
 class Receiver:

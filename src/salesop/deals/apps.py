@@ -10,14 +10,9 @@ class DealsConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from salesop.deals import (  # noqa: F401 (registers them)
-            alerts,
-            criteria,
-            history,
-            playbook_hooks,
-            proposal_criteria,  # noqa: F401 (registers them)
-        )
-        from salesop.deals.models import Deal
+        import salesop.deals.proposal_criteria  # noqa: F401 (registers them)
+        from salesop.deals import alerts, criteria, history, playbook_hooks  # noqa: F401 (registers them)
+        from salesop.deals.models import Deal, Discovery, Need, Question, Stakeholder
 
         auditlog.register(
             Deal,
@@ -27,3 +22,5 @@ class DealsConfig(AppConfig):
             ],
             m2m_fields={"shared_with"},
         )
+        for model in (Discovery, Need, Question, Stakeholder):
+            auditlog.register(model)

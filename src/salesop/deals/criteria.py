@@ -3,6 +3,7 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from salesop.deals.models import Discovery, RecapStatus, Stakeholder, StakeholderRole
 from salesop.deals.rules import GateContext, unticked_items
 from salesop.playbook.registry import criterion
 
@@ -26,4 +27,51 @@ def amount_set(context: GateContext) -> str | None:
 def close_date_set(context: GateContext) -> str | None:
     if context.deal.expected_close_date is None:
         return _("set the expected close date")
+    return None
+
+
+@criterion(
+    "discovery.recap_confirmed",
+    gettext_lazy("The customer confirmed the recap of their needs"),
+)
+def recap_confirmed(context: GateContext) -> str | None:
+    discovery = Discovery.objects.filter(deal=context.deal).first()
+    if discovery is None or not discovery.recap_text:
+        return _("write the recap of the customer's needs and have them confirm it")
+    if discovery.recap_status != RecapStatus.CONFIRMED:
+        return _("have the customer confirm the recap of their needs")
+    return None
+
+
+def _role_gap(deal, role: str, engaged: bool) -> bool:
+    people = Stakeholder.objects.filter(deal=deal, role=role)
+    if engaged:
+        people = people.filter(last_engaged_at__isnull=False)
+    return not people.exists()
+
+
+@criterion(
+    "stakeholders.decision_maker_identified",
+    gettext_lazy("A decision maker is named in the decision chain"),
+)
+def decision_maker_identified(context: GateContext) -> str | None:
+    if _role_gap(context.deal, StakeholderRole.DECISION_MAKER, engaged=False):
+        return _("add the decision maker to the decision chain")
+    return None
+
+
+@criterion(
+    "stakeholders.decision_maker_engaged",
+    gettext_lazy("The decision maker has been engaged"),
+)
+def decision_maker_engaged(context: GateContext) -> str | None:
+    if _role_gap(context.deal, StakeholderRole.DECISION_MAKER, engaged=True):
+        return _("meet or call the decision maker and record it in the decision chain")
+    return None
+
+
+@criterion("stakeholders.finance_engaged", gettext_lazy("Finance has been engaged"))
+def finance_engaged(context: GateContext) -> str | None:
+    if _role_gap(context.deal, StakeholderRole.FINANCE, engaged=True):
+        return _("engage the customer's finance contact and record it in the decision chain")
     return None

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 from pydantic import StrictBool, StrictInt
@@ -120,3 +120,160 @@ class DealDetailOut(DealOut):
     next_stages: list[str]
     checklist: list[ChecklistItemOut]
     history: list[StageEventOut]
+
+
+# --- Discovery and decision chain --------------------------------------------------------------
+
+NeedKindIn = Literal["feature", "budget", "strategic_goal", "hidden_pain"]
+RoleIn = Literal[
+    "decision_maker",
+    "finance",
+    "purchasing",
+    "technical",
+    "user_department",
+    "influencer",
+    "champion",
+    "blocker",
+]
+AttitudeIn = Literal["supporter", "neutral", "sceptic", "opponent", "unknown"]
+
+
+class NeedIn(StrictIn):
+    kind: NeedKindIn
+    summary: str = Field(default="", max_length=300)
+    customer_words: str = Field(default="", max_length=2000)
+    budget_min: Amount | None = None
+    budget_max: Amount | None = None
+
+
+class NeedOut(Schema):
+    id: int
+    kind: str
+    layer: str
+    summary: str
+    customer_words: str
+    budget_min: Decimal | None
+    budget_max: Decimal | None
+    confirmed: bool
+
+
+class KeywordIn(StrictIn):
+    term: str = Field(min_length=1, max_length=40)
+    is_pain: StrictBool = False
+
+
+class KeywordConfirmIn(StrictIn):
+    confirmed: StrictBool
+    is_pain: StrictBool = False
+
+
+class KeywordOut(Schema):
+    id: int
+    term: str
+    weight: float
+    confirmed: bool
+    is_pain: bool
+
+
+class QuestionIn(StrictIn):
+    text: str = Field(min_length=1, max_length=300)
+    layer: Literal["surface", "deep"]
+    industry: str = Field(default="", max_length=100)
+
+
+class QuestionOut(Schema):
+    id: int
+    text: str
+    layer: str
+    industry: str
+    is_open: bool
+    active: bool
+
+
+class CallPlanIn(StrictIn):
+    question_ids: list[StrictInt] = Field(min_length=1, max_length=50)
+
+
+class CallPlanItemOut(Schema):
+    id: int
+    question: QuestionOut
+    answer: str
+
+
+class TranscriptIn(StrictIn):
+    text: str = Field(min_length=1, max_length=1_000_000)
+    rep_speaker: str = Field(min_length=1, max_length=60)
+    filename: str = Field(default="", max_length=200)
+
+
+class TranscriptOut(Schema):
+    id: int
+    filename: str
+    rep_speaker: str
+    speakers: dict[str, int]
+    rep_share_pct: Decimal
+    open_questions: int
+    closed_questions: int
+    uploaded_at: datetime
+
+
+class PrepIn(StrictIn):
+    industry_news: str = Field(default="", max_length=5000)
+    competitor_moves: str = Field(default="", max_length=5000)
+
+
+class RecapGenerateIn(StrictIn):
+    language: Literal["zh-hans", "en"] | None = None
+
+
+class RecapIn(StrictIn):
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class RecapConfirmIn(StrictIn):
+    note: str = Field(default="", max_length=300)
+
+
+class DiscoveryOut(Schema):
+    industry_news: str
+    competitor_moves: str
+    recap_text: str
+    recap_language: str
+    recap_status: str
+    recap_sent_at: datetime | None
+    recap_confirmed_at: datetime | None
+    recap_confirmed_note: str
+    needs: list[NeedOut]
+    keywords: list[KeywordOut]
+    call_plan: list[CallPlanItemOut]
+    transcripts: list[TranscriptOut]
+
+
+class ContactRef(Schema):
+    id: int
+    name: str
+    title: str
+
+
+class StakeholderIn(StrictIn):
+    role: RoleIn
+    contact_id: StrictInt | None = None
+    new_contact_name: str = Field(default="", max_length=100)
+    new_contact_title: str = Field(default="", max_length=100)
+    attitude: AttitudeIn = "unknown"
+    last_engaged_at: datetime | None = None
+    notes: str = Field(default="", max_length=500)
+
+
+class EngagedIn(StrictIn):
+    at: datetime | None = None
+
+
+class StakeholderOut(Schema):
+    id: int
+    contact: ContactRef
+    role: str
+    attitude: str
+    last_engaged_at: datetime | None
+    notes: str
+    emphasis: str = ""

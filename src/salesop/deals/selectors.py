@@ -2,13 +2,24 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import get_language
 
 from salesop.accounts.models import User
 from salesop.accounts.visibility import get_visible_or_404
+from salesop.activities.models import Activity
 from salesop.core.money import format_money
-from salesop.deals.models import ChecklistTick, Deal, DealStatus, StageEvent
+from salesop.customers.models import Account
+from salesop.deals.models import (
+    ChecklistTick,
+    Deal,
+    DealStatus,
+    KeywordTag,
+    Question,
+    StageEvent,
+    Stakeholder,
+    StakeholderRole,
+)
 from salesop.playbook.schema import Playbook
 from salesop.playbook.selectors import parsed
 
@@ -110,6 +121,7 @@ class ChecklistRow:
     done: bool
     by: User | None
     at: datetime | None
+    link: str = ""  # discovery | decision_chain | quotes: where the item is done
 
 
 @dataclass
@@ -141,6 +153,7 @@ def deal_detail(deal: Deal) -> DealDetail:
                 tick is not None,
                 tick.by if tick else None,
                 tick.at if tick else None,
+                item.link or "",
             )
         )
     return DealDetail(
@@ -149,4 +162,82 @@ def deal_detail(deal: Deal) -> DealDetail:
         checklist=checklist,
         next_stages=playbook.next_stages(deal.stage) if deal.is_open else [],
         history=list(deal.stage_events.select_related("by").order_by("at", "id")),
+    )
+
+
+# --- Discovery workspace and decision chain ----------------------------------------------------
+
+
+def question_bank(industry: str = "") -> QuerySet[Question]:
+    """Active questions for an industry: its own and those for any industry."""
+    return Question.objects.filter(active=True, industry__in={"", industry})
+
+
+@dataclass
+class RoleCell:
+    role: str
+    label: str
+    emphasis: str
+    people: list[Stakeholder]
+    required: bool
+
+
+def decision_chain(deal: Deal) -> list[RoleCell]:
+    """The role map: every role of the decision chain with its people and what to stress."""
+    playbook = playbook_of(deal)
+    emphasis = playbook.emphasis(get_language() or "zh-hans")
+    required = {
+        "stakeholders.decision_maker_identified": StakeholderRole.DECISION_MAKER,
+        "stakeholders.decision_maker_engaged": StakeholderRole.DECISION_MAKER,
+        "stakeholders.finance_engaged": StakeholderRole.FINANCE,
+    }
+    needed = {
+        role
+        for stage in playbook.stages
+        for name in stage.exit_criteria
+        if (role := required.get(name))
+    }
+    people: dict[str, list[Stakeholder]] = {}
+    for person in deal.stakeholders.select_related("contact").order_by("id"):
+        people.setdefault(person.role, []).append(person)
+    return [
+        RoleCell(role, label, emphasis.get(role, ""), people.get(role, []), role in needed)
+        for role, label in StakeholderRole.choices
+    ]
+
+
+@dataclass
+class PrepBrief:
+    account: Account
+    past_deals: list[Deal]
+    activities: list[Activity]
+
+
+def prep_brief(user: User, deal: Deal) -> PrepBrief:
+    """What to know before the first meeting: the company, its other deals and the latest
+    contacts with it, as far as `user` may see them."""
+    others = deals_visible_to(user).filter(account_id=deal.account_id).exclude(pk=deal.pk)
+    activities = (
+        Activity.objects.filter(deal__in=others.values("pk")) | Activity.objects.filter(deal=deal)
+    ).select_related("by", "deal")
+    return PrepBrief(
+        account=deal.account,
+        past_deals=list(others.order_by("-created_at")[:10]),
+        activities=list(activities.order_by("-occurred_at", "-id")[:10]),
+    )
+
+
+def pain_tags(user: User, limit: int = 20) -> list[dict]:
+    """Confirmed pain tags across the deals `user` sees, with how many deals and won deals
+    name them: the ideal customer profile's "which pains buy" view."""
+    return list(
+        KeywordTag.objects.filter(
+            confirmed=True, is_pain=True, deal__in=Deal.objects.visible_to(user).values("pk")
+        )
+        .values("term")
+        .annotate(
+            deals=Count("deal", distinct=True),
+            won=Count("deal", filter=Q(deal__status=DealStatus.WON), distinct=True),
+        )
+        .order_by("-deals", "term")[:limit]
     )

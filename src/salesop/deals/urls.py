@@ -1,5 +1,6 @@
 from django.urls import path
 
+from salesop.deals import discovery_views as dv
 from salesop.deals import proposal_views, views
 
 app_name = "deals"
@@ -13,6 +14,41 @@ urlpatterns = [
     path("<int:deal_id>/move/", views.deal_move, name="move"),
     path("<int:deal_id>/lost/", views.deal_lost, name="lost"),
     path("<int:deal_id>/reopen/", views.deal_reopen, name="reopen"),
+    path("<int:deal_id>/stakeholders/", views.stakeholder_add, name="stakeholder_add"),
+    path(
+        "<int:deal_id>/stakeholders/<int:stakeholder_id>/engaged/",
+        dv.stakeholder_engaged,
+        name="stakeholder_engaged",
+    ),
+    path(
+        "<int:deal_id>/stakeholders/<int:stakeholder_id>/remove/",
+        dv.stakeholder_remove,
+        name="stakeholder_remove",
+    ),
+    path("<int:deal_id>/discovery/", dv.discovery_page, name="discovery"),
+    path("<int:deal_id>/discovery/prep/", dv.prep_save, name="prep_save"),
+    path("<int:deal_id>/discovery/plan/", dv.call_plan_add, name="call_plan_add"),
+    path(
+        "<int:deal_id>/discovery/plan/<int:item_id>/remove/",
+        dv.call_plan_remove,
+        name="call_plan_remove",
+    ),
+    path("<int:deal_id>/discovery/needs/", dv.need_add, name="need_add"),
+    path("<int:deal_id>/discovery/needs/<int:need_id>/remove/", dv.need_remove, name="need_remove"),
+    path("<int:deal_id>/discovery/keywords/", dv.keyword_add, name="keyword_add"),
+    path("<int:deal_id>/discovery/keywords/extract/", dv.keywords_extract, name="keywords_extract"),
+    path(
+        "<int:deal_id>/discovery/keywords/<int:tag_id>/",
+        dv.keyword_confirm,
+        name="keyword_confirm",
+    ),
+    path("<int:deal_id>/discovery/recap/generate/", dv.recap_generate, name="recap_generate"),
+    path("<int:deal_id>/discovery/recap/", dv.recap_save, name="recap_save"),
+    path("<int:deal_id>/discovery/recap/send/", dv.recap_send, name="recap_send"),
+    path("<int:deal_id>/discovery/recap/confirm/", dv.recap_confirm, name="recap_confirm"),
+    path("<int:deal_id>/discovery/transcripts/", dv.transcript_upload, name="transcript_upload"),
+    path("questions/", dv.question_bank, name="questions"),
+    path("questions/<int:question_id>/toggle/", dv.question_toggle, name="question_toggle"),
 ]
 
 # Proposals and objections (issue #6 parts 3 and 4)

@@ -14,7 +14,8 @@ from salesop.core.errors import DomainError
 from salesop.core.forms import add_domain_error, styled
 from salesop.core.pagination import keyset_page
 from salesop.customers.selectors import account_for, accounts_visible_to
-from salesop.deals import selectors, services
+from salesop.deals import discovery, selectors, services
+from salesop.deals.discovery_views import contacts_of, decision_chain_context
 from salesop.deals.forms import (
     DealCreateForm,
     DealFilterForm,
@@ -22,6 +23,7 @@ from salesop.deals.forms import (
     LostForm,
     MoveForm,
     ReopenForm,
+    StakeholderForm,
     TickForm,
 )
 from salesop.deals.rules import may_override
@@ -153,6 +155,7 @@ def _detail_context(request, deal, **extra):
         "audit_entries": audit_entries_for(deal),
         **activity_panel_context(deal),
         **quotes_context(deal),
+        **decision_chain_context(deal, extra.pop("stakeholder_form", None)),
         **extra,
     }
 
@@ -161,6 +164,24 @@ def _detail_context(request, deal, **extra):
 def deal_detail(request, deal_id: int):
     deal = selectors.deal_for(request.user, deal_id)
     return render(request, "deals/detail.html", _detail_context(request, deal))
+
+
+@login_required
+@require_POST
+def stakeholder_add(request, deal_id: int):
+    deal = selectors.deal_for(request.user, deal_id)
+    form = styled(StakeholderForm(request.POST, contacts=contacts_of(deal)))
+    if form.is_valid():
+        try:
+            discovery.stakeholder_add(deal=deal, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Added to the decision chain."))
+            return redirect(reverse("deals:detail", args=[deal.pk]) + "#decision-chain")
+    messages.error(request, _("Not saved: please correct the fields marked."))
+    context = _detail_context(request, deal, stakeholder_form=form)
+    return render(request, "deals/detail.html", context, status=422)
 
 
 @login_required

@@ -29,6 +29,27 @@ class Keyed(Strict):
 
 class ChecklistItem(Keyed):
     help: Label | None = None
+    # The deal page the item is done on; the checklist links to it.
+    link: Literal["discovery", "decision_chain", "quotes"] | None = None
+
+
+StakeholderRoleKey = Literal[
+    "decision_maker",
+    "finance",
+    "purchasing",
+    "technical",
+    "user_department",
+    "influencer",
+    "champion",
+    "blocker",
+]
+
+
+class RoleEmphasis(Strict):
+    """What to stress with one role of the customer's decision chain."""
+
+    role: StakeholderRoleKey
+    emphasis: Label
 
 
 class Stage(Keyed):
@@ -128,6 +149,7 @@ class Playbook(Strict):
     alerts: list[AlertRule] = []
     approvals: Approvals
     revisit_days: dict[str, int] = {}
+    stakeholder_emphasis: list[RoleEmphasis] = []
 
     # Lookups used everywhere a deal moves.
     def stage(self, key: str) -> Stage | None:
@@ -144,6 +166,9 @@ class Playbook(Strict):
             return list(stage.next)
         i = self.stage_index(key)
         return [self.stages[i + 1].key] if i + 1 < len(self.stages) else ["won"]
+
+    def emphasis(self, language: str) -> dict[str, str]:
+        return {e.role: e.emphasis.get(language) for e in self.stakeholder_emphasis}
 
     @property
     def last_stage(self) -> Stage:

@@ -1,0 +1,372 @@
+"""Pages of the discovery workspace and the decision chain. Each form posts to its own view,
+which calls one service and comes back to the workspace (or the deal page) with the result."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from salesop.accounts.models import Role
+from salesop.core.errors import DomainError
+from salesop.core.forms import add_domain_error, styled
+from salesop.customers.models import Contact
+from salesop.deals import discovery as services
+from salesop.deals import selectors
+from salesop.deals.discovery_rules import recap_language
+from salesop.deals.forms import (
+    CallPlanForm,
+    KeywordForm,
+    NeedForm,
+    PrepForm,
+    QuestionForm,
+    RecapConfirmForm,
+    RecapForm,
+    RecapSendForm,
+    StakeholderForm,
+    TranscriptForm,
+)
+from salesop.deals.models import Discovery, Question, QuestionLayer, RecapStatus
+
+
+def contacts_of(deal):
+    return Contact.objects.filter(account_id=deal.account_id).order_by("name")
+
+
+def _workspace(request, deal, forms: dict | None = None, status: int = 200):
+    discovery = Discovery.objects.filter(deal=deal).first() or Discovery(deal=deal)
+    bank = selectors.question_bank(deal.account.industry)
+    forms = forms or {}
+    context = {
+        "deal": deal,
+        "discovery": discovery,
+        "brief": selectors.prep_brief(request.user, deal),
+        "call_plan": list(deal.call_plan.select_related("question")),
+        "needs": list(deal.needs.order_by("layer", "id")),
+        "keywords": list(deal.keywords.all()),
+        "transcripts": list(deal.transcripts.all()[:5]),
+        "recap_confirmed": discovery.recap_status == RecapStatus.CONFIRMED,
+        "recap_language": discovery.recap_language or recap_language(deal.account.name),
+        "prep_form": forms.get("prep")
+        or styled(
+            PrepForm(
+                initial={
+                    "industry_news": discovery.industry_news,
+                    "competitor_moves": discovery.competitor_moves,
+                }
+            )
+        ),
+        "plan_form": forms.get("plan")
+        or styled(CallPlanForm(bank=bank.exclude(pk__in=deal.call_plan.values("question_id")))),
+        "need_form": forms.get("need") or styled(NeedForm()),
+        "keyword_form": forms.get("keyword") or styled(KeywordForm()),
+        "recap_form": forms.get("recap")
+        or styled(RecapForm(initial={"recap_text": discovery.recap_text})),
+        "confirm_form": forms.get("confirm") or styled(RecapConfirmForm()),
+        "send_form": forms.get("send")
+        or styled(RecapSendForm(contacts=contacts_of(deal).exclude(email=""))),
+        "transcript_form": forms.get("transcript")
+        or styled(TranscriptForm(initial={"rep_speaker": request.user.get_full_name()})),
+        "layers": QuestionLayer,
+        "guideline_pct": 20,
+    }
+    return render(request, "deals/discovery.html", context, status=status)
+
+
+@login_required
+def discovery_page(request, deal_id: int):
+    return _workspace(request, selectors.deal_for(request.user, deal_id))
+
+
+def _post(request, deal_id: int, key: str, form, action, success: str, anchor: str):
+    """Validates `form`, runs `action(cleaned_data)`; on refusal shows the workspace again with
+    the form's errors (422), else goes back to the workspace section."""
+    deal = selectors.deal_for(request.user, deal_id)
+    form = styled(form(deal))
+    if form.is_valid():
+        try:
+            action(deal, form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect(reverse("deals:discovery", args=[deal.pk]) + f"#{anchor}")
+    messages.error(request, _("Not saved: please correct the fields marked."))
+    return _workspace(request, deal, {key: form}, status=422)
+
+
+@login_required
+@require_POST
+def prep_save(request, deal_id: int):
+    return _post(
+        request,
+        deal_id,
+        "prep",
+        lambda deal: PrepForm(request.POST),
+        lambda deal, data: services.prep_save(deal=deal, by=request.user, **data),
+        _("Prep notes saved."),
+        "prep",
+    )
+
+
+@login_required
+@require_POST
+def call_plan_add(request, deal_id: int):
+    return _post(
+        request,
+        deal_id,
+        "plan",
+        lambda deal: CallPlanForm(
+            request.POST, bank=selectors.question_bank(deal.account.industry)
+        ),
+        lambda deal, data: services.call_plan_add(
+            deal=deal, by=request.user, questions=list(data["questions"])
+        ),
+        _("Questions added to the call plan."),
+        "plan",
+    )
+
+
+@login_required
+@require_POST
+def call_plan_remove(request, deal_id: int, item_id: int):
+    deal = selectors.deal_for(request.user, deal_id)
+    item = get_object_or_404(deal.call_plan, pk=item_id)
+    try:
+        services.call_plan_remove(item=item, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(reverse("deals:discovery", args=[deal.pk]) + "#plan")
+
+
+@login_required
+@require_POST
+def need_add(request, deal_id: int):
+    return _post(
+        request,
+        deal_id,
+        "need",
+        lambda deal: NeedForm(request.POST),
+        lambda deal, data: services.need_add(deal=deal, by=request.user, **data),
+        _("Need recorded."),
+        "needs",
+    )
+
+
+@login_required
+@require_POST
+def need_remove(request, deal_id: int, need_id: int):
+    deal = selectors.deal_for(request.user, deal_id)
+    need = get_object_or_404(deal.needs, pk=need_id)
+    try:
+        services.need_remove(need=need, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(reverse("deals:discovery", args=[deal.pk]) + "#needs")
+
+
+@login_required
+@require_POST
+def keywords_extract(request, deal_id: int):
+    deal = selectors.deal_for(request.user, deal_id)
+    try:
+        tags = services.keywords_extract(deal=deal, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("%(count)d keywords suggested: keep the ones that matter.") % {"count": len(tags)},
+        )
+    return redirect(reverse("deals:discovery", args=[deal.pk]) + "#keywords")
+
+
+@login_required
+@require_POST
+def keyword_add(request, deal_id: int):
+    return _post(
+        request,
+        deal_id,
+        "keyword",
+        lambda deal: KeywordForm(request.POST),
+        lambda deal, data: services.keyword_add(deal=deal, by=request.user, **data),
+        _("Keyword added."),
+        "keywords",
+    )
+
+
+@login_required
+@require_POST
+def keyword_confirm(request, deal_id: int, tag_id: int):
+    deal = selectors.deal_for(request.user, deal_id)
+    tag = get_object_or_404(deal.keywords, pk=tag_id)
+    decision = request.POST.get("decision", "")
+    try:
+        services.keyword_confirm(
+            tag=tag, by=request.user, confirmed=decision != "drop", is_pain=decision == "pain"
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(reverse("deals:discovery", args=[deal.pk]) + "#keywords")
+
+
+@login_required
+@require_POST
+def recap_generate(request, deal_id: int):
+    deal = selectors.deal_for(request.user, deal_id)
+    language = request.POST.get("language")
+    try:
+        services.recap_generate(
+            deal=deal, by=request.user, language=language if language in ("zh-hans", "en") else None
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Recap written from the needs: read it, edit it, confirm it."))
+    return redirect(reverse("deals:discovery", args=[deal.pk]) + "#recap")
+
+
+@login_required
+@require_POST
+def recap_save(request, deal_id: int):
+    return _post(
+        request,
+        deal_id,
+        "recap",
+        lambda deal: RecapForm(request.POST),
+        lambda deal, data: services.recap_save(deal=deal, by=request.user, text=data["recap_text"]),
+        _("Recap saved."),
+        "recap",
+    )
+
+
+@login_required
+@require_POST
+def recap_send(request, deal_id: int):
+    return _post(
+        request,
+        deal_id,
+        "send",
+        lambda deal: RecapSendForm(request.POST, contacts=contacts_of(deal)),
+        lambda deal, data: services.recap_send(deal=deal, by=request.user, **data),
+        _("Recap sent; mark it confirmed when the customer agrees."),
+        "recap",
+    )
+
+
+@login_required
+@require_POST
+def recap_confirm(request, deal_id: int):
+    return _post(
+        request,
+        deal_id,
+        "confirm",
+        lambda deal: RecapConfirmForm(request.POST),
+        lambda deal, data: services.recap_confirm(deal=deal, by=request.user, **data),
+        _("Recap confirmed by the customer."),
+        "recap",
+    )
+
+
+@login_required
+@require_POST
+def transcript_upload(request, deal_id: int):
+    def upload(deal, data):
+        upload = data["file"]
+        services.transcript_upload(
+            deal=deal,
+            by=request.user,
+            filename=upload.name,
+            content=upload.read(services.TRANSCRIPT_MAX_BYTES + 1),
+            rep_speaker=data["rep_speaker"],
+        )
+
+    return _post(
+        request,
+        deal_id,
+        "transcript",
+        lambda deal: TranscriptForm(request.POST, request.FILES),
+        upload,
+        _("Transcript analysed."),
+        "talk",
+    )
+
+
+# --- Decision chain (a card on the deal page) ---------------------------------------------------
+
+
+def decision_chain_context(deal, form=None) -> dict:
+    return {
+        "role_map": selectors.decision_chain(deal),
+        "stakeholder_form": form or styled(StakeholderForm(contacts=contacts_of(deal))),
+    }
+
+
+@login_required
+@require_POST
+def stakeholder_engaged(request, deal_id: int, stakeholder_id: int):
+    deal = selectors.deal_for(request.user, deal_id)
+    person = get_object_or_404(deal.stakeholders, pk=stakeholder_id)
+    try:
+        services.stakeholder_engaged(stakeholder=person, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Engagement recorded."))
+    return redirect(reverse("deals:detail", args=[deal.pk]) + "#decision-chain")
+
+
+@login_required
+@require_POST
+def stakeholder_remove(request, deal_id: int, stakeholder_id: int):
+    deal = selectors.deal_for(request.user, deal_id)
+    person = get_object_or_404(deal.stakeholders, pk=stakeholder_id)
+    try:
+        services.stakeholder_remove(stakeholder=person, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(reverse("deals:detail", args=[deal.pk]) + "#decision-chain")
+
+
+# --- Question bank (sales ops) ------------------------------------------------------------------
+
+
+@login_required
+def question_bank(request):
+    form = styled(QuestionForm(request.POST or None))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.question_create(by=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(request, _("Question added."))
+                return redirect("deals:questions")
+        status = 422
+    questions = Question.objects.order_by("layer", "industry", "id")
+    if Role.OPS not in request.user.roles and not request.user.is_superuser:
+        questions = questions.filter(active=True)
+    return render(
+        request,
+        "deals/questions.html",
+        {
+            "questions": questions[:500],
+            "form": form,
+            "may_edit": Role.OPS in request.user.roles or request.user.is_superuser,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def question_toggle(request, question_id: int):
+    question = get_object_or_404(Question, pk=question_id)
+    try:
+        services.question_set_active(question=question, by=request.user, active=not question.active)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("deals:questions")

@@ -1,0 +1,409 @@
+"""The discovery workspace (SOP part 2): question bank, needs, keywords, the recap the customer
+confirms, talk ratio; and the decision chain (part 3) with its coverage criteria."""
+
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+
+from salesop.core.errors import DomainError
+from salesop.core.testing import make_account, make_deal, tick_stage
+from salesop.customers.models import Contact
+from salesop.deals import discovery
+from salesop.deals.discovery_rules import (
+    RecapNeed,
+    TranscriptError,
+    extract_keywords,
+    is_closed_question,
+    recap,
+    talk_ratio,
+    transcript_turns,
+)
+from salesop.deals.models import CallTranscript, Discovery, Need, RecapStatus
+from salesop.deals.services import GateRefused, deal_move
+
+pytestmark = pytest.mark.django_db
+
+ZH_NOTE = (
+    "我们仓库的库存周转太慢,每月盘点要三天。旺季发货经常错发漏发,客户投诉很多。"
+    "老板希望明年库存周转天数降到 30 天,库存周转是最大的问题。"
+)
+EN_NOTE = (
+    "Our inventory turnover is slow. Stock counts take three days, and in peak season "
+    "shipping errors cost us customers. Inventory turnover is the main issue for the board."
+)
+
+VTT = """WEBVTT
+
+1
+00:00:01.000 --> 00:00:05.000
+<v 张伟>您目前的库存是怎么管理的?
+
+2
+00:00:05.000 --> 00:00:30.000
+<v 王经理>主要用 Excel,每周盘点一次,很耗时间,
+而且旺季经常出错,客户投诉也多。
+
+NOTE this block is not speech
+
+3
+00:00:30.000 --> 00:00:33.000
+<v 张伟>你们考虑过扫码枪吗?
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "closed"),
+    [
+        ("您目前的库存是怎么管理的?", False),
+        ("你们现在用的是 Excel 吗?", True),
+        ("是否已有预算?", True),
+        ("旺季哪些环节最容易出错?", False),
+        ("How do you track stock today?", False),
+        ("Do you have a budget?", True),
+        ("Is the CFO involved?", True),
+        ("What would change if nothing changed this year?", False),
+    ],
+)
+def test_closed_questions_are_told_apart(question, closed):
+    assert is_closed_question(question) is closed
+
+
+def test_keywords_from_a_chinese_note_drop_stop_words():
+    terms = [term for term, _weight in extract_keywords(ZH_NOTE)]
+    assert "周转" in terms or "库存周转" in terms
+    assert "盘点" in terms and "发货" in terms
+    assert not {"我们", "希望", "的", "是"} & set(terms)
+
+
+def test_keywords_from_an_english_note_keep_repeated_phrases():
+    keywords = extract_keywords(EN_NOTE, limit=20)
+    terms = [term for term, _weight in keywords]
+    assert terms[0] == "inventory turnover"
+    assert "shipping" in terms and "peak" in terms and "stock" in terms
+    assert not {"our", "the", "is", "us", "and"} & set(terms)
+    assert all(0 < weight <= 1 for _term, weight in keywords)
+
+
+NEEDS = [
+    RecapNeed("feature", "扫码出入库"),
+    RecapNeed("budget", "", Decimal(300000), Decimal(500000)),
+    RecapNeed("strategic_goal", "明年周转天数降到 30 天"),
+    RecapNeed("hidden_pain", "旺季错发漏发"),
+]
+
+
+def test_recap_in_chinese():
+    text = recap(NEEDS, "zh-hans")
+    assert text.startswith("您的意思是")
+    assert "扫码出入库" in text and "¥300,000.00" in text and "¥500,000.00" in text
+    assert "旺季错发漏发" in text and text.rstrip().endswith("?")
+
+
+def test_recap_in_english():
+    text = recap(NEEDS, "en")
+    assert text.startswith("So you want")
+    assert "1. you need 扫码出入库" in text and "the budget is ¥300,000.00 to ¥500,000.00" in text
+    assert text.rstrip().endswith("?")
+
+
+def test_talk_ratio_on_a_webvtt_transcript():
+    ratio = talk_ratio(transcript_turns(VTT), "张伟")
+    assert set(ratio.speakers) == {"张伟", "王经理"}
+    assert ratio.rep_share_pct == Decimal("38.3")  # 23 of 60 characters
+    assert (ratio.open_questions, ratio.closed_questions) == (1, 1)
+
+
+def test_plain_transcript_with_full_width_colons():
+    turns = transcript_turns("Emily: How do you ship today?\nBob： By truck, mostly.\n\n")
+    assert turns == [("Emily", "How do you ship today?"), ("Bob", "By truck, mostly.")]
+
+
+def test_transcript_without_speaker_labels_says_which_line():
+    with pytest.raises(TranscriptError) as refused:
+        transcript_turns("Emily: Hello\njust some words\n")
+    assert refused.value.line == 2 and "Line 2" in str(refused.value)
+
+
+def test_transcript_upload_keeps_figures_and_refuses_without_labels(org):
+    deal = make_deal(org.rep)
+    stored = discovery.transcript_upload(
+        deal=deal, by=org.rep, filename="call.vtt", content=VTT.encode(), rep_speaker="张伟"
+    )
+    assert stored.rep_share_pct == Decimal("38.3") and stored.open_questions == 1
+    with pytest.raises(DomainError) as refused:
+        discovery.transcript_upload(
+            deal=deal, by=org.rep, filename="x.txt", content=b"no labels here", rep_speaker="me"
+        )
+    assert "file" in refused.value.fields and "speaker label" in refused.value.message
+    with pytest.raises(DomainError) as wrong_rep:
+        discovery.transcript_upload(
+            deal=deal, by=org.rep, filename="c.vtt", content=VTT.encode(), rep_speaker="李四"
+        )
+    assert "rep_speaker" in wrong_rep.value.fields and "王经理" in wrong_rep.value.message
+    assert CallTranscript.objects.count() == 1
+
+
+def test_budget_need_is_a_range_low_to_high(org):
+    deal = make_deal(org.rep)
+    with pytest.raises(DomainError) as no_bounds:
+        discovery.need_add(deal=deal, by=org.rep, kind="budget", summary="预算")
+    assert "budget_min" in no_bounds.value.fields
+    with pytest.raises(DomainError) as reversed_range:
+        discovery.need_add(
+            deal=deal, by=org.rep, kind="budget", summary="", budget_min=Decimal(9), budget_max=1
+        )
+    assert "budget_max" in reversed_range.value.fields
+    with pytest.raises(DomainError) as no_words:
+        discovery.need_add(deal=deal, by=org.rep, kind="hidden_pain", summary="错发")
+    assert "customer_words" in no_words.value.fields
+    assert not Need.objects.exists()
+    need = discovery.need_add(
+        deal=deal, by=org.rep, kind="strategic_goal", summary="开二仓", customer_words="明年开二仓"
+    )
+    assert need.layer == "deep"
+
+
+def test_recap_criterion_refuses_then_passes(org):
+    deal = make_deal(org.rep)
+    tick_stage(deal, org.rep, meet_criteria=False)
+    with pytest.raises(GateRefused) as refused:
+        deal_move(deal=deal, to_stage="solution", by=org.rep)
+    assert [f.criterion for f in refused.value.failures] == ["discovery.recap_confirmed"]
+    with pytest.raises(DomainError):  # nothing to recap yet
+        discovery.recap_generate(deal=deal, by=org.rep)
+    discovery.need_add(
+        deal=deal, by=org.rep, kind="hidden_pain", summary="旺季错发", customer_words="双十一就乱"
+    )
+    discovery.recap_generate(deal=deal, by=org.rep, language="zh-hans")
+    with pytest.raises(GateRefused):  # written, not yet confirmed by the customer
+        deal_move(deal=deal, to_stage="solution", by=org.rep)
+    discovery.recap_confirm(deal=deal, by=org.rep, note="客户回邮件确认")
+    assert deal_move(deal=deal, to_stage="solution", by=org.rep).stage == "solution"
+
+
+def test_a_changed_recap_needs_confirming_again(org):
+    deal = make_deal(org.rep)
+    discovery.need_add(
+        deal=deal, by=org.rep, kind="feature", summary="扫码入库", customer_words="要能扫码"
+    )
+    discovery.recap_generate(deal=deal, by=org.rep)
+    discovery.recap_confirm(deal=deal, by=org.rep)
+    unchanged = discovery.recap_generate(deal=deal, by=org.rep)
+    assert unchanged.recap_status == RecapStatus.CONFIRMED
+    edited = discovery.recap_save(
+        deal=deal, by=org.rep, text=unchanged.recap_text + "\n另:需对接 ERP"
+    )
+    assert edited.recap_status == RecapStatus.DRAFT and edited.recap_confirmed_at is None
+
+
+def test_recap_is_emailed_and_logged(org):
+    deal = make_deal(org.rep)
+    contact = Contact.objects.create(
+        account=deal.account, name="王经理", email="wang@yc.example.cn"
+    )
+    discovery.need_add(
+        deal=deal, by=org.rep, kind="feature", summary="扫码入库", customer_words="要能扫码"
+    )
+    discovery.recap_generate(deal=deal, by=org.rep)
+    sent = discovery.recap_send(deal=deal, by=org.rep, contact=contact)
+    assert sent.recap_status == RecapStatus.SENT
+    assert mail.outbox[0].to == ["wang@yc.example.cn"] and "扫码入库" in mail.outbox[0].body
+    assert deal.activities.get(kind="email").notes == sent.recap_text
+
+
+def test_keywords_keep_what_the_rep_confirmed(org):
+    deal = make_deal(org.rep)
+    discovery.need_add(
+        deal=deal, by=org.rep, kind="hidden_pain", summary="旺季发货出错", customer_words=ZH_NOTE
+    )
+    tags = discovery.keywords_extract(deal=deal, by=org.rep)
+    assert tags and not any(t.confirmed for t in tags)
+    pain = next(t for t in tags if t.term == "发货")
+    discovery.keyword_confirm(tag=pain, by=org.rep, confirmed=True, is_pain=True)
+    Need.objects.filter(deal=deal).delete()
+    after = discovery.keywords_extract(deal=deal, by=org.rep)
+    assert [(t.term, t.is_pain) for t in after] == [("发货", True)]
+
+
+def test_pain_tags_count_deals_and_wins(org):
+    from salesop.deals.selectors import pain_tags
+
+    for name in ("A", "B"):
+        deal = make_deal(org.rep, name=name)
+        discovery.keyword_add(deal=deal, by=org.rep, term="错发漏发", is_pain=True)
+    outsider_deal = make_deal(org.outsider, account=make_account(org.outsider, "北方"))
+    discovery.keyword_add(deal=outsider_deal, by=org.outsider, term="错发漏发", is_pain=True)
+    assert pain_tags(org.rep) == [{"term": "错发漏发", "deals": 2, "won": 0}]
+
+
+def test_question_bank_is_kept_by_sales_ops(org):
+    with pytest.raises(DomainError) as refused:
+        discovery.question_create(by=org.rep, text="您的目标是什么?", layer="deep")
+    assert refused.value.code == "forbidden"
+    closed = discovery.question_create(by=org.ops, text="你们有预算吗?", layer="surface")
+    assert closed.is_open is False
+
+
+def test_decision_chain_criteria_refuse_then_pass(org):
+    deal = make_deal(org.rep)
+    context = _context(deal)
+    from salesop.playbook.registry import CRITERIA
+
+    def unmet(name):
+        return CRITERIA[name].check(context)
+
+    assert unmet("stakeholders.decision_maker_identified")
+    person = discovery.stakeholder_add(
+        deal=deal,
+        by=org.rep,
+        role="decision_maker",
+        new_contact_name="周总",
+        new_contact_title="CEO",
+    )
+    assert not unmet("stakeholders.decision_maker_identified")
+    assert unmet("stakeholders.decision_maker_engaged")
+    discovery.stakeholder_engaged(stakeholder=person, by=org.rep)
+    assert not unmet("stakeholders.decision_maker_engaged")
+    assert unmet("stakeholders.finance_engaged")
+    finance = discovery.stakeholder_add(
+        deal=deal, by=org.rep, role="finance", new_contact_name="郑会计", attitude="neutral"
+    )
+    assert unmet("stakeholders.finance_engaged")
+    discovery.stakeholder_engaged(stakeholder=finance, by=org.rep)
+    assert not unmet("stakeholders.finance_engaged")
+
+
+def _context(deal):
+    from salesop.deals.rules import GateContext
+    from salesop.deals.selectors import playbook_of
+
+    return GateContext(deal=deal, stage=playbook_of(deal).stage(deal.stage))
+
+
+def test_stakeholder_of_another_company_or_twice_is_refused(org):
+    deal = make_deal(org.rep)
+    stranger = Contact.objects.create(account=make_account(org.rep, "别家公司"), name="路人")
+    with pytest.raises(DomainError) as other:
+        discovery.stakeholder_add(deal=deal, by=org.rep, role="influencer", contact=stranger)
+    assert "contact" in other.value.fields
+    person = discovery.stakeholder_add(
+        deal=deal, by=org.rep, role="technical", new_contact_name="吴工"
+    )
+    with pytest.raises(DomainError) as twice:
+        discovery.stakeholder_add(deal=deal, by=org.rep, role="champion", contact=person.contact)
+    assert twice.value.code == "duplicate" and deal.stakeholders.count() == 1
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rep(client, org):
+    client.force_login(org.rep)
+    return client
+
+
+def test_workspace_page_and_its_forms(rep, org):
+    deal = make_deal(org.rep)
+    discovery.question_create(by=org.ops, text="您希望新系统首先解决什么问题?", layer="surface")
+    page = rep.get(f"/deals/{deal.pk}/discovery/").content.decode()
+    assert "您希望新系统首先解决什么问题" in page and 'data-testid="prep-brief"' in page
+    refused = rep.post(f"/deals/{deal.pk}/discovery/needs/", {"kind": "budget", "summary": "预算"})
+    assert refused.status_code == 422 and "Need" not in refused.content.decode()[:0]
+    assert not Need.objects.exists()
+    saved = rep.post(
+        f"/deals/{deal.pk}/discovery/needs/",
+        {"kind": "hidden_pain", "summary": "旺季错发", "customer_words": "双十一就乱"},
+    )
+    assert saved.status_code == 302
+    generated = rep.post(f"/deals/{deal.pk}/discovery/recap/generate/", {"language": "zh-hans"})
+    assert generated.status_code == 302
+    confirmed = rep.post(f"/deals/{deal.pk}/discovery/recap/confirm/", {"note": "会上确认"})
+    assert confirmed.status_code == 302, confirmed.content.decode()
+    assert Discovery.objects.get(deal=deal).recap_status == RecapStatus.CONFIRMED
+
+
+def test_transcript_upload_page_says_which_line(rep, org):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    deal = make_deal(org.rep)
+    response = rep.post(
+        f"/deals/{deal.pk}/discovery/transcripts/",
+        {
+            "file": SimpleUploadedFile("call.txt", "张伟:您好\n没有标签的一行".encode()),
+            "rep_speaker": "张伟",
+        },
+    )
+    assert response.status_code == 422
+    assert "Line 2" in response.content.decode() or "第 2 行" in response.content.decode()
+
+
+def test_another_team_gets_404_everywhere(client, org):
+    deal = make_deal(org.rep)
+    person = discovery.stakeholder_add(
+        deal=deal, by=org.rep, role="decision_maker", new_contact_name="周总"
+    )
+    client.force_login(org.outsider)
+    assert client.get(f"/deals/{deal.pk}/discovery/").status_code == 404
+    for url in (
+        f"/deals/{deal.pk}/discovery/needs/",
+        f"/deals/{deal.pk}/discovery/recap/confirm/",
+        f"/deals/{deal.pk}/stakeholders/",
+        f"/deals/{deal.pk}/stakeholders/{person.pk}/engaged/",
+    ):
+        assert client.post(url, {"kind": "feature"}).status_code == 404, url
+    assert person.__class__.objects.get(pk=person.pk).last_engaged_at is None
+
+
+def test_deal_page_shows_the_role_map_without_extra_queries_per_person(
+    rep, org, django_assert_max_num_queries
+):
+    deal = make_deal(org.rep)
+    discovery.stakeholder_add(deal=deal, by=org.rep, role="decision_maker", new_contact_name="周总")
+    html = rep.get(f"/deals/{deal.pk}/").content.decode()
+    assert "周总" in html and "ROI" in html  # the playbook's emphasis for decision makers
+    for i in range(6):
+        discovery.stakeholder_add(
+            deal=deal, by=org.rep, role="user_department", new_contact_name=f"用户 {i}"
+        )
+    with django_assert_max_num_queries(22):
+        rep.get(f"/deals/{deal.pk}/")
+
+
+def test_workspace_query_count_does_not_grow_with_records(rep, org, django_assert_max_num_queries):
+    deal = make_deal(org.rep)
+    for i in range(5):
+        q = discovery.question_create(by=org.ops, text=f"问题 {i} 是什么?", layer="deep")
+        discovery.call_plan_add(deal=deal, by=org.rep, questions=[q])
+        discovery.need_add(
+            deal=deal, by=org.rep, kind="feature", summary=f"需求 {i}", customer_words="原话"
+        )
+        discovery.keyword_add(deal=deal, by=org.rep, term=f"词 {i}")
+    with django_assert_max_num_queries(16):
+        rep.get(f"/deals/{deal.pk}/discovery/")
+
+
+def test_api_refuses_bad_input_with_the_field_and_hides_other_teams(client, org):
+    deal = make_deal(org.rep)
+    client.force_login(org.rep)
+
+    def post(url, body):
+        return client.post(f"/api/v1{url}", body, content_type="application/json")
+
+    no_labels = post(
+        f"/deals/{deal.pk}/transcripts", {"text": "hello there\nno labels", "rep_speaker": "me"}
+    )
+    assert no_labels.status_code == 422 and "Line 1" in no_labels.content.decode()
+    reversed_budget = post(
+        f"/deals/{deal.pk}/needs", {"kind": "budget", "budget_min": "9", "budget_max": "1"}
+    )
+    assert reversed_budget.status_code == 422 and "budget_max" in reversed_budget.content.decode()
+    unknown_role = post(f"/deals/{deal.pk}/stakeholders", {"role": "astrologer"})
+    assert unknown_role.status_code == 422
+    assert not deal.stakeholders.exists() and not deal.needs.exists()
+    client.force_login(org.outsider)
+    assert client.get(f"/api/v1/deals/{deal.pk}/discovery").status_code == 404
+    assert client.get(f"/api/v1/deals/{deal.pk}/stakeholders").status_code == 404
+    hidden = post(f"/deals/{deal.pk}/needs", {"kind": "feature", "customer_words": "x"})
+    assert hidden.status_code == 404
