@@ -45,6 +45,7 @@ from salesop.monitor.models import NotificationPreference
 from salesop.monitor.services import sweep
 from salesop.playbook.models import PlaybookVersion
 from salesop.playbook.services import default_playbook_text, playbook_version_create
+from salesop.pricing.models import Concession, PricePolicy, Product
 from salesop.pricing.services import quote_create, quote_submit
 
 
@@ -63,6 +64,14 @@ USERS = [
     ("liuyang", "刘洋", "north", (Role.REP,), "zh-hans", "sales rep, North China"),
     ("northmgr", "赵敏", "north", (Role.MANAGER,), "zh-hans", "sales manager, North China"),
     ("legal", "陈静", None, (Role.LEGAL,), "zh-hans", "legal / compliance"),
+    (
+        "director",
+        "钱进",
+        None,
+        (Role.DIRECTOR,),
+        "zh-hans",
+        "sales director: approves deep discounts",
+    ),
     ("finance", "孙丽", None, (Role.FINANCE,), "zh-hans", "finance"),
     ("pm", "David Wu", None, (Role.PROJECT_MANAGER, Role.TECH_SUPPORT), "en", "delivery"),
     ("csm", "周婷", None, (Role.CUSTOMER_SUCCESS,), "zh-hans", "customer success"),
@@ -189,6 +198,7 @@ def load_demo() -> DemoResult:
             created_at=now - timedelta(days=days_ago),
         )
     _load_history(users, now)
+    _demo_products_and_policies()
     _load_question_bank(users["ops"])
     _load_deals(users, now)
     _load_leads(users, now)
@@ -347,24 +357,18 @@ def _load_deals(users: dict[str, User], now) -> None:
             deal_update(deal=deal, by=owner, expected_close_date=(now - timedelta(days=5)).date())
         _backdate(deal, days, now if deal.is_open else now - timedelta(days=3))
     mes = Deal.objects.get(name="MES 二期")
-    if not mes.quotes.exists():  # 18 % off: waits for the manager's approval
+    if not mes.quotes.exists():  # 18 % off and 45 days: waits for the manager and finance
+        codes = dict(Product.objects.values_list("code", "pk"))
         quote_submit(
             quote=quote_create(
                 deal=mes,
                 by=users["rep"],
                 payment_term_days=45,
                 lines=[
-                    {
-                        "description": "MES 二期许可 licences",
-                        "list_price": "900000",
-                        "discount_pct": "18",
-                    },
-                    {
-                        "description": "实施服务 implementation",
-                        "list_price": "300000",
-                        "discount_pct": "0",
-                    },
+                    {"product_id": codes["MES-LIC"], "discount_pct": "18"},
+                    {"product_id": codes["IMPL-SVC"], "discount_pct": "0"},
                 ],
+                concessions=["training"],
             ),
             by=users["rep"],
         )
@@ -819,6 +823,50 @@ def _load_draft_playbook(ops: User) -> None:
         by=ops,
         comment="提议:需求挖掘阶段须记录客户接触,最长停留 10 天",
     )
+
+
+def _demo_products_and_policies() -> None:
+    """A small catalogue under price policies: a family policy for the services, a product's
+    own policy (with bargaining chips) for the MES licence."""
+    catalogue = [
+        ("WMS-LIC", "WMS 仓储管理系统 licence", "software", "480000"),
+        ("MES-LIC", "MES 制造执行系统 licence", "software", "900000"),
+        ("IMPL-SVC", "实施服务 implementation service", "services", "300000"),
+        ("TRAIN-DAY", "培训 training day", "services", "8000"),
+    ]
+    products = {}
+    for code, name, family, price in catalogue:
+        products[code], _created = Product.objects.get_or_create(
+            code=code, defaults={"name": name, "family": family, "list_price": Decimal(price)}
+        )
+    limits = {
+        "max_discount_rep": Decimal(5),
+        "max_discount_manager": Decimal(10),
+        "max_discount_director": Decimal(15),
+        "max_payment_term_days": 30,
+        "hard_payment_term_days": 60,
+    }
+    PricePolicy.objects.get_or_create(family="services", defaults=limits)
+    mes, created = PricePolicy.objects.get_or_create(
+        product=products["MES-LIC"],
+        defaults={
+            "floor_price": Decimal("630000"),
+            "max_discount_rep": Decimal(10),
+            "max_discount_manager": Decimal(20),
+            "max_discount_director": Decimal(30),
+            "max_payment_term_days": 60,
+            "hard_payment_term_days": 90,
+        },
+    )
+    if created:
+        for key, zh, en, needs_approval in (
+            ("training", "免费培训 5 天", "5 days of free training", False),
+            ("onsite", "驻场支持 1 个月", "One month of on-site support", True),
+            ("long_term", "三年合作折扣", "Three-year partnership discount", True),
+        ):
+            Concession.objects.create(
+                policy=mes, key=key, label_zh=zh, label_en=en, needs_approval=needs_approval
+            )
 
 
 # category, industry (blank: all), objection, acknowledge, answer, supporting data or case

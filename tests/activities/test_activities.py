@@ -134,7 +134,7 @@ def test_deal_page_logs_an_activity_through_htmx(client, org, django_assert_max_
     for i in range(10):
         log(deal, org.rep, subject=f"电话 {i}")
     client.force_login(org.rep)
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(24):  # the deal page's constant cost (see tests/pricing)
         page = client.get(f"/deals/{deal.pk}/")
     assert "电话 9" in page.content.decode()
     response = client.post(

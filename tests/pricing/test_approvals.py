@@ -13,7 +13,7 @@ from salesop.deals.services import GateRefused, deal_move
 from salesop.monitor.models import Alert, Notification
 from salesop.monitor.services import sweep
 from salesop.playbook.selectors import active_playbook
-from salesop.pricing.models import Approval
+from salesop.pricing.models import Approval, Quote
 from salesop.pricing.rules import BeyondPolicy, needed_approvals
 from salesop.pricing.services import approval_decide, quote_create, quote_submit
 
@@ -44,14 +44,16 @@ def test_beyond_the_last_step_is_refused(org):
             max_discount=Decimal(35), payment_term_days=30, policy=active_playbook().approvals
         )
     deal = make_deal(org.rep)
-    quote = quote_create(
-        deal=deal,
-        by=org.rep,
-        lines=[{"description": "WMS 许可", "list_price": "100000", "discount_pct": "40"}],
-    )
+    # No approval path exists: refused when the quote is made, and nothing is written.
     with pytest.raises(DomainError) as refused:
-        quote_submit(quote=quote, by=org.rep)
+        quote_create(
+            deal=deal,
+            by=org.rep,
+            lines=[{"description": "WMS 许可", "list_price": "100000", "discount_pct": "40"}],
+        )
     assert refused.value.code == "beyond_policy"
+    assert "lines[0].discount_pct" in refused.value.fields
+    assert not Quote.objects.exists()
 
 
 def quote(org, discount="15", term=30):

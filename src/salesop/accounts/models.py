@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 class Role(models.TextChoices):
     REP = "rep", _("Sales rep")
     MANAGER = "manager", _("Sales manager")
+    DIRECTOR = "director", _("Sales director")
     LEGAL = "legal", _("Legal / compliance")
     FINANCE = "finance", _("Finance")
     PROJECT_MANAGER = "project_manager", _("Project manager")

@@ -1,5 +1,6 @@
 """Shared test personas and builders: a rep, a teammate, their manager, an outsider from
-another team with its own manager, legal, and sales ops. Used by the tests and benchmarks."""
+another team with its own manager, legal, sales ops, finance and the sales director. Used by
+the tests and benchmarks."""
 
 from dataclasses import dataclass
 
@@ -24,6 +25,8 @@ class Org:
     other_manager: User
     legal: User
     ops: User
+    finance: User
+    director: User
 
 
 def make_user(
@@ -50,6 +53,8 @@ def make_org() -> Org:
         other_manager=make_user("northmgr", team=north, roles=(Role.MANAGER,)),
         legal=make_user("legal", team=sales, roles=(Role.LEGAL,)),
         ops=make_user("ops", team=sales, roles=(Role.OPS,)),
+        finance=make_user("finance", team=sales, roles=(Role.FINANCE,), full_name="赵敏"),
+        director=make_user("director", team=sales, roles=(Role.DIRECTOR,), full_name="陈静"),
     )
 
 
@@ -186,3 +191,61 @@ def make_lead(owner: User, company: str = "杭州智造科技股份有限公司"
         company_name=company,
         **fields,
     )
+
+
+def make_product(
+    code: str = "WMS-LIC",
+    name: str = "WMS 仓储管理系统 licence",
+    *,
+    family: str = "wms",
+    list_price: str = "100000",
+    **fields,
+):
+    from decimal import Decimal
+
+    from salesop.pricing.models import Product
+
+    return Product.objects.create(
+        code=code, name=name, family=family, list_price=Decimal(list_price), **fields
+    )
+
+
+def make_policy(
+    *,
+    product=None,
+    family: str = "",
+    floor: str | None = "60000",
+    rep: str = "10",
+    manager: str = "20",
+    director: str = "35",
+    term: int = 60,
+    cap: int = 120,
+    concessions: tuple[tuple[str, str, str, bool], ...] = (
+        ("training", "免费培训", "Free training", True),
+        ("onsite", "驻场支持", "On-site support", False),
+    ),
+):
+    """A price policy (for a product, or a family) with concessions (key, zh, en, needs
+    approval). Defaults: floor 60 % of a 100,000 list price, rep 10 %, manager 20 %, director
+    35 %, 60 days without finance, 120 days at most."""
+    from decimal import Decimal
+
+    from salesop.pricing.models import Concession, PricePolicy
+
+    policy = PricePolicy(
+        product=product,
+        family=family,
+        floor_price=Decimal(floor) if floor is not None else None,
+        max_discount_rep=Decimal(rep),
+        max_discount_manager=Decimal(manager),
+        max_discount_director=Decimal(director),
+        max_payment_term_days=term,
+        hard_payment_term_days=cap,
+    )
+    policy.full_clean()
+    policy.save()
+    for key, zh, en, needs in concessions:
+        Concession.objects.create(
+            policy=policy, key=key, label_zh=zh, label_en=en, needs_approval=needs
+        )
+    return policy

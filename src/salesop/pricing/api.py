@@ -5,7 +5,15 @@ from salesop.core.api import READ_ERRORS, STATE_ERRORS, WRITE_ERRORS, ErrorOut
 from salesop.deals.selectors import deal_for
 from salesop.pricing import selectors, services
 from salesop.pricing.models import Quote
-from salesop.pricing.schemas import ApprovalOut, DecideIn, QuoteIn, QuoteOut
+from salesop.pricing.schemas import (
+    ApprovalOut,
+    DecideIn,
+    ProductDetailOut,
+    ProductOut,
+    QuoteIn,
+    QuoteOut,
+    ReviseIn,
+)
 
 router = Router(tags=["quotes"])
 
@@ -32,8 +40,15 @@ def quotes_create(request, deal_id: int, payload: QuoteIn):
         lines=[line.dict() for line in payload.lines],
         payment_term_days=payload.payment_term_days,
         currency=payload.currency,
+        concessions=payload.concessions,
     )
     return Status(201, quote)
+
+
+def _quote_for(request, quote_id: int) -> Quote:
+    quote = get_object_or_404(Quote.objects.select_related("deal"), pk=quote_id)
+    deal_for(request.user, quote.deal_id)  # 404 unless the deal is visible
+    return quote
 
 
 @router.post(
@@ -42,16 +57,67 @@ def quotes_create(request, deal_id: int, payload: QuoteIn):
     operation_id="quotes_submit",
 )
 def quotes_submit(request, quote_id: int):
-    quote = get_object_or_404(Quote.objects.select_related("deal"), pk=quote_id)
-    deal_for(request.user, quote.deal_id)  # 404 unless the deal is visible
-    return services.quote_submit(quote=quote, by=request.user)
+    return services.quote_submit(quote=_quote_for(request, quote_id), by=request.user)
+
+
+@router.post(
+    "/quotes/{quote_id}/revise",
+    response={201: QuoteOut, **STATE_ERRORS},
+    operation_id="quotes_revise",
+)
+def quotes_revise(request, quote_id: int, payload: ReviseIn):
+    """A new revision with these lines, submitted at once; the old one's approvals are void."""
+    revised = services.quote_revise(
+        quote=_quote_for(request, quote_id),
+        by=request.user,
+        lines=[line.dict() for line in payload.lines],
+        payment_term_days=payload.payment_term_days,
+        concessions=payload.concessions,
+    )
+    return Status(201, revised)
+
+
+@router.post(
+    "/quotes/{quote_id}/send",
+    response={200: QuoteOut, **STATE_ERRORS},
+    operation_id="quotes_send",
+)
+def quotes_send(request, quote_id: int):
+    """Marks an approved quote as sent to the customer."""
+    return services.quote_send(quote=_quote_for(request, quote_id), by=request.user)
+
+
+@router.get(
+    "/products",
+    response={200: list[ProductOut], **READ_ERRORS},
+    operation_id="products_list",
+    tags=["products"],
+)
+def products_list(request, family: str = Query("", max_length=60)):
+    products = selectors.products_on_sale()
+    if family:
+        products = products.filter(family=family)
+    return list(products[:500])
+
+
+@router.get(
+    "/products/{product_id}",
+    response={200: ProductDetailOut, **READ_ERRORS},
+    operation_id="products_get",
+    tags=["products"],
+)
+def products_get(request, product_id: int):
+    """A product on sale with the price policy that applies to it (its own, else its family's)."""
+    product = get_object_or_404(selectors.products_on_sale(), pk=product_id)
+    product.policy = selectors.policy_of(product)
+    return product
 
 
 @router.get(
     "/approvals", response={200: list[ApprovalOut], **READ_ERRORS}, operation_id="approvals_list"
 )
 def approvals_list(
-    request, status: str = Query("pending", pattern="^(pending|approved|rejected)$")
+    request, status: str = Query("pending", pattern="^(pending|approved|rejected|void)$")
 ):
     return list(selectors.approvals_for(request.user).filter(status=status)[:200])
 

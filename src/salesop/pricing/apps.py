@@ -11,7 +11,18 @@ class PricingConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from salesop.pricing import alerts, criteria  # noqa: F401 (registers them)
-        from salesop.pricing.models import Approval, Quote
+        from salesop.pricing.models import (
+            Approval,
+            Concession,
+            PricePolicy,
+            Product,
+            Quote,
+            QuoteLine,
+        )
 
+        auditlog.register(Product)
+        auditlog.register(PricePolicy)
+        auditlog.register(Concession)
         auditlog.register(Quote, exclude_fields=["version"])
+        auditlog.register(QuoteLine)
         auditlog.register(Approval)

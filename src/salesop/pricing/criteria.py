@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy
 from salesop.deals.rules import GateContext
 from salesop.playbook.registry import criterion
 from salesop.pricing.models import QuoteStatus
+from salesop.pricing.selectors import current_quote
 
 
 @criterion(
@@ -13,7 +14,7 @@ from salesop.pricing.models import QuoteStatus
     gettext_lazy("The latest quote is within the price policy or approved"),
 )
 def within_policy_or_approved(context: GateContext) -> str | None:
-    latest = context.deal.quotes.order_by("-created_at", "-id").first()
+    latest = current_quote(context.deal)  # only the newest revision counts
     if latest is None:
         return _("make a quote")
     if latest.status != QuoteStatus.APPROVED:

@@ -1,23 +1,81 @@
-from django.db.models import Q, QuerySet
+from collections.abc import Iterable
+
+from django.db.models import Prefetch, Q, QuerySet
 
 from salesop.accounts.models import Role, User
 from salesop.deals.models import Deal
-from salesop.pricing.models import Approval, Quote
+from salesop.pricing.models import (
+    Approval,
+    PricePolicy,
+    Product,
+    Quote,
+    QuoteLine,
+    QuoteStatus,
+)
+
+# Managers and directors decide for their team's subtree; other roles for everyone.
+TEAM_SCOPED_ROLES = (Role.MANAGER, Role.DIRECTOR)
 
 
 def quotes_of(deal: Deal) -> QuerySet[Quote]:
-    """The deal's quotes; the caller fetched the deal through its visibility selector."""
-    return deal.quotes.prefetch_related("lines", "approvals")
+    """The deal's quotes, every revision, newest first; the caller fetched the deal through
+    its visibility selector."""
+    return deal.quotes.prefetch_related(
+        Prefetch("lines", queryset=QuoteLine.objects.select_related("product")),
+        Prefetch("approvals", queryset=Approval.objects.select_related("decided_by", "line")),
+    )
+
+
+def current_quote(deal: Deal) -> Quote | None:
+    """The deal's newest quote revision (superseded revisions never count): what the gate
+    checks, and what a proposal or contract may use once it is approved."""
+    return deal.quotes.exclude(status=QuoteStatus.SUPERSEDED).order_by("-created_at", "-id").first()
 
 
 def approvals_for(user: User) -> QuerySet[Approval]:
-    """Approvals the user may decide: their roles' requests, for a manager only from their
-    team's subtree; plus the ones they asked for (to follow them)."""
+    """Approvals the user may decide: their roles' requests, for a manager or director only from
+    their team's subtree; plus the ones they asked for (to follow them)."""
     mine = Q(owner=user)
     if user.sees_everything:
         decidable = Q()
     else:
-        decidable = Q(role__in=[r for r in user.roles if r != Role.MANAGER])
-        if Role.MANAGER in user.roles and user.team_id:
-            decidable |= Q(role=Role.MANAGER, team__path__startswith=user.team.path)
-    return Approval.objects.filter(decidable | mine).select_related("quote__deal", "owner")
+        decidable = Q(role__in=[r for r in user.roles if r not in TEAM_SCOPED_ROLES])
+        if user.team_id:
+            for role in TEAM_SCOPED_ROLES:
+                if role in user.roles:
+                    decidable |= Q(role=role, team__path__startswith=user.team.path)
+    return Approval.objects.filter(decidable | mine).select_related(
+        "quote__deal", "owner", "line__product"
+    )
+
+
+def products_on_sale() -> QuerySet[Product]:
+    """The catalogue every signed-in user may quote from."""
+    return Product.objects.filter(active=True)
+
+
+def _policies() -> QuerySet[PricePolicy]:
+    return PricePolicy.objects.prefetch_related("concessions")
+
+
+def policies_for(products: Iterable[Product]) -> dict[int, PricePolicy]:
+    """Each product's price policy: its own, else its family's; products without either are
+    left out. Two queries whatever the number of products."""
+    products = list(products)
+    if not products:
+        return {}
+    ids = {p.pk for p in products}
+    families = {p.family for p in products if p.family}
+    rows = list(_policies().filter(Q(product_id__in=ids) | Q(family__in=families, family__gt="")))
+    own = {p.product_id: p for p in rows if p.product_id}
+    by_family = {p.family: p for p in rows if not p.product_id}
+    out = {}
+    for product in products:
+        policy = own.get(product.pk) or by_family.get(product.family)
+        if policy is not None:
+            out[product.pk] = policy
+    return out
+
+
+def policy_of(product: Product) -> PricePolicy | None:
+    return policies_for([product]).get(product.pk)

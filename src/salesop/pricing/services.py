@@ -1,11 +1,18 @@
-"""Quotes and their approvals: a quote beyond the playbook's thresholds waits for the role the
-playbook names; the requester never approves their own quote."""
+"""Quotes and their approvals. A quote beyond its products' price policies (or, for free lines,
+the playbook's bands) waits for the role the routing names; a value no one may approve is
+refused before anything is written; the requester never approves their own quote; a decision
+is final; editing a submitted quote makes a new revision and voids the old one's approvals;
+only an approved quote is sent."""
 
+import copy
+from collections.abc import Sequence
 from datetime import timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
+from auditlog.diff import model_instance_diff
+from auditlog.models import LogEntry
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,8 +21,23 @@ from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, StaleWrite
 from salesop.deals.models import Deal
 from salesop.playbook.selectors import active_playbook
-from salesop.pricing.models import Approval, ApprovalStatus, Quote, QuoteLine, QuoteStatus
-from salesop.pricing.rules import BeyondPolicy, needed_approvals
+from salesop.pricing.models import (
+    Approval,
+    ApprovalStatus,
+    Product,
+    Quote,
+    QuoteLine,
+    QuoteStatus,
+)
+from salesop.pricing.rules import (
+    ConcessionTerms,
+    LineTerms,
+    Routing,
+    route_quote,
+)
+from salesop.pricing.selectors import policies_for
+
+MAX_QUANTITY = 1_000_000
 
 
 def _approval_wait_hours() -> int | None:
@@ -25,100 +47,427 @@ def _approval_wait_hours() -> int | None:
     return rule.after_hours if rule else None
 
 
-@transaction.atomic
-def quote_create(
-    *, deal: Deal, by: User, lines: list[dict], payment_term_days: int = 30, currency: str = "CNY"
+def _guarded_update(instance: Model, guard: dict, **changes) -> bool:
+    """Writes `changes` only if the row still matches `guard` (the portable lock: a conditional
+    UPDATE), and records the change in the audit trail as a save() would."""
+    before = copy.copy(instance)
+    if not type(instance)._default_manager.filter(pk=instance.pk, **guard).update(**changes):
+        return False
+    instance.refresh_from_db()
+    changed = model_instance_diff(before, instance)
+    if changed:
+        LogEntry.objects.log_create(instance, action=LogEntry.Action.UPDATE, changes=changed)
+    return True
+
+
+def _lock_quote(quote_id: int) -> None:
+    """Holds the quote's row until the transaction ends (PostgreSQL; SQLite's IMMEDIATE
+    transactions already run one writer at a time)."""
+    list(Quote.objects.select_for_update().filter(pk=quote_id).values_list("pk", flat=True))
+
+
+def _stale_quote() -> StaleWrite:
+    return StaleWrite("stale", _("Someone else changed this quote. Reload it and try again."))
+
+
+# --- input -------------------------------------------------------------------------------
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, float | bool):  # a float is not an exact amount; True is not 1
+        value = str(value) if isinstance(value, float) else "x"
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def _parse_lines(lines: Sequence[dict], currency: str) -> tuple[list[dict], dict[str, str]]:
+    """The lines as QuoteLine fields, and what is wrong with them by input path."""
+    errors: dict[str, str] = {}
+    ids = {line.get("product_id") for line in lines if line.get("product_id") is not None}
+    products = Product.objects.in_bulk(
+        [i for i in ids if isinstance(i, int) and not isinstance(i, bool)]
+    )
+    parsed = []
+    for i, line in enumerate(lines):
+        at = f"lines[{i}]"
+        product = None
+        product_id = line.get("product_id")
+        if product_id is not None:
+            product = products.get(product_id) if not isinstance(product_id, bool) else None
+            if product is None or not product.active:
+                errors[f"{at}.product_id"] = _("No such product on sale.")
+            elif product.currency != currency:
+                errors[f"{at}.product_id"] = _(
+                    "This product is priced in %(product)s, the quote in %(quote)s."
+                ) % {"product": product.currency, "quote": currency}
+        discount = _decimal(line.get("discount_pct", 0))
+        if discount is None or not Decimal(0) <= discount <= Decimal(100):
+            errors[f"{at}.discount_pct"] = _("A discount is between 0 and 100 %.")
+        quantity = line.get("quantity", 1)
+        if isinstance(quantity, bool) or not isinstance(quantity, int):
+            quantity = int(quantity) if str(quantity).isdigit() else 0
+        if not 1 <= quantity <= MAX_QUANTITY:
+            errors[f"{at}.quantity"] = _("Enter a whole number from 1 to %(max)s.") % {
+                "max": MAX_QUANTITY
+            }
+        list_price = _decimal(line.get("list_price"))
+        if product is not None:
+            if list_price is not None and list_price != product.list_price:
+                errors[f"{at}.list_price"] = _(
+                    "The list price of %(product)s is %(price)s; give a discount instead."
+                ) % {"product": product.code, "price": product.list_price_display}
+            list_price = product.list_price
+        elif list_price is None or list_price < 0 or list_price.as_tuple().exponent < -2:
+            errors[f"{at}.list_price"] = _("Enter an amount of 0 or more, to the cent.")
+        description = str(line.get("description") or "").strip()[:200]
+        if not description and product is not None:
+            description = product.name[:200]
+        if not description:
+            errors[f"{at}.description"] = _("Say what is sold.")
+        parsed.append(
+            {
+                "product": product,
+                "description": description,
+                "quantity": quantity,
+                "list_price": list_price,
+                "discount_pct": discount,
+            }
+        )
+    return parsed, errors
+
+
+def _route(
+    *, lines: list[dict], payment_term_days: int, currency: str, concessions: Sequence[str]
+) -> tuple[Routing, list[dict], dict]:
+    """Routes the lines against their products' current policies. Also returns the chosen
+    concessions as they are stored on the quote, and each line's policy (or None)."""
+    policies = policies_for([line["product"] for line in lines if line["product"]])
+    line_policies = [
+        policies.get(line["product"].pk) if line["product"] else None for line in lines
+    ]
+    allowed: dict[str, ConcessionTerms] = {}
+    stored: dict[str, dict] = {}
+    for policy in line_policies:
+        for c in policy.concessions.all() if policy else ():
+            allowed.setdefault(c.key, ConcessionTerms(c.key, c.label, c.needs_approval))
+            stored.setdefault(
+                c.key,
+                {
+                    "key": c.key,
+                    "label_zh": c.label_zh,
+                    "label_en": c.label_en,
+                    "needs_approval": c.needs_approval,
+                },
+            )
+    routing = route_quote(
+        lines=[
+            LineTerms(line["description"], line["list_price"], line["discount_pct"], policy)
+            for line, policy in zip(lines, line_policies, strict=True)
+        ],
+        payment_term_days=payment_term_days,
+        currency=currency,
+        bands=active_playbook().approvals,
+        concessions=concessions,
+        allowed_concessions=list(allowed.values()),
+    )
+    return routing, [stored[k] for k in concessions if k in stored], dict(enumerate(line_policies))
+
+
+def _refuse(routing: Routing) -> None:
+    if routing.refused:
+        raise DomainError(
+            "beyond_policy",
+            " ".join(r.message for r in routing.refused),
+            {r.field: r.message for r in routing.refused},
+        )
+
+
+def _check_term(payment_term_days) -> int:
+    if isinstance(payment_term_days, bool) or not isinstance(payment_term_days, int):
+        payment_term_days = -1
+    if not 0 <= payment_term_days <= 720:
+        raise DomainError(
+            "invalid",
+            _("Please correct the fields marked."),
+            {"payment_term_days": _("Enter 0 to 720 days.")},
+        )
+    return payment_term_days
+
+
+def _write_quote(
+    *,
+    deal: Deal,
+    by: User,
+    lines: Sequence[dict],
+    payment_term_days: int,
+    currency: str,
+    concessions: Sequence[str],
+    number: int | None = None,
+    revision: int = 1,
 ) -> Quote:
     if not lines:
         raise DomainError("lines", _("A quote needs at least one line."), {"lines": _("Required.")})
+    payment_term_days = _check_term(payment_term_days)
+    parsed, errors = _parse_lines(lines, currency)
+    if len(set(concessions)) != len(concessions):
+        errors["concessions"] = _("Each concession once.")
+    if errors:
+        raise DomainError("invalid", _("Please correct the fields marked."), errors)
+    routing, stored_concessions, line_policies = _route(
+        lines=parsed,
+        payment_term_days=payment_term_days,
+        currency=currency,
+        concessions=concessions,
+    )
+    _refuse(routing)
+    if number is None:
+        # The deal's row is held so that two quotes made at once get two numbers.
+        list(Deal.objects.select_for_update().filter(pk=deal.pk).values_list("pk", flat=True))
+        number = (deal.quotes.aggregate(n=Max("number"))["n"] or 0) + 1
     with audit_actor(by):
         quote = Quote.objects.create(
-            deal=deal, created_by=by, currency=currency, payment_term_days=payment_term_days
+            deal=deal,
+            number=number,
+            revision=revision,
+            created_by=by,
+            currency=currency,
+            payment_term_days=payment_term_days,
+            concessions=stored_concessions,
         )
-    for i, line in enumerate(lines):
-        discount = Decimal(str(line.get("discount_pct", 0)))
-        if not Decimal(0) <= discount <= Decimal(100):
-            raise DomainError(
-                "discount",
-                _("A discount is between 0 and 100 %."),
-                {f"lines[{i}].discount_pct": _("Enter 0 to 100.")},
+        for i, line in enumerate(parsed):  # one by one, so each line is in the audit trail
+            QuoteLine.objects.create(
+                quote=quote,
+                floor_price=line_policies[i].floor_price if line_policies[i] else None,
+                **line,
             )
-        QuoteLine.objects.create(
-            quote=quote,
-            description=line["description"][:200],
-            quantity=int(line.get("quantity", 1)),
-            list_price=Decimal(str(line["list_price"])),
-            discount_pct=discount,
-        )
+    return quote
+
+
+# --- quotes ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def quote_create(
+    *,
+    deal: Deal,
+    by: User,
+    lines: Sequence[dict],
+    payment_term_days: int = 30,
+    currency: str = "CNY",
+    concessions: Sequence[str] = (),
+) -> Quote:
+    """A draft quote with the next number on the deal. Each line is a product (`product_id`;
+    its list price is the product's) or a free line (`description`, `list_price`), with a
+    `quantity` and a `discount_pct`. Refused, with nothing written, when an input is invalid
+    or a value is one no one may approve (a net price under the floor, a discount beyond the
+    director's maximum, a term beyond the cap, a concession the policies do not allow)."""
+    return _write_quote(
+        deal=deal,
+        by=by,
+        lines=lines,
+        payment_term_days=payment_term_days,
+        currency=currency,
+        concessions=list(concessions),
+    )
+
+
+def _request_approvals(quote: Quote, by: User) -> Quote:
+    lines = list(quote.lines.select_related("product"))
+    routing, _stored, _policies = _route(
+        lines=[
+            {
+                "product": line.product,
+                "description": line.description,
+                "list_price": line.list_price,
+                "discount_pct": line.discount_pct,
+            }
+            for line in lines
+        ],
+        payment_term_days=quote.payment_term_days,
+        currency=quote.currency,
+        concessions=[c["key"] for c in quote.concessions],
+    )
+    _refuse(routing)  # a policy may have tightened since the draft
+    now = timezone.now()
+    hours = _approval_wait_hours()
+    with audit_actor(by):
+        for need in routing.needed:
+            Approval.objects.create(
+                quote=quote,
+                line=lines[need.line] if need.line is not None else None,
+                subject=need.subject,
+                value=need.value,
+                limit=need.limit,
+                basis=need.basis,
+                detail=need.detail,
+                role=need.role,
+                owner=by,
+                team=by.team,
+                requested_at=now,
+                due_at=now + timedelta(hours=hours) if hours else None,
+            )
+        status = QuoteStatus.PENDING if routing.needed else QuoteStatus.APPROVED
+        if not _guarded_update(
+            quote,
+            {"version": quote.version, "status": QuoteStatus.DRAFT},
+            status=status,
+            version=F("version") + 1,
+        ):
+            raise _stale_quote()
     return quote
 
 
 @transaction.atomic
 def quote_submit(*, quote: Quote, by: User) -> Quote:
-    """Asks for the approvals the playbook requires; none needed: approved at once."""
+    """Asks for the approvals the routing requires; none needed: approved at once."""
     if quote.status != QuoteStatus.DRAFT:
         raise DomainError("status", _("Only a draft quote can be submitted."))
-    max_discount = max((line.discount_pct for line in quote.lines.all()), default=Decimal(0))
-    try:
-        needed = needed_approvals(
-            max_discount=max_discount,
-            payment_term_days=quote.payment_term_days,
-            policy=active_playbook().approvals,
-        )
-    except BeyondPolicy as exc:
-        raise DomainError(
-            "beyond_policy",
-            _("This %(what)s is beyond what any approver may grant in the playbook.")
-            % {"what": _("discount") if str(exc) == "discount" else _("payment term")},
-            {str(exc): _("Beyond the policy.")},
-        ) from None
-    now = timezone.now()
-    hours = _approval_wait_hours()
-    for need in needed:
-        Approval.objects.create(
-            quote=quote,
-            subject=need.subject,
-            value=need.value,
-            role=need.role,
-            owner=by,
-            team=by.team,
-            requested_at=now,
-            due_at=now + timedelta(hours=hours) if hours else None,
-        )
-    status = QuoteStatus.PENDING if needed else QuoteStatus.APPROVED
-    updated = Quote.objects.filter(pk=quote.pk, version=quote.version).update(
-        status=status, version=F("version") + 1
+    return _request_approvals(quote, by)
+
+
+@transaction.atomic
+def quote_propose(
+    *,
+    deal: Deal,
+    by: User,
+    lines: Sequence[dict],
+    payment_term_days: int = 30,
+    currency: str = "CNY",
+    concessions: Sequence[str] = (),
+) -> Quote:
+    """quote_create and quote_submit in one step: either a submitted quote or nothing."""
+    quote = quote_create(
+        deal=deal,
+        by=by,
+        lines=lines,
+        payment_term_days=payment_term_days,
+        currency=currency,
+        concessions=concessions,
     )
-    if not updated:
-        raise StaleWrite("stale", _("Someone else changed this quote. Reload it and try again."))
-    quote.status, quote.version = status, quote.version + 1
+    return _request_approvals(quote, by)
+
+
+@transaction.atomic
+def quote_revise(
+    *,
+    quote: Quote,
+    by: User,
+    lines: Sequence[dict],
+    payment_term_days: int,
+    concessions: Sequence[str] = (),
+) -> Quote:
+    """A new revision of the quote (same number) with these lines, submitted at once. The old
+    revision stays readable as superseded; its pending approvals become void and its decided
+    ones are marked voided, their decisions untouched. Only the newest revision is revised."""
+    if quote.status == QuoteStatus.SUPERSEDED:
+        raise DomainError("superseded", _("This revision was superseded; revise the newest one."))
+    _lock_quote(quote.pk)
+    with audit_actor(by):
+        if not _guarded_update(
+            quote,
+            {"version": quote.version, "status": quote.status},
+            status=QuoteStatus.SUPERSEDED,
+            version=F("version") + 1,
+        ):
+            raise _stale_quote()
+        now = timezone.now()
+        for approval in quote.approvals.filter(voided_at__isnull=True):
+            changes = {"voided_at": now, "due_at": None}
+            if approval.status == ApprovalStatus.PENDING:
+                changes["status"] = ApprovalStatus.VOID
+            if not _guarded_update(approval, {"status": approval.status}, **changes):
+                raise StaleWrite("decided", _("An approval changed meanwhile. Try again."))
+    latest = quote.deal.quotes.filter(number=quote.number).aggregate(r=Max("revision"))["r"]
+    revised = _write_quote(
+        deal=quote.deal,
+        by=by,
+        lines=lines,
+        payment_term_days=payment_term_days,
+        currency=quote.currency,
+        concessions=list(concessions),
+        number=quote.number,
+        revision=latest + 1,
+    )
+    return _request_approvals(revised, by)
+
+
+@transaction.atomic
+def quote_send(*, quote: Quote, by: User) -> Quote:
+    """Marks the quote as sent to the customer: only an approved, newest revision, once."""
+    if quote.status != QuoteStatus.APPROVED:
+        raise DomainError(
+            "not_approved",
+            _("Only an approved quote can be sent; this one is “%(status)s”.")
+            % {"status": quote.get_status_display()},
+        )
+    if quote.sent_at is not None:
+        raise DomainError("sent", _("This quote was already sent."))
+    with audit_actor(by):
+        if not _guarded_update(
+            quote,
+            {"version": quote.version, "status": QuoteStatus.APPROVED, "sent_at__isnull": True},
+            sent_at=timezone.now(),
+            sent_by=by,
+            version=F("version") + 1,
+        ):
+            raise _stale_quote()
     return quote
+
+
+# --- approvals ---------------------------------------------------------------------------
 
 
 @transaction.atomic
 def approval_decide(*, approval: Approval, by: User, approve: bool, comment: str = "") -> Approval:
-    """The named role decides, once; not the person who asked. The quote is approved when its
-    last approval is, rejected at the first refusal."""
+    """The named role decides, once; not the person who asked; the decision is never edited
+    afterwards. The quote is approved when its last approval is, rejected at the first
+    refusal."""
     if by.pk == approval.owner_id:
         raise DomainError("own_request", _("You cannot approve your own request."))
     if approval.role not in by.roles and not by.is_superuser:
         raise DomainError(
             "forbidden", _("This approval needs the %(role)s role.") % {"role": approval.role}
         )
+    if approval.status == ApprovalStatus.VOID:
+        raise DomainError(
+            "void", _("This approval is void: the quote was revised. Decide the new revision.")
+        )
     status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
-    decided = Approval.objects.filter(pk=approval.pk, status=ApprovalStatus.PENDING).update(
-        status=status,
-        decided_by=by,
-        decided_at=timezone.now(),
-        comment=comment[:500],
-        due_at=None,
-    )
-    if not decided:
-        raise StaleWrite("decided", _("This approval was already decided."))
-    approval.refresh_from_db()
-    quote = approval.quote
-    if not approve:
-        Quote.objects.filter(pk=quote.pk).update(status=QuoteStatus.REJECTED)
-    elif not quote.approvals.exclude(status=ApprovalStatus.APPROVED).exists():
-        Quote.objects.filter(pk=quote.pk).update(status=QuoteStatus.APPROVED)
+    # The quote's row first, as quote_revise does: two approvers deciding the same quote at
+    # once then see each other's decision, and a decision racing a revision cannot deadlock.
+    _lock_quote(approval.quote_id)
+    with audit_actor(by):
+        decided = _guarded_update(
+            approval,
+            {"status": ApprovalStatus.PENDING},
+            status=status,
+            decided_by=by,
+            decided_at=timezone.now(),
+            comment=comment[:500],
+            due_at=None,
+        )
+        if not decided:
+            raise StaleWrite("decided", _("This approval was already decided."))
+        quote = approval.quote
+        quote.refresh_from_db()
+        if quote.status != QuoteStatus.PENDING:
+            return approval
+        if not approve:
+            new_status = QuoteStatus.REJECTED
+        elif not quote.approvals.exclude(status=ApprovalStatus.APPROVED).exists():
+            new_status = QuoteStatus.APPROVED
+        else:
+            return approval
+        if not _guarded_update(
+            quote,
+            {"version": quote.version, "status": QuoteStatus.PENDING},
+            status=new_status,
+            version=F("version") + 1,
+        ):
+            raise _stale_quote()
     return approval

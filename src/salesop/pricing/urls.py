@@ -7,4 +7,7 @@ urlpatterns = [
     path("", views.approval_queue, name="approvals"),
     path("<int:approval_id>/decide/", views.approval_decide, name="decide"),
     path("deal/<int:deal_id>/quote/", views.quote_add, name="quote_add"),
+    path("quote/<int:quote_id>/revise/", views.quote_revise, name="quote_revise"),
+    path("quote/<int:quote_id>/send/", views.quote_send, name="quote_send"),
+    path("products/price/", views.product_price, name="product_price"),
 ]

@@ -1,62 +1,141 @@
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from salesop.accounts.models import Role
 from salesop.core.errors import DomainError
 from salesop.core.forms import styled
 from salesop.deals.selectors import deal_for
 from salesop.pricing import selectors, services
-from salesop.pricing.forms import QuoteForm
-from salesop.pricing.models import ApprovalStatus
+from salesop.pricing.forms import LineFormSet, MoreLines, QuoteForm, QuoteTermsForm, choices
+from salesop.pricing.models import ApprovalStatus, Quote, QuoteStatus
+from salesop.pricing.rules import approval_reason
 
 
 def _done(request, action, success: str) -> None:
     try:
         action()
     except DomainError as exc:
-        messages.error(request, " ".join([exc.message, *exc.fields.values()]))
+        messages.error(request, " ".join(dict.fromkeys([exc.message, *exc.fields.values()])))
     else:
         messages.success(request, success)
+
+
+def _invalid(request, *forms) -> None:
+    problems = []
+    for form in forms:
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else ""
+            problems.append(f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    messages.error(
+        request, _("Not saved: please correct the fields marked.") + " " + " ".join(problems)
+    )
+
+
+def _styled_formset(formset):
+    for form in formset.forms:
+        styled(form)
+    return formset
 
 
 @login_required
 @require_POST
 def quote_add(request, deal_id: int):
     deal = deal_for(request.user, deal_id)
-    form = QuoteForm(request.POST)
-    if not form.is_valid():
-        messages.error(
-            request,
-            _("Not saved: please correct the fields marked.")
-            + " "
-            + " ".join(f"{form.fields[n].label}: {' '.join(e)}" for n, e in form.errors.items()),
-        )
+    options = choices()
+    form = QuoteForm(request.POST, choices=options)
+    more = MoreLines(request.POST, prefix="more", form_kwargs={"choices": options})
+    has_more = "more-TOTAL_FORMS" in request.POST
+    if not form.is_valid() or (has_more and not more.is_valid()):
+        _invalid(request, form, *(more.forms if has_more else []))
         return redirect("deals:detail", deal.pk)
     data = form.cleaned_data
-    line = {k: data[k] for k in ("description", "list_price", "quantity", "discount_pct")}
+    lines = [form.line()]
+    if has_more:
+        lines += [f.line() for f in more.forms if f.has_changed() and not f.is_blank()]
     _done(
         request,
-        lambda: services.quote_submit(
-            quote=services.quote_create(
-                deal=deal,
-                by=request.user,
-                lines=[line],
-                payment_term_days=data["payment_term_days"],
-                currency=data["currency"],
-            ),
+        lambda: services.quote_propose(
+            deal=deal,
             by=request.user,
+            lines=lines,
+            payment_term_days=data["payment_term_days"],
+            currency=data["currency"],
+            concessions=data.get("concessions") or [],
         ),
         _("Quote submitted."),
     )
     return redirect("deals:detail", deal.pk)
 
 
+def _quote_for(request, quote_id: int) -> Quote:
+    quote = get_object_or_404(Quote.objects.select_related("deal"), pk=quote_id)
+    deal_for(request.user, quote.deal_id)  # 404 unless the deal is visible
+    return quote
+
+
+@login_required
+@require_POST
+def quote_revise(request, quote_id: int):
+    quote = _quote_for(request, quote_id)
+    options = choices()
+    prefix = f"rev{quote.pk}"
+    terms = QuoteTermsForm(request.POST, prefix=prefix, choices=options)
+    lines = LineFormSet(request.POST, prefix=f"{prefix}-lines", form_kwargs={"choices": options})
+    if not terms.is_valid() or not lines.is_valid():
+        _invalid(request, terms, *lines.forms)
+        return redirect("deals:detail", quote.deal_id)
+    _done(
+        request,
+        lambda: services.quote_revise(
+            quote=quote,
+            by=request.user,
+            lines=[f.line() for f in lines.forms if not f.cleaned_data.get("DELETE")],
+            payment_term_days=terms.cleaned_data["payment_term_days"],
+            concessions=terms.cleaned_data.get("concessions") or [],
+        ),
+        _("New revision submitted; the previous one's approvals are void."),
+    )
+    return redirect("deals:detail", quote.deal_id)
+
+
+@login_required
+@require_POST
+def quote_send(request, quote_id: int):
+    quote = _quote_for(request, quote_id)
+    _done(
+        request,
+        lambda: services.quote_send(quote=quote, by=request.user),
+        _("Quote marked as sent."),
+    )
+    return redirect("deals:detail", quote.deal_id)
+
+
 @login_required
 def approval_queue(request):
-    approvals = selectors.approvals_for(request.user).filter(status=ApprovalStatus.PENDING)
-    return render(request, "pricing/approvals.html", {"approvals": approvals[:200]})
+    approvals = list(
+        selectors.approvals_for(request.user).filter(status=ApprovalStatus.PENDING)[:200]
+    )
+    for approval in approvals:
+        approval.reason = approval_reason(
+            subject=approval.subject,
+            value=approval.value,
+            limit=approval.limit,
+            basis=approval.basis,
+            role=approval.role,
+            concession=approval.quote.concession_label(approval.detail),
+        )
+        approval.detail_label = approval.quote.concession_label(approval.detail)
+    return render(
+        request,
+        "pricing/approvals.html",
+        {"approvals": approvals, "role_labels": dict(Role.choices)},
+    )
 
 
 @login_required
@@ -77,5 +156,66 @@ def approval_decide(request, approval_id: int):
     return redirect("pricing:approvals")
 
 
+def _revise_forms(quote: Quote, options: dict):
+    prefix = f"rev{quote.pk}"
+    terms = QuoteTermsForm(
+        prefix=prefix,
+        choices=options,
+        initial={
+            "payment_term_days": quote.payment_term_days,
+            "concessions": [c["key"] for c in quote.concessions],
+        },
+    )
+    lines = LineFormSet(
+        prefix=f"{prefix}-lines",
+        form_kwargs={"choices": options},
+        initial=[
+            {
+                "product": line.product_id,
+                "description": line.description,
+                "list_price": None if line.product_id else line.list_price,
+                "quantity": line.quantity,
+                "discount_pct": line.discount_pct,
+            }
+            for line in quote.lines.all()
+        ],
+    )
+    return styled(terms), _styled_formset(lines)
+
+
 def quotes_context(deal) -> dict:
-    return {"quotes": selectors.quotes_of(deal)[:20], "quote_form": styled(QuoteForm())}
+    """What the deal page's quote card shows: every revision (newest first) with its lines,
+    totals and approvals; a form for a new quote; a revise form for each open revision."""
+    quotes = list(selectors.quotes_of(deal)[:20])
+    options = choices()
+    for quote in quotes:
+        quote.can_revise = deal.is_open and quote.status != QuoteStatus.SUPERSEDED
+        quote.can_send = quote.status == QuoteStatus.APPROVED and quote.sent_at is None
+        if quote.can_revise:
+            quote.revise_terms, quote.revise_lines = _revise_forms(quote, options)
+    return {
+        "quotes": quotes,
+        "quote_form": styled(QuoteForm(choices=options)),
+        "more_lines": _styled_formset(MoreLines(prefix="more", form_kwargs={"choices": options})),
+        "role_labels": dict(Role.choices),
+    }
+
+
+_FIELD = re.compile(r"^[\w-]{1,80}$")
+
+
+@login_required
+def product_price(request):
+    """The list price input of a quote line, filled with the picked product's price (htmx)."""
+    field = request.GET.get("field", "")
+    if not _FIELD.match(field):
+        return HttpResponseBadRequest()
+    picked = next((v for k, v in request.GET.items() if k.endswith("product")), "")
+    product = (
+        selectors.products_on_sale().filter(pk=int(picked)).first() if picked.isdigit() else None
+    )
+    return render(
+        request,
+        "pricing/_partials/list_price.html",
+        {"field": field, "price": product.list_price if product else ""},
+    )
