@@ -198,7 +198,9 @@ def test_proposal_page_suggests_the_audience_from_stakeholders(org):
     proposal = _proposal(org)
     contact = Contact.objects.create(account=proposal.deal.account, name="王总")
     Stakeholder.objects.create(deal=proposal.deal, contact=contact, role="decision_maker")
-    assert proposal_page(proposal).suggested_audience == "executive"
+    page = proposal_page(proposal)
+    assert page.suggested_audience == "executive"
+    assert [stress for _role, stress in page.emphasis] == ["投资回报(ROI)、战略价值与风险可控"]
 
 
 # --- presenting and the criterion ----------------------------------------------------------------

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import get_language
 
 from salesop.accounts.models import User
 from salesop.deals.models import (
@@ -14,11 +15,12 @@ from salesop.deals.models import (
     ObjectionEntry,
     Proposal,
     Stakeholder,
+    StakeholderRole,
     ValueRow,
 )
 from salesop.deals.proposals import figures_of
 from salesop.deals.roi import RoiFigures, suggested_audience
-from salesop.deals.selectors import deal_for
+from salesop.deals.selectors import deal_for, playbook_of
 
 
 def proposals_of(deal: Deal) -> QuerySet[Proposal]:
@@ -103,6 +105,8 @@ class ProposalPage:
     needs: list[Need]
     suggested_audience: str
     stakeholder_roles: list[str]
+    # (role label, what the playbook says to stress with it) for the roles on this deal
+    emphasis: list[tuple[str, str]]
     versions: list[Proposal]
     anticipated: list[Anticipated]
     objections: list[DealObjection]
@@ -123,6 +127,8 @@ class ProposalPage:
 def proposal_page(proposal: Proposal) -> ProposalPage:
     deal = proposal.deal
     roles = sorted(set(Stakeholder.objects.filter(deal=deal).values_list("role", flat=True)))
+    stress = playbook_of(deal).emphasis(get_language() or "zh-hans")
+    labels = dict(StakeholderRole.choices)
     return ProposalPage(
         proposal=proposal,
         rows=list(proposal.rows.select_related("need")),
@@ -130,6 +136,7 @@ def proposal_page(proposal: Proposal) -> ProposalPage:
         needs=list(Need.objects.filter(deal=deal)),
         suggested_audience=suggested_audience(roles),
         stakeholder_roles=roles,
+        emphasis=[(str(labels.get(r, r)), stress[r]) for r in roles if r in stress],
         versions=list(deal.proposals.order_by("-number").only("id", "deal_id", "number", "status")),
         anticipated=anticipated_objections(deal),
         objections=list(objections_of(deal)),
