@@ -10,6 +10,7 @@ class DealsConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
+        import salesop.deals.proposal_criteria  # noqa: F401 (registers them)
         from salesop.deals import alerts, criteria, history, playbook_hooks  # noqa: F401 (registers them)
         from salesop.deals.models import Deal, Discovery, Need, Question, Stakeholder
 

@@ -393,3 +393,198 @@ class Stakeholder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact} ({self.get_role_display()})"
+
+
+# --- Proposals (SOP part 3: pain, solution, quantified value) -----------------------------------
+
+
+class ProposalAudience(models.TextChoices):
+    FULL = "full", pgettext_lazy("proposal audience", "Full proposal")
+    TECHNICAL = "technical", _("Technical detail")
+    EXECUTIVE = "executive", _("ROI summary")
+
+
+class ProposalStatus(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("proposal", "Draft")
+    DELIVERED = "delivered", pgettext_lazy("proposal", "Delivered")
+
+
+class Proposal(models.Model):
+    """One version of the deal's proposal. A delivered version is kept as it was shown; a new
+    version starts as a copy of the previous one."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="proposals")
+    number = models.PositiveIntegerField(_("version"), editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    audience = models.CharField(
+        _("audience"), max_length=10, choices=ProposalAudience.choices, default="full"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ProposalStatus.choices, default="draft"
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY
+    )
+    # ROI calculator inputs, kept so the figures can be recomputed and shown again.
+    roi_investment = models.DecimalField(
+        _("investment"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    roi_benefits = models.JSONField(_("yearly benefits"), default=list, blank=True)
+    roi_horizon_years = models.PositiveSmallIntegerField(_("horizon (years)"), default=3)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    presented_activity = models.ForeignKey(
+        "activities.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "number"], name="proposal_unique_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("deals:proposal", args=[self.deal_id, self.pk])
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ProposalStatus.DRAFT
+
+
+class ValueRow(models.Model):
+    """One line of the proposal: the customer's pain, our answer, and what it is worth."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="rows")
+    position = models.PositiveSmallIntegerField(default=0)
+    need = models.ForeignKey(
+        Need,
+        verbose_name=_("need"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="value_rows",
+    )
+    pain = models.CharField(_("pain"), max_length=300)
+    solution = models.TextField(_("solution"), max_length=2000)
+    value = models.CharField(pgettext_lazy("proposal", "value"), max_length=300)
+    amount = models.DecimalField(
+        _("quantified amount"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    unit = models.CharField(_("currency or unit"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("value row")
+        verbose_name_plural = _("value rows")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def amount_display(self) -> str:
+        if self.amount is None:
+            return ""
+        if self.unit in Currency.values:
+            return format_money(self.amount, self.unit)
+        return f"{self.amount.normalize():f} {self.unit}".strip()
+
+
+class ProposalTemplate(models.Model):
+    """A Word template sales ops uploaded for proposal export; the newest active one is used."""
+
+    number = models.PositiveIntegerField(_("version"), unique=True, editable=False)
+    name = models.CharField(_("file name"), max_length=200)
+    content = models.BinaryField(editable=False)
+    active = models.BooleanField(_("active"), default=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("proposal template")
+        verbose_name_plural = _("proposal templates")
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"{self.name} (v{self.number})"
+
+
+# --- Objections (SOP part 3: anticipate, acknowledge, answer) -----------------------------------
+
+
+class ObjectionCategory(models.TextChoices):
+    PRICE = "price", _("Price")
+    IMPLEMENTATION_TIME = "implementation_time", _("Implementation time")
+    COMPETITOR = "competitor", _("Competitor")
+    RISK = "risk", _("Risk")
+    TIMING = "timing", pgettext_lazy("objection", "Timing")
+    AUTHORITY = "authority", _("Authority")
+    OTHER = "other", pgettext_lazy("objection", "Other")
+
+
+class ObjectionEntry(models.Model):
+    """A library answer sales ops maintain: acknowledge the feeling, then answer with data."""
+
+    category = models.CharField(_("category"), max_length=20, choices=ObjectionCategory.choices)
+    industry = models.CharField(
+        _("industry"), max_length=100, blank=True, help_text=_("Blank: every industry.")
+    )
+    objection = models.CharField(_("objection"), max_length=300)
+    acknowledge = models.TextField(_("acknowledge first"), max_length=1000)
+    answer = models.TextField(_("recommended answer"), max_length=2000)
+    evidence = models.TextField(_("supporting data or case"), blank=True, max_length=2000)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("objection answer")
+        verbose_name_plural = _("objection library")
+        ordering = ["category", "industry", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["objection", "industry"], name="objection_unique_text")
+        ]
+        indexes = [models.Index(fields=["active", "industry"], name="objection_industry")]
+
+    def __str__(self) -> str:
+        return self.objection
+
+
+class DealObjection(models.Model):
+    """An objection the customer raised on this deal, the answer used, and whether it held."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="objections")
+    entry = models.ForeignKey(
+        ObjectionEntry,
+        verbose_name=_("library answer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="uses",
+    )
+    category = models.CharField(_("category"), max_length=20, choices=ObjectionCategory.choices)
+    customer_words = models.TextField(_("what the customer said"), max_length=2000)
+    answer_used = models.TextField(_("answer used"), blank=True, max_length=2000)
+    resolved = models.BooleanField(_("resolved"), default=False)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    raised_at = models.DateTimeField(_("raised"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("deal objection")
+        verbose_name_plural = _("deal objections")
+        ordering = ["-raised_at", "-id"]
+        indexes = [models.Index(fields=["category", "resolved"], name="objection_category")]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()}: {self.customer_words[:40]}"

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from salesop.deals import discovery_views as dv
-from salesop.deals import views
+from salesop.deals import proposal_views, views
 
 app_name = "deals"
 urlpatterns = [
@@ -49,4 +49,68 @@ urlpatterns = [
     path("<int:deal_id>/discovery/transcripts/", dv.transcript_upload, name="transcript_upload"),
     path("questions/", dv.question_bank, name="questions"),
     path("questions/<int:question_id>/toggle/", dv.question_toggle, name="question_toggle"),
+]
+
+# Proposals and objections (issue #6 parts 3 and 4)
+urlpatterns += [
+    path("<int:deal_id>/proposals/", proposal_views.proposal_list, name="proposals"),
+    path("<int:deal_id>/proposals/new/", proposal_views.proposal_create, name="proposal_create"),
+    path(
+        "<int:deal_id>/proposals/<int:proposal_id>/",
+        proposal_views.proposal_detail,
+        name="proposal",
+    ),
+    path(
+        "<int:deal_id>/proposals/<int:proposal_id>/edit/",
+        proposal_views.proposal_update,
+        name="proposal_update",
+    ),
+    path(
+        "<int:deal_id>/proposals/<int:proposal_id>/rows/",
+        proposal_views.proposal_row_add,
+        name="proposal_row_add",
+    ),
+    path(
+        "<int:deal_id>/proposals/<int:proposal_id>/rows/<int:row_id>/delete/",
+        proposal_views.proposal_row_delete,
+        name="proposal_row_delete",
+    ),
+    path(
+        "<int:deal_id>/proposals/<int:proposal_id>/roi/",
+        proposal_views.proposal_roi,
+        name="proposal_roi",
+    ),
+    path(
+        "<int:deal_id>/proposals/<int:proposal_id>/present/",
+        proposal_views.proposal_present,
+        name="proposal_present",
+    ),
+    path(
+        "<int:deal_id>/proposals/<int:proposal_id>/versions/",
+        proposal_views.proposal_new_version,
+        name="proposal_new_version",
+    ),
+    path(
+        "<int:deal_id>/proposals/<int:proposal_id>/print/",
+        proposal_views.proposal_print,
+        name="proposal_print",
+    ),
+    path(
+        "<int:deal_id>/proposals/<int:proposal_id>/docx/",
+        proposal_views.proposal_docx,
+        name="proposal_docx",
+    ),
+    path("<int:deal_id>/objections/", proposal_views.objection_add, name="objection_add"),
+    path(
+        "<int:deal_id>/objections/<int:objection_id>/resolve/",
+        proposal_views.objection_resolve,
+        name="objection_resolve",
+    ),
+    path("objections/", proposal_views.objection_library_page, name="objection_library"),
+    path("proposal-templates/", proposal_views.proposal_templates, name="proposal_templates"),
+    path(
+        "proposal-templates/current.docx",
+        proposal_views.proposal_template_download,
+        name="proposal_template_download",
+    ),
 ]
