@@ -31,7 +31,15 @@ from salesop.deals.discovery import (
     transcript_upload,
 )
 from salesop.deals.discovery_rules import recap_language
-from salesop.deals.models import Deal, Question
+from salesop.deals.models import Deal, DealObjection, ObjectionEntry, Question
+from salesop.deals.objections import objection_raise
+from salesop.deals.proposals import (
+    RowInput,
+    proposal_create,
+    proposal_present,
+    proposal_roi_set,
+    value_rows_add,
+)
 from salesop.deals.rules import stage_due_at
 from salesop.deals.selectors import playbook_of
 from salesop.deals.services import (
@@ -523,6 +531,7 @@ def _work_stage(deal: Deal, owner: User, stage: str, finish: bool = True) -> Non
                 deal=deal, by=owner, note="客户在调研会上确认" if language == "zh" else ""
             )
     elif stage == "solution":
+        _demo_proposal(deal, owner)
         person("decision_maker", engaged=False)
         person("technical", engaged=True)
         person("influencer", engaged=False)
@@ -939,19 +948,87 @@ OBJECTION_LIBRARY = [
 ]
 
 
-def _demo_proposals_and_objections(users: dict[str, User]) -> None:
-    """An objection library, and for two open deals a delivered proposal (value rows, ROI
-    inputs) with an objection raised and resolved. Found by natural key when run again."""
-    from salesop.deals.models import DealObjection, ObjectionEntry
-    from salesop.deals.objections import objection_raise
-    from salesop.deals.proposals import (
-        RowInput,
-        proposal_create,
-        proposal_present,
-        proposal_roi_set,
-        value_rows_add,
+# deal -> (owner, title, rows (pain, solution, value, amount, unit), investment, yearly benefits,
+# the objection raised (category, library entry, the customer's words))
+PROPOSAL_PLANS = {
+    "MES 二期": (
+        "MES 二期:产线透明与质量追溯",
+        [
+            (
+                "换线靠经验,停机时间长",
+                "排产与换线指导上屏",
+                "每月减少停机 40 小时",
+                "40",
+                "小时/月",
+            ),
+            ("质量问题追溯要 2 天", "批次全链路追溯", "追溯时间降到 10 分钟", "10", "分钟"),
+            ("报废率 3.2%", "工艺参数实时预警", "每年减少报废损失", "520000", ""),
+        ],
+        "1200000",
+        [("报废减少 scrap", "520000"), ("停机减少 downtime", "380000")],
+        ("price", "价格太高了,超出预算", "二期预算只批了 100 万"),
+    ),
+    "海外仓一体化": (
+        "海外仓一体化方案",
+        [
+            ("海外仓库存看不见", "多仓库存实时同步", "缺货率下降 30%", "30", "%"),
+            ("头程与尾程对账靠 Excel", "物流费用自动对账", "每年节省财务人力", "240000", ""),
+        ],
+        "900000",
+        [("人力 labour", "240000"), ("缺货损失 stock-outs", "300000")],
+        ("implementation_time", "实施周期太长,旺季前上不了线", "黑五前必须上线"),
+    ),
+}
+
+
+def _demo_proposal(deal: Deal, by: User) -> None:
+    """A delivered proposal: the deal's plan above, or one row per recorded pain and goal with
+    an ROI from the deal's amount."""
+    if deal.proposals.exists():
+        return
+    english = not recap_language(deal.account.name).startswith("zh")
+    plan = PROPOSAL_PLANS.get(deal.name)
+    if plan:
+        title, rows, investment, benefits, _raised = plan
+        inputs = [
+            RowInput(pain=p, solution=s, value=v, amount=Decimal(a), unit=u)
+            for p, s, v, a, u in rows
+        ]
+    else:
+        title = deal.name
+        amount = deal.amount or Decimal(100000)
+        investment = str(amount)
+        benefits = [("效率提升 efficiency", str((amount * Decimal("0.45")).quantize(Decimal(1))))]
+        inputs = [
+            RowInput(
+                pain=need.summary,
+                solution="Live stock and scanning" if english else "实时库存与扫码作业",
+                value="Errors down 80 %" if english else "差错率下降 80%",
+                amount=Decimal(80),
+                unit="%",
+                need_id=need.pk,
+            )
+            for need in deal.needs.filter(kind__in=["hidden_pain", "strategic_goal"])
+        ] or [RowInput(pain=deal.name, solution="—", value="—")]
+    proposal = proposal_create(deal=deal, by=by, title=title, audience="executive")
+    value_rows_add(proposal=proposal, by=by, rows=inputs)
+    proposal_roi_set(
+        proposal=proposal,
+        by=by,
+        investment=Decimal(investment),
+        benefits=[{"label": label, "amount": amount} for label, amount in benefits],
+    )
+    proposal_present(
+        proposal=proposal,
+        by=by,
+        duration_minutes=75,
+        notes="Attended by the CEO and CFO" if english else "客户 CEO、财务总监参加",
     )
 
+
+def _demo_proposals_and_objections(users: dict[str, User]) -> None:
+    """The objection library, and on the deals with a plan above a delivered proposal with an
+    objection raised and resolved. Found by natural key when run again."""
     for category, industry, objection, acknowledge, answer, evidence in OBJECTION_LIBRARY:
         ObjectionEntry.objects.get_or_create(
             objection=objection,
@@ -963,68 +1040,17 @@ def _demo_proposals_and_objections(users: dict[str, User]) -> None:
                 "evidence": evidence,
             },
         )
-    plans = [
-        (
-            "MES 二期",
-            "rep",
-            "MES 二期:产线透明与质量追溯",
-            [
-                (
-                    "换线靠经验,停机时间长",
-                    "排产与换线指导上屏",
-                    "每月减少停机 40 小时",
-                    "40",
-                    "小时/月",
-                ),
-                ("质量问题追溯要 2 天", "批次全链路追溯", "追溯时间降到 10 分钟", "10", "分钟"),
-                ("报废率 3.2%", "工艺参数实时预警", "每年减少报废损失", "520000", ""),
-            ],
-            "1200000",
-            [("报废减少 scrap", "520000"), ("停机减少 downtime", "380000")],
-            ("price", "价格太高了,超出预算", "二期预算只批了 100 万"),
-        ),
-        (
-            "海外仓一体化",
-            "manager",
-            "海外仓一体化方案",
-            [
-                ("海外仓库存看不见", "多仓库存实时同步", "缺货率下降 30%", "30", "%"),
-                ("头程与尾程对账靠 Excel", "物流费用自动对账", "每年节省财务人力", "240000", ""),
-            ],
-            "900000",
-            [("人力 labour", "240000"), ("缺货损失 stock-outs", "300000")],
-            ("implementation_time", "实施周期太长,旺季前上不了线", "黑五前必须上线"),
-        ),
-    ]
-    for deal_name, owner, title, rows, investment, benefits, raised in plans:
+    for deal_name, plan in PROPOSAL_PLANS.items():
         deal = Deal.objects.filter(name=deal_name).first()
-        if deal is None or not deal.is_open or deal.proposals.exists():
+        if deal is None or not deal.is_open:
             continue
-        by = users[owner]
-        proposal = proposal_create(deal=deal, by=by, title=title, audience="executive")
-        value_rows_add(
-            proposal=proposal,
-            by=by,
-            rows=[
-                RowInput(pain=p, solution=s, value=v, amount=Decimal(a), unit=u)
-                for p, s, v, a, u in rows
-            ],
-        )
-        proposal_roi_set(
-            proposal=proposal,
-            by=by,
-            investment=Decimal(investment),
-            benefits=[{"label": label, "amount": amount} for label, amount in benefits],
-        )
-        proposal_present(
-            proposal=proposal, by=by, duration_minutes=75, notes="客户 CEO、财务总监参加"
-        )
-        category, library_text, words = raised
+        _demo_proposal(deal, deal.owner)
+        category, library_text, words = plan[-1]
         if not DealObjection.objects.filter(deal=deal).exists():
             entry = ObjectionEntry.objects.filter(objection=library_text).first()
             objection_raise(
                 deal=deal,
-                by=by,
+                by=deal.owner,
                 entry=entry,
                 category=category,
                 customer_words=words,

@@ -37,7 +37,24 @@ STAGE_WORK = {
             "post",
             "/deals/{deal}/stakeholders",
             {"role": "decision_maker", "new_contact_name": "周总", "new_contact_title": "CEO"},
-        )
+        ),
+        ("post", "/deals/{deal}/proposals", {"title": "智能仓储方案", "audience": "executive"}),
+        (
+            "post",
+            "/proposals/{proposal}/rows",
+            {
+                "rows": [
+                    {
+                        "pain": "旺季错发",
+                        "solution": "扫码复核",
+                        "value": "差错率下降 80%",
+                        "amount": "80",
+                        "unit": "%",
+                    }
+                ]
+            },
+        ),
+        ("post", "/proposals/{proposal}/present", {"duration_minutes": 60}),
     ],
     "negotiation": [
         ("engage", "decision_maker", None),
@@ -65,6 +82,7 @@ def test_walk_a_deal_through_every_stage_via_the_api(api, org):
     )
     assert created.status_code == 201, created.content
     deal_id = created.json()["id"]
+    proposal_id = None
     for stage, target in [
         ("discovery", "solution"),
         ("solution", "negotiation"),
@@ -95,8 +113,10 @@ def test_walk_a_deal_through_every_stage_via_the_api(api, org):
                     "post",
                     {},
                 )
-            done = api(method, url.format(deal=deal_id), body)
+            done = api(method, url.format(deal=deal_id, proposal=proposal_id), body)
             assert done.status_code in (200, 201), (url, done.content)
+            if url == "/deals/{deal}/proposals":
+                proposal_id = done.json()["id"]
             if url.startswith("/deals/{deal}/quotes"):
                 submitted = api("post", f"/quotes/{done.json()['id']}/submit", {})
                 assert submitted.json()["status"] == "approved"

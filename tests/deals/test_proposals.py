@@ -5,12 +5,11 @@ import io
 from decimal import Decimal
 
 import pytest
-import yaml
 from docx import Document
 
 from salesop.activities.models import Activity
 from salesop.core.errors import DomainError
-from salesop.core.testing import make_deal, tick_stage
+from salesop.core.testing import engage, make_deal, tick_stage
 from salesop.deals.models import Need, Proposal, ProposalTemplate, Stakeholder, ValueRow
 from salesop.deals.proposal_selectors import proposal_page
 from salesop.deals.proposals import (
@@ -26,11 +25,6 @@ from salesop.deals.proposals import (
 from salesop.deals.roi import BenefitLine, roi_figures, suggested_audience
 from salesop.deals.services import GateRefused, deal_move
 from salesop.playbook.registry import CRITERIA
-from salesop.playbook.services import (
-    default_playbook_text,
-    playbook_activate,
-    playbook_version_create,
-)
 
 pytestmark = pytest.mark.django_db
 
@@ -249,17 +243,12 @@ def test_criterion_proposal_delivered_refuses_then_passes(org):
     assert check(context) is None
 
 
-def test_a_gate_naming_proposal_delivered_blocks_the_move_until_presented(org):
-    data = yaml.safe_load(default_playbook_text())
-    data["stages"][1]["exit_criteria"].append("proposal.delivered")
-    version = playbook_version_create(
-        text=yaml.safe_dump(data, allow_unicode=True, sort_keys=False), by=org.ops
-    )
-    playbook_activate(version=version, by=org.ops)
+def test_the_default_playbook_blocks_leaving_solution_until_a_proposal_is_presented(org):
     deal = make_deal(org.rep)
     tick_stage(deal, org.rep)
     deal_move(deal=deal, to_stage="solution", by=org.rep)
-    tick_stage(deal, org.rep)
+    tick_stage(deal, org.rep, meet_criteria=False)
+    engage(deal, org.rep, "decision_maker")
     with pytest.raises(GateRefused) as refused:
         deal_move(deal=deal, to_stage="negotiation", by=org.rep)
     assert [f.criterion for f in refused.value.failures] == ["proposal.delivered"]

@@ -120,12 +120,33 @@ def approved_quote(deal, by: User) -> None:
     quote_submit(quote=quote, by=by)
 
 
+def delivered_proposal(deal, by: User) -> None:
+    from salesop.deals.proposals import RowInput, proposal_create, proposal_present, value_rows_add
+
+    proposal = proposal_create(deal=deal, by=by, title="智能仓储方案")
+    value_rows_add(
+        proposal=proposal,
+        by=by,
+        rows=[RowInput(pain="旺季错发", solution="扫码复核", value="差错率下降 80%")],
+    )
+    proposal_present(proposal=proposal, by=by, duration_minutes=60)
+
+
+def resolve_objections(deal, by: User) -> None:
+    from salesop.deals.objections import objection_resolve
+
+    for objection in deal.objections.filter(resolved=False):
+        objection_resolve(objection=objection, by=by, answer_used="先试点后推广")
+
+
 CRITERION_STEPS = {
     "discovery.recap_confirmed": confirm_recap,
     "stakeholders.decision_maker_identified": lambda d, by: engage(d, by, "decision_maker"),
     "stakeholders.decision_maker_engaged": lambda d, by: engage(d, by, "decision_maker"),
     "stakeholders.finance_engaged": lambda d, by: engage(d, by, "finance"),
     "quote.within_policy_or_approved": approved_quote,
+    "proposal.delivered": delivered_proposal,
+    "objections.resolved": resolve_objections,
 }
 
 

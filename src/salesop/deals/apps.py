@@ -10,9 +10,24 @@ class DealsConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        import salesop.deals.proposal_criteria  # noqa: F401 (registers them)
-        from salesop.deals import alerts, criteria, history, playbook_hooks  # noqa: F401 (registers them)
-        from salesop.deals.models import Deal, Discovery, Need, Question, Stakeholder
+        from salesop.deals import (  # noqa: F401 (registers them)
+            alerts,
+            criteria,
+            history,
+            playbook_hooks,
+            proposal_criteria,
+        )
+        from salesop.deals.models import (
+            Deal,
+            DealObjection,
+            Discovery,
+            Need,
+            ObjectionEntry,
+            Proposal,
+            Question,
+            Stakeholder,
+            ValueRow,
+        )
 
         auditlog.register(
             Deal,
@@ -22,5 +37,7 @@ class DealsConfig(AppConfig):
             ],
             m2m_fields={"shared_with"},
         )
-        for model in (Discovery, Need, Question, Stakeholder):
+        for model in (Discovery, Need, Question, Stakeholder, ValueRow, ObjectionEntry):
             auditlog.register(model)
+        auditlog.register(Proposal, exclude_fields=["rows"])
+        auditlog.register(DealObjection)

@@ -30,7 +30,7 @@ class Keyed(Strict):
 class ChecklistItem(Keyed):
     help: Label | None = None
     # The deal page the item is done on; the checklist links to it.
-    link: Literal["discovery", "decision_chain", "quotes"] | None = None
+    link: Literal["discovery", "decision_chain", "proposals", "quotes"] | None = None
 
 
 StakeholderRoleKey = Literal[
