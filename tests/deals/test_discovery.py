@@ -122,7 +122,7 @@ def test_plain_transcript_with_full_width_colons():
 def test_transcript_without_speaker_labels_says_which_line():
     with pytest.raises(TranscriptError) as refused:
         transcript_turns("Emily: Hello\njust some words\n")
-    assert refused.value.line == 2 and "Line 2" in str(refused.value)
+    assert refused.value.line == 2 and "第 2 行" in str(refused.value)
 
 
 def test_transcript_upload_keeps_figures_and_refuses_without_labels(org):
@@ -135,7 +135,7 @@ def test_transcript_upload_keeps_figures_and_refuses_without_labels(org):
         discovery.transcript_upload(
             deal=deal, by=org.rep, filename="x.txt", content=b"no labels here", rep_speaker="me"
         )
-    assert "file" in refused.value.fields and "speaker label" in refused.value.message
+    assert "file" in refused.value.fields and "说话人标签" in refused.value.message
     with pytest.raises(DomainError) as wrong_rep:
         discovery.transcript_upload(
             deal=deal, by=org.rep, filename="c.vtt", content=VTT.encode(), rep_speaker="李四"
@@ -336,7 +336,7 @@ def test_transcript_upload_page_says_which_line(rep, org):
         },
     )
     assert response.status_code == 422
-    assert "Line 2" in response.content.decode() or "第 2 行" in response.content.decode()
+    assert "第 2 行" in response.content.decode()
 
 
 def test_another_team_gets_404_everywhere(client, org):
@@ -387,6 +387,7 @@ def test_workspace_query_count_does_not_grow_with_records(rep, org, django_asser
 def test_api_refuses_bad_input_with_the_field_and_hides_other_teams(client, org):
     deal = make_deal(org.rep)
     client.force_login(org.rep)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
     def post(url, body):
         return client.post(f"/api/v1{url}", body, content_type="application/json")

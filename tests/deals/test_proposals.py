@@ -83,7 +83,7 @@ def test_roi_payback_and_three_year_roi():
 def test_roi_with_zero_investment_says_why_instead_of_dividing():
     figures = roi_figures(Decimal("0"), [BenefitLine("labour", Decimal("1000"))])
     assert figures.payback_months is None and figures.roi_pct is None
-    assert "investment" in figures.message
+    assert "投资额" in figures.message
 
 
 def test_roi_with_no_benefit_never_pays_back():
@@ -236,7 +236,7 @@ def test_criterion_proposal_delivered_refuses_then_passes(org):
     deal = make_deal(org.rep)
     check = CRITERIA["proposal.delivered"].check
     context = GateContext(deal=deal, stage=playbook_of(deal).stage("solution"))
-    assert "proposal" in check(context)
+    assert "呈现方案" in check(context)
     proposal = _proposal(org, deal)
     assert check(context)  # a draft is not delivered
     proposal_present(proposal=proposal, by=org.rep, duration_minutes=40)

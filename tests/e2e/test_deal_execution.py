@@ -105,7 +105,28 @@ def test_discovery_to_contracting(page, transactional_db):
     expect(decision_maker).to_contain_text("周总")
     expect(decision_maker).to_contain_text("ROI")
 
-    # PROPOSAL STEPS
+    # The proposal: pain, solution, quantified value (linked to the need), ROI, presented.
+    page.get_by_test_id("proposals-link").click()
+    page.get_by_test_id("proposal-versions").locator("button[type=submit]").click()
+    rows = page.get_by_test_id("value-rows")
+    rows.locator("[name=need]").select_option(label=re.compile("旺季发货错漏"))
+    rows.locator("[name=pain]").fill("旺季发货错漏导致客户投诉")
+    rows.locator("[name=solution]").fill("扫码复核与波次拣货")
+    rows.locator("[name=value]").fill("错发率下降 80%,每年减少赔付 36 万元")
+    rows.locator("[name=amount]").fill("360000")
+    rows.locator("button[type=submit]").last.click()
+    expect(page.get_by_test_id("value-rows")).to_contain_text("每年减少赔付 36 万元")
+    roi = page.get_by_test_id("roi")
+    roi.locator("[name=investment]").fill("480000")
+    roi.locator("[name=benefit_label_0]").fill("减少赔付")
+    roi.locator("[name=benefit_amount_0]").fill("360000")
+    roi.locator("button[type=submit]").click()
+    expect(page.get_by_test_id("roi-figures")).to_contain_text("16")  # payback in months
+    present = page.get_by_test_id("present")
+    present.locator("[name=duration_minutes]").fill("75")
+    present.locator("button[type=submit]").click()
+    expect(page.get_by_test_id("proposal-status")).to_contain_text(zh("proposal", "Delivered"))
+    page.goto(f"/deals/{deal.pk}/")
 
     tick_all(page)
     move(page, "谈判")

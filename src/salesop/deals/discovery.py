@@ -384,8 +384,7 @@ def transcript_upload(
         turns = rules.transcript_turns(_decode(content))
         ratio = rules.talk_ratio(turns, rep_speaker.strip())
     except rules.TranscriptError as exc:
-        field = "rep_speaker" if exc.line is None and "speakers" in str(exc) else "file"
-        raise DomainError("transcript", str(exc), {field: str(exc)}) from None
+        raise DomainError("transcript", str(exc), {exc.field: str(exc)}) from None
     return CallTranscript.objects.create(
         deal=deal,
         filename=filename[:200],

@@ -164,11 +164,12 @@ class TalkRatio:
 
 
 class TranscriptError(ValueError):
-    """A transcript that cannot be read; `line` is 1-based."""
+    """A transcript that cannot be used; `line` is 1-based, `field` the input at fault."""
 
-    def __init__(self, message: str, line: int | None = None):
+    def __init__(self, message: str, line: int | None = None, field: str = "file"):
         super().__init__(message)
         self.line = line
+        self.field = field
 
 
 TIMING = re.compile(r"^\s*(\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{3}\s*-->\s*")
@@ -236,7 +237,8 @@ def talk_ratio(turns: list[tuple[str, str]], rep_speaker: str) -> TalkRatio:
     if rep_speaker not in speakers:
         raise TranscriptError(
             _("“%(rep)s” does not speak in this transcript; speakers: %(speakers)s.")
-            % {"rep": rep_speaker, "speakers": ", ".join(speakers)}
+            % {"rep": rep_speaker, "speakers": ", ".join(speakers)},
+            field="rep_speaker",
         )
     total = sum(speakers.values())
     share = (Decimal(speakers[rep_speaker] * 100) / Decimal(total)).quantize(Decimal("0.1"))
