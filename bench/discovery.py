@@ -74,7 +74,10 @@ def build_deal():
 
 def run(db: str, repeats: int, write: bool) -> None:
     setup(db, "salesop_bench_discovery")
+    from django.core.management import call_command
     from django.test import Client
+
+    call_command("collectstatic", interactive=False, verbosity=0)  # pages link hashed assets
 
     from salesop.deals import discovery_rules as rules
 
@@ -104,8 +107,8 @@ def run(db: str, repeats: int, write: bool) -> None:
         ("discovery workspace (40 needs, 30 questions)", f"/deals/{deal.pk}/discovery/"),
         ("proposal page", f"/deals/{deal.pk}/proposals/{proposal.pk}/"),
     ):
-        assert client.get(url).status_code == 200, url
-        median, p95 = summary(timed(lambda url=url: client.get(url), repeats))
+        assert client.get(url, secure=True).status_code == 200, url
+        median, p95 = summary(timed(lambda url=url: client.get(url, secure=True), repeats))
         rows.append((label, f"{median:.1f}", f"{p95:.1f}"))
     for row in rows:
         print(" | ".join(row))

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from salesop.accounts.models import Role
 from salesop.core.errors import DomainError
@@ -80,10 +80,17 @@ def _quote_for(request, quote_id: int) -> Quote:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def quote_revise(request, quote_id: int):
+    """GET: the revise form, loaded when the rep opens it (the deal page would otherwise build
+    a form set for every quote); POST: submits the new revision."""
     quote = _quote_for(request, quote_id)
     options = choices()
+    if request.method == "GET":
+        terms, lines = _revise_forms(quote, options)
+        context = {"q": quote, "revise_terms": terms, "revise_lines": lines}
+        template = "pricing/_partials/revise_form.html" if request.htmx else "pricing/revise.html"
+        return render(request, template, context)
     prefix = f"rev{quote.pk}"
     terms = QuoteTermsForm(request.POST, prefix=prefix, choices=options)
     lines = LineFormSet(request.POST, prefix=f"{prefix}-lines", form_kwargs={"choices": options})
@@ -185,14 +192,12 @@ def _revise_forms(quote: Quote, options: dict):
 
 def quotes_context(deal) -> dict:
     """What the deal page's quote card shows: every revision (newest first) with its lines,
-    totals and approvals; a form for a new quote; a revise form for each open revision."""
+    totals and approvals, and a form for a new quote."""
     quotes = list(selectors.quotes_of(deal)[:20])
     options = choices()
     for quote in quotes:
         quote.can_revise = deal.is_open and quote.status != QuoteStatus.SUPERSEDED
         quote.can_send = quote.status == QuoteStatus.APPROVED and quote.sent_at is None
-        if quote.can_revise:
-            quote.revise_terms, quote.revise_lines = _revise_forms(quote, options)
     return {
         "quotes": quotes,
         "quote_form": styled(QuoteForm(choices=options)),
