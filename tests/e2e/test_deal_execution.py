@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from salesop.core.testing import make_account, make_deal, make_org
 from salesop.deals import discovery
-from salesop.deals.models import Deal, RecapStatus
+from salesop.deals.models import Deal, Need, RecapStatus
 from tests.e2e.test_shell import log_in
 
 
@@ -107,9 +107,10 @@ def test_discovery_to_contracting(page, transactional_db):
 
     # The proposal: pain, solution, quantified value (linked to the need), ROI, presented.
     page.get_by_test_id("proposals-link").click()
-    page.get_by_test_id("proposal-versions").locator("button[type=submit]").click()
+    page.locator("form[action$='/proposals/new/'] button[type=submit]").click()
     rows = page.get_by_test_id("value-rows")
-    rows.locator("[name=need]").select_option(label=re.compile("旺季发货错漏"))
+    pain = Need.objects.get(deal=deal, kind="hidden_pain")
+    rows.locator("[name=need]").select_option(value=str(pain.pk))
     rows.locator("[name=pain]").fill("旺季发货错漏导致客户投诉")
     rows.locator("[name=solution]").fill("扫码复核与波次拣货")
     rows.locator("[name=value]").fill("错发率下降 80%,每年减少赔付 36 万元")
