@@ -307,8 +307,10 @@ def rep(client, org):
 def test_workspace_page_and_its_forms(rep, org):
     deal = make_deal(org.rep)
     discovery.question_create(by=org.ops, text="您希望新系统首先解决什么问题?", layer="surface")
+    discovery.question_create(by=org.ops, text="你们有预算吗?", layer="surface")
     page = rep.get(f"/deals/{deal.pk}/discovery/").content.decode()
     assert "您希望新系统首先解决什么问题" in page and 'data-testid="prep-brief"' in page
+    assert page.count("封闭式问题") == 1  # only the yes/no question is flagged
     refused = rep.post(f"/deals/{deal.pk}/discovery/needs/", {"kind": "budget", "summary": "预算"})
     assert refused.status_code == 422 and "Need" not in refused.content.decode()[:0]
     assert not Need.objects.exists()
@@ -354,6 +356,15 @@ def test_another_team_gets_404_everywhere(client, org):
     ):
         assert client.post(url, {"kind": "feature"}).status_code == 404, url
     assert person.__class__.objects.get(pk=person.pk).last_engaged_at is None
+
+
+def test_the_deal_audit_trail_lists_its_own_fields_not_its_related_records(rep, org):
+    deal = make_deal(org.rep)
+    discovery.need_add(deal=deal, by=org.rep, kind="feature", summary="扫码", customer_words="扫码")
+    discovery.stakeholder_add(deal=deal, by=org.rep, role="technical", new_contact_name="吴工")
+    html = rep.get(f"/deals/{deal.pk}/").content.decode()
+    assert "deals.Need" not in html and "deals.Stakeholder" not in html
+    assert "pricing.Quote" not in html and "stage due" not in html
 
 
 def test_deal_page_shows_the_role_map_without_extra_queries_per_person(

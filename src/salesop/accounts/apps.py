@@ -8,11 +8,10 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Users and teams")
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
         from salesop.accounts.models import ApiToken, RoleGrant, Team, User
+        from salesop.core.audit import audit_register
 
-        auditlog.register(User, exclude_fields=["password", "last_login"])
-        auditlog.register(Team)
-        auditlog.register(RoleGrant)
-        auditlog.register(ApiToken, exclude_fields=["key_hash", "last_used_at"])
+        audit_register(User, exclude=["password", "last_login"])
+        audit_register(Team)
+        audit_register(RoleGrant)
+        audit_register(ApiToken, exclude=["key_hash", "last_used_at"])

@@ -8,10 +8,9 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Activities and tasks")
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
         from salesop.activities import criteria  # noqa: F401 (registers them)
         from salesop.activities.models import Activity, Task
+        from salesop.core.audit import audit_register
 
-        auditlog.register(Activity)
-        auditlog.register(Task)
+        audit_register(Activity)
+        audit_register(Task)

@@ -48,3 +48,13 @@ def audit_actor(user):
     """Attributes the audit rows written inside the block to `user`: services call it with their
     `by`, so changes from the command line and jobs are attributed as well as web requests."""
     return set_actor(user if user is not None and user.is_authenticated else None)
+
+
+def audit_register(model: type[Model], *, exclude=(), m2m=()) -> None:
+    """Audits the model's own columns (and the named many-to-many fields) only. auditlog
+    would otherwise also diff reverse relations, so every new model pointing at this one
+    would show up as a change ("needs: None") in its trail."""
+    from auditlog.registry import auditlog
+
+    own = [f.name for f in model._meta.concrete_fields if f.name not in set(exclude)]
+    auditlog.register(model, include_fields=own + list(m2m), m2m_fields=set(m2m))

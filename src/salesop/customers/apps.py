@@ -8,23 +8,13 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
+        from salesop.core.audit import audit_register
         from salesop.customers import imports, profiling  # noqa: F401 (registers them)
         from salesop.customers.models import Account, Contact
 
-        auditlog.register(
+        audit_register(
             Account,
-            exclude_fields=[
-                "updated_at",
-                "deals",
-                "activities",
-                "tasks",
-                "normalized_name",
-                "contacts",
-                "leads",
-                "merges",
-            ],  # reverse relations
-            m2m_fields={"shared_with"},
+            exclude=["updated_at", "normalized_name"],
+            m2m=["shared_with"],
         )
-        auditlog.register(Contact, exclude_fields=["email_normalized", "phone_e164"])
+        audit_register(Contact, exclude=["email_normalized", "phone_e164"])

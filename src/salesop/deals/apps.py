@@ -8,8 +8,7 @@ class DealsConfig(AppConfig):
     verbose_name = _("Deals")
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
+        from salesop.core.audit import audit_register
         from salesop.deals import (  # noqa: F401 (registers them)
             alerts,
             criteria,
@@ -29,15 +28,12 @@ class DealsConfig(AppConfig):
             ValueRow,
         )
 
-        auditlog.register(
+        audit_register(
             Deal,
-            exclude_fields=[
-                *("version", "updated_at"),
-                *("activities", "tasks", "ticks", "stage_events"),  # reverse relations
-            ],
-            m2m_fields={"shared_with"},
+            exclude=["version", "updated_at", "stage_due_at", "close_due_at"],
+            m2m=["shared_with"],
         )
         for model in (Discovery, Need, Question, Stakeholder, ValueRow, ObjectionEntry):
-            auditlog.register(model)
-        auditlog.register(Proposal, exclude_fields=["rows"])
-        auditlog.register(DealObjection)
+            audit_register(model)
+        audit_register(Proposal)
+        audit_register(DealObjection)

@@ -8,27 +8,23 @@ class LeadsConfig(AppConfig):
     verbose_name = _("Leads")
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
+        from salesop.core.audit import audit_register
         from salesop.leads import alerts  # noqa: F401 (registers the lead timers)
         from salesop.leads.models import Channel, Lead
 
-        auditlog.register(
+        audit_register(
             Lead,
-            exclude_fields=[
+            exclude=[
                 "version",
                 "updated_at",
                 "followup_due_at",
                 "first_contact_due_at",
-                "events",
                 "company_key",
                 "phone_e164",
                 "email_normalized",
                 "icp_fit",
                 "win_probability",
-                "activities",
-                "tasks",
             ],
-            m2m_fields={"shared_with"},
+            m2m=["shared_with"],
         )
-        auditlog.register(Channel, exclude_fields=["intake_key_hash"])
+        audit_register(Channel, exclude=["intake_key_hash"])

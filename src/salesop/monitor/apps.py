@@ -8,8 +8,7 @@ class MonitorConfig(AppConfig):
     verbose_name = _("Process supervision")
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
+        from salesop.core.audit import audit_register
         from salesop.monitor.models import WebhookEndpoint
 
-        auditlog.register(WebhookEndpoint, exclude_fields=["secret"])
+        audit_register(WebhookEndpoint, exclude=["secret"])

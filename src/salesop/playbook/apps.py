@@ -8,8 +8,7 @@ class PlaybookConfig(AppConfig):
     verbose_name = _("Playbook")
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
+        from salesop.core.audit import audit_register
         from salesop.playbook.models import PlaybookVersion
 
-        auditlog.register(PlaybookVersion, exclude_fields=["text"])
+        audit_register(PlaybookVersion, exclude=["text"])

@@ -8,8 +8,7 @@ class PricingConfig(AppConfig):
     verbose_name = _("Pricing and approvals")
 
     def ready(self) -> None:
-        from auditlog.registry import auditlog
-
+        from salesop.core.audit import audit_register
         from salesop.pricing import alerts, criteria  # noqa: F401 (registers them)
         from salesop.pricing.models import (
             Approval,
@@ -20,9 +19,9 @@ class PricingConfig(AppConfig):
             QuoteLine,
         )
 
-        auditlog.register(Product)
-        auditlog.register(PricePolicy)
-        auditlog.register(Concession)
-        auditlog.register(Quote, exclude_fields=["version"])
-        auditlog.register(QuoteLine)
-        auditlog.register(Approval)
+        audit_register(Product)
+        audit_register(PricePolicy)
+        audit_register(Concession)
+        audit_register(Quote, exclude=["version"])
+        audit_register(QuoteLine)
+        audit_register(Approval)
