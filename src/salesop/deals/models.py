@@ -573,7 +573,7 @@ class DealObjection(models.Model):
     category = models.CharField(_("category"), max_length=20, choices=ObjectionCategory.choices)
     customer_words = models.TextField(_("what the customer said"), max_length=2000)
     answer_used = models.TextField(_("answer used"), blank=True, max_length=2000)
-    resolved = models.BooleanField(_("resolved"), default=False)
+    resolved = models.BooleanField(pgettext_lazy("objection", "resolved"), default=False)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     raised_at = models.DateTimeField(_("raised"), default=timezone.now)
     by = models.ForeignKey(
