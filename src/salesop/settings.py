@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "salesop.deals",
     "salesop.leads",
     "salesop.pricing",
+    "salesop.contracts",
     "salesop.activities",
     "salesop.monitor",
     "huey.contrib.djhuey",
@@ -208,6 +209,10 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("SALESOP_WEBHOOK_TIMEOUT_SECONDS", 5)
 # Spreadsheet imports: the largest file accepted.
 IMPORT_MAX_BYTES = env_int("SALESOP_IMPORT_MAX_MB", 200) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temporary file
+
+# Contracts: the selling company named as a party, and the largest signed copy accepted.
+COMPANY_NAME = env_str("SALESOP_COMPANY_NAME", "")
+CONTRACT_UPLOAD_MAX_BYTES = env_int("SALESOP_CONTRACT_UPLOAD_MAX_MB", 20) * 1024 * 1024
 
 # Public lead intake: submissions per channel per minute.
 INTAKE_RATE_PER_MINUTE = env_int("SALESOP_INTAKE_RATE_PER_MINUTE", 120)

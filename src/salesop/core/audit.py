@@ -1,9 +1,11 @@
 """Reading the audit trail kept by django-auditlog, in the reader's language."""
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime
 
 from auditlog.context import set_actor
+from auditlog.diff import model_instance_diff
 from auditlog.models import LogEntry
 from django.db.models import Model
 from django.utils.translation import pgettext_lazy
@@ -58,3 +60,16 @@ def audit_register(model: type[Model], *, exclude=(), m2m=()) -> None:
 
     own = [f.name for f in model._meta.concrete_fields if f.name not in set(exclude)]
     auditlog.register(model, include_fields=own + list(m2m), m2m_fields=set(m2m))
+
+
+def guarded_update(instance: Model, guard: dict, **changes) -> bool:
+    """Writes `changes` only if the row still matches `guard` (the portable lock: a conditional
+    UPDATE), and records the change in the audit trail as a save() would."""
+    before = copy.copy(instance)
+    if not type(instance)._default_manager.filter(pk=instance.pk, **guard).update(**changes):
+        return False
+    instance.refresh_from_db()
+    changed = model_instance_diff(before, instance)
+    if changed:
+        LogEntry.objects.log_create(instance, action=LogEntry.Action.UPDATE, changes=changed)
+    return True

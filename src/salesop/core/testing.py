@@ -139,7 +139,90 @@ def resolve_objections(deal, by: User) -> None:
         objection_resolve(objection=objection, by=by, answer_used="先试点后推广")
 
 
+STANDARD_CLAUSES = [
+    ("payment", "付款", "甲方应在收到发票后 30 日内支付合同价款。", "standard"),
+    ("delivery", "交付", "乙方应在合同生效后 60 日内完成系统部署。", "standard"),
+    ("acceptance", "验收", "甲方应在交付后 10 个工作日内完成验收,逾期视为验收合格。", "standard"),
+    (
+        "liability",
+        "违约责任",
+        "任何一方违约,应赔偿对方因此遭受的直接损失,赔偿总额以合同总价的 20% 为上限。",
+        "special",
+    ),
+    ("ip", "知识产权", "软件及相关文档的知识产权归乙方所有,甲方获得非独占使用许可。", "special"),
+    ("confidentiality", "保密", "双方对在合作中知悉的对方商业秘密负有保密义务,期限三年。", "standard"),
+    ("termination", "终止", "一方严重违约且在书面通知后 30 日内未纠正的,另一方可解除合同。", "standard"),
+]
+SIGNED_PDF = b"%PDF-1.4\n% signed scan\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def make_template(by: User, code: str = "standard", name: str = "标准销售合同"):
+    from salesop.contracts.services import template_save
+
+    return template_save(
+        by=by,
+        code=code,
+        name=name,
+        clauses=[
+            {"key": key, "title": title, "text": text, "risk": risk}
+            for key, title, text, risk in STANDARD_CLAUSES
+        ],
+    )
+
+
+def cleared_contract(deal, by: User):
+    """The deal's contract in its standard wording, cleared (no deviation skips review); made
+    from the current quote, which is approved first if need be."""
+    from salesop.contracts.models import ContractTemplate
+    from salesop.contracts.selectors import current_contract
+    from salesop.contracts.services import contract_create, contract_submit
+    from salesop.pricing.models import QuoteStatus
+    from salesop.pricing.selectors import current_quote
+
+    contract = current_contract(deal)
+    if contract is not None and contract.cleared:
+        return contract
+    quote = current_quote(deal)
+    if quote is None or quote.status != QuoteStatus.APPROVED:
+        approved_quote(deal, by)
+        quote = current_quote(deal)
+    template = ContractTemplate.objects.filter(current=True).first()
+    if template is None:
+        from salesop.accounts.models import Role
+
+        ops = User.objects.filter(role_grants__role=Role.OPS).first() or by
+        template = make_template(ops)
+    contract = contract_create(deal=deal, quote=quote, template=template, by=by)
+    return contract_submit(contract=contract, by=by)
+
+
+def sign_contract(deal, by: User):
+    """Clears, prepares, sends and signs the deal's contract: the deal is won through its
+    gate (tick the contracting checklist first)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from salesop.contracts.services import (
+        contract_schedule,
+        contract_send,
+        contract_sign,
+        document_tick,
+    )
+    from salesop.deals.selectors import playbook_of
+
+    contract = cleared_contract(deal, by)
+    contract_schedule(
+        contract=contract, by=by, target_signing_date=timezone.localdate() + timedelta(days=7)
+    )
+    for document in playbook_of(deal).contracts.documents:
+        document_tick(contract=contract, by=by, key=document.key)
+    contract_send(contract=contract, by=by)
+    return contract_sign(contract=contract, by=by, name="signed.pdf", content=SIGNED_PDF)
+
+
 CRITERION_STEPS = {
+    "contract.legal_cleared": cleared_contract,
     "discovery.recap_confirmed": confirm_recap,
     "stakeholders.decision_maker_identified": lambda d, by: engage(d, by, "decision_maker"),
     "stakeholders.decision_maker_engaged": lambda d, by: engage(d, by, "decision_maker"),

@@ -173,6 +173,10 @@ def semantic_errors(pb: Playbook) -> list[tuple[Path, str]]:
                 )
             )
 
+    unique("documents", [d.key for d in pb.contracts.documents], prefix=("contracts",))
+    for dup in _duplicates(pb.contracts.review_clauses):
+        errors.append((("contracts", "review_clauses"), _("duplicate key %(key)r") % {"key": dup}))
+
     for tier, days in pb.revisit_days.items():
         if tier not in Tier.values:
             errors.append(

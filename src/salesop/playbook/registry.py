@@ -42,4 +42,5 @@ ALERT_KINDS: dict[str, str] = {
     "deal.stage_overdue": "a deal stayed in its stage longer than the stage's max_dwell_days",
     "deal.signing_overdue": "the expected close date passed without signature",
     "approval.pending_too_long": "an approval waited longer than `after_hours`",
+    "contract.signing_overdue": "a contract's target signing date passed without signature",
 }

@@ -30,7 +30,7 @@ class Keyed(Strict):
 class ChecklistItem(Keyed):
     help: Label | None = None
     # The deal page the item is done on; the checklist links to it.
-    link: Literal["discovery", "decision_chain", "proposals", "quotes"] | None = None
+    link: Literal["discovery", "decision_chain", "proposals", "quotes", "contract"] | None = None
 
 
 StakeholderRoleKey = Literal[
@@ -129,6 +129,21 @@ class Assignment(Strict):
     territories: list[Territory] = []
 
 
+class Contracts(Strict):
+    """How contracts are reviewed and signed (合同审核, 签约跟进)."""
+
+    # Clauses whose every deviation goes to legal, whatever their template's risk class says.
+    review_clauses: list[Key] = []
+    # Deviations in standard-risk clauses go to legal too; false: only special-risk ones do.
+    review_any_deviation: bool = True
+    # A contract exactly as the template words it is cleared without legal review.
+    skip_review_without_deviation: bool = True
+    # What must be ready before the contract is sent for signature.
+    documents: list[Keyed] = []
+    # How long a time-limited signing incentive stays valid.
+    incentive_days: int = Field(default=14, ge=1, le=90)
+
+
 class Closed(Strict):
     won: Label
     lost: Label
@@ -150,6 +165,7 @@ class Playbook(Strict):
     approvals: Approvals
     revisit_days: dict[str, int] = {}
     stakeholder_emphasis: list[RoleEmphasis] = []
+    contracts: Contracts = Contracts()
 
     # Lookups used everywhere a deal moves.
     def stage(self, key: str) -> Stage | None:

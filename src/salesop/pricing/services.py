@@ -4,20 +4,17 @@ refused before anything is written; the requester never approves their own quote
 is final; editing a submitted quote makes a new revision and voids the old one's approvals;
 only an approved quote is sent."""
 
-import copy
 from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
-from auditlog.diff import model_instance_diff
-from auditlog.models import LogEntry
 from django.db import transaction
-from django.db.models import F, Max, Model
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import User
-from salesop.core.audit import audit_actor
+from salesop.core.audit import audit_actor, guarded_update
 from salesop.core.errors import DomainError, StaleWrite
 from salesop.deals.models import Deal
 from salesop.playbook.selectors import active_playbook
@@ -45,19 +42,6 @@ def _approval_wait_hours() -> int | None:
         (r for r in active_playbook().alerts if r.kind == "approval.pending_too_long"), None
     )
     return rule.after_hours if rule else None
-
-
-def _guarded_update(instance: Model, guard: dict, **changes) -> bool:
-    """Writes `changes` only if the row still matches `guard` (the portable lock: a conditional
-    UPDATE), and records the change in the audit trail as a save() would."""
-    before = copy.copy(instance)
-    if not type(instance)._default_manager.filter(pk=instance.pk, **guard).update(**changes):
-        return False
-    instance.refresh_from_db()
-    changed = model_instance_diff(before, instance)
-    if changed:
-        LogEntry.objects.log_create(instance, action=LogEntry.Action.UPDATE, changes=changed)
-    return True
 
 
 def _lock_quote(quote_id: int) -> None:
@@ -312,7 +296,7 @@ def _request_approvals(quote: Quote, by: User) -> Quote:
                 due_at=now + timedelta(hours=hours) if hours else None,
             )
         status = QuoteStatus.PENDING if routing.needed else QuoteStatus.APPROVED
-        if not _guarded_update(
+        if not guarded_update(
             quote,
             {"version": quote.version, "status": QuoteStatus.DRAFT},
             status=status,
@@ -368,7 +352,7 @@ def quote_revise(
         raise DomainError("superseded", _("This revision was superseded; revise the newest one."))
     _lock_quote(quote.pk)
     with audit_actor(by):
-        if not _guarded_update(
+        if not guarded_update(
             quote,
             {"version": quote.version, "status": quote.status},
             status=QuoteStatus.SUPERSEDED,
@@ -380,7 +364,7 @@ def quote_revise(
             changes = {"voided_at": now, "due_at": None}
             if approval.status == ApprovalStatus.PENDING:
                 changes["status"] = ApprovalStatus.VOID
-            if not _guarded_update(approval, {"status": approval.status}, **changes):
+            if not guarded_update(approval, {"status": approval.status}, **changes):
                 raise StaleWrite("decided", _("An approval changed meanwhile. Try again."))
     latest = quote.deal.quotes.filter(number=quote.number).aggregate(r=Max("revision"))["r"]
     revised = _write_quote(
@@ -408,7 +392,7 @@ def quote_send(*, quote: Quote, by: User) -> Quote:
     if quote.sent_at is not None:
         raise DomainError("sent", _("This quote was already sent."))
     with audit_actor(by):
-        if not _guarded_update(
+        if not guarded_update(
             quote,
             {"version": quote.version, "status": QuoteStatus.APPROVED, "sent_at__isnull": True},
             sent_at=timezone.now(),
@@ -442,7 +426,7 @@ def approval_decide(*, approval: Approval, by: User, approve: bool, comment: str
     # once then see each other's decision, and a decision racing a revision cannot deadlock.
     _lock_quote(approval.quote_id)
     with audit_actor(by):
-        decided = _guarded_update(
+        decided = guarded_update(
             approval,
             {"status": ApprovalStatus.PENDING},
             status=status,
@@ -463,7 +447,7 @@ def approval_decide(*, approval: Approval, by: User, approve: bool, comment: str
             new_status = QuoteStatus.APPROVED
         else:
             return approval
-        if not _guarded_update(
+        if not guarded_update(
             quote,
             {"version": quote.version, "status": QuoteStatus.PENDING},
             status=new_status,

@@ -1,0 +1,105 @@
+"""Pure contract rules: when a clause deviates from its standard text, which deviations go to
+legal, and the side-by-side highlighting legal reads."""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+# Punctuation NFKC leaves full-width: the Chinese and English forms read the same.
+_PUNCTUATION = str.maketrans(
+    {
+        "。": ".",
+        "、": ",",
+        "“": '"',
+        "”": '"',
+        "‘": "'",
+        "’": "'",
+        "「": '"',
+        "」": '"',
+        "『": '"',
+        "』": '"',
+        "【": "[",
+        "】": "]",
+        "〔": "(",
+        "〕": ")",
+        "—": "-",
+        "–": "-",
+        "－": "-",
+        "…": "...",
+    }
+)
+_SPACE = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    """The clause as compared: full-width forms folded to half-width (NFKC plus the Chinese
+    punctuation it keeps), all whitespace removed."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text).translate(_PUNCTUATION))
+
+
+def deviates(standard: str, text: str) -> bool:
+    return normalise(standard) != normalise(text)
+
+
+def review_reason(
+    *, key: str, risk: str, deviates: bool, review_clauses: list[str], review_any: bool
+) -> str | None:
+    """Why legal must see this clause (a reason code), or None."""
+    if not deviates:
+        return None
+    if key in review_clauses:
+        return "listed"
+    if risk == "special":
+        return "special"
+    if review_any:
+        return "deviation"
+    return None
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    changed: bool
+
+
+def side_by_side(standard: str, text: str) -> tuple[list[Segment], list[Segment]]:
+    """The standard text and the contract's text as segments, with what one has and the other
+    lacks marked changed; whitespace-only and punctuation-width differences are not marked."""
+    a, b = _comparable(standard), _comparable(text)
+    left: list[Segment] = []
+    right: list[Segment] = []
+    matcher = SequenceMatcher(None, [c for c, _ in a], [c for c, _ in b], autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        changed = op != "equal"
+        _emit(left, standard, a, i1, i2, changed)
+        _emit(right, text, b, j1, j2, changed)
+    return left, right
+
+
+def _comparable(text: str) -> list[tuple[str, int]]:
+    """The characters compared, each with its offset in the original text."""
+    out = []
+    for i, char in enumerate(text):
+        folded = normalise(char)
+        if folded:
+            out.append((folded, i))
+    return out
+
+
+def _emit(segments: list[Segment], text: str, chars, start: int, end: int, changed: bool):
+    if start == end:
+        return
+    # Cover the original text from the first compared character to the one before the next
+    # run, so whitespace between characters stays with its run.
+    begin = chars[start][1] if start > 0 else 0
+    stop = chars[end][1] if end < len(chars) else len(text)
+    piece = text[begin:stop]
+    if segments and segments[-1].changed == changed:
+        segments[-1] = Segment(segments[-1].text + piece, changed)
+    else:
+        segments.append(Segment(piece, changed))
+
+
+def signing_documents_missing(required: list[str], ready: list[str]) -> list[str]:
+    return [key for key in required if key not in ready]

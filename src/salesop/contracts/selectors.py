@@ -1,0 +1,84 @@
+"""Contract reads, always for a user: a contract is visible with its deal, and to legal."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from salesop.accounts.models import Role, User
+from salesop.contracts.models import (
+    ClauseDecision,
+    Contract,
+    ContractStatus,
+    ContractTemplate,
+    LegalReview,
+)
+from salesop.deals.models import Deal
+
+DECISIONS = ClauseDecision.objects.select_related("clause")
+
+
+def contracts_visible_to(user: User) -> QuerySet[Contract]:
+    contracts = Contract.objects.select_related("deal__owner", "deal__account", "template")
+    if not user.is_authenticated or not user.is_active:
+        return contracts.none()
+    if user.sees_everything or Role.LEGAL in user.roles:
+        return contracts
+    return contracts.filter(deal__in=Deal.objects.visible_to(user).values("pk"))
+
+
+def contract_for(user: User, contract_id: int) -> Contract:
+    """The contract with its clauses and review rounds; 404 alike for missing and forbidden."""
+    queryset = (
+        contracts_visible_to(user)
+        .select_related("quote", "deal__team")
+        .prefetch_related(
+            "clauses",
+            Prefetch(
+                "reviews",
+                queryset=LegalReview.objects.select_related(
+                    "reviewer", "submitted_by"
+                ).prefetch_related(
+                    Prefetch("decisions", queryset=ClauseDecision.objects.select_related("clause"))
+                ),
+            ),
+        )
+    )
+    try:
+        return queryset.get(pk=contract_id)
+    except (Contract.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def current_contract(deal: Deal) -> Contract | None:
+    """The deal's newest contract that is not cancelled: what the gate checks."""
+    return (
+        deal.contracts.exclude(status=ContractStatus.CANCELLED)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def contracts_of(deal: Deal) -> QuerySet[Contract]:
+    return deal.contracts.select_related("template").order_by("-created_at", "-id")
+
+
+def review_queue(user: User) -> QuerySet[Contract]:
+    """Contracts waiting for legal, oldest first, with how many clauses need a decision."""
+    if not (Role.LEGAL in user.roles or user.is_superuser or user.sees_everything):
+        return Contract.objects.none()
+    return (
+        Contract.objects.filter(status=ContractStatus.IN_REVIEW)
+        .select_related("deal__owner", "deal__account")
+        .annotate(
+            flagged=Count("clauses", filter=Q(clauses__needs_review=True)),
+            rounds=Count("reviews", distinct=True),
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def templates_current() -> QuerySet[ContractTemplate]:
+    return ContractTemplate.objects.filter(current=True).annotate(n_clauses=Count("clauses"))
+
+
+def template_versions(code: str) -> QuerySet[ContractTemplate]:
+    return ContractTemplate.objects.filter(code=code).select_related("created_by")
