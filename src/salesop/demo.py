@@ -16,6 +16,19 @@ from salesop.accounts.models import Role, Team, User
 from salesop.accounts.services import team_create, user_create
 from salesop.activities.models import Activity, Task
 from salesop.activities.services import activity_log, task_create
+from salesop.contracts.models import Contract, ContractTemplate
+from salesop.contracts.services import (
+    clauses_edit,
+    contract_archive,
+    contract_create,
+    contract_send,
+    contract_sign,
+    contract_submit,
+    document_tick,
+    incentive_offer,
+    template_save,
+)
+from salesop.contracts.starter import CLAUSES_EN, CLAUSES_ZH, as_dicts
 from salesop.customers.models import Account, Tier
 from salesop.deals.discovery import (
     call_plan_add,
@@ -40,7 +53,7 @@ from salesop.deals.proposals import (
     proposal_roi_set,
     value_rows_add,
 )
-from salesop.deals.rules import stage_due_at
+from salesop.deals.rules import close_due_at, stage_due_at
 from salesop.deals.selectors import playbook_of
 from salesop.deals.services import (
     checklist_tick,
@@ -54,6 +67,7 @@ from salesop.monitor.services import sweep
 from salesop.playbook.models import PlaybookVersion
 from salesop.playbook.services import default_playbook_text, playbook_version_create
 from salesop.pricing.models import Concession, PricePolicy, Product
+from salesop.pricing.selectors import current_quote
 from salesop.pricing.services import quote_create, quote_submit
 
 
@@ -208,6 +222,7 @@ def load_demo() -> DemoResult:
     _load_history(users, now)
     _demo_products_and_policies()
     _load_question_bank(users["ops"])
+    _demo_contract_templates(users)
     _load_deals(users, now)
     _load_leads(users, now)
     _load_draft_playbook(users["ops"])
@@ -338,7 +353,9 @@ def _load_deals(users: dict[str, User], now) -> None:
             to_stage = stages[i + 1] if i + 1 < len(stages) else "won"
             if not skip_one:
                 _work_stage(deal, owner, current.key)
-            if skip_one:
+            if to_stage == "won":
+                _demo_contract(deal, owner, "archived" if currency == "USD" else "signed")
+            elif skip_one:
                 deal_move(
                     deal=deal,
                     to_stage=to_stage,
@@ -363,6 +380,9 @@ def _load_deals(users: dict[str, User], now) -> None:
             )
         if name == "门店管理系统":  # the customer keeps postponing: signing date passed
             deal_update(deal=deal, by=owner, expected_close_date=(now - timedelta(days=5)).date())
+            _demo_contract(deal, owner, "overdue")
+        if name == "WMS 智能仓储升级":  # the customer's lawyer changed two clauses: legal's queue
+            _demo_contract(deal, owner, "review")
         _backdate(deal, days, now if deal.is_open else now - timedelta(days=3))
     mes = Deal.objects.get(name="MES 二期")
     if not mes.quotes.exists():  # 18 % off and 45 days: waits for the manager and finance
@@ -553,6 +573,107 @@ def _work_stage(deal: Deal, owner: User, stage: str, finish: bool = True) -> Non
             ),
             by=owner,
         )
+
+
+def _demo_contract_templates(users: dict[str, User]) -> None:
+    """The starter templates; legal has since lengthened the confidentiality period, so the
+    Chinese template is at version 2."""
+    if ContractTemplate.objects.exists():
+        return
+    template_save(
+        by=users["ops"], code="standard", name="标准销售合同", clauses=as_dicts(CLAUSES_ZH)
+    )
+    revised = [
+        (key, title, text.replace("期限三年", "期限五年"), risk)
+        for key, title, text, risk in CLAUSES_ZH
+    ]
+    template_save(
+        by=users["legal"],
+        code="standard",
+        name="标准销售合同",
+        clauses=as_dicts(revised),
+        note="保密期限由三年延长至五年",
+    )
+    template_save(
+        by=users["ops"],
+        code="standard-en",
+        name="Standard sales agreement",
+        clauses=as_dicts(CLAUSES_EN),
+    )
+
+
+# A one-page PDF standing in for the customer's signed scan.
+SIGNED_SCAN = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R"
+    b"/Resources<</Font<</F1 5 0 R>>>>>>endobj\n"
+    b"4 0 obj<</Length 52>>stream\nBT /F1 18 Tf 72 760 Td (Signed copy - demo) Tj ET\nendstream"
+    b"\nendobj\n5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _demo_contract(deal: Deal, owner: User, how: str) -> None:
+    """A contract in the state `how` says: signed (the deal is won by it) or archived; in
+    legal review with the customer's changes; or sent, with its signing date passed and
+    incentives offered."""
+    english = not recap_language(deal.account.name).startswith("zh")
+    template = ContractTemplate.objects.get(
+        code="standard-en" if english else "standard", current=True
+    )
+    if how == "overdue":  # quoted from the catalogue, so the policy's concessions apply
+        codes = dict(Product.objects.values_list("code", "pk"))
+        lines = [
+            {"description": "门店管理系统 licence", "list_price": "260000"},
+            {"product_id": codes["IMPL-SVC"]},
+        ]
+    elif current_quote(deal) is None:  # the gate was overridden before anyone quoted
+        lines = [{"description": deal.name, "list_price": str(deal.amount)}]
+    else:
+        lines = []
+    if lines:
+        quote_submit(
+            quote=quote_create(deal=deal, by=owner, currency=deal.currency, lines=lines),
+            by=owner,
+        )
+    contract = contract_create(
+        deal=deal,
+        quote=current_quote(deal),
+        template=template,
+        by=owner,
+        target_signing_date=timezone.localdate() + timedelta(days=10),
+    )
+    if how == "review":
+        clauses_edit(
+            contract=contract,
+            by=owner,
+            texts={
+                "ip": "为甲方定制开发部分的知识产权归甲方所有,其余软件及文档的知识产权归乙方所有。",
+                "liability": "任何一方违约,应赔偿对方因此遭受的全部损失。",
+            },
+        )
+        contract_submit(contract=contract, by=owner)
+        return
+    contract_submit(contract=contract, by=owner)
+    for document in playbook_of(deal).contracts.documents:
+        document_tick(contract=contract, by=owner, key=document.key)
+    contract_send(contract=contract, by=owner)
+    if how == "overdue":
+        past = timezone.localdate() - timedelta(days=3)
+        Contract.objects.filter(pk=contract.pk).update(  # demo backdating, as _backdate does
+            target_signing_date=past, signing_due_at=close_due_at(past)
+        )
+        for key in ("training", "extended_support"):
+            incentive_offer(
+                contract=contract, by=owner, key=key, note="本月内签约即可享受,名额有限。"
+            )
+        return
+    contract_sign(
+        contract=contract, by=owner, name=f"{contract.number}-signed.pdf", content=SIGNED_SCAN
+    )
+    if how == "archived":
+        contract_archive(contract=contract, by=owner)
 
 
 PAIN_WORDS = {"发货", "出错", "投诉", "错发", "errors", "shipping", "peak-season"}
@@ -855,7 +976,15 @@ def _demo_products_and_policies() -> None:
         "max_payment_term_days": 30,
         "hard_payment_term_days": 60,
     }
-    PricePolicy.objects.get_or_create(family="services", defaults=limits)
+    services, created = PricePolicy.objects.get_or_create(family="services", defaults=limits)
+    if created:
+        for key, zh, en, needs_approval in (
+            ("training", "加赠培训 2 天", "Two extra training days", False),
+            ("extended_support", "延长免费维保 6 个月", "Six more months of free support", True),
+        ):
+            Concession.objects.create(
+                policy=services, key=key, label_zh=zh, label_en=en, needs_approval=needs_approval
+            )
     mes, created = PricePolicy.objects.get_or_create(
         product=products["MES-LIC"],
         defaults={

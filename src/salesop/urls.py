@@ -22,6 +22,7 @@ urlpatterns = [
     path("activities/", include("salesop.activities.urls")),
     path("alerts/", include("salesop.monitor.urls")),
     path("approvals/", include("salesop.pricing.urls")),
+    path("contracts/", include("salesop.contracts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from salesop.core.errors import DomainError, StaleWrite
-from salesop.core.testing import make_account, make_deal, tick_stage
+from salesop.core.testing import sign_contract, make_account, make_deal, tick_stage
 from salesop.deals.models import Deal, StageEvent
 from salesop.deals.services import (
     GateRefused,
@@ -48,7 +48,13 @@ def test_one_deal_walks_every_stage_and_each_gate_refuses_until_met(org):
         assert any(f.criterion == "checklist.complete" for f in refused.value.failures)
         tick_stage(deal, org.rep)
         fix()
-        deal_move(deal=deal, to_stage=next_stage, by=org.rep)
+        if next_stage == "won":  # only the customer's signature closes the deal
+            with pytest.raises(GateRefused) as refused:
+                deal_move(deal=deal, to_stage="won", by=org.rep)
+            assert [f.criterion for f in refused.value.failures] == ["contract.signed"]
+            sign_contract(deal, org.rep)
+        else:
+            deal_move(deal=deal, to_stage=next_stage, by=org.rep)
     deal.refresh_from_db()
     assert (deal.stage, deal.status, deal.probability) == ("won", "won", 100)
     assert deal.closed_at is not None

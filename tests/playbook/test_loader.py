@@ -137,8 +137,8 @@ def test_broken_playbook_is_refused_with_its_path(case, change, path, message):
 
 def test_error_line_points_at_the_offending_entry():
     text = DEFAULT.replace(
-        "exit_criteria: [checklist.complete, deal.close_date_set]",
-        "exit_criteria: [checklist.complete, contract.signed_by_mars]",
+        "exit_criteria: [checklist.complete, contract.legal_cleared, contract.signed]",
+        "exit_criteria: [checklist.complete, contract.signed_by_mars, contract.signed]",
         1,
     )
     with pytest.raises(InvalidPlaybook) as refused:

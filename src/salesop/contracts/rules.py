@@ -48,10 +48,10 @@ def review_reason(
     """Why legal must see this clause (a reason code), or None."""
     if not deviates:
         return None
-    if key in review_clauses:
-        return "listed"
     if risk == "special":
         return "special"
+    if key in review_clauses:
+        return "listed"
     if review_any:
         return "deviation"
     return None

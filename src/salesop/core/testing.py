@@ -139,35 +139,14 @@ def resolve_objections(deal, by: User) -> None:
         objection_resolve(objection=objection, by=by, answer_used="先试点后推广")
 
 
-STANDARD_CLAUSES = [
-    ("payment", "付款", "甲方应在收到发票后 30 日内支付合同价款。", "standard"),
-    ("delivery", "交付", "乙方应在合同生效后 60 日内完成系统部署。", "standard"),
-    ("acceptance", "验收", "甲方应在交付后 10 个工作日内完成验收,逾期视为验收合格。", "standard"),
-    (
-        "liability",
-        "违约责任",
-        "任何一方违约,应赔偿对方因此遭受的直接损失,赔偿总额以合同总价的 20% 为上限。",
-        "special",
-    ),
-    ("ip", "知识产权", "软件及相关文档的知识产权归乙方所有,甲方获得非独占使用许可。", "special"),
-    ("confidentiality", "保密", "双方对在合作中知悉的对方商业秘密负有保密义务,期限三年。", "standard"),
-    ("termination", "终止", "一方严重违约且在书面通知后 30 日内未纠正的,另一方可解除合同。", "standard"),
-]
 SIGNED_PDF = b"%PDF-1.4\n% signed scan\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
 
 def make_template(by: User, code: str = "standard", name: str = "标准销售合同"):
     from salesop.contracts.services import template_save
+    from salesop.contracts.starter import CLAUSES_ZH, as_dicts
 
-    return template_save(
-        by=by,
-        code=code,
-        name=name,
-        clauses=[
-            {"key": key, "title": title, "text": text, "risk": risk}
-            for key, title, text, risk in STANDARD_CLAUSES
-        ],
-    )
+    return template_save(by=by, code=code, name=name, clauses=as_dicts(CLAUSES_ZH))
 
 
 def cleared_contract(deal, by: User):
