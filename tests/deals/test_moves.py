@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from salesop.core.errors import DomainError, StaleWrite
-from salesop.core.testing import sign_contract, make_account, make_deal, tick_stage
+from salesop.core.testing import make_account, make_deal, sign_contract, tick_stage
 from salesop.deals.models import Deal, StageEvent
 from salesop.deals.services import (
     GateRefused,
