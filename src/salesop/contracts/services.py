@@ -130,18 +130,18 @@ def _clean_clauses(clauses: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not key or not key.replace("_", "").replace("-", "").isalnum() or not key.isascii():
             errors[f"{at}.key"] = _("Use letters, digits, - and _ only.")
         elif len(key) > 32:
-            errors[f"{at}.key"] = _("At most 32 characters.")
+            errors[f"{at}.key"] = _("At most %(n)d characters.") % {"n": 32}
         elif key in seen:
             errors[f"{at}.key"] = _("Another clause has the key %(key)s.") % {"key": key}
         seen.add(key)
         if not title:
             errors[f"{at}.title"] = _("Give the clause a title.")
         elif len(title) > 100:
-            errors[f"{at}.title"] = _("At most 100 characters.")
+            errors[f"{at}.title"] = _("At most %(n)d characters.") % {"n": 100}
         if not text:
             errors[f"{at}.text"] = _("Give the clause's standard text.")
         elif len(text) > 10000:
-            errors[f"{at}.text"] = _("At most 10,000 characters.")
+            errors[f"{at}.text"] = _("At most %(n)d characters.") % {"n": 10000}
         if risk not in Risk.values:
             errors[f"{at}.risk"] = _("Choose standard or special risk.")
         cleaned.append({"key": key, "title": title, "text": text, "risk": risk})
@@ -174,11 +174,11 @@ def template_save(
     if not code or not code.replace("-", "").replace("_", "").isalnum() or not code.isascii():
         errors["code"] = _("Use letters, digits, - and _ only.")
     elif len(code) > 40:
-        errors["code"] = _("At most 40 characters.")
+        errors["code"] = _("At most %(n)d characters.") % {"n": 40}
     if not name:
         errors["name"] = _("Give the template a name.")
     elif len(name) > 200:
-        errors["name"] = _("At most 200 characters.")
+        errors["name"] = _("At most %(n)d characters.") % {"n": 200}
     if errors:
         raise DomainError("invalid", _("Please correct the fields marked."), errors)
     cleaned = _clean_clauses(clauses)
@@ -342,7 +342,7 @@ def clauses_edit(
         elif not (text or "").strip():
             errors[f"clauses.{key}"] = _("A clause cannot be empty; keep the standard text.")
         elif len(text) > 10000:
-            errors[f"clauses.{key}"] = _("At most 10,000 characters.")
+            errors[f"clauses.{key}"] = _("At most %(n)d characters.") % {"n": 10000}
     if errors:
         raise DomainError("invalid", _("Please correct the clauses marked."), errors)
     rules = _review_settings(contract)
