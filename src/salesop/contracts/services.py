@@ -827,7 +827,7 @@ def docx_context(contract: Contract) -> dict[str, Any]:
     return {
         "contract_number": contract.number,
         "date": timezone.localdate().isoformat(),
-        "seller": settings.COMPANY_NAME,
+        "seller": settings.COMPANY_NAME or "________",  # unset: a line to fill in by hand
         "customer": contract.customer,
         "deal": contract.deal.name,
         "amount": contract.amount_display,
