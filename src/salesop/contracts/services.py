@@ -76,8 +76,17 @@ def _move(contract: Contract, from_statuses, by: User, **changes) -> None:
             raise _stale()
 
 
-def _check_version(contract: Contract, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != contract.version:
+def _lock(contract: Contract, expected_version: int | None = None) -> None:
+    """Holds the contract's row to the end of the transaction (PostgreSQL; SQLite's IMMEDIATE
+    transactions already run one writer at a time), refusing if it changed since the caller
+    read it: two reviewers, or a rep and a reviewer, acting at once cannot both win."""
+    current = (
+        Contract.objects.select_for_update()
+        .filter(pk=contract.pk)
+        .values_list("version", flat=True)
+        .first()
+    )
+    if current != (expected_version if expected_version is not None else contract.version):
         raise _stale()
 
 
@@ -332,7 +341,7 @@ def clauses_edit(
     """Rewords clauses (by key) and marks each against its standard text. Editing an approved
     contract withdraws its clearance: it goes back to draft."""
     _require_edit(by, contract)
-    _check_version(contract, expected_version)
+    _lock(contract, expected_version)
     _require_editable(contract)
     clauses = {c.key: c for c in contract.clauses.all()}
     errors = {}
@@ -409,7 +418,7 @@ def contract_submit(*, contract: Contract, by: User, expected_version: int | Non
     """Sends the contract to legal when a clause needs it (or the playbook always wants a
     review); otherwise clears it at once."""
     _require_edit(by, contract)
-    _check_version(contract, expected_version)
+    _lock(contract, expected_version)
     if contract.status not in (ContractStatus.DRAFT, ContractStatus.RETURNED):
         raise DomainError("not_draft", _("Only a draft or returned contract can be submitted."))
     reasons = review_reasons(contract)
@@ -488,7 +497,7 @@ def review_decide(
     adopts the proposed wordings; a rejected clause can only be returned."""
     if not may_review(by, contract):
         raise DomainError("forbidden", _("Only legal reviews contracts, and not their own."))
-    _check_version(contract, expected_version)
+    _lock(contract, expected_version)
     if contract.status != ContractStatus.IN_REVIEW:
         raise DomainError("not_in_review", _("This contract is not waiting for legal review."))
     review = contract.reviews.filter(decided_at__isnull=True).order_by("-round").first()
@@ -570,7 +579,7 @@ def contract_schedule(
 ) -> Contract:
     """Sets the date the customer agreed to sign by; the follow-up comes due after it."""
     _require_edit(by, contract)
-    _check_version(contract, expected_version)
+    _lock(contract, expected_version)
     if contract.status not in OPEN_STATUSES:
         raise DomainError("closed", _("The contract is no longer open."))
     _check_date(target_signing_date)
@@ -588,6 +597,7 @@ def contract_schedule(
 def document_tick(*, contract: Contract, by: User, key: str, ready: bool = True) -> Contract:
     """Marks one of the playbook's signing documents ready (or not yet)."""
     _require_edit(by, contract)
+    _lock(contract)
     if contract.status not in OPEN_STATUSES:
         raise DomainError("closed", _("The contract is no longer open."))
     known = [d.key for d in _review_settings(contract).documents]
@@ -612,7 +622,7 @@ def contract_send(*, contract: Contract, by: User, expected_version: int | None 
     """Sends the cleared contract for signature once every signing document is ready and a
     signing date is agreed."""
     _require_edit(by, contract)
-    _check_version(contract, expected_version)
+    _lock(contract, expected_version)
     if contract.status != ContractStatus.APPROVED:
         raise DomainError(
             "not_cleared", _("Only a contract cleared by legal can be sent for signature.")
@@ -653,7 +663,7 @@ def contract_sign(
     clearance, with a file that is not a PDF or image or is too large, or when the deal's
     gate does not pass."""
     _require_edit(by, contract)
-    _check_version(contract, expected_version)
+    _lock(contract, expected_version)
     if contract.status in (ContractStatus.SIGNED, ContractStatus.ARCHIVED):
         raise DomainError("signed", _("This contract is already signed."))
     if contract.status not in (ContractStatus.APPROVED, ContractStatus.SENT):
@@ -727,6 +737,7 @@ def _handover(contract: Contract, by: User) -> Handover:
 @transaction.atomic
 def contract_archive(*, contract: Contract, by: User) -> Contract:
     _require_edit(by, contract)
+    _lock(contract)
     if contract.status != ContractStatus.SIGNED:
         raise DomainError("not_signed", _("Only a signed contract is archived."))
     _move(contract, [ContractStatus.SIGNED], by, status=ContractStatus.ARCHIVED)
@@ -736,6 +747,7 @@ def contract_archive(*, contract: Contract, by: User) -> Contract:
 @transaction.atomic
 def contract_cancel(*, contract: Contract, by: User, reason: str) -> Contract:
     _require_edit(by, contract)
+    _lock(contract)
     if contract.status not in OPEN_STATUSES:
         raise DomainError("closed", _("A signed or cancelled contract cannot be cancelled."))
     reason = (reason or "").strip()
@@ -780,6 +792,7 @@ def incentive_offer(*, contract: Contract, by: User, key: str, note: str = "") -
     """Offers a time-limited incentive to sign from the allowed concessions; one that needs
     approval asks the manager through the approval flow before it counts as offered."""
     _require_edit(by, contract)
+    _lock(contract)
     if contract.status not in OPEN_STATUSES:
         raise DomainError("closed", _("The contract is no longer open."))
     allowed = {c["key"]: c for c in allowed_incentives(contract)}
