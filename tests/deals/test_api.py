@@ -3,8 +3,9 @@
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
-from salesop.core.testing import make_account, make_deal
+from salesop.core.testing import SIGNED_PDF, make_account, make_deal, make_template
 from salesop.deals.models import Deal, StageEvent
 
 pytestmark = pytest.mark.django_db
@@ -64,10 +65,20 @@ STAGE_WORK = {
             {"lines": [{"description": "WMS 许可", "list_price": "480000.00"}]},
         ),
     ],
+    "contracting": [
+        ("post", "/deals/{deal}/contracts", {"quote_id": "{quote}", "template_id": "{template}"}),
+        ("post", "/contracts/{contract}/submit", {}),
+        ("put", "/contracts/{contract}/schedule", {"target_signing_date": "2027-01-15"}),
+        ("post", "/contracts/{contract}/documents/contract", {"ready": True}),
+        ("post", "/contracts/{contract}/documents/authorisation_letter", {"ready": True}),
+        ("post", "/contracts/{contract}/documents/license_copy", {"ready": True}),
+        ("post", "/contracts/{contract}/send", {}),
+    ],
 }
 
 
-def test_walk_a_deal_through_every_stage_via_the_api(api, org):
+def test_walk_a_deal_through_every_stage_via_the_api(api, client, org):
+    template = make_template(org.ops)
     account = make_account(org.rep, "上海云仓物流有限公司")
     created = api(
         "post",
@@ -82,7 +93,7 @@ def test_walk_a_deal_through_every_stage_via_the_api(api, org):
     )
     assert created.status_code == 201, created.content
     deal_id = created.json()["id"]
-    proposal_id = None
+    ids = {"deal": deal_id, "template": template.pk}
     for stage, target in [
         ("discovery", "solution"),
         ("solution", "negotiation"),
@@ -113,13 +124,26 @@ def test_walk_a_deal_through_every_stage_via_the_api(api, org):
                     "post",
                     {},
                 )
-            done = api(method, url.format(deal=deal_id, proposal=proposal_id), body)
+            if body and "quote_id" in body:
+                body = {key: int(value.format(**ids)) for key, value in body.items()}
+            done = api(method, url.format(**ids), body)
             assert done.status_code in (200, 201), (url, done.content)
             if url == "/deals/{deal}/proposals":
-                proposal_id = done.json()["id"]
+                ids["proposal"] = done.json()["id"]
+            if url == "/deals/{deal}/contracts":
+                ids["contract"] = done.json()["id"]
             if url.startswith("/deals/{deal}/quotes"):
-                submitted = api("post", f"/quotes/{done.json()['id']}/submit", {})
+                ids["quote"] = done.json()["id"]
+                submitted = api("post", f"/quotes/{ids['quote']}/submit", {})
                 assert submitted.json()["status"] == "approved"
+        if target == "won":  # the customer's signature wins the deal
+            signed = client.post(
+                f"/api/v1/contracts/{ids['contract']}/sign",
+                {"file": SimpleUploadedFile("signed.pdf", SIGNED_PDF, "application/pdf")},
+            )
+            assert signed.status_code == 200, signed.content
+            assert signed.json()["status"] == "signed"
+            continue
         moved = api("post", f"/deals/{deal_id}/move", {"to_stage": target})
         assert moved.status_code == 200, moved.content
         assert moved.json()["stage"] == target

@@ -90,6 +90,12 @@ def _lock(contract: Contract, expected_version: int | None = None) -> None:
         raise _stale()
 
 
+def too_large_message() -> str:
+    return _("The file is larger than %(mb)d MB.") % {
+        "mb": settings.CONTRACT_UPLOAD_MAX_BYTES // (1024 * 1024)
+    }
+
+
 # --- who may do what ------------------------------------------------------------------------
 
 
@@ -194,9 +200,7 @@ def template_save(
     previous = ContractTemplate.objects.select_for_update().filter(code=code, current=True).first()
     if docx is not None:
         if len(docx) > settings.CONTRACT_UPLOAD_MAX_BYTES:
-            message = _("The file is larger than %(mb)d MB.") % {
-                "mb": settings.CONTRACT_UPLOAD_MAX_BYTES // (1024 * 1024)
-            }
+            message = too_large_message()
             raise DomainError("too_large", message, {"docx": message})
         problem = documents.template_problems(docx)
         if problem:
@@ -673,9 +677,7 @@ def contract_sign(
         message = _("Upload the signed copy.")
         raise DomainError("invalid", message, {"file": message})
     if len(content) > settings.CONTRACT_UPLOAD_MAX_BYTES:
-        message = _("The file is larger than %(mb)d MB.") % {
-            "mb": settings.CONTRACT_UPLOAD_MAX_BYTES // (1024 * 1024)
-        }
+        message = too_large_message()
         raise DomainError("too_large", message, {"file": message})
     content_type = documents.scan_type(content)
     if content_type is None:

@@ -1,0 +1,358 @@
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from ninja import File, Router, Status, UploadedFile
+
+from salesop.contracts import selectors, services
+from salesop.contracts.documents import DOCX_TYPE
+from salesop.contracts.models import Contract, ContractTemplate
+from salesop.contracts.schemas import (
+    AllowedIncentiveOut,
+    CancelIn,
+    ClausesIn,
+    ContractDetailOut,
+    ContractIn,
+    ContractOut,
+    DocumentReadyIn,
+    IncentiveIn,
+    IncentiveOut,
+    QueueOut,
+    ReviewIn,
+    ScheduleIn,
+    TemplateDetailOut,
+    TemplateIn,
+    TemplateOut,
+    VerifyOut,
+    VersionIn,
+)
+from salesop.core.api import READ_ERRORS, STATE_ERRORS, WRITE_ERRORS, ErrorOut
+from salesop.core.errors import DomainError
+from salesop.deals.selectors import deal_for
+from salesop.pricing.models import Quote
+
+router = Router(tags=["contracts"])
+FORBIDDEN = {403: ErrorOut}
+
+
+def _binary(description: str, content_type: str) -> dict:
+    return {
+        "responses": {
+            200: {
+                "description": description,
+                "content": {content_type: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    }
+
+
+def _detail(contract: Contract) -> Contract:
+    """The contract with what the detail schema reads, fetched in a fixed number of queries."""
+    contract.files = list(contract.documents.defer("content"))
+    contract.incentives_list = list(contract.incentives.select_related("approval"))
+    contract.documents_missing = services.missing_documents(contract)
+    return contract
+
+
+def _contract(request, contract_id: int) -> Contract:
+    return selectors.contract_for(request.user, contract_id)
+
+
+def _upload_bytes(file: UploadedFile) -> bytes:
+    from django.conf import settings
+
+    if file.size and file.size > settings.CONTRACT_UPLOAD_MAX_BYTES:
+        message = services.too_large_message()
+        raise DomainError("too_large", message, {"file": message})
+    return file.read()
+
+
+# --- templates ------------------------------------------------------------------------------
+
+
+@router.get(
+    "/contract-templates",
+    response={200: list[TemplateOut], **READ_ERRORS},
+    operation_id="contract_templates_list",
+)
+def contract_templates_list(request):
+    """The current version of each template (what new contracts are made from)."""
+    return list(selectors.templates_current())
+
+
+@router.get(
+    "/contract-templates/{template_id}",
+    response={200: TemplateDetailOut, **READ_ERRORS},
+    operation_id="contract_templates_get",
+)
+def contract_templates_get(request, template_id: int):
+    return get_object_or_404(ContractTemplate.objects.prefetch_related("clauses"), pk=template_id)
+
+
+@router.post(
+    "/contract-templates",
+    response={201: TemplateDetailOut, **FORBIDDEN, **WRITE_ERRORS},
+    operation_id="contract_templates_create",
+)
+def contract_templates_create(request, payload: TemplateIn):
+    """Saves a new version of a template (legal or sales ops)."""
+    template = services.template_save(
+        by=request.user,
+        code=payload.code,
+        name=payload.name,
+        clauses=[c.dict() for c in payload.clauses],
+        note=payload.note,
+    )
+    return Status(201, template)
+
+
+# --- contracts ------------------------------------------------------------------------------
+
+
+@router.get(
+    "/deals/{deal_id}/contracts",
+    response={200: list[ContractOut], **READ_ERRORS},
+    operation_id="contracts_list",
+)
+def contracts_list(request, deal_id: int):
+    return list(selectors.contracts_of(deal_for(request.user, deal_id)))
+
+
+@router.post(
+    "/deals/{deal_id}/contracts",
+    response={201: ContractDetailOut, **FORBIDDEN, **WRITE_ERRORS},
+    operation_id="contracts_create",
+)
+def contracts_create(request, deal_id: int, payload: ContractIn):
+    """A contract from the deal's current approved quote and a template's current version."""
+    deal = deal_for(request.user, deal_id)
+    quote = get_object_or_404(Quote, pk=payload.quote_id, deal=deal)
+    template = get_object_or_404(ContractTemplate, pk=payload.template_id)
+    contract = services.contract_create(
+        deal=deal,
+        quote=quote,
+        template=template,
+        by=request.user,
+        target_signing_date=payload.target_signing_date,
+    )
+    return Status(201, _detail(_contract(request, contract.pk)))
+
+
+@router.get(
+    "/contracts/{contract_id}",
+    response={200: ContractDetailOut, **READ_ERRORS},
+    operation_id="contracts_get",
+)
+def contracts_get(request, contract_id: int):
+    return _detail(_contract(request, contract_id))
+
+
+def _then(request, contract: Contract) -> Contract:
+    return _detail(_contract(request, contract.pk))
+
+
+@router.patch(
+    "/contracts/{contract_id}/clauses",
+    response={200: ContractDetailOut, **FORBIDDEN, **STATE_ERRORS},
+    operation_id="contracts_clauses_edit",
+)
+def contracts_clauses_edit(request, contract_id: int, payload: ClausesIn):
+    """Rewords clauses by key; each is marked against its standard text."""
+    contract = _contract(request, contract_id)
+    services.clauses_edit(
+        contract=contract,
+        by=request.user,
+        texts=payload.texts,
+        expected_version=payload.expected_version,
+    )
+    return _then(request, contract)
+
+
+@router.post(
+    "/contracts/{contract_id}/submit",
+    response={200: ContractDetailOut, **FORBIDDEN, **STATE_ERRORS},
+    operation_id="contracts_submit",
+)
+def contracts_submit(request, contract_id: int, payload: VersionIn | None = None):
+    """To legal when a clause needs it, otherwise cleared at once."""
+    contract = _contract(request, contract_id)
+    services.contract_submit(
+        contract=contract,
+        by=request.user,
+        expected_version=payload.expected_version if payload else None,
+    )
+    return _then(request, contract)
+
+
+@router.get(
+    "/contract-reviews",
+    response={200: list[QueueOut], **READ_ERRORS},
+    operation_id="contract_reviews_list",
+)
+def contract_reviews_list(request):
+    """Legal's queue: contracts waiting for review, oldest first."""
+    return list(selectors.review_queue(request.user)[:200])
+
+
+@router.post(
+    "/contracts/{contract_id}/review",
+    response={200: ContractDetailOut, **FORBIDDEN, **STATE_ERRORS},
+    operation_id="contracts_review",
+)
+def contracts_review(request, contract_id: int, payload: ReviewIn):
+    """Legal's decision: a verdict per flagged clause, then approve or return."""
+    contract = _contract(request, contract_id)
+    services.review_decide(
+        contract=contract,
+        by=request.user,
+        approve=payload.approve,
+        decisions=[d.dict() for d in payload.decisions],
+        comment=payload.comment,
+        expected_version=payload.expected_version,
+    )
+    return _then(request, contract)
+
+
+@router.put(
+    "/contracts/{contract_id}/schedule",
+    response={200: ContractDetailOut, **FORBIDDEN, **STATE_ERRORS},
+    operation_id="contracts_schedule",
+)
+def contracts_schedule(request, contract_id: int, payload: ScheduleIn):
+    """The date the customer agreed to sign by; the follow-up comes due after it."""
+    contract = _contract(request, contract_id)
+    services.contract_schedule(
+        contract=contract,
+        by=request.user,
+        target_signing_date=payload.target_signing_date,
+        expected_version=payload.expected_version,
+    )
+    return _then(request, contract)
+
+
+@router.post(
+    "/contracts/{contract_id}/documents/{key}",
+    response={200: ContractDetailOut, **FORBIDDEN, **STATE_ERRORS},
+    operation_id="contracts_document_ready",
+)
+def contracts_document_ready(request, contract_id: int, key: str, payload: DocumentReadyIn):
+    """Marks one of the playbook's signing documents ready (or not)."""
+    contract = _contract(request, contract_id)
+    services.document_tick(contract=contract, by=request.user, key=key, ready=payload.ready)
+    return _then(request, contract)
+
+
+@router.post(
+    "/contracts/{contract_id}/send",
+    response={200: ContractDetailOut, **FORBIDDEN, **STATE_ERRORS},
+    operation_id="contracts_send",
+)
+def contracts_send(request, contract_id: int, payload: VersionIn | None = None):
+    contract = _contract(request, contract_id)
+    services.contract_send(
+        contract=contract,
+        by=request.user,
+        expected_version=payload.expected_version if payload else None,
+    )
+    return _then(request, contract)
+
+
+@router.post(
+    "/contracts/{contract_id}/sign",
+    response={200: ContractDetailOut, **FORBIDDEN, **STATE_ERRORS},
+    operation_id="contracts_sign",
+)
+def contracts_sign(request, contract_id: int, file: File[UploadedFile]):
+    """Records the signature with the signed copy (PDF or image, multipart field `file`); the
+    deal is won through its gate and the hand-over to delivery is created."""
+    contract = _contract(request, contract_id)
+    services.contract_sign(
+        contract=contract, by=request.user, name=file.name or "", content=_upload_bytes(file)
+    )
+    return _then(request, contract)
+
+
+@router.post(
+    "/contracts/{contract_id}/archive",
+    response={200: ContractDetailOut, **FORBIDDEN, **STATE_ERRORS},
+    operation_id="contracts_archive",
+)
+def contracts_archive(request, contract_id: int):
+    contract = _contract(request, contract_id)
+    services.contract_archive(contract=contract, by=request.user)
+    return _then(request, contract)
+
+
+@router.post(
+    "/contracts/{contract_id}/cancel",
+    response={200: ContractDetailOut, **FORBIDDEN, **STATE_ERRORS},
+    operation_id="contracts_cancel",
+)
+def contracts_cancel(request, contract_id: int, payload: CancelIn):
+    contract = _contract(request, contract_id)
+    services.contract_cancel(contract=contract, by=request.user, reason=payload.reason)
+    return _then(request, contract)
+
+
+@router.get(
+    "/contracts/{contract_id}/incentives/allowed",
+    response={200: list[AllowedIncentiveOut], **READ_ERRORS},
+    operation_id="contracts_incentives_allowed",
+)
+def contracts_incentives_allowed(request, contract_id: int):
+    """The concessions the price policy allows as a time-limited incentive to sign."""
+    return services.allowed_incentives(_contract(request, contract_id))
+
+
+@router.post(
+    "/contracts/{contract_id}/incentives",
+    response={201: IncentiveOut, **FORBIDDEN, **STATE_ERRORS},
+    operation_id="contracts_incentives_offer",
+)
+def contracts_incentives_offer(request, contract_id: int, payload: IncentiveIn):
+    """Offers an incentive; one that needs approval waits for the manager."""
+    incentive = services.incentive_offer(
+        contract=_contract(request, contract_id),
+        by=request.user,
+        key=payload.key,
+        note=payload.note,
+    )
+    return Status(201, incentive)
+
+
+@router.get(
+    "/contracts/{contract_id}/docx",
+    response={**READ_ERRORS},
+    operation_id="contracts_docx",
+    openapi_extra=_binary("The contract as it reads now, as a Word document.", DOCX_TYPE),
+)
+def contracts_docx(request, contract_id: int):
+    contract = _contract(request, contract_id)
+    response = HttpResponse(services.contract_docx(contract), content_type=DOCX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{contract.number}.docx"'
+    return response
+
+
+@router.get(
+    "/contracts/{contract_id}/files/{file_id}",
+    response={**READ_ERRORS},
+    operation_id="contracts_file",
+    openapi_extra=_binary("An archived file, byte for byte.", "application/octet-stream"),
+)
+def contracts_file(request, contract_id: int, file_id: int):
+    contract = _contract(request, contract_id)
+    stored = get_object_or_404(contract.documents, pk=file_id)
+    response = HttpResponse(bytes(stored.content), content_type=stored.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{stored.name}"'
+    response["X-Content-SHA256"] = stored.sha256
+    return response
+
+
+@router.post(
+    "/contracts/{contract_id}/verify",
+    response={200: VerifyOut, **WRITE_ERRORS},
+    operation_id="contracts_verify",
+)
+def contracts_verify(request, contract_id: int, file: File[UploadedFile]):
+    """Whether a copy is byte for byte one of the contract's archived files (by SHA-256)."""
+    contract = _contract(request, contract_id)
+    match = services.verify_file(contract, _upload_bytes(file))
+    return {"matches": match is not None, "file": match}
