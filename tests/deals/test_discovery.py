@@ -378,7 +378,7 @@ def test_deal_page_shows_the_role_map_without_extra_queries_per_person(
         discovery.stakeholder_add(
             deal=deal, by=org.rep, role="user_department", new_contact_name=f"用户 {i}"
         )
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(23):
         rep.get(f"/deals/{deal.pk}/")
 
 

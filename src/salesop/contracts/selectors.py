@@ -1,6 +1,6 @@
 """Contract reads, always for a user: a contract is visible with its deal, and to legal."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from salesop.accounts.models import Role, User
@@ -61,18 +61,23 @@ def contracts_of(deal: Deal) -> QuerySet[Contract]:
     return deal.contracts.select_related("template").order_by("-created_at", "-id")
 
 
+def is_reviewer(user: User) -> bool:
+    return Role.LEGAL in user.roles or user.sees_everything
+
+
 def review_queue(user: User) -> QuerySet[Contract]:
     """Contracts waiting for legal, oldest first, with how many clauses need a decision."""
-    if not (Role.LEGAL in user.roles or user.is_superuser or user.sees_everything):
+    if not is_reviewer(user):
         return Contract.objects.none()
     return (
         Contract.objects.filter(status=ContractStatus.IN_REVIEW)
         .select_related("deal__owner", "deal__account")
         .annotate(
-            flagged=Count("clauses", filter=Q(clauses__needs_review=True)),
+            flagged=Count("clauses", filter=Q(clauses__needs_review=True), distinct=True),
             rounds=Count("reviews", distinct=True),
+            submitted_at=Max("reviews__submitted_at"),
         )
-        .order_by("created_at", "id")
+        .order_by("submitted_at", "id")
     )
 
 

@@ -1,9 +1,611 @@
+"""Contract pages: the contract with its clauses marked against the standard text, legal's
+queue and decisions, signing, the archive; the deal page's contract card; templates."""
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from salesop.contracts import documents, rules, selectors, services
+from salesop.contracts.models import ClauseVerdict, ContractStatus, ContractTemplate, Risk
+from salesop.core.audit import audit_entries_for
+from salesop.core.errors import DomainError
+from salesop.deals.models import Deal
+from salesop.deals.selectors import deal_for, playbook_of
+from salesop.pricing.models import Quote, QuoteStatus
+
+STEPS = [
+    ContractStatus.DRAFT,
+    ContractStatus.IN_REVIEW,
+    ContractStatus.APPROVED,
+    ContractStatus.SENT,
+    ContractStatus.SIGNED,
+    ContractStatus.ARCHIVED,
+]
 
 
-def detail(request, contract_id):  # placeholder until the contract pages land
-    return HttpResponse(status=404)
+def _refused(request, exc: DomainError) -> None:
+    messages.error(request, " ".join(dict.fromkeys([exc.message, *exc.fields.values()])))
 
 
-def template_detail(request, template_id):
-    return HttpResponse(status=404)
+def _back(contract, anchor: str = ""):
+    return redirect(reverse("contracts:detail", args=[contract.pk]) + anchor)
+
+
+def _act(request, contract, action, success: str, anchor: str = ""):
+    try:
+        action()
+    except DomainError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, success)
+    return _back(contract, anchor)
+
+
+# --- the deal page's card -------------------------------------------------------------------
+
+
+def deal_card_context(deal: Deal, quotes: list[Quote]) -> dict:
+    """The deal page's contract card: the deal's contracts and, when the current quote (the
+    newest of `quotes`, the deal's quotes newest first) is approved, the form to make one."""
+    contracts = list(selectors.contracts_of(deal)[:20])
+    open_one = next((c for c in contracts if c.status in services.OPEN_STATUSES), None)
+    quote = next((q for q in quotes if q.status != QuoteStatus.SUPERSEDED), None)
+    approved = quote if quote is not None and quote.status == QuoteStatus.APPROVED else None
+    offer = approved is not None and open_one is None and deal.is_open
+    return {
+        "contracts": contracts,
+        "contract_quote": approved,
+        "contract_templates": list(selectors.templates_current()) if offer else [],
+        "contract_open": open_one,
+    }
+
+
+@login_required
+@require_POST
+def contract_add(request, deal_id: int):
+    deal = deal_for(request.user, deal_id)
+    quote = get_object_or_404(Quote, pk=request.POST.get("quote") or 0, deal=deal)
+    template = get_object_or_404(ContractTemplate, pk=request.POST.get("template") or 0)
+    try:
+        target = _date(request.POST.get("target_signing_date"))
+        contract = services.contract_create(
+            deal=deal, quote=quote, template=template, by=request.user, target_signing_date=target
+        )
+    except DomainError as exc:
+        _refused(request, exc)
+        return redirect(reverse("deals:detail", args=[deal.pk]) + "#contracts")
+    messages.success(request, _("Contract %(number)s made.") % {"number": contract.number})
+    return _back(contract)
+
+
+def _date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        message = _("Enter a date as YYYY-MM-DD.")
+        raise DomainError("invalid", message, {"target_signing_date": message}) from None
+
+
+# --- the contract page ----------------------------------------------------------------------
+
+
+def _page(
+    request, contract, *, edit_errors=None, edit_values=None, review_errors=None, review_values=None
+):
+    user = request.user
+    deal = contract.deal
+    clauses = list(contract.clauses.all())
+    for clause in clauses:
+        if clause.deviates:
+            clause.left, clause.right = rules.side_by_side(clause.standard_text, clause.text)
+        clause.edit_value = (edit_values or {}).get(clause.key, clause.text)
+        clause.edit_error = (edit_errors or {}).get(f"clauses.{clause.key}", "")
+    reviews = list(contract.reviews.all())
+    open_review = next((r for r in reviews if r.decided_at is None), None)
+    last_decisions = {}
+    for review in reviews:
+        for decision in review.decisions.all():
+            last_decisions[decision.clause_id] = decision
+    may_edit = services.may_edit(user, contract)
+    may_review = services.may_review(user, contract) and contract.status == ContractStatus.IN_REVIEW
+    spec = playbook_of(deal).contracts
+    language = get_language() or "zh-hans"
+    missing = services.missing_documents(contract)
+    overdue = (
+        contract.target_signing_date is not None
+        and contract.target_signing_date < timezone.localdate()
+        and contract.status in services.OPEN_STATUSES
+    )
+    context = {
+        "contract": contract,
+        "deal": deal,
+        "deal_visible": Deal.objects.visible_to(user).filter(pk=deal.pk).exists(),
+        "clauses": clauses,
+        "reviews": reviews,
+        "open_review": open_review,
+        "last_decisions": last_decisions,
+        "may_edit": may_edit,
+        "may_review": may_review,
+        "steps": [
+            {
+                "key": s,
+                "label": ContractStatus(s).label,
+                "done": STEPS.index(s) < _step_index(contract.status),
+                "current": s == contract.status
+                or (s == ContractStatus.DRAFT and contract.status == ContractStatus.RETURNED),
+            }
+            for s in STEPS
+        ],
+        "review_reasons": services.review_reasons(contract) if contract.editable else [],
+        "signing_documents": [
+            {
+                "key": d.key,
+                "label": d.label.get(language),
+                "ready": d.key in contract.documents_ready,
+            }
+            for d in spec.documents
+        ],
+        "missing_documents": missing,
+        "files": list(contract.documents.defer("content").select_related("created_by")),
+        "pdf_available": documents.pdf_available(),
+        "overdue": overdue,
+        "incentives": list(contract.incentives.select_related("approval")),
+        "allowed_incentives": services.allowed_incentives(contract)
+        if may_edit and contract.status in services.OPEN_STATUSES
+        else [],
+        "value_rows": _value_rows(deal) if overdue else None,
+        "verdicts": ClauseVerdict.choices,
+        "review_errors": review_errors or {},
+        "review_values": review_values or {},
+        "today": timezone.localdate(),
+        "contract_open": contract.status in services.OPEN_STATUSES,
+        "audit_entries": audit_entries_for(contract),
+        "risk_special": Risk.SPECIAL,
+    }
+    return context
+
+
+def _step_index(status: str) -> int:
+    if status in (ContractStatus.RETURNED, ContractStatus.CANCELLED):
+        return 0
+    return STEPS.index(status)
+
+
+def _value_rows(deal):
+    """The latest proposal's value rows, to restate the value when signing is late."""
+    proposal = deal.proposals.order_by("-number").first()
+    if proposal is None:
+        return {"proposal": None, "rows": []}
+    return {"proposal": proposal, "rows": list(proposal.rows.all())}
+
+
+@login_required
+def contract_detail(request, contract_id: int):
+    contract = selectors.contract_for(request.user, contract_id)
+    return render(request, "contracts/detail.html", _page(request, contract))
+
+
+@login_required
+@require_POST
+def clauses_edit(request, contract_id: int):
+    contract = selectors.contract_for(request.user, contract_id)
+    texts = {
+        key[len("clause-") :]: value
+        for key, value in request.POST.items()
+        if key.startswith("clause-")
+    }
+    original = {c.key: c.text for c in contract.clauses.all()}
+    changed = {k: v for k, v in texts.items() if v.strip() != original.get(k)}
+    if not changed:
+        messages.info(request, _("Nothing changed."))
+        return _back(contract, "#clauses")
+    try:
+        services.clauses_edit(
+            contract=contract,
+            by=request.user,
+            texts=changed,
+            expected_version=_version(request),
+        )
+    except DomainError as exc:
+        _refused(request, exc)
+        context = _page(request, contract, edit_errors=exc.fields, edit_values=texts)
+        return render(request, "contracts/detail.html", context, status=422)
+    messages.success(request, _("Clauses saved and compared with the standard text."))
+    return _back(contract, "#clauses")
+
+
+def _version(request) -> int | None:
+    value = request.POST.get("expected_version", "")
+    return int(value) if value.isdigit() else None
+
+
+@login_required
+@require_POST
+def contract_submit(request, contract_id: int):
+    contract = selectors.contract_for(request.user, contract_id)
+
+    def submit():
+        services.contract_submit(
+            contract=contract, by=request.user, expected_version=_version(request)
+        )
+
+    try:
+        submit()
+    except DomainError as exc:
+        _refused(request, exc)
+    else:
+        if contract.status == ContractStatus.IN_REVIEW:
+            messages.success(request, _("Sent to legal for review."))
+        else:
+            messages.success(request, _("No clause needs legal review: the contract is cleared."))
+    return _back(contract)
+
+
+@login_required
+@require_POST
+def review_decide(request, contract_id: int):
+    contract = selectors.contract_for(request.user, contract_id)
+    decisions = []
+    for clause in contract.clauses.all():
+        verdict = request.POST.get(f"verdict-{clause.key}", "")
+        if not verdict:
+            continue
+        decisions.append(
+            {
+                "clause": clause.key,
+                "verdict": verdict,
+                "comment": request.POST.get(f"comment-{clause.key}", ""),
+                "proposed_text": request.POST.get(f"proposed-{clause.key}", ""),
+            }
+        )
+    approve = request.POST.get("outcome") == "approve"
+    try:
+        services.review_decide(
+            contract=contract,
+            by=request.user,
+            approve=approve,
+            decisions=decisions,
+            comment=request.POST.get("comment", ""),
+            expected_version=_version(request),
+        )
+    except DomainError as exc:
+        _refused(request, exc)
+        errors = {}
+        for name, message in exc.fields.items():
+            parts = name.split(".")
+            if len(parts) == 3 and parts[0] == "decisions" and parts[1].isdigit():
+                index = int(parts[1])
+                if index < len(decisions):
+                    errors[f"{parts[2]}-{decisions[index]['clause']}"] = message
+            else:
+                errors[name] = message
+        context = _page(
+            request,
+            contract,
+            review_errors=errors,
+            review_values=dict(request.POST.items()),
+        )
+        return render(request, "contracts/detail.html", context, status=422)
+    if approve:
+        messages.success(request, _("Contract approved."))
+    else:
+        messages.success(request, _("Contract returned to the rep with your comments."))
+    return redirect("contracts:review_queue")
+
+
+@login_required
+@require_POST
+def contract_schedule(request, contract_id: int):
+    contract = selectors.contract_for(request.user, contract_id)
+    return _act(
+        request,
+        contract,
+        lambda: services.contract_schedule(
+            contract=contract,
+            by=request.user,
+            target_signing_date=_date(request.POST.get("target_signing_date")),
+        ),
+        _("Signing date saved."),
+        "#signing",
+    )
+
+
+@login_required
+@require_POST
+def document_tick(request, contract_id: int):
+    contract = selectors.contract_for(request.user, contract_id)
+    return _act(
+        request,
+        contract,
+        lambda: services.document_tick(
+            contract=contract,
+            by=request.user,
+            key=request.POST.get("key", ""),
+            ready=request.POST.get("ready") == "1",
+        ),
+        _("Saved."),
+        "#signing",
+    )
+
+
+@login_required
+@require_POST
+def contract_send(request, contract_id: int):
+    contract = selectors.contract_for(request.user, contract_id)
+    return _act(
+        request,
+        contract,
+        lambda: services.contract_send(contract=contract, by=request.user),
+        _("Sent for signature."),
+        "#signing",
+    )
+
+
+@login_required
+@require_POST
+def contract_sign(request, contract_id: int):
+    contract = selectors.contract_for(request.user, contract_id)
+    upload = request.FILES.get("file")
+
+    def sign():
+        if upload is None:
+            message = _("Upload the signed copy.")
+            raise DomainError("invalid", message, {"file": message})
+        if upload.size > settings.CONTRACT_UPLOAD_MAX_BYTES:
+            message = services.too_large_message()
+            raise DomainError("too_large", message, {"file": message})
+        services.contract_sign(
+            contract=contract, by=request.user, name=upload.name, content=upload.read()
+        )
+
+    return _act(request, contract, sign, _("Signed: the deal is won."), "#signing")
+
+
+@login_required
+@require_POST
+def contract_archive(request, contract_id: int):
+    contract = selectors.contract_for(request.user, contract_id)
+    return _act(
+        request,
+        contract,
+        lambda: services.contract_archive(contract=contract, by=request.user),
+        _("Archived."),
+    )
+
+
+@login_required
+@require_POST
+def contract_cancel(request, contract_id: int):
+    contract = selectors.contract_for(request.user, contract_id)
+    return _act(
+        request,
+        contract,
+        lambda: services.contract_cancel(
+            contract=contract, by=request.user, reason=request.POST.get("reason", "")
+        ),
+        _("Contract cancelled."),
+    )
+
+
+@login_required
+@require_POST
+def incentive_offer(request, contract_id: int):
+    contract = selectors.contract_for(request.user, contract_id)
+    return _act(
+        request,
+        contract,
+        lambda: services.incentive_offer(
+            contract=contract,
+            by=request.user,
+            key=request.POST.get("key", ""),
+            note=request.POST.get("note", ""),
+        ),
+        _("Incentive recorded."),
+        "#follow-up",
+    )
+
+
+@login_required
+def contract_docx(request, contract_id: int):
+    contract = selectors.contract_for(request.user, contract_id)
+    response = HttpResponse(services.contract_docx(contract), content_type=documents.DOCX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{contract.number}.docx"'
+    return response
+
+
+@login_required
+def contract_pdf(request, contract_id: int):
+    contract = selectors.contract_for(request.user, contract_id)
+    pdf = documents.to_pdf(services.contract_docx(contract))
+    if pdf is None:
+        messages.error(request, _("PDF needs LibreOffice on the server; download the Word file."))
+        return _back(contract, "#files")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{contract.number}.pdf"'
+    return response
+
+
+@login_required
+def contract_file(request, contract_id: int, file_id: int):
+    contract = selectors.contract_for(request.user, contract_id)
+    stored = get_object_or_404(contract.documents, pk=file_id)
+    response = HttpResponse(bytes(stored.content), content_type=stored.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{stored.name}"'
+    return response
+
+
+@login_required
+@require_POST
+def contract_verify(request, contract_id: int):
+    contract = selectors.contract_for(request.user, contract_id)
+    upload = request.FILES.get("file")
+    if upload is None or upload.size > settings.CONTRACT_UPLOAD_MAX_BYTES:
+        messages.error(request, _("Choose the file to check (at most the upload limit)."))
+        return _back(contract, "#files")
+    match = services.verify_file(contract, upload.read())
+    if match is None:
+        messages.error(
+            request,
+            _("“%(name)s” matches no archived file of this contract: it is not a copy of it.")
+            % {"name": upload.name},
+        )
+    else:
+        messages.success(
+            request,
+            _("“%(name)s” is byte for byte the archived %(kind)s of %(date)s.")
+            % {
+                "name": upload.name,
+                "kind": match.get_kind_display(),
+                "date": timezone.localtime(match.created_at).strftime("%Y-%m-%d %H:%M"),
+            },
+        )
+    return _back(contract, "#files")
+
+
+# --- lists ----------------------------------------------------------------------------------
+
+
+@login_required
+def contract_list(request):
+    status = request.GET.get("status", "")
+    contracts = selectors.contracts_visible_to(request.user)
+    if status in ContractStatus.values:
+        contracts = contracts.filter(status=status)
+    return render(
+        request,
+        "contracts/list.html",
+        {
+            "contracts": list(contracts.order_by("-created_at", "-id")[:200]),
+            "statuses": ContractStatus.choices,
+            "status": status,
+            "may_manage_templates": services.may_manage_templates(request.user),
+            "is_legal": selectors.is_reviewer(request.user),
+        },
+    )
+
+
+@login_required
+def review_queue(request):
+    if not selectors.is_reviewer(request.user):
+        raise PermissionDenied
+    return render(
+        request,
+        "contracts/review_queue.html",
+        {"contracts": list(selectors.review_queue(request.user)[:200])},
+    )
+
+
+# --- templates ------------------------------------------------------------------------------
+
+
+def _template_form_rows(post) -> list[dict]:
+    rows = []
+    count = post.get("clause_count", "")
+    for i in range(min(int(count), 100) if count.isdigit() else 0):
+        row = {
+            "key": post.get(f"key-{i}", "").strip(),
+            "title": post.get(f"title-{i}", "").strip(),
+            "text": post.get(f"text-{i}", "").strip(),
+            "risk": post.get(f"risk-{i}", Risk.STANDARD),
+        }
+        if any((row["key"], row["title"], row["text"])):
+            rows.append(row)
+    return rows
+
+
+@login_required
+def template_list(request):
+    if not services.may_manage_templates(request.user):
+        raise PermissionDenied
+    base = ContractTemplate.objects.filter(pk=request.GET.get("from") or 0).first()
+    errors, values = {}, None
+    if request.method == "POST":
+        values = _template_form_rows(request.POST)
+        upload = request.FILES.get("docx")
+        try:
+            if upload is not None and upload.size > settings.CONTRACT_UPLOAD_MAX_BYTES:
+                message = services.too_large_message()
+                raise DomainError("too_large", message, {"docx": message})
+            template = services.template_save(
+                by=request.user,
+                code=request.POST.get("code", ""),
+                name=request.POST.get("name", ""),
+                clauses=values,
+                docx=upload.read() if upload else None,
+                docx_name=upload.name if upload else "",
+                note=request.POST.get("note", ""),
+            )
+        except DomainError as exc:
+            _refused(request, exc)
+            errors = exc.fields
+        else:
+            messages.success(
+                request,
+                _("Template %(name)s saved as version %(number)d.")
+                % {"name": template.name, "number": template.number},
+            )
+            return redirect("contracts:template", template.pk)
+    if values is None:
+        values = [
+            {"key": c.key, "title": c.title, "text": c.text, "risk": c.risk}
+            for c in (base.clauses.all() if base else [])
+        ]
+    rows = values + [{"key": "", "title": "", "text": "", "risk": Risk.STANDARD}] * 2
+    for i, row in enumerate(rows):
+        row["index"] = i
+        row["errors"] = {
+            f: errors.get(f"clauses.{i}.{f}", "") for f in ("key", "title", "text", "risk")
+        }
+    context = {
+        "templates": list(selectors.templates_current()),
+        "base": base,
+        "rows": rows,
+        "errors": errors,
+        "form": {
+            "code": request.POST.get("code", base.code if base else ""),
+            "name": request.POST.get("name", base.name if base else ""),
+            "note": request.POST.get("note", ""),
+        },
+        "risks": Risk.choices,
+        "placeholders": documents.PLACEHOLDERS,
+    }
+    status = 422 if errors else 200
+    return render(request, "contracts/templates.html", context, status=status)
+
+
+@login_required
+def template_detail(request, template_id: int):
+    template = get_object_or_404(
+        ContractTemplate.objects.prefetch_related("clauses"), pk=template_id
+    )
+    return render(
+        request,
+        "contracts/template.html",
+        {
+            "template": template,
+            "versions": list(selectors.template_versions(template.code)),
+            "may_manage": services.may_manage_templates(request.user),
+        },
+    )
+
+
+@login_required
+def template_docx(request, template_id: int):
+    template = get_object_or_404(ContractTemplate, pk=template_id)
+    content = bytes(template.docx) if template.docx else documents.DEFAULT_TEMPLATE.read_bytes()
+    response = HttpResponse(content, content_type=documents.DOCX_TYPE)
+    name = template.docx_name or f"{template.code}-v{template.number}.docx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from salesop.accounts.selectors import colleagues_visible_to, teams_visible_to
 from salesop.activities.views import activity_panel_context
+from salesop.contracts.views import deal_card_context
 from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
 from salesop.core.forms import add_domain_error, styled
@@ -133,6 +134,7 @@ def _detail_context(request, deal, **extra):
         for i, s in enumerate(playbook.stages)
     ]
     current_index = next((p["index"] for p in path if p["key"] == deal.stage), len(path))
+    quotes = quotes_context(deal)
     lost_form = LostForm(
         reasons=[(r.key, r.label.get(language)) for r in playbook.lost_reasons],
         initial={"expected_version": deal.version},
@@ -154,7 +156,8 @@ def _detail_context(request, deal, **extra):
         "reopen_form": styled(ReopenForm()),
         "audit_entries": audit_entries_for(deal),
         **activity_panel_context(deal),
-        **quotes_context(deal),
+        **quotes,
+        **deal_card_context(deal, quotes["quotes"]),
         **decision_chain_context(deal, extra.pop("stakeholder_form", None)),
         **extra,
     }

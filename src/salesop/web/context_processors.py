@@ -25,6 +25,7 @@ NAVIGATION = (
     NavItem("monitor", _("Alerts"), "monitor:alerts"),
     NavItem("questions", _("Question bank"), "deals:questions"),
     NavItem("pricing", _("Approvals"), "pricing:approvals"),
+    NavItem("contracts", _("Contracts"), "contracts:list"),
     NavItem("playbook", _("Playbook"), "playbook:index"),
     NavItem("api", _("API"), "api:openapi-view"),
     NavItem("admin", _("Administration"), "admin:index", ops_only=True),
