@@ -118,6 +118,17 @@ def _page(
     for review in reviews:
         for decision in review.decisions.all():
             last_decisions[decision.clause_id] = decision
+    posted, errors = review_values or {}, review_errors or {}
+    for clause in clauses:
+        clause.decision = last_decisions.get(clause.pk)
+        clause.review = {
+            field: posted.get(f"{field}-{clause.key}", "")
+            for field in ("verdict", "comment", "proposed")
+        }
+        clause.review_errors = {
+            field: errors.get(f"{field}-{clause.key}", "")
+            for field in ("verdict", "comment", "proposed_text")
+        }
     may_edit = services.may_edit(user, contract)
     may_review = services.may_review(user, contract) and contract.status == ContractStatus.IN_REVIEW
     spec = playbook_of(deal).contracts
@@ -128,6 +139,8 @@ def _page(
         and contract.target_signing_date < timezone.localdate()
         and contract.status in services.OPEN_STATUSES
     )
+    incentives = list(contract.incentives.select_related("approval"))
+    offered = {i.key for i in incentives}
     context = {
         "contract": contract,
         "deal": deal,
@@ -135,7 +148,6 @@ def _page(
         "clauses": clauses,
         "reviews": reviews,
         "open_review": open_review,
-        "last_decisions": last_decisions,
         "may_edit": may_edit,
         "may_review": may_review,
         "steps": [
@@ -161,8 +173,10 @@ def _page(
         "files": list(contract.documents.defer("content").select_related("created_by")),
         "pdf_available": documents.pdf_available(),
         "overdue": overdue,
-        "incentives": list(contract.incentives.select_related("approval")),
-        "allowed_incentives": services.allowed_incentives(contract)
+        "incentives": incentives,
+        "allowed_incentives": [
+            c for c in services.allowed_incentives(contract) if c["key"] not in offered
+        ]
         if may_edit and contract.status in services.OPEN_STATUSES
         else [],
         "value_rows": _value_rows(deal) if overdue else None,
