@@ -2,6 +2,8 @@
 side-by-side marking legal reads."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from salesop.contracts.rules import deviates, normalise, review_reason, side_by_side
 
@@ -61,3 +63,20 @@ def test_side_by_side_marks_the_changed_cap_on_both_sides():
 def test_side_by_side_leaves_whitespace_and_punctuation_width_unmarked():
     left, right = side_by_side(LIABILITY, LIABILITY.replace("\uff0c", ", "))
     assert not any(s.changed for s in left + right)
+
+
+@given(
+    st.text(alphabet="甲乙方违约 ,,。.20%5", max_size=40),
+    st.text(alphabet="甲乙方违约 ,,。.20%5", max_size=40),
+)
+def test_side_by_side_keeps_every_character_of_both_texts(standard, text):
+    left, right = side_by_side(standard, text)
+    assert "".join(s.text for s in left) == standard
+    assert "".join(s.text for s in right) == text
+    assert any(s.changed for s in left + right) == deviates(standard, text)
+
+
+def test_changes_at_both_ends_are_marked():
+    left, right = side_by_side("甲方付款。乙方交付。", "乙方付款。乙方交付!")
+    assert [s.text for s in left if s.changed] == ["甲", "。"]
+    assert [s.text for s in right if s.changed] == ["乙", "!"]

@@ -69,12 +69,36 @@ def side_by_side(standard: str, text: str) -> tuple[list[Segment], list[Segment]
     a, b = _comparable(standard), _comparable(text)
     left: list[Segment] = []
     right: list[Segment] = []
-    matcher = SequenceMatcher(None, [c for c, _ in a], [c for c, _ in b], autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    for op, i1, i2, j1, j2 in _opcodes([c for c, _ in a], [c for c, _ in b]):
         changed = op != "equal"
         _emit(left, standard, a, i1, i2, changed)
         _emit(right, text, b, j1, j2, changed)
-    return left, right
+    # A side with nothing but whitespace has no compared characters: keep it, unmarked.
+    return left or _blank(standard), right or _blank(text)
+
+
+def _blank(text: str) -> list[Segment]:
+    return [Segment(text, False)] if text else []
+
+
+def _opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """SequenceMatcher's opcodes, with the common start and end taken off first: a rep's edit
+    is usually local, and character matching of long clauses is quadratic."""
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    middle = SequenceMatcher(None, a[head : len(a) - tail], b[head : len(b) - tail], autojunk=False)
+    ops = [("equal", 0, head, 0, head)] if head else []
+    ops += [
+        (op, i1 + head, i2 + head, j1 + head, j2 + head)
+        for op, i1, i2, j1, j2 in middle.get_opcodes()
+    ]
+    if tail:
+        ops.append(("equal", len(a) - tail, len(a), len(b) - tail, len(b)))
+    return ops
 
 
 def _comparable(text: str) -> list[tuple[str, int]]:
