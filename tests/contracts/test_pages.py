@@ -251,3 +251,37 @@ def test_page_queries_do_not_grow_with_clauses_or_contracts(
         assert client.get(f"/contracts/{c.pk}/").status_code == 200
     with django_assert_max_num_queries(len(small_queue)):
         assert client.get("/contracts/review/").status_code == 200
+
+
+def test_incentive_approval_reads_with_its_label_in_the_inbox(client, org, template):
+    from salesop.contracts.services import incentive_offer
+    from salesop.core.testing import make_policy, make_product
+    from salesop.pricing.services import quote_create, quote_submit
+
+    product = make_product()
+    make_policy(family="wms")
+    deal = make_deal(org.rep)
+    quote_submit(
+        quote=quote_create(deal=deal, by=org.rep, lines=[{"product_id": product.pk}]),
+        by=org.rep,
+    )
+    contract = contract_of(org, deal, template)
+    incentive_offer(contract=contract, by=org.rep, key="training", note="本月签约")
+    client.force_login(org.manager)
+    inbox = client.get("/approvals/").content.decode()
+    assert "免费培训" in inbox and ">training<" not in inbox
+
+
+def test_pdf_without_libreoffice_says_so(client, org, deal, template):
+    from salesop.contracts.documents import pdf_available
+
+    contract = contract_of(org, deal, template)
+    client.force_login(org.rep)
+    page = client.get(f"/contracts/{contract.pk}/").content.decode()
+    response = client.get(f"/contracts/{contract.pk}/pdf/", follow=True)
+    if pdf_available():  # LibreOffice installed: a real PDF
+        assert f"/contracts/{contract.pk}/pdf/" in page
+        assert response.content.startswith(b"%PDF")
+    else:  # not offered, and asked anyway: a clear message, no error page
+        assert f"/contracts/{contract.pk}/pdf/" not in page
+        assert "LibreOffice" in response.content.decode()

@@ -43,7 +43,6 @@ from salesop.deals.services import deal_move
 from salesop.pricing.models import (
     Approval,
     ApprovalBasis,
-    ApprovalStatus,
     ApprovalSubject,
     Quote,
     QuoteStatus,
@@ -828,10 +827,6 @@ def incentive_offer(*, contract: Contract, by: User, key: str, note: str = "") -
             note=(note or "").strip()[:500],
             offered_by=by,
         )
-
-
-def incentive_pending(incentive: SigningIncentive) -> bool:
-    return incentive.approval is not None and incentive.approval.status == ApprovalStatus.PENDING
 
 
 # --- files ----------------------------------------------------------------------------------

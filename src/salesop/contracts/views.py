@@ -249,14 +249,10 @@ def _version(request) -> int | None:
 @require_POST
 def contract_submit(request, contract_id: int):
     contract = selectors.contract_for(request.user, contract_id)
-
-    def submit():
+    try:
         services.contract_submit(
             contract=contract, by=request.user, expected_version=_version(request)
         )
-
-    try:
-        submit()
     except DomainError as exc:
         _refused(request, exc)
     else:

@@ -13,7 +13,7 @@ from salesop.core.forms import styled
 from salesop.deals.selectors import deal_for
 from salesop.pricing import selectors, services
 from salesop.pricing.forms import LineFormSet, MoreLines, QuoteForm, QuoteTermsForm, choices
-from salesop.pricing.models import ApprovalStatus, Quote, QuoteStatus
+from salesop.pricing.models import ApprovalStatus, ApprovalSubject, Concession, Quote, QuoteStatus
 from salesop.pricing.rules import approval_reason
 
 
@@ -128,16 +128,29 @@ def approval_queue(request):
     approvals = list(
         selectors.approvals_for(request.user).filter(status=ApprovalStatus.PENDING)[:200]
     )
+    # A signing incentive asks for a concession the quote itself did not offer: its label
+    # comes from the policies' catalogue, one query for all of them.
+    catalogue = {
+        c.key: c.label
+        for c in Concession.objects.filter(
+            key__in={a.detail for a in approvals if a.subject == ApprovalSubject.CONCESSION}
+        )
+    }
     for approval in approvals:
+        offered = {c["key"] for c in approval.quote.concessions}
+        approval.detail_label = (
+            approval.quote.concession_label(approval.detail)
+            if approval.detail in offered
+            else catalogue.get(approval.detail, approval.detail)
+        )
         approval.reason = approval_reason(
             subject=approval.subject,
             value=approval.value,
             limit=approval.limit,
             basis=approval.basis,
             role=approval.role,
-            concession=approval.quote.concession_label(approval.detail),
+            concession=approval.detail_label,
         )
-        approval.detail_label = approval.quote.concession_label(approval.detail)
     return render(
         request,
         "pricing/approvals.html",
