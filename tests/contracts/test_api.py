@@ -145,6 +145,7 @@ def test_review_round_trip_and_signing_through_the_api(client, org, setup):
     scan = next(f for f in body["files"] if f["kind"] == "signed")
     download = client.get(f"/api/v1/contracts/{cid}/files/{scan['id']}")
     assert download.content == SIGNED_PDF and download["X-Content-SHA256"] == scan["sha256"]
+    assert "filename*=utf-8''" in download["Content-Disposition"]  # a Chinese name survives
     same = client.post(
         f"/api/v1/contracts/{cid}/verify", {"file": SimpleUploadedFile("x.pdf", SIGNED_PDF)}
     ).json()

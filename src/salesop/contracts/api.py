@@ -1,5 +1,6 @@
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.http import content_disposition_header
 from ninja import File, Router, Status, UploadedFile
 
 from salesop.contracts import selectors, services
@@ -327,7 +328,7 @@ def contracts_incentives_offer(request, contract_id: int, payload: IncentiveIn):
 def contracts_docx(request, contract_id: int):
     contract = _contract(request, contract_id)
     response = HttpResponse(services.contract_docx(contract), content_type=DOCX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{contract.number}.docx"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{contract.number}.docx")
     return response
 
 
@@ -341,7 +342,7 @@ def contracts_file(request, contract_id: int, file_id: int):
     contract = _contract(request, contract_id)
     stored = get_object_or_404(contract.documents, pk=file_id)
     response = HttpResponse(bytes(stored.content), content_type=stored.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{stored.name}"'
+    response["Content-Disposition"] = content_disposition_header(True, stored.name)
     response["X-Content-SHA256"] = stored.sha256
     return response
 

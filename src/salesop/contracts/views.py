@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -431,7 +432,7 @@ def incentive_offer(request, contract_id: int):
 def contract_docx(request, contract_id: int):
     contract = selectors.contract_for(request.user, contract_id)
     response = HttpResponse(services.contract_docx(contract), content_type=documents.DOCX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{contract.number}.docx"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{contract.number}.docx")
     return response
 
 
@@ -443,7 +444,7 @@ def contract_pdf(request, contract_id: int):
         messages.error(request, _("PDF needs LibreOffice on the server; download the Word file."))
         return _back(contract, "#files")
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{contract.number}.pdf"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{contract.number}.pdf")
     return response
 
 
@@ -452,7 +453,7 @@ def contract_file(request, contract_id: int, file_id: int):
     contract = selectors.contract_for(request.user, contract_id)
     stored = get_object_or_404(contract.documents, pk=file_id)
     response = HttpResponse(bytes(stored.content), content_type=stored.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{stored.name}"'
+    response["Content-Disposition"] = content_disposition_header(True, stored.name)
     return response
 
 
@@ -617,5 +618,5 @@ def template_docx(request, template_id: int):
     content = bytes(template.docx) if template.docx else documents.DEFAULT_TEMPLATE.read_bytes()
     response = HttpResponse(content, content_type=documents.DOCX_TYPE)
     name = template.docx_name or f"{template.code}-v{template.number}.docx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = content_disposition_header(True, name)
     return response
