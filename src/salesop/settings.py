@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "salesop.leads",
     "salesop.pricing",
     "salesop.contracts",
+    "salesop.aftersales",
     "salesop.activities",
     "salesop.monitor",
     "huey.contrib.djhuey",

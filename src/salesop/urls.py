@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from salesop.accounts import views as accounts_views
+from salesop.aftersales import urls as aftersales_urls
 from salesop.api import api
 from salesop.web import views as web_views
 
@@ -23,6 +24,11 @@ urlpatterns = [
     path("alerts/", include("salesop.monitor.urls")),
     path("approvals/", include("salesop.pricing.urls")),
     path("contracts/", include("salesop.contracts.urls")),
+    path("delivery/", include("salesop.aftersales.urls")),
+    path(
+        "support/",
+        include((aftersales_urls.portal_patterns, "portal"), namespace="portal"),
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

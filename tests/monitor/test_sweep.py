@@ -129,6 +129,6 @@ def test_sweep_when_nothing_is_due_touches_no_deal(org, clock, django_assert_max
     for i in range(20):
         make_deal(org.rep, name=f"d{i}")
     # the playbook, one due query per rule kind, open alert kinds, escalations due
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(12):
         report = sweep()
     assert report.opened == 0

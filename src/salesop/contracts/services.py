@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import Role, User
+from salesop.aftersales.services import project_from_handover
 from salesop.contracts import documents
 from salesop.contracts.models import (
     EDITABLE_STATUSES,
@@ -703,7 +704,7 @@ def contract_sign(
         content,
     )
     deal_move(deal=deal, to_stage="won", by=by)
-    _handover(contract, by)
+    project_from_handover(handover=_handover(contract, by), by=by)
     return contract
 
 

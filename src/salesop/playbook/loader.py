@@ -177,6 +177,29 @@ def semantic_errors(pb: Playbook) -> list[tuple[Path, str]]:
     for dup in _duplicates(pb.contracts.review_clauses):
         errors.append((("contracts", "review_clauses"), _("duplicate key %(key)r") % {"key": dup}))
 
+    unique("milestones", [m.key for m in pb.delivery.milestones], prefix=("delivery",))
+    unique("severities", [v.key for v in pb.tickets.severities], prefix=("tickets",))
+    for dup in _duplicates(pb.delivery.roles):
+        errors.append((("delivery", "roles"), _("duplicate key %(key)r") % {"key": dup}))
+    hours = pb.tickets.calendar
+    if hours.start >= hours.end:
+        errors.append(
+            (("tickets", "calendar", "end"), _("the working day must end after it starts"))
+        )
+    for i, day in enumerate(hours.weekdays):
+        if not 1 <= day <= 7:
+            errors.append(
+                (("tickets", "calendar", "weekdays", i), _("give weekdays as 1 (Monday) to 7"))
+            )
+    for i, severity in enumerate(pb.tickets.severities):
+        if severity.solution_direction_hours < severity.first_response_hours:
+            errors.append(
+                (
+                    ("tickets", "severities", i, "solution_direction_hours"),
+                    _("the solution direction cannot be due before the first response"),
+                )
+            )
+
     for tier, days in pb.revisit_days.items():
         if tier not in Tier.values:
             errors.append(

@@ -43,4 +43,7 @@ ALERT_KINDS: dict[str, str] = {
     "deal.signing_overdue": "the expected close date passed without signature",
     "approval.pending_too_long": "an approval waited longer than `after_hours`",
     "contract.signing_overdue": "a contract's target signing date passed without signature",
+    "ticket.first_response_overdue": "a ticket had no first response within its SLA",
+    "ticket.solution_direction_overdue": "a ticket had no solution direction within its SLA",
+    "project.update_missing": "a project sent no progress update for sla.progress_update_days",
 }

@@ -2,6 +2,7 @@
 meaning (known criteria and roles, unique keys, no stage cycles) by `semantic_errors`."""
 
 import re
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -144,6 +145,44 @@ class Contracts(Strict):
     incentive_days: int = Field(default=14, ge=1, le=90)
 
 
+class MilestoneSpec(Keyed):
+    days: int = Field(ge=0, le=730, description="due this many days after the project starts")
+
+
+class Delivery(Strict):
+    """Who delivers a won deal and the milestones its project starts with (交付与实施)."""
+
+    roles: list[Literal["project_manager", "tech_support", "customer_success"]] = [
+        "project_manager",
+        "tech_support",
+        "customer_success",
+    ]
+    milestones: list[MilestoneSpec] = []
+
+
+class Severity(Keyed):
+    first_response_hours: int = Field(ge=1, le=720)
+    solution_direction_hours: int = Field(ge=1, le=2160)
+    # Count only working hours (the business calendar below), not elapsed hours.
+    business_hours: bool = False
+
+
+class BusinessHours(Strict):
+    start: Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "09:00"
+    end: Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "18:00"
+    weekdays: list[int] = Field(default=[1, 2, 3, 4, 5], min_length=1, max_length=7)
+    holidays: list[date] = []
+    # Weekend days worked in lieu of a holiday (调休).
+    workdays: list[date] = []
+
+
+class Tickets(Strict):
+    """Ticket SLAs per severity; a severity not listed uses the `sla` section's hours."""
+
+    severities: list[Severity] = []
+    calendar: BusinessHours = BusinessHours()
+
+
 class Closed(Strict):
     won: Label
     lost: Label
@@ -166,6 +205,8 @@ class Playbook(Strict):
     revisit_days: dict[str, int] = {}
     stakeholder_emphasis: list[RoleEmphasis] = []
     contracts: Contracts = Contracts()
+    delivery: Delivery = Delivery()
+    tickets: Tickets = Tickets()
 
     # Lookups used everywhere a deal moves.
     def stage(self, key: str) -> Stage | None:

@@ -26,6 +26,8 @@ NAVIGATION = (
     NavItem("questions", _("Question bank"), "deals:questions"),
     NavItem("pricing", _("Approvals"), "pricing:approvals"),
     NavItem("contracts", _("Contracts"), "contracts:list"),
+    NavItem("delivery", _("Delivery"), "aftersales:projects"),
+    NavItem("tickets", _("Tickets"), "aftersales:tickets"),
     NavItem("playbook", _("Playbook"), "playbook:index"),
     NavItem("api", _("API"), "api:openapi-view"),
     NavItem("admin", _("Administration"), "admin:index", ops_only=True),

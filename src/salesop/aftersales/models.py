@@ -1,0 +1,243 @@
+"""After-sales (SOP part 5): the delivery project a won deal hands over, with its team,
+milestones and weekly progress updates; customer tickets with their SLA clocks; the per-account
+link customers open and follow tickets through."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from salesop.accounts.visibility import OwnedModel
+
+
+class ProjectStatus(models.TextChoices):
+    ACTIVE = "active", _("In delivery")
+    ON_HOLD = "on_hold", _("On hold")
+    DONE = "done", _("Delivered")
+
+
+class Health(models.TextChoices):
+    GREEN = "green", _("On track")
+    YELLOW = "yellow", _("At risk")
+    RED = "red", _("Off track")
+
+
+class DeliveryRole(models.TextChoices):
+    PROJECT_MANAGER = "project_manager", _("Project manager")
+    TECH_SUPPORT = "tech_support", _("Technical support")
+    CUSTOMER_SUCCESS = "customer_success", _("Customer success")
+
+
+class DeliveryProject(OwnedModel):
+    """A won deal's delivery. Owned by the project manager; the deal's owner and the delivery
+    team share it, so each sees it in their lists."""
+
+    deal = models.OneToOneField("deals.Deal", on_delete=models.PROTECT, related_name="project")
+    account = models.ForeignKey(
+        "customers.Account", on_delete=models.PROTECT, related_name="projects"
+    )
+    handover = models.OneToOneField(
+        "contracts.Handover", on_delete=models.PROTECT, related_name="project"
+    )
+    name = models.CharField(_("project"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ProjectStatus.choices, default=ProjectStatus.ACTIVE
+    )
+    health = models.CharField(
+        _("health"), max_length=10, choices=Health.choices, default=Health.GREEN
+    )
+    started_on = models.DateField(_("started"), default=timezone.localdate)
+    # The next weekly update to the customer is due by then (swept: project.update_missing).
+    update_due_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("delivery project")
+        verbose_name_plural = _("delivery projects")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("aftersales:project", args=[self.pk])
+
+
+class ProjectMember(models.Model):
+    project = models.ForeignKey(DeliveryProject, on_delete=models.CASCADE, related_name="members")
+    role = models.CharField(_("role"), max_length=20, choices=DeliveryRole.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["project", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "role"], name="projectmember_one_per_role")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.user}"
+
+
+class Milestone(models.Model):
+    project = models.ForeignKey(
+        DeliveryProject, on_delete=models.CASCADE, related_name="milestones"
+    )
+    key = models.SlugField(max_length=32, blank=True)
+    title = models.CharField(_("milestone"), max_length=200)
+    due_on = models.DateField(_("due"))
+    done_on = models.DateField(_("done"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["project", "due_on", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class UpdateStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SENT = "sent", pgettext_lazy("progress update", "Sent by email")
+    MARKED = "marked", pgettext_lazy("progress update", "Marked as sent")
+
+
+class ProgressUpdate(models.Model):
+    """One weekly update to the customer, drafted from the milestones, edited, then emailed
+    or marked as sent another way."""
+
+    project = models.ForeignKey(DeliveryProject, on_delete=models.CASCADE, related_name="updates")
+    week = models.DateField(_("week of"))  # its Monday
+    text = models.TextField(_("update"), max_length=5000)
+    language = models.CharField(max_length=8, default="zh-hans")
+    recipients = models.CharField(_("to"), max_length=500, blank=True)
+    status = models.CharField(
+        max_length=8, choices=UpdateStatus.choices, default=UpdateStatus.DRAFT
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["project", "-week", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "week"], name="progressupdate_one_per_week")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.week}"
+
+
+class TicketChannel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("Email")
+    WECHAT = "wechat", _("WeChat")
+    PORTAL = "portal", _("Customer link")
+    ONSITE = "onsite", _("On site")
+
+
+class TicketStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("ticket status", "Open")
+    RESPONDED = "responded", _("Responded")
+    DIRECTION = "direction", _("Solution direction given")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class Ticket(OwnedModel):
+    """A customer's issue with two SLA clocks: a first response, and a solution direction.
+    The due times are stored when the ticket opens; the `*_alert_at` columns are what the
+    monitor sweeps and claims."""
+
+    account = models.ForeignKey(
+        "customers.Account", on_delete=models.PROTECT, related_name="tickets"
+    )
+    project = models.ForeignKey(
+        DeliveryProject, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    number = models.CharField(_("ticket"), max_length=20, blank=True, editable=False)
+    channel = models.CharField(_("channel"), max_length=10, choices=TicketChannel.choices)
+    severity = models.CharField(_("severity"), max_length=32)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), max_length=5000)
+    reporter = models.CharField(_("reported by"), max_length=100, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=TicketStatus.choices, default=TicketStatus.OPEN
+    )
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    first_response_due_at = models.DateTimeField(_("first response due"))
+    responded_at = models.DateTimeField(_("responded"), null=True, blank=True)
+    direction_due_at = models.DateTimeField(_("solution direction due"))
+    direction_at = models.DateTimeField(_("solution direction given"), null=True, blank=True)
+    direction = models.TextField(_("solution direction"), max_length=5000, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    # How long each clock ran past its due time, recorded when it stopped (seconds).
+    response_breach_seconds = models.PositiveIntegerField(null=True, blank=True)
+    direction_breach_seconds = models.PositiveIntegerField(null=True, blank=True)
+    response_alert_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    direction_alert_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-opened_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "direction_due_at"], name="ticket_queue"),
+            models.Index(fields=["account", "-opened_at"], name="ticket_account"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("aftersales:ticket", args=[self.pk])
+
+    @property
+    def next_due_at(self):
+        """The clock still running: the first response, then the solution direction."""
+        if self.responded_at is None:
+            return self.first_response_due_at
+        if self.direction_at is None:
+            return self.direction_due_at
+        return None
+
+
+class TicketMessage(models.Model):
+    """What was said on a ticket, by staff or by the customer through their link."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    customer_name = models.CharField(max_length=100, blank=True)  # when the customer wrote
+    body = models.TextField(max_length=5000)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["ticket", "at", "id"]
+
+    def __str__(self) -> str:
+        return self.body[:40]
+
+
+class PortalLink(models.Model):
+    """The link an account's people use, without logging in, to open and follow that
+    account's tickets. Only the token's hash is stored; revoking ends it."""
+
+    account = models.ForeignKey("customers.Account", on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return str(self.account)

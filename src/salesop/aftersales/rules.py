@@ -1,0 +1,98 @@
+"""Pure after-sales rules: when an SLA clock runs out (calendar hours, or business hours that
+skip nights, weekends and public holidays), how long a breach lasted, and the weekly progress
+update drafted from the milestones."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    """Working hours in a time zone: `start`-`end` on `weekdays` (Monday = 1), except
+    `holidays`, plus `workdays` (weekend days worked in lieu, as Chinese calendars have)."""
+
+    zone: ZoneInfo
+    start: time = time(9)
+    end: time = time(18)
+    weekdays: frozenset[int] = frozenset({1, 2, 3, 4, 5})
+    holidays: frozenset[date] = field(default_factory=frozenset)
+    workdays: frozenset[date] = field(default_factory=frozenset)
+
+    def is_workday(self, day: date) -> bool:
+        if day in self.workdays:
+            return True
+        return day.isoweekday() in self.weekdays and day not in self.holidays
+
+
+def sla_due_at(start: datetime, hours: int, calendar: BusinessCalendar | None = None) -> datetime:
+    """When `hours` of SLA time after `start` are used up: plain elapsed hours without a
+    calendar, else only working hours count (a ticket opened at night starts at the next
+    opening)."""
+    if calendar is None:
+        return start + timedelta(hours=hours)
+    remaining = timedelta(hours=hours)
+    moment = start.astimezone(calendar.zone)
+    for _ in range(3660):  # at most ten years of days: a calendar with no working day ends
+        day = moment.date()
+        if calendar.is_workday(day):
+            opens = datetime.combine(day, calendar.start, tzinfo=calendar.zone)
+            closes = datetime.combine(day, calendar.end, tzinfo=calendar.zone)
+            begin = max(moment, opens)
+            if begin < closes:
+                available = closes - begin
+                if remaining <= available:
+                    return begin + remaining
+                remaining -= available
+        moment = datetime.combine(day + timedelta(days=1), time.min, tzinfo=calendar.zone)
+    raise ValueError("the business calendar has no working hours")
+
+
+def breach_seconds(due_at: datetime | None, done_at: datetime | None, now: datetime) -> int:
+    """How long a clock ran past its due time (0 if met or not yet due), in seconds of
+    elapsed time."""
+    if due_at is None:
+        return 0
+    end = done_at or now
+    return max(0, int((end - due_at).total_seconds()))
+
+
+@dataclass(frozen=True)
+class MilestoneView:
+    title: str
+    due: date
+    done: date | None
+
+
+def week_of(day: date) -> date:
+    """The Monday of the week `day` falls in."""
+    return day - timedelta(days=day.weekday())
+
+
+def progress_draft(milestones: Iterable[MilestoneView], today: date, language: str) -> str:
+    """The weekly update to the customer: what was finished this week and what comes next
+    ("本周已完成系统部署\uff0c下周将进入数据迁移环节\u3002")."""
+    monday = week_of(today)
+    next_monday = monday + timedelta(days=7)
+    items = list(milestones)
+    done = [m.title for m in items if m.done and monday <= m.done < next_monday]
+    upcoming = sorted((m for m in items if m.done is None), key=lambda m: m.due)
+    following = [m.title for m in upcoming if m.due < next_monday + timedelta(days=7)]
+    following = following or [m.title for m in upcoming[:1]]
+    zh = language.startswith("zh")
+    sep = "\u3001" if zh else ", "  # 、
+    parts = []
+    if zh:
+        parts.append(f"本周已完成{sep.join(done)}" if done else "本周项目按计划推进")
+        if following:
+            parts.append(f"下周将进入{sep.join(following)}环节")
+        else:
+            parts.append("全部里程碑均已完成")
+        return "\uff0c".join(parts) + "\u3002"  # ,。
+    parts.append(f"This week we completed {sep.join(done)}" if done else "The project is on plan")
+    if following:
+        parts.append(f"next week we move on to {sep.join(following)}")
+    else:
+        parts.append("every milestone is complete")
+    return "; ".join(parts) + "."

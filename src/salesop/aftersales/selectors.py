@@ -1,0 +1,62 @@
+"""After-sales reads, always for a user: projects and tickets follow the visibility rules of
+every owned record (owner, shared with, manager's subtree, sales ops)."""
+
+from django.db.models import Case, F, Prefetch, QuerySet, When
+
+from salesop.accounts.models import User
+from salesop.accounts.visibility import get_visible_or_404
+from salesop.aftersales.models import (
+    DeliveryProject,
+    Milestone,
+    ProjectMember,
+    Ticket,
+    TicketStatus,
+)
+
+
+def projects_visible_to(user: User) -> QuerySet[DeliveryProject]:
+    return DeliveryProject.objects.visible_to(user).select_related("account", "owner", "deal")
+
+
+def project_for(user: User, project_id: int) -> DeliveryProject:
+    return get_visible_or_404(
+        DeliveryProject.objects.select_related("account", "owner", "deal", "team").prefetch_related(
+            Prefetch("members", queryset=ProjectMember.objects.select_related("user")),
+            Prefetch("milestones", queryset=Milestone.objects.all()),
+        ),
+        user,
+        pk=project_id,
+    )
+
+
+def tickets_visible_to(user: User) -> QuerySet[Ticket]:
+    return Ticket.objects.visible_to(user).select_related("account", "owner", "project")
+
+
+def ticket_for(user: User, ticket_id: int) -> Ticket:
+    return get_visible_or_404(
+        Ticket.objects.select_related("account", "owner", "project").prefetch_related(
+            "messages__author"
+        ),
+        user,
+        pk=ticket_id,
+    )
+
+
+def ticket_queue(user: User, *, include_resolved: bool = False) -> QuerySet[Ticket]:
+    """Open tickets, the one whose running clock ends first on top."""
+    tickets = tickets_visible_to(user)
+    if not include_resolved:
+        tickets = tickets.exclude(status=TicketStatus.RESOLVED)
+    return tickets.annotate(
+        next_due=Case(
+            When(responded_at__isnull=True, then=F("first_response_due_at")),
+            When(direction_at__isnull=True, then=F("direction_due_at")),
+            default=None,
+        )
+    ).order_by(F("next_due").asc(nulls_last=True), "opened_at", "id")
+
+
+def portal_tickets(account) -> QuerySet[Ticket]:
+    """What the customer's link shows: that account's tickets only."""
+    return Ticket.objects.filter(account=account).order_by("-opened_at", "-id")

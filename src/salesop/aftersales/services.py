@@ -1,0 +1,525 @@
+"""Every after-sales write: the delivery project a hand-over becomes (team, milestones), the
+weekly progress update, tickets and their SLA clocks, and the customer link."""
+
+import hashlib
+import secrets
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from salesop.accounts.models import Role, User
+from salesop.aftersales.models import (
+    DeliveryProject,
+    DeliveryRole,
+    Milestone,
+    PortalLink,
+    ProgressUpdate,
+    ProjectMember,
+    Ticket,
+    TicketChannel,
+    TicketMessage,
+    TicketStatus,
+    UpdateStatus,
+)
+from salesop.aftersales.rules import (
+    BusinessCalendar,
+    MilestoneView,
+    breach_seconds,
+    progress_draft,
+    sla_due_at,
+    week_of,
+)
+from salesop.core.audit import audit_actor, guarded_update
+from salesop.core.errors import DomainError, StaleWrite
+from salesop.customers.models import Account
+from salesop.deals.discovery_rules import recap_language
+from salesop.playbook.schema import Playbook
+from salesop.playbook.selectors import active_playbook
+
+# A timestamp a little ahead of the server's clock is a client's clock running fast; more is
+# a mistake.
+CLOCK_TOLERANCE = timedelta(minutes=5)
+
+
+def _stale() -> StaleWrite:
+    return StaleWrite("stale", _("Someone else changed this record. Reload it and try again."))
+
+
+# --- delivery projects ----------------------------------------------------------------------
+
+
+def _least_loaded(role: str, team) -> User | None:
+    """The active user with `role` carrying the fewest active projects, preferring people in
+    the deal team's organisation (its top-level team)."""
+    load = (
+        ProjectMember.objects.filter(user=OuterRef("pk"), project__status="active")
+        .values("user")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    people = (
+        User.objects.filter(is_active=True, role_grants__role=role)
+        .annotate(load=Coalesce(Subquery(load), 0))
+        .order_by("load", "id")
+    )
+    if team is not None:
+        near = people.filter(team__path__startswith=_root_path(team)).first()
+        if near is not None:
+            return near
+    return people.first()
+
+
+def _root_path(team) -> str:
+    parts = [p for p in team.path.split("/") if p]
+    return f"/{parts[0]}/" if parts else "/"
+
+
+@transaction.atomic
+def project_from_handover(*, handover, by: User) -> DeliveryProject:
+    """The delivery project for a won deal: the playbook's roles assigned to the least-loaded
+    people who hold them, its milestones due from today, the first progress update due in
+    `sla.progress_update_days`; the deal's owner and the team share it."""
+    deal = handover.deal
+    playbook = active_playbook()
+    members = {role: _least_loaded(role, deal.team) for role in playbook.delivery.roles}
+    manager = members.get(DeliveryRole.PROJECT_MANAGER) or deal.owner
+    today = timezone.localdate()
+    language = recap_language(deal.account.name)
+    with audit_actor(by):
+        project = DeliveryProject.objects.create(
+            deal=deal,
+            account=deal.account,
+            handover=handover,
+            name=deal.name,
+            owner=manager,
+            team=deal.team,
+            started_on=today,
+            update_due_at=timezone.now() + timedelta(days=playbook.sla.progress_update_days),
+        )
+        ProjectMember.objects.bulk_create(
+            ProjectMember(project=project, role=role, user=user)
+            for role, user in members.items()
+            if user is not None
+        )
+        Milestone.objects.bulk_create(
+            Milestone(
+                project=project,
+                key=spec.key,
+                title=spec.label.get(language),
+                due_on=today + timedelta(days=spec.days),
+                position=i,
+            )
+            for i, spec in enumerate(playbook.delivery.milestones)
+        )
+        project.shared_with.add(deal.owner, *[u for u in members.values() if u is not None])
+    guarded_update(handover, {"consumed_at": None}, consumed_at=timezone.now())
+    return project
+
+
+def missing_roles(project: DeliveryProject) -> list[str]:
+    assigned = {m.role for m in project.members.all()}
+    return [role for role in active_playbook().delivery.roles if role not in assigned]
+
+
+def may_manage(user: User, project: DeliveryProject) -> bool:
+    """The project manager, the deal's manager or sales ops change the team and milestones."""
+    if user.pk == project.owner_id or user.sees_everything:
+        return True
+    return (
+        Role.MANAGER in user.roles
+        and project.team_id is not None
+        and user.team_id is not None
+        and project.team.path.startswith(user.team.path)
+    )
+
+
+def _require_manage(user: User, project: DeliveryProject) -> None:
+    if not may_manage(user, project):
+        raise DomainError(
+            "forbidden", _("Only the project manager or a sales manager may change the project.")
+        )
+
+
+@transaction.atomic
+def member_set(*, project: DeliveryProject, by: User, role: str, user: User) -> ProjectMember:
+    _require_manage(by, project)
+    if role not in DeliveryRole.values:
+        raise DomainError("invalid", _("Unknown role."), {"role": _("Unknown role.")})
+    if role not in user.roles and not user.is_superuser:
+        message = _("%(user)s does not have the role %(role)s.") % {
+            "user": user,
+            "role": DeliveryRole(role).label,
+        }
+        raise DomainError("invalid", message, {"user": message})
+    with audit_actor(by):
+        member, _created = ProjectMember.objects.update_or_create(
+            project=project, role=role, defaults={"user": user}
+        )
+        project.shared_with.add(user)
+        if role == DeliveryRole.PROJECT_MANAGER and project.owner_id != user.pk:
+            guarded_update(
+                project, {"version": project.version}, owner=user, version=F("version") + 1
+            )
+    return member
+
+
+@transaction.atomic
+def milestone_done(*, milestone: Milestone, by: User, done_on: date | None = None) -> Milestone:
+    """Marks a milestone done (today by default; never in the future)."""
+    _require_manage(by, milestone.project)
+    done_on = done_on or timezone.localdate()
+    if done_on > timezone.localdate():
+        message = _("A milestone cannot be done in the future.")
+        raise DomainError("invalid", message, {"done_on": message})
+    with audit_actor(by):
+        milestone.done_on = done_on
+        milestone.save(update_fields=["done_on"])
+    return milestone
+
+
+@transaction.atomic
+def milestone_add(*, project: DeliveryProject, by: User, title: str, due_on: date) -> Milestone:
+    _require_manage(by, project)
+    title = (title or "").strip()
+    if not title:
+        message = _("Name the milestone.")
+        raise DomainError("invalid", message, {"title": message})
+    with audit_actor(by):
+        return Milestone.objects.create(
+            project=project, title=title[:200], due_on=due_on, position=project.milestones.count()
+        )
+
+
+def _views(project: DeliveryProject) -> list[MilestoneView]:
+    return [MilestoneView(m.title, m.due_on, m.done_on) for m in project.milestones.all()]
+
+
+@transaction.atomic
+def update_draft(*, project: DeliveryProject, by: User, language: str = "") -> ProgressUpdate:
+    """This week's update, drafted from the milestones in the customer's language (a draft
+    already written this week is redrafted; a sent one is kept)."""
+    language = language or recap_language(project.account.name)
+    week = week_of(timezone.localdate())
+    text = progress_draft(_views(project), timezone.localdate(), language)
+    existing = project.updates.filter(week=week).first()
+    if existing is not None and existing.status != UpdateStatus.DRAFT:
+        message = _("This week's update was already sent.")
+        raise DomainError("already_sent", message)
+    with audit_actor(by):
+        update, _created = ProgressUpdate.objects.update_or_create(
+            project=project, week=week, defaults={"text": text, "language": language}
+        )
+    return update
+
+
+@transaction.atomic
+def update_send(
+    *, update: ProgressUpdate, by: User, text: str, recipients: list[str], email: bool = True
+) -> ProgressUpdate:
+    """Sends the edited update by email (or records it as sent another way, e.g. WeChat); the
+    next one is due `sla.progress_update_days` later."""
+    project = update.project
+    if by.pk not in {project.owner_id, *project.shared_with.values_list("pk", flat=True)}:
+        raise DomainError("forbidden", _("Only the project's team sends its updates."))
+    text = (text or "").strip()
+    errors = {}
+    if not text:
+        errors["text"] = _("Write the update.")
+    if email and not recipients:
+        errors["recipients"] = _("Give at least one email address, or mark it as sent.")
+    if errors:
+        raise DomainError("invalid", _("Please correct the fields marked."), errors)
+    if update.status != UpdateStatus.DRAFT:
+        raise DomainError("already_sent", _("This week's update was already sent."))
+    now = timezone.now()
+    with audit_actor(by):
+        if not ProgressUpdate.objects.filter(pk=update.pk, status=UpdateStatus.DRAFT).update(
+            text=text[:5000],
+            recipients=", ".join(recipients)[:500],
+            status=UpdateStatus.SENT if email else UpdateStatus.MARKED,
+            sent_at=now,
+            sent_by=by,
+        ):
+            raise _stale()
+        days = active_playbook().sla.progress_update_days
+        DeliveryProject.objects.filter(pk=project.pk).update(
+            update_due_at=now + timedelta(days=days)
+        )
+    update.refresh_from_db()
+    if email:
+        subject = _("Progress update: %(project)s") % {"project": project.name}
+        transaction.on_commit(lambda: send_mail(subject, text, None, recipients))
+    return update
+
+
+# --- tickets --------------------------------------------------------------------------------
+
+
+def _calendar(playbook: Playbook) -> BusinessCalendar:
+    spec = playbook.tickets.calendar
+    start_h, start_m = (int(x) for x in spec.start.split(":"))
+    end_h, end_m = (int(x) for x in spec.end.split(":"))
+    return BusinessCalendar(
+        zone=ZoneInfo(settings.TIME_ZONE),
+        start=time(start_h, start_m),
+        end=time(end_h, end_m),
+        weekdays=frozenset(spec.weekdays),
+        holidays=frozenset(spec.holidays),
+        workdays=frozenset(spec.workdays),
+    )
+
+
+def severities(playbook: Playbook) -> list[tuple[str, str, int, int, bool]]:
+    """(key, label, response hours, direction hours, business hours) per severity; a playbook
+    without severities has one, "normal", on the `sla` section's hours."""
+    from django.utils.translation import get_language
+
+    language = get_language() or "zh-hans"
+    if playbook.tickets.severities:
+        return [
+            (
+                s.key,
+                s.label.get(language),
+                s.first_response_hours,
+                s.solution_direction_hours,
+                s.business_hours,
+            )
+            for s in playbook.tickets.severities
+        ]
+    return [
+        (
+            "normal",
+            _("Normal"),
+            playbook.sla.ticket_first_response_hours,
+            playbook.sla.ticket_solution_direction_hours,
+            False,
+        )
+    ]
+
+
+def ticket_due_times(opened_at: datetime, severity: str) -> tuple[datetime, datetime]:
+    playbook = active_playbook()
+    spec = next((s for s in severities(playbook) if s[0] == severity), None)
+    if spec is None:
+        known = ", ".join(s[0] for s in severities(playbook))
+        message = _("Unknown severity %(key)s; known: %(known)s.") % {
+            "key": severity,
+            "known": known,
+        }
+        raise DomainError("invalid", message, {"severity": message})
+    _key, _label, response_hours, direction_hours, business = spec
+    calendar = _calendar(playbook) if business else None
+    return (
+        sla_due_at(opened_at, response_hours, calendar),
+        sla_due_at(opened_at, direction_hours, calendar),
+    )
+
+
+def _check_moment(at: datetime | None, not_before: datetime, field: str) -> datetime:
+    now = timezone.now()
+    at = at or now
+    if at > now + CLOCK_TOLERANCE:
+        message = _("The time is in the future; check the device's clock.")
+        raise DomainError("clock_skew", message, {field: message})
+    if at < not_before:
+        message = _("The time is before the ticket was opened.")
+        raise DomainError("invalid", message, {field: message})
+    return min(at, now)
+
+
+def _assignee(account: Account, project: DeliveryProject | None) -> User:
+    """Who answers: the project's technical support, else the account's latest active
+    project's, else the account's owner."""
+    projects = [project] if project else list(account.projects.filter(status="active")[:1])
+    for candidate in projects:
+        member = candidate.members.filter(role=DeliveryRole.TECH_SUPPORT).first()
+        if member is not None:
+            return member.user
+    return account.owner
+
+
+@transaction.atomic
+def ticket_open(
+    *,
+    account: Account,
+    by: User | None,
+    channel: str,
+    severity: str,
+    title: str,
+    description: str,
+    reporter: str = "",
+    project: DeliveryProject | None = None,
+    opened_at: datetime | None = None,
+) -> Ticket:
+    """Opens a ticket with its two SLA clocks running from `opened_at` (now by default; a
+    time in the future beyond a few minutes is refused). `by` is None when the customer
+    opened it through their link."""
+    errors = {}
+    if not (title or "").strip():
+        errors["title"] = _("Say what the problem is in a few words.")
+    if not (description or "").strip():
+        errors["description"] = _("Describe the problem.")
+    if channel not in TicketChannel.values:
+        errors["channel"] = _("Choose a channel.")
+    if project is not None and project.account_id != account.pk:
+        errors["project"] = _("This project belongs to another company.")
+    if errors:
+        raise DomainError("invalid", _("Please correct the fields marked."), errors)
+    now = timezone.now()
+    opened = _check_moment(opened_at, now - timedelta(days=365), "opened_at")
+    response_due, direction_due = ticket_due_times(opened, severity)
+    owner = _assignee(account, project)
+    with audit_actor(by):
+        ticket = Ticket.objects.create(
+            account=account,
+            project=project,
+            channel=channel,
+            severity=severity,
+            title=title.strip()[:200],
+            description=description.strip()[:5000],
+            reporter=(reporter or "").strip()[:100],
+            opened_at=opened,
+            first_response_due_at=response_due,
+            direction_due_at=direction_due,
+            response_alert_at=response_due,
+            direction_alert_at=direction_due,
+            owner=owner,
+            team=account.team,
+        )
+        ticket.number = f"T{ticket.pk:06d}"
+        ticket.save(update_fields=["number"])
+    return ticket
+
+
+def _lock(ticket: Ticket) -> Ticket:
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
+@transaction.atomic
+def ticket_respond(
+    *, ticket: Ticket, by: User, body: str, at: datetime | None = None
+) -> TicketMessage:
+    """A reply to the customer; the first one stops the first-response clock (a breach is
+    recorded with its length)."""
+    body = (body or "").strip()
+    if not body:
+        message = _("Write the reply.")
+        raise DomainError("invalid", message, {"body": message})
+    current = _lock(ticket)
+    when = _check_moment(at, current.opened_at, "at")
+    with audit_actor(by):
+        message = TicketMessage.objects.create(ticket=current, author=by, body=body[:5000], at=when)
+        if current.responded_at is None:
+            guarded_update(
+                current,
+                {"version": current.version},
+                responded_at=when,
+                response_breach_seconds=breach_seconds(current.first_response_due_at, when, when),
+                response_alert_at=None,
+                status=TicketStatus.RESPONDED
+                if current.status == TicketStatus.OPEN
+                else current.status,
+                version=F("version") + 1,
+            )
+    ticket.refresh_from_db()
+    return message
+
+
+@transaction.atomic
+def ticket_direction(
+    *, ticket: Ticket, by: User, direction: str, at: datetime | None = None
+) -> Ticket:
+    """Records the solution direction given to the customer; it stops the direction clock
+    (and the first-response clock, if nobody had answered yet)."""
+    direction = (direction or "").strip()
+    if not direction:
+        message = _("Describe the solution direction you gave the customer.")
+        raise DomainError("invalid", message, {"direction": message})
+    current = _lock(ticket)
+    if current.direction_at is not None:
+        raise DomainError("already", _("A solution direction is already recorded."))
+    when = _check_moment(at, current.opened_at, "at")
+    changes = {
+        "direction": direction[:5000],
+        "direction_at": when,
+        "direction_breach_seconds": breach_seconds(current.direction_due_at, when, when),
+        "direction_alert_at": None,
+        "status": TicketStatus.DIRECTION,
+    }
+    if current.responded_at is None:
+        changes.update(
+            responded_at=when,
+            response_breach_seconds=breach_seconds(current.first_response_due_at, when, when),
+            response_alert_at=None,
+        )
+    with audit_actor(by):
+        guarded_update(current, {"version": current.version}, version=F("version") + 1, **changes)
+    ticket.refresh_from_db()
+    return ticket
+
+
+@transaction.atomic
+def ticket_resolve(*, ticket: Ticket, by: User) -> Ticket:
+    current = _lock(ticket)
+    if current.direction_at is None:
+        message = _("Record the solution direction before resolving the ticket.")
+        raise DomainError("invalid", message, {"direction": message})
+    if current.resolved_at is not None:
+        raise DomainError("already", _("The ticket is already resolved."))
+    with audit_actor(by):
+        guarded_update(
+            current,
+            {"version": current.version},
+            resolved_at=timezone.now(),
+            status=TicketStatus.RESOLVED,
+            version=F("version") + 1,
+        )
+    ticket.refresh_from_db()
+    return ticket
+
+
+# --- the customer's link --------------------------------------------------------------------
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def portal_link_create(*, account: Account, by: User) -> str:
+    """A new link for the account's people (the previous one stops working). Returns the
+    token, shown once."""
+    token = secrets.token_urlsafe(24)
+    now = timezone.now()
+    with audit_actor(by):
+        PortalLink.objects.filter(account=account, revoked_at__isnull=True).update(revoked_at=now)
+        PortalLink.objects.create(account=account, token_hash=_hash(token), created_by=by)
+    return token
+
+
+def portal_account(token: str) -> Account | None:
+    """The account a customer link opens, or None for an unknown or revoked token."""
+    link = (
+        PortalLink.objects.filter(token_hash=_hash(token or ""), revoked_at__isnull=True)
+        .select_related("account")
+        .first()
+    )
+    return link.account if link else None
+
+
+@transaction.atomic
+def portal_message(*, ticket: Ticket, name: str, body: str) -> TicketMessage:
+    body = (body or "").strip()
+    if not body:
+        message = _("Write your message.")
+        raise DomainError("invalid", message, {"body": message})
+    return TicketMessage.objects.create(
+        ticket=ticket, customer_name=(name or "").strip()[:100], body=body[:5000]
+    )

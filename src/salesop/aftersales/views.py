@@ -1,0 +1,331 @@
+"""After-sales pages: projects (team, milestones, weekly update, tickets), the ticket queue
+and ticket page, and the customer's link (no login) to open and follow tickets."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from salesop.accounts.models import User
+from salesop.aftersales import selectors, services
+from salesop.aftersales.models import DeliveryRole, TicketChannel, UpdateStatus
+from salesop.aftersales.rules import week_of
+from salesop.core.audit import audit_entries_for
+from salesop.core.errors import DomainError
+from salesop.playbook.selectors import active_playbook
+
+
+def _refused(request, exc: DomainError) -> None:
+    messages.error(request, " ".join(dict.fromkeys([exc.message, *exc.fields.values()])))
+
+
+def _act(request, action, success: str, to: str):
+    try:
+        action()
+    except DomainError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, success)
+    return redirect(to)
+
+
+def _severity_choices() -> list[tuple[str, str]]:
+    return [(s[0], s[1]) for s in services.severities(active_playbook())]
+
+
+def time_left(due, now) -> dict:
+    """For the page: the due time and how long is left (negative: overdue)."""
+    seconds = int((due - now).total_seconds())
+    return {
+        "due": due,
+        "overdue": seconds < 0,
+        "hours": abs(seconds) // 3600,
+        "minutes": abs(seconds) % 3600 // 60,
+    }
+
+
+# --- projects -------------------------------------------------------------------------------
+
+
+@login_required
+def project_list(request):
+    projects = list(selectors.projects_visible_to(request.user).order_by("-created_at")[:200])
+    return render(request, "aftersales/projects.html", {"projects": projects})
+
+
+@login_required
+def project_detail(request, project_id: int):
+    project = selectors.project_for(request.user, project_id)
+    week = week_of(timezone.localdate())
+    updates = list(project.updates.select_related("sent_by")[:12])
+    this_week = next((u for u in updates if u.week == week), None)
+    members = {m.role: m for m in project.members.all()}
+    candidates = {
+        role: list(User.objects.filter(is_active=True, role_grants__role=role).order_by("username"))
+        for role in DeliveryRole.values
+    }
+    now = timezone.now()
+    tickets = list(
+        selectors.ticket_queue(request.user, include_resolved=True).filter(project=project)[:50]
+    )
+    for ticket in tickets:
+        ticket.clock = time_left(ticket.next_due, now) if ticket.next_due else None
+    return render(
+        request,
+        "aftersales/project.html",
+        {
+            "project": project,
+            "roles": [
+                {
+                    "key": role,
+                    "label": DeliveryRole(role).label,
+                    "member": members.get(role),
+                    "candidates": candidates[role],
+                }
+                for role in DeliveryRole.values
+            ],
+            "missing_roles": services.missing_roles(project),
+            "may_manage": services.may_manage(request.user, project),
+            "this_week": this_week,
+            "updates": updates,
+            "tickets": tickets,
+            "severities": _severity_choices(),
+            "channels": TicketChannel.choices,
+            "today": timezone.localdate(),
+            "contacts": list(
+                project.account.contacts.exclude(email="").values_list("email", flat=True)[:10]
+            ),
+            "audit_entries": audit_entries_for(project),
+        },
+    )
+
+
+@login_required
+@require_POST
+def member_set(request, project_id: int):
+    project = selectors.project_for(request.user, project_id)
+    user = get_object_or_404(User, pk=request.POST.get("user") or 0, is_active=True)
+    return _act(
+        request,
+        lambda: services.member_set(
+            project=project, by=request.user, role=request.POST.get("role", ""), user=user
+        ),
+        _("Team updated."),
+        reverse("aftersales:project", args=[project.pk]),
+    )
+
+
+@login_required
+@require_POST
+def milestone_done(request, project_id: int, milestone_id: int):
+    project = selectors.project_for(request.user, project_id)
+    milestone = get_object_or_404(project.milestones, pk=milestone_id)
+    return _act(
+        request,
+        lambda: services.milestone_done(milestone=milestone, by=request.user),
+        _("Milestone done."),
+        reverse("aftersales:project", args=[project.pk]),
+    )
+
+
+@login_required
+@require_POST
+def update_draft(request, project_id: int):
+    project = selectors.project_for(request.user, project_id)
+    return _act(
+        request,
+        lambda: services.update_draft(project=project, by=request.user),
+        _("Drafted from the milestones: edit it and send."),
+        reverse("aftersales:project", args=[project.pk]) + "#update",
+    )
+
+
+@login_required
+@require_POST
+def update_send(request, project_id: int, update_id: int):
+    project = selectors.project_for(request.user, project_id)
+    update = get_object_or_404(project.updates, pk=update_id, status=UpdateStatus.DRAFT)
+    recipients = [
+        r.strip()
+        for r in request.POST.get("recipients", "").replace(";", ",").split(",")
+        if r.strip()
+    ]
+    email = request.POST.get("how") != "marked"
+    return _act(
+        request,
+        lambda: services.update_send(
+            update=update,
+            by=request.user,
+            text=request.POST.get("text", ""),
+            recipients=recipients,
+            email=email,
+        ),
+        _("Update sent.") if email else _("Update recorded as sent."),
+        reverse("aftersales:project", args=[project.pk]) + "#update",
+    )
+
+
+@login_required
+@require_POST
+def portal_link(request, project_id: int):
+    project = selectors.project_for(request.user, project_id)
+    token = services.portal_link_create(account=project.account, by=request.user)
+    url = request.build_absolute_uri(reverse("portal:home", args=[token]))
+    messages.success(
+        request,
+        _("The customer's link (shown once; a new one replaces it): %(url)s") % {"url": url},
+    )
+    return redirect(reverse("aftersales:project", args=[project.pk]))
+
+
+# --- tickets --------------------------------------------------------------------------------
+
+
+@login_required
+def ticket_queue(request):
+    now = timezone.now()
+    tickets = list(selectors.ticket_queue(request.user)[:200])
+    for ticket in tickets:
+        ticket.clock = time_left(ticket.next_due, now) if ticket.next_due else None
+    return render(
+        request,
+        "aftersales/tickets.html",
+        {"tickets": tickets, "labels": dict(_severity_choices())},
+    )
+
+
+@login_required
+@require_POST
+def ticket_add(request, project_id: int):
+    project = selectors.project_for(request.user, project_id)
+    try:
+        ticket = services.ticket_open(
+            account=project.account,
+            project=project,
+            by=request.user,
+            channel=request.POST.get("channel", ""),
+            severity=request.POST.get("severity", ""),
+            title=request.POST.get("title", ""),
+            description=request.POST.get("description", ""),
+            reporter=request.POST.get("reporter", ""),
+        )
+    except DomainError as exc:
+        _refused(request, exc)
+        return redirect(reverse("aftersales:project", args=[project.pk]) + "#tickets")
+    messages.success(request, _("Ticket %(number)s opened.") % {"number": ticket.number})
+    return redirect(ticket.get_absolute_url())
+
+
+@login_required
+def ticket_detail(request, ticket_id: int):
+    ticket = selectors.ticket_for(request.user, ticket_id)
+    now = timezone.now()
+    return render(
+        request,
+        "aftersales/ticket.html",
+        {
+            "ticket": ticket,
+            "response": time_left(ticket.first_response_due_at, ticket.responded_at or now),
+            "direction": time_left(ticket.direction_due_at, ticket.direction_at or now),
+            "severity_label": dict(_severity_choices()).get(ticket.severity, ticket.severity),
+            "audit_entries": audit_entries_for(ticket),
+        },
+    )
+
+
+@login_required
+@require_POST
+def ticket_action(request, ticket_id: int):
+    ticket = selectors.ticket_for(request.user, ticket_id)
+    action = request.POST.get("action", "")
+    if action == "respond":
+        run = lambda: services.ticket_respond(  # noqa: E731
+            ticket=ticket, by=request.user, body=request.POST.get("body", "")
+        )
+        done = _("Reply recorded.")
+    elif action == "direction":
+        run = lambda: services.ticket_direction(  # noqa: E731
+            ticket=ticket, by=request.user, direction=request.POST.get("direction", "")
+        )
+        done = _("Solution direction recorded.")
+    elif action == "resolve":
+        run = lambda: services.ticket_resolve(ticket=ticket, by=request.user)  # noqa: E731
+        done = _("Ticket resolved.")
+    else:
+        raise Http404
+    return _act(request, run, done, ticket.get_absolute_url())
+
+
+# --- the customer's link (no login) ---------------------------------------------------------
+
+
+def _portal_account(token: str):
+    account = services.portal_account(token)
+    if account is None:
+        raise Http404
+    return account
+
+
+def portal(request, token: str):
+    account = _portal_account(token)
+    errors, values = {}, {}
+    if request.method == "POST":
+        values = request.POST
+        try:
+            ticket = services.ticket_open(
+                account=account,
+                by=None,
+                channel=TicketChannel.PORTAL,
+                severity=request.POST.get("severity", ""),
+                title=request.POST.get("title", ""),
+                description=request.POST.get("description", ""),
+                reporter=request.POST.get("reporter", ""),
+            )
+        except DomainError as exc:
+            errors = exc.fields or {"title": exc.message}
+        else:
+            return redirect("portal:ticket", token, ticket.number)
+    now = timezone.now()
+    tickets = list(selectors.portal_tickets(account)[:100])
+    for ticket in tickets:
+        ticket.clock = time_left(ticket.next_due, now) if ticket.next_due else None
+    return render(
+        request,
+        "aftersales/portal.html",
+        {
+            "account": account,
+            "token": token,
+            "tickets": tickets,
+            "severities": _severity_choices(),
+            "errors": errors,
+            "values": values,
+        },
+        status=422 if errors else 200,
+    )
+
+
+def portal_ticket(request, token: str, number: str):
+    account = _portal_account(token)
+    ticket = get_object_or_404(selectors.portal_tickets(account), number=number)
+    if request.method == "POST":
+        try:
+            services.portal_message(
+                ticket=ticket, name=request.POST.get("name", ""), body=request.POST.get("body", "")
+            )
+        except DomainError as exc:
+            _refused(request, exc)
+        return redirect("portal:ticket", token, ticket.number)
+    return render(
+        request,
+        "aftersales/portal_ticket.html",
+        {
+            "account": account,
+            "token": token,
+            "ticket": ticket,
+            "messages_list": list(ticket.messages.select_related("author")),
+        },
+    )
