@@ -34,15 +34,34 @@ def audit_entries_for(instance: Model, limit: int = 50) -> list[AuditRow]:
     rows = []
     for entry in entries:
         changes = [
-            (field, "" if old in _EMPTY else old, "" if new in _EMPTY else new)
-            for field, (old, new) in entry.changes_display_dict.items()
-            if field not in _HIDDEN
-        ]
+            (
+                field,
+                "" if values[0] in _EMPTY else values[0],
+                "" if values[1] in _EMPTY else values[1],
+            )
+            for field, values in entry.changes_display_dict.items()
+            if field not in _HIDDEN and len(values) == 2
+        ] + _m2m_changes(entry)
         if entry.action == LogEntry.Action.CREATE:  # a new record: what it started with
             changes = [change for change in changes if change[2]]
         rows.append(
             AuditRow(entry.timestamp, entry.actor, ACTION_LABELS.get(entry.action, ""), changes)
         )
+    return rows
+
+
+def _m2m_changes(entry) -> list[tuple[str, str, str]]:
+    """Who was added to or removed from a many-to-many field (auditlog keeps these as
+    {"type": "m2m", "operation", "objects"}): removed ones as the old value, added as new."""
+    model = entry.content_type.model_class()
+    rows = []
+    for name, change in entry.changes_dict.items():
+        if not (isinstance(change, dict) and change.get("type") == "m2m") or model is None:
+            continue
+        label = str(model._meta.get_field(name).verbose_name)
+        names = ", ".join(str(o) for o in change.get("objects", []))
+        removed = change.get("operation") == "delete"
+        rows.append((label, names if removed else "", "" if removed else names))
     return rows
 
 

@@ -1,0 +1,128 @@
+"""After-sales pages: the project with its team and milestones, the weekly update, tickets
+opened by staff and through the customer's link (which shows only that account), the ticket
+queue, and who sees what."""
+
+import pytest
+from django.utils import timezone
+
+from salesop.aftersales.models import ProgressUpdate, Ticket, UpdateStatus
+from salesop.aftersales.services import portal_link_create, ticket_open
+from salesop.core.testing import make_account
+from tests.aftersales.test_services import delivery, win  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_project_page_shows_team_milestones_and_drafts_the_update(client, org, delivery):  # noqa: F811
+    project = win(org)
+    client.force_login(delivery["pm"])
+    page = client.get(f"/delivery/{project.pk}/").content.decode()
+    assert "pm" in page and "tech" in page and "系统部署" in page
+    client.post(f"/delivery/{project.pk}/milestones/{project.milestones.first().pk}/done/")
+    client.post(f"/delivery/{project.pk}/update/")
+    update = ProgressUpdate.objects.get()
+    assert update.text.startswith("本周已完成系统部署")
+    client.post(
+        f"/delivery/{project.pk}/update/{update.pk}/send/",
+        {"text": update.text, "recipients": "", "how": "marked"},
+    )
+    update.refresh_from_db()
+    assert update.status == UpdateStatus.MARKED
+    client.force_login(org.outsider)
+    assert client.get(f"/delivery/{project.pk}/").status_code == 404
+
+
+def test_ticket_from_the_project_then_respond_and_direction(client, org, delivery):  # noqa: F811
+    project = win(org)
+    client.force_login(delivery["csm"])
+    response = client.post(
+        f"/delivery/{project.pk}/tickets/new/",
+        {
+            "title": "打印机无法出单",
+            "description": "出库单打印失败",
+            "severity": "urgent",
+            "channel": "phone",
+        },
+    )
+    ticket = Ticket.objects.get()
+    assert response.url == f"/delivery/tickets/{ticket.pk}/"
+    client.force_login(delivery["tech"])
+    page = client.get(f"/delivery/tickets/{ticket.pk}/").content.decode()
+    assert 'data-testid="clock"' in page
+    client.post(f"/delivery/tickets/{ticket.pk}/act/", {"action": "respond", "body": "已收到"})
+    client.post(
+        f"/delivery/tickets/{ticket.pk}/act/",
+        {"action": "direction", "direction": "重装打印驱动"},
+    )
+    ticket.refresh_from_db()
+    assert ticket.responded_at and ticket.direction == "重装打印驱动"
+    queue = client.get("/delivery/tickets/").content.decode()
+    assert ticket.number in queue  # still open until resolved
+
+
+def test_customer_link_opens_and_follows_only_its_own_tickets(client, org):
+    mine = make_account(org.rep, "上海云仓物流有限公司")
+    other = make_account(org.rep, "杭州智造科技股份有限公司")
+    ticket_open(
+        account=other,
+        by=org.rep,
+        channel="email",
+        severity="normal",
+        title="别家的问题",
+        description="x",
+    )
+    token = portal_link_create(account=mine, by=org.rep)
+    page = client.get(f"/support/{token}/").content.decode()
+    assert "上海云仓物流有限公司" in page and "别家的问题" not in page
+    refused = client.post(f"/support/{token}/", {"title": "", "description": ""})
+    assert refused.status_code == 422 and Ticket.objects.filter(account=mine).count() == 0
+    created = client.post(
+        f"/support/{token}/",
+        {
+            "title": "盘点数据不一致",
+            "description": "系统库存与实盘差 12 件",
+            "severity": "high",
+            "reporter": "王主管",
+        },
+    )
+    ticket = Ticket.objects.get(account=mine)
+    assert created.url == f"/support/{token}/tickets/{ticket.number}/"
+    assert ticket.channel == "portal" and ticket.reporter == "王主管"
+    client.post(created.url, {"name": "王主管", "body": "今天下午可以远程吗?"})
+    assert ticket.messages.get().customer_name == "王主管"
+    foreign = Ticket.objects.get(account=other)
+    assert client.get(f"/support/{token}/tickets/{foreign.number}/").status_code == 404
+    assert client.get("/support/not-a-real-token/").status_code == 404
+    portal_link_create(account=mine, by=org.rep)  # a new link revokes the old one
+    assert client.get(f"/support/{token}/").status_code == 404
+
+
+def test_ticket_queue_query_count_is_constant(client, org, django_assert_max_num_queries):
+    account = make_account(org.rep, "上海云仓物流有限公司")
+    for i in range(3):
+        ticket_open(
+            account=account,
+            by=org.rep,
+            channel="email",
+            severity="normal",
+            title=f"问题 {i}",
+            description="x",
+        )
+    client.force_login(org.rep)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get("/delivery/tickets/")
+    for i in range(10):
+        ticket_open(
+            account=account,
+            by=org.rep,
+            channel="email",
+            severity="urgent",
+            title=f"更多 {i}",
+            description="x",
+            opened_at=timezone.now(),
+        )
+    with django_assert_max_num_queries(len(few)):
+        assert client.get("/delivery/tickets/").status_code == 200
