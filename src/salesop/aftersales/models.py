@@ -241,3 +241,50 @@ class PortalLink(models.Model):
 
     def __str__(self) -> str:
         return str(self.account)
+
+
+class SurveyTrigger(models.TextChoices):
+    MILESTONE = "milestone", _("Milestone")
+    TICKET = "ticket", _("Resolved ticket")
+    REVISIT = "revisit", _("Revisit")
+
+
+class Survey(models.Model):
+    """One survey sent through a one-time link: NPS (0-10), CSAT (1-5) and free text, tied to
+    the account, the project and what prompted it (the SOP stage it measures)."""
+
+    account = models.ForeignKey(
+        "customers.Account", on_delete=models.CASCADE, related_name="surveys"
+    )
+    project = models.ForeignKey(
+        DeliveryProject, null=True, blank=True, on_delete=models.SET_NULL, related_name="surveys"
+    )
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="surveys"
+    )
+    milestone = models.ForeignKey(
+        Milestone, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    trigger = models.CharField(_("after"), max_length=10, choices=SurveyTrigger.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    sent_to = models.CharField(_("sent to"), max_length=254, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    nps = models.PositiveSmallIntegerField(_("likely to recommend (0-10)"), null=True, blank=True)
+    csat = models.PositiveSmallIntegerField(_("satisfaction (1-5)"), null=True, blank=True)
+    comment = models.TextField(_("comment"), max_length=5000, blank=True)
+    follow_up = models.ForeignKey(
+        "activities.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
+        ordering = ["-sent_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.get_trigger_display()}"

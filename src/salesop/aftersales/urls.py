@@ -19,9 +19,11 @@ urlpatterns = [
     path("tickets/", views.ticket_queue, name="tickets"),
     path("tickets/<int:ticket_id>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:ticket_id>/act/", views.ticket_action, name="ticket_action"),
+    path("surveys/send/", views.survey_send, name="survey_send"),
 ]
 
 portal_patterns = [
+    path("survey/<str:token>/", views.survey_page, name="survey"),
     path("<str:token>/", views.portal, name="home"),
     path("<str:token>/tickets/<str:number>/", views.portal_ticket, name="ticket"),
 ]

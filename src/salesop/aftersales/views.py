@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from salesop.accounts.models import User
 from salesop.aftersales import selectors, services
-from salesop.aftersales.models import DeliveryRole, TicketChannel, UpdateStatus
+from salesop.aftersales.models import DeliveryRole, SurveyTrigger, TicketChannel, UpdateStatus
 from salesop.aftersales.rules import week_of
 from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
@@ -328,4 +328,71 @@ def portal_ticket(request, token: str, number: str):
             "ticket": ticket,
             "messages_list": list(ticket.messages.select_related("author")),
         },
+    )
+
+
+# --- surveys --------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def survey_send(request):
+    """Sends a survey after a resolved ticket or a done milestone, from their pages."""
+    ticket = milestone = None
+    if request.POST.get("ticket"):
+        ticket = selectors.ticket_for(request.user, int(request.POST["ticket"] or 0))
+        back, trigger = ticket.get_absolute_url(), SurveyTrigger.TICKET
+    else:
+        project = selectors.project_for(request.user, int(request.POST.get("project") or 0))
+        milestone = get_object_or_404(project.milestones, pk=request.POST.get("milestone") or 0)
+        back, trigger = project.get_absolute_url(), SurveyTrigger.MILESTONE
+    try:
+        _survey, token = services.survey_send(
+            by=request.user,
+            trigger=trigger,
+            ticket=ticket,
+            milestone=milestone,
+            email=request.POST.get("email", "").strip(),
+        )
+    except DomainError as exc:
+        _refused(request, exc)
+    else:
+        url = request.build_absolute_uri(reverse("portal:survey", args=[token]))
+        messages.success(request, _("Survey sent. Its one-time link: %(url)s") % {"url": url})
+    return redirect(back)
+
+
+def survey_page(request, token: str):
+    survey = services.survey_for(token)
+    closed = services.survey_open(survey)
+    errors = {}
+    if closed is None and request.method == "POST":
+
+        def score(name):
+            value = request.POST.get(name, "")
+            return int(value) if value.isdigit() else None
+
+        try:
+            services.survey_answer(
+                token=token,
+                nps=score("nps"),
+                csat=score("csat"),
+                comment=request.POST.get("comment", ""),
+            )
+        except DomainError as exc:
+            errors = exc.fields or {"nps": exc.message}
+        else:
+            return render(request, "aftersales/survey.html", {"thanks": True})
+    return render(
+        request,
+        "aftersales/survey.html",
+        {
+            "survey": survey,
+            "closed": closed,
+            "errors": errors,
+            "values": request.POST,
+            "nps_range": range(11),
+            "csat_range": range(1, 6),
+        },
+        status=422 if errors else (404 if survey is None else 200),
     )

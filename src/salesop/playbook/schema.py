@@ -183,6 +183,16 @@ class Tickets(Strict):
     calendar: BusinessHours = BusinessHours()
 
 
+class Feedback(Strict):
+    """Surveys after milestones, resolved tickets and revisits (客户反馈)."""
+
+    # An answer at or below either score opens a follow-up task for customer success.
+    low_nps: int = Field(default=6, ge=0, le=10)
+    low_csat: int = Field(default=2, ge=1, le=5)
+    # How long a survey link stays open.
+    link_days: int = Field(default=14, ge=1, le=90)
+
+
 class Closed(Strict):
     won: Label
     lost: Label
@@ -207,6 +217,7 @@ class Playbook(Strict):
     contracts: Contracts = Contracts()
     delivery: Delivery = Delivery()
     tickets: Tickets = Tickets()
+    feedback: Feedback = Feedback()
 
     # Lookups used everywhere a deal moves.
     def stage(self, key: str) -> Stage | None:
