@@ -49,21 +49,29 @@ def tasks_of(record: Deal | Account | Lead) -> QuerySet[Task]:
 class MyWork:
     overdue: list[Task]
     today: list[Task]
+    upcoming: list[Task]
 
 
 def my_work(user: User) -> MyWork:
-    """Open tasks assigned to the user: overdue ones, and those due before the end of today in
-    the user's time zone."""
+    """Open tasks assigned to the user: overdue ones, those due before the end of today in
+    the user's time zone, and those due in the next seven days."""
     now = timezone.now()
     end_of_today = timezone.make_aware(
         datetime.combine(timezone.localdate() + timedelta(days=1), time.min)
     )
     open_tasks = (
-        Task.objects.filter(assignee=user, done_at__isnull=True, due_at__lt=end_of_today)
+        Task.objects.filter(
+            assignee=user, done_at__isnull=True, due_at__lt=end_of_today + timedelta(days=7)
+        )
         .select_related("deal", "account")
         .order_by("due_at")[:100]
     )
-    overdue, today = [], []
+    overdue, today, upcoming = [], [], []
     for task in open_tasks:
-        (overdue if task.due_at < now else today).append(task)
-    return MyWork(overdue=overdue, today=today)
+        if task.due_at < now:
+            overdue.append(task)
+        elif task.due_at < end_of_today:
+            today.append(task)
+        else:
+            upcoming.append(task)
+    return MyWork(overdue=overdue, today=today, upcoming=upcoming)
