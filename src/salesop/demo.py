@@ -16,6 +16,19 @@ from salesop.accounts.models import Role, Team, User
 from salesop.accounts.services import team_create, user_create
 from salesop.activities.models import Activity, Task
 from salesop.activities.services import activity_log, task_create
+from salesop.aftersales.models import DeliveryProject, ProgressUpdate
+from salesop.aftersales.services import (
+    milestone_done,
+    portal_link_create,
+    survey_answer,
+    survey_send,
+    ticket_direction,
+    ticket_open,
+    ticket_resolve,
+    ticket_respond,
+    update_draft,
+    update_send,
+)
 from salesop.contracts.models import Contract, ContractTemplate
 from salesop.contracts.services import (
     clauses_edit,
@@ -227,6 +240,7 @@ def load_demo() -> DemoResult:
     _load_leads(users, now)
     _load_draft_playbook(users["ops"])
     _demo_proposals_and_objections(users)
+    _demo_aftersales(users, now)
     _load_supervision(users)
     logins = [("admin", "superuser")] + [(u[0], u[5]) for u in USERS]
     return DemoResult(password=password, logins=logins)
@@ -674,6 +688,68 @@ def _demo_contract(deal: Deal, owner: User, how: str) -> None:
     )
     if how == "archived":
         contract_archive(contract=contract, by=owner)
+
+
+def _demo_aftersales(users: dict[str, User], now) -> None:
+    """The won deals' delivery: milestones under way, a weekly update sent and this week's
+    drafted, tickets in every state (one past its first-response SLA, one answered through
+    the customer's link, one resolved with a low survey score that became a task)."""
+    project = DeliveryProject.objects.filter(deal__name="数据安全平台").first()
+    if project is None or project.tickets.exists():
+        return
+    pm, csm = users["pm"], users["csm"]
+    deployment = project.milestones.get(key="deployment")
+    milestone_done(milestone=deployment, by=pm, done_on=timezone.localdate() - timedelta(days=2))
+    update = update_draft(project=project, by=pm)
+    update_send(update=update, by=pm, text=update.text, recipients=[], email=False)
+    ProgressUpdate.objects.filter(pk=update.pk).update(  # demo backdating: last week's
+        week=update.week - timedelta(days=7), sent_at=now - timedelta(days=6)
+    )
+    update_draft(project=project, by=pm)
+    account = project.account
+    portal_link_create(account=account, by=csm)
+    ticket_open(  # left unanswered: the sweep raises its first-response alert
+        account=account,
+        project=project,
+        by=csm,
+        channel="phone",
+        severity="urgent",
+        title="数据脱敏任务失败",
+        description="夜间批处理报错,影响次日报表",
+        reporter="信息中心 李工",
+        opened_at=now - timedelta(hours=6),
+    )
+    answered = ticket_open(
+        account=account,
+        project=project,
+        by=None,
+        channel="portal",
+        severity="high",
+        title="审计日志导出超时",
+        description="导出 30 天日志时页面超时",
+        reporter="安全部 王经理",
+        opened_at=now - timedelta(hours=20),
+    )
+    ticket_respond(ticket=answered, by=pm, body="已收到,正在复现", at=now - timedelta(hours=18))
+    done = ticket_open(
+        account=account,
+        project=project,
+        by=csm,
+        channel="email",
+        severity="normal",
+        title="账号权限配置咨询",
+        description="新增部门管理员如何授权",
+        opened_at=now - timedelta(days=5),
+    )
+    ticket_direction(
+        ticket=done,
+        by=pm,
+        direction="按角色模板批量授权,附操作手册",
+        at=now - timedelta(days=5) + timedelta(hours=30),  # six hours late
+    )
+    ticket_resolve(ticket=done, by=pm)
+    _survey, token = survey_send(by=pm, trigger="ticket", ticket=done)
+    survey_answer(token=token, nps=5, csat=3, comment="方向对了,但响应有点慢")
 
 
 PAIN_WORDS = {"发货", "出错", "投诉", "错发", "errors", "shipping", "peak-season"}
