@@ -9,12 +9,20 @@ class AftersalesConfig(AppConfig):
 
     def ready(self) -> None:
         from salesop.aftersales import alerts  # noqa: F401 (registers them)
+        from salesop.aftersales.revisits import revisits_plan
+        from salesop.customers.hooks import on_tier_change
+
+        on_tier_change(lambda account, by: revisits_plan(account=account, by=by))
         from salesop.aftersales.models import (
+            AccountGrowth,
             DeliveryProject,
             Milestone,
+            Opportunity,
             PortalLink,
             ProgressUpdate,
             ProjectMember,
+            Revisit,
+            Survey,
             Ticket,
             TicketMessage,
         )
@@ -27,3 +35,7 @@ class AftersalesConfig(AppConfig):
         audit_register(Ticket, exclude=["version", "response_alert_at", "direction_alert_at"])
         audit_register(TicketMessage)
         audit_register(PortalLink, exclude=["token_hash"])
+        audit_register(Survey, exclude=["token_hash"])
+        audit_register(Revisit)
+        audit_register(Opportunity)
+        audit_register(AccountGrowth)

@@ -288,3 +288,126 @@ class Survey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} {self.get_trigger_display()}"
+
+
+class RevisitForm(models.TextChoices):
+    VISIT = "visit", _("On-site visit")
+    QUESTIONNAIRE = "questionnaire", _("Online questionnaire")
+    SALON = "salon", _("Industry salon invitation")
+
+
+class RevisitStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    DONE = "done", pgettext_lazy("revisit status", "Done")
+    SKIPPED = "skipped", _("Skipped")
+
+
+class Revisit(models.Model):
+    """A periodic revisit of a customer (周期性回访): planned from the tier's cadence, then
+    recorded with the SOP's topics."""
+
+    account = models.ForeignKey(
+        "customers.Account", on_delete=models.CASCADE, related_name="revisits"
+    )
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField(_("due"))
+    # The tier and cadence it was planned from: a tier change replans the future ones.
+    tier = models.CharField(max_length=16, blank=True)
+    status = models.CharField(
+        max_length=8, choices=RevisitStatus.choices, default=RevisitStatus.PLANNED
+    )
+    form = models.CharField(_("form"), max_length=16, choices=RevisitForm.choices, blank=True)
+    done_on = models.DateField(_("done"), null=True, blank=True)
+    product_experience = models.TextField(_("product experience"), max_length=5000, blank=True)
+    new_needs = models.TextField(_("new needs"), max_length=5000, blank=True)
+    competitor_news = models.TextField(_("competitor news"), max_length=5000, blank=True)
+    competitor = models.CharField(_("competitor"), max_length=100, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("revisit")
+        verbose_name_plural = _("revisits")
+        ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["owner", "status", "due_on"], name="revisit_owner_due")]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.due_on}"
+
+
+class OpportunitySource(models.TextChoices):
+    REVISIT = "revisit", _("New need from a revisit")
+    RECOMMENDATION = "recommendation", _("Growth recommendation")
+
+
+class Opportunity(models.Model):
+    """Where a growth deal came from: a need heard on a revisit, or an accepted
+    recommendation (with the reason it was made)."""
+
+    account = models.ForeignKey("customers.Account", on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=16, choices=OpportunitySource.choices)
+    revisit = models.ForeignKey(
+        Revisit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    product = models.ForeignKey(
+        "pricing.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    deal = models.OneToOneField(
+        "deals.Deal", null=True, blank=True, on_delete=models.SET_NULL, related_name="growth_source"
+    )
+    lead = models.OneToOneField(
+        "leads.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="growth_source"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.get_source_display()}"
+
+
+class GrowthStage(models.TextChoices):
+    ONBOARDING = "onboarding", _("Onboarding")
+    STABLE = "stable", _("Stable")
+    EXPANSION = "expansion", _("Expansion")
+    TRANSFORMATION = "transformation", _("Transformation")
+    AT_RISK = "at_risk", _("At risk")
+
+
+class AccountGrowth(models.Model):
+    """A customer's stage in its lifecycle with us (价值深耕): set by hand, or suggested by the
+    playbook's rules with the reason."""
+
+    account = models.OneToOneField(
+        "customers.Account", on_delete=models.CASCADE, related_name="growth"
+    )
+    stage = models.CharField(
+        _("stage"), max_length=16, choices=GrowthStage.choices, default=GrowthStage.ONBOARDING
+    )
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(_("why"), max_length=300, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("customer stage")
+        verbose_name_plural = _("customer stages")
+
+    def __str__(self) -> str:
+        return f"{self.account}: {self.get_stage_display()}"
+
+
+class CalendarFeed(models.Model):
+    """A user's revisit calendar as an ICS feed address; only the token's hash is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -16,9 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import Role, User
+from salesop.aftersales.growth import stage_set
 from salesop.aftersales.models import (
+    AccountGrowth,
     DeliveryProject,
     DeliveryRole,
+    GrowthStage,
     Milestone,
     PortalLink,
     ProgressUpdate,
@@ -31,6 +34,7 @@ from salesop.aftersales.models import (
     TicketStatus,
     UpdateStatus,
 )
+from salesop.aftersales.revisits import revisits_plan
 from salesop.aftersales.rules import (
     BusinessCalendar,
     MilestoneView,
@@ -123,6 +127,10 @@ def project_from_handover(*, handover, by: User) -> DeliveryProject:
         )
         project.shared_with.add(deal.owner, *[u for u in members.values() if u is not None])
     guarded_update(handover, {"consumed_at": None}, consumed_at=timezone.now())
+    # A new customer: onboarding, and revisits from its tier's cadence.
+    if not AccountGrowth.objects.filter(account=deal.account).exists():
+        stage_set(account=deal.account, by=by, stage=GrowthStage.ONBOARDING)
+    revisits_plan(account=deal.account, by=by, owner=members.get(DeliveryRole.CUSTOMER_SUCCESS))
     return project
 
 

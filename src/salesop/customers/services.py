@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from salesop.accounts.models import Role, User
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, full_clean_or_refuse
+from salesop.customers.hooks import TIER_CHANGED
 from salesop.customers.models import Account, AccountMerge, Contact, Tier, TrainingRun
 from salesop.customers.rules import normalize_company, normalize_email, normalize_phone
 from salesop.customers.tasks import retrain
@@ -66,6 +67,7 @@ def account_create(
 
 @transaction.atomic
 def account_update(*, account: Account, by: User, **values: Any) -> Account:
+    old_tier = account.tier
     for name, value in _clean(values).items():
         setattr(account, name, value)
     if "name" in values:
@@ -74,6 +76,9 @@ def account_update(*, account: Account, by: User, **values: Any) -> Account:
     full_clean_or_refuse(account)
     with audit_actor(by):
         account.save(update_fields=[*values, "normalized_name", "updated_at"])
+    if account.tier != old_tier:
+        for hook in TIER_CHANGED:
+            hook(account, by)
     return account
 
 

@@ -193,6 +193,35 @@ class Feedback(Strict):
     link_days: int = Field(default=14, ge=1, le=90)
 
 
+class GrowthWhen(Strict):
+    """Conditions that must all hold (unset ones are ignored)."""
+
+    max_nps: int | None = Field(default=None, ge=0, le=10)
+    min_breached_open_tickets: int | None = Field(default=None, ge=1)
+    min_new_needs: int | None = Field(default=None, ge=1)
+    project_delivered: bool | None = None
+
+
+class GrowthRule(Strict):
+    stage: Literal["onboarding", "stable", "expansion", "transformation", "at_risk"]
+    when: GrowthWhen
+
+
+class Recommendation(Strict):
+    stage: Literal["onboarding", "stable", "expansion", "transformation", "at_risk"]
+    product: Annotated[str, StringConstraints(min_length=1, max_length=40)]  # a product code
+    reason: Label
+
+
+class Growth(Strict):
+    """Account growth (价值深耕): rules suggesting a customer's stage, first match wins, over
+    the last `window_days`; add-ons to recommend per stage."""
+
+    window_days: int = Field(default=180, ge=7, le=730)
+    rules: list[GrowthRule] = []
+    recommend: list[Recommendation] = []
+
+
 class Closed(Strict):
     won: Label
     lost: Label
@@ -218,6 +247,7 @@ class Playbook(Strict):
     delivery: Delivery = Delivery()
     tickets: Tickets = Tickets()
     feedback: Feedback = Feedback()
+    growth: Growth = Growth()
 
     # Lookups used everywhere a deal moves.
     def stage(self, key: str) -> Stage | None:
