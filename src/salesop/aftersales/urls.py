@@ -24,6 +24,7 @@ urlpatterns = [
 
 portal_patterns = [
     path("survey/<str:token>/", views.survey_page, name="survey"),
+    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar"),
     path("<str:token>/", views.portal, name="home"),
     path("<str:token>/tickets/<str:number>/", views.portal_ticket, name="ticket"),
 ]

@@ -3,7 +3,7 @@ and ticket page, and the customer's link (no login) to open and follow tickets."
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from salesop.accounts.models import User
-from salesop.aftersales import selectors, services
+from salesop.aftersales import revisits, selectors, services
 from salesop.aftersales.models import DeliveryRole, SurveyTrigger, TicketChannel, UpdateStatus
 from salesop.aftersales.rules import week_of
 from salesop.core.audit import audit_entries_for
@@ -395,4 +395,16 @@ def survey_page(request, token: str):
             "csat_range": range(1, 6),
         },
         status=422 if errors else (404 if survey is None else 200),
+    )
+
+
+def calendar_feed(request, token: str):
+    """A user's planned revisits as an ICS feed for their calendar app (no login: the token
+    is the key; a replaced token answers 404)."""
+    user = revisits.calendar_user(token)
+    if user is None:
+        raise Http404
+    return HttpResponse(
+        revisits.calendar_ics(user, request.build_absolute_uri("/")),
+        content_type="text/calendar; charset=utf-8",
     )
