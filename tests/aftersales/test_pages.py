@@ -126,3 +126,45 @@ def test_ticket_queue_query_count_is_constant(client, org, django_assert_max_num
         )
     with django_assert_max_num_queries(len(few)):
         assert client.get("/delivery/tickets/").status_code == 200
+
+
+def test_account_page_shows_the_after_sales_picture(client, org, delivery):  # noqa: F811
+    project = win(org)
+    client.force_login(org.rep)
+    page = client.get(f"/customers/{project.account_id}/").content.decode()
+    assert 'data-testid="account-360"' in page and project.name in page
+    assert 'data-testid="growth-stage"' in page
+    revisit = project.account.revisits.first()
+    assert revisit is not None and revisit.owner == delivery["csm"]
+    assert f"/delivery/revisits/{revisit.pk}/" in page
+    client.post(f"/delivery/accounts/{project.account_id}/stage/", {"stage": "expansion"})
+    project.account.growth.refresh_from_db()
+    assert project.account.growth.stage == "expansion"
+    client.force_login(org.outsider)
+    assert client.get(f"/delivery/revisits/{revisit.pk}/").status_code == 404
+    assert (
+        client.post(
+            f"/delivery/accounts/{project.account_id}/stage/", {"stage": "at_risk"}
+        ).status_code
+        == 404
+    )
+
+
+def test_revisit_form_records_and_turns_the_need_into_a_deal(client, org, delivery):  # noqa: F811
+    project = win(org)
+    revisit = project.account.revisits.first()
+    client.force_login(delivery["csm"])
+    bad = client.post(f"/delivery/revisits/{revisit.pk}/", {"form": "visit"})
+    assert bad.status_code == 422 and "is-invalid" in bad.content.decode()
+    client.post(
+        f"/delivery/revisits/{revisit.pk}/",
+        {"form": "visit", "new_needs": "新开冷链仓,需要温控模块", "product_experience": "稳定"},
+    )
+    revisit.refresh_from_db()
+    assert revisit.status == "done"
+    client.force_login(org.rep)
+    response = client.post(f"/delivery/revisits/{revisit.pk}/follow-up/", {"as": "deal"})
+    deal = project.account.deals.get(name__startswith="新开冷链仓")
+    assert response.url == f"/deals/{deal.pk}/"
+    listing = client.get("/delivery/revisits/")
+    assert listing.status_code == 200

@@ -125,7 +125,9 @@ def project_from_handover(*, handover, by: User) -> DeliveryProject:
             )
             for i, spec in enumerate(playbook.delivery.milestones)
         )
-        project.shared_with.add(deal.owner, *[u for u in members.values() if u is not None])
+        team = [u for u in members.values() if u is not None]
+        project.shared_with.add(deal.owner, *team)
+        deal.account.shared_with.add(*team)  # the delivery team serves the customer too
     guarded_update(handover, {"consumed_at": None}, consumed_at=timezone.now())
     # A new customer: onboarding, and revisits from its tier's cadence.
     if not AccountGrowth.objects.filter(account=deal.account).exists():

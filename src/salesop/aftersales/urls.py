@@ -20,6 +20,16 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:ticket_id>/act/", views.ticket_action, name="ticket_action"),
     path("surveys/send/", views.survey_send, name="survey_send"),
+    path("revisits/", views.revisit_list, name="revisits"),
+    path("revisits/calendar-link/", views.calendar_link, name="calendar_link"),
+    path("revisits/<int:revisit_id>/", views.revisit_detail, name="revisit"),
+    path("revisits/<int:revisit_id>/follow-up/", views.revisit_follow_up, name="revisit_follow_up"),
+    path("accounts/<int:account_id>/stage/", views.stage_set, name="stage_set"),
+    path(
+        "accounts/<int:account_id>/recommendation/",
+        views.recommendation_accept,
+        name="recommendation_accept",
+    ),
 ]
 
 portal_patterns = [

@@ -1,6 +1,8 @@
 """After-sales pages: projects (team, milestones, weekly update, tickets), the ticket queue
 and ticket page, and the customer's link (no login) to open and follow tickets."""
 
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -11,8 +13,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from salesop.accounts.models import User
-from salesop.aftersales import revisits, selectors, services
-from salesop.aftersales.models import DeliveryRole, SurveyTrigger, TicketChannel, UpdateStatus
+from salesop.aftersales import growth, revisits, selectors, services
+from salesop.aftersales.models import (
+    DeliveryRole,
+    GrowthStage,
+    Opportunity,
+    Revisit,
+    RevisitForm,
+    RevisitStatus,
+    Survey,
+    SurveyTrigger,
+    TicketChannel,
+    UpdateStatus,
+)
 from salesop.aftersales.rules import week_of
 from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
@@ -408,3 +421,177 @@ def calendar_feed(request, token: str):
         revisits.calendar_ics(user, request.build_absolute_uri("/")),
         content_type="text/calendar; charset=utf-8",
     )
+
+
+# --- the account's after-sales view (account 360) and growth --------------------------------
+
+
+def account_context(user, account) -> dict:
+    """What the company page shows beyond its deals: contracts, delivery projects, tickets,
+    revisits, feedback, its growth stage and the add-ons to recommend."""
+    from salesop.contracts.selectors import contracts_visible_to
+
+    today = timezone.localdate()
+    suggestion = growth.suggest_stage(account)
+    return {
+        "aftersales": {
+            "contracts": list(contracts_visible_to(user).filter(deal__account=account)[:10]),
+            "projects": list(selectors.projects_visible_to(user).filter(account=account)[:10]),
+            "tickets": list(selectors.tickets_visible_to(user).filter(account=account)[:10]),
+            "revisits_next": list(
+                Revisit.objects.filter(
+                    account=account, status=RevisitStatus.PLANNED, due_on__gte=today
+                ).select_related("owner")[:3]
+            ),
+            "revisits_done": list(
+                Revisit.objects.filter(account=account, status=RevisitStatus.DONE)
+                .select_related("owner")
+                .order_by("-done_on")[:5]
+            ),
+            "surveys": list(
+                Survey.objects.filter(account=account, answered_at__isnull=False).order_by(
+                    "-answered_at"
+                )[:5]
+            ),
+            "stage": growth.stage_of(account),
+            "stage_label": GrowthStage(growth.stage_of(account)).label,
+            "stages": GrowthStage.choices,
+            "suggestion": suggestion,
+            "suggestion_label": GrowthStage(suggestion[0]).label if suggestion else "",
+            "recommendations": growth.recommendations(account),
+            "revisit_forms": RevisitForm.choices,
+        }
+    }
+
+
+@login_required
+@require_POST
+def stage_set(request, account_id: int):
+    from salesop.customers.selectors import account_for
+
+    account = account_for(request.user, account_id)
+    return _act(
+        request,
+        lambda: growth.stage_set(
+            account=account,
+            by=request.user,
+            stage=request.POST.get("stage", ""),
+            reason=request.POST.get("reason", ""),
+        ),
+        _("Stage saved."),
+        reverse("customers:detail", args=[account.pk]) + "#growth",
+    )
+
+
+@login_required
+@require_POST
+def recommendation_accept(request, account_id: int):
+    from salesop.customers.selectors import account_for
+    from salesop.pricing.models import Product
+
+    account = account_for(request.user, account_id)
+    product = get_object_or_404(Product, pk=request.POST.get("product") or 0, active=True)
+    try:
+        opportunity = growth.recommendation_accept(
+            account=account, by=request.user, product=product, reason=request.POST.get("reason", "")
+        )
+    except DomainError as exc:
+        _refused(request, exc)
+        return redirect(reverse("customers:detail", args=[account.pk]) + "#growth")
+    messages.success(request, _("Deal opened from the recommendation."))
+    return redirect("deals:detail", opportunity.deal_id)
+
+
+@login_required
+def revisit_list(request):
+    """My planned revisits, and the address of their calendar feed."""
+    items = list(
+        Revisit.objects.filter(owner=request.user, status=RevisitStatus.PLANNED)
+        .select_related("account")
+        .order_by("due_on")[:200]
+    )
+    return render(
+        request,
+        "aftersales/revisits.html",
+        {"revisits": items, "today": timezone.localdate()},
+    )
+
+
+@login_required
+@require_POST
+def calendar_link(request):
+    token = revisits.calendar_feed_create(user=request.user)
+    url = request.build_absolute_uri(reverse("portal:calendar", args=[token]))
+    messages.success(
+        request,
+        _("Your calendar feed (shown once; a new one replaces it): %(url)s") % {"url": url},
+    )
+    return redirect("aftersales:revisits")
+
+
+def _revisit_for(request, revisit_id: int) -> Revisit:
+    from salesop.customers.selectors import account_for
+
+    revisit = get_object_or_404(Revisit.objects.select_related("account"), pk=revisit_id)
+    account_for(request.user, revisit.account_id)  # 404 unless the company is visible
+    return revisit
+
+
+@login_required
+def revisit_detail(request, revisit_id: int):
+    revisit = _revisit_for(request, revisit_id)
+    errors = {}
+    if request.method == "POST":
+        done_on = request.POST.get("done_on", "")
+        try:
+            revisits.revisit_record(
+                revisit=revisit,
+                by=request.user,
+                form=request.POST.get("form", ""),
+                product_experience=request.POST.get("product_experience", ""),
+                new_needs=request.POST.get("new_needs", ""),
+                competitor_news=request.POST.get("competitor_news", ""),
+                competitor=request.POST.get("competitor", ""),
+                done_on=date.fromisoformat(done_on) if done_on else None,
+            )
+        except (DomainError, ValueError) as exc:
+            if isinstance(exc, DomainError):
+                _refused(request, exc)
+                errors = exc.fields
+            else:
+                errors = {"done_on": _("Enter a date as YYYY-MM-DD.")}
+        else:
+            messages.success(request, _("Revisit recorded; the next ones are planned."))
+            return redirect("aftersales:revisit", revisit.pk)
+    return render(
+        request,
+        "aftersales/revisit.html",
+        {
+            "revisit": revisit,
+            "forms": RevisitForm.choices,
+            "errors": errors,
+            "values": request.POST,
+            "followed": Opportunity.objects.filter(revisit=revisit).first(),
+        },
+        status=422 if errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def revisit_follow_up(request, revisit_id: int):
+    revisit = _revisit_for(request, revisit_id)
+    as_lead = request.POST.get("as") == "lead"
+    try:
+        if as_lead:
+            opportunity = revisits.revisit_to_lead(revisit=revisit, by=request.user)
+        else:
+            opportunity = revisits.revisit_to_deal(revisit=revisit, by=request.user)
+    except DomainError as exc:
+        _refused(request, exc)
+        return redirect("aftersales:revisit", revisit.pk)
+    if as_lead:
+        messages.success(request, _("The need is a lead in the pool now."))
+        return redirect("leads:detail", opportunity.lead_id)
+    messages.success(request, _("The need is a growth deal now."))
+    return redirect("deals:detail", opportunity.deal_id)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from salesop.activities.views import activity_panel_context
+from salesop.aftersales.views import account_context
 from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
 from salesop.core.export import csv_rows
@@ -54,6 +55,7 @@ def account_detail(request, account_id: int):
             .order_by("-created_at")[:50],
             "audit_entries": audit_entries_for(account),
             **activity_panel_context(account),
+            **account_context(request.user, account),
         },
     )
 
