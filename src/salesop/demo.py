@@ -16,7 +16,9 @@ from salesop.accounts.models import Role, Team, User
 from salesop.accounts.services import team_create, user_create
 from salesop.activities.models import Activity, Task
 from salesop.activities.services import activity_log, task_create
+from salesop.aftersales.growth import stage_set
 from salesop.aftersales.models import DeliveryProject, ProgressUpdate
+from salesop.aftersales.revisits import revisit_record
 from salesop.aftersales.services import (
     milestone_done,
     portal_link_create,
@@ -750,6 +752,22 @@ def _demo_aftersales(users: dict[str, User], now) -> None:
     ticket_resolve(ticket=done, by=pm)
     _survey, token = survey_send(by=pm, trigger="ticket", ticket=done)
     survey_answer(token=token, nps=5, csat=3, comment="方向对了,但响应有点慢")
+    # Revisits: the first one done last week heard a new need and competitor news.
+    revisit = account.revisits.order_by("due_on").first()
+    revisit_record(
+        revisit=revisit,
+        by=csm,
+        form="visit",
+        done_on=timezone.localdate() - timedelta(days=7),
+        product_experience="数据脱敏规则配置方便,夜间批处理偶有失败",
+        new_needs="明年在成都新设数据中心,需要多中心统一审计",
+        competitor_news="竞品 B 推出免费的日志分析模块",
+        competitor="竞品 B",
+    )
+    stage_set(account=account, by=csm, stage="expansion", reason="新数据中心计划")
+    english = DeliveryProject.objects.filter(deal__name="Cross-border warehouse").first()
+    if english is not None:
+        update_draft(project=english, by=pm)  # drafted in English for its customer
 
 
 PAIN_WORDS = {"发货", "出错", "投诉", "错发", "errors", "shipping", "peak-season"}
