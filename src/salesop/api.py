@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from salesop.accounts.api import router as accounts_router
 from salesop.accounts.auth import api_auth
 from salesop.activities.api import router as activities_router
+from salesop.aftersales.api import router as aftersales_router
 from salesop.contracts.api import router as contracts_router
 from salesop.core.api import install_error_handlers
 from salesop.customers.api import router as customers_router
@@ -40,3 +41,4 @@ api.add_router("/", intake_router)
 api.add_router("/", pricing_router)
 api.add_router("/", proposals_router)
 api.add_router("/", contracts_router)
+api.add_router("/", aftersales_router)

@@ -1,0 +1,173 @@
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from ninja import Field, Schema
+from pydantic import StrictBool, StrictInt
+
+from salesop.core.api import StrictIn
+
+
+class MemberOut(Schema):
+    role: str
+    user_id: int
+    user: str
+
+    @staticmethod
+    def resolve_user(obj):
+        return str(obj.user)
+
+
+class MilestoneOut(Schema):
+    id: int
+    key: str
+    title: str
+    due_on: date
+    done_on: date | None
+
+
+class ProjectOut(Schema):
+    id: int
+    name: str
+    deal_id: int
+    account_id: int
+    owner_id: int
+    status: str
+    health: str
+    started_on: date
+    update_due_at: datetime | None
+
+
+class ProjectDetailOut(ProjectOut):
+    members: list[MemberOut]
+    milestones: list[MilestoneOut]
+    missing_roles: list[str]
+
+
+class UpdateOut(Schema):
+    id: int
+    week: date
+    text: str
+    language: str
+    status: str
+    recipients: str
+    sent_at: datetime | None
+
+
+class UpdateSendIn(StrictIn):
+    text: Annotated[str, Field(min_length=1, max_length=5000)]
+    recipients: list[Annotated[str, Field(max_length=254)]] = Field(default=[], max_length=20)
+    email: StrictBool = True
+
+
+class TicketIn(StrictIn):
+    account_id: StrictInt = Field(ge=1)
+    project_id: StrictInt | None = Field(default=None, ge=1)
+    channel: Literal["phone", "email", "wechat", "portal", "onsite"]
+    severity: Annotated[str, Field(min_length=1, max_length=32)]
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    description: Annotated[str, Field(min_length=1, max_length=5000)]
+    reporter: str = Field(default="", max_length=100)
+    opened_at: datetime | None = None
+
+
+class TicketOut(Schema):
+    id: int
+    number: str
+    account_id: int
+    project_id: int | None
+    owner_id: int
+    channel: str
+    severity: str
+    title: str
+    status: str
+    opened_at: datetime
+    first_response_due_at: datetime
+    responded_at: datetime | None
+    response_breach_seconds: int | None
+    direction_due_at: datetime
+    direction_at: datetime | None
+    direction_breach_seconds: int | None
+    direction: str
+    resolved_at: datetime | None
+
+
+class ResponseIn(StrictIn):
+    body: Annotated[str, Field(min_length=1, max_length=5000)]
+    at: datetime | None = None
+
+
+class DirectionIn(StrictIn):
+    direction: Annotated[str, Field(min_length=1, max_length=5000)]
+    at: datetime | None = None
+
+
+class SurveyIn(StrictIn):
+    ticket_id: StrictInt | None = Field(default=None, ge=1)
+    milestone_id: StrictInt | None = Field(default=None, ge=1)
+    email: str = Field(default="", max_length=254)
+
+
+class SurveyOut(Schema):
+    id: int
+    trigger: str
+    link: str
+    expires_at: datetime
+
+
+class RevisitOut(Schema):
+    id: int
+    account_id: int
+    owner_id: int
+    due_on: date
+    status: str
+    form: str
+    done_on: date | None
+    product_experience: str
+    new_needs: str
+    competitor_news: str
+    competitor: str
+
+
+class RevisitIn(StrictIn):
+    form: Literal["visit", "questionnaire", "salon"]
+    product_experience: str = Field(default="", max_length=5000)
+    new_needs: str = Field(default="", max_length=5000)
+    competitor_news: str = Field(default="", max_length=5000)
+    competitor: str = Field(default="", max_length=100)
+    done_on: date | None = None
+
+
+class FollowUpIn(StrictIn):
+    as_: Literal["deal", "lead"] = Field(alias="as")
+
+
+class OpportunityOut(Schema):
+    id: int
+    source: str
+    deal_id: int | None
+    lead_id: int | None
+    reason: str
+
+
+class RecommendationOut(Schema):
+    product_id: int
+    product: str
+    reason: str
+    source: str
+
+
+class GrowthOut(Schema):
+    stage: str
+    suggested_stage: str | None
+    suggestion_reason: str
+    recommendations: list[RecommendationOut]
+
+
+class GrowthIn(StrictIn):
+    stage: Literal["onboarding", "stable", "expansion", "transformation", "at_risk"]
+    reason: str = Field(default="", max_length=300)
+
+
+class AcceptIn(StrictIn):
+    product_id: StrictInt = Field(ge=1)
+    reason: str = Field(default="", max_length=300)
