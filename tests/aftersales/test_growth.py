@@ -157,7 +157,7 @@ def test_stage_rules_suggest_at_risk_and_expansion(org):
     survey, token = survey_send(by=org.rep, trigger="ticket", ticket=ticket)
     survey_answer(token=token, nps=3, csat=2)
     stage, why = suggest_stage(account)
-    assert stage == "at_risk" and "NPS 3" in why
+    assert stage == "at_risk" and "NPS 为 3" in why
     Revisit.objects.create(
         account=account,
         owner=org.rep,

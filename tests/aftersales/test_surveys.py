@@ -96,3 +96,17 @@ def test_survey_page_is_public_and_single_use(client, org, delivery):  # noqa: F
     assert 'data-testid="survey-closed"' in again
     assert client.get("/support/survey/nope/").status_code == 404
     assert Task.objects.filter(assignee=delivery["csm"]).count() == 1
+
+
+def test_a_survey_after_a_revisit(client, org, delivery):  # noqa: F811
+    project = win(org)
+    revisit = project.account.revisits.first()
+    client.force_login(delivery["csm"])
+    client.post(
+        f"/delivery/revisits/{revisit.pk}/",
+        {"form": "questionnaire", "product_experience": "整体满意"},
+    )
+    response = client.post("/delivery/surveys/send/", {"revisit": revisit.pk}, follow=True)
+    assert "/support/survey/" in response.content.decode()
+    survey = Survey.objects.get(trigger="revisit")
+    assert survey.account == project.account

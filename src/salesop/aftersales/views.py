@@ -351,10 +351,14 @@ def portal_ticket(request, token: str, number: str):
 @require_POST
 def survey_send(request):
     """Sends a survey after a resolved ticket or a done milestone, from their pages."""
-    ticket = milestone = None
+    ticket = milestone = account = None
     if request.POST.get("ticket"):
         ticket = selectors.ticket_for(request.user, int(request.POST["ticket"] or 0))
         back, trigger = ticket.get_absolute_url(), SurveyTrigger.TICKET
+    elif request.POST.get("revisit"):
+        revisit = _revisit_for(request, int(request.POST["revisit"] or 0))
+        account, trigger = revisit.account, SurveyTrigger.REVISIT
+        back = reverse("aftersales:revisit", args=[revisit.pk])
     else:
         project = selectors.project_for(request.user, int(request.POST.get("project") or 0))
         milestone = get_object_or_404(project.milestones, pk=request.POST.get("milestone") or 0)
@@ -363,6 +367,7 @@ def survey_send(request):
         _survey, token = services.survey_send(
             by=request.user,
             trigger=trigger,
+            account=account,
             ticket=ticket,
             milestone=milestone,
             email=request.POST.get("email", "").strip(),

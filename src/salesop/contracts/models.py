@@ -14,7 +14,7 @@ from salesop.core.money import Currency, format_money
 
 
 class Risk(models.TextChoices):
-    STANDARD = "standard", _("Standard")
+    STANDARD = "standard", pgettext_lazy("clause risk", "Standard")
     SPECIAL = "special", _("Special risk")
 
 

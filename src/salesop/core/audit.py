@@ -30,7 +30,9 @@ class AuditRow:
 
 
 def audit_entries_for(instance: Model, limit: int = 50) -> list[AuditRow]:
-    entries = LogEntry.objects.get_for_object(instance).select_related("actor")[:limit]
+    entries = LogEntry.objects.get_for_object(instance).select_related("actor", "content_type")[
+        :limit
+    ]
     rows = []
     for entry in entries:
         changes = [
