@@ -165,14 +165,16 @@ def co_purchases(bought: dict[int, set[int]], mine: set[int]) -> Counter:
     return counts
 
 
-def recommendations(account: Account, limit: int = 5) -> list[Recommendation]:
+def recommendations(
+    account: Account, limit: int = 5, stage: str | None = None
+) -> list[Recommendation]:
     """Add-ons for the account: the playbook's picks for its stage, then what customers who
     bought the same products also bought (at least two of them), each with its reason."""
     playbook = active_playbook()
     language = get_language() or "zh-hans"
     bought = purchases(account)
     mine = bought[account.pk]
-    stage = stage_of(account)
+    stage = stage or stage_of(account)
     taken = set(
         Opportunity.objects.filter(account=account, product__isnull=False).values_list(
             "product_id", flat=True

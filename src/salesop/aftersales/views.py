@@ -433,15 +433,21 @@ def calendar_feed(request, token: str):
 
 def account_context(user, account) -> dict:
     """What the company page shows beyond its deals: contracts, delivery projects, tickets,
-    revisits, feedback, its growth stage and the add-ons to recommend."""
+    revisits, feedback, its growth stage and the add-ons to recommend. A prospect (no
+    contract, no project) costs two queries."""
     from salesop.contracts.selectors import contracts_visible_to
 
+    contracts = list(contracts_visible_to(user).filter(deal__account=account)[:10])
+    projects = list(selectors.projects_visible_to(user).filter(account=account)[:10])
+    if not contracts and not projects:
+        return {"aftersales": None}
     today = timezone.localdate()
+    stage = growth.stage_of(account)
     suggestion = growth.suggest_stage(account)
     return {
         "aftersales": {
-            "contracts": list(contracts_visible_to(user).filter(deal__account=account)[:10]),
-            "projects": list(selectors.projects_visible_to(user).filter(account=account)[:10]),
+            "contracts": contracts,
+            "projects": projects,
             "tickets": list(selectors.tickets_visible_to(user).filter(account=account)[:10]),
             "revisits_next": list(
                 Revisit.objects.filter(
@@ -458,12 +464,12 @@ def account_context(user, account) -> dict:
                     "-answered_at"
                 )[:5]
             ),
-            "stage": growth.stage_of(account),
-            "stage_label": GrowthStage(growth.stage_of(account)).label,
+            "stage": stage,
+            "stage_label": GrowthStage(stage).label,
             "stages": GrowthStage.choices,
             "suggestion": suggestion,
             "suggestion_label": GrowthStage(suggestion[0]).label if suggestion else "",
-            "recommendations": growth.recommendations(account),
+            "recommendations": growth.recommendations(account, stage=stage),
             "revisit_forms": RevisitForm.choices,
         }
     }
