@@ -75,7 +75,8 @@ def test_win_deliver_support_and_listen(page, browser, live_server, transactiona
     portal_url = link.group(0)
 
     # The customer, without logging in, reports a problem.
-    customer = browser.new_context(base_url=live_server.url, locale="zh-CN").new_page()
+    customer_context = browser.new_context(base_url=live_server.url, locale="zh-CN")
+    customer = customer_context.new_page()
     customer.goto(portal_url)
     customer.locator("[name=title]").fill("盘点数据与系统不一致")
     customer.locator("[name=description]").fill("3 号仓实盘比系统少 12 件")
@@ -111,6 +112,7 @@ def test_win_deliver_support_and_listen(page, browser, live_server, transactiona
     customer.locator("[name=comment]").fill("问题解决了,但上线后的培训不够")
     customer.get_by_test_id("survey-submit").click()
     expect(customer.get_by_test_id("survey-thanks")).to_be_visible()
+    customer_context.close()
 
     # Customer success finds the follow-up task on their home page.
     switch(page, "csm")
