@@ -238,3 +238,17 @@ def test_project_from_handover_without_delivery_people_leaves_roles_open(org):
 
     assert missing_roles(project) == ["project_manager", "tech_support", "customer_success"]
     assert project_from_handover  # the service the signature calls
+
+
+def test_status_and_health_set_by_the_project_manager(org, delivery):
+    from salesop.aftersales.services import project_update
+
+    project = win(org)
+    with pytest.raises(DomainError):
+        project_update(project=project, by=org.outsider, status="done", health="green")
+    with pytest.raises(DomainError) as refused:
+        project_update(project=project, by=delivery["pm"], status="finished", health="blue")
+    assert set(refused.value.fields) == {"status", "health"}
+    project_update(project=project, by=delivery["pm"], status="done", health="green")
+    project.refresh_from_db()
+    assert (project.status, project.update_due_at) == ("done", None)  # no more weekly updates

@@ -22,10 +22,12 @@ from salesop.aftersales.models import (
     DeliveryProject,
     DeliveryRole,
     GrowthStage,
+    Health,
     Milestone,
     PortalLink,
     ProgressUpdate,
     ProjectMember,
+    ProjectStatus,
     Survey,
     SurveyTrigger,
     Ticket,
@@ -181,6 +183,38 @@ def member_set(*, project: DeliveryProject, by: User, role: str, user: User) -> 
                 project, {"version": project.version}, owner=user, version=F("version") + 1
             )
     return member
+
+
+@transaction.atomic
+def project_update(
+    *, project: DeliveryProject, by: User, status: str, health: str
+) -> DeliveryProject:
+    """The project's status and health as the project manager judges them; a delivered or
+    paused project owes no weekly update."""
+    _require_manage(by, project)
+    errors = {}
+    if status not in ProjectStatus.values:
+        errors["status"] = _("Choose a status.")
+    if health not in Health.values:
+        errors["health"] = _("Choose a health.")
+    if errors:
+        raise DomainError("invalid", _("Please correct the fields marked."), errors)
+    due = project.update_due_at
+    if status != ProjectStatus.ACTIVE:
+        due = None
+    elif due is None:
+        due = timezone.now() + timedelta(days=active_playbook().sla.progress_update_days)
+    with audit_actor(by):
+        if not guarded_update(
+            project,
+            {"version": project.version},
+            status=status,
+            health=health,
+            update_due_at=due,
+            version=F("version") + 1,
+        ):
+            raise _stale()
+    return project
 
 
 @transaction.atomic

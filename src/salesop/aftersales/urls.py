@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.project_list, name="projects"),
     path("<int:project_id>/", views.project_detail, name="project"),
     path("<int:project_id>/team/", views.member_set, name="member_set"),
+    path("<int:project_id>/status/", views.project_update, name="project_update"),
     path(
         "<int:project_id>/milestones/<int:milestone_id>/done/",
         views.milestone_done,

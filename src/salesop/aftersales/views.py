@@ -17,7 +17,9 @@ from salesop.aftersales import growth, revisits, selectors, services
 from salesop.aftersales.models import (
     DeliveryRole,
     GrowthStage,
+    Health,
     Opportunity,
+    ProjectStatus,
     Revisit,
     RevisitForm,
     RevisitStatus,
@@ -103,6 +105,8 @@ def project_detail(request, project_id: int):
             ],
             "missing_roles": services.missing_roles(project),
             "may_manage": services.may_manage(request.user, project),
+            "statuses": ProjectStatus.choices,
+            "healths": Health.choices,
             "this_week": this_week,
             "updates": updates,
             "tickets": tickets,
@@ -128,6 +132,23 @@ def member_set(request, project_id: int):
             project=project, by=request.user, role=request.POST.get("role", ""), user=user
         ),
         _("Team updated."),
+        reverse("aftersales:project", args=[project.pk]),
+    )
+
+
+@login_required
+@require_POST
+def project_update(request, project_id: int):
+    project = selectors.project_for(request.user, project_id)
+    return _act(
+        request,
+        lambda: services.project_update(
+            project=project,
+            by=request.user,
+            status=request.POST.get("status", ""),
+            health=request.POST.get("health", ""),
+        ),
+        _("Saved."),
         reverse("aftersales:project", args=[project.pk]),
     )
 
