@@ -29,6 +29,7 @@ from salesop.contracts.models import SIGNED_STATUSES, Contract
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError
 from salesop.customers.models import Account
+from salesop.deals.services import deal_create
 from salesop.playbook.schema import Playbook
 from salesop.playbook.selectors import active_playbook
 from salesop.pricing.models import Product, QuoteLine
@@ -203,8 +204,6 @@ def recommendation_accept(
 ) -> Opportunity:
     """Opens a deal for the recommended add-on, owned by the account's owner, and records
     that it came from a recommendation and why."""
-    from salesop.deals.services import deal_create
-
     if Opportunity.objects.filter(account=account, product=product).exists():
         raise DomainError("duplicate", _("This recommendation was already taken up."))
     deal = deal_create(

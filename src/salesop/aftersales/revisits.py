@@ -9,12 +9,15 @@ from datetime import date, datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from icalendar import Calendar, Event
 
 from salesop.accounts.models import User
 from salesop.aftersales.models import (
     CalendarFeed,
+    DeliveryRole,
     Opportunity,
     OpportunitySource,
+    ProjectMember,
     Revisit,
     RevisitForm,
     RevisitStatus,
@@ -22,6 +25,9 @@ from salesop.aftersales.models import (
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError
 from salesop.customers.models import Account
+from salesop.deals.services import deal_create
+from salesop.leads.models import Channel
+from salesop.leads.services import lead_create
 from salesop.playbook.selectors import active_playbook
 
 DEFAULT_CADENCE_DAYS = 180
@@ -87,8 +93,6 @@ def revisits_plan(*, account: Account, by: User | None = None, owner: User | Non
 
 def _revisit_owner(account: Account) -> User:
     """Customer success on the account's latest project, else the account's owner."""
-    from salesop.aftersales.models import DeliveryRole, ProjectMember
-
     member = (
         ProjectMember.objects.filter(project__account=account, role=DeliveryRole.CUSTOMER_SUCCESS)
         .order_by("-project__created_at")
@@ -144,8 +148,6 @@ def revisit_record(
 @transaction.atomic
 def revisit_to_deal(*, revisit: Revisit, by: User) -> Opportunity:
     """The new need heard on the revisit as a growth deal for the account's owner."""
-    from salesop.deals.services import deal_create
-
     need = _need(revisit)
     account = revisit.account
     deal = deal_create(by=by, account=account, name=need[:200], owner=account.owner)
@@ -164,9 +166,6 @@ def revisit_to_deal(*, revisit: Revisit, by: User) -> Opportunity:
 def revisit_to_lead(*, revisit: Revisit, by: User) -> Opportunity:
     """The new need as a lead in the pool (channel "repurchase"), for whoever the playbook
     assigns it to."""
-    from salesop.leads.models import Channel
-    from salesop.leads.services import lead_create
-
     need = _need(revisit)
     channel = Channel.objects.filter(kind="repurchase", is_active=True).first()
     if channel is None:
@@ -232,8 +231,6 @@ def calendar_user(token: str) -> User | None:
 
 def calendar_ics(user: User, base_url: str) -> bytes:
     """The user's planned revisits for the next year as an iCalendar file."""
-    from icalendar import Calendar, Event
-
     calendar = Calendar()
     calendar.add("prodid", "-//salesop//revisits//")
     calendar.add("version", "2.0")

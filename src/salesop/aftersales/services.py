@@ -13,9 +13,11 @@ from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import Role, User
+from salesop.activities.services import task_create
 from salesop.aftersales.growth import stage_set
 from salesop.aftersales.models import (
     AccountGrowth,
@@ -326,8 +328,6 @@ def _calendar(playbook: Playbook) -> BusinessCalendar:
 def severities(playbook: Playbook) -> list[tuple[str, str, int, int, bool]]:
     """(key, label, response hours, direction hours, business hours) per severity; a playbook
     without severities has one, "normal", on the `sla` section's hours."""
-    from django.utils.translation import get_language
-
     language = get_language() or "zh-hans"
     if playbook.tickets.severities:
         return [
@@ -667,8 +667,6 @@ def survey_answer(*, token: str, nps, csat, comment: str = "") -> Survey:
     survey.refresh_from_db()
     rules = active_playbook().feedback
     if nps <= rules.low_nps or csat <= rules.low_csat:
-        from salesop.activities.services import task_create
-
         owner = _customer_success(survey.account, survey.project)
         task = task_create(
             by=survey.sent_by,

@@ -29,9 +29,12 @@ from salesop.aftersales.models import (
     UpdateStatus,
 )
 from salesop.aftersales.rules import week_of
+from salesop.contracts.selectors import contracts_visible_to
 from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
+from salesop.customers.selectors import account_for
 from salesop.playbook.selectors import active_playbook
+from salesop.pricing.models import Product
 
 
 def _refused(request, exc: DomainError) -> None:
@@ -456,8 +459,6 @@ def account_context(user, account) -> dict:
     """What the company page shows beyond its deals: contracts, delivery projects, tickets,
     revisits, feedback, its growth stage and the add-ons to recommend. A prospect (no
     contract, no project) costs two queries."""
-    from salesop.contracts.selectors import contracts_visible_to
-
     contracts = list(contracts_visible_to(user).filter(deal__account=account)[:10])
     projects = list(selectors.projects_visible_to(user).filter(account=account)[:10])
     if not contracts and not projects:
@@ -499,8 +500,6 @@ def account_context(user, account) -> dict:
 @login_required
 @require_POST
 def stage_set(request, account_id: int):
-    from salesop.customers.selectors import account_for
-
     account = account_for(request.user, account_id)
     return _act(
         request,
@@ -518,9 +517,6 @@ def stage_set(request, account_id: int):
 @login_required
 @require_POST
 def recommendation_accept(request, account_id: int):
-    from salesop.customers.selectors import account_for
-    from salesop.pricing.models import Product
-
     account = account_for(request.user, account_id)
     product = get_object_or_404(Product, pk=request.POST.get("product") or 0, active=True)
     try:
@@ -562,8 +558,6 @@ def calendar_link(request):
 
 
 def _revisit_for(request, revisit_id: int) -> Revisit:
-    from salesop.customers.selectors import account_for
-
     revisit = get_object_or_404(Revisit.objects.select_related("account"), pk=revisit_id)
     account_for(request.user, revisit.account_id)  # 404 unless the company is visible
     return revisit

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.http import content_disposition_header
@@ -58,8 +59,6 @@ def _contract(request, contract_id: int) -> Contract:
 
 
 def _upload_bytes(file: UploadedFile) -> bytes:
-    from django.conf import settings
-
     if file.size and file.size > settings.CONTRACT_UPLOAD_MAX_BYTES:
         message = services.too_large_message()
         raise DomainError("too_large", message, {"file": message})
