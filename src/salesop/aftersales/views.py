@@ -32,20 +32,17 @@ from salesop.aftersales.rules import week_of
 from salesop.contracts.selectors import contracts_visible_to
 from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
+from salesop.core.forms import flash_refusal
 from salesop.customers.selectors import account_for
 from salesop.playbook.selectors import active_playbook
 from salesop.pricing.models import Product
-
-
-def _refused(request, exc: DomainError) -> None:
-    messages.error(request, " ".join(dict.fromkeys([exc.message, *exc.fields.values()])))
 
 
 def _act(request, action, success: str, to: str):
     try:
         action()
     except DomainError as exc:
-        _refused(request, exc)
+        flash_refusal(request, exc)
     else:
         messages.success(request, success)
     return redirect(to)
@@ -251,7 +248,7 @@ def ticket_add(request, project_id: int):
             reporter=request.POST.get("reporter", ""),
         )
     except DomainError as exc:
-        _refused(request, exc)
+        flash_refusal(request, exc)
         return redirect(reverse("aftersales:project", args=[project.pk]) + "#tickets")
     messages.success(request, _("Ticket %(number)s opened.") % {"number": ticket.number})
     return redirect(ticket.get_absolute_url())
@@ -354,7 +351,7 @@ def portal_ticket(request, token: str, number: str):
                 ticket=ticket, name=request.POST.get("name", ""), body=request.POST.get("body", "")
             )
         except DomainError as exc:
-            _refused(request, exc)
+            flash_refusal(request, exc)
         return redirect("portal:ticket", token, ticket.number)
     return render(
         request,
@@ -397,7 +394,7 @@ def survey_send(request):
             email=request.POST.get("email", "").strip(),
         )
     except DomainError as exc:
-        _refused(request, exc)
+        flash_refusal(request, exc)
     else:
         url = request.build_absolute_uri(reverse("portal:survey", args=[token]))
         messages.success(request, _("Survey sent. Its one-time link: %(url)s") % {"url": url})
@@ -524,7 +521,7 @@ def recommendation_accept(request, account_id: int):
             account=account, by=request.user, product=product, reason=request.POST.get("reason", "")
         )
     except DomainError as exc:
-        _refused(request, exc)
+        flash_refusal(request, exc)
         return redirect(reverse("customers:detail", args=[account.pk]) + "#growth")
     messages.success(request, _("Deal opened from the recommendation."))
     return redirect("deals:detail", opportunity.deal_id)
@@ -582,7 +579,7 @@ def revisit_detail(request, revisit_id: int):
             )
         except (DomainError, ValueError) as exc:
             if isinstance(exc, DomainError):
-                _refused(request, exc)
+                flash_refusal(request, exc)
                 errors = exc.fields
             else:
                 errors = {"done_on": _("Enter a date as YYYY-MM-DD.")}
@@ -614,7 +611,7 @@ def revisit_follow_up(request, revisit_id: int):
         else:
             opportunity = revisits.revisit_to_deal(revisit=revisit, by=request.user)
     except DomainError as exc:
-        _refused(request, exc)
+        flash_refusal(request, exc)
         return redirect("aftersales:revisit", revisit.pk)
     if as_lead:
         messages.success(request, _("The need is a lead in the pool now."))

@@ -20,6 +20,7 @@ from salesop.contracts import documents, rules, selectors, services
 from salesop.contracts.models import ClauseVerdict, ContractStatus, ContractTemplate, Risk
 from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
+from salesop.core.forms import flash_refusal
 from salesop.deals.models import Deal
 from salesop.deals.selectors import deal_for, playbook_of
 from salesop.pricing.models import Quote, QuoteStatus
@@ -34,10 +35,6 @@ STEPS = [
 ]
 
 
-def _refused(request, exc: DomainError) -> None:
-    messages.error(request, " ".join(dict.fromkeys([exc.message, *exc.fields.values()])))
-
-
 def _back(contract, anchor: str = ""):
     return redirect(reverse("contracts:detail", args=[contract.pk]) + anchor)
 
@@ -46,7 +43,7 @@ def _act(request, contract, action, success: str, anchor: str = ""):
     try:
         action()
     except DomainError as exc:
-        _refused(request, exc)
+        flash_refusal(request, exc)
     else:
         messages.success(request, success)
     return _back(contract, anchor)
@@ -83,7 +80,7 @@ def contract_add(request, deal_id: int):
             deal=deal, quote=quote, template=template, by=request.user, target_signing_date=target
         )
     except DomainError as exc:
-        _refused(request, exc)
+        flash_refusal(request, exc)
         return redirect(reverse("deals:detail", args=[deal.pk]) + "#contracts")
     messages.success(request, _("Contract %(number)s made.") % {"number": contract.number})
     return _back(contract)
@@ -234,7 +231,7 @@ def clauses_edit(request, contract_id: int):
             expected_version=_version(request),
         )
     except DomainError as exc:
-        _refused(request, exc)
+        flash_refusal(request, exc)
         context = _page(request, contract, edit_errors=exc.fields, edit_values=texts)
         return render(request, "contracts/detail.html", context, status=422)
     messages.success(request, _("Clauses saved and compared with the standard text."))
@@ -255,7 +252,7 @@ def contract_submit(request, contract_id: int):
             contract=contract, by=request.user, expected_version=_version(request)
         )
     except DomainError as exc:
-        _refused(request, exc)
+        flash_refusal(request, exc)
     else:
         if contract.status == ContractStatus.IN_REVIEW:
             messages.success(request, _("Sent to legal for review."))
@@ -292,7 +289,7 @@ def review_decide(request, contract_id: int):
             expected_version=_version(request),
         )
     except DomainError as exc:
-        _refused(request, exc)
+        flash_refusal(request, exc)
         errors = {}
         for name, message in exc.fields.items():
             parts = name.split(".")
@@ -559,7 +556,7 @@ def template_list(request):
                 note=request.POST.get("note", ""),
             )
         except DomainError as exc:
-            _refused(request, exc)
+            flash_refusal(request, exc)
             errors = exc.fields
         else:
             messages.success(

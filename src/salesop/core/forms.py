@@ -1,6 +1,7 @@
 """Small helpers so every page form looks alike and shows a service's refusal the same way."""
 
 from django import forms
+from django.contrib import messages
 
 from salesop.core.errors import DomainError
 
@@ -27,3 +28,8 @@ def add_domain_error(form: forms.BaseForm, error: DomainError) -> None:
             placed = True
     if not placed or any(name not in form.fields for name in error.fields):
         form.add_error(None, error.message)
+
+
+def flash_refusal(request, error: DomainError) -> None:
+    """Shows a service's refusal as a page message: what was refused and, per field, why."""
+    messages.error(request, " ".join(dict.fromkeys([error.message, *error.fields.values()])))
