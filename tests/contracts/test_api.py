@@ -200,6 +200,7 @@ def test_signing_before_clearance_is_refused(client, org, setup):
         f"/api/v1/contracts/{cid}/sign", {"file": SimpleUploadedFile("s.pdf", SIGNED_PDF)}
     )
     assert refused.status_code == 422 and refused.json()["code"] == "not_cleared"
+    assert refused.json()["errors"][0]["loc"] == ["body", "status"]
     assert call(client, "get", f"/contracts/{cid}").json()["files"] == []
 
 

@@ -331,7 +331,7 @@ def _require_editable(contract: Contract) -> None:
         message = _("A contract that is %(status)s cannot be edited.") % {
             "status": contract.get_status_display().lower()
         }
-        raise DomainError("not_editable", message)
+        raise DomainError("not_editable", message, {"status": message})
 
 
 def _review_settings(contract: Contract):
@@ -672,7 +672,7 @@ def contract_sign(
         raise DomainError("signed", _("This contract is already signed."))
     if contract.status not in (ContractStatus.APPROVED, ContractStatus.SENT):
         message = _("The contract is not cleared by legal; it cannot be signed yet.")
-        raise DomainError("not_cleared", message)
+        raise DomainError("not_cleared", message, {"status": message})
     if not content:
         message = _("Upload the signed copy.")
         raise DomainError("invalid", message, {"file": message})
