@@ -435,3 +435,21 @@ def test_confirmed_pain_tags_and_the_decision_chain_feed_the_ideal_customer_prof
     attributes = deal_attributes(closed)
     assert attributes["pain"] == ("错发漏发",)
     assert attributes["decision_chain"] == ("multi-level",)
+
+
+def test_prep_brief_lists_the_companys_open_tickets(org):
+    from salesop.aftersales.services import ticket_open
+    from salesop.deals.selectors import prep_brief
+
+    account = make_account(org.rep, "上海云仓物流有限公司")
+    ticket = ticket_open(
+        account=account,
+        by=org.rep,
+        channel="phone",
+        severity="normal",
+        title="扫码枪离线",
+        description="3 号仓",
+    )
+    deal = make_deal(org.rep, account=account, name="二期扩容")
+    assert prep_brief(org.rep, deal).open_tickets == [ticket]
+    assert prep_brief(org.outsider, deal).open_tickets == []

@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from salesop.accounts.models import User
 from salesop.accounts.visibility import get_visible_or_404
 from salesop.activities.models import Activity
+from salesop.aftersales.models import Ticket, TicketStatus
 from salesop.core.money import format_money
 from salesop.customers.models import Account
 from salesop.deals.models import (
@@ -211,11 +212,12 @@ class PrepBrief:
     account: Account
     past_deals: list[Deal]
     activities: list[Activity]
+    open_tickets: list[Ticket]
 
 
 def prep_brief(user: User, deal: Deal) -> PrepBrief:
-    """What to know before the first meeting: the company, its other deals and the latest
-    contacts with it, as far as `user` may see them."""
+    """What to know before the first meeting: the company, its other deals, its open support
+    tickets and the latest contacts with it, as far as `user` may see them."""
     others = deals_visible_to(user).filter(account_id=deal.account_id).exclude(pk=deal.pk)
     activities = (
         Activity.objects.filter(deal__in=others.values("pk")) | Activity.objects.filter(deal=deal)
@@ -224,6 +226,12 @@ def prep_brief(user: User, deal: Deal) -> PrepBrief:
         account=deal.account,
         past_deals=list(others.order_by("-created_at")[:10]),
         activities=list(activities.order_by("-occurred_at", "-id")[:10]),
+        open_tickets=list(
+            Ticket.objects.visible_to(user)
+            .filter(account_id=deal.account_id)
+            .exclude(status=TicketStatus.RESOLVED)
+            .order_by("-opened_at")[:10]
+        ),
     )
 
 
