@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "salesop.pricing",
     "salesop.contracts",
     "salesop.aftersales",
+    "salesop.insights",
     "salesop.activities",
     "salesop.monitor",
     "huey.contrib.djhuey",

@@ -25,6 +25,7 @@ urlpatterns = [
     path("approvals/", include("salesop.pricing.urls")),
     path("contracts/", include("salesop.contracts.urls")),
     path("delivery/", include("salesop.aftersales.urls")),
+    path("insights/", include("salesop.insights.urls")),
     path(
         "support/",
         include((aftersales_urls.portal_patterns, "portal"), namespace="portal"),

@@ -1,0 +1,93 @@
+"""Pure report arithmetic: funnel steps with their conversions and drop-off, percentiles of
+durations, and a period's neighbours (the previous one, the same one a year earlier)."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    label: str
+    count: int
+    # Share of the previous step that reached this one, and of the first step; None where
+    # the base is zero (the report says "no data", it never divides by zero).
+    step_rate: Decimal | None
+    overall_rate: Decimal | None
+    dropped: int
+
+
+def rate(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def funnel_steps(counts: list[tuple[str, str, int]]) -> list[Step]:
+    """Each step with its conversion from the step before and from the first, and how many
+    the step before lost."""
+    steps = []
+    first = counts[0][2] if counts else 0
+    previous = None
+    for key, label, count in counts:
+        steps.append(
+            Step(
+                key=key,
+                label=label,
+                count=count,
+                step_rate=rate(count, previous) if previous is not None else None,
+                overall_rate=rate(count, first),
+                dropped=(previous - count) if previous is not None else 0,
+            )
+        )
+        previous = count
+    return steps
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """The q-th percentile (0-100) by linear interpolation between closest ranks; None for no
+    values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A range of days, `start` to `end` inclusive, in the company's time zone."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> "Period":
+        """The period of the same length just before; a calendar month's is the month
+        before."""
+        if self.start.day == 1 and (self.end + timedelta(days=1)).day == 1:
+            end = self.start - timedelta(days=1)
+            return Period(end.replace(day=1), end)
+        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
+
+    def year_before(self) -> "Period":
+        return Period(_minus_year(self.start), _minus_year(self.end))
+
+
+def _minus_year(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def month_period(year: int, month: int) -> Period:
+    start = date(year, month, 1)
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    return Period(start, following - timedelta(days=1))

@@ -1,0 +1,177 @@
+"""Report figures computed from the event rows (leads' first contacts and status events, deal
+stage events), for what the user may see, so any past period can be recomputed exactly."""
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from salesop.accounts.models import Role, Team, User
+from salesop.deals.models import Deal, StageEvent, StageEventKind
+from salesop.insights.rules import Period, Step, funnel_steps, percentile
+from salesop.leads.models import Lead, LeadEventKind
+from salesop.playbook.selectors import active_playbook
+
+
+@dataclass(frozen=True)
+class Filters:
+    team: Team | None = None
+    owner_id: int | None = None
+    channel_id: int | None = None
+    industry: str = ""
+    grade: str = ""
+
+
+def teams_visible_to(user: User) -> QuerySet[Team]:
+    """The teams a report may be filtered by: all for sales ops, a manager's subtree, a
+    rep's own team."""
+    if user.sees_everything:
+        return Team.objects.all()
+    if user.team_id is None:
+        return Team.objects.none()
+    if Role.MANAGER in user.roles:
+        return Team.objects.filter(path__startswith=user.team.path)
+    return Team.objects.filter(pk=user.team_id)
+
+
+def team_for(user: User, team_id: int) -> Team:
+    team = teams_visible_to(user).filter(pk=team_id).first()
+    if team is None:
+        raise Http404
+    return team
+
+
+def _bounds(period: Period) -> tuple[datetime, datetime]:
+    zone = ZoneInfo(settings.TIME_ZONE)
+    start = datetime.combine(period.start, time.min, tzinfo=zone)
+    return start, datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=zone)
+
+
+def _cohort(user: User, period: Period, filters: Filters) -> QuerySet[Lead]:
+    start, end = _bounds(period)
+    leads = Lead.objects.visible_to(user).filter(created_at__gte=start, created_at__lt=end)
+    if filters.team is not None:
+        leads = leads.filter(team__path__startswith=filters.team.path)
+    if filters.owner_id:
+        leads = leads.filter(owner_id=filters.owner_id)
+    if filters.channel_id:
+        leads = leads.filter(channel_id=filters.channel_id)
+    if filters.industry:
+        leads = leads.filter(industry=filters.industry)
+    if filters.grade:
+        leads = leads.filter(grade=filters.grade)
+    return leads
+
+
+def funnel(user: User, period: Period, filters: Filters | None = None) -> list[Step]:
+    """The leads created in the period and how far they got: contacted, qualified, each deal
+    stage of the playbook, won. One count query per step."""
+    filters = filters or Filters()
+    playbook = active_playbook()
+    language = get_language() or "zh-hans"
+    leads = _cohort(user, period, filters)
+    deals = Deal.objects.filter(pk__in=leads.filter(deal__isnull=False).values("deal"))
+    stages = [s.key for s in playbook.stages]
+    counts = [
+        ("leads", _("Leads"), leads.count()),
+        ("contacted", _("Contacted"), leads.filter(first_contacted_at__isnull=False).count()),
+        (
+            "qualified",
+            _("Qualified (A/B)"),
+            leads.filter(
+                Q(deal__isnull=False)
+                | Q(events__kind=LeadEventKind.STATUS, events__to_value="qualified")
+            )
+            .distinct()
+            .count(),
+        ),
+    ]
+    for i, key in enumerate(stages):
+        later = [*stages[i:], "won"]
+        reached = deals.filter(
+            Q(stage_events__to_stage__in=later) | Q(stage_events__kind=StageEventKind.CREATED)
+            if i == 0
+            else Q(stage_events__to_stage__in=later)
+        )
+        counts.append((key, playbook.stage_label(key, language), reached.distinct().count()))
+    won = deals.filter(stage_events__kind=StageEventKind.WON).distinct().count()
+    counts.append(("won", playbook.stage_label("won", language), won))
+    return funnel_steps(counts)
+
+
+@dataclass(frozen=True)
+class Dwell:
+    stage: str
+    label: str
+    moves: int
+    median_days: float | None
+    p75_days: float | None
+    p90_days: float | None
+    limit_days: int | None
+
+    @property
+    def over_limit(self) -> bool:
+        return bool(self.limit_days and self.median_days and self.median_days > self.limit_days)
+
+
+def cycle_times(user: User, period: Period, filters: Filters | None = None) -> list[Dwell]:
+    """How long deals stayed in each stage before leaving it during the period (from the stage
+    events' recorded time in the previous stage), against the playbook's maximum dwell."""
+    filters = filters or Filters()
+    playbook = active_playbook()
+    language = get_language() or "zh-hans"
+    start, end = _bounds(period)
+    deals = Deal.objects.visible_to(user)
+    if filters.team is not None:
+        deals = deals.filter(team__path__startswith=filters.team.path)
+    if filters.owner_id:
+        deals = deals.filter(owner_id=filters.owner_id)
+    rows = (
+        StageEvent.objects.filter(
+            deal__in=deals.values("pk"),
+            at__gte=start,
+            at__lt=end,
+            kind__in=[StageEventKind.MOVED, StageEventKind.WON, StageEventKind.LOST],
+        )
+        .exclude(from_stage="")
+        .values_list("from_stage", "seconds_in_previous")
+    )
+    by_stage: dict[str, list[float]] = {}
+    for stage, seconds in rows:
+        by_stage.setdefault(stage, []).append(seconds / 86400)
+    result = []
+    for spec in playbook.stages:
+        days = by_stage.get(spec.key, [])
+        result.append(
+            Dwell(
+                stage=spec.key,
+                label=spec.label.get(language),
+                moves=len(days),
+                median_days=_round(percentile(days, 50)),
+                p75_days=_round(percentile(days, 75)),
+                p90_days=_round(percentile(days, 90)),
+                limit_days=spec.max_dwell_days,
+            )
+        )
+    return result
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def slowest(dwells: list[Dwell]) -> Dwell | None:
+    """The stage whose median dwell uses the most of its playbook maximum (or, without one,
+    the longest median)."""
+    measured = [d for d in dwells if d.median_days is not None]
+    if not measured:
+        return None
+    return max(
+        measured,
+        key=lambda d: (d.median_days / d.limit_days) if d.limit_days else d.median_days / 365,
+    )

@@ -1,0 +1,147 @@
+"""The funnel and stage dwell times on a data set whose answers are known in advance: ten
+leads created in October 2026 by the rep, eight contacted, five qualified, four deals, one
+won; a planted bottleneck in the solution stage; another team's lead that must not count."""
+
+import io
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+
+from salesop.core.testing import make_channel, make_deal
+from salesop.deals.models import StageEvent
+from salesop.insights.rules import Period, funnel_steps, month_period, percentile
+from salesop.insights.selectors import cycle_times, funnel, slowest
+from salesop.leads.models import Lead, LeadEvent
+
+pytestmark = pytest.mark.django_db
+
+SH = ZoneInfo("Asia/Shanghai")
+OCTOBER = month_period(2026, 10)
+
+
+def at(day: int, month: int = 10, year: int = 2026) -> datetime:
+    return datetime(year, month, day, 10, tzinfo=SH)
+
+
+def lead(owner, created, *, contacted=False, qualified=False):
+    row = Lead.objects.create(
+        owner=owner,
+        team=owner.team,
+        channel=make_channel(),
+        company_name=f"公司 {Lead.objects.count()}",
+        created_at=created,
+        first_contacted_at=created + timedelta(hours=3) if contacted else None,
+    )
+    if qualified:
+        LeadEvent.objects.create(
+            lead=row, kind="status", from_value="contacted", to_value="qualified", at=created
+        )
+    return row
+
+
+def move(deal, to_stage, when, days_in_previous, kind="moved"):
+    previous = deal.stage_events.order_by("-at", "-id").first()
+    StageEvent.objects.create(
+        deal=deal,
+        kind=kind,
+        from_stage=previous.to_stage,
+        to_stage=to_stage,
+        at=when,
+        seconds_in_previous=int(days_in_previous * 86400),
+        playbook_version=deal.playbook_version,
+    )
+
+
+@pytest.fixture
+def october(org):
+    leads = [lead(org.rep, at(1 + i), contacted=i < 8, qualified=i < 5) for i in range(10)]
+    deals = []
+    for i, row in enumerate(leads[:4]):
+        deal = make_deal(org.rep, name=f"商机 {i}")
+        deal.stage_events.update(at=at(10 + i))
+        Lead.objects.filter(pk=row.pk).update(deal=deal)
+        deals.append(deal)
+    # discovery -> solution after 2, 4 and 6 days; solution -> negotiation after 20 and 40
+    # days (the playbook allows 21: the planted bottleneck); then contracting, one won.
+    for deal, days in zip(deals[:3], (2, 4, 6), strict=True):
+        move(deal, "solution", at(20), days)
+    for deal, days in zip(deals[:2], (20, 40), strict=True):
+        move(deal, "negotiation", at(25), days)
+        move(deal, "contracting", at(27), 2)
+    move(deals[0], "won", at(30), 3, kind="won")
+    lead(org.rep, at(15, 9))  # September: the previous period
+    lead(org.rep, at(15, 10, 2025), contacted=True)  # a year earlier
+    lead(org.outsider, at(5))  # another team's: not the rep's to see
+    return leads
+
+
+def test_funnel_counts_and_conversions(org, october):
+    steps = {s.key: s for s in funnel(org.rep, OCTOBER)}
+    assert [(k, s.count) for k, s in steps.items()] == [
+        ("leads", 10),
+        ("contacted", 8),
+        ("qualified", 5),
+        ("discovery", 4),
+        ("solution", 3),
+        ("negotiation", 2),
+        ("contracting", 2),
+        ("won", 1),
+    ]
+    assert steps["contacted"].step_rate == Decimal("80.0")
+    assert steps["qualified"].step_rate == Decimal("62.5")
+    assert steps["negotiation"].step_rate == Decimal("66.7")
+    assert steps["won"].step_rate == Decimal("50.0")
+    assert steps["won"].overall_rate == Decimal("10.0")
+    assert steps["solution"].dropped == 1
+
+
+def test_previous_period_and_last_year_are_computed_the_same_way(org, october):
+    assert OCTOBER.previous() == month_period(2026, 9)
+    assert funnel(org.rep, OCTOBER.previous())[0].count == 1
+    last_year = funnel(org.rep, OCTOBER.year_before())
+    assert (last_year[0].count, last_year[1].count) == (1, 1)
+
+
+def test_sales_ops_see_every_team_and_a_period_without_data_divides_by_nothing(org, october):
+    assert funnel(org.ops, OCTOBER)[0].count == 11
+    empty = funnel(org.rep, month_period(2026, 3))
+    assert all(s.count == 0 for s in empty)
+    assert all(s.step_rate is None and s.overall_rate is None for s in empty)
+
+
+def test_dwell_times_name_the_planted_bottleneck(org, october):
+    dwells = {d.stage: d for d in cycle_times(org.rep, OCTOBER)}
+    assert (dwells["discovery"].moves, dwells["discovery"].median_days) == (3, 4.0)
+    assert dwells["discovery"].p90_days == 5.6
+    assert (dwells["solution"].median_days, dwells["solution"].limit_days) == (30.0, 21)
+    assert dwells["solution"].over_limit
+    assert slowest(list(dwells.values())).stage == "solution"
+
+
+def test_rules():
+    assert percentile([], 50) is None
+    assert percentile([2, 4, 6], 75) == 5.0
+    steps = funnel_steps([("a", "A", 0), ("b", "B", 0)])
+    assert steps[1].step_rate is None and steps[1].dropped == 0
+    assert Period(month_period(2026, 3).start, month_period(2026, 3).end).previous() == (
+        month_period(2026, 2)
+    )
+    leap = month_period(2028, 2)
+    assert leap.year_before().end.day == 28
+
+
+def test_dashboard_page_filters_and_export(client, org, october):
+    client.force_login(org.rep)
+    page = client.get("/insights/?month=2026-10").content.decode()
+    assert 'data-testid="step-won"' in page and 'data-testid="slowest"' in page
+    assert client.get(f"/insights/?month=2026-10&team={org.rep.team_id}").status_code == 200
+    assert client.get(f"/insights/?team={org.outsider.team_id}").status_code == 404
+    future = client.get("/insights/?month=2099-01").content.decode()
+    assert "2099-01" in future and "alert-warning" in future
+    export = client.get("/insights/?month=2026-10&format=xlsx")
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][:2] == (rows[1][0], 10) and rows[-1][1] == 1
