@@ -32,20 +32,10 @@ from salesop.aftersales.rules import week_of
 from salesop.contracts.selectors import contracts_visible_to
 from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
-from salesop.core.forms import flash_refusal
+from salesop.core.forms import act_then_redirect, flash_refusal
 from salesop.customers.selectors import account_for
 from salesop.playbook.selectors import active_playbook
 from salesop.pricing.models import Product
-
-
-def _act(request, action, success: str, to: str):
-    try:
-        action()
-    except DomainError as exc:
-        flash_refusal(request, exc)
-    else:
-        messages.success(request, success)
-    return redirect(to)
 
 
 def _severity_choices() -> list[tuple[str, str]]:
@@ -126,7 +116,7 @@ def project_detail(request, project_id: int):
 def member_set(request, project_id: int):
     project = selectors.project_for(request.user, project_id)
     user = get_object_or_404(User, pk=request.POST.get("user") or 0, is_active=True)
-    return _act(
+    return act_then_redirect(
         request,
         lambda: services.member_set(
             project=project, by=request.user, role=request.POST.get("role", ""), user=user
@@ -140,7 +130,7 @@ def member_set(request, project_id: int):
 @require_POST
 def project_update(request, project_id: int):
     project = selectors.project_for(request.user, project_id)
-    return _act(
+    return act_then_redirect(
         request,
         lambda: services.project_update(
             project=project,
@@ -158,7 +148,7 @@ def project_update(request, project_id: int):
 def milestone_done(request, project_id: int, milestone_id: int):
     project = selectors.project_for(request.user, project_id)
     milestone = get_object_or_404(project.milestones, pk=milestone_id)
-    return _act(
+    return act_then_redirect(
         request,
         lambda: services.milestone_done(milestone=milestone, by=request.user),
         _("Milestone done."),
@@ -170,7 +160,7 @@ def milestone_done(request, project_id: int, milestone_id: int):
 @require_POST
 def update_draft(request, project_id: int):
     project = selectors.project_for(request.user, project_id)
-    return _act(
+    return act_then_redirect(
         request,
         lambda: services.update_draft(project=project, by=request.user),
         _("Drafted from the milestones: edit it and send."),
@@ -189,7 +179,7 @@ def update_send(request, project_id: int, update_id: int):
         if r.strip()
     ]
     email = request.POST.get("how") != "marked"
-    return _act(
+    return act_then_redirect(
         request,
         lambda: services.update_send(
             update=update,
@@ -291,7 +281,7 @@ def ticket_action(request, ticket_id: int):
         done = _("Ticket resolved.")
     else:
         raise Http404
-    return _act(request, run, done, ticket.get_absolute_url())
+    return act_then_redirect(request, run, done, ticket.get_absolute_url())
 
 
 # --- the customer's link (no login) ---------------------------------------------------------
@@ -498,7 +488,7 @@ def account_context(user, account) -> dict:
 @require_POST
 def stage_set(request, account_id: int):
     account = account_for(request.user, account_id)
-    return _act(
+    return act_then_redirect(
         request,
         lambda: growth.stage_set(
             account=account,

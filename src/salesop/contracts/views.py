@@ -20,7 +20,7 @@ from salesop.contracts import documents, rules, selectors, services
 from salesop.contracts.models import ClauseVerdict, ContractStatus, ContractTemplate, Risk
 from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
-from salesop.core.forms import flash_refusal
+from salesop.core.forms import act_then_redirect, flash_refusal
 from salesop.deals.models import Deal
 from salesop.deals.selectors import deal_for, playbook_of
 from salesop.pricing.models import Quote, QuoteStatus
@@ -40,13 +40,8 @@ def _back(contract, anchor: str = ""):
 
 
 def _act(request, contract, action, success: str, anchor: str = ""):
-    try:
-        action()
-    except DomainError as exc:
-        flash_refusal(request, exc)
-    else:
-        messages.success(request, success)
-    return _back(contract, anchor)
+    to = reverse("contracts:detail", args=[contract.pk]) + anchor
+    return act_then_redirect(request, action, success, to)
 
 
 # --- the deal page's card -------------------------------------------------------------------

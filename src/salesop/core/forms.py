@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import messages
+from django.shortcuts import redirect
 
 from salesop.core.errors import DomainError
 
@@ -33,3 +34,15 @@ def add_domain_error(form: forms.BaseForm, error: DomainError) -> None:
 def flash_refusal(request, error: DomainError) -> None:
     """Shows a service's refusal as a page message: what was refused and, per field, why."""
     messages.error(request, " ".join(dict.fromkeys([error.message, *error.fields.values()])))
+
+
+def act_then_redirect(request, action, success: str, to: str):
+    """Runs a service call from a page's POST: a success message, or the refusal in words;
+    either way back to `to`."""
+    try:
+        action()
+    except DomainError as error:
+        flash_refusal(request, error)
+    else:
+        messages.success(request, success)
+    return redirect(to)
