@@ -16,7 +16,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from docx.opc.exceptions import OpcError
 from jinja2 import TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+
+from salesop.core.docx import add_loop_table, jinja_env, render_docx
 
 DEFAULT_TEMPLATE = Path(__file__).parent / "templates" / "contracts" / "contract.docx"
 
@@ -69,27 +70,17 @@ def build_default_template(path: Path = DEFAULT_TEMPLATE) -> Path:
     document.add_paragraph("项目 Project: {{ deal }}")
     document.add_paragraph("日期 Date: {{ date }}")
     document.add_heading("标的与价款 Scope and price", level=1)
-    table = document.add_table(rows=4, cols=4)
-    table.style = "Table Grid"
-    for cell, text in zip(
-        table.rows[0].cells,
+    add_loop_table(
+        document,
         ["项目 Item", "数量 Qty", "单价 Unit price", "金额 Amount"],
-        strict=True,
-    ):
-        cell.text = text
-    table.rows[1].cells[0].text = "{%tr for line in lines %}"
-    for cell, text in zip(
-        table.rows[2].cells,
         [
             "{{ line.description }}",
             "{{ line.quantity }}",
             "{{ line.unit_price }}",
             "{{ line.amount }}",
         ],
-        strict=True,
-    ):
-        cell.text = text
-    table.rows[3].cells[0].text = "{%tr endfor %}"
+        "line in lines",
+    )
     document.add_paragraph("合同总价 Total: {{ amount }} ({{ currency }})")
     document.add_paragraph("付款期限 Payment term: {{ payment_term_days }} 天 days")
     document.add_paragraph("{%p if concessions %}")
@@ -105,20 +96,8 @@ def build_default_template(path: Path = DEFAULT_TEMPLATE) -> Path:
     return path
 
 
-def _jinja() -> SandboxedEnvironment:
-    # Templates come from an upload: sandboxed, every value XML-escaped.
-    return SandboxedEnvironment(autoescape=True)
-
-
 def render(template_docx: bytes | None, context: dict[str, Any]) -> bytes:
-    from docxtpl import DocxTemplate
-
-    content = template_docx or DEFAULT_TEMPLATE.read_bytes()
-    template = DocxTemplate(io.BytesIO(content))
-    template.render(context, jinja_env=_jinja(), autoescape=True)
-    out = io.BytesIO()
-    template.save(out)
-    return out.getvalue()
+    return render_docx(template_docx or DEFAULT_TEMPLATE.read_bytes(), context)
 
 
 def template_problems(content: bytes) -> str | None:
@@ -131,7 +110,7 @@ def template_problems(content: bytes) -> str | None:
         return _("The file is not a Word document (.docx).")
     try:
         declared = DocxTemplate(io.BytesIO(content)).get_undeclared_template_variables(
-            jinja_env=_jinja()
+            jinja_env=jinja_env()
         )
     except TemplateError as exc:
         return _("The template has a broken tag: %(error)s") % {"error": exc}

@@ -4,6 +4,8 @@ file; sales ops start their own template from a copy of it."""
 
 from pathlib import Path
 
+from salesop.core.docx import add_loop_table
+
 DEFAULT_TEMPLATE = Path(__file__).parent / "templates" / "deals" / "proposals" / "proposal.docx"
 
 
@@ -27,27 +29,17 @@ def build_default_template(path: Path = DEFAULT_TEMPLATE) -> Path:
     document.add_paragraph("{{ roi.message }}")
 
     document.add_heading("痛点 - 方案 - 量化价值 Pain, solution, value", level=1)
-    table = document.add_table(rows=4, cols=4)
-    table.style = "Table Grid"
-    for cell, text in zip(
-        table.rows[0].cells,
+    add_loop_table(
+        document,
         ["痛点 Pain", "方案 Solution", "价值 Value", "量化 Quantified"],
-        strict=True,
-    ):
-        cell.text = text
-    table.rows[1].cells[0].text = "{%tr for row in rows %}"
-    for cell, text in zip(
-        table.rows[2].cells,
         [
             "{{ row.pain }}",
             "{% if show_solution %}{{ row.solution }}{% endif %}",
             "{{ row.value }}",
             "{{ row.amount }}",
         ],
-        strict=True,
-    ):
-        cell.text = text
-    table.rows[3].cells[0].text = "{%tr endfor %}"
+        "row in rows",
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(path))
     return path

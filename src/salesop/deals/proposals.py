@@ -14,12 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from docx.opc.exceptions import OpcError
 from jinja2 import TemplateError
-from jinja2.sandbox import SandboxedEnvironment
 
 from salesop.accounts.models import User
 from salesop.activities.models import ActivityKind, Outcome
 from salesop.activities.services import activity_log
 from salesop.core.audit import audit_actor
+from salesop.core.docx import jinja_env, render_docx
 from salesop.core.errors import DomainError
 from salesop.core.money import MAX_AMOUNT, Currency, format_money
 from salesop.deals.docx_template import DEFAULT_TEMPLATE
@@ -343,11 +343,6 @@ def proposal_present(
 # --- Word export ---------------------------------------------------------------------------------
 
 
-def _jinja() -> SandboxedEnvironment:
-    # Templates come from an upload: sandboxed, and every value XML-escaped.
-    return SandboxedEnvironment(autoescape=True)
-
-
 def docx_context(proposal: Proposal, audience: str | None = None) -> dict[str, Any]:
     """What a Word template may use. Required: customer, deal, version, rows, roi."""
     audience = audience or proposal.audience
@@ -407,19 +402,9 @@ def _template_bytes() -> bytes:
     return DEFAULT_TEMPLATE.read_bytes()
 
 
-def _render(content: bytes, context: dict[str, Any]) -> bytes:
-    from docxtpl import DocxTemplate
-
-    template = DocxTemplate(io.BytesIO(content))
-    template.render(context, jinja_env=_jinja(), autoescape=True)
-    out = io.BytesIO()
-    template.save(out)
-    return out.getvalue()
-
-
 def proposal_docx(*, proposal: Proposal, audience: str | None = None) -> bytes:
     """The proposal as a Word document, from the active uploaded template or the shipped one."""
-    return _render(_template_bytes(), docx_context(proposal, audience))
+    return render_docx(_template_bytes(), docx_context(proposal, audience))
 
 
 def docx_filename(proposal: Proposal) -> str:
@@ -458,7 +443,7 @@ def template_problems(content: bytes) -> tuple[str, dict[str, str]] | None:
         return not_docx, {"file": not_docx}
     try:
         template = DocxTemplate(io.BytesIO(content))
-        declared = template.get_undeclared_template_variables(jinja_env=_jinja())
+        declared = template.get_undeclared_template_variables(jinja_env=jinja_env())
     except TemplateError as exc:
         message = _("The template has a broken tag: %(error)s") % {"error": exc}
         return message, {"file": message}
@@ -471,7 +456,7 @@ def template_problems(content: bytes) -> tuple[str, dict[str, str]] | None:
         }
         return message, {"file": message}
     try:
-        _render(content, _SAMPLE)
+        render_docx(content, _SAMPLE)
     except (TemplateError, TypeError, ValueError, KeyError, AttributeError) as exc:
         message = _("The template does not render: %(error)s") % {"error": exc}
         return message, {"file": message}
