@@ -1,6 +1,5 @@
 """Writes for users, teams, roles and API tokens."""
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -15,12 +14,9 @@ from salesop.accounts.models import ApiToken, Role, RoleGrant, Team, User
 from salesop.accounts.rules import team_move_creates_cycle
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, full_clean_or_refuse
+from salesop.core.tokens import token_hash
 
 TOKEN_PREFIX = "sop_"  # noqa: S105 (a marker, not a secret)
-
-
-def _hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 @transaction.atomic
@@ -122,7 +118,7 @@ def api_token_create(*, user: User, name: str, days: int | None = None) -> tuple
         user=user,
         name=name[:100],
         prefix=raw[: len(TOKEN_PREFIX) + 6],
-        key_hash=_hash(raw),
+        key_hash=token_hash(raw),
         expires_at=timezone.now() + timedelta(days=days),
     )
     return token, raw
@@ -138,7 +134,9 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
 def api_token_authenticate(raw: str) -> tuple[ApiToken | None, str]:
     """The active token for a raw secret, or None and the reason it is refused."""
     token = (
-        ApiToken.objects.select_related("user", "user__team").filter(key_hash=_hash(raw)).first()
+        ApiToken.objects.select_related("user", "user__team")
+        .filter(key_hash=token_hash(raw))
+        .first()
     )
     if token is None:
         return None, _("The API token is not valid.")

@@ -2,7 +2,6 @@
 when the tier changes; recording a revisit with the SOP's topics; a new need turned into a
 lead or a growth deal in one step; the revisit calendar as an ICS feed."""
 
-import hashlib
 import secrets
 from datetime import date, datetime, time, timedelta
 
@@ -24,6 +23,7 @@ from salesop.aftersales.models import (
 )
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError
+from salesop.core.tokens import token_hash
 from salesop.customers.models import Account
 from salesop.deals.services import deal_create
 from salesop.leads.models import Channel
@@ -203,10 +203,6 @@ def _need(revisit: Revisit) -> str:
 # --- the ICS feed ---------------------------------------------------------------------------
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 @transaction.atomic
 def calendar_feed_create(*, user: User) -> str:
     """A new feed address for the user's revisits (the previous one stops working)."""
@@ -214,14 +210,14 @@ def calendar_feed_create(*, user: User) -> str:
     CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
-    CalendarFeed.objects.create(user=user, token_hash=_hash(token))
+    CalendarFeed.objects.create(user=user, token_hash=token_hash(token))
     return token
 
 
 def calendar_user(token: str) -> User | None:
     feed = (
         CalendarFeed.objects.filter(
-            token_hash=_hash(token or ""), revoked_at__isnull=True, user__is_active=True
+            token_hash=token_hash(token), revoked_at__isnull=True, user__is_active=True
         )
         .select_related("user")
         .first()

@@ -1,7 +1,6 @@
 """Every after-sales write: the delivery project a hand-over becomes (team, milestones), the
 weekly progress update, tickets and their SLA clocks, and the customer link."""
 
-import hashlib
 import secrets
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -49,6 +48,7 @@ from salesop.aftersales.rules import (
 )
 from salesop.core.audit import audit_actor, guarded_update
 from salesop.core.errors import DomainError, StaleWrite
+from salesop.core.tokens import token_hash
 from salesop.customers.models import Account
 from salesop.deals.discovery_rules import recap_language
 from salesop.playbook.schema import Playbook
@@ -535,10 +535,6 @@ def ticket_resolve(*, ticket: Ticket, by: User) -> Ticket:
 # --- the customer's link --------------------------------------------------------------------
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 @transaction.atomic
 def portal_link_create(*, account: Account, by: User) -> str:
     """A new link for the account's people (the previous one stops working). Returns the
@@ -547,14 +543,14 @@ def portal_link_create(*, account: Account, by: User) -> str:
     now = timezone.now()
     with audit_actor(by):
         PortalLink.objects.filter(account=account, revoked_at__isnull=True).update(revoked_at=now)
-        PortalLink.objects.create(account=account, token_hash=_hash(token), created_by=by)
+        PortalLink.objects.create(account=account, token_hash=token_hash(token), created_by=by)
     return token
 
 
 def portal_account(token: str) -> Account | None:
     """The account a customer link opens, or None for an unknown or revoked token."""
     link = (
-        PortalLink.objects.filter(token_hash=_hash(token or ""), revoked_at__isnull=True)
+        PortalLink.objects.filter(token_hash=token_hash(token), revoked_at__isnull=True)
         .select_related("account")
         .first()
     )
@@ -616,7 +612,7 @@ def survey_send(
             ticket=ticket,
             milestone=milestone,
             trigger=trigger,
-            token_hash=_hash(token),
+            token_hash=token_hash(token),
             sent_to=(email or "")[:254],
             sent_by=by,
             expires_at=timezone.now() + timedelta(days=days),
@@ -630,7 +626,7 @@ def survey_send(
 
 
 def survey_for(token: str) -> Survey | None:
-    return Survey.objects.select_related("account").filter(token_hash=_hash(token or "")).first()
+    return Survey.objects.select_related("account").filter(token_hash=token_hash(token)).first()
 
 
 def survey_open(survey: Survey | None) -> str | None:

@@ -1,10 +1,10 @@
-import hashlib
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
 from salesop.accounts.models import User
 from salesop.accounts.visibility import get_visible_or_404
+from salesop.core.tokens import token_hash
 from salesop.customers.models import Account, Contact
 from salesop.leads.models import Channel, ExportJob, ImportJob, Lead
 
@@ -99,5 +99,5 @@ def channels() -> QuerySet[Channel]:
 def channel_by_intake_key(raw: str) -> Channel | None:
     if not raw:
         return None
-    digest = hashlib.sha256(raw.encode()).hexdigest()
+    digest = token_hash(raw)
     return Channel.objects.filter(intake_key_hash=digest, is_active=True).first()

@@ -18,6 +18,7 @@ from salesop.accounts.models import Role, Team, User
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, StaleWrite, full_clean_or_refuse
 from salesop.core.spreadsheets import NotASpreadsheet, read_rows
+from salesop.core.tokens import token_hash
 from salesop.customers.models import Account, Contact
 from salesop.customers.profiling import latest, lead_fit
 from salesop.customers.rules import normalize_company, normalize_email, normalize_phone
@@ -458,7 +459,7 @@ def channel_rotate_intake_key(*, channel: Channel, by: User) -> str:
     _require_ops(by)
     raw = "sik_" + secrets.token_urlsafe(24)
     channel.intake_key_prefix = raw[:10]
-    channel.intake_key_hash = hashlib.sha256(raw.encode()).hexdigest()
+    channel.intake_key_hash = token_hash(raw)
     channel.save(update_fields=["intake_key_prefix", "intake_key_hash"])
     return raw
 
