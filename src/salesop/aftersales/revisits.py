@@ -16,11 +16,11 @@ from salesop.aftersales.models import (
     DeliveryRole,
     Opportunity,
     OpportunitySource,
-    ProjectMember,
     Revisit,
     RevisitForm,
     RevisitStatus,
 )
+from salesop.aftersales.selectors import delivery_person
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError
 from salesop.core.tokens import token_hash
@@ -81,7 +81,7 @@ def revisits_plan(*, account: Account, by: User | None = None, owner: User | Non
     start = max(filter(None, [last_done, *planned]), default=today)
     if not planned:
         start = last_done or today
-    owner = owner or _revisit_owner(account)
+    owner = owner or delivery_person(account, DeliveryRole.CUSTOMER_SUCCESS)
     with audit_actor(by):
         Revisit.objects.bulk_create(
             Revisit(account=account, owner=owner, due_on=day, tier=account.tier)
@@ -89,17 +89,6 @@ def revisits_plan(*, account: Account, by: User | None = None, owner: User | Non
             if day not in planned
         )
     return note
-
-
-def _revisit_owner(account: Account) -> User:
-    """Customer success on the account's latest project, else the account's owner."""
-    member = (
-        ProjectMember.objects.filter(project__account=account, role=DeliveryRole.CUSTOMER_SUCCESS)
-        .order_by("-project__created_at")
-        .select_related("user")
-        .first()
-    )
-    return member.user if member else account.owner
 
 
 @transaction.atomic

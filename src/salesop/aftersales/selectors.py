@@ -9,9 +9,24 @@ from salesop.aftersales.models import (
     DeliveryProject,
     Milestone,
     ProjectMember,
+    ProjectStatus,
     Ticket,
     TicketStatus,
 )
+
+
+def delivery_person(account, role: str, project=None, *, active_only: bool = False) -> User:
+    """Who holds `role` for the customer: on `project` if given, else on its latest project
+    (only active ones with `active_only`) that has someone in it; else the account's owner."""
+    members = ProjectMember.objects.filter(role=role).select_related("user")
+    if project is not None:
+        members = members.filter(project=project)
+    else:
+        members = members.filter(project__account=account)
+        if active_only:
+            members = members.filter(project__status=ProjectStatus.ACTIVE)
+    member = members.order_by("-project__created_at", "-project_id").first()
+    return member.user if member else account.owner
 
 
 def projects_visible_to(user: User) -> QuerySet[DeliveryProject]:

@@ -46,6 +46,7 @@ from salesop.aftersales.rules import (
     sla_due_at,
     week_of,
 )
+from salesop.aftersales.selectors import delivery_person
 from salesop.core.audit import audit_actor, guarded_update
 from salesop.core.errors import DomainError, StaleWrite
 from salesop.core.tokens import token_hash
@@ -381,17 +382,6 @@ def _check_moment(at: datetime | None, not_before: datetime, field: str) -> date
     return min(at, now)
 
 
-def _assignee(account: Account, project: DeliveryProject | None) -> User:
-    """Who answers: the project's technical support, else the account's latest active
-    project's, else the account's owner."""
-    projects = [project] if project else list(account.projects.filter(status="active")[:1])
-    for candidate in projects:
-        member = candidate.members.filter(role=DeliveryRole.TECH_SUPPORT).first()
-        if member is not None:
-            return member.user
-    return account.owner
-
-
 @transaction.atomic
 def ticket_open(
     *,
@@ -422,7 +412,7 @@ def ticket_open(
     now = timezone.now()
     opened = _check_moment(opened_at, now - timedelta(days=365), "opened_at")
     response_due, direction_due = ticket_due_times(opened, severity)
-    owner = _assignee(account, project)
+    owner = delivery_person(account, DeliveryRole.TECH_SUPPORT, project, active_only=True)
     with audit_actor(by):
         ticket = Ticket.objects.create(
             account=account,
@@ -571,15 +561,6 @@ def portal_message(*, ticket: Ticket, name: str, body: str) -> TicketMessage:
 # --- feedback surveys -----------------------------------------------------------------------
 
 
-def _customer_success(account: Account, project: DeliveryProject | None) -> User:
-    projects = [project] if project else list(account.projects.order_by("-created_at")[:1])
-    for candidate in projects:
-        member = candidate.members.filter(role=DeliveryRole.CUSTOMER_SUCCESS).first()
-        if member is not None:
-            return member.user
-    return account.owner
-
-
 @transaction.atomic
 def survey_send(
     *,
@@ -663,7 +644,7 @@ def survey_answer(*, token: str, nps, csat, comment: str = "") -> Survey:
     survey.refresh_from_db()
     rules = active_playbook().feedback
     if nps <= rules.low_nps or csat <= rules.low_csat:
-        owner = _customer_success(survey.account, survey.project)
+        owner = delivery_person(survey.account, DeliveryRole.CUSTOMER_SUCCESS, survey.project)
         task = task_create(
             by=survey.sent_by,
             assignee=owner,
