@@ -616,6 +616,15 @@ def document_tick(*, contract: Contract, by: User, key: str, ready: bool = True)
     return contract
 
 
+def signing_late(contract: Contract) -> bool:
+    """The agreed signing date passed and the contract is still open: the follow-up step."""
+    return (
+        contract.target_signing_date is not None
+        and contract.target_signing_date < timezone.localdate()
+        and contract.status in OPEN_STATUSES
+    )
+
+
 def missing_documents(contract: Contract) -> list[str]:
     spec = _review_settings(contract).documents
     return signing_documents_missing([d.key for d in spec], contract.documents_ready)

@@ -127,11 +127,7 @@ def _page(
     spec = playbook_of(deal).contracts
     language = get_language() or "zh-hans"
     missing = services.missing_documents(contract)
-    overdue = (
-        contract.target_signing_date is not None
-        and contract.target_signing_date < timezone.localdate()
-        and contract.status in services.OPEN_STATUSES
-    )
+    overdue = services.signing_late(contract)
     incentives = list(contract.incentives.select_related("approval"))
     offered = {i.key for i in incentives}
     context = {

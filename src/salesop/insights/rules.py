@@ -1,6 +1,7 @@
 """Pure report arithmetic: funnel steps with their conversions and drop-off, percentiles of
 durations, and a period's neighbours (the previous one, the same one a year earlier)."""
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -91,3 +92,18 @@ def month_period(year: int, month: int) -> Period:
     start = date(year, month, 1)
     following = date(year + (month == 12), month % 12 + 1, 1)
     return Period(start, following - timedelta(days=1))
+
+
+def month_asked(value: str, today: date) -> tuple[Period, str | None]:
+    """The month asked for as "YYYY-MM" (empty: this one). A malformed or future month gives
+    this month and the reason code ("format" or "future")."""
+    current = month_period(today.year, today.month)
+    if not value:
+        return current, None
+    match = re.match(r"^(\d{4})-(\d{2})$", value)
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        return current, "format"
+    period = month_period(int(match.group(1)), int(match.group(2)))
+    if period.start > today:
+        return current, "future"
+    return period, None

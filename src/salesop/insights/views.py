@@ -3,7 +3,6 @@ period a year earlier, and stage dwell times against the playbook; each as a tab
 an XLSX download."""
 
 import io
-import re
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -14,24 +13,18 @@ from django.utils.translation import gettext as _
 
 from salesop.core.spreadsheets import write_xlsx
 from salesop.insights import selectors
-from salesop.insights.rules import Period, month_period
+from salesop.insights.rules import Period, month_asked
 
-MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _period(value: str) -> tuple[Period, str]:
     """The month asked for (default: this one), or this month and why the ask was refused."""
-    today = timezone.localdate()
-    current = month_period(today.year, today.month)
-    match = MONTH.match(value or "")
-    if not value:
-        return current, ""
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        return current, _("Give the month as YYYY-MM.")
-    period = month_period(int(match.group(1)), int(match.group(2)))
-    if period.start > today:
-        return current, _("%(month)s is in the future: showing this month.") % {"month": value}
+    period, problem = month_asked(value, timezone.localdate())
+    if problem == "format":
+        return period, _("Give the month as YYYY-MM.")
+    if problem == "future":
+        return period, _("%(month)s is in the future: showing this month.") % {"month": value}
     return period, ""
 
 
