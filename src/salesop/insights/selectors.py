@@ -1,7 +1,7 @@
 """Report figures computed from the event rows (leads' first contacts and status events, deal
 stage events), for what the user may see, so any past period can be recomputed exactly."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import Role, Team, User
-from salesop.deals.models import Deal, StageEvent, StageEventKind
+from salesop.deals.models import Deal, DealStatus, StageEvent, StageEventKind
+from salesop.insights import calibration
 from salesop.insights.rules import Period, Step, funnel_steps, percentile
 from salesop.leads.models import Lead, LeadEventKind
 from salesop.playbook.selectors import active_playbook
@@ -44,6 +45,20 @@ def team_for(user: User, team_id: int) -> Team:
     if team is None:
         raise Http404
     return team
+
+
+def owners_visible_to(user: User) -> QuerySet[User]:
+    """The people a report may be filtered by: those in the teams the user may see."""
+    if user.sees_everything:
+        return User.objects.filter(is_active=True).order_by("username")
+    teams = teams_visible_to(user)
+    return User.objects.filter(team__in=teams, is_active=True).order_by("username")
+
+
+def owner_for(user: User, owner_id: int) -> int:
+    if not owners_visible_to(user).filter(pk=owner_id).exists():
+        raise Http404
+    return owner_id
 
 
 def _bounds(period: Period) -> tuple[datetime, datetime]:
@@ -174,4 +189,101 @@ def slowest(dwells: list[Dwell]) -> Dwell | None:
     return max(
         measured,
         key=lambda d: (d.median_days / d.limit_days) if d.limit_days else d.median_days / 365,
+    )
+
+
+@dataclass(frozen=True)
+class Grading:
+    window: Period
+    current: tuple[int, int]
+    rates: dict[str, calibration.GradeRate]
+    verdict: str
+    proposal: calibration.Proposal | None
+    # How the window's scored leads (decided or not) split into grades now and as proposed.
+    shares_now: dict[str, int]
+    shares_proposed: dict[str, int] | None
+    fit_bands: list[tuple[str, calibration.GradeRate]]
+    fit_separates: bool | None
+
+    @property
+    def comparison(self) -> list[dict]:
+        """Per grade: win rate and leads graded, now and as proposed."""
+        if self.proposal is None:
+            return []
+        return [
+            {
+                "grade": g,
+                "now": self.rates[g],
+                "proposed": self.proposal.rates[g],
+                "graded_now": self.shares_now[g],
+                "graded_proposed": self.shares_proposed[g],
+            }
+            for g in "ABC"
+        ]
+
+
+def _decided_leads(user: User, period: Period, filters: Filters) -> QuerySet[Lead]:
+    """The leads created in the twelve months up to the period's end whose outcome is known:
+    their deal was won or lost, or they were disqualified."""
+    window = _year_to(period)
+    return _cohort(user, window, filters).filter(
+        Q(deal__status__in=[DealStatus.WON, DealStatus.LOST]) | Q(status="disqualified")
+    )
+
+
+def _year_to(period: Period) -> Period:
+    return Period(period.end - timedelta(days=364), period.end)
+
+
+def grading(user: User, period: Period, filters: Filters | None = None) -> Grading:
+    """Win rate per grade of the leads decided in the year up to the period's end, the verdict
+    on the active playbook's thresholds, the thresholds that would have separated winners
+    best, and the same question for the ICP fit score (by quarter of the 0-1 range)."""
+    filters = replace(filters or Filters(), grade="")  # grades are what is being judged
+    grades = active_playbook().bant.grades
+    current = (grades.a, grades.b)
+    window = _year_to(period)
+    decided = _decided_leads(user, period, filters)
+    rows = list(decided.values_list("score", "icp_fit", "deal__status"))
+    outcomes = [(s, status == DealStatus.WON) for s, _fit, status in rows if s is not None]
+    by_grade = calibration.rates(outcomes, *current)
+    proposal = calibration.propose(outcomes, current)
+    scores = list(
+        _cohort(user, window, filters).filter(score__isnull=False).values_list("score", flat=True)
+    )
+
+    def shares(a: int, b: int) -> dict[str, int]:
+        counted = {g: 0 for g in "ABC"}
+        for score in scores:
+            counted[calibration.grade_of(score, a, b)] += 1
+        return counted
+
+    bands = []
+    for low in (0, 25, 50, 75):
+        inside = [
+            status == DealStatus.WON
+            for _s, fit, status in rows
+            if fit is not None and low / 100 <= fit < (low + 25) / 100 + (low == 75)
+        ]
+        won = sum(inside)
+        bands.append(
+            (
+                f"{low / 100:.2f}-{(low + 25) / 100:.2f}",
+                calibration.GradeRate("", len(inside), won, *calibration.wilson(won, len(inside))),
+            )
+        )
+    top, bottom = bands[-1][1], bands[0][1]
+    separates = None
+    if top.decided >= calibration.MIN_DECIDED and bottom.decided >= calibration.MIN_DECIDED:
+        separates = top.low > bottom.rate
+    return Grading(
+        window=window,
+        current=current,
+        rates=by_grade,
+        verdict=calibration.verdict(by_grade),
+        proposal=proposal if proposal and (proposal.a, proposal.b) != current else None,
+        shares_now=shares(*current),
+        shares_proposed=shares(proposal.a, proposal.b) if proposal else None,
+        fit_bands=bands,
+        fit_separates=separates,
     )

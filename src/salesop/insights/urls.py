@@ -3,4 +3,8 @@ from django.urls import path
 from salesop.insights import views
 
 app_name = "insights"
-urlpatterns = [path("", views.dashboard, name="dashboard")]
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("grading/", views.grading, name="grading"),
+    path("grading/apply/", views.grading_apply, name="grading_apply"),
+]

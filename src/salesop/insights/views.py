@@ -1,39 +1,98 @@
-"""The insights dashboard: the lead-to-won funnel beside the previous period and the same
-period a year earlier, and stage dwell times against the playbook; each as a table and as
-an XLSX download."""
+"""The insights pages: funnel and cycle times, grading calibration, and the other reports;
+each a table with an XLSX download, for the month and filters asked, over what the user may
+see."""
 
 import io
+from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from salesop.accounts.models import User
+from salesop.core.forms import act_then_redirect
 from salesop.core.spreadsheets import write_xlsx
-from salesop.insights import selectors
+from salesop.insights import selectors, services
 from salesop.insights.rules import Period, month_asked
+from salesop.leads.models import Channel, Grade
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _period(value: str) -> tuple[Period, str]:
-    """The month asked for (default: this one), or this month and why the ask was refused."""
+@dataclass
+class Asked:
+    period: Period
+    problem: str
+    filters: selectors.Filters
+    query: str  # the filters as a query string, for links and downloads
+
+
+def _asked(request) -> Asked:
+    """The month (default: this one, with why a malformed or future one was refused) and the
+    filters; a team the user cannot see answers 404."""
+    value = request.GET.get("month", "")
     period, problem = month_asked(value, timezone.localdate())
+    message = ""
     if problem == "format":
-        return period, _("Give the month as YYYY-MM.")
-    if problem == "future":
-        return period, _("%(month)s is in the future: showing this month.") % {"month": value}
-    return period, ""
+        message = _("Give the month as YYYY-MM.")
+    elif problem == "future":
+        message = _("%(month)s is in the future: showing this month.") % {"month": value}
+    get = request.GET
+    team_id, owner_id, channel_id = get.get("team", ""), get.get("owner", ""), get.get("channel", "")
+    filters = selectors.Filters(
+        team=selectors.team_for(request.user, int(team_id)) if team_id.isdigit() else None,
+        owner_id=selectors.owner_for(request.user, int(owner_id)) if owner_id.isdigit() else None,
+        channel_id=int(channel_id) if channel_id.isdigit() else None,
+        industry=get.get("industry", "").strip()[:100],
+        grade=get.get("grade", "") if get.get("grade", "") in Grade.values else "",
+    )
+    parts = [f"month={period.start:%Y-%m}"]
+    for name, value in (
+        ("team", filters.team.pk if filters.team else ""),
+        ("owner", filters.owner_id or ""),
+        ("channel", filters.channel_id or ""),
+        ("industry", filters.industry),
+        ("grade", filters.grade),
+    ):
+        if value:
+            parts.append(f"{name}={value}")
+    return Asked(period, message, filters, "&".join(parts))
+
+
+def _context(request, asked: Asked, tab: str, **extra) -> dict:
+    user: User = request.user
+    return {
+        "tab": tab,
+        "period": asked.period,
+        "month": f"{asked.period.start:%Y-%m}",
+        "problem": asked.problem,
+        "filters": asked.filters,
+        "query": asked.query,
+        "teams": list(selectors.teams_visible_to(user)),
+        "owners": list(selectors.owners_visible_to(user)),
+        "channels": list(Channel.objects.order_by("name")),
+        "grades": Grade.choices,
+        **extra,
+    }
+
+
+def _download(name: str, header: list[str], rows) -> HttpResponse:
+    out = io.BytesIO()
+    write_xlsx(out, header, rows)
+    response = HttpResponse(out.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
 
 
 @login_required
 def dashboard(request):
-    period, problem = _period(request.GET.get("month", ""))
-    team_id = request.GET.get("team", "")
-    team = selectors.team_for(request.user, int(team_id)) if team_id.isdigit() else None
-    filters = selectors.Filters(team=team)
+    asked = _asked(request)
+    period, filters = asked.period, asked.filters
     now = selectors.funnel(request.user, period, filters)
     before = selectors.funnel(request.user, period.previous(), filters)
     last_year = selectors.funnel(request.user, period.year_before(), filters)
@@ -43,52 +102,73 @@ def dashboard(request):
     ]
     dwells = selectors.cycle_times(request.user, period, filters)
     if request.GET.get("format") == "xlsx":
-        return _xlsx(period, rows, dwells)
+        return _download(
+            f"funnel-{period.start:%Y-%m}.xlsx",
+            [
+                _("Step"),
+                _("Count"),
+                _("Step conversion (%)"),
+                _("Overall conversion (%)"),
+                _("Lost at this step"),
+                _("Previous period"),
+                _("Same period last year"),
+            ],
+            (
+                [
+                    r["step"].label,
+                    r["step"].count,
+                    r["step"].step_rate,
+                    r["step"].overall_rate,
+                    r["step"].dropped,
+                    r["previous"].count,
+                    r["last_year"].count,
+                ]
+                for r in rows
+            ),
+        )
     return render(
         request,
         "insights/dashboard.html",
-        {
-            "period": period,
-            "month": f"{period.start:%Y-%m}",
-            "problem": problem,
-            "team": team,
-            "teams": list(selectors.teams_visible_to(request.user)),
-            "rows": rows,
-            "empty": not now or now[0].count == 0,
-            "dwells": dwells,
-            "slowest": selectors.slowest(dwells),
-        },
-    )
-
-
-def _xlsx(period: Period, rows, dwells) -> HttpResponse:
-    out = io.BytesIO()
-    header = [
-        _("Step"),
-        _("Count"),
-        _("Step conversion (%)"),
-        _("Overall conversion (%)"),
-        _("Lost at this step"),
-        _("Previous period"),
-        _("Same period last year"),
-    ]
-    write_xlsx(
-        out,
-        header,
-        (
-            [
-                r["step"].label,
-                r["step"].count,
-                r["step"].step_rate,
-                r["step"].overall_rate,
-                r["step"].dropped,
-                r["previous"].count,
-                r["last_year"].count,
-            ]
-            for r in rows
+        _context(
+            request,
+            asked,
+            "funnel",
+            rows=rows,
+            empty=not now or now[0].count == 0,
+            dwells=dwells,
+            slowest=selectors.slowest(dwells),
         ),
     )
-    response = HttpResponse(out.getvalue(), content_type=XLSX)
-    name = f"funnel-{period.start:%Y-%m}.xlsx"
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    return response
+
+
+@login_required
+def grading(request):
+    asked = _asked(request)
+    result = selectors.grading(request.user, asked.period, asked.filters)
+    if request.GET.get("format") == "xlsx":
+        rows = [
+            [_("Grade %(grade)s") % {"grade": g}, r.decided, r.won, r.rate, r.low, r.high]
+            for g, r in result.rates.items()
+        ]
+        rows += [[_("ICP fit %(band)s") % {"band": band}, r.decided, r.won, r.rate, r.low, r.high]
+                 for band, r in result.fit_bands]
+        return _download(
+            f"grading-{asked.period.start:%Y-%m}.xlsx",
+            [_("Group"), _("Decided leads"), _("Won"), _("Win rate (%)"), _("95% low"), _("95% high")],
+            rows,
+        )
+    return render(
+        request, "insights/grading.html", _context(request, asked, "grading", grading=result)
+    )
+
+
+@login_required
+@require_POST
+def grading_apply(request):
+    asked = _asked(request)
+    return act_then_redirect(
+        request,
+        lambda: services.grading_apply(by=request.user, period=asked.period),
+        _("The proposed thresholds are now the running playbook."),
+        f"{reverse('insights:grading')}?{asked.query}",
+    )

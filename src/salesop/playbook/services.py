@@ -1,6 +1,7 @@
 """Writes for playbook versions: create (validated) and activate (guarded, audited)."""
 
 import hashlib
+import io
 from importlib import resources
 
 from django.db import transaction
@@ -99,3 +100,52 @@ def playbook_activate(*, version: PlaybookVersion, by: User | None) -> PlaybookV
     for upgrade in UPGRADES:
         upgrade(playbook, version)
     return version
+
+
+def _yaml():
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def playbook_text_with(text: str, changes: dict[tuple[str, ...], object]) -> str:
+    """The playbook text with each path set to its value, comments and layout kept. A path's
+    parts are mapping keys, or the `key` of an item in a list (("stages", "solution",
+    "max_dwell_days")). A path that leads nowhere raises KeyError naming it."""
+    yaml = _yaml()
+    document = yaml.load(text)
+    for path, value in changes.items():
+        node = document
+        for part in path[:-1]:
+            if isinstance(node, list):
+                node = next((item for item in node if item.get("key") == part), None)
+            else:
+                node = node.get(part)
+            if node is None:
+                raise KeyError(".".join(path))
+        node[path[-1]] = value
+    out = io.StringIO()
+    yaml.dump(document, out)
+    return out.getvalue()
+
+
+@transaction.atomic
+def playbook_draft(
+    *, changes: dict[tuple[str, ...], object], by: User | None, comment: str
+) -> PlaybookVersion:
+    """A new, inactive version: the active one with `changes` applied (see playbook_text_with),
+    validated like any other; sales ops read its diff and activate it."""
+    _require_ops(by)
+    active = PlaybookVersion.objects.get(is_active=True)
+    try:
+        text = playbook_text_with(active.text, changes)
+    except KeyError as exc:
+        raise DomainError(
+            "playbook_path",
+            _("The active playbook has no %(path)s to change.") % {"path": exc.args[0]},
+        ) from None
+    return playbook_version_create(text=text, by=by, comment=comment)
