@@ -216,6 +216,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temp
 COMPANY_NAME = env_str("SALESOP_COMPANY_NAME", "")
 CONTRACT_UPLOAD_MAX_BYTES = env_int("SALESOP_CONTRACT_UPLOAD_MAX_MB", 20) * 1024 * 1024
 
+# Reports: revenue and spend are summed in this currency; other currencies are not converted.
+REPORT_CURRENCY = env_str("SALESOP_REPORT_CURRENCY", "CNY").upper()
+
 # Public lead intake: submissions per channel per minute.
 INTAKE_RATE_PER_MINUTE = env_int("SALESOP_INTAKE_RATE_PER_MINUTE", 120)
 

@@ -51,7 +51,7 @@ def rates(outcomes: list[tuple[int, bool]], a: int, b: int) -> dict[str, GradeRa
 
 
 def verdict(by_grade: dict[str, GradeRate]) -> str:
-    """"insufficient" (too few decided A or B leads to tell), "too_loose" (A's interval reaches
+    """ "insufficient" (too few decided A or B leads to tell), "too_loose" (A's interval reaches
     down to B's win rate: A does not win clearly more), "too_strict" (C leads, with enough of
     them to tell, win at least half as often as B) or "ok"."""
     a, b, c = by_grade["A"], by_grade["B"], by_grade["C"]

@@ -3,8 +3,9 @@ durations, and a period's neighbours (the previous one, the same one a year earl
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,24 @@ def month_period(year: int, month: int) -> Period:
     start = date(year, month, 1)
     following = date(year + (month == 12), month % 12 + 1, 1)
     return Period(start, following - timedelta(days=1))
+
+
+def months_to(period: Period, months: int) -> Period:
+    """The `months` calendar months ending with the period's month."""
+    year, month = period.end.year, period.end.month - (months - 1)
+    while month < 1:
+        year, month = year - 1, month + 12
+    return Period(date(year, month, 1), period.end)
+
+
+def bounds(period: Period) -> tuple[datetime, datetime]:
+    """The period as aware instants in the company's time zone: start, and the next day's
+    start (exclusive)."""
+    from django.conf import settings
+
+    zone = ZoneInfo(settings.TIME_ZONE)
+    start = datetime.combine(period.start, time.min, tzinfo=zone)
+    return start, datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=zone)
 
 
 def month_asked(value: str, today: date) -> tuple[Period, str | None]:

@@ -2,10 +2,8 @@
 stage events), for what the user may see, so any past period can be recomputed exactly."""
 
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import get_language
@@ -14,7 +12,7 @@ from django.utils.translation import gettext as _
 from salesop.accounts.models import Role, Team, User
 from salesop.deals.models import Deal, DealStatus, StageEvent, StageEventKind
 from salesop.insights import calibration
-from salesop.insights.rules import Period, Step, funnel_steps, percentile
+from salesop.insights.rules import Period, Step, bounds, funnel_steps, percentile
 from salesop.leads.models import Lead, LeadEventKind
 from salesop.playbook.selectors import active_playbook
 
@@ -61,14 +59,8 @@ def owner_for(user: User, owner_id: int) -> int:
     return owner_id
 
 
-def _bounds(period: Period) -> tuple[datetime, datetime]:
-    zone = ZoneInfo(settings.TIME_ZONE)
-    start = datetime.combine(period.start, time.min, tzinfo=zone)
-    return start, datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=zone)
-
-
 def _cohort(user: User, period: Period, filters: Filters) -> QuerySet[Lead]:
-    start, end = _bounds(period)
+    start, end = bounds(period)
     leads = Lead.objects.visible_to(user).filter(created_at__gte=start, created_at__lt=end)
     if filters.team is not None:
         leads = leads.filter(team__path__startswith=filters.team.path)
@@ -140,7 +132,7 @@ def cycle_times(user: User, period: Period, filters: Filters | None = None) -> l
     filters = filters or Filters()
     playbook = active_playbook()
     language = get_language() or "zh-hans"
-    start, end = _bounds(period)
+    start, end = bounds(period)
     deals = Deal.objects.visible_to(user)
     if filters.team is not None:
         deals = deals.filter(team__path__startswith=filters.team.path)
@@ -287,3 +279,11 @@ def grading(user: User, period: Period, filters: Filters | None = None) -> Gradi
         fit_bands=bands,
         fit_separates=separates,
     )
+
+
+def channels(user: User, period: Period, filters: Filters | None = None):
+    """The channel report for the six months to the period's end (see insights.channels)."""
+    from salesop.insights.channels import channel_report
+
+    filters = filters or Filters()
+    return channel_report(user, period, lambda window: _cohort(user, window, filters))

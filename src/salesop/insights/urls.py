@@ -5,6 +5,7 @@ from salesop.insights import views
 app_name = "insights"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("channels/", views.channels, name="channels"),
     path("grading/", views.grading, name="grading"),
     path("grading/apply/", views.grading_apply, name="grading_apply"),
 ]

@@ -43,13 +43,14 @@ def _asked(request) -> Asked:
     elif problem == "future":
         message = _("%(month)s is in the future: showing this month.") % {"month": value}
     get = request.GET
-    team_id, owner_id, channel_id = get.get("team", ""), get.get("owner", ""), get.get("channel", "")
+    team_id, owner_id = get.get("team", ""), get.get("owner", "")
+    channel_id, grade = get.get("channel", ""), get.get("grade", "")
     filters = selectors.Filters(
         team=selectors.team_for(request.user, int(team_id)) if team_id.isdigit() else None,
         owner_id=selectors.owner_for(request.user, int(owner_id)) if owner_id.isdigit() else None,
         channel_id=int(channel_id) if channel_id.isdigit() else None,
         industry=get.get("industry", "").strip()[:100],
-        grade=get.get("grade", "") if get.get("grade", "") in Grade.values else "",
+        grade=grade if grade in Grade.values else "",
     )
     parts = [f"month={period.start:%Y-%m}"]
     for name, value in (
@@ -150,11 +151,20 @@ def grading(request):
             [_("Grade %(grade)s") % {"grade": g}, r.decided, r.won, r.rate, r.low, r.high]
             for g, r in result.rates.items()
         ]
-        rows += [[_("ICP fit %(band)s") % {"band": band}, r.decided, r.won, r.rate, r.low, r.high]
-                 for band, r in result.fit_bands]
+        rows += [
+            [_("ICP fit %(band)s") % {"band": band}, r.decided, r.won, r.rate, r.low, r.high]
+            for band, r in result.fit_bands
+        ]
         return _download(
             f"grading-{asked.period.start:%Y-%m}.xlsx",
-            [_("Group"), _("Decided leads"), _("Won"), _("Win rate (%)"), _("95% low"), _("95% high")],
+            [
+                _("Group"),
+                _("Decided leads"),
+                _("Won"),
+                _("Win rate (%)"),
+                _("95% low"),
+                _("95% high"),
+            ],
             rows,
         )
     return render(
@@ -171,4 +181,50 @@ def grading_apply(request):
         lambda: services.grading_apply(by=request.user, period=asked.period),
         _("The proposed thresholds are now the running playbook."),
         f"{reverse('insights:grading')}?{asked.query}",
+    )
+
+
+@login_required
+def channels(request):
+    asked = _asked(request)
+    report = selectors.channels(request.user, asked.period, asked.filters)
+    if request.GET.get("format") == "xlsx":
+
+        def row(c, month):
+            return [
+                c.name,
+                month,
+                c.leads,
+                c.a_share,
+                c.won,
+                c.conversion,
+                c.revenue,
+                c.spend,
+                c.cost_per_lead,
+                c.cost_per_win,
+                c.roi,
+            ]
+
+        everything = _("All months")
+        rows = [row(c, everything) for c in report.channels]
+        rows += [row(m, f"{month:%Y-%m}") for c in report.channels for month, m in c.months.items()]
+        return _download(
+            f"channels-{asked.period.start:%Y-%m}.xlsx",
+            [
+                _("Channel"),
+                _("Month"),
+                _("Leads"),
+                _("Graded A (%)"),
+                _("Won"),
+                _("Conversion to won (%)"),
+                _("Revenue (%(currency)s)") % {"currency": report.currency},
+                _("Spend (%(currency)s)") % {"currency": report.currency},
+                _("Cost per lead"),
+                _("Cost per won customer"),
+                _("ROI (%)"),
+            ],
+            rows,
+        )
+    return render(
+        request, "insights/channels.html", _context(request, asked, "channels", report=report)
     )
