@@ -46,11 +46,15 @@ def team_for(user: User, team_id: int) -> Team:
 
 
 def owners_visible_to(user: User) -> QuerySet[User]:
-    """The people a report may be filtered by: those in the teams the user may see."""
+    """The people whose figures a report may show: everyone for sales ops, a manager's
+    subtree, otherwise the user alone."""
     if user.sees_everything:
         return User.objects.filter(is_active=True).order_by("username")
-    teams = teams_visible_to(user)
-    return User.objects.filter(team__in=teams, is_active=True).order_by("username")
+    if Role.MANAGER in user.roles and user.team_id:
+        return User.objects.filter(team__path__startswith=user.team.path, is_active=True).order_by(
+            "username"
+        )
+    return User.objects.filter(pk=user.pk)
 
 
 def owner_for(user: User, owner_id: int) -> int:
@@ -59,9 +63,8 @@ def owner_for(user: User, owner_id: int) -> int:
     return owner_id
 
 
-def _cohort(user: User, period: Period, filters: Filters) -> QuerySet[Lead]:
-    start, end = bounds(period)
-    leads = Lead.objects.visible_to(user).filter(created_at__gte=start, created_at__lt=end)
+def _leads(user: User, filters: Filters) -> QuerySet[Lead]:
+    leads = Lead.objects.visible_to(user)
     if filters.team is not None:
         leads = leads.filter(team__path__startswith=filters.team.path)
     if filters.owner_id:
@@ -73,6 +76,11 @@ def _cohort(user: User, period: Period, filters: Filters) -> QuerySet[Lead]:
     if filters.grade:
         leads = leads.filter(grade=filters.grade)
     return leads
+
+
+def _cohort(user: User, period: Period, filters: Filters) -> QuerySet[Lead]:
+    start, end = bounds(period)
+    return _leads(user, filters).filter(created_at__gte=start, created_at__lt=end)
 
 
 def funnel(user: User, period: Period, filters: Filters | None = None) -> list[Step]:
@@ -287,3 +295,35 @@ def channels(user: User, period: Period, filters: Filters | None = None):
 
     filters = filters or Filters()
     return channel_report(user, period, lambda window: _cohort(user, window, filters))
+
+
+def compliance_scope(user: User, period: Period, filters: Filters | None = None):
+    """What the compliance scorecards count for this user and these filters (the filters on
+    channel, industry and grade narrow the leads only)."""
+    from salesop.aftersales.models import DeliveryProject, Ticket
+    from salesop.insights.compliance import Scope
+
+    filters = filters or Filters()
+
+    def narrowed(queryset):
+        queryset = queryset.visible_to(user)
+        if filters.team is not None:
+            queryset = queryset.filter(team__path__startswith=filters.team.path)
+        if filters.owner_id:
+            queryset = queryset.filter(owner_id=filters.owner_id)
+        return queryset
+
+    owners = owners_visible_to(user)
+    if filters.team is not None:
+        owners = owners.filter(team__path__startswith=filters.team.path)
+    if filters.owner_id:
+        owners = owners.filter(pk=filters.owner_id)
+    return Scope(
+        user=user,
+        period=period,
+        deals=narrowed(Deal.objects),
+        leads=_leads(user, filters),
+        tickets=narrowed(Ticket.objects),
+        projects=narrowed(DeliveryProject.objects),
+        owners=owners,
+    )

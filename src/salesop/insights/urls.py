@@ -6,6 +6,8 @@ app_name = "insights"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("channels/", views.channels, name="channels"),
+    path("compliance/", views.compliance, name="compliance"),
+    path("compliance/<str:measure>/", views.compliance_records, name="compliance_records"),
     path("grading/", views.grading, name="grading"),
     path("grading/apply/", views.grading_apply, name="grading_apply"),
 ]

@@ -5,8 +5,9 @@ see."""
 import io
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,8 +19,11 @@ from salesop.accounts.models import User
 from salesop.core.forms import act_then_redirect
 from salesop.core.spreadsheets import write_xlsx
 from salesop.insights import selectors, services
+from salesop.insights.compliance import MEASURES, scorecards
+from salesop.insights.compliance import items as compliance_items
 from salesop.insights.rules import Period, month_asked
 from salesop.leads.models import Channel, Grade
+from salesop.playbook.selectors import active_playbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -227,4 +231,63 @@ def channels(request):
         )
     return render(
         request, "insights/channels.html", _context(request, asked, "channels", report=report)
+    )
+
+
+@login_required
+def compliance(request):
+    asked = _asked(request)
+    total, cards = scorecards(selectors.compliance_scope(request.user, asked.period, asked.filters))
+    weights = active_playbook().insights.compliance_weights
+    if request.GET.get("format") == "xlsx":
+        header = [_("Person"), _("Compliance score")]
+        header += [f"{label} (%)" for label in MEASURES.values()]
+        header += [_("Won revenue (%(currency)s)") % {"currency": settings.REPORT_CURRENCY}]
+        header += [_("Win rate (%)")]
+        everyone = _("Everyone shown")
+        return _download(
+            f"compliance-{asked.period.start:%Y-%m}.xlsx",
+            header,
+            (
+                [
+                    str(c.owner) if c.owner else everyone,
+                    c.score,
+                    *[c.measures[k].pct for k in MEASURES],
+                    c.won_revenue,
+                    c.win_rate,
+                ]
+                for c in [total, *cards]
+            ),
+        )
+    return render(
+        request,
+        "insights/compliance.html",
+        _context(
+            request,
+            asked,
+            "compliance",
+            total=total,
+            cards=cards,
+            measures=[(k, label, weights.get(k, 0)) for k, label in MEASURES.items()],
+            currency=settings.REPORT_CURRENCY,
+        ),
+    )
+
+
+@login_required
+def compliance_records(request, measure: str):
+    if measure not in MEASURES:
+        raise Http404
+    asked = _asked(request)
+    scope = selectors.compliance_scope(request.user, asked.period, asked.filters)
+    return render(
+        request,
+        "insights/compliance_records.html",
+        _context(
+            request,
+            asked,
+            "compliance",
+            measure=MEASURES[measure],
+            records=compliance_items(scope, measure),
+        ),
     )

@@ -222,6 +222,34 @@ class Growth(Strict):
     recommend: list[Recommendation] = []
 
 
+ComplianceKey = Literal[
+    "lead_followup",
+    "checklist",
+    "discovery",
+    "quotes",
+    "contracts",
+    "tickets",
+    "revisits",
+    "updates",
+]
+
+
+class Insights(Strict):
+    """How SOP compliance is scored (过程考核): each measure's weight in a person's compliance
+    score; a measure with nothing to count in the period leaves the score."""
+
+    compliance_weights: dict[ComplianceKey, int] = {
+        "lead_followup": 20,
+        "checklist": 20,
+        "discovery": 20,
+        "quotes": 10,
+        "contracts": 10,
+        "tickets": 10,
+        "revisits": 5,
+        "updates": 5,
+    }
+
+
 class Closed(Strict):
     won: Label
     lost: Label
@@ -248,6 +276,7 @@ class Playbook(Strict):
     tickets: Tickets = Tickets()
     feedback: Feedback = Feedback()
     growth: Growth = Growth()
+    insights: Insights = Insights()
 
     # Lookups used everywhere a deal moves.
     def stage(self, key: str) -> Stage | None:

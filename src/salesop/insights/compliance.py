@@ -1,0 +1,317 @@
+"""SOP compliance scorecards (过程考核): for each person and the whole selection, how often the
+SOP was followed in the period, measure by measure, a weighted compliance score (weights in the
+playbook), and the outcome figures beside it. Every number is a count of records listed by the
+drill-down, each record with whether it complied."""
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
+
+from salesop.accounts.models import User
+from salesop.aftersales.models import ProgressUpdate, ProjectStatus, Revisit, RevisitStatus
+from salesop.contracts.models import SIGNED_STATUSES, Contract
+from salesop.deals.models import DealStatus, Need, StageEvent, StageEventKind, Stakeholder
+from salesop.insights.rules import Period, bounds, rate
+from salesop.leads.rules import first_contact_hours
+from salesop.playbook.selectors import active_playbook
+from salesop.pricing.models import Quote, QuoteStatus
+
+MEASURES = {
+    "lead_followup": gettext_lazy("Leads contacted within the SLA"),
+    "checklist": gettext_lazy("Stage moves with the checklist complete"),
+    "discovery": gettext_lazy("Discovery complete (needs, recap, decision maker)"),
+    "quotes": gettext_lazy("Won deals priced by an approved quote"),
+    "contracts": gettext_lazy("Won deals with a signed, cleared contract"),
+    "tickets": gettext_lazy("Tickets within the SLA"),
+    "revisits": gettext_lazy("Revisits done on time"),
+    "updates": gettext_lazy("Weekly progress updates sent"),
+}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One record a measure counts, and whether it complied."""
+
+    owner_id: int
+    ok: bool
+    label: str
+    url: str
+    at: datetime
+
+
+@dataclass
+class Tally:
+    ok: int = 0
+    total: int = 0
+
+    @property
+    def pct(self) -> Decimal | None:
+        return rate(self.ok, self.total)
+
+
+@dataclass
+class Card:
+    """One person's (or everyone's, owner None) measures, score and outcomes."""
+
+    owner: User | None
+    measures: dict[str, Tally] = field(default_factory=lambda: {k: Tally() for k in MEASURES})
+    score: Decimal | None = None
+    won_revenue: Decimal = Decimal("0")
+    won: int = 0
+    lost: int = 0
+
+    @property
+    def win_rate(self) -> Decimal | None:
+        return rate(self.won, self.won + self.lost)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a scorecard counts: the deals, leads and after-sales records the user may see,
+    narrowed by the report's filters."""
+
+    user: User
+    period: Period
+    deals: QuerySet
+    leads: QuerySet
+    tickets: QuerySet
+    projects: QuerySet
+    owners: QuerySet
+
+    @property
+    def start(self) -> datetime:
+        return bounds(self.period)[0]
+
+    @property
+    def end(self) -> datetime:
+        return bounds(self.period)[1]
+
+
+def _lead_followup(scope: Scope) -> list[Item]:
+    hours = timedelta(hours=first_contact_hours(active_playbook()))
+    now = timezone.now()
+    items = []
+    rows = scope.leads.filter(created_at__gte=scope.start, created_at__lt=scope.end).values_list(
+        "pk", "owner_id", "company_name", "created_at", "first_contacted_at"
+    )
+    for pk, owner_id, name, created, contacted in rows:
+        due = created + hours
+        if contacted is None and due > now:
+            continue  # not due yet
+        ok = contacted is not None and contacted <= due
+        items.append(Item(owner_id, ok, name, f"/leads/{pk}/", created))
+    return items
+
+
+def _events(scope: Scope) -> QuerySet:
+    return StageEvent.objects.filter(
+        deal__in=scope.deals.values("pk"), at__gte=scope.start, at__lt=scope.end
+    ).select_related("deal")
+
+
+def _checklist(scope: Scope) -> list[Item]:
+    playbook = active_playbook()
+    language = get_language() or "zh-hans"
+    moves = _events(scope).filter(kind__in=[StageEventKind.MOVED, StageEventKind.WON])
+    return [
+        Item(
+            e.deal.owner_id,
+            not e.override_reason and not e.unmet,
+            f"{e.deal.name}: {playbook.stage_label(e.from_stage, language)} → "
+            f"{playbook.stage_label(e.to_stage, language)}",
+            e.deal.get_absolute_url(),
+            e.at,
+        )
+        for e in moves.exclude(from_stage="")
+    ]
+
+
+def _discovery(scope: Scope) -> list[Item]:
+    first = active_playbook().stages[0].key
+    deal = OuterRef("deal")
+    leaving = (
+        _events(scope)
+        .filter(kind__in=[StageEventKind.MOVED, StageEventKind.WON], from_stage=first)
+        .annotate(
+            has_needs=Exists(Need.objects.filter(deal=deal)),
+            has_recap=Q(deal__discovery__recap_confirmed_at__isnull=False),
+            has_maker=Exists(Stakeholder.objects.filter(deal=deal, role="decision_maker")),
+        )
+    )
+    return [
+        Item(
+            e.deal.owner_id,
+            e.has_needs and bool(e.has_recap) and e.has_maker,
+            e.deal.name,
+            e.deal.get_absolute_url() + "discovery/",
+            e.at,
+        )
+        for e in leaving
+    ]
+
+
+def _won(scope: Scope) -> QuerySet:
+    return scope.deals.filter(
+        status=DealStatus.WON, closed_at__gte=scope.start, closed_at__lt=scope.end
+    )
+
+
+def _quotes(scope: Scope) -> list[Item]:
+    approved = Quote.objects.filter(
+        deal=OuterRef("pk"), status=QuoteStatus.APPROVED, sent_at__isnull=False
+    )
+    deals = _won(scope).annotate(ok=Exists(approved))
+    return [
+        Item(d.owner_id, d.ok, d.name, d.get_absolute_url() + "quotes/", d.closed_at) for d in deals
+    ]
+
+
+def _contracts(scope: Scope) -> list[Item]:
+    signed = Contract.objects.filter(deal=OuterRef("pk"), status__in=SIGNED_STATUSES)
+    deals = _won(scope).annotate(ok=Exists(signed))
+    return [
+        Item(d.owner_id, d.ok, d.name, d.get_absolute_url() + "contract/", d.closed_at)
+        for d in deals
+    ]
+
+
+def _tickets(scope: Scope) -> list[Item]:
+    now = timezone.now()
+    items = []
+    rows = scope.tickets.filter(opened_at__gte=scope.start, opened_at__lt=scope.end)
+    for t in rows:
+        response_ok = t.responded_at is not None and t.responded_at <= t.first_response_due_at
+        direction_ok = t.direction_at is not None and t.direction_at <= t.direction_due_at
+        decided = (t.responded_at or t.first_response_due_at <= now) and (
+            t.direction_at or t.direction_due_at <= now
+        )
+        if not decided:
+            continue  # its clocks are still running
+        items.append(
+            Item(
+                t.owner_id,
+                response_ok and direction_ok,
+                f"{t.number} {t.title}",
+                t.get_absolute_url(),
+                t.opened_at,
+            )
+        )
+    return items
+
+
+def _revisits(scope: Scope) -> list[Item]:
+    today = timezone.localdate()
+    rows = (
+        Revisit.objects.filter(
+            owner__in=scope.owners.values("pk"),
+            due_on__gte=scope.period.start,
+            due_on__lte=scope.period.end,
+        )
+        .exclude(status=RevisitStatus.PLANNED, due_on__gte=today)
+        .select_related("account")
+    )
+    return [
+        Item(
+            r.owner_id,
+            r.status == RevisitStatus.DONE and r.done_on is not None and r.done_on <= r.due_on,
+            f"{r.account.name} {r.due_on:%Y-%m-%d}",
+            r.account.get_absolute_url(),
+            datetime.combine(r.due_on, datetime.min.time(), tzinfo=scope.start.tzinfo),
+        )
+        for r in rows
+    ]
+
+
+def _updates(scope: Scope) -> list[Item]:
+    """One item per project and past week (from its Monday) of the period the project was in
+    delivery, and whether that week's update was sent. A delivered project counts up to its
+    last update."""
+    today = timezone.localdate()
+    projects = list(scope.projects.filter(started_on__lte=scope.period.end))
+    sent = set(
+        ProgressUpdate.objects.filter(
+            project__in=[p.pk for p in projects], sent_at__isnull=False
+        ).values_list("project_id", "week")
+    )
+    last = {}
+    for project_id, week in sent:
+        last[project_id] = max(week, last.get(project_id, week))
+    items = []
+    monday = scope.period.start - timedelta(days=scope.period.start.weekday())
+    while monday <= min(scope.period.end, today - timedelta(days=7)):
+        for p in projects:
+            delivering = p.status != ProjectStatus.DONE or monday <= last.get(p.pk, monday)
+            if p.started_on <= monday and delivering:
+                items.append(
+                    Item(
+                        p.owner_id,
+                        (p.pk, monday) in sent,
+                        f"{p.name} {monday:%Y-%m-%d}",
+                        p.get_absolute_url(),
+                        datetime.combine(monday, datetime.min.time(), tzinfo=scope.start.tzinfo),
+                    )
+                )
+        monday += timedelta(days=7)
+    return items
+
+
+COLLECTORS: dict[str, Callable[[Scope], list[Item]]] = {
+    "lead_followup": _lead_followup,
+    "checklist": _checklist,
+    "discovery": _discovery,
+    "quotes": _quotes,
+    "contracts": _contracts,
+    "tickets": _tickets,
+    "revisits": _revisits,
+    "updates": _updates,
+}
+
+
+def items(scope: Scope, measure: str) -> list[Item]:
+    return sorted(COLLECTORS[measure](scope), key=lambda i: (i.ok, i.at))
+
+
+def scorecards(scope: Scope) -> tuple[Card, list[Card]]:
+    """Everyone's card and one per person with anything counted, best score first."""
+    weights = active_playbook().insights.compliance_weights
+    people = {u.pk: u for u in scope.owners}
+    total = Card(owner=None)
+    cards: dict[int, Card] = defaultdict(lambda: Card(owner=None))
+    for key, collect in COLLECTORS.items():
+        for item in collect(scope):
+            for card in (total, cards[item.owner_id]):
+                card.measures[key].total += 1
+                card.measures[key].ok += item.ok
+    currency = settings.REPORT_CURRENCY
+    closed = scope.deals.filter(closed_at__gte=scope.start, closed_at__lt=scope.end)
+    for row in closed.values("owner_id", "status").annotate(
+        n=Count("id"), revenue=Sum("amount", filter=Q(currency=currency))
+    ):
+        for card in (total, cards[row["owner_id"]]):
+            if row["status"] == DealStatus.WON:
+                card.won += row["n"]
+                card.won_revenue += row["revenue"] or 0
+            elif row["status"] == DealStatus.LOST:
+                card.lost += row["n"]
+    for owner_id, card in cards.items():
+        card.owner = people.get(owner_id)
+    result = [c for c in cards.values() if c.owner is not None]
+    for card in [total, *result]:
+        card.score = _score(card, weights)
+    result.sort(key=lambda c: (c.score is None, -(c.score or 0), str(c.owner)))
+    return total, result
+
+
+def _score(card: Card, weights: dict[str, int]) -> Decimal | None:
+    counted = [(weights.get(k, 0), t.pct) for k, t in card.measures.items() if t.total]
+    weight = sum(w for w, _pct in counted)
+    if not weight:
+        return None
+    return (sum(w * pct for w, pct in counted) / weight).quantize(Decimal("0.1"), ROUND_HALF_UP)
