@@ -7,6 +7,8 @@ from salesop.aftersales import growth, revisits, selectors, services
 from salesop.aftersales.models import Milestone, Revisit, SurveyTrigger, UpdateStatus
 from salesop.aftersales.schemas import (
     AcceptIn,
+    ChurnIn,
+    ChurnOut,
     DirectionIn,
     FollowUpIn,
     GrowthIn,
@@ -281,3 +283,14 @@ def growth_accept(request, account_id: int, payload: AcceptIn):
             account=account, by=request.user, product=product, reason=payload.reason
         ),
     )
+
+
+@router.post(
+    "/accounts/{account_id}/churn",
+    response={201: ChurnOut, **WRITE_ERRORS},
+    operation_id="accounts_churn",
+)
+def accounts_churn(request, account_id: int, payload: ChurnIn):
+    """Records that the customer left, why (a churn reason of the playbook) and to whom."""
+    account = account_for(request.user, account_id)
+    return Status(201, growth.account_churn(account=account, by=request.user, **payload.dict()))

@@ -15,6 +15,7 @@ class AftersalesConfig(AppConfig):
         on_tier_change(lambda account, by: revisits_plan(account=account, by=by))
         from salesop.aftersales.models import (
             AccountGrowth,
+            Churn,
             DeliveryProject,
             Milestone,
             Opportunity,
@@ -38,4 +39,5 @@ class AftersalesConfig(AppConfig):
         audit_register(Survey, exclude=["token_hash"])
         audit_register(Revisit)
         audit_register(Opportunity)
+        audit_register(Churn)
         audit_register(AccountGrowth)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from salesop.accounts.models import User
 from salesop.aftersales.models import (
     AccountGrowth,
+    Churn,
     GrowthStage,
     Opportunity,
     OpportunitySource,
@@ -28,7 +29,7 @@ from salesop.aftersales.models import (
 from salesop.contracts.models import SIGNED_STATUSES, Contract
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError
-from salesop.customers.models import Account
+from salesop.customers.models import Account, Lifecycle
 from salesop.deals.services import deal_create
 from salesop.playbook.schema import Playbook
 from salesop.playbook.selectors import active_playbook
@@ -120,6 +121,31 @@ def stage_set(*, account: Account, by: User | None, stage: str, reason: str = ""
             },
         )
     return growth
+
+
+@transaction.atomic
+def account_churn(
+    *, account: Account, by: User, reason: str, competitor: str = "", note: str = ""
+) -> Churn:
+    """Records that the customer left and why; the account's lifecycle becomes churned."""
+    reasons = {r.key for r in active_playbook().churn_reasons}
+    if reason not in reasons:
+        raise DomainError(
+            "churn_reason",
+            _("Choose why the customer left from the list."),
+            {"reason": _("Choose one of: %(keys)s.") % {"keys": ", ".join(sorted(reasons))}},
+        )
+    with audit_actor(by):
+        churn = Churn.objects.create(
+            account=account,
+            reason=reason,
+            competitor=competitor.strip()[:100],
+            note=note.strip()[:2000],
+            by=by,
+        )
+        account.lifecycle = Lifecycle.CHURNED
+        account.save(update_fields=["lifecycle", "updated_at"])
+    return churn
 
 
 def stage_of(account: Account) -> str:

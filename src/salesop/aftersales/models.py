@@ -401,6 +401,27 @@ class AccountGrowth(models.Model):
         return f"{self.account}: {self.get_stage_display()}"
 
 
+class Churn(models.Model):
+    """A customer lost (客户流失): why, from the playbook's churn reasons, and to whom."""
+
+    account = models.ForeignKey(
+        "customers.Account", on_delete=models.CASCADE, related_name="churns"
+    )
+    reason = models.CharField(_("reason"), max_length=32)
+    competitor = models.CharField(_("lost to (competitor)"), max_length=100, blank=True)
+    note = models.TextField(_("note"), max_length=2000, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("churn")
+        verbose_name_plural = _("churns")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.reason}"
+
+
 class CalendarFeed(models.Model):
     """A user's revisit calendar as an ICS feed address; only the token's hash is stored."""
 

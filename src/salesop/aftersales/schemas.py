@@ -171,3 +171,18 @@ class GrowthIn(StrictIn):
 class AcceptIn(StrictIn):
     product_id: StrictInt = Field(ge=1)
     reason: str = Field(default="", max_length=300)
+
+
+class ChurnIn(StrictIn):
+    reason: str = Field(min_length=1, max_length=32, description="a churn reason of the playbook")
+    competitor: str = Field(default="", max_length=100)
+    note: str = Field(default="", max_length=2000)
+
+
+class ChurnOut(Schema):
+    id: int
+    account_id: int
+    reason: str
+    competitor: str
+    note: str
+    at: datetime

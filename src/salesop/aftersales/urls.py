@@ -26,6 +26,7 @@ urlpatterns = [
     path("revisits/<int:revisit_id>/", views.revisit_detail, name="revisit"),
     path("revisits/<int:revisit_id>/follow-up/", views.revisit_follow_up, name="revisit_follow_up"),
     path("accounts/<int:account_id>/stage/", views.stage_set, name="stage_set"),
+    path("accounts/<int:account_id>/churn/", views.churn_record, name="churn"),
     path(
         "accounts/<int:account_id>/recommendation/",
         views.recommendation_accept,

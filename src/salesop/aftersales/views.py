@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -480,6 +481,11 @@ def account_context(user, account) -> dict:
             "suggestion_label": GrowthStage(suggestion[0]).label if suggestion else "",
             "recommendations": growth.recommendations(account, stage=stage),
             "revisit_forms": RevisitForm.choices,
+            "churn_reasons": [
+                (r.key, r.label.get(get_language() or "zh-hans"))
+                for r in active_playbook().churn_reasons
+            ],
+            "churned": account.churns.first(),
         }
     }
 
@@ -497,6 +503,24 @@ def stage_set(request, account_id: int):
             reason=request.POST.get("reason", ""),
         ),
         _("Stage saved."),
+        reverse("customers:detail", args=[account.pk]) + "#growth",
+    )
+
+
+@login_required
+@require_POST
+def churn_record(request, account_id: int):
+    account = account_for(request.user, account_id)
+    return act_then_redirect(
+        request,
+        lambda: growth.account_churn(
+            account=account,
+            by=request.user,
+            reason=request.POST.get("reason", ""),
+            competitor=request.POST.get("competitor", ""),
+            note=request.POST.get("note", ""),
+        ),
+        _("The customer is recorded as lost."),
         reverse("customers:detail", args=[account.pk]) + "#growth",
     )
 

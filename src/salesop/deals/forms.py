@@ -48,6 +48,7 @@ class MoveForm(forms.Form):
 
 class LostForm(forms.Form):
     reason = forms.ChoiceField(label=_("Why was it lost?"))
+    competitor = forms.CharField(label=_("Lost to (competitor)"), required=False, max_length=100)
     note = forms.CharField(
         label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -52,6 +52,7 @@ class Deal(OwnedModel):
     stage_entered_at = models.DateTimeField(_("in stage since"), default=timezone.now)
     lost_reason = models.CharField(_("lost reason"), max_length=32, blank=True)
     lost_note = models.TextField(_("lost note"), blank=True, max_length=2000)
+    lost_to = models.CharField(_("lost to (competitor)"), max_length=100, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     # Deadlines the monitor's sweeps select on (NULL: nothing due). Set by the services that
     # change their inputs; a sweep claims a due row by clearing its column.

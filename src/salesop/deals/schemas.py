@@ -32,6 +32,7 @@ class DealOut(Schema):
     playbook_version_id: int
     stage_entered_at: datetime
     lost_reason: str
+    lost_to: str
     closed_at: datetime | None
     version: int
     created_at: datetime
@@ -68,6 +69,7 @@ class MoveIn(StrictIn):
 
 class LostIn(StrictIn):
     reason: str = Field(min_length=1, max_length=32)
+    competitor: str = Field(default="", max_length=100, description="who won it, if anyone")
     note: str = Field(default="", max_length=2000)
     expected_version: StrictInt | None = None
 

@@ -294,7 +294,13 @@ def deal_move(
 
 @transaction.atomic
 def deal_mark_lost(
-    *, deal: Deal, by: User, reason: str, note: str = "", expected_version: int | None = None
+    *,
+    deal: Deal,
+    by: User,
+    reason: str,
+    note: str = "",
+    competitor: str = "",
+    expected_version: int | None = None,
 ) -> Deal:
     _check_version(deal, expected_version)
     if not deal.is_open:
@@ -320,6 +326,7 @@ def deal_mark_lost(
         closed_at=now,
         lost_reason=reason,
         lost_note=note.strip()[:2000],
+        lost_to=competitor.strip()[:100],
         stage_entered_at=now,
         stage_due_at=None,
         close_due_at=None,
@@ -360,6 +367,7 @@ def deal_reopen(*, deal: Deal, by: User, reason: str, expected_version: int | No
         probability=playbook.stage(back_to).probability,
         closed_at=None,
         lost_reason="",
+        lost_to="",
         stage_entered_at=now,
         playbook_version=active_version(),
         stage_due_at=stage_due_at(playbook, back_to, now),

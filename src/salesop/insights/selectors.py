@@ -78,6 +78,17 @@ def _leads(user: User, filters: Filters) -> QuerySet[Lead]:
     return leads
 
 
+def _owned(queryset: QuerySet, user: User, filters: Filters) -> QuerySet:
+    """Owned records (deals, tickets, projects) the user may see, narrowed by team and
+    owner."""
+    queryset = queryset.visible_to(user)
+    if filters.team is not None:
+        queryset = queryset.filter(team__path__startswith=filters.team.path)
+    if filters.owner_id:
+        queryset = queryset.filter(owner_id=filters.owner_id)
+    return queryset
+
+
 def _cohort(user: User, period: Period, filters: Filters) -> QuerySet[Lead]:
     start, end = bounds(period)
     return _leads(user, filters).filter(created_at__gte=start, created_at__lt=end)
@@ -141,11 +152,7 @@ def cycle_times(user: User, period: Period, filters: Filters | None = None) -> l
     playbook = active_playbook()
     language = get_language() or "zh-hans"
     start, end = bounds(period)
-    deals = Deal.objects.visible_to(user)
-    if filters.team is not None:
-        deals = deals.filter(team__path__startswith=filters.team.path)
-    if filters.owner_id:
-        deals = deals.filter(owner_id=filters.owner_id)
+    deals = _owned(Deal.objects, user, filters)
     rows = (
         StageEvent.objects.filter(
             deal__in=deals.values("pk"),
@@ -304,15 +311,6 @@ def compliance_scope(user: User, period: Period, filters: Filters | None = None)
     from salesop.insights.compliance import Scope
 
     filters = filters or Filters()
-
-    def narrowed(queryset):
-        queryset = queryset.visible_to(user)
-        if filters.team is not None:
-            queryset = queryset.filter(team__path__startswith=filters.team.path)
-        if filters.owner_id:
-            queryset = queryset.filter(owner_id=filters.owner_id)
-        return queryset
-
     owners = owners_visible_to(user)
     if filters.team is not None:
         owners = owners.filter(team__path__startswith=filters.team.path)
@@ -321,9 +319,16 @@ def compliance_scope(user: User, period: Period, filters: Filters | None = None)
     return Scope(
         user=user,
         period=period,
-        deals=narrowed(Deal.objects),
+        deals=_owned(Deal.objects, user, filters),
         leads=_leads(user, filters),
-        tickets=narrowed(Ticket.objects),
-        projects=narrowed(DeliveryProject.objects),
+        tickets=_owned(Ticket.objects, user, filters),
+        projects=_owned(DeliveryProject.objects, user, filters),
         owners=owners,
     )
+
+
+def losses(user: User, period: Period, filters: Filters | None = None):
+    """Lost-deal and churn reasons, objections and feedback (see insights.losses)."""
+    from salesop.insights.losses import losses as report
+
+    return report(user, period, _owned(Deal.objects, user, filters or Filters()))

@@ -8,6 +8,7 @@ urlpatterns = [
     path("channels/", views.channels, name="channels"),
     path("compliance/", views.compliance, name="compliance"),
     path("compliance/<str:measure>/", views.compliance_records, name="compliance_records"),
+    path("losses/", views.losses, name="losses"),
     path("grading/", views.grading, name="grading"),
     path("grading/apply/", views.grading_apply, name="grading_apply"),
 ]

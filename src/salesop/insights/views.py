@@ -291,3 +291,33 @@ def compliance_records(request, measure: str):
             records=compliance_items(scope, measure),
         ),
     )
+
+
+@login_required
+def losses(request):
+    asked = _asked(request)
+    report = selectors.losses(request.user, asked.period, asked.filters)
+    sections = [
+        (_("Lost-deal reasons"), report.reasons),
+        (_("Stage lost at"), report.stages),
+        (_("Lost to"), report.competitors),
+        (_("Churn reasons"), report.churn_reasons),
+        (_("Customers lost to"), report.churn_competitors),
+    ]
+    if request.GET.get("format") == "xlsx":
+        rows = [
+            [title, b.label, b.count, b.share, b.cumulative]
+            for title, bars in sections
+            for b in bars
+        ]
+        rows += [[_("Objection"), o.label, o.deals, o.win_rate, None] for o in report.objections]
+        return _download(
+            f"losses-{asked.period.start:%Y-%m}.xlsx",
+            [_("Table"), _("Cause"), _("Count"), _("Share (%)"), _("Cumulative (%)")],
+            rows,
+        )
+    return render(
+        request,
+        "insights/losses.html",
+        _context(request, asked, "losses", report=report, sections=sections),
+    )
