@@ -118,6 +118,14 @@ def test_createadmin_and_token_from_the_command_line(tmp_path):
     assert token.returncode == 0, token.stderr
     assert token.stdout.strip().splitlines()[-1].startswith("sop_")
     assert run("token", "--user", "ghost", "--name", "x", env=env).returncode != 0
+    # The monthly review of an empty database: said so, files written, nothing divided by 0.
+    review = run("review", "--month", "2026-10", "--out", str(tmp_path / "r"), "--send", env=env)
+    assert review.returncode == 0, review.stderr
+    assert "SOP review 2026-10 as seen by boss" in review.stdout and "Sent to 1" in review.stdout
+    assert (tmp_path / "r" / "sop-review-2026-10.docx").stat().st_size > 0
+    assert (tmp_path / "r" / "sop-review-2026-10.xlsx").stat().st_size > 0
+    future = run("review", "--month", "2099-01", env=env)
+    assert future.returncode != 0 and "has not happened yet" in future.stderr
 
 
 def test_demo_serves_the_site_with_its_worker_and_stops_cleanly(tmp_path):

@@ -359,6 +359,55 @@ def cmd_train(args: argparse.Namespace) -> None:
         print(f"Win model: {model['message']}")
 
 
+def cmd_review(args: argparse.Namespace) -> None:
+    """Writes the month's SOP review as XLSX and Word files, prints its summary, and with
+    --send tells the managers it is ready."""
+    _setup()
+    from django.conf import settings
+    from django.utils import timezone, translation
+
+    from salesop.accounts.models import User
+    from salesop.core.errors import DomainError
+    from salesop.insights.documents import review_docx, review_xlsx
+    from salesop.insights.review import review
+    from salesop.insights.rules import month_asked
+    from salesop.insights.services import review_send, reviewer
+
+    period, problem = month_asked(args.month, timezone.localdate())
+    if problem == "format":
+        sys.exit(f"salesop: give the month as YYYY-MM, not {args.month!r}.")
+    if problem == "future":
+        sys.exit(f"salesop: {args.month} has not happened yet.")
+    try:
+        user = (
+            User.objects.filter(username=args.user, is_active=True).first()
+            if args.user
+            else reviewer()
+        )
+    except DomainError as exc:
+        sys.exit(f"salesop: {exc.message}")
+    if user is None:
+        sys.exit(f"salesop: no active user named {args.user!r}.")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with translation.override(args.language or settings.LANGUAGE_CODE):
+        result = review(user, period)
+        stem = out / f"sop-review-{period.start:%Y-%m}"
+        stem.with_suffix(".xlsx").write_bytes(review_xlsx(result))
+        stem.with_suffix(".docx").write_bytes(review_docx(result))
+        print(f"SOP review {period.start:%Y-%m} as seen by {user.username}:")
+        for figure in result.headline:
+            print(f"  {figure.label}: {figure.now} (month before: {figure.before})")
+        print(f"  {result.bottleneck_text}")
+        print(f"  {result.grading_text}")
+        for number, proposal in enumerate(result.proposals, start=1):
+            print(f"  {number}. {proposal.title}")
+    print(f"Written: {stem}.xlsx, {stem}.docx")
+    if args.send:
+        sent = review_send(period=period)
+        print(f"Sent to {sent.recipients} people." if sent else "Already sent this month.")
+
+
 def cmd_manage(args: argparse.Namespace) -> None:
     _setup()
     from django.core.management import execute_from_command_line
@@ -453,6 +502,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="rebuild the ideal customer profile and the win model")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("review", help="write the monthly SOP review (XLSX and Word)")
+    p.add_argument("--month", required=True, help="YYYY-MM, a month that has begun")
+    p.add_argument("--user", help="whose view (default: the first sales-operations user)")
+    p.add_argument("--out", default=".", help="directory for the files (default: here)")
+    p.add_argument("--language", choices=["zh-hans", "en"], help="default: SALESOP_LANGUAGE")
+    p.add_argument("--send", action="store_true", help="tell the managers it is ready")
+    p.set_defaults(func=cmd_review)
 
     p = sub.add_parser("manage", help="any Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -22,7 +22,7 @@ from salesop.insights.selectors import channels
 from salesop.leads.models import Channel, ChannelSpend, Lead
 from salesop.playbook.models import PlaybookVersion
 
-from .test_funnel import at
+from .conftest import at
 
 pytestmark = pytest.mark.django_db
 OCTOBER = month_period(2026, 10)

@@ -24,7 +24,7 @@ from salesop.insights.selectors import compliance_scope
 from salesop.leads.models import Lead
 from salesop.pricing.models import Quote
 
-from .test_funnel import at, move
+from .conftest import at, move
 
 pytestmark = pytest.mark.django_db
 OCTOBER = month_period(2026, 10)

@@ -1,81 +1,20 @@
 """The funnel and stage dwell times on a data set whose answers are known in advance: ten
 leads created in October 2026 by the rep, eight contacted, five qualified, four deals, one
-won; a planted bottleneck in the solution stage; another team's lead that must not count."""
+won; a planted bottleneck in the solution stage; another team's lead that must not count
+(the `october` fixture in conftest.py)."""
 
 import io
-from datetime import datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
 
-from salesop.core.testing import make_channel, make_deal
-from salesop.deals.models import StageEvent
 from salesop.insights.rules import Period, funnel_steps, month_period, percentile
 from salesop.insights.selectors import cycle_times, funnel, slowest
-from salesop.leads.models import Lead, LeadEvent
 
-pytestmark = pytest.mark.django_db
-
-SH = ZoneInfo("Asia/Shanghai")
 OCTOBER = month_period(2026, 10)
 
-
-def at(day: int, month: int = 10, year: int = 2026) -> datetime:
-    return datetime(year, month, day, 10, tzinfo=SH)
-
-
-def lead(owner, created, *, contacted=False, qualified=False):
-    row = Lead.objects.create(
-        owner=owner,
-        team=owner.team,
-        channel=make_channel(),
-        company_name=f"公司 {Lead.objects.count()}",
-        created_at=created,
-        first_contacted_at=created + timedelta(hours=3) if contacted else None,
-    )
-    if qualified:
-        LeadEvent.objects.create(
-            lead=row, kind="status", from_value="contacted", to_value="qualified", at=created
-        )
-    return row
-
-
-def move(deal, to_stage, when, days_in_previous, kind="moved"):
-    previous = deal.stage_events.order_by("-at", "-id").first()
-    StageEvent.objects.create(
-        deal=deal,
-        kind=kind,
-        from_stage=previous.to_stage,
-        to_stage=to_stage,
-        at=when,
-        seconds_in_previous=int(days_in_previous * 86400),
-        playbook_version=deal.playbook_version,
-    )
-
-
-@pytest.fixture
-def october(org):
-    leads = [lead(org.rep, at(1 + i), contacted=i < 8, qualified=i < 5) for i in range(10)]
-    deals = []
-    for i, row in enumerate(leads[:4]):
-        deal = make_deal(org.rep, name=f"商机 {i}")
-        deal.stage_events.update(at=at(10 + i))
-        Lead.objects.filter(pk=row.pk).update(deal=deal)
-        deals.append(deal)
-    # discovery -> solution after 2, 4 and 6 days; solution -> negotiation after 20 and 40
-    # days (the playbook allows 21: the planted bottleneck); then contracting, one won.
-    for deal, days in zip(deals[:3], (2, 4, 6), strict=True):
-        move(deal, "solution", at(20), days)
-    for deal, days in zip(deals[:2], (20, 40), strict=True):
-        move(deal, "negotiation", at(25), days)
-        move(deal, "contracting", at(27), 2)
-    move(deals[0], "won", at(30), 3, kind="won")
-    lead(org.rep, at(15, 9))  # September: the previous period
-    lead(org.rep, at(15, 10, 2025), contacted=True)  # a year earlier
-    lead(org.outsider, at(5))  # another team's: not the rep's to see
-    return leads
+pytestmark = pytest.mark.django_db
 
 
 def test_funnel_counts_and_conversions(org, october):

@@ -9,75 +9,18 @@ above B, screening too loose. Moving A to 85 gives A 6/10 = 60.0%, B 6/40 = 15.0
 
 import pytest
 
-from salesop.core.testing import make_account, make_channel
-from salesop.deals.models import Deal, DealStatus
 from salesop.insights.calibration import propose, rates, verdict, wilson
 from salesop.insights.rules import month_period
 from salesop.insights.selectors import grading
 from salesop.insights.services import grading_apply
-from salesop.leads.models import Lead
 from salesop.playbook.models import PlaybookVersion
 from salesop.playbook.selectors import active_playbook
 
-from .test_funnel import at
-
 pytestmark = pytest.mark.django_db
 OCTOBER = month_period(2026, 10)
-PLANTED = [(90, 10, 6), (80, 20, 2), (60, 20, 4), (30, 10, 0)]
 
 
-@pytest.fixture
-def planted(org):
-    channel = make_channel()
-    account = make_account(org.rep)
-    version = PlaybookVersion.objects.get(is_active=True)
-    n = 0
-    for score, count, won in PLANTED:
-        for i in range(count):
-            n += 1
-            row = Lead.objects.create(
-                owner=org.rep,
-                team=org.rep.team,
-                channel=channel,
-                company_name=f"线索 {n}",
-                score=score,
-                icp_fit=score / 100 - 0.01,
-                created_at=at(1 + n % 28, 1 + n % 10),
-                status="converted" if i < won or i % 2 else "disqualified",
-            )
-            if row.status == "converted":
-                status = DealStatus.WON if i < won else DealStatus.LOST
-                deal = Deal.objects.create(
-                    owner=org.rep,
-                    team=org.rep.team,
-                    account=account,
-                    name=f"商机 {n}",
-                    stage=status,
-                    status=status,
-                    playbook_version=version,
-                )
-                Lead.objects.filter(pk=row.pk).update(deal=deal)
-    # Undecided (open) leads do not count as losses; another team's leads are not the rep's.
-    Lead.objects.create(
-        owner=org.rep,
-        team=org.rep.team,
-        channel=channel,
-        company_name="在跟进",
-        score=95,
-        created_at=at(3),
-    )
-    Lead.objects.create(
-        owner=org.outsider,
-        team=org.outsider.team,
-        channel=channel,
-        company_name="北方",
-        score=90,
-        status="disqualified",
-        created_at=at(3),
-    )
-
-
-def test_win_rates_with_intervals_and_the_too_loose_verdict(org, planted):
+def test_win_rates_with_intervals_and_the_too_loose_verdict(org, loose_grading):
     result = grading(org.rep, OCTOBER)
     a, b, c = result.rates["A"], result.rates["B"], result.rates["C"]
     assert (a.decided, a.won, a.rate) == (30, 8, 26.7)
@@ -87,7 +30,7 @@ def test_win_rates_with_intervals_and_the_too_loose_verdict(org, planted):
     assert result.verdict == "too_loose"
 
 
-def test_the_proposal_separates_winners_and_shows_its_effect(org, planted):
+def test_the_proposal_separates_winners_and_shows_its_effect(org, loose_grading):
     result = grading(org.rep, OCTOBER)
     assert (result.proposal.a, result.proposal.b) == (85, 50)
     proposed = result.proposal.rates
@@ -98,14 +41,14 @@ def test_the_proposal_separates_winners_and_shows_its_effect(org, planted):
     assert result.shares_proposed == {"A": 11, "B": 40, "C": 10}
 
 
-def test_icp_fit_bands(org, planted):
+def test_icp_fit_bands(org, loose_grading):
     bands = dict(grading(org.rep, OCTOBER).fit_bands)
     assert bands["0.75-1.00"].decided == 30 and bands["0.75-1.00"].won == 8
     assert bands["0.00-0.25"].decided == 0
     assert grading(org.rep, OCTOBER).fit_separates is None  # nobody at the bottom
 
 
-def test_ops_apply_the_proposal_as_the_running_playbook_in_one_click(client, org, planted):
+def test_ops_apply_the_proposal_as_the_running_playbook_in_one_click(client, org, loose_grading):
     before = PlaybookVersion.objects.get(is_active=True)
     client.force_login(org.ops)
     page = client.get("/insights/grading/?month=2026-10").content.decode()
@@ -130,7 +73,7 @@ def test_ops_apply_the_proposal_as_the_running_playbook_in_one_click(client, org
     assert grading(org.ops, OCTOBER).proposal is None
 
 
-def test_only_sales_ops_may_apply_and_no_proposal_is_refused(client, org, planted):
+def test_only_sales_ops_may_apply_and_no_proposal_is_refused(client, org, loose_grading):
     client.force_login(org.manager)
     page = client.get("/insights/grading/?month=2026-10").content.decode()
     assert 'data-testid="grading-apply"' not in page

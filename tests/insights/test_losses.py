@@ -21,7 +21,7 @@ from salesop.insights.losses import pareto
 from salesop.insights.rules import month_period
 from salesop.insights.selectors import losses
 
-from .test_funnel import at, move
+from .conftest import at, move
 
 pytestmark = pytest.mark.django_db
 OCTOBER = month_period(2026, 10)

@@ -4,12 +4,14 @@
 import codecs
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from salesop.core.export import safe_cell
@@ -141,17 +143,32 @@ def _xlsx(path: Path) -> tuple[list[str], Iterator[Row]]:
 def write_xlsx(path_or_stream, header: list[str], rows: Iterable[Iterable[Any]]) -> None:
     """A write-only workbook (constant memory); text that looks like a formula is neutralised
     and no cell is ever stored as a formula."""
+    write_xlsx_sheets(path_or_stream, [("Sheet", header, rows)])
+
+
+def write_xlsx_sheets(
+    path_or_stream, sheets: Iterable[tuple[str, list[str], Iterable[Iterable[Any]]]]
+) -> None:
+    """A write-only workbook with one sheet per (title, header, rows), cells as write_xlsx."""
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet()
-    sheet.append(header)
-    for row in rows:
-        sheet.append([_xlsx_value(v) for v in row])
+    for title, header, rows in sheets:
+        sheet = book.create_sheet(title=_sheet_title(title))
+        sheet.append(header)
+        for row in rows:
+            sheet.append([_xlsx_value(v) for v in row])
     book.save(path_or_stream)
 
 
+def _sheet_title(title: str) -> str:
+    """Excel's rules: at most 31 characters, none of []:*?/\\."""
+    return re.sub(r"[\[\]:*?/\\]", " ", str(title))[:31] or "Sheet"
+
+
 def _xlsx_value(value: Any) -> Any:
+    if isinstance(value, Promise):
+        value = str(value)  # a lazily translated label
     if hasattr(value, "tzinfo") and getattr(value, "tzinfo", None) is not None:
         value = value.replace(tzinfo=None)  # openpyxl cannot store aware datetimes
     value = safe_cell(value)

@@ -6,9 +6,10 @@ import io
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -16,11 +17,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from salesop.accounts.models import User
-from salesop.core.forms import act_then_redirect
+from salesop.core.errors import DomainError
+from salesop.core.forms import act_then_redirect, flash_refusal
 from salesop.core.spreadsheets import write_xlsx
 from salesop.insights import selectors, services
 from salesop.insights.compliance import MEASURES, scorecards
 from salesop.insights.compliance import items as compliance_items
+from salesop.insights.documents import review_docx, review_xlsx
+from salesop.insights.review import review
 from salesop.insights.rules import Period, month_asked
 from salesop.leads.models import Channel, Grade
 from salesop.playbook.selectors import active_playbook
@@ -321,3 +325,40 @@ def losses(request):
         "insights/losses.html",
         _context(request, asked, "losses", report=report, sections=sections),
     )
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@login_required
+def review_page(request):
+    asked = _asked(request)
+    result = review(request.user, asked.period, asked.filters)
+    month = f"{asked.period.start:%Y-%m}"
+    if request.GET.get("format") in ("xlsx", "docx"):
+        kind = request.GET["format"]
+        content = review_xlsx(result) if kind == "xlsx" else review_docx(result)
+        response = HttpResponse(content, content_type=XLSX if kind == "xlsx" else DOCX)
+        response["Content-Disposition"] = content_disposition_header(
+            True, f"sop-review-{month}.{kind}"
+        )
+        return response
+    return render(
+        request, "insights/review.html", _context(request, asked, "review", review=result)
+    )
+
+
+@login_required
+@require_POST
+def review_draft(request):
+    asked = _asked(request)
+    try:
+        version = services.review_draft_playbook(by=request.user, period=asked.period)
+    except DomainError as error:
+        flash_refusal(request, error)
+        return redirect(f"{reverse('insights:review')}?{asked.query}")
+    messages.success(
+        request,
+        _("Draft playbook version %(n)d made: read it, then activate it.") % {"n": version.number},
+    )
+    return redirect("playbook:version", version.pk)
