@@ -63,6 +63,9 @@ def october(org):
         move(deal, "negotiation", at(25), days)
         move(deal, "contracting", at(27), 2)
     move(deals[0], "won", at(30), 3, kind="won")
+    Deal.objects.filter(pk=deals[0].pk).update(stage="won", status="won", closed_at=at(30))
+    Deal.objects.filter(pk=deals[1].pk).update(stage="contracting")
+    Deal.objects.filter(pk=deals[2].pk).update(stage="solution")
     lead(org.rep, at(15, 9))  # September: the previous period
     lead(org.rep, at(15, 10, 2025), contacted=True)  # a year earlier
     lead(org.outsider, at(5))  # another team's: not the rep's to see

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from salesop.insights.rules import Period, funnel_steps, month_period, percentile
-from salesop.insights.selectors import cycle_times, funnel, slowest
+from salesop.insights.selectors import cohorts, cycle_times, funnel, slowest
 
 OCTOBER = month_period(2026, 10)
 
@@ -84,3 +84,20 @@ def test_dashboard_page_filters_and_export(client, org, october):
     sheet = load_workbook(io.BytesIO(export.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][:2] == (rows[1][0], 10) and rows[-1][1] == 1
+
+
+def test_cohorts_say_where_each_months_leads_are_now(org, october):
+    states, months = cohorts(org.rep, OCTOBER)
+    assert [key for key, _label in states][:2] == ["lead", "disqualified"]
+    october_row = next(c for c in months if c.month == OCTOBER.start)
+    # Ten leads: six still leads, four became deals now in discovery, solution, contracting
+    # and won.
+    assert october_row.leads == 10
+    assert october_row.states == {
+        "lead": 6,
+        "discovery": 1,
+        "solution": 1,
+        "contracting": 1,
+        "won": 1,
+    }
+    assert [c.month.month for c in months] == [10, 9]

@@ -2,9 +2,10 @@
 stage events), for what the user may see, so any past period can be recomputed exactly."""
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 from salesop.accounts.models import Role, Team, User
 from salesop.deals.models import Deal, DealStatus, StageEvent, StageEventKind
 from salesop.insights import calibration
-from salesop.insights.rules import Period, Step, bounds, funnel_steps, percentile
+from salesop.insights.rules import Period, Step, bounds, funnel_steps, months_to, percentile
 from salesop.leads.models import Lead, LeadEventKind
 from salesop.playbook.selectors import active_playbook
 
@@ -332,3 +333,52 @@ def losses(user: User, period: Period, filters: Filters | None = None):
     from salesop.insights.losses import losses as report
 
     return report(user, period, _owned(Deal.objects, user, filters or Filters()))
+
+
+@dataclass(frozen=True)
+class Cohort:
+    month: date
+    leads: int
+    states: dict[str, int]  # where the month's leads are now, by state key
+
+
+def cohorts(user: User, period: Period, filters: Filters | None = None, months: int = 6):
+    """For the leads created in each of the `months` months to the period's end, where they
+    are now: still a lead, disqualified, in a deal at each stage, won or lost. One query.
+    Returns the state keys with their labels, then a Cohort per month (latest first)."""
+    filters = filters or Filters()
+    playbook = active_playbook()
+    language = get_language() or "zh-hans"
+    window = months_to(period, months)
+    rows = (
+        _cohort(user, window, filters)
+        .annotate(month=TruncMonth("created_at"))
+        .values("month", "status", "deal__status", "deal__stage")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    labels = {
+        "lead": _("Still a lead"),
+        "disqualified": _("Disqualified"),
+        **{s.key: playbook.stage_label(s.key, language) for s in playbook.stages},
+        "won": playbook.stage_label("won", language),
+        "lost": playbook.stage_label("lost", language),
+    }
+    found: dict[date, dict[str, int]] = {}
+    for r in rows:
+        month = r["month"].date() if hasattr(r["month"], "date") else r["month"]
+        if r["deal__status"] in (DealStatus.WON, DealStatus.LOST):
+            state = r["deal__status"]
+        elif r["deal__stage"]:
+            state = r["deal__stage"] if r["deal__stage"] in labels else "lead"
+        elif r["status"] == "disqualified":
+            state = "disqualified"
+        else:
+            state = "lead"
+        states = found.setdefault(month, {})
+        states[state] = states.get(state, 0) + r["n"]
+    result = [
+        Cohort(month, sum(states.values()), states)
+        for month, states in sorted(found.items(), reverse=True)
+    ]
+    return list(labels.items()), result

@@ -110,6 +110,7 @@ def dashboard(request):
         for step, prev, year in zip(now, before, last_year, strict=True)
     ]
     dwells = selectors.cycle_times(request.user, period, filters)
+    states, cohorts = selectors.cohorts(request.user, period, filters)
     if request.GET.get("format") == "xlsx":
         return _download(
             f"funnel-{period.start:%Y-%m}.xlsx",
@@ -146,6 +147,8 @@ def dashboard(request):
             empty=not now or now[0].count == 0,
             dwells=dwells,
             slowest=selectors.slowest(dwells),
+            cohort_states=states,
+            cohorts=cohorts,
         ),
     )
 
