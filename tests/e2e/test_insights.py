@@ -39,6 +39,8 @@ def test_dashboard_period_team_and_monthly_review(page, transactional_db, tmp_pa
     page.goto("/insights/")
     leads = page.get_by_test_id("step-leads").locator("td").nth(1)
     expect(leads).to_have_text("5")
+    # The chart beside the table is drawn (ECharts, under the strict CSP).
+    expect(page.get_by_test_id("funnel-chart").locator("svg").first).to_be_visible()
 
     filters = page.get_by_test_id("insights-filter")
     filters.locator("input[name=month]").fill(f"{last_month.start:%Y-%m}")

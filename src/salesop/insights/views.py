@@ -20,7 +20,7 @@ from salesop.accounts.models import User
 from salesop.core.errors import DomainError
 from salesop.core.forms import act_then_redirect, flash_refusal
 from salesop.core.spreadsheets import write_xlsx
-from salesop.insights import selectors, services
+from salesop.insights import charts, selectors, services
 from salesop.insights.compliance import MEASURES, scorecards
 from salesop.insights.compliance import items as compliance_items
 from salesop.insights.documents import review_docx, review_xlsx
@@ -149,6 +149,8 @@ def dashboard(request):
             slowest=selectors.slowest(dwells),
             cohort_states=states,
             cohorts=cohorts,
+            funnel_chart=charts.funnel(rows),
+            dwell_chart=charts.dwell(dwells),
         ),
     )
 
@@ -179,7 +181,9 @@ def grading(request):
             rows,
         )
     return render(
-        request, "insights/grading.html", _context(request, asked, "grading", grading=result)
+        request,
+        "insights/grading.html",
+        _context(request, asked, "grading", grading=result, chart=charts.grading(result)),
     )
 
 
@@ -237,7 +241,9 @@ def channels(request):
             rows,
         )
     return render(
-        request, "insights/channels.html", _context(request, asked, "channels", report=report)
+        request,
+        "insights/channels.html",
+        _context(request, asked, "channels", report=report, chart=charts.channels(report)),
     )
 
 
@@ -277,6 +283,7 @@ def compliance(request):
             cards=cards,
             measures=[(k, label, weights.get(k, 0)) for k, label in MEASURES.items()],
             currency=settings.REPORT_CURRENCY,
+            chart=charts.compliance(cards),
         ),
     )
 
@@ -326,7 +333,14 @@ def losses(request):
     return render(
         request,
         "insights/losses.html",
-        _context(request, asked, "losses", report=report, sections=sections),
+        _context(
+            request,
+            asked,
+            "losses",
+            report=report,
+            sections=sections,
+            chart=charts.pareto(_("Lost-deal reasons"), report.reasons),
+        ),
     )
 
 
