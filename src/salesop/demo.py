@@ -244,6 +244,7 @@ def load_demo() -> DemoResult:
     _demo_proposals_and_objections(users)
     _demo_aftersales(users, now)
     _load_supervision(users)
+    _demo_insights(users, now)
     logins = [("admin", "superuser")] + [(u[0], u[5]) for u in USERS]
     return DemoResult(password=password, logins=logins)
 
@@ -1280,3 +1281,84 @@ def _demo_proposals_and_objections(users: dict[str, User]) -> None:
                 answer_used=entry.answer if entry else "",
                 resolved=True,
             )
+
+
+# Scores given to the leads behind last year's closed history deals, in turn: the winners' and
+# the losers'. Leads scoring 80 win like B leads, so the calibration finds the A threshold
+# (75) too loose and proposes 85.
+WINNER_SCORES = [90, 90, 60, 80, 60]
+LOSER_SCORES = [80, 80, 60, 90, 30, 60, 80, 30]
+COMPETITORS = ["金蝶", "用友", "SAP", "金蝶", "Salesforce"]
+
+
+def _demo_insights(users: dict[str, User], now) -> None:
+    """What the monthly review reads: the leads behind last year's closed deals with their
+    scores (a planted too-loose A threshold), who won the deals lost to a competitor, a
+    customer lost, survey comments with a theme, and last month's review sent to managers."""
+    from salesop.aftersales.growth import account_churn
+    from salesop.aftersales.models import Survey
+    from salesop.insights.rules import month_period
+    from salesop.insights.services import review_send
+    from salesop.leads.models import Channel, Lead
+
+    if Lead.objects.filter(deal__account__name__startswith="历史客户").exists():
+        return
+    channels = list(Channel.objects.order_by("pk"))
+    year_ago = now - timedelta(days=365)
+    closed = (
+        Deal.objects.filter(
+            account__name__startswith="历史客户",
+            created_at__gte=year_ago,
+            status__in=["won", "lost"],
+        )
+        .select_related("account", "owner")
+        .order_by("created_at")
+    )
+    winners = losers = 0
+    grades = playbook_of(closed.first()).bant.grades if closed.exists() else None
+    for i, deal in enumerate(closed):
+        if deal.status == "won":
+            score, winners = WINNER_SCORES[winners % len(WINNER_SCORES)], winners + 1
+        else:
+            score, losers = LOSER_SCORES[losers % len(LOSER_SCORES)], losers + 1
+        Lead.objects.create(
+            owner=deal.owner,
+            team=deal.team,
+            channel=channels[i % len(channels)],
+            company_name=deal.account.name,
+            industry=deal.account.industry,
+            region=deal.account.region,
+            status="converted",
+            score=score,
+            grade="A" if score >= grades.a else "B" if score >= grades.b else "C",
+            deal=deal,
+            created_at=deal.created_at,
+            first_contacted_at=deal.created_at,
+        )
+    for i, deal in enumerate(closed.filter(status="lost", lost_reason="competitor")):
+        Deal.objects.filter(pk=deal.pk).update(lost_to=COMPETITORS[i % len(COMPETITORS)])
+    gone = Account.objects.filter(name__startswith="历史客户", deals__status="won").first()
+    if gone is not None:
+        account_churn(
+            account=gone,
+            by=users["csm"],
+            reason="competitor",
+            competitor="用友",
+            note="续约时转向用友,价格低 20%",
+        )
+    project = DeliveryProject.objects.filter(deal__name="数据安全平台").first()
+    if project is not None:
+        for nps, csat, comment in (
+            (9, 5, "实施顾问很专业,培训到位"),
+            (6, 3, "系统稳定,但工单响应还可以更快"),
+        ):
+            _survey, token = survey_send(
+                by=users["csm"],
+                trigger="milestone",
+                project=project,
+                milestone=project.milestones.get(key="deployment"),
+            )
+            survey_answer(token=token, nps=nps, csat=csat, comment=comment)
+        Survey.objects.filter(project=project).update(answered_at=now - timedelta(days=3))
+    today = timezone.localdate()
+    review_send(period=month_period(today.year, today.month).previous())

@@ -5,6 +5,7 @@ new thresholds proposed; sales ops turn that into a draft playbook version."""
 
 import io
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +15,8 @@ from openpyxl import load_workbook
 
 from salesop.insights.models import MonthlyReview
 from salesop.insights.review import bottleneck, review
-from salesop.insights.rules import Step, month_period
+from salesop.insights.rules import month_period
+from salesop.insights.selectors import Conversion, conversions
 from salesop.insights.services import review_last_month, review_send
 from salesop.monitor.jobs import MONTHLY
 from salesop.monitor.models import Notification
@@ -46,17 +48,23 @@ def test_a_month_without_data_says_so(org):
 
 
 def test_conversion_bottleneck_against_the_baseline():
-    def steps(*counts):
-        from salesop.insights.rules import funnel_steps
+    def rates(*pairs):
+        return [Conversion(f"s{i}", f"S{i}", n, Decimal(r)) for i, (n, r) in enumerate(pairs)]
 
-        return funnel_steps([(f"s{i}", f"S{i}", n) for i, n in enumerate(counts)])
-
-    now, before = steps(100, 80, 20), steps(300, 240, 150)
+    now, before = rates((100, "80"), (80, "25")), rates((300, "80"), (240, "62.5"))
     found = bottleneck(now, before, [], [])
-    # s2: 25% of s1 now against 62.5% before: 60% worse.
-    assert (found.kind, found.key, found.change_pct) == ("conversion", "s2", 60)
-    assert bottleneck(steps(3, 1, 0), steps(3, 3, 3), [], []) is None  # too few to judge
-    assert isinstance(now[0], Step)
+    # s1: 25% went on now against 62.5% before: 60% worse.
+    assert (found.kind, found.key, found.change_pct) == ("conversion", "s1", 60)
+    assert bottleneck(rates((3, "0")), rates((3, "100")), [], []) is None  # too few to judge
+
+
+def test_stage_conversions_are_decided_by_exits_in_the_period(org, october):
+    by_key = {c.key: c for c in conversions(org.rep, OCTOBER)}
+    # In October three deals left discovery, two left solution and negotiation, one left
+    # contracting (won); none was lost, so every stage went on at 100%.
+    assert (by_key["discovery"].entrants, by_key["discovery"].rate) == (3, Decimal("100.0"))
+    assert (by_key["negotiation"].entrants, by_key["contracting"].entrants) == (2, 1)
+    assert by_key["qualified"].entrants == 8  # October is over: the lead steps count
 
 
 def test_page_downloads_and_draft_playbook(client, org, october, loose_grading):

@@ -80,10 +80,15 @@ class Scope:
     user: User
     period: Period
     deals: QuerySet
+    imported: QuerySet  # deal ids the history import brought: they did not run the SOP here
     leads: QuerySet
     tickets: QuerySet
     projects: QuerySet
     owners: QuerySet
+
+    @property
+    def sop_deals(self) -> QuerySet:
+        return self.deals.exclude(pk__in=self.imported)
 
     @property
     def start(self) -> datetime:
@@ -112,7 +117,7 @@ def _lead_followup(scope: Scope) -> list[Item]:
 
 def _events(scope: Scope) -> QuerySet:
     return StageEvent.objects.filter(
-        deal__in=scope.deals.values("pk"), at__gte=scope.start, at__lt=scope.end
+        deal__in=scope.sop_deals.values("pk"), at__gte=scope.start, at__lt=scope.end
     ).select_related("deal")
 
 
@@ -158,7 +163,7 @@ def _discovery(scope: Scope) -> list[Item]:
 
 
 def _won(scope: Scope) -> QuerySet:
-    return scope.deals.filter(
+    return scope.sop_deals.filter(
         status=DealStatus.WON, closed_at__gte=scope.start, closed_at__lt=scope.end
     )
 

@@ -17,7 +17,7 @@ from salesop.insights.channels import ChannelReport
 from salesop.insights.compliance import MEASURES, Card, scorecards
 from salesop.insights.losses import Losses
 from salesop.insights.rules import Period, Step, bounds, months_to
-from salesop.insights.selectors import Dwell, Filters, Grading
+from salesop.insights.selectors import Conversion, Dwell, Filters, Grading
 from salesop.monitor.models import Alert
 
 # A change smaller than this (relative to the baseline) is not a bottleneck.
@@ -96,8 +96,8 @@ class Review:
             return _("No step got materially worse against the three months before.")
         if b.kind == "conversion":
             return _(
-                "%(stage)s: %(now)s%% of the step before reached it, against %(ref)s%% in the "
-                "three months before (%(change)s%% worse)."
+                "%(stage)s: %(now)s%% went on to the next step, against %(ref)s%% in the three "
+                "months before (%(change)s%% worse)."
             ) % {"stage": b.label, "now": b.now, "ref": b.baseline, "change": b.change_pct}
         reference = (
             _("%(days)s days in the three months before")
@@ -137,27 +137,22 @@ class Review:
 
 
 def bottleneck(
-    now: list[Step], baseline: list[Step], dwells: list[Dwell], baseline_dwells: list[Dwell]
+    now: list[Conversion],
+    baseline: list[Conversion],
+    dwells: list[Dwell],
+    baseline_dwells: list[Dwell],
 ) -> Bottleneck | None:
     """The largest relative worsening: a step's conversion against the baseline's, or a
     stage's median dwell against the baseline's (or, without one, the playbook maximum)."""
     found: list[Bottleneck] = []
-    for i in range(1, len(now)):
-        step, base = now[i], baseline[i]
-        entrants_now, entrants_base = now[i - 1].count, baseline[i - 1].count
-        if min(entrants_now, entrants_base) < MIN_ENTRANTS or not base.step_rate:
+    base_by_key = {c.key: c for c in baseline}
+    for step in now:
+        base = base_by_key.get(step.key)
+        if base is None or min(step.entrants, base.entrants) < MIN_ENTRANTS or not base.rate:
             continue
-        drop = (base.step_rate - step.step_rate) / base.step_rate
+        drop = (base.rate - step.rate) / base.rate
         found.append(
-            Bottleneck(
-                "conversion",
-                step.key,
-                step.label,
-                step.step_rate,
-                base.step_rate,
-                "baseline",
-                drop,
-            )
+            Bottleneck("conversion", step.key, step.label, step.rate, base.rate, "baseline", drop)
         )
     before = {d.stage: d for d in baseline_dwells}
     for dwell in dwells:
@@ -237,8 +232,8 @@ def _proposals(review_parts: dict) -> list[ProposedChange]:
             }
         else:
             evidence = _(
-                "Only %(now)s%% reached %(stage)s from the step before, against %(ref)s%% in the "
-                "three months before."
+                "Only %(now)s%% went on from %(stage)s, against %(ref)s%% in the three months "
+                "before."
             ) % {"stage": found.label, "now": found.now, "ref": found.baseline}
         proposals.append(
             ProposedChange(
@@ -311,10 +306,12 @@ def review(user: User, period: Period, filters: Filters | None = None) -> Review
     baseline = months_to(period.previous(), 3)
     steps = selectors.funnel(user, period, filters)
     before_steps = selectors.funnel(user, period.previous(), filters)
-    baseline_steps = selectors.funnel(user, baseline, filters)
     dwells = selectors.cycle_times(user, period, filters)
     found = bottleneck(
-        steps, baseline_steps, dwells, selectors.cycle_times(user, baseline, filters)
+        selectors.conversions(user, period, filters),
+        selectors.conversions(user, baseline, filters),
+        dwells,
+        selectors.cycle_times(user, baseline, filters),
     )
     compliance, _cards = scorecards(selectors.compliance_scope(user, period, filters))
     before_compliance, _cards = scorecards(

@@ -3,17 +3,27 @@ stage events), for what the user may see, so any past period can be recomputed e
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import Role, Team, User
 from salesop.deals.models import Deal, DealStatus, StageEvent, StageEventKind
 from salesop.insights import calibration
-from salesop.insights.rules import Period, Step, bounds, funnel_steps, months_to, percentile
+from salesop.insights.rules import (
+    Period,
+    Step,
+    bounds,
+    funnel_steps,
+    months_to,
+    percentile,
+    rate,
+)
 from salesop.leads.models import Lead, LeadEventKind
 from salesop.playbook.selectors import active_playbook
 
@@ -317,10 +327,13 @@ def compliance_scope(user: User, period: Period, filters: Filters | None = None)
         owners = owners.filter(team__path__startswith=filters.team.path)
     if filters.owner_id:
         owners = owners.filter(pk=filters.owner_id)
+    # Deals brought in by the history import did not run through the SOP here.
+    imported = StageEvent.objects.filter(kind=StageEventKind.CREATED, reason="imported")
     return Scope(
         user=user,
         period=period,
         deals=_owned(Deal.objects, user, filters),
+        imported=imported.values("deal"),
         leads=_leads(user, filters),
         tickets=_owned(Ticket.objects, user, filters),
         projects=_owned(DeliveryProject.objects, user, filters),
@@ -382,3 +395,62 @@ def cohorts(user: User, period: Period, filters: Filters | None = None, months: 
         for month, states in sorted(found.items(), reverse=True)
     ]
     return list(labels.items()), result
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """Of those who reached a step's decision in the period, the share that went on."""
+
+    key: str
+    label: str
+    entrants: int
+    rate: Decimal | None
+
+
+def conversions(user: User, period: Period, filters: Filters | None = None) -> list[Conversion]:
+    """Per deal stage, of the deals that left it during the period, the share that moved on
+    (to a later stage or won) rather than being lost: decided by events in the period, so a
+    young month is not compared with older, riper ones. Lead steps (contacted, qualified)
+    come from the period's lead cohort once the period is over."""
+    filters = filters or Filters()
+    playbook = active_playbook()
+    language = get_language() or "zh-hans"
+    start, end = bounds(period)
+    order = {s.key: i for i, s in enumerate(playbook.stages)} | {"won": len(playbook.stages)}
+    exits = (
+        StageEvent.objects.filter(
+            deal__in=_owned(Deal.objects, user, filters).values("pk"),
+            at__gte=start,
+            at__lt=end,
+            kind__in=[StageEventKind.MOVED, StageEventKind.WON, StageEventKind.LOST],
+        )
+        .values("from_stage", "to_stage", "kind")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    went_on: dict[str, int] = {}
+    lost: dict[str, int] = {}
+    for row in exits:
+        stage = row["from_stage"]
+        if stage not in order:
+            continue
+        if row["kind"] == StageEventKind.LOST:
+            lost[stage] = lost.get(stage, 0) + row["n"]
+        elif order.get(row["to_stage"], -1) > order[stage]:
+            went_on[stage] = went_on.get(stage, 0) + row["n"]
+    result = []
+    if period.end < timezone.localdate():
+        steps = funnel(user, period, filters)
+        for previous, step in zip(steps[:2], steps[1:3], strict=True):
+            result.append(Conversion(step.key, step.label, previous.count, step.step_rate))
+    for spec in playbook.stages:
+        entrants = went_on.get(spec.key, 0) + lost.get(spec.key, 0)
+        result.append(
+            Conversion(
+                spec.key,
+                spec.label.get(language),
+                entrants,
+                rate(went_on.get(spec.key, 0), entrants),
+            )
+        )
+    return result
