@@ -1288,6 +1288,19 @@ def _demo_proposals_and_objections(users: dict[str, User]) -> None:
 # (75) too loose and proposes 85.
 WINNER_SCORES = [90, 90, 60, 80, 60]
 LOSER_SCORES = [80, 80, 60, 90, 30, 60, 80, 30]
+# And their channels: Baidu search brings winners, the trade show mostly losers, so the channel
+# report recommends moving budget from the show to search.
+WINNER_CHANNELS = [
+    "百度搜索推广 Baidu SEM",
+    "百度搜索推广 Baidu SEM",
+    "客户转介绍 Customer referral",
+]
+LOSER_CHANNELS = [
+    "物流展 Logistics trade show",
+    "物流展 Logistics trade show",
+    "百度搜索推广 Baidu SEM",
+    "微信公众号 WeChat official account",
+]
 COMPETITORS = ["金蝶", "用友", "SAP", "金蝶", "Salesforce"]
 
 
@@ -1299,11 +1312,11 @@ def _demo_insights(users: dict[str, User], now) -> None:
     from salesop.aftersales.models import Survey
     from salesop.insights.rules import month_period
     from salesop.insights.services import review_send
-    from salesop.leads.models import Channel, Lead
+    from salesop.leads.models import Channel, Lead, LeadEvent
 
     if Lead.objects.filter(deal__account__name__startswith="历史客户").exists():
         return
-    channels = list(Channel.objects.order_by("pk"))
+    channels = {c.name: c for c in Channel.objects.all()}
     year_ago = now - timedelta(days=365)
     closed = (
         Deal.objects.filter(
@@ -1316,15 +1329,19 @@ def _demo_insights(users: dict[str, User], now) -> None:
     )
     winners = losers = 0
     grades = playbook_of(closed.first()).bant.grades if closed.exists() else None
-    for i, deal in enumerate(closed):
+    for deal in closed:
         if deal.status == "won":
-            score, winners = WINNER_SCORES[winners % len(WINNER_SCORES)], winners + 1
+            score = WINNER_SCORES[winners % len(WINNER_SCORES)]
+            channel = WINNER_CHANNELS[winners % len(WINNER_CHANNELS)]
+            winners += 1
         else:
-            score, losers = LOSER_SCORES[losers % len(LOSER_SCORES)], losers + 1
+            score = LOSER_SCORES[losers % len(LOSER_SCORES)]
+            channel = LOSER_CHANNELS[losers % len(LOSER_CHANNELS)]
+            losers += 1
         Lead.objects.create(
             owner=deal.owner,
             team=deal.team,
-            channel=channels[i % len(channels)],
+            channel=channels[channel],
             company_name=deal.account.name,
             industry=deal.account.industry,
             region=deal.account.region,
@@ -1360,5 +1377,35 @@ def _demo_insights(users: dict[str, User], now) -> None:
             )
             survey_answer(token=token, nps=nps, csat=csat, comment=comment)
         Survey.objects.filter(project=project).update(answered_at=now - timedelta(days=3))
+    # Last month's intake, so its review has a funnel: contacted within the SLA or late,
+    # some qualified, some screened out.
     today = timezone.localdate()
-    review_send(period=month_period(today.year, today.month).previous())
+    last_month = month_period(today.year, today.month).previous()
+    names = list(channels)
+    for i in range(18):
+        owner = users[("rep", "emily", "liuyang")[i % 3]]
+        created = now - timedelta(days=(today - last_month.start).days - 1 - i)
+        late = i % 6 == 5
+        status = "qualified" if i % 3 == 0 else "disqualified" if i % 5 == 4 else "contacted"
+        lead = Lead.objects.create(
+            owner=owner,
+            team=owner.team,
+            channel=channels[names[i % len(names)]],
+            company_name=f"{('华东', '江南', '北方')[i % 3]}示例客户{i:02d}有限公司",
+            industry=("物流", "制造业", "零售")[i % 3],
+            status=status if i % 7 else "new",
+            score=(85, 60, 40)[i % 3] if i % 7 else None,
+            grade=("A", "B", "C")[i % 3] if i % 7 else "",
+            created_at=created,
+            first_contacted_at=(created + timedelta(hours=30 if late else 2)) if i % 7 else None,
+        )
+        if status == "qualified" and i % 7:
+            LeadEvent.objects.create(
+                lead=lead,
+                kind="status",
+                from_value="contacted",
+                to_value="qualified",
+                by=owner,
+                at=created + timedelta(days=2),
+            )
+    review_send(period=last_month)

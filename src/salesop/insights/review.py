@@ -96,8 +96,8 @@ class Review:
             return _("No step got materially worse against the three months before.")
         if b.kind == "conversion":
             return _(
-                "%(stage)s: %(now)s%% went on to the next step, against %(ref)s%% in the three "
-                "months before (%(change)s%% worse)."
+                "%(stage)s: %(now)s%% went on, against %(ref)s%% in the three months before "
+                "(%(change)s%% worse)."
             ) % {"stage": b.label, "now": b.now, "ref": b.baseline, "change": b.change_pct}
         reference = (
             _("%(days)s days in the three months before")

@@ -442,7 +442,8 @@ def conversions(user: User, period: Period, filters: Filters | None = None) -> l
     if period.end < timezone.localdate():
         steps = funnel(user, period, filters)
         for previous, step in zip(steps[:2], steps[1:3], strict=True):
-            result.append(Conversion(step.key, step.label, previous.count, step.step_rate))
+            label = f"{previous.label} → {step.label}"
+            result.append(Conversion(step.key, label, previous.count, step.step_rate))
     for spec in playbook.stages:
         entrants = went_on.get(spec.key, 0) + lost.get(spec.key, 0)
         result.append(
