@@ -92,6 +92,7 @@ def test_missing_secret_key_is_a_clear_startup_error(tmp_path):
         ("SALESOP_TIME_ZONE", "Mars/Base", "not a known time zone"),
         ("SALESOP_LANGUAGE", "fr", "use zh-hans or en"),
         ("SALESOP_EMAIL_URL", "carrier-pigeon://x", "not supported"),
+        ("SALESOP_REPORT_CURRENCY", "yuan", "ISO 4217"),
     ],
 )
 def test_bad_settings_are_refused_by_name(tmp_path, name, value, message):

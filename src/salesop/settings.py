@@ -218,6 +218,10 @@ CONTRACT_UPLOAD_MAX_BYTES = env_int("SALESOP_CONTRACT_UPLOAD_MAX_MB", 20) * 1024
 
 # Reports: revenue and spend are summed in this currency; other currencies are not converted.
 REPORT_CURRENCY = env_str("SALESOP_REPORT_CURRENCY", "CNY").upper()
+if len(REPORT_CURRENCY) != 3 or not REPORT_CURRENCY.isalpha():
+    raise ImproperlyConfigured(
+        f"SALESOP_REPORT_CURRENCY={REPORT_CURRENCY!r}: use an ISO 4217 code such as CNY."
+    )
 
 # Public lead intake: submissions per channel per minute.
 INTAKE_RATE_PER_MINUTE = env_int("SALESOP_INTAKE_RATE_PER_MINUTE", 120)
