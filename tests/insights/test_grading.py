@@ -9,6 +9,7 @@ above B, screening too loose. Moving A to 85 gives A 6/10 = 60.0%, B 6/40 = 15.0
 
 import pytest
 
+from salesop.core.errors import DomainError
 from salesop.insights.calibration import propose, rates, verdict, wilson
 from salesop.insights.rules import month_period
 from salesop.insights.selectors import grading
@@ -60,7 +61,7 @@ def test_ops_apply_the_proposal_as_the_running_playbook_in_one_click(client, org
     version = PlaybookVersion.objects.get(is_active=True)
     # The evidence, over every team (the other team's disqualified 90-point lead counts too).
     assert version.pk != before.pk
-    assert "A from 75 to 85" in version.comment and "25.8% -> 54.5%" in version.comment
+    assert "75 -> 85" in version.comment and "25.8% -> 54.5%" in version.comment
     # Only the thresholds changed: the rest of the text, comments included, is as it was.
     changed = [
         (old, new)
@@ -79,8 +80,9 @@ def test_only_sales_ops_may_apply_and_no_proposal_is_refused(client, org, loose_
     assert 'data-testid="grading-apply"' not in page
     client.post("/insights/grading/apply/?month=2026-10")
     assert active_playbook().bant.grades.a == 75
-    with pytest.raises(Exception, match="no change"):
+    with pytest.raises(DomainError) as refused:
         grading_apply(by=org.ops, period=month_period(2025, 1))
+    assert refused.value.code == "no_proposal"
 
 
 def test_calibration_rules():

@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from salesop.aftersales.growth import account_churn
 from salesop.aftersales.models import Churn, Survey
+from salesop.core.errors import DomainError
 from salesop.core.testing import make_account, make_deal
 from salesop.deals.models import Deal, DealObjection, StageEvent
 from salesop.deals.services import deal_mark_lost
@@ -120,8 +121,9 @@ def test_another_team_sees_nothing_and_an_empty_month_divides_by_nothing(org, oc
 
 
 def test_churn_needs_a_playbook_reason(org):
-    with pytest.raises(Exception, match="Choose why"):
+    with pytest.raises(DomainError) as refused:
         account_churn(account=make_account(org.rep), by=org.rep, reason="bored")
+    assert refused.value.code == "churn_reason" and "service" in refused.value.fields["reason"]
     assert not Churn.objects.exists()
 
 

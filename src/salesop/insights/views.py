@@ -175,8 +175,8 @@ def grading(request):
                 _("Decided leads"),
                 _("Won"),
                 _("Win rate (%)"),
-                _("95% low"),
-                _("95% high"),
+                _("Confidence interval low (%)"),
+                _("Confidence interval high (%)"),
             ],
             rows,
         )
