@@ -1,0 +1,53 @@
+"""Report pages cost the same number of queries however much data they cover (no N+1)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from salesop.core.testing import make_channel, make_deal
+from salesop.leads.models import Lead
+
+from .conftest import at
+
+pytestmark = pytest.mark.django_db
+PAGES = {
+    "/insights/?month=2026-10": 39,
+    "/insights/channels/?month=2026-10": 12,
+    "/insights/grading/?month=2026-10": 11,
+    "/insights/compliance/?month=2026-10": 23,
+    "/insights/compliance/checklist/?month=2026-10": 10,
+    "/insights/losses/?month=2026-10": 16,
+    "/insights/review/?month=2026-10": 96,
+}
+
+
+def counts(client) -> dict[str, int]:
+    result = {}
+    for url in PAGES:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        result[url] = len(queries)
+    return result
+
+
+def test_report_pages_do_not_grow_with_the_data(client, org, october, loose_grading):
+    client.force_login(org.manager)
+    before = counts(client)
+    channel = make_channel()
+    for i in range(15):
+        deal = make_deal(org.teammate, name=f"更多商机 {i}")
+        deal.stage_events.update(at=at(3))
+        Lead.objects.create(
+            owner=org.teammate,
+            team=org.teammate.team,
+            channel=channel,
+            company_name=f"更多线索 {i}",
+            created_at=at(4),
+            deal=deal,
+            score=70,
+            grade="B",
+        )
+    after = counts(client)
+    assert after == before
+    for url, limit in PAGES.items():
+        assert after[url] <= limit, (url, after[url])
