@@ -53,6 +53,7 @@ def october(org):
     for i, row in enumerate(leads[:4]):
         deal = make_deal(org.rep, name=f"商机 {i}")
         deal.stage_events.update(at=at(10 + i))
+        Deal.objects.filter(pk=deal.pk).update(created_at=at(10 + i))
         Lead.objects.filter(pk=row.pk).update(deal=deal)
         deals.append(deal)
     # discovery -> solution after 2, 4 and 6 days; solution -> negotiation after 20 and 40

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from salesop.insights.rules import Period, funnel_steps, month_period, percentile
-from salesop.insights.selectors import cohorts, cycle_times, funnel, slowest
+from salesop.insights.selectors import cohorts, cycle_times, durations, funnel, slowest
 
 OCTOBER = month_period(2026, 10)
 
@@ -101,3 +101,13 @@ def test_cohorts_say_where_each_months_leads_are_now(org, october):
         "won": 1,
     }
     assert [c.month.month for c in months] == [10, 9]
+
+
+def test_how_long_the_timed_steps_took(org, october):
+    by_key = {d.key: d for d in durations(org.rep, OCTOBER)}
+    # The won deal: its lead came in on 1 October, the deal opened on the 10th, won on the 30th.
+    assert (by_key["lead_to_won"].count, by_key["lead_to_won"].median) == (1, 29.0)
+    assert by_key["signing_cycle"].median == 20.0
+    # Eight leads contacted, each three hours after arriving.
+    assert (by_key["first_contact"].count, by_key["first_contact"].median) == (8, 3.0)
+    assert by_key["legal_review"].count == 0 and by_key["legal_review"].median is None

@@ -11,13 +11,13 @@ from .conftest import at
 
 pytestmark = pytest.mark.django_db
 PAGES = {
-    "/insights/?month=2026-10": 39,
+    "/insights/?month=2026-10": 45,
     "/insights/channels/?month=2026-10": 12,
     "/insights/grading/?month=2026-10": 11,
     "/insights/compliance/?month=2026-10": 23,
     "/insights/compliance/checklist/?month=2026-10": 10,
     "/insights/losses/?month=2026-10": 16,
-    "/insights/review/?month=2026-10": 96,
+    "/insights/review/?month=2026-10": 102,
 }
 
 

@@ -35,7 +35,8 @@ def review_xlsx(review: Review) -> bytes:
                 [
                     [d.label, d.moves, d.median_days, d.p75_days, d.p90_days, d.limit_days]
                     for d in r.dwells
-                ],
+                ]
+                + [[d.label, d.count, d.median, d.p75, d.p90, d.unit] for d in r.durations],
             ),
             (_("Lapses"), [_("Alert"), _("Count")], [[label, n] for _k, label, n in r.lapses]),
             (

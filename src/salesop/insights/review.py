@@ -17,7 +17,7 @@ from salesop.insights.channels import ChannelReport
 from salesop.insights.compliance import MEASURES, Card, scorecards
 from salesop.insights.losses import Losses
 from salesop.insights.rules import Period, Step, bounds, months_to
-from salesop.insights.selectors import Conversion, Dwell, Filters, Grading
+from salesop.insights.selectors import Conversion, Duration, Dwell, Filters, Grading
 from salesop.monitor.models import Alert
 
 # A change smaller than this (relative to the baseline) is not a bottleneck.
@@ -81,6 +81,7 @@ class Review:
     headline: list[Headline]
     steps: list[Step]
     dwells: list[Dwell]
+    durations: list[Duration]
     bottleneck: Bottleneck | None
     lapses: list[tuple[str, str, int]]
     compliance: Card
@@ -344,6 +345,7 @@ def review(user: User, period: Period, filters: Filters | None = None) -> Review
         headline=headline,
         steps=steps,
         dwells=dwells,
+        durations=selectors.durations(user, period, filters),
         bottleneck=found,
         lapses=_lapses(user, period, filters),
         compliance=compliance,

@@ -13,7 +13,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import Role, Team, User
-from salesop.deals.models import Deal, DealStatus, StageEvent, StageEventKind
+from salesop.contracts.models import LegalReview
+from salesop.deals.models import Deal, DealStatus, Proposal, StageEvent, StageEventKind
 from salesop.insights import calibration
 from salesop.insights.rules import (
     Period,
@@ -26,6 +27,7 @@ from salesop.insights.rules import (
 )
 from salesop.leads.models import Lead, LeadEventKind
 from salesop.playbook.selectors import active_playbook
+from salesop.pricing.models import Approval
 
 
 @dataclass(frozen=True)
@@ -455,3 +457,82 @@ def conversions(user: User, period: Period, filters: Filters | None = None) -> l
             )
         )
     return result
+
+
+@dataclass(frozen=True)
+class Duration:
+    key: str
+    label: str
+    unit: str
+    count: int
+    median: float | None
+    p75: float | None
+    p90: float | None
+
+
+def _spread(key: str, label: str, unit: str, values: list[float]) -> Duration:
+    return Duration(
+        key,
+        label,
+        unit,
+        len(values),
+        _round(percentile(values, 50)),
+        _round(percentile(values, 75)),
+        _round(percentile(values, 90)),
+    )
+
+
+def durations(user: User, period: Period, filters: Filters | None = None) -> list[Duration]:
+    """How long the SOP's timed steps took when they ended in the period: lead created to deal
+    won and deal opened to won (the signing cycle), lead created to first contact, proposal
+    presentations, quote approvals and legal reviews. One query each."""
+    filters = filters or Filters()
+    start, end = bounds(period)
+    deals = _owned(Deal.objects, user, filters)
+    won = deals.filter(status=DealStatus.WON, closed_at__gte=start, closed_at__lt=end)
+    days, hours = _("days"), _("hours")
+    lead_to_won = [
+        (closed - created).total_seconds() / 86400
+        for closed, created in won.filter(source_lead__isnull=False).values_list(
+            "closed_at", "source_lead__created_at"
+        )
+    ]
+    cycle = [
+        (closed - created).total_seconds() / 86400
+        for closed, created in won.values_list("closed_at", "created_at")
+    ]
+    contact = [
+        (contacted - created).total_seconds() / 3600
+        for created, contacted in _cohort(user, period, filters)
+        .filter(first_contacted_at__isnull=False)
+        .values_list("created_at", "first_contacted_at")
+    ]
+    presentations = [
+        float(minutes)
+        for minutes in Proposal.objects.filter(
+            deal__in=deals.values("pk"),
+            presented_activity__occurred_at__gte=start,
+            presented_activity__occurred_at__lt=end,
+            presented_activity__duration_minutes__isnull=False,
+        ).values_list("presented_activity__duration_minutes", flat=True)
+    ]
+    approvals = [
+        (decided - asked).total_seconds() / 3600
+        for asked, decided in Approval.objects.filter(
+            quote__deal__in=deals.values("pk"), decided_at__gte=start, decided_at__lt=end
+        ).values_list("requested_at", "decided_at")
+    ]
+    reviews = [
+        (decided - submitted).total_seconds() / 3600
+        for submitted, decided in LegalReview.objects.filter(
+            contract__deal__in=deals.values("pk"), decided_at__gte=start, decided_at__lt=end
+        ).values_list("submitted_at", "decided_at")
+    ]
+    return [
+        _spread("lead_to_won", _("Lead created to deal won"), days, lead_to_won),
+        _spread("signing_cycle", _("Deal opened to won (signing cycle)"), days, cycle),
+        _spread("first_contact", _("Lead created to first contact"), hours, contact),
+        _spread("presentation", _("Proposal presentation"), _("minutes"), presentations),
+        _spread("approval", _("Quote approval turnaround"), hours, approvals),
+        _spread("legal_review", _("Legal review turnaround"), hours, reviews),
+    ]

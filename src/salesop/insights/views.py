@@ -111,6 +111,7 @@ def dashboard(request):
     ]
     dwells = selectors.cycle_times(request.user, period, filters)
     states, cohorts = selectors.cohorts(request.user, period, filters)
+    timed = selectors.durations(request.user, period, filters)
     if request.GET.get("format") == "xlsx":
         return _download(
             f"funnel-{period.start:%Y-%m}.xlsx",
@@ -147,6 +148,7 @@ def dashboard(request):
             empty=not now or now[0].count == 0,
             dwells=dwells,
             slowest=selectors.slowest(dwells),
+            durations=timed,
             cohort_states=states,
             cohorts=cohorts,
             funnel_chart=charts.funnel(rows),
