@@ -136,3 +136,12 @@ def test_drill_down_lists_the_records_behind_a_number(client, org, october):
     )
     card = client.get("/insights/compliance/?month=2026-10").content.decode()
     assert "56.3" in card and "64.3" in card
+
+
+def test_the_records_behind_a_number_stream_as_csv(client, org, october):
+    client.force_login(org.manager)
+    response = client.get("/insights/compliance/lead_followup/?month=2026-10&format=csv")
+    assert response.streaming
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    assert len(lines) == 1 + 5  # the rep's four leads and the teammate's one
+    assert any("客户 4" in line and line.count(",") >= 3 for line in lines)

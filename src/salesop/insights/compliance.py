@@ -4,7 +4,7 @@ playbook), and the outcome figures beside it. Every number is a count of records
 drill-down, each record with whether it complied."""
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -99,20 +99,18 @@ class Scope:
         return bounds(self.period)[1]
 
 
-def _lead_followup(scope: Scope) -> list[Item]:
+def _lead_followup(scope: Scope) -> Iterator[Item]:
     hours = timedelta(hours=first_contact_hours(active_playbook()))
     now = timezone.now()
-    items = []
     rows = scope.leads.filter(created_at__gte=scope.start, created_at__lt=scope.end).values_list(
         "pk", "owner_id", "company_name", "created_at", "first_contacted_at"
     )
-    for pk, owner_id, name, created, contacted in rows:
+    for pk, owner_id, name, created, contacted in rows.iterator(chunk_size=2000):
         due = created + hours
         if contacted is None and due > now:
             continue  # not due yet
         ok = contacted is not None and contacted <= due
-        items.append(Item(owner_id, ok, name, f"/leads/{pk}/", created))
-    return items
+        yield Item(owner_id, ok, name, f"/leads/{pk}/", created)
 
 
 def _events(scope: Scope) -> QuerySet:
@@ -121,11 +119,11 @@ def _events(scope: Scope) -> QuerySet:
     ).select_related("deal")
 
 
-def _checklist(scope: Scope) -> list[Item]:
+def _checklist(scope: Scope) -> Iterator[Item]:
     playbook = active_playbook()
     language = get_language() or "zh-hans"
     moves = _events(scope).filter(kind__in=[StageEventKind.MOVED, StageEventKind.WON])
-    return [
+    return (
         Item(
             e.deal.owner_id,
             not e.override_reason and not e.unmet,
@@ -134,11 +132,11 @@ def _checklist(scope: Scope) -> list[Item]:
             e.deal.get_absolute_url(),
             e.at,
         )
-        for e in moves.exclude(from_stage="")
-    ]
+        for e in moves.exclude(from_stage="").iterator(chunk_size=2000)
+    )
 
 
-def _discovery(scope: Scope) -> list[Item]:
+def _discovery(scope: Scope) -> Iterator[Item]:
     first = active_playbook().stages[0].key
     deal = OuterRef("deal")
     leaving = (
@@ -150,7 +148,7 @@ def _discovery(scope: Scope) -> list[Item]:
             has_maker=Exists(Stakeholder.objects.filter(deal=deal, role="decision_maker")),
         )
     )
-    return [
+    return (
         Item(
             e.deal.owner_id,
             e.has_needs and bool(e.has_recap) and e.has_maker,
@@ -158,8 +156,8 @@ def _discovery(scope: Scope) -> list[Item]:
             e.deal.get_absolute_url() + "discovery/",
             e.at,
         )
-        for e in leaving
-    ]
+        for e in leaving.iterator(chunk_size=2000)
+    )
 
 
 def _won(scope: Scope) -> QuerySet:
@@ -168,7 +166,7 @@ def _won(scope: Scope) -> QuerySet:
     )
 
 
-def _quotes(scope: Scope) -> list[Item]:
+def _quotes(scope: Scope) -> Iterator[Item]:
     approved = Quote.objects.filter(
         deal=OuterRef("pk"), status=QuoteStatus.APPROVED, sent_at__isnull=False
     )
@@ -178,20 +176,19 @@ def _quotes(scope: Scope) -> list[Item]:
     ]
 
 
-def _contracts(scope: Scope) -> list[Item]:
+def _contracts(scope: Scope) -> Iterator[Item]:
     signed = Contract.objects.filter(deal=OuterRef("pk"), status__in=SIGNED_STATUSES)
     deals = _won(scope).annotate(ok=Exists(signed))
-    return [
+    return (
         Item(d.owner_id, d.ok, d.name, d.get_absolute_url() + "contract/", d.closed_at)
-        for d in deals
-    ]
+        for d in deals.iterator(chunk_size=2000)
+    )
 
 
-def _tickets(scope: Scope) -> list[Item]:
+def _tickets(scope: Scope) -> Iterator[Item]:
     now = timezone.now()
-    items = []
     rows = scope.tickets.filter(opened_at__gte=scope.start, opened_at__lt=scope.end)
-    for t in rows:
+    for t in rows.iterator(chunk_size=2000):
         response_ok = t.responded_at is not None and t.responded_at <= t.first_response_due_at
         direction_ok = t.direction_at is not None and t.direction_at <= t.direction_due_at
         decided = (t.responded_at or t.first_response_due_at <= now) and (
@@ -199,7 +196,7 @@ def _tickets(scope: Scope) -> list[Item]:
         )
         if not decided:
             continue  # its clocks are still running
-        items.append(
+        yield (
             Item(
                 t.owner_id,
                 response_ok and direction_ok,
@@ -208,10 +205,9 @@ def _tickets(scope: Scope) -> list[Item]:
                 t.opened_at,
             )
         )
-    return items
 
 
-def _revisits(scope: Scope) -> list[Item]:
+def _revisits(scope: Scope) -> Iterator[Item]:
     today = timezone.localdate()
     rows = (
         Revisit.objects.filter(
@@ -222,7 +218,7 @@ def _revisits(scope: Scope) -> list[Item]:
         .exclude(status=RevisitStatus.PLANNED, due_on__gte=today)
         .select_related("account")
     )
-    return [
+    return (
         Item(
             r.owner_id,
             r.status == RevisitStatus.DONE and r.done_on is not None and r.done_on <= r.due_on,
@@ -230,11 +226,11 @@ def _revisits(scope: Scope) -> list[Item]:
             r.account.get_absolute_url(),
             datetime.combine(r.due_on, datetime.min.time(), tzinfo=scope.start.tzinfo),
         )
-        for r in rows
-    ]
+        for r in rows.iterator(chunk_size=2000)
+    )
 
 
-def _updates(scope: Scope) -> list[Item]:
+def _updates(scope: Scope) -> Iterator[Item]:
     """One item per project and past week (from its Monday) of the period the project was in
     delivery, and whether that week's update was sent. A delivered project counts up to its
     last update."""
@@ -248,13 +244,12 @@ def _updates(scope: Scope) -> list[Item]:
     last = {}
     for project_id, week in sent:
         last[project_id] = max(week, last.get(project_id, week))
-    items = []
     monday = scope.period.start - timedelta(days=scope.period.start.weekday())
     while monday <= min(scope.period.end, today - timedelta(days=7)):
         for p in projects:
             delivering = p.status != ProjectStatus.DONE or monday <= last.get(p.pk, monday)
             if p.started_on <= monday and delivering:
-                items.append(
+                yield (
                     Item(
                         p.owner_id,
                         (p.pk, monday) in sent,
@@ -264,10 +259,9 @@ def _updates(scope: Scope) -> list[Item]:
                     )
                 )
         monday += timedelta(days=7)
-    return items
 
 
-COLLECTORS: dict[str, Callable[[Scope], list[Item]]] = {
+COLLECTORS: dict[str, Callable[[Scope], Iterable[Item]]] = {
     "lead_followup": _lead_followup,
     "checklist": _checklist,
     "discovery": _discovery,
@@ -279,8 +273,14 @@ COLLECTORS: dict[str, Callable[[Scope], list[Item]]] = {
 }
 
 
-def items(scope: Scope, measure: str) -> list[Item]:
-    return sorted(COLLECTORS[measure](scope), key=lambda i: (i.ok, i.at))
+def items(scope: Scope, measure: str, limit: int | None = None) -> list[Item]:
+    """The measure's records, misses first then by time; at most `limit` of them."""
+    return sorted(COLLECTORS[measure](scope), key=lambda i: (i.ok, i.at))[:limit]
+
+
+def stream(scope: Scope, measure: str) -> Iterator[Item]:
+    """The measure's records as the database yields them, for exports of any size."""
+    return iter(COLLECTORS[measure](scope))
 
 
 def scorecards(scope: Scope) -> tuple[Card, list[Card]]:

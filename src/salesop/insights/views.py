@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,17 +18,21 @@ from django.views.decorators.http import require_POST
 
 from salesop.accounts.models import User
 from salesop.core.errors import DomainError
+from salesop.core.export import csv_rows
 from salesop.core.forms import act_then_redirect, flash_refusal
 from salesop.core.spreadsheets import write_xlsx
 from salesop.insights import charts, selectors, services
 from salesop.insights.compliance import MEASURES, scorecards
 from salesop.insights.compliance import items as compliance_items
+from salesop.insights.compliance import stream as compliance_stream
 from salesop.insights.documents import review_docx, review_xlsx
 from salesop.insights.review import review
 from salesop.insights.rules import Period, month_asked
 from salesop.leads.models import Channel, Grade
 from salesop.playbook.selectors import active_playbook
 
+# A drill-down page lists this many records, misses first; the CSV has them all.
+RECORDS_SHOWN = 500
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -296,6 +300,25 @@ def compliance_records(request, measure: str):
         raise Http404
     asked = _asked(request)
     scope = selectors.compliance_scope(request.user, asked.period, asked.filters)
+    if request.GET.get("format") == "csv":
+        header = [_("Record"), _("When"), _("Followed the SOP"), _("Link")]
+        yes, no = _("yes"), _("no")
+        rows = (
+            [
+                r.label,
+                f"{timezone.localtime(r.at):%Y-%m-%d %H:%M}",
+                yes if r.ok else no,
+                settings.BASE_URL + r.url,
+            ]
+            for r in compliance_stream(scope, measure)
+        )
+        response = StreamingHttpResponse(
+            csv_rows(header, rows), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = content_disposition_header(
+            True, f"{measure}-{asked.period.start:%Y-%m}.csv"
+        )
+        return response
     return render(
         request,
         "insights/compliance_records.html",
@@ -304,7 +327,9 @@ def compliance_records(request, measure: str):
             asked,
             "compliance",
             measure=MEASURES[measure],
-            records=compliance_items(scope, measure),
+            measure_key=measure,
+            records=compliance_items(scope, measure, limit=RECORDS_SHOWN),
+            records_shown=RECORDS_SHOWN,
         ),
     )
 
