@@ -11,13 +11,13 @@ from .conftest import at
 
 pytestmark = pytest.mark.django_db
 PAGES = {
-    "/insights/?month=2026-10": 45,
-    "/insights/channels/?month=2026-10": 12,
+    "/insights/?month=2026-10": 48,
+    "/insights/channels/?month=2026-10": 13,
     "/insights/grading/?month=2026-10": 11,
-    "/insights/compliance/?month=2026-10": 23,
+    "/insights/compliance/?month=2026-10": 24,
     "/insights/compliance/checklist/?month=2026-10": 10,
     "/insights/losses/?month=2026-10": 16,
-    "/insights/review/?month=2026-10": 102,
+    "/insights/review/?month=2026-10": 109,
 }
 
 
@@ -51,3 +51,19 @@ def test_report_pages_do_not_grow_with_the_data(client, org, october, loose_grad
     assert after == before
     for url, limit in PAGES.items():
         assert after[url] <= limit, (url, after[url])
+
+
+def test_past_months_cost_fewer_queries_from_the_aggregates(client, org, october):
+    from datetime import date
+
+    from salesop.insights.aggregates import refresh
+
+    client.force_login(org.manager)
+    live = counts(client)
+    refresh(date(2025, 9, 1), date(2026, 10, 31))
+    from_aggregates = counts(client)
+    assert from_aggregates["/insights/?month=2026-10"] < live["/insights/?month=2026-10"] - 10
+    assert (
+        from_aggregates["/insights/compliance/?month=2026-10"]
+        < live["/insights/compliance/?month=2026-10"]
+    )

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from salesop.core.api import READ_ERRORS
 from salesop.insights import selectors
-from salesop.insights.compliance import MEASURES, Card, scorecards
+from salesop.insights.compliance import MEASURES, Card
 from salesop.insights.review import review
 from salesop.insights.rules import Period, month_asked
 from salesop.leads.models import Grade
@@ -242,7 +242,7 @@ def _card(card: Card) -> dict:
 def insights_compliance(request, query: Query[ReportQuery]):
     """SOP compliance per person and for everyone shown, beside won revenue and win rate."""
     period, filters = _asked(request, query)
-    total, cards = scorecards(selectors.compliance_scope(request.user, period, filters))
+    total, cards = selectors.compliance(request.user, period, filters)
     return {"total": _card(total), "people": [_card(c) for c in cards]}
 
 

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import Count, DecimalField, Q, Sum, Value
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 
 from salesop.accounts.models import User
@@ -76,14 +76,9 @@ class ChannelReport:
     other_currency_wins: int
 
 
-def channel_report(user: User, period: Period, leads) -> ChannelReport:
-    """Leads created in the six months to the period's end (`leads`: the report's cohort
-    queryset builder, called with a period), per channel and month. Spend is the channel's
-    recorded monthly spend, attributed to what the user sees by its share of the channel's
-    leads that month (all of it for sales ops without filters)."""
-    window = months_to(period, WINDOW_MONTHS)
-    currency = settings.REPORT_CURRENCY
-    cohort = leads(window)
+def _live(cohort: QuerySet, window: Period, currency: str) -> tuple[list[dict], dict]:
+    """Per channel and month, the cohort's leads, A leads, wins and won revenue; and every
+    lead per channel and month (for attributing spend)."""
     won_here = Q(deal__status=DealStatus.WON, deal__currency=currency)
     rows = (
         cohort.annotate(month=TruncMonth("created_at"))
@@ -100,7 +95,6 @@ def channel_report(user: User, period: Period, leads) -> ChannelReport:
         )
         .order_by()
     )
-    other = cohort.filter(deal__status=DealStatus.WON).exclude(deal__currency=currency).count()
     start, end = bounds(window)
     everyone = (
         Lead.objects.filter(created_at__gte=start, created_at__lt=end)
@@ -109,7 +103,56 @@ def channel_report(user: User, period: Period, leads) -> ChannelReport:
         .annotate(n=Count("id"))
         .order_by()
     )
-    all_leads = {(r["channel_id"], _day(r["month"])): r["n"] for r in everyone}
+    return list(rows), {(r["channel_id"], _day(r["month"])): r["n"] for r in everyone}
+
+
+def _aggregated(rows: QuerySet, window: Period) -> tuple[list[dict], dict]:
+    """The same from the daily aggregates (`rows`: the user's CohortDay rows)."""
+    from salesop.insights.models import CohortDay
+
+    grouped = (
+        rows.filter(step__in=["leads", "won_status"])
+        .annotate(month=TruncMonth("day"))
+        .values("channel_id", "channel__name", "month")
+        .annotate(
+            n=Coalesce(Sum("count", filter=Q(step="leads")), 0),
+            a=Coalesce(Sum("count", filter=Q(step="leads", grade="A")), 0),
+            won=Coalesce(Sum("count", filter=Q(step="won_status")), 0),
+            revenue=Coalesce(
+                Sum("revenue", filter=Q(step="won_status")),
+                Value(Decimal("0")),
+                output_field=DecimalField(max_digits=16, decimal_places=2),
+            ),
+        )
+        .order_by()
+    )
+    everyone = (
+        CohortDay.objects.filter(step="leads", day__gte=window.start, day__lte=window.end)
+        .annotate(month=TruncMonth("day"))
+        .values("channel_id", "month")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    return (
+        [r for r in grouped if r["n"]],
+        {(r["channel_id"], _day(r["month"])): r["n"] for r in everyone},
+    )
+
+
+def channel_report(user: User, period: Period, leads, aggregate_rows=None) -> ChannelReport:
+    """Leads created in the six months to the period's end, per channel and month (`leads`:
+    the report's cohort queryset builder, called with a period; `aggregate_rows`, when given,
+    the same from the daily aggregates). Spend is the channel's recorded monthly spend,
+    attributed to what the user sees by its share of the channel's leads that month (all of
+    it for sales ops without filters)."""
+    window = months_to(period, WINDOW_MONTHS)
+    currency = settings.REPORT_CURRENCY
+    cohort = leads(window)
+    if aggregate_rows is None:
+        rows, all_leads = _live(cohort, window, currency)
+    else:
+        rows, all_leads = _aggregated(aggregate_rows(window), window)
+    other = cohort.filter(deal__status=DealStatus.WON).exclude(deal__currency=currency).count()
     spend = defaultdict(Decimal)
     for s in ChannelSpend.objects.filter(
         month__gte=window.start, month__lte=window.end, currency=currency

@@ -283,17 +283,30 @@ def stream(scope: Scope, measure: str) -> Iterator[Item]:
     return iter(COLLECTORS[measure](scope))
 
 
-def scorecards(scope: Scope) -> tuple[Card, list[Card]]:
-    """Everyone's card and one per person with anything counted, best score first."""
+def _tallies(scope: Scope) -> Iterator[tuple[int, str, int, int]]:
+    for key, collect in COLLECTORS.items():
+        for item in collect(scope):
+            yield item.owner_id, key, int(item.ok), 1
+
+
+def scorecards(scope: Scope, tallies: Iterable[dict] | None = None) -> tuple[Card, list[Card]]:
+    """Everyone's card and one per person with anything counted, best score first; from the
+    records, or from `tallies` (owner_id, measure, ok, total rows of the daily aggregates)."""
     weights = active_playbook().insights.compliance_weights
     people = {u.pk: u for u in scope.owners}
     total = Card(owner=None)
     cards: dict[int, Card] = defaultdict(lambda: Card(owner=None))
-    for key, collect in COLLECTORS.items():
-        for item in collect(scope):
-            for card in (total, cards[item.owner_id]):
-                card.measures[key].total += 1
-                card.measures[key].ok += item.ok
+    counted = (
+        _tallies(scope)
+        if tallies is None
+        else ((t["owner_id"], t["measure"], t["ok"], t["total"]) for t in tallies)
+    )
+    for owner_id, key, ok, n in counted:
+        if key not in MEASURES:
+            continue
+        for card in (total, cards[owner_id]):
+            card.measures[key].total += n
+            card.measures[key].ok += ok
     currency = settings.REPORT_CURRENCY
     closed = scope.deals.filter(closed_at__gte=scope.start, closed_at__lt=scope.end)
     for row in closed.values("owner_id", "status").annotate(

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from salesop.accounts.models import User
 from salesop.insights import selectors
 from salesop.insights.channels import ChannelReport
-from salesop.insights.compliance import MEASURES, Card, scorecards
+from salesop.insights.compliance import MEASURES, Card
 from salesop.insights.losses import Losses
 from salesop.insights.rules import Period, Step, bounds, months_to
 from salesop.insights.selectors import Conversion, Duration, Dwell, Filters, Grading
@@ -314,10 +314,8 @@ def review(user: User, period: Period, filters: Filters | None = None) -> Review
         dwells,
         selectors.cycle_times(user, baseline, filters),
     )
-    compliance, _cards = scorecards(selectors.compliance_scope(user, period, filters))
-    before_compliance, _cards = scorecards(
-        selectors.compliance_scope(user, period.previous(), filters)
-    )
+    compliance, _cards = selectors.compliance(user, period, filters)
+    before_compliance, _cards = selectors.compliance(user, period.previous(), filters)
     parts = {
         "grading": selectors.grading(user, period, filters),
         "bottleneck": found,

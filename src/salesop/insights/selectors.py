@@ -107,40 +107,64 @@ def _cohort(user: User, period: Period, filters: Filters) -> QuerySet[Lead]:
     return _leads(user, filters).filter(created_at__gte=start, created_at__lt=end)
 
 
-def funnel(user: User, period: Period, filters: Filters | None = None) -> list[Step]:
-    """The leads created in the period and how far they got: contacted, qualified, each deal
-    stage of the playbook, won. One count query per step."""
-    filters = filters or Filters()
-    playbook = active_playbook()
-    language = get_language() or "zh-hans"
-    leads = _cohort(user, period, filters)
-    deals = Deal.objects.filter(pk__in=leads.filter(deal__isnull=False).values("deal"))
+def funnel_stages(leads: QuerySet[Lead], playbook) -> list[tuple[str, QuerySet[Lead]]]:
+    """Each funnel step as the leads of `leads` that reached it: contacted, qualified, each
+    deal stage of the playbook (a deal that skipped a stage counts for it), won. Querysets
+    may repeat a lead (joins): count distinct ids."""
     stages = [s.key for s in playbook.stages]
-    counts = [
-        ("leads", _("Leads"), leads.count()),
-        ("contacted", _("Contacted"), leads.filter(first_contacted_at__isnull=False).count()),
+    steps = [
+        ("leads", leads),
+        ("contacted", leads.filter(first_contacted_at__isnull=False)),
         (
             "qualified",
-            _("Qualified (A/B)"),
             leads.filter(
                 Q(deal__isnull=False)
                 | Q(events__kind=LeadEventKind.STATUS, events__to_value="qualified")
-            )
-            .distinct()
-            .count(),
+            ),
         ),
     ]
     for i, key in enumerate(stages):
-        later = [*stages[i:], "won"]
-        reached = deals.filter(
-            Q(stage_events__to_stage__in=later) | Q(stage_events__kind=StageEventKind.CREATED)
-            if i == 0
-            else Q(stage_events__to_stage__in=later)
-        )
-        counts.append((key, playbook.stage_label(key, language), reached.distinct().count()))
-    won = deals.filter(stage_events__kind=StageEventKind.WON).distinct().count()
-    counts.append(("won", playbook.stage_label("won", language), won))
-    return funnel_steps(counts)
+        reached = Q(deal__stage_events__to_stage__in=[*stages[i:], "won"])
+        if i == 0:
+            reached |= Q(deal__stage_events__kind=StageEventKind.CREATED)
+        steps.append((key, leads.filter(reached)))
+    steps.append(("won", leads.filter(deal__stage_events__kind=StageEventKind.WON)))
+    return steps
+
+
+def step_label(key: str, playbook) -> str:
+    fixed = {"leads": _("Leads"), "contacted": _("Contacted"), "qualified": _("Qualified (A/B)")}
+    return fixed.get(key) or playbook.stage_label(key, get_language() or "zh-hans")
+
+
+def aggregated(period: Period, source: str = "auto") -> bool:
+    """Whether a report reads the daily aggregates: asked for, or ("auto") when they cover
+    the whole period."""
+    from salesop.insights import aggregates
+
+    return source == "aggregates" or (source == "auto" and aggregates.covers(period))
+
+
+def funnel(
+    user: User, period: Period, filters: Filters | None = None, source: str = "auto"
+) -> list[Step]:
+    """The leads created in the period and how far they got: contacted, qualified, each deal
+    stage of the playbook, won. One count query per step, or one over the aggregates."""
+    from salesop.insights import aggregates
+
+    filters = filters or Filters()
+    playbook = active_playbook()
+    if aggregated(period, source):
+        counts = aggregates.step_counts(user, period, filters)
+        keys = ["leads", "contacted", "qualified", *[s.key for s in playbook.stages], "won"]
+        return funnel_steps([(k, step_label(k, playbook), counts.get(k, 0)) for k in keys])
+    leads = _cohort(user, period, filters)
+    return funnel_steps(
+        [
+            (key, step_label(key, playbook), reached.aggregate(n=Count("id", distinct=True))["n"])
+            for key, reached in funnel_stages(leads, playbook)
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -309,12 +333,19 @@ def grading(user: User, period: Period, filters: Filters | None = None) -> Gradi
     )
 
 
-def channels(user: User, period: Period, filters: Filters | None = None):
+def channels(user: User, period: Period, filters: Filters | None = None, source: str = "auto"):
     """The channel report for the six months to the period's end (see insights.channels)."""
-    from salesop.insights.channels import channel_report
+    from salesop.insights import aggregates
+    from salesop.insights.channels import WINDOW_MONTHS, channel_report
 
     filters = filters or Filters()
-    return channel_report(user, period, lambda window: _cohort(user, window, filters))
+    rows = None
+    if aggregated(months_to(period, WINDOW_MONTHS), source):
+
+        def rows(window):
+            return aggregates.cohort_rows(user, window, filters)
+
+    return channel_report(user, period, lambda window: _cohort(user, window, filters), rows)
 
 
 def compliance_scope(user: User, period: Period, filters: Filters | None = None):
@@ -536,3 +567,16 @@ def durations(user: User, period: Period, filters: Filters | None = None) -> lis
         _spread("approval", _("Quote approval turnaround"), hours, approvals),
         _spread("legal_review", _("Legal review turnaround"), hours, reviews),
     ]
+
+
+def compliance(user: User, period: Period, filters: Filters | None = None, source: str = "auto"):
+    """Everyone's compliance card and one per person (see insights.compliance), from the
+    records or the daily aggregates."""
+    from salesop.insights import aggregates
+    from salesop.insights.compliance import scorecards
+
+    filters = filters or Filters()
+    scope = compliance_scope(user, period, filters)
+    if aggregated(period, source):
+        return scorecards(scope, aggregates.compliance_counts(user, period, filters))
+    return scorecards(scope)

@@ -22,7 +22,7 @@ from salesop.core.export import csv_rows
 from salesop.core.forms import act_then_redirect, flash_refusal
 from salesop.core.spreadsheets import write_xlsx
 from salesop.insights import charts, selectors, services
-from salesop.insights.compliance import MEASURES, scorecards
+from salesop.insights.compliance import MEASURES
 from salesop.insights.compliance import items as compliance_items
 from salesop.insights.compliance import stream as compliance_stream
 from salesop.insights.documents import review_docx, review_xlsx
@@ -256,7 +256,7 @@ def channels(request):
 @login_required
 def compliance(request):
     asked = _asked(request)
-    total, cards = scorecards(selectors.compliance_scope(request.user, asked.period, asked.filters))
+    total, cards = selectors.compliance(request.user, asked.period, asked.filters)
     weights = active_playbook().insights.compliance_weights
     if request.GET.get("format") == "xlsx":
         header = [_("Person"), _("Compliance score")]
