@@ -10,9 +10,9 @@ import time_machine
 
 from salesop.core.testing import make_channel
 from salesop.insights import aggregates
-from salesop.insights.models import AggregateRun, CohortDay
+from salesop.insights.models import AggregateRun, CohortMonth
 from salesop.insights.rules import month_period
-from salesop.insights.selectors import channels, compliance, funnel
+from salesop.insights.selectors import Filters, channels, compliance, funnel
 from salesop.leads.models import ChannelSpend, Lead
 from salesop.monitor.jobs import NIGHTLY
 
@@ -31,7 +31,7 @@ def refreshed(org, october, loose_grading):
 
 
 def test_aggregates_match_the_live_reports(org, refreshed):
-    assert CohortDay.objects.exists()
+    assert CohortMonth.objects.exists()
     for user in (org.ops, org.manager, org.rep, org.outsider):
         for period in (OCTOBER, OCTOBER.previous(), OCTOBER.year_before()):
             live = funnel(user, period, source="live")
@@ -47,6 +47,7 @@ def test_aggregates_match_the_live_reports(org, refreshed):
 def test_reports_read_the_aggregates_for_covered_past_periods(org, refreshed):
     assert aggregates.covers(OCTOBER)
     assert not aggregates.covers(month_period(2026, 11))  # today is in it
+    assert not aggregates.covers(OCTOBER, Filters(industry="物流"))  # not aggregated
     # A lead added after the refresh shows live, not in the aggregates, until the next one.
     Lead.objects.create(
         owner=org.rep,
@@ -60,8 +61,10 @@ def test_reports_read_the_aggregates_for_covered_past_periods(org, refreshed):
     assert funnel(org.rep, OCTOBER)[0].count == funnel(org.rep, OCTOBER, source="live")[0].count
 
 
-def test_the_nightly_job_refreshes_the_last_400_days(org):
+def test_the_nightly_job_refreshes_the_last_thirteen_months(org):
     with time_machine.travel(datetime(2026, 11, 27, 3, tzinfo=ZoneInfo("Asia/Shanghai"))):
         NIGHTLY["insights_aggregates"]()
     run = AggregateRun.objects.get()
-    assert (run.start, run.end) == (date(2025, 10, 23), date(2026, 11, 26))
+    assert (run.start, run.end) == (date(2025, 10, 1), date(2026, 11, 30))
+    assert not aggregates.covers(month_period(2026, 11))  # not over yet
+    assert aggregates.covers(month_period(2025, 10))

@@ -1,9 +1,11 @@
-"""Daily aggregate tables behind the month and year reports: the nightly job rebuilds the
-recent days from the event rows (grouped queries, and the compliance collectors), and the
-reports read a month or a year as one grouped query over them.
+"""Aggregate tables behind the month and year reports: the lead funnel per cohort month,
+owner, channel and grade, and the compliance measures per day and person. The nightly job
+rebuilds the recent months from the event rows (grouped queries, and the compliance
+collectors); the reports read a month or a year as one grouped query over them.
 
 What the aggregates see is what a person owns or their teams own: records shared with
-someone outside their team count for the owner only (the live reports add them)."""
+someone outside their team count for the owner only (the live reports add them). A filter on
+industry is answered live."""
 
 import time
 from collections import defaultdict
@@ -14,39 +16,37 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from salesop.accounts.models import Role, User
 from salesop.aftersales.models import DeliveryProject, Ticket
 from salesop.deals.models import Deal, DealStatus, StageEvent, StageEventKind
 from salesop.insights.compliance import COLLECTORS, Scope
-from salesop.insights.models import AggregateRun, CohortDay, ComplianceDay
-from salesop.insights.rules import Period, bounds
+from salesop.insights.models import AggregateRun, CohortMonth, ComplianceDay
+from salesop.insights.rules import Period, bounds, month_period
 from salesop.leads.models import Lead
 from salesop.monitor.jobs import nightly
 from salesop.playbook.selectors import active_playbook
 
-DIMENSIONS = ("owner_id", "team_id", "channel_id", "grade", "industry")
-# The nightly job rebuilds this many days back: cohorts keep moving for months, and the
-# reports compare with the same month a year before.
-REFRESH_DAYS = 400
+DIMENSIONS = ("owner_id", "team_id", "channel_id", "grade")
+# The nightly job rebuilds this many months before the current one: cohorts keep moving for
+# months, and the reports compare last month with the same month a year before.
+REFRESH_MONTHS = 13
 BATCH = 5000
-
-
-def _days(queryset: QuerySet, column: str) -> QuerySet:
-    return queryset.annotate(d=TruncDate(column, tzinfo=ZoneInfo(settings.TIME_ZONE)))
 
 
 @transaction.atomic
 def refresh(start: date, end: date) -> AggregateRun:
-    """Rebuilds the aggregates of the days start..end (inclusive) from the event rows."""
+    """Rebuilds the aggregates of the whole months from start's to end's from the event
+    rows."""
     from salesop.insights.selectors import funnel_stages
 
     began = time.monotonic()
-    period = Period(start, end)
+    period = Period(start.replace(day=1), month_period(end.year, end.month).end)
+    start, end = period.start, period.end
     first, after = bounds(period)
-    CohortDay.objects.filter(day__gte=start, day__lte=end).delete()
+    CohortMonth.objects.filter(month__gte=start, month__lte=end).delete()
     ComplianceDay.objects.filter(day__gte=start, day__lte=end).delete()
     leads = Lead.objects.filter(created_at__gte=first, created_at__lt=after)
     steps = funnel_stages(leads, active_playbook())
@@ -54,7 +54,9 @@ def refresh(start: date, end: date) -> AggregateRun:
     steps.append(("won_status", leads.filter(deal__status=DealStatus.WON)))
     batch = []
     for key, reached in steps:
-        rows = _days(reached, "created_at").values("d", *DIMENSIONS)
+        rows = reached.annotate(
+            m=TruncMonth("created_at", tzinfo=ZoneInfo(settings.TIME_ZONE))
+        ).values("m", *DIMENSIONS)
         if key == "won_status":
             rows = rows.annotate(
                 n=Count("id"),
@@ -68,8 +70,8 @@ def refresh(start: date, end: date) -> AggregateRun:
             rows = rows.annotate(n=Count("id", distinct=True))
         for r in rows.order_by().iterator(chunk_size=BATCH):
             batch.append(
-                CohortDay(
-                    day=r["d"],
+                CohortMonth(
+                    month=r["m"].date() if hasattr(r["m"], "date") else r["m"],
                     step=key,
                     count=r["n"],
                     revenue=r.get("revenue") or 0,
@@ -77,9 +79,9 @@ def refresh(start: date, end: date) -> AggregateRun:
                 )
             )
             if len(batch) >= BATCH:
-                CohortDay.objects.bulk_create(batch)
+                CohortMonth.objects.bulk_create(batch)
                 batch = []
-    CohortDay.objects.bulk_create(batch)
+    CohortMonth.objects.bulk_create(batch)
     _refresh_compliance(period)
     return AggregateRun.objects.create(
         start=start, end=end, seconds=round(time.monotonic() - began, 3)
@@ -120,12 +122,17 @@ def _refresh_compliance(period: Period) -> None:
 @nightly("insights_aggregates")
 def refresh_recent() -> AggregateRun:
     today = timezone.localdate()
-    return refresh(today - timedelta(days=REFRESH_DAYS), today - timedelta(days=1))
+    start = month_period(today.year, today.month)
+    for _ in range(REFRESH_MONTHS):
+        start = start.previous()
+    return refresh(start.start, today)
 
 
-def covers(period: Period) -> bool:
-    """Whether the aggregates hold the whole period (past days only; today keeps changing)."""
-    if period.end >= timezone.localdate():
+def covers(period: Period, filters=None) -> bool:
+    """Whether the aggregates answer the period: whole past months a refresh covered, and no
+    filter they do not hold (industry)."""
+    whole = period.start.day == 1 and (period.end + timedelta(days=1)).day == 1
+    if not whole or period.end >= timezone.localdate() or (filters and filters.industry):
         return False
     return AggregateRun.objects.filter(start__lte=period.start, end__gte=period.end).exists()
 
@@ -148,12 +155,10 @@ def visible(queryset: QuerySet, user: User, filters) -> QuerySet:
 
 
 def cohort_rows(user: User, period: Period, filters) -> QuerySet:
-    rows = CohortDay.objects.filter(day__gte=period.start, day__lte=period.end)
+    rows = CohortMonth.objects.filter(month__gte=period.start, month__lte=period.end)
     rows = visible(rows, user, filters)
     if filters.channel_id:
         rows = rows.filter(channel_id=filters.channel_id)
-    if filters.industry:
-        rows = rows.filter(industry=filters.industry)
     if filters.grade:
         rows = rows.filter(grade=filters.grade)
     return rows

@@ -108,11 +108,10 @@ def _live(cohort: QuerySet, window: Period, currency: str) -> tuple[list[dict], 
 
 def _aggregated(rows: QuerySet, window: Period) -> tuple[list[dict], dict]:
     """The same from the daily aggregates (`rows`: the user's CohortDay rows)."""
-    from salesop.insights.models import CohortDay
+    from salesop.insights.models import CohortMonth
 
     grouped = (
         rows.filter(step__in=["leads", "won_status"])
-        .annotate(month=TruncMonth("day"))
         .values("channel_id", "channel__name", "month")
         .annotate(
             n=Coalesce(Sum("count", filter=Q(step="leads")), 0),
@@ -127,8 +126,7 @@ def _aggregated(rows: QuerySet, window: Period) -> tuple[list[dict], dict]:
         .order_by()
     )
     everyone = (
-        CohortDay.objects.filter(step="leads", day__gte=window.start, day__lte=window.end)
-        .annotate(month=TruncMonth("day"))
+        CohortMonth.objects.filter(step="leads", month__gte=window.start, month__lte=window.end)
         .values("channel_id", "month")
         .annotate(n=Sum("count"))
         .order_by()

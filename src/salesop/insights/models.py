@@ -21,12 +21,12 @@ class MonthlyReview(models.Model):
         return f"{self.month:%Y-%m}"
 
 
-class CohortDay(models.Model):
-    """Daily aggregate of the lead funnel: of the leads created on `day` with these owner,
-    team, channel, grade and industry, how many reached `step` (and, for "won_status", the
-    won revenue in the report currency). Rebuilt for recent days by the nightly job."""
+class CohortMonth(models.Model):
+    """Aggregate of the lead funnel per cohort month: of the leads created in `month` with
+    this owner, team, channel and grade, how many reached `step` (and, for "won_status", the
+    won revenue in the report currency). Rebuilt for recent months by the nightly job."""
 
-    day = models.DateField()
+    month = models.DateField()  # its first day
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+"
     )
@@ -35,20 +35,19 @@ class CohortDay(models.Model):
         "leads.Channel", null=True, on_delete=models.CASCADE, related_name="+"
     )
     grade = models.CharField(max_length=1, blank=True)
-    industry = models.CharField(max_length=100, blank=True)
     step = models.CharField(max_length=32)
     count = models.PositiveIntegerField()
     revenue = models.DecimalField(max_digits=16, decimal_places=2, default=0)
 
     class Meta:
         indexes = [
-            models.Index(fields=["day", "step"], name="cohortday_day"),
-            models.Index(fields=["owner", "day"], name="cohortday_owner"),
-            models.Index(fields=["team", "day"], name="cohortday_team"),
+            models.Index(fields=["month", "step"], name="cohortmonth_month"),
+            models.Index(fields=["owner", "month"], name="cohortmonth_owner"),
+            models.Index(fields=["team", "month"], name="cohortmonth_team"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.step} {self.count}"
+        return f"{self.month:%Y-%m} {self.step} {self.count}"
 
 
 class ComplianceDay(models.Model):

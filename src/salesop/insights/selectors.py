@@ -137,12 +137,11 @@ def step_label(key: str, playbook) -> str:
     return fixed.get(key) or playbook.stage_label(key, get_language() or "zh-hans")
 
 
-def aggregated(period: Period, source: str = "auto") -> bool:
-    """Whether a report reads the daily aggregates: asked for, or ("auto") when they cover
-    the whole period."""
+def aggregated(period: Period, source: str = "auto", filters: Filters | None = None) -> bool:
+    """Whether a report reads the aggregates: asked for, or ("auto") when they answer it."""
     from salesop.insights import aggregates
 
-    return source == "aggregates" or (source == "auto" and aggregates.covers(period))
+    return source == "aggregates" or (source == "auto" and aggregates.covers(period, filters))
 
 
 def funnel(
@@ -154,7 +153,7 @@ def funnel(
 
     filters = filters or Filters()
     playbook = active_playbook()
-    if aggregated(period, source):
+    if aggregated(period, source, filters):
         counts = aggregates.step_counts(user, period, filters)
         keys = ["leads", "contacted", "qualified", *[s.key for s in playbook.stages], "won"]
         return funnel_steps([(k, step_label(k, playbook), counts.get(k, 0)) for k in keys])
@@ -340,7 +339,7 @@ def channels(user: User, period: Period, filters: Filters | None = None, source:
 
     filters = filters or Filters()
     rows = None
-    if aggregated(months_to(period, WINDOW_MONTHS), source):
+    if aggregated(months_to(period, WINDOW_MONTHS), source, filters):
 
         def rows(window):
             return aggregates.cohort_rows(user, window, filters)
@@ -577,6 +576,8 @@ def compliance(user: User, period: Period, filters: Filters | None = None, sourc
 
     filters = filters or Filters()
     scope = compliance_scope(user, period, filters)
-    if aggregated(period, source):
+    # The aggregates count every lead: a channel, industry or grade filter is answered live.
+    lead_filters = filters.channel_id or filters.industry or filters.grade
+    if not lead_filters and aggregated(period, source, filters):
         return scorecards(scope, aggregates.compliance_counts(user, period, filters))
     return scorecards(scope)
