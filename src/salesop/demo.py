@@ -1310,6 +1310,7 @@ def _demo_insights(users: dict[str, User], now) -> None:
     customer lost, survey comments with a theme, and last month's review sent to managers."""
     from salesop.aftersales.growth import account_churn
     from salesop.aftersales.models import Survey
+    from salesop.insights.aggregates import refresh_recent
     from salesop.insights.rules import month_period
     from salesop.insights.services import review_send
     from salesop.leads.models import Channel, Lead, LeadEvent
@@ -1409,3 +1410,4 @@ def _demo_insights(users: dict[str, User], now) -> None:
                 at=created + timedelta(days=2),
             )
     review_send(period=last_month)
+    refresh_recent()  # what the nightly job does: past months read from the aggregates
