@@ -76,6 +76,8 @@ def test_dashboard_page_filters_and_export(client, org, october):
     client.force_login(org.rep)
     page = client.get("/insights/?month=2026-10").content.decode()
     assert 'data-testid="step-won"' in page and 'data-testid="slowest"' in page
+    assert "<" not in page.split("<title>")[1].split("</title>")[0]
+    assert page.count('data-testid="cohorts"') == page.count('data-testid="durations"') == 1
     assert client.get(f"/insights/?month=2026-10&team={org.rep.team_id}").status_code == 200
     assert client.get(f"/insights/?team={org.outsider.team_id}").status_code == 404
     future = client.get("/insights/?month=2099-01").content.decode()
