@@ -79,6 +79,8 @@ def test_dashboard_page_filters_and_export(client, org, october):
     assert "<" not in page.split("<title>")[1].split("</title>")[0]
     assert page.count('data-testid="cohorts"') == page.count('data-testid="durations"') == 1
     assert client.get(f"/insights/?month=2026-10&team={org.rep.team_id}").status_code == 200
+    filtered = client.get("/insights/?month=2026-10&industry=物流&仓储").content.decode()
+    assert "industry=%E7%89%A9%E6%B5%81" in filtered  # the filter kept in links, encoded
     assert client.get(f"/insights/?team={org.outsider.team_id}").status_code == 404
     future = client.get("/insights/?month=2099-01").content.decode()
     assert "2099-01" in future and "alert-warning" in future

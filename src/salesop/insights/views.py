@@ -4,6 +4,7 @@ see."""
 
 import io
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -64,17 +65,16 @@ def _asked(request) -> Asked:
         industry=get.get("industry", "").strip()[:100],
         grade=grade if grade in Grade.values else "",
     )
-    parts = [f"month={period.start:%Y-%m}"]
-    for name, value in (
-        ("team", filters.team.pk if filters.team else ""),
-        ("owner", filters.owner_id or ""),
-        ("channel", filters.channel_id or ""),
-        ("industry", filters.industry),
-        ("grade", filters.grade),
-    ):
-        if value:
-            parts.append(f"{name}={value}")
-    return Asked(period, message, filters, "&".join(parts))
+    asked = {
+        "month": f"{period.start:%Y-%m}",
+        "team": filters.team.pk if filters.team else "",
+        "owner": filters.owner_id or "",
+        "channel": filters.channel_id or "",
+        "industry": filters.industry,
+        "grade": filters.grade,
+    }
+    query = urlencode({name: value for name, value in asked.items() if value})
+    return Asked(period, message, filters, query)
 
 
 def _context(request, asked: Asked, tab: str, **extra) -> dict:
