@@ -70,7 +70,7 @@ def generate(leads: int) -> dict:
             created = now - timedelta(seconds=rng.randrange(span))
             grade = rng.choices("ABC", weights=(10, 25, 65))[0]
             contacted = rng.random() < 0.8
-            converts = contacted and grade in "AB" and rng.random() < 0.57
+            converts = contacted and grade in "AB" and rng.random() < 0.72
             lead_rows.append(
                 Lead(
                     company_name=f"公司 Company {i}",

@@ -73,6 +73,8 @@ class Deal(OwnedModel):
             models.Index(fields=["status", "expected_close_date"], name="deal_close_date"),
             models.Index(fields=["stage_due_at"], name="deal_stage_due"),
             models.Index(fields=["close_due_at"], name="deal_close_due"),
+            # Reports: the deals closed in a month.
+            models.Index(fields=["closed_at"], name="deal_closed"),
         ]
         constraints = [
             models.CheckConstraint(

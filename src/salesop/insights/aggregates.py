@@ -52,6 +52,8 @@ def refresh(start: date, end: date) -> AggregateRun:
     steps = funnel_stages(leads, active_playbook())
     currency = settings.REPORT_CURRENCY
     steps.append(("won_status", leads.filter(deal__status=DealStatus.WON)))
+    won_elsewhere = leads.filter(deal__status=DealStatus.WON).exclude(deal__currency=currency)
+    steps.append(("won_other_currency", won_elsewhere))
     batch = []
     for key, reached in steps:
         rows = reached.annotate(

@@ -145,12 +145,15 @@ def channel_report(user: User, period: Period, leads, aggregate_rows=None) -> Ch
     it for sales ops without filters)."""
     window = months_to(period, WINDOW_MONTHS)
     currency = settings.REPORT_CURRENCY
-    cohort = leads(window)
     if aggregate_rows is None:
+        cohort = leads(window)
         rows, all_leads = _live(cohort, window, currency)
+        other = cohort.filter(deal__status=DealStatus.WON).exclude(deal__currency=currency)
+        other = other.count()
     else:
-        rows, all_leads = _aggregated(aggregate_rows(window), window)
-    other = cohort.filter(deal__status=DealStatus.WON).exclude(deal__currency=currency).count()
+        aggregated = aggregate_rows(window)
+        rows, all_leads = _aggregated(aggregated, window)
+        other = aggregated.filter(step="won_other_currency").aggregate(n=Sum("count"))["n"] or 0
     spend = defaultdict(Decimal)
     for s in ChannelSpend.objects.filter(
         month__gte=window.start, month__lte=window.end, currency=currency
