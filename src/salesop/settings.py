@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "salesop.contracts",
     "salesop.aftersales",
     "salesop.insights",
+    "salesop.enablement",
     "salesop.activities",
     "salesop.monitor",
     "huey.contrib.djhuey",

@@ -10,6 +10,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salesop.accounts.hooks import USER_CREATED
 from salesop.accounts.models import ApiToken, Role, RoleGrant, Team, User
 from salesop.accounts.rules import team_move_creates_cycle
 from salesop.core.audit import audit_actor
@@ -81,6 +82,8 @@ def user_create(
         user.set_unusable_password()
     user.save()
     user_set_roles(user=user, roles=roles)
+    for hook in USER_CREATED:
+        hook(user)
     return user
 
 

@@ -207,6 +207,35 @@ def semantic_errors(pb: Playbook) -> list[tuple[Path, str]]:
             )
         elif not 1 <= days <= 730:
             errors.append((("revisit_days", tier), _("give a number of days from 1 to 730")))
+
+    for role in pb.enablement.new_hire:
+        if role not in roles:
+            errors.append(
+                (("enablement", "new_hire", role), _("unknown role %(role)r") % {"role": role})
+            )
+    for dup in _duplicates(c.stage for c in pb.enablement.certifications):
+        errors.append((("enablement", "certifications"), _("duplicate key %(key)r") % {"key": dup}))
+    for i, cert in enumerate(pb.enablement.certifications):
+        if cert.stage not in keys:
+            errors.append(
+                (
+                    ("enablement", "certifications", i, "stage"),
+                    _("unknown stage %(key)r") % {"key": cert.stage},
+                )
+            )
+    for i, stage in enumerate(pb.stages):
+        if "enablement.owner_certified" in stage.exit_criteria:
+            following = keys[i + 1] if i + 1 < len(keys) else None
+            if following is None or pb.enablement.certification(following) is None:
+                errors.append(
+                    (
+                        ("stages", i, "exit_criteria"),
+                        _(
+                            "enablement.owner_certified needs a certification for the next "
+                            "stage in enablement.certifications"
+                        ),
+                    )
+                )
     return errors
 
 

@@ -250,6 +250,28 @@ class Insights(Strict):
     }
 
 
+class Certification(Strict):
+    """What certifies a rep for a stage (认证): its course passed (every module) and a
+    role-play of the stage scored at least `roleplay_min` percent."""
+
+    stage: Key
+    course: Annotated[str, StringConstraints(min_length=1, max_length=32)]  # a course code
+    roleplay_min: int = Field(default=70, ge=0, le=100)
+
+
+class Enablement(Strict):
+    """Training (培训与赋能): the courses assigned to a new hire per role, and the stage
+    certifications. A stage's exit criterion `enablement.owner_certified` makes moving on
+    need the deal owner's certification for the next stage, or a manager's co-sign."""
+
+    new_hire: dict[str, list[Annotated[str, StringConstraints(max_length=32)]]] = {}
+    new_hire_days: int = Field(default=90, ge=7, le=365)
+    certifications: list[Certification] = []
+
+    def certification(self, stage: str) -> Certification | None:
+        return next((c for c in self.certifications if c.stage == stage), None)
+
+
 class Closed(Strict):
     won: Label
     lost: Label
@@ -277,6 +299,7 @@ class Playbook(Strict):
     feedback: Feedback = Feedback()
     growth: Growth = Growth()
     insights: Insights = Insights()
+    enablement: Enablement = Enablement()
 
     # Lookups used everywhere a deal moves.
     def stage(self, key: str) -> Stage | None:
