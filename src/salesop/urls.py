@@ -26,6 +26,7 @@ urlpatterns = [
     path("contracts/", include("salesop.contracts.urls")),
     path("delivery/", include("salesop.aftersales.urls")),
     path("insights/", include("salesop.insights.urls")),
+    path("enablement/", include("salesop.enablement.urls")),
     path(
         "support/",
         include((aftersales_urls.portal_patterns, "portal"), namespace="portal"),

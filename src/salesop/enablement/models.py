@@ -4,7 +4,6 @@ scored on the SOP's steps, and stage certifications tied to the playbook version
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -46,9 +45,6 @@ class Module(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    def get_absolute_url(self) -> str:
-        return reverse("enablement:module", args=[self.pk])
 
 
 class QuizQuestion(models.Model):

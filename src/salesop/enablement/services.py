@@ -38,6 +38,15 @@ def _trains(user: User) -> bool:
     return bool({Role.TRAINER, Role.MANAGER, Role.OPS} & set(user.roles)) or user.is_superuser
 
 
+def may_sign_off(user: User, enrollment: Enrollment) -> bool:
+    return user.pk == enrollment.mentor_id or Role.TRAINER in user.roles
+
+
+def can_score(user: User) -> bool:
+    """Who scores role-plays: trainers, managers, sales ops, and mentors."""
+    return _trains(user) or Enrollment.objects.filter(mentor=user).exists()
+
+
 def senior_rep(user: User) -> User | None:
     """A mentor for a new hire: the longest-serving other active rep of the same team."""
     if user.team_id is None:
@@ -183,7 +192,7 @@ def practice_submit(
 def practice_sign_off(*, by: User, result: ModuleResult, passed: bool, note: str = "") -> None:
     """The mentor (or a trainer) checks a practice task: passed, or sent back with a note."""
     enrollment = result.enrollment
-    if by.pk != enrollment.mentor_id and Role.TRAINER not in by.roles:
+    if not may_sign_off(by, enrollment):
         raise DomainError(
             "not_mentor",
             _("Only %(name)s's mentor or a trainer signs off practice tasks.")

@@ -29,6 +29,7 @@ NAVIGATION = (
     NavItem("delivery", _("Delivery"), "aftersales:projects"),
     NavItem("tickets", _("Tickets"), "aftersales:tickets"),
     NavItem("insights", _("Insights"), "insights:dashboard"),
+    NavItem("enablement", _("Training"), "enablement:home"),
     NavItem("playbook", _("Playbook"), "playbook:index"),
     NavItem("api", _("API"), "api:openapi-view"),
     NavItem("admin", _("Administration"), "admin:index", ops_only=True),

@@ -1,0 +1,167 @@
+"""Enablement pages: my learning (courses with progress, certifications), a module (read,
+take its quiz or report the practice task; the mentor signs off), and role-play scoring."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from salesop.core.errors import DomainError
+from salesop.core.forms import act_then_redirect, flash_refusal
+from salesop.deals.discovery_rules import TranscriptError, transcript_turns
+from salesop.enablement import selectors, services
+from salesop.enablement.models import RUBRIC, ModuleResult, ResultStatus
+from salesop.playbook.selectors import active_playbook
+
+
+def _progress(enrollment) -> dict:
+    results = {r.module_id: r for r in enrollment.results.all()}
+    modules = list(enrollment.course.modules.all())
+    passed = sum(1 for m in modules if getattr(results.get(m.pk), "status", "") == "passed")
+    return {
+        "enrollment": enrollment,
+        "modules": [(m, results.get(m.pk)) for m in modules],
+        "passed": passed,
+        "total": len(modules),
+    }
+
+
+@login_required
+def home(request):
+    user = request.user
+    enrollments = list(selectors.enrollments_visible_to(user))
+    people = selectors.people_looked_after(user)
+    return render(
+        request,
+        "enablement/home.html",
+        {
+            "mine": [_progress(e) for e in enrollments if e.user_id == user.pk],
+            "others": [_progress(e) for e in enrollments if e.user_id != user.pk],
+            "waiting": list(selectors.waiting_for(user)),
+            "certifications": list(selectors.certifications_of(people)),
+            "roleplays": list(selectors.roleplays_visible_to(user)[:20]),
+            "can_score": services.can_score(user),
+        },
+    )
+
+
+@login_required
+def module(request, enrollment_id: int, module_id: int):
+    enrollment = selectors.enrollment_for(request.user, enrollment_id)
+    chosen = get_object_or_404(enrollment.course.modules.all(), pk=module_id)
+    result = ModuleResult.objects.filter(enrollment=enrollment, module=chosen).first()
+    if request.method == "POST":
+        return _answer(request, enrollment, chosen)
+    return render(
+        request,
+        "enablement/module.html",
+        {
+            "enrollment": enrollment,
+            "module": chosen,
+            "questions": list(chosen.questions.all()),
+            "result": result,
+            "mine": enrollment.user_id == request.user.pk,
+            "may_sign_off": result is not None
+            and result.status == ResultStatus.SUBMITTED
+            and services.may_sign_off(request.user, enrollment),
+        },
+    )
+
+
+def _answer(request, enrollment, chosen):
+    here = reverse("enablement:module", args=[enrollment.pk, chosen.pk])
+    try:
+        if chosen.kind == "theory":
+            picked = {}
+            for question in chosen.questions.all():
+                values = request.POST.getlist(f"q{question.pk}")
+                picked[question.pk] = [int(v) for v in values if v.isdigit()]
+            result = services.quiz_submit(
+                by=request.user, enrollment=enrollment, module=chosen, answers=picked
+            )
+            message = _("Quiz scored: %(score)s%% (pass mark %(mark)d%%).") % {
+                "score": result.score_pct,
+                "mark": chosen.pass_pct,
+            }
+        else:
+            services.practice_submit(
+                by=request.user,
+                enrollment=enrollment,
+                module=chosen,
+                evidence=request.POST.get("evidence", ""),
+            )
+            message = _("Sent to your mentor.")
+    except DomainError as error:
+        flash_refusal(request, error)
+    else:
+        messages.success(request, message)
+    return redirect(here)
+
+
+@login_required
+@require_POST
+def sign_off(request, result_id: int):
+    result = get_object_or_404(ModuleResult.objects.select_related("enrollment"), pk=result_id)
+    selectors.enrollment_for(request.user, result.enrollment_id)  # 404 when not visible
+    return act_then_redirect(
+        request,
+        lambda: services.practice_sign_off(
+            by=request.user,
+            result=result,
+            passed=request.POST.get("passed") == "1",
+            note=request.POST.get("note", ""),
+        ),
+        _("Signed off."),
+        reverse("enablement:module", args=[result.enrollment_id, result.module_id]),
+    )
+
+
+@login_required
+def roleplay_new(request):
+    people = selectors.people_looked_after(request.user).exclude(pk=request.user.pk)
+    scenarios = list(selectors.scenarios())
+    if request.method == "POST":
+        try:
+            trainee = get_object_or_404(people, pk=request.POST.get("trainee") or 0)
+            scenario = get_object_or_404(
+                selectors.scenarios(), pk=request.POST.get("scenario") or 0
+            )
+            scores = {}
+            for key, _label, _top in RUBRIC:
+                raw = request.POST.get(f"score_{key}", "").strip()
+                scores[key] = int(raw) if raw.lstrip("-").isdigit() else raw
+            text = request.POST.get("transcript", "").strip()
+            turns = transcript_turns(text) if text else None
+            session = services.roleplay_record(
+                by=request.user,
+                scenario=scenario,
+                trainee=trainee,
+                scores=scores,
+                notes=request.POST.get("notes", ""),
+                turns=turns,
+                trainee_speaker=request.POST.get("speaker", "").strip(),
+            )
+        except (DomainError, TranscriptError) as error:
+            if isinstance(error, TranscriptError):
+                error = DomainError("transcript", str(error), {"transcript": str(error)})
+            flash_refusal(request, error)
+        else:
+            messages.success(
+                request,
+                _("Role-play scored %(pct)s%% for %(name)s.")
+                % {"pct": session.total_pct, "name": session.trainee},
+            )
+            return redirect("enablement:home")
+    return render(
+        request,
+        "enablement/roleplay_new.html",
+        {
+            "people": list(people),
+            "scenarios": scenarios,
+            "rubric": RUBRIC,
+            "certifications": active_playbook().enablement.certifications,
+            "post": request.POST,
+        },
+    )

@@ -1,0 +1,56 @@
+"""The training pages: a rep takes a module's quiz, the mentor signs off the practice task, a
+manager scores a role-play; other people's courses answer 404; bad scores are refused."""
+
+import pytest
+
+from salesop.enablement.models import ModuleResult, RolePlaySession
+from salesop.enablement.services import valid_certification
+
+from .conftest import FULL, answers
+
+pytestmark = pytest.mark.django_db
+
+
+def test_rep_takes_the_quiz_and_the_mentor_signs_off(client, org, negotiation_course):
+    enrollment, quiz, questions, practice, _scenario = negotiation_course
+    client.force_login(org.rep)
+    home = client.get("/enablement/").content.decode()
+    assert 'data-testid="course-NEG-301"' in home and "0 of 2" in home
+    url = f"/enablement/{enrollment.pk}/modules/{quiz.pk}/"
+    page = client.get(url).content.decode()
+    assert 'data-testid="quiz"' in page and questions[0].text in page
+    body = {f"q{pk}": [str(c) for c in picked] for pk, picked in answers(questions).items()}
+    client.post(url, body)
+    assert ModuleResult.objects.get(module=quiz).status == "passed"
+    client.post(f"/enablement/{enrollment.pk}/modules/{practice.pk}/", {"evidence": "三轮报价"})
+    result = ModuleResult.objects.get(module=practice)
+    client.force_login(org.teammate)  # the mentor
+    assert 'data-testid="waiting"' in client.get("/enablement/").content.decode()
+    client.post(f"/enablement/results/{result.pk}/sign-off/", {"passed": "1", "note": "好"})
+    result.refresh_from_db()
+    assert result.status == "passed"
+
+
+def test_other_peoples_courses_are_404(client, org, negotiation_course):
+    enrollment, quiz, *_rest = negotiation_course
+    client.force_login(org.outsider)
+    assert client.get(f"/enablement/{enrollment.pk}/modules/{quiz.pk}/").status_code == 404
+
+
+def test_manager_scores_a_roleplay_and_bad_scores_are_refused(client, org, negotiation_course):
+    *_rest, scenario = negotiation_course
+    client.force_login(org.manager)
+    form = {"trainee": org.rep.pk, "scenario": scenario.pk}
+    bad = client.post(
+        "/enablement/roleplays/new/",
+        {**form, **{f"score_{k}": v for k, v in FULL.items()}, "score_recap": "12"},
+        follow=True,
+    )
+    assert "0" in bad.content.decode() and not RolePlaySession.objects.exists()
+    client.post(
+        "/enablement/roleplays/new/",
+        {**form, **{f"score_{k}": v for k, v in FULL.items()}, "notes": "异议处理到位"},
+    )
+    session = RolePlaySession.objects.get()
+    assert str(session.total_pct) == "80.0" and session.evaluator == org.manager
+    assert valid_certification(org.rep, "negotiation") is None  # course not passed yet
