@@ -206,3 +206,81 @@ class Certification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.stage}"
+
+
+class CaseStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("Waiting for the manager")
+    RETURNED = "returned", _("Returned for changes")
+    PUBLISHED = "published", _("Published")
+
+
+class Case(models.Model):
+    """A won or lost deal written up for the case library (案例库): a snapshot of its timeline,
+    stage durations and objections, with the decisive moments and lessons its rep wrote and a
+    manager reviewed."""
+
+    deal = models.OneToOneField("deals.Deal", on_delete=models.PROTECT, related_name="case")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("title"), max_length=200)
+    outcome = models.CharField(_("outcome"), max_length=8)  # won or lost
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    products = models.CharField(_("products"), max_length=300, blank=True)
+    timeline = models.JSONField(default=list)  # [{stage, entered, days}]
+    objections = models.JSONField(default=list)  # [{category, words, answer, resolved}]
+    decisive_moments = models.TextField(_("decisive moments"), max_length=5000, blank=True)
+    lessons = models.TextField(_("lessons"), max_length=5000, blank=True)
+    status = models.CharField(max_length=10, choices=CaseStatus.choices, default=CaseStatus.DRAFT)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField(_("review note"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def stages(self) -> list[str]:
+        return [row["stage"] for row in self.timeline]
+
+    @property
+    def categories(self) -> list[str]:
+        return sorted({row["category"] for row in self.objections})
+
+
+class SessionKind(models.TextChoices):
+    BRIEFING = "briefing", _("Industry briefing")
+    WORKSHOP = "workshop", _("Negotiation workshop")
+    REVIEW = "review", _("Won-deal review")
+
+
+class TrainingSession(models.Model):
+    """Ongoing enablement: an industry briefing, a negotiation workshop or a won-deal review,
+    with who attended."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=SessionKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    held_at = models.DateTimeField(_("held"))
+    host = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    notes = models.TextField(_("notes"), max_length=5000, blank=True)
+    attendees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="training_sessions"
+    )
+
+    class Meta:
+        verbose_name = _("training session")
+        verbose_name_plural = _("training sessions")
+        ordering = ["-held_at"]
+
+    def __str__(self) -> str:
+        return self.title
