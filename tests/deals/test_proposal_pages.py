@@ -252,8 +252,9 @@ def test_proposal_page_query_count_is_pinned(rep, org, django_assert_num_queries
         DealObjection.objects.create(deal=proposal.deal, category="price", customer_words="x")
     rep.get(_url(proposal))  # warm the session and the playbook cache
     # session, user, roles, deal, proposal, stakeholder roles, rows, needs, versions,
-    # objections raised in the industry, library answers, deal objections, unread count
-    with django_assert_num_queries(13):
+    # objections raised in the industry, library answers, deal objections, related cases,
+    # unread count
+    with django_assert_num_queries(14):
         assert rep.get(_url(proposal)).status_code == 200
 
 
@@ -270,8 +271,8 @@ def test_proposal_list_and_library_query_counts_are_pinned(rep, org, django_asse
     # versions with their row counts, deal objections, unread count
     with django_assert_num_queries(10):
         assert rep.get(f"/deals/{proposal.deal_id}/proposals/").status_code == 200
-    # session, user, roles, library answers, unread count
-    with django_assert_num_queries(5):
+    # session, user, roles, library answers, related cases, unread count
+    with django_assert_num_queries(6):
         assert rep.get("/deals/objections/").status_code == 200
 
 

@@ -54,3 +54,38 @@ def test_manager_scores_a_roleplay_and_bad_scores_are_refused(client, org, negot
     session = RolePlaySession.objects.get()
     assert str(session.total_pct) == "80.0" and session.evaluator == org.manager
     assert valid_certification(org.rep, "negotiation") is None  # course not passed yet
+
+
+def test_case_library_sessions_and_ramp_pages(client, org):
+    from salesop.core.testing import make_deal
+    from salesop.deals.models import Deal
+    from salesop.enablement.models import Case, TrainingSession
+
+    deal = make_deal(org.rep, name="输掉的 MES 项目")
+    Deal.objects.filter(pk=deal.pk).update(status="lost", stage="lost")
+    client.force_login(org.rep)
+    assert 'data-testid="write-case"' in client.get(f"/deals/{deal.pk}/").content.decode()
+    created = client.post("/enablement/cases/new/", {"deal": deal.pk})
+    case = Case.objects.get()
+    assert created["Location"] == f"/enablement/cases/{case.pk}/"
+    client.post(f"/enablement/cases/{case.pk}/", {"title": "MES 输单复盘", "lessons": "太晚接触IT"})
+    client.force_login(org.manager)
+    client.post(f"/enablement/cases/{case.pk}/", {"action": "review", "publish": "1"})
+    client.force_login(org.outsider)
+    found = client.get("/enablement/cases/?q=IT").content.decode()
+    assert "MES 输单复盘" in found
+    client.force_login(org.manager)
+    refused = client.post("/enablement/sessions/", {"kind": "workshop", "title": ""}, follow=True)
+    assert not TrainingSession.objects.exists() and refused.status_code == 200
+    client.post(
+        "/enablement/sessions/",
+        {
+            "kind": "workshop",
+            "title": "谈判工作坊",
+            "held_at": "2026-11-20T14:00",
+            "attendees": [org.rep.pk, org.teammate.pk],
+        },
+    )
+    session = TrainingSession.objects.get()
+    assert set(session.attendees.values_list("username", flat=True)) == {"rep", "teammate"}
+    assert client.get("/enablement/ramp/").status_code == 200

@@ -349,3 +349,36 @@ def lapse_changed_stages(playbook: Playbook, version) -> None:
         else:
             cert.playbook_version = version
             cert.save(update_fields=["playbook_version"])
+
+
+@transaction.atomic
+def session_record(
+    *,
+    by: User,
+    kind: str,
+    title: str,
+    held_at: datetime,
+    attendees: list[User],
+    notes: str = "",
+    case=None,
+):
+    """An ongoing enablement session (briefing, workshop, won-deal review) and who came."""
+    from salesop.enablement.models import SessionKind, TrainingSession
+
+    if not _trains(by):
+        raise DomainError("forbidden", _("Only trainers, managers and sales ops record sessions."))
+    if kind not in SessionKind.values:
+        raise DomainError("kind", _("Choose the kind of session."), {"kind": _("Unknown kind.")})
+    if not title.strip():
+        raise DomainError("title", _("Give the session a title."), {"title": _("Required.")})
+    with audit_actor(by):
+        session = TrainingSession.objects.create(
+            kind=kind,
+            title=title.strip()[:200],
+            held_at=held_at,
+            host=by,
+            notes=notes.strip()[:5000],
+            case=case,
+        )
+        session.attendees.set(attendees)
+    return session

@@ -1,18 +1,37 @@
 """Enablement pages: my learning (courses with progress, certifications), a module (read,
 take its quiz or report the practice task; the mentor signs off), and role-play scoring."""
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from salesop.core.errors import DomainError
 from salesop.core.forms import act_then_redirect, flash_refusal
 from salesop.deals.discovery_rules import TranscriptError, transcript_turns
+from salesop.deals.models import Deal, ObjectionCategory
 from salesop.enablement import selectors, services
-from salesop.enablement.models import RUBRIC, ModuleResult, ResultStatus
+from salesop.enablement.cases import (
+    case_create,
+    case_review,
+    case_search,
+    case_write,
+    cases_visible_to,
+)
+from salesop.enablement.models import (
+    RUBRIC,
+    ModuleResult,
+    ResultStatus,
+    SessionKind,
+    TrainingSession,
+)
+from salesop.enablement.ramp import ramp
 from salesop.playbook.selectors import active_playbook
 
 
@@ -163,5 +182,122 @@ def roleplay_new(request):
             "rubric": RUBRIC,
             "certifications": active_playbook().enablement.certifications,
             "post": request.POST,
+        },
+    )
+
+
+@login_required
+def cases(request):
+    get = request.GET
+    found = case_search(
+        request.user,
+        q=get.get("q", "").strip()[:100],
+        industry=get.get("industry", "").strip()[:100],
+        product=get.get("product", "").strip()[:100],
+        stage=get.get("stage", "").strip()[:32],
+        objection=get.get("objection", "").strip()[:20],
+    )
+    return render(
+        request,
+        "enablement/cases.html",
+        {
+            "cases": found,
+            "get": get,
+            "stages": [
+                (s.key, s.label.get(get_language() or "zh-hans")) for s in active_playbook().stages
+            ],
+            "categories": ObjectionCategory.choices,
+        },
+    )
+
+
+@login_required
+@require_POST
+def case_new(request):
+    deal = get_object_or_404(Deal.objects.all(), pk=request.POST.get("deal") or 0)
+    try:
+        case = case_create(by=request.user, deal=deal)
+    except DomainError as error:
+        flash_refusal(request, error)
+        return redirect("deals:detail", deal.pk)
+    return redirect("enablement:case", case.pk)
+
+
+@login_required
+def case_detail(request, case_id: int):
+    case = get_object_or_404(cases_visible_to(request.user), pk=case_id)
+    if request.method == "POST":
+        post = request.POST
+        if post.get("action") == "review":
+            action = lambda: case_review(  # noqa: E731
+                by=request.user,
+                case=case,
+                publish=post.get("publish") == "1",
+                note=post.get("note", ""),
+            )
+        else:
+            action = lambda: case_write(  # noqa: E731
+                by=request.user,
+                case=case,
+                title=post.get("title", ""),
+                decisive_moments=post.get("decisive_moments", ""),
+                lessons=post.get("lessons", ""),
+            )
+        return act_then_redirect(
+            request, action, _("Saved."), reverse("enablement:case", args=[case.pk])
+        )
+    return render(
+        request,
+        "enablement/case.html",
+        {
+            "case": case,
+            "editable": case.author_id == request.user.pk and case.status in ("draft", "returned"),
+            "reviewing": case.status == "in_review" and case.author_id != request.user.pk,
+        },
+    )
+
+
+@login_required
+def ramp_page(request):
+    return render(request, "enablement/ramp.html", {"rows": ramp(request.user)})
+
+
+@login_required
+def sessions(request):
+    people = list(selectors.people_looked_after(request.user))
+    if request.method == "POST":
+        post = request.POST
+        try:
+            held = datetime.fromisoformat(post.get("held_at", ""))
+        except ValueError:
+            flash_refusal(
+                request,
+                DomainError("held_at", _("Give the date and time."), {"held_at": _("Required.")}),
+            )
+            return redirect("enablement:sessions")
+        chosen = {int(v) for v in post.getlist("attendees") if v.isdigit()}
+        return act_then_redirect(
+            request,
+            lambda: services.session_record(
+                by=request.user,
+                kind=post.get("kind", ""),
+                title=post.get("title", ""),
+                held_at=timezone.make_aware(held) if timezone.is_naive(held) else held,
+                attendees=[p for p in people if p.pk in chosen],
+                notes=post.get("notes", ""),
+            ),
+            _("Session recorded."),
+            reverse("enablement:sessions"),
+        )
+    return render(
+        request,
+        "enablement/sessions.html",
+        {
+            "sessions": TrainingSession.objects.prefetch_related("attendees").select_related(
+                "host"
+            )[:50],
+            "people": people,
+            "kinds": SessionKind.choices,
+            "can_record": services.can_score(request.user),
         },
     )
