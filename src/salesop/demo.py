@@ -1623,11 +1623,7 @@ def _demo_enablement(users: dict[str, User], now) -> None:
         },
         notes="Conceded 10% too early; practise trading concessions for commitments.",
     )
-    won = (
-        Deal.objects.filter(owner=rep, status="won")
-        .exclude(account__name__startswith="历史客户")
-        .first()
-    )
+    won = Deal.objects.filter(owner=rep, status="won").order_by("-closed_at").first()
     if won is not None:
         case = case_create(by=rep, deal=won)
         case_write(

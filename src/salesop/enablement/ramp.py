@@ -1,15 +1,16 @@
-"""The ramp of new hires (新人成长): days from joining to the first qualified lead, the first
-proposal and the first win, and the SOP compliance score of the first 90 days, beside the
-median of their team measured the same way."""
+"""The ramp of new reps (新人成长): days from joining to the first qualified lead, the first
+proposal and the first win (counting only what happened after joining), and the SOP
+compliance score of the first 90 days, beside the median of their team's reps measured the
+same way."""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from statistics import median
 
-from django.db.models import Min
+from django.db.models import F, Min
 from django.utils import timezone
 
-from salesop.accounts.models import User
+from salesop.accounts.models import Role, User
 from salesop.deals.models import Deal, DealStatus, Proposal
 from salesop.enablement.selectors import people_looked_after
 from salesop.leads.models import LeadEvent, LeadEventKind
@@ -36,18 +37,25 @@ def _firsts(people: list[User]) -> dict[int, dict[str, object]]:
     ids = [p.pk for p in people]
     qualified = dict(
         LeadEvent.objects.filter(
-            lead__owner_id__in=ids, kind=LeadEventKind.STATUS, to_value="qualified"
+            lead__owner_id__in=ids,
+            kind=LeadEventKind.STATUS,
+            to_value="qualified",
+            at__gte=F("lead__owner__date_joined"),
         )
         .values_list("lead__owner_id")
         .annotate(first=Min("at"))
     )
     proposals = dict(
-        Proposal.objects.filter(created_by_id__in=ids)
+        Proposal.objects.filter(
+            created_by_id__in=ids, created_at__gte=F("created_by__date_joined")
+        )
         .values_list("created_by_id")
         .annotate(first=Min("created_at"))
     )
     wins = dict(
-        Deal.objects.filter(owner_id__in=ids, status=DealStatus.WON)
+        Deal.objects.filter(
+            owner_id__in=ids, status=DealStatus.WON, closed_at__gte=F("owner__date_joined")
+        )
         .values_list("owner_id")
         .annotate(first=Min("closed_at"))
     )
@@ -76,9 +84,11 @@ def ramp(viewer: User, since_days: int = 365) -> list[Ramp]:
     their team's median (everyone in the team, measured from their own start)."""
     looked_after = list(people_looked_after(viewer).select_related("team"))
     cutoff = timezone.now() - timedelta(days=since_days)
-    hires = [p for p in looked_after if p.date_joined >= cutoff]
+    hires = [p for p in looked_after if p.date_joined >= cutoff and Role.REP in p.roles]
     teams = {p.team_id for p in hires}
-    members = list(User.objects.filter(team_id__in=teams, is_active=True))
+    members = list(
+        User.objects.filter(team_id__in=teams, is_active=True, role_grants__role=Role.REP)
+    )
     firsts = _firsts(members + hires)
     measured = {m.pk: _ramp(viewer, m, firsts[m.pk]) for m in members}
     rows = []
