@@ -12,6 +12,7 @@ from salesop.customers.api import router as customers_router
 from salesop.deals.api import router as deals_router
 from salesop.deals.discovery_api import router as discovery_router
 from salesop.deals.proposal_api import router as proposals_router
+from salesop.enablement.api import router as enablement_router
 from salesop.insights.api import router as insights_router
 from salesop.leads.api import intake_router
 from salesop.leads.api import router as leads_router
@@ -40,6 +41,7 @@ api.add_router("/", monitor_router)
 api.add_router("/", leads_router)
 api.add_router("/", intake_router)
 api.add_router("/", insights_router)
+api.add_router("/", enablement_router)
 api.add_router("/", pricing_router)
 api.add_router("/", proposals_router)
 api.add_router("/", contracts_router)

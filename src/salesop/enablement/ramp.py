@@ -46,9 +46,7 @@ def _firsts(people: list[User]) -> dict[int, dict[str, object]]:
         .annotate(first=Min("at"))
     )
     proposals = dict(
-        Proposal.objects.filter(
-            created_by_id__in=ids, created_at__gte=F("created_by__date_joined")
-        )
+        Proposal.objects.filter(created_by_id__in=ids, created_at__gte=F("created_by__date_joined"))
         .values_list("created_by_id")
         .annotate(first=Min("created_at"))
     )
