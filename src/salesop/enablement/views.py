@@ -228,21 +228,23 @@ def case_detail(request, case_id: int):
     case = get_object_or_404(cases_visible_to(request.user), pk=case_id)
     if request.method == "POST":
         post = request.POST
-        if post.get("action") == "review":
-            action = lambda: case_review(  # noqa: E731
-                by=request.user,
-                case=case,
-                publish=post.get("publish") == "1",
-                note=post.get("note", ""),
-            )
-        else:
-            action = lambda: case_write(  # noqa: E731
+
+        def action():
+            if post.get("action") == "review":
+                return case_review(
+                    by=request.user,
+                    case=case,
+                    publish=post.get("publish") == "1",
+                    note=post.get("note", ""),
+                )
+            return case_write(
                 by=request.user,
                 case=case,
                 title=post.get("title", ""),
                 decisive_moments=post.get("decisive_moments", ""),
                 lessons=post.get("lessons", ""),
             )
+
         return act_then_redirect(
             request, action, _("Saved."), reverse("enablement:case", args=[case.pk])
         )
