@@ -89,3 +89,15 @@ def test_case_library_sessions_and_ramp_pages(client, org):
     session = TrainingSession.objects.get()
     assert set(session.attendees.values_list("username", flat=True)) == {"rep", "teammate"}
     assert client.get("/enablement/ramp/").status_code == 200
+
+
+def test_sales_ops_author_courses_and_scenarios_in_the_admin(client, org, negotiation_course):
+    _enrollment, quiz, *_rest = negotiation_course
+    client.force_login(org.ops)
+    for url in (
+        "/admin/enablement/course/",
+        f"/admin/enablement/course/{quiz.course_id}/change/",
+        f"/admin/enablement/module/{quiz.pk}/change/",
+        "/admin/enablement/roleplayscenario/add/",
+    ):
+        assert client.get(url).status_code == 200, url
