@@ -13,9 +13,10 @@ ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "RESULTS.md"
 
 
-def setup(db: str, name: str) -> None:
-    """Points salesop at a fresh benchmark database: SQLite under bench/.data, or a
-    PostgreSQL database `name` on SALESOP_BENCH_PG (default 127.0.0.1, user postgres)."""
+def setup(db: str, name: str, fresh: bool = True) -> Path:
+    """Points salesop at a fresh benchmark database (or, with `fresh` False, the one a
+    previous run left): SQLite under bench/.data, or a PostgreSQL database `name` on
+    SALESOP_BENCH_PG (default 127.0.0.1, user postgres). Returns the data directory."""
     data = ROOT / ".data" / name
     data.mkdir(parents=True, exist_ok=True)
     os.environ["SALESOP_DATA_DIR"] = str(data)
@@ -23,12 +24,13 @@ def setup(db: str, name: str) -> None:
     os.environ["SALESOP_EMAIL_URL"] = "dummy://"
     if db == "postgres":
         server = os.environ.get("SALESOP_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-        subprocess.run(
-            ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name], check=True
-        )
-        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
+        if fresh:
+            subprocess.run(
+                ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name], check=True
+            )
+            subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
         os.environ["SALESOP_DATABASE_URL"] = f"{server}/{name}"
-    else:
+    elif fresh:
         for suffix in ("", "-wal", "-shm"):
             (data / f"salesop.sqlite3{suffix}").unlink(missing_ok=True)
     os.environ["DJANGO_SETTINGS_MODULE"] = "salesop.settings"
@@ -37,6 +39,7 @@ def setup(db: str, name: str) -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
+    return data
 
 
 def summary(samples_ms: list[float]) -> tuple[float, float]:

@@ -5,11 +5,13 @@ generated company with two years of history.
     python -m bench.insights --db sqlite --leads 1000000      # 1M leads, 200k deals, 2M activities
     python -m bench.insights --db postgres --leads 1000000
     python -m bench.insights --leads 20000 --repeats 2 --no-record   # the quick run CI does
+    python -m bench.insights --db sqlite --reuse     # measure again on the data generated before
 
 Deals are a fifth of the leads and activities twice their number, with full stage histories:
 most leads grade C, each stage keeps about 70% of the deals that reach it."""
 
 import argparse
+import json
 import random
 import time
 from datetime import timedelta
@@ -215,9 +217,14 @@ def timed(fn, repeats: int) -> tuple[float, float, int]:
     return median, p95, len(queries)
 
 
-def run(db: str, leads: int, repeats: int, save: bool) -> None:
-    setup(db, "bench_insights")
-    made = generate(leads)
+def run(db: str, leads: int, repeats: int, save: bool, reuse: bool = False) -> None:
+    data = setup(db, f"bench_insights_{db}", fresh=not reuse)
+    stats = data / f"generated-{db}.json"
+    if reuse and stats.exists():
+        made = json.loads(stats.read_text())
+    else:
+        made = generate(leads)
+        stats.write_text(json.dumps(made))
     from django.utils import timezone
 
     from salesop.accounts.models import User
@@ -297,8 +304,11 @@ def main() -> None:
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--no-record", action="store_true", help="do not update RESULTS.md")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the data set a previous run generated"
+    )
     args = parser.parse_args()
-    run(args.db, args.leads, args.repeats, not args.no_record)
+    run(args.db, args.leads, args.repeats, not args.no_record, args.reuse)
 
 
 if __name__ == "__main__":

@@ -13,11 +13,11 @@ pytestmark = pytest.mark.django_db
 PAGES = {
     "/insights/?month=2026-10": 48,
     "/insights/channels/?month=2026-10": 13,
-    "/insights/grading/?month=2026-10": 11,
+    "/insights/grading/?month=2026-10": 12,
     "/insights/compliance/?month=2026-10": 24,
     "/insights/compliance/checklist/?month=2026-10": 10,
     "/insights/losses/?month=2026-10": 16,
-    "/insights/review/?month=2026-10": 109,
+    "/insights/review/?month=2026-10": 110,
 }
 
 

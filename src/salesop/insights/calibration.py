@@ -41,11 +41,26 @@ def grade_of(score: int, a: int, b: int) -> str:
     return "A" if score >= a else "B" if score >= b else "C"
 
 
-def rates(outcomes: list[tuple[int, bool]], a: int, b: int) -> dict[str, GradeRate]:
-    counts = {g: [0, 0] for g in "ABC"}
+# Decided leads per score: score -> (decided, won). The database groups them, so a
+# calibration costs the same for a hundred leads or a million.
+Histogram = dict[int, tuple[int, int]]
+
+
+def histogram(outcomes: list[tuple[int, bool]]) -> Histogram:
+    counted: dict[int, list[int]] = {}
     for score, won in outcomes:
-        bucket = counts[grade_of(score, a, b)]
+        bucket = counted.setdefault(score, [0, 0])
         bucket[0] += 1
+        bucket[1] += won
+    return {score: (n, w) for score, (n, w) in counted.items()}
+
+
+def rates(outcomes: Histogram | list[tuple[int, bool]], a: int, b: int) -> dict[str, GradeRate]:
+    hist = outcomes if isinstance(outcomes, dict) else histogram(outcomes)
+    counts = {g: [0, 0] for g in "ABC"}
+    for score, (n, won) in hist.items():
+        bucket = counts[grade_of(score, a, b)]
+        bucket[0] += n
         bucket[1] += won
     return {g: GradeRate(g, n, w, *wilson(w, n)) for g, (n, w) in counts.items()}
 
@@ -79,13 +94,14 @@ class Proposal:
 
 
 def propose(
-    outcomes: list[tuple[int, bool]], current: tuple[int, int], step: int = 5
+    outcomes: Histogram | list[tuple[int, bool]], current: tuple[int, int], step: int = 5
 ) -> Proposal | None:
     """The A and B thresholds (multiples of `step`) that leave the least uncertainty about
     winning within each grade (the weighted entropy a two-split decision tree minimises), with
     at least MIN_DECIDED decided A and B leads and win rates falling from A to B to C; among
     equals, the one nearest the current thresholds. None when no pair qualifies."""
     best = None
+    outcomes = outcomes if isinstance(outcomes, dict) else histogram(outcomes)
     for a in range(step, 101, step):
         for b in range(step, a, step):
             by_grade = rates(outcomes, a, b)

@@ -287,34 +287,53 @@ def grading(user: User, period: Period, filters: Filters | None = None) -> Gradi
     current = (grades.a, grades.b)
     window = _year_to(period)
     decided = _decided_leads(user, period, filters)
-    rows = list(decided.values_list("score", "icp_fit", "deal__status"))
-    outcomes = [(s, status == DealStatus.WON) for s, _fit, status in rows if s is not None]
-    by_grade = calibration.rates(outcomes, *current)
-    proposal = calibration.propose(outcomes, current)
-    scores = list(
-        _cohort(user, window, filters).filter(score__isnull=False).values_list("score", flat=True)
-    )
+    won = Q(deal__status=DealStatus.WON)
+    hist = {
+        r["score"]: (r["n"], r["won"])
+        for r in decided.filter(score__isnull=False)
+        .values("score")
+        .annotate(n=Count("id"), won=Count("id", filter=won))
+        .order_by()
+    }
+    by_grade = calibration.rates(hist, *current)
+    proposal = calibration.propose(hist, current)
+    scored = {
+        r["score"]: r["n"]
+        for r in _cohort(user, window, filters)
+        .filter(score__isnull=False)
+        .values("score")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
 
     def shares(a: int, b: int) -> dict[str, int]:
         counted = {g: 0 for g in "ABC"}
-        for score in scores:
-            counted[calibration.grade_of(score, a, b)] += 1
+        for score, n in scored.items():
+            counted[calibration.grade_of(score, a, b)] += n
         return counted
 
-    bands = []
-    for low in (0, 25, 50, 75):
-        inside = [
-            status == DealStatus.WON
-            for _s, fit, status in rows
-            if fit is not None and low / 100 <= fit < (low + 25) / 100 + (low == 75)
-        ]
-        won = sum(inside)
-        bands.append(
-            (
-                f"{low / 100:.2f}-{(low + 25) / 100:.2f}",
-                calibration.GradeRate("", len(inside), won, *calibration.wilson(won, len(inside))),
-            )
+    lows = (0, 25, 50, 75)
+
+    def band(low: int) -> Q:
+        inside = Q(icp_fit__gte=low / 100)
+        return inside & Q(icp_fit__lt=(low + 25) / 100) if low < 75 else inside
+
+    fit = decided.aggregate(
+        **{f"n{low}": Count("id", filter=band(low)) for low in lows},
+        **{f"w{low}": Count("id", filter=band(low) & won) for low in lows},
+    )
+    bands = [
+        (
+            f"{low / 100:.2f}-{(low + 25) / 100:.2f}",
+            calibration.GradeRate(
+                "",
+                fit[f"n{low}"],
+                fit[f"w{low}"],
+                *calibration.wilson(fit[f"w{low}"], fit[f"n{low}"]),
+            ),
         )
+        for low in lows
+    ]
     top, bottom = bands[-1][1], bands[0][1]
     separates = None
     if top.decided >= calibration.MIN_DECIDED and bottom.decided >= calibration.MIN_DECIDED:
