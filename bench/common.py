@@ -53,8 +53,11 @@ def machine() -> str:
     return f"{cpus} cores, Python {sys.version.split()[0]}"
 
 
-def record(section: str, rows: list[tuple[str, ...]], header: tuple[str, ...]) -> None:
-    """Replaces `section` in RESULTS.md with a fresh table (other sections are kept)."""
+def record(
+    section: str, rows: list[tuple[str, ...]], header: tuple[str, ...], notes: str = ""
+) -> None:
+    """Replaces `section` in RESULTS.md with a fresh table and its notes (other sections are
+    kept)."""
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
     marker = f"\n## {section}\n"
     if marker in text:
@@ -71,4 +74,6 @@ def record(section: str, rows: list[tuple[str, ...]], header: tuple[str, ...]) -
         "|" + "---|" * len(header),
     ]
     table += ["| " + " | ".join(row) + " |" for row in rows]
+    if notes:
+        table += ["", notes.strip()]
     RESULTS.write_text(text.rstrip("\n") + "\n" + "\n".join(table) + "\n", encoding="utf-8")
