@@ -39,12 +39,12 @@ def _asked(request, query: ReportQuery) -> tuple[Period, selectors.Filters]:
             else _("%(month)s is in the future.") % {"month": query.month}
         )
         raise ValidationError([{"loc": ["query", "month"], "msg": message}])
-    user = request.user
-    return period, selectors.Filters(
-        team=selectors.team_for(user, query.team_id) if query.team_id else None,
-        owner_id=selectors.owner_for(user, query.owner_id) if query.owner_id else None,
+    return period, selectors.filters_for(
+        request.user,
+        team_id=query.team_id,
+        owner_id=query.owner_id,
         channel_id=query.channel_id,
-        industry=query.industry.strip(),
+        industry=query.industry,
         grade=query.grade or "",
     )
 

@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 
@@ -105,12 +106,13 @@ def _lead_followup(scope: Scope) -> Iterator[Item]:
     rows = scope.leads.filter(created_at__gte=scope.start, created_at__lt=scope.end).values_list(
         "pk", "owner_id", "company_name", "created_at", "first_contacted_at"
     )
+    lead_url = reverse("leads:detail", args=[0]).replace("/0/", "/{}/")
     for pk, owner_id, name, created, contacted in rows.iterator(chunk_size=2000):
         due = created + hours
         if contacted is None and due > now:
             continue  # not due yet
         ok = contacted is not None and contacted <= due
-        yield Item(owner_id, ok, name, f"/leads/{pk}/", created)
+        yield Item(owner_id, ok, name, lead_url.format(pk), created)
 
 
 def _events(scope: Scope) -> QuerySet:

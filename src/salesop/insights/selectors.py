@@ -76,6 +76,26 @@ def owner_for(user: User, owner_id: int) -> int:
     return owner_id
 
 
+def filters_for(
+    user: User,
+    *,
+    team_id: int | None = None,
+    owner_id: int | None = None,
+    channel_id: int | None = None,
+    industry: str = "",
+    grade: str = "",
+) -> Filters:
+    """A report's filters as asked by a page or the API; a team or person the user may not
+    see answers 404."""
+    return Filters(
+        team=team_for(user, team_id) if team_id else None,
+        owner_id=owner_for(user, owner_id) if owner_id else None,
+        channel_id=channel_id or None,
+        industry=industry.strip()[:100],
+        grade=grade or "",
+    )
+
+
 def _leads(user: User, filters: Filters) -> QuerySet[Lead]:
     leads = Lead.objects.visible_to(user)
     if filters.team is not None:

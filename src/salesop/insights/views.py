@@ -58,11 +58,12 @@ def _asked(request) -> Asked:
     get = request.GET
     team_id, owner_id = get.get("team", ""), get.get("owner", "")
     channel_id, grade = get.get("channel", ""), get.get("grade", "")
-    filters = selectors.Filters(
-        team=selectors.team_for(request.user, int(team_id)) if team_id.isdigit() else None,
-        owner_id=selectors.owner_for(request.user, int(owner_id)) if owner_id.isdigit() else None,
+    filters = selectors.filters_for(
+        request.user,
+        team_id=int(team_id) if team_id.isdigit() else None,
+        owner_id=int(owner_id) if owner_id.isdigit() else None,
         channel_id=int(channel_id) if channel_id.isdigit() else None,
-        industry=get.get("industry", "").strip()[:100],
+        industry=get.get("industry", ""),
         grade=grade if grade in Grade.values else "",
     )
     asked = {
