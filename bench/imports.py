@@ -4,10 +4,12 @@ lookups, bulk inserts), timed, with the process's peak memory.
     python -m bench.imports --rows 100000            # SQLite
     python -m bench.imports --rows 100000 --db postgres
     python -m bench.imports --rows 5000 --no-record  # CI
+    python -m bench.imports --into bench_large_sqlite   # into a generated data set (bench.run)
 """
 
 import argparse
 import csv
+import json
 import random
 import resource
 import time
@@ -42,16 +44,14 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run(db: str, rows: int, write: bool) -> None:
-    setup(db, f"bench_import_{db}")
+def measure(rows: int, by, channel):
+    """Imports a `rows`-row CSV as `by`; the finished job, seconds, peak RSS before and after
+    (MB) and the file's size (MB)."""
     from django.core.files import File
 
-    from salesop.core.testing import make_channel, make_org
     from salesop.leads.imports import import_execute
-    from salesop.leads.models import Lead
     from salesop.leads.services import import_upload
 
-    org = make_org()
     path = ROOT / ".data" / f"leads-{rows}.csv"
     if not path.exists():
         write_csv(path, rows)
@@ -59,20 +59,52 @@ def run(db: str, rows: int, write: bool) -> None:
     with open(path, "rb") as fh:
         upload = File(fh, name=path.name)
         upload.size = path.stat().st_size
-        job = import_upload(by=org.rep, upload=upload, channel=make_channel())
+        job = import_upload(by=by, upload=upload, channel=channel)
     job.all_or_nothing = False
     job.save()
     started = time.perf_counter()
     job = import_execute(job)
     seconds = time.perf_counter() - started
-    peak = peak_rss_mb()
+    return job, seconds, baseline, peak_rss_mb(), path.stat().st_size / 2**20
+
+
+def into(db: str, name: str, rows: int) -> None:
+    """Imports into the data set bench.generate made; prints the figures as one JSON line."""
+    setup(db, name, fresh=False)
+    from salesop.accounts.models import User
+    from salesop.leads.models import Channel
+
+    job, seconds, baseline, peak, mb = measure(
+        rows, User.objects.get(username="rep0_0"), Channel.objects.order_by("pk").first()
+    )
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "baseline": baseline,
+                "peak": peak,
+                "mb": mb,
+                "created": job.created_count,
+                "skipped": job.skipped_count,
+                "errors": job.error_count,
+            }
+        )
+    )
+
+
+def run(db: str, rows: int, write: bool) -> None:
+    setup(db, f"bench_import_{db}")
+    from salesop.core.testing import make_channel, make_org
+    from salesop.leads.models import Lead
+
+    org = make_org()
+    job, seconds, baseline, peak, size_mb = measure(rows, org.rep, make_channel())
     assert job.created_count == rows == Lead.objects.count(), (
         job.created_count,
         job.skipped_count,
         job.error_count,
         job.errors[:3],
     )
-    size_mb = path.stat().st_size / 2**20
     print(
         f"imported {rows} rows ({size_mb:.1f} MB) in {seconds:.1f} s "
         f"({rows / seconds:.0f} rows/s); peak RSS {peak:.0f} MB (after set-up {baseline:.0f} MB)"
@@ -97,8 +129,12 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--no-record", action="store_true")
+    parser.add_argument("--into", default="", help="a generated data set's database name")
     args = parser.parse_args()
-    run(args.db, args.rows, not args.no_record)
+    if args.into:
+        into(args.db, args.into, args.rows)
+    else:
+        run(args.db, args.rows, not args.no_record)
 
 
 if __name__ == "__main__":

@@ -482,8 +482,11 @@ def channel_spend_set(
 def intake(*, channel: Channel, idempotency_key: str = "", **values) -> tuple[Lead, bool]:
     """A lead from a public form. The same Idempotency-Key on the same channel gives back the
     lead the first submission created (a retried post creates one lead). -> (lead, created)"""
+    # The partial unique index's condition is repeated so the database may use that index
+    # (SQLite does not infer `key <> ''` from `key = 'x'`: without it, a scan of the channel).
+    keyed = Lead.objects.exclude(idempotency_key="").filter(channel=channel)
     if idempotency_key:
-        existing = Lead.objects.filter(channel=channel, idempotency_key=idempotency_key).first()
+        existing = keyed.filter(idempotency_key=idempotency_key).first()
         if existing:
             return existing, False
     try:
@@ -496,7 +499,7 @@ def intake(*, channel: Channel, idempotency_key: str = "", **values) -> tuple[Le
         ), True
     except IntegrityError:
         # The same key raced in from a parallel retry: the other request created it.
-        return Lead.objects.get(channel=channel, idempotency_key=idempotency_key), False
+        return keyed.get(idempotency_key=idempotency_key), False
 
 
 # Imports ----------------------------------------------------------------------------------
