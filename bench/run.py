@@ -157,7 +157,7 @@ def indexes(plan: str) -> str:
     names = re.findall(
         r"(?:USING (?:COVERING )?INDEX|Index (?:Only )?Scan(?: Backward)? using) (\w+)", plan
     )
-    scans = re.findall(r"(?:SCAN|Seq Scan on) (\w+)(?! USING)", plan)
+    scans = re.findall(r"(?:SCAN|Seq Scan on) (\w+)\b(?! USING)", plan)
     parts = [f"index {n}" for n in dict.fromkeys(names)]
     parts += [f"scan {s}" for s in dict.fromkeys(scans) if not s.startswith("CONSTANT")]
     return ", ".join(parts) or plan[:60]

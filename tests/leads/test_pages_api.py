@@ -67,6 +67,25 @@ def test_list_filters_sort_and_query_count(client, org, django_assert_max_num_qu
     assert "公司03" in page and "公司05" not in page
 
 
+def test_search_finds_a_phone_by_its_beginning_however_it_is_typed(client, org):
+    make_lead(org.rep, company="上海远航物流有限公司", phone="138 0013 8000")
+    make_lead(org.rep, company="北京启明科技有限公司", phone="021-5555 0138")
+    make_lead(org.rep, company="3721 网络", phone="13912345678")
+    client.force_login(org.rep)
+
+    def found(q):
+        items = client.get("/api/v1/leads", {"q": q}).json()["items"]
+        return sorted(item["company_name"] for item in items)
+
+    assert (
+        found("1380013") == found("138 0013") == found("+86 138-0013") == ["上海远航物流有限公司"]
+    )
+    assert found("8613800") == ["上海远航物流有限公司"]
+    assert found("021 5555") == ["北京启明科技有限公司"]  # the trunk 0 is not in E.164
+    assert found("0013 8000") == []  # the middle of a number is not its beginning
+    assert found("3721 网络") == ["3721 网络"]  # words with digits search names
+
+
 def test_api_create_refuses_a_duplicate_and_names_the_field(client, org):
     channel = make_channel()
     client.force_login(org.rep)

@@ -67,7 +67,15 @@ class Deal(OwnedModel):
         verbose_name = _("deal")
         verbose_name_plural = _("deals")
         indexes = [
-            models.Index(fields=["status", "stage", "team"], name="deal_board"),
+            # a board's counts and totals per stage read from the index alone
+            models.Index(
+                fields=["status", "stage", "team", "owner", "currency", "amount"],
+                name="deal_board_totals",
+            ),
+            # a board column: open deals of a stage, most recently moved first
+            models.Index(
+                fields=["status", "stage", "-stage_entered_at", "-id"], name="deal_board_recent"
+            ),
             models.Index(fields=["owner", "status"], name="deal_owner_status"),
             models.Index(fields=["-created_at", "-id"], name="deal_recent"),
             models.Index(fields=["status", "expected_close_date"], name="deal_close_date"),

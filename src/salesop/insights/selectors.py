@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from salesop.accounts.models import Role, Team, User
 from salesop.contracts.models import LegalReview
+from salesop.core.expressions import HoursBetween
 from salesop.deals.models import Deal, DealStatus, Proposal, StageEvent, StageEventKind
 from salesop.insights import calibration
 from salesop.insights.rules import (
@@ -122,6 +123,13 @@ def _owned(queryset: QuerySet, user: User, filters: Filters) -> QuerySet:
     return queryset
 
 
+def _of_deals(path: str, deals: QuerySet[Deal]) -> Q:
+    """Rows whose deal (at `path`) is one of `deals`; no condition when `deals` is every deal
+    (sales ops, no filter), so the database reads the rows by their date index instead of
+    testing each against all deals."""
+    return Q(**{f"{path}__in": deals.values("pk")}) if deals.query.where else Q()
+
+
 def _cohort(user: User, period: Period, filters: Filters) -> QuerySet[Lead]:
     start, end = bounds(period)
     return _leads(user, filters).filter(created_at__gte=start, created_at__lt=end)
@@ -211,7 +219,7 @@ def cycle_times(user: User, period: Period, filters: Filters | None = None) -> l
     deals = _owned(Deal.objects, user, filters)
     rows = (
         StageEvent.objects.filter(
-            deal__in=deals.values("pk"),
+            _of_deals("deal", deals),
             at__gte=start,
             at__lt=end,
             kind__in=[StageEventKind.MOVED, StageEventKind.WON, StageEventKind.LOST],
@@ -561,42 +569,46 @@ def durations(user: User, period: Period, filters: Filters | None = None) -> lis
     won = deals.filter(status=DealStatus.WON, closed_at__gte=start, closed_at__lt=end)
     days, hours = _("days"), _("hours")
     lead_to_won = [
-        (closed - created).total_seconds() / 86400
-        for closed, created in won.filter(source_lead__isnull=False).values_list(
-            "closed_at", "source_lead__created_at"
-        )
+        hours / 24
+        for hours in won.filter(source_lead__isnull=False)
+        .annotate(h=HoursBetween("source_lead__created_at", "closed_at"))
+        .values_list("h", flat=True)
     ]
     cycle = [
-        (closed - created).total_seconds() / 86400
-        for closed, created in won.values_list("closed_at", "created_at")
+        hours / 24
+        for hours in won.annotate(h=HoursBetween("created_at", "closed_at")).values_list(
+            "h", flat=True
+        )
     ]
-    contact = [
-        (contacted - created).total_seconds() / 3600
-        for created, contacted in _cohort(user, period, filters)
+    contact = list(
+        _cohort(user, period, filters)
         .filter(first_contacted_at__isnull=False)
-        .values_list("created_at", "first_contacted_at")
-    ]
+        .annotate(h=HoursBetween("created_at", "first_contacted_at"))
+        .values_list("h", flat=True)
+    )
     presentations = [
         float(minutes)
         for minutes in Proposal.objects.filter(
-            deal__in=deals.values("pk"),
+            _of_deals("deal", deals),
             presented_activity__occurred_at__gte=start,
             presented_activity__occurred_at__lt=end,
             presented_activity__duration_minutes__isnull=False,
         ).values_list("presented_activity__duration_minutes", flat=True)
     ]
-    approvals = [
-        (decided - asked).total_seconds() / 3600
-        for asked, decided in Approval.objects.filter(
-            quote__deal__in=deals.values("pk"), decided_at__gte=start, decided_at__lt=end
-        ).values_list("requested_at", "decided_at")
-    ]
-    reviews = [
-        (decided - submitted).total_seconds() / 3600
-        for submitted, decided in LegalReview.objects.filter(
-            contract__deal__in=deals.values("pk"), decided_at__gte=start, decided_at__lt=end
-        ).values_list("submitted_at", "decided_at")
-    ]
+    approvals = list(
+        Approval.objects.filter(
+            _of_deals("quote__deal", deals), decided_at__gte=start, decided_at__lt=end
+        )
+        .annotate(h=HoursBetween("requested_at", "decided_at"))
+        .values_list("h", flat=True)
+    )
+    reviews = list(
+        LegalReview.objects.filter(
+            _of_deals("contract__deal", deals), decided_at__gte=start, decided_at__lt=end
+        )
+        .annotate(h=HoursBetween("submitted_at", "decided_at"))
+        .values_list("h", flat=True)
+    )
     return [
         _spread("lead_to_won", _("Lead created to deal won"), days, lead_to_won),
         _spread("signing_cycle", _("Deal opened to won (signing cycle)"), days, cycle),

@@ -33,7 +33,9 @@ def _followup(lead: Lead, rule) -> dict:
 def _leads_of(alerts) -> tuple[list, dict]:
     alerts = list(alerts)
     ids = [a.params.get("lead_id") for a in alerts]
-    return alerts, Lead.objects.in_bulk([i for i in ids if i])
+    # only what the checks read: a quiet sweep re-checks every open alert each minute
+    leads = Lead.objects.only("status", "first_contacted_at", "last_activity_at")
+    return alerts, leads.in_bulk([i for i in ids if i])
 
 
 def _first_contact_cleared(alerts):

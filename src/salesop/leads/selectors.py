@@ -1,3 +1,4 @@
+import re
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -39,12 +40,32 @@ def leads_visible_to(user: User, filters: LeadFilters | None = None) -> QuerySet
     if f.fit_min is not None:
         leads = leads.filter(icp_fit__gte=f.fit_min)
     if f.q:
-        digits = "".join(ch for ch in f.q if ch.isdigit())
-        match = Q(company_name__icontains=f.q) | Q(contact_name__icontains=f.q)
-        if len(digits) >= 4:
-            match |= Q(phone_e164__contains=digits)
-        leads = leads.filter(match)
+        leads = leads.filter(text_match(f.q))
     return leads
+
+
+PHONE_LIKE = re.compile(r"^\+?[\d\s\-()]{4,}$")
+
+
+def _prefix(column: str, prefix: str) -> Q:
+    """column starts with prefix, as a range the column's index answers on any database."""
+    after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return Q(**{f"{column}__gte": prefix, f"{column}__lt": after})
+
+
+def text_match(q: str) -> Q:
+    """What the search box finds: a phone number's beginning when the words are a number
+    (138 0013, +86 138..., 86138...), else the company or contact name containing them."""
+    q = q.strip()
+    digits = "".join(ch for ch in q if ch.isdigit())
+    if PHONE_LIKE.match(q) and len(digits) >= 4:
+        if q.startswith("+"):
+            return _prefix("phone_e164", "+" + digits)
+        # a national number (138..., 021... without its trunk 0) in the region numbers are
+        # read in (customers.rules.normalize_phone), or one with its country code (86138...)
+        national = digits[1:] if digits.startswith("0") else digits
+        return _prefix("phone_e164", "+86" + national) | _prefix("phone_e164", "+" + digits)
+    return Q(company_name__icontains=q) | Q(contact_name__icontains=q)
 
 
 def lead_for(user: User, lead_id: int) -> Lead:
