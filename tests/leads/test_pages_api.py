@@ -189,3 +189,25 @@ def test_lead_history_speaks_the_playbooks_status_names(client, org):
     page = client.get(f"/leads/{lead.pk}/").content.decode()
     history = page.split('data-testid="lead-history"')[1]
     assert "新线索 → 已联系" in history
+
+
+def test_search_finds_names_by_any_part_and_follows_renames(client, org):
+    from salesop.leads.models import Lead
+
+    shanghai = make_lead(org.rep, company="上海云图教育科技有限公司", contact_name="王敏")
+    make_lead(org.rep, company="Northwind Logistics Ltd", contact_name="Emily Chen")
+    client.force_login(org.rep)
+
+    def found(q):
+        items = client.get("/api/v1/leads", {"q": q}).json()["items"]
+        return sorted(item["company_name"] for item in items)
+
+    assert found("云图教育") == ["上海云图教育科技有限公司"]
+    assert found("云图") == ["上海云图教育科技有限公司"]  # two characters: read without the index
+    assert found("northWIND log") == ["Northwind Logistics Ltd"]
+    assert found("emily") == ["Northwind Logistics Ltd"]  # the contact's name
+    assert found('"Northwind"') == [] and found("100%") == []  # quotes and % are text
+    Lead.objects.filter(pk=shanghai.pk).update(company_name="杭州启明物流有限公司")
+    assert found("云图教育") == [] and found("启明物流") == ["杭州启明物流有限公司"]
+    Lead.objects.filter(pk=shanghai.pk).delete()
+    assert found("启明物流") == []

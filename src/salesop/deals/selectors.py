@@ -25,7 +25,7 @@ from salesop.playbook.schema import Playbook
 from salesop.playbook.selectors import parsed
 
 DEAL_ORDERING = ("-created_at", "-id")
-BOARD_LIMIT_PER_STAGE = 200
+BOARD_LIMIT_PER_STAGE = 100  # cards per column; its header counts and totals them all
 
 
 @dataclass

@@ -1,7 +1,9 @@
 import re
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from salesop.accounts.models import User
 from salesop.accounts.visibility import get_visible_or_404
@@ -65,6 +67,20 @@ def text_match(q: str) -> Q:
         # read in (customers.rules.normalize_phone), or one with its country code (86138...)
         national = digits[1:] if digits.startswith("0") else digits
         return _prefix("phone_e164", "+86" + national) | _prefix("phone_e164", "+" + digits)
+    return _names_containing(q)
+
+
+def _names_containing(q: str) -> Q:
+    """Company or contact name containing `q` (any case). On SQLite, three characters or more
+    are looked up in the trigram index leads_lead_fts (migration leads 0007); PostgreSQL
+    answers icontains from its trigram indexes itself."""
+    if connection.vendor == "sqlite" and len(q) >= 3:
+        phrase = '"' + q.replace('"', '""') + '"'
+        return Q(
+            pk__in=RawSQL(
+                "SELECT rowid FROM leads_lead_fts WHERE leads_lead_fts MATCH %s", [phrase]
+            )
+        )
     return Q(company_name__icontains=q) | Q(contact_name__icontains=q)
 
 

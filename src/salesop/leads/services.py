@@ -123,11 +123,14 @@ def pick_owner(playbook: Playbook, *, region: str = "", industry: str = "") -> U
         return None
     scope = f"team:{team.pk}" if team else "all"
     AssignmentCursor.objects.get_or_create(scope=scope)
-    cursor = AssignmentCursor.objects.select_for_update().get(scope=scope)
-    after = [pk for pk in rep_ids if cursor.last_user_id is None or pk > cursor.last_user_id]
-    chosen = (after or rep_ids)[0]
-    cursor.last_user_id = chosen
-    cursor.save(update_fields=["last_user"])
+    # Its own transaction when called on its own (lead_create does): the pool's cursor row is
+    # locked only while it moves, not while the lead is written, so intakes run side by side.
+    with transaction.atomic():
+        cursor = AssignmentCursor.objects.select_for_update().get(scope=scope)
+        after = [pk for pk in rep_ids if cursor.last_user_id is None or pk > cursor.last_user_id]
+        chosen = (after or rep_ids)[0]
+        cursor.last_user_id = chosen
+        cursor.save(update_fields=["last_user"])
     return User.objects.select_related("team").get(pk=chosen)
 
 
@@ -139,7 +142,6 @@ def _fallback_owner() -> User:
     return owner
 
 
-@transaction.atomic
 def lead_create(
     *,
     by: User | None,
@@ -151,7 +153,8 @@ def lead_create(
     **values,
 ) -> Lead:
     """A lead in the pool with its first-contact and follow-up timers running. The owner is who
-    it is given to, else the playbook's assignment picks one (manual mode: the creator)."""
+    it is given to, else the playbook's assignment picks one (manual mode: the creator): the
+    rotation moves on before the lead is written, so a refused lead skips a turn."""
     values = _check_fields({"company_name": company_name, **values})
     if not values["company_name"]:
         raise DomainError(
@@ -168,6 +171,21 @@ def lead_create(
                 playbook, region=values.get("region", ""), industry=values.get("industry", "")
             )
         owner = owner or by or _fallback_owner()
+    with transaction.atomic():
+        return _lead_write(
+            values,
+            channel=channel,
+            owner=owner,
+            by=by,
+            playbook=playbook,
+            allow_duplicate=allow_duplicate,
+            idempotency_key=idempotency_key,
+        )
+
+
+def _lead_write(
+    values: dict, *, channel, owner, by, playbook, allow_duplicate, idempotency_key
+) -> Lead:
     now = timezone.now()
     lead = Lead(
         channel=channel,

@@ -115,16 +115,14 @@ def notify(alert: Alert, users: list[User], event: str, now: datetime) -> None:
         if event == "escalated":
             with translation.override(_language(user)):
                 title = _("Escalated: %(title)s") % {"title": title}
-        Notification.objects.get_or_create(
-            user=user,
-            alert=alert,
-            title=title[:300],
-            defaults={
-                "url": alert.url,
-                "created_at": now,
-                "email_due_at": _email_due(user, preference, now),
-            },
-        )
+        fields = {"url": alert.url, "created_at": now}
+        fields["email_due_at"] = _email_due(user, preference, now)
+        if event == "opened":  # a new alert has no notifications yet: one INSERT
+            Notification.objects.create(user=user, alert=alert, title=title[:300], **fields)
+        else:
+            Notification.objects.get_or_create(
+                user=user, alert=alert, title=title[:300], defaults=fields
+            )
     endpoints = WebhookEndpoint.objects.filter(is_active=True).select_related("team")
     for endpoint in endpoints:
         if endpoint.alert_kinds and alert.kind not in endpoint.alert_kinds:
