@@ -46,9 +46,9 @@ def open_due_rows(
 ):
     """An `open_due` for a model with an indexed due column: claims each due row by clearing
     the column and opens its alert in the same transaction (a crash leaves a row either claimed
-    and alerted, or neither; COMMIT_EVERY rows share one), in batches until nothing is due. `make(row, rule)` gives the
-    alert's dedupe key, state and params. Services clear due columns when a record closes, so
-    the query needs only the due index."""
+    and alerted, or neither; COMMIT_EVERY rows share one), in batches until nothing is due.
+    `make(row, rule)` gives the alert's dedupe key, state and params. Services clear due
+    columns when a record closes, so the query needs only the due index."""
 
     def open_due(rule, now, opener) -> int:
         opened = 0
