@@ -519,15 +519,17 @@ def _finish(connection) -> None:
         cursor.execute("ANALYZE")
 
 
-def load(db: str, scale_name: str, fresh: bool = True) -> dict:
-    """The data set of `scale_name` in database bench_<scale>_<db>: generated when `fresh` or
-    missing, else what a previous run left (its counts are kept beside it)."""
+def load(db: str, scale_name: str, fresh: bool = True, scale: Scale | None = None) -> dict:
+    """The data set of `scale_name` (or of `scale`, named so) in database
+    bench_<name>_<db>: generated when `fresh` or missing, else what a previous run left (its
+    counts are kept beside it)."""
+    scale = scale or SCALES[scale_name]
     data = setup(db, f"bench_{scale_name}_{db}", fresh=fresh)
     stats = Path(data) / f"generated-{db}.json"
     if not fresh and stats.exists():
         return json.loads(stats.read_text())
-    made = generate(SCALES[scale_name])
-    made["scale"] = asdict(SCALES[scale_name])
+    made = generate(scale)
+    made["scale"] = asdict(scale)
     made["date"] = date.today().isoformat()  # noqa: DTZ011 (a label)
     stats.write_text(json.dumps(made))
     return made
