@@ -6,6 +6,7 @@ import secrets
 import statistics
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -77,3 +78,20 @@ def record(
     if notes:
         table += ["", notes.strip()]
     RESULTS.write_text(text.rstrip("\n") + "\n" + "\n".join(table) + "\n", encoding="utf-8")
+
+
+def timed(fn, repeats: int) -> tuple[float, float, int]:
+    """Median and p95 (ms) of `repeats` calls after a warm-up, and the queries one call runs."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    fn()  # warm-up
+    samples = []
+    with CaptureQueriesContext(connection) as queries:
+        fn()
+    for _ in range(repeats):
+        began = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - began) * 1000)
+    median, p95 = summary(samples)
+    return median, p95, len(queries)

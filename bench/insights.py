@@ -13,7 +13,7 @@ activities twice their number, full stage histories)."""
 import argparse
 import time
 
-from bench.common import record, summary
+from bench.common import record, timed
 from bench.generate import MONTHS, Scale, load
 
 NOTES = """Past months are served from the aggregates (the targets above); live figures are
@@ -23,22 +23,6 @@ loops), hence seconds; the plan is to count each measure with conditional aggreg
 when a live year is needed. The live year funnel is nine COUNT(DISTINCT) queries over joins
 of leads, lead events and stage events; one pass with conditional counts is the next step
 if the 2 s target matters beyond the aggregates."""
-
-
-def timed(fn, repeats: int) -> tuple[float, float, int]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    fn()  # warm-up
-    samples = []
-    with CaptureQueriesContext(connection) as queries:
-        fn()
-    for _ in range(repeats):
-        began = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - began) * 1000)
-    median, p95 = summary(samples)
-    return median, p95, len(queries)
 
 
 def run(db: str, leads: int, repeats: int, save: bool, reuse: bool = False) -> None:
