@@ -5,7 +5,7 @@ import argparse
 import getpass
 import os
 import secrets
-import subprocess
+import subprocess  # fixed argument lists only  # nosec B404
 import sys
 from pathlib import Path
 
@@ -51,7 +51,7 @@ def _migrate_and_collect(verbosity: int = 0) -> None:
 def _start_worker() -> subprocess.Popen:
     """The background worker beside the web server, in the same process group: sweeps, alerts,
     notifications and scheduled jobs run while the site is up, and stop with it."""
-    return subprocess.Popen([sys.executable, "-m", "salesop.cli", "worker"])  # noqa: S603
+    return subprocess.Popen([sys.executable, "-m", "salesop.cli", "worker"])  # noqa: S603  # nosec B603
 
 
 def _serve(host: str, port: int, workers: int, with_worker: bool = True) -> None:

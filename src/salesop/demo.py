@@ -993,7 +993,7 @@ def _load_history(users: dict[str, User], now) -> None:
 
     if ImportJob.objects.filter(kind="deals", original_name="历史商机 history.csv").exists():
         return
-    rng = random.Random(2024)  # noqa: S311 (demo data, not security)
+    rng = random.Random(2024)  # noqa: S311  (demo data, not security)  # nosec B311
     lines = ["客户名称,行业,地区,员工规模,负责人,产品,合同金额,结果,开始日期,成交日期,输单原因"]
     reasons = ["价格过高", "选择了竞品", "预算不足", "时机不合适"]
     for i in range(320):

@@ -17,7 +17,7 @@ from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, full_clean_or_refuse
 from salesop.core.tokens import token_hash
 
-TOKEN_PREFIX = "sop_"  # noqa: S105 (a marker, not a secret)
+TOKEN_PREFIX = "sop_"  # noqa: S105  (a marker, not a secret)  # nosec B105
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from salesop.accounts.services import team_create, user_create
 from salesop.customers.models import Account
 from salesop.playbook.services import playbook_install_default
 
-PASSWORD = "correct-horse-battery-staple"  # noqa: S105 (test personas only)
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105  (test personas only)  # nosec B105
 
 
 @dataclass
