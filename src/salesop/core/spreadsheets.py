@@ -171,12 +171,12 @@ def _xlsx_value(value: Any) -> Any:
         value = str(value)  # a lazily translated label
     if hasattr(value, "tzinfo") and getattr(value, "tzinfo", None) is not None:
         value = value.replace(tzinfo=None)  # openpyxl cannot store aware datetimes
-    value = safe_cell(value)
     if isinstance(value, str):
         from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+        # dropped before the formula check: "\x01=SUM(...)" would otherwise become a formula
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value
+    return safe_cell(value)
 
 
 def write_csv(stream, header: list[str], rows: Iterable[Iterable[Any]]) -> None:
