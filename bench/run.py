@@ -493,6 +493,7 @@ def run(db: str, scale: str, repeats: int, save: bool, reuse: bool, sections: se
     os.environ.setdefault("SALESOP_SECRET_KEY", secrets.token_urlsafe(50))
     os.environ["SALESOP_HTTPS"] = "0"  # loopback; TLS ends at the load balancer
     os.environ["SALESOP_INTAKE_RATE_PER_MINUTE"] = "1000000"
+    os.environ["SALESOP_API_RATE_PER_MINUTE"] = "1000000"  # measuring, not throttling
     made = load(db, scale, fresh=not reuse)
     print("data:", json.dumps(made), flush=True)
     from django.core.management import call_command

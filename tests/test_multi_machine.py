@@ -1,7 +1,7 @@
 """More than one machine (docs/DEPLOY.md): two app servers on different ports and two job
 workers, against one PostgreSQL and one Redis on loopback. A write through either server is
-read back through the other, the intake rate limit is counted once across both, and sweeps run
-by both workers alert each due deal once."""
+read back through the other, the API and intake rate limits are counted once across both, and
+sweeps run by both workers alert each due deal once."""
 
 import json
 import os
@@ -97,6 +97,7 @@ def test_two_servers_and_two_workers_share_one_database_and_redis(tmp_path, redi
         SALESOP_HTTPS="0",
         SALESOP_EMAIL_URL="dummy://",
         SALESOP_INTAKE_RATE_PER_MINUTE="6",
+        SALESOP_API_RATE_PER_MINUTE="40",
     )
     processes = []
     try:
@@ -134,6 +135,11 @@ def test_two_servers_and_two_workers_share_one_database_and_redis(tmp_path, redi
             assert status == 200 and seen["company_name"] == f"双机测试 Two Machines {i}"
         status, page = _call(ports[0], "GET", "/api/v1/leads?page_size=200", headers=auth)
         assert status == 200 and len(page["items"]) == 10
+
+        # The token's limit (40 calls a minute) is one count across both servers: 21 calls
+        # above, 19 more alternating between them, then the 41st is refused by either.
+        more = [_call(ports[i % 2], "GET", "/api/v1/me", headers=auth)[0] for i in range(21)]
+        assert more == [200] * 19 + [429] * 2
 
         # The intake limit (6 a minute) is one count in Redis, not one per server.
         answers = [

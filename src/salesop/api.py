@@ -3,7 +3,7 @@
 from ninja import NinjaAPI
 
 from salesop.accounts.api import router as accounts_router
-from salesop.accounts.auth import api_auth
+from salesop.accounts.auth import CallerRateThrottle, api_auth
 from salesop.activities.api import router as activities_router
 from salesop.aftersales.api import router as aftersales_router
 from salesop.contracts.api import router as contracts_router
@@ -26,6 +26,7 @@ api = NinjaAPI(
     description="The sales SOP as an API. Authenticate with a personal token: "
     "`Authorization: Bearer <token>` (create one under Profile > API tokens).",
     auth=api_auth,
+    throttle=[CallerRateThrottle()],
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",

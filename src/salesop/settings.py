@@ -226,6 +226,7 @@ if len(REPORT_CURRENCY) != 3 or not REPORT_CURRENCY.isalpha():
 
 # Public lead intake: submissions per channel per minute.
 INTAKE_RATE_PER_MINUTE = env_int("SALESOP_INTAKE_RATE_PER_MINUTE", 120)
+API_RATE_PER_MINUTE = env_int("SALESOP_API_RATE_PER_MINUTE", 600)
 
 # API tokens
 API_TOKEN_DEFAULT_DAYS = env_int("SALESOP_API_TOKEN_DAYS", 90)

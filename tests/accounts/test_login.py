@@ -66,6 +66,39 @@ def test_password_change_validates_and_keeps_session(client, org):
     assert org.rep.check_password("A-much-better-one-42")
 
 
+def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(client, org):
+    elsewhere = Client()
+    login(elsewhere, "rep", PASSWORD)
+    login(client, "rep", PASSWORD)
+    new = "A-much-better-one-42"
+    client.post(
+        "/password/", {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+    )
+    assert client.get("/").status_code == 200
+    assert elsewhere.get("/").status_code == 302  # back to the login page
+    assert elsewhere.get("/api/v1/me").status_code == 401
+
+
+def test_deactivation_ends_open_sessions(client, org):
+    login(client, "rep", PASSWORD)
+    assert client.get("/").status_code == 200
+    org.rep.is_active = False
+    org.rep.save(update_fields=["is_active"])
+    assert client.get("/").status_code == 302
+    assert client.get("/api/v1/me").status_code == 401
+    assert login(Client(), "rep", PASSWORD).status_code == 200  # the form refuses them
+
+
+def test_common_and_short_passwords_are_refused(client, org):
+    login(client, "rep", PASSWORD)
+    for weak in ("password123", "qwertyuiop", "Short1!"):
+        page = client.post(
+            "/password/",
+            {"old_password": PASSWORD, "new_password1": weak, "new_password2": weak},
+        )
+        assert page.status_code == 200 and "invalid-feedback" in page.content.decode(), weak
+
+
 def test_language_switch_is_remembered_on_the_user(client, org):
     client.force_login(org.rep)
     org.rep.language = "en"

@@ -113,3 +113,16 @@ def test_token_with_too_many_days_is_refused_in_the_form(client, org):
     page = client.post("/profile/tokens/", {"name": "x", "days": 999}).content.decode()
     assert "invalid-feedback" in page
     assert not ApiToken.objects.exists()
+
+
+def test_a_token_over_its_rate_gets_429_and_others_are_not_slowed(client, org, settings):
+    settings.API_RATE_PER_MINUTE = 3
+    _, busy = api_token_create(user=org.rep, name="busy script")
+    _, other = api_token_create(user=org.teammate, name="other script")
+    answers = [client.get("/api/v1/me", **bearer(busy)).status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
+    refused = client.get("/api/v1/me", **bearer(busy))
+    assert refused.status_code == 429 and "Too many requests" in refused.json()["detail"]
+    assert client.get("/api/v1/me", **bearer(other)).status_code == 200
+    with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+        assert client.get("/api/v1/me", **bearer(busy)).status_code == 200

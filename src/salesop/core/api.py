@@ -7,7 +7,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from pydantic import ConfigDict
 
 from salesop.core.errors import DomainError, StaleWrite
@@ -101,6 +101,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc):
+        if isinstance(exc, Throttled):
+            detail = _(
+                "Too many requests: this caller has used its API calls for the minute; "
+                "wait, then try again."
+            )
+            return api.create_response(request, _body(detail, code="throttled"), status=429)
         if exc.status_code == 400:
             detail = _unparsable_body(exc)
             return api.create_response(
