@@ -69,3 +69,44 @@ def test_move_and_lose_race_leaves_one_consistent_outcome():
     fresh = Deal.objects.get(pk=deal.pk)
     events = list(StageEvent.objects.filter(deal=deal).exclude(kind="created"))
     assert len(events) == 1 and events[0].to_stage == fresh.stage
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_writers_on_one_deal_one_wins_the_rest_get_409_and_nothing_is_lost():
+    from auditlog.models import LogEntry
+    from django.test import Client
+
+    org = make_org()
+    deal = make_deal(org.rep)
+    barrier = threading.Barrier(8)
+    answers = {}
+
+    def write(n):
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_login(org.rep if n % 2 else org.manager)
+        try:
+            barrier.wait()
+            response = client.patch(
+                f"/api/v1/deals/{deal.pk}",
+                {"name": f"并发修改 {n}", "expected_version": 1},
+                content_type="application/json",
+            )
+            answers[n] = (response.status_code, response.json())
+        finally:
+            from django.db import connections
+
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    winners = [n for n, (status, _body) in answers.items() if status == 200]
+    assert len(answers) == 8 and len(winners) == 1
+    for status, body in (a for n, a in answers.items() if n not in winners):
+        assert status == 409 and "changed" in body["detail"].lower()
+    fresh = Deal.objects.get(pk=deal.pk)
+    assert fresh.name == f"并发修改 {winners[0]}" and fresh.version == 2
+    edits = LogEntry.objects.get_for_object(fresh).filter(action=LogEntry.Action.UPDATE)
+    assert edits.count() == 1  # one accepted change, one audit row
