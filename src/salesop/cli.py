@@ -202,23 +202,31 @@ def cmd_createadmin(args: argparse.Namespace) -> None:
     print(f"Created administrator {args.username} (sales operations).")
 
 
+def _archive_step(tool: str, step):
+    """Runs a backup or restore step; its refusal or the failed tool's message ends the
+    command. Returns the step's result."""
+    from salesop.core.errors import DomainError
+
+    try:
+        return step()
+    except DomainError as exc:
+        sys.exit(f"salesop: {exc.message}")
+    except subprocess.CalledProcessError as exc:
+        sys.exit(f"salesop: {tool} failed: {exc.stderr.decode(errors='replace').strip()}")
+
+
+def _contents(manifest: dict) -> str:
+    rows = sum(t["rows"] for t in manifest["tables"].values())
+    return f"{len(manifest['tables'])} tables ({rows:,} rows) and {len(manifest['files'])} files"
+
+
 def cmd_backup(args: argparse.Namespace) -> None:
     """The database and uploaded files in one archive, with a manifest of checksums."""
     _setup()
     from salesop.core.backup import backup
-    from salesop.core.errors import DomainError
 
-    try:
-        archive, manifest = backup(Path(args.out))
-    except DomainError as exc:
-        sys.exit(f"salesop: {exc.message}")
-    except subprocess.CalledProcessError as exc:
-        sys.exit(f"salesop: pg_dump failed: {exc.stderr.decode(errors='replace').strip()}")
-    rows = sum(t["rows"] for t in manifest["tables"].values())
-    print(
-        f"Backed up {len(manifest['tables'])} tables ({rows:,} rows) and "
-        f"{len(manifest['files'])} files to {archive}"
-    )
+    archive, manifest = _archive_step("pg_dump", lambda: backup(Path(args.out)))
+    print(f"Backed up {_contents(manifest)} to {archive}")
 
 
 def cmd_restore(args: argparse.Namespace) -> None:
@@ -227,19 +235,11 @@ def cmd_restore(args: argparse.Namespace) -> None:
     from django.core.management import call_command
 
     from salesop.core.backup import restore
-    from salesop.core.errors import DomainError
 
     call_command("migrate", interactive=False, verbosity=0)  # an empty target has no tables
-    try:
-        manifest = restore(Path(args.file), force=args.force)
-    except DomainError as exc:
-        sys.exit(f"salesop: {exc.message}")
-    except subprocess.CalledProcessError as exc:
-        sys.exit(f"salesop: pg_restore failed: {exc.stderr.decode(errors='replace').strip()}")
-    rows = sum(t["rows"] for t in manifest["tables"].values())
+    manifest = _archive_step("pg_restore", lambda: restore(Path(args.file), force=args.force))
     print(
-        f"Restored {len(manifest['tables'])} tables ({rows:,} rows) and "
-        f"{len(manifest['files'])} files from the backup of {manifest['created_at']}; "
+        f"Restored {_contents(manifest)} from the backup of {manifest['created_at']}; "
         "every checksum matches."
     )
 
