@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "auditlog",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "salesop.core",
     "salesop.accounts",
     "salesop.customers",
@@ -76,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "salesop.accounts.middleware.ApiTokenMiddleware",
     "salesop.accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -178,6 +181,14 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "salesop.accounts.views.locked_out"
 AXES_VERBOSE = False
+
+# Second factor (TOTP, django-otp): any user may turn it on; those who may enter the admin (sales
+# ops, superusers) must have one and have entered a code in this session before any admin page.
+# API tokens are a separate credential and are not asked for a code.
+OTP_REQUIRED_FOR_ADMIN = env_bool("SALESOP_OTP_REQUIRED_FOR_ADMIN", True)
+OTP_TOTP_ISSUER = "salesop"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin lists devices, never their secrets
+OTP_LOGIN_CODE_SECONDS = 300  # how long the code step waits after the right password
 
 # Background jobs (huey): SQLite in the data directory, or Redis across machines.
 HUEY_IMMEDIATE = env_bool("SALESOP_HUEY_IMMEDIATE", False)
