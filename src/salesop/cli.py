@@ -98,6 +98,8 @@ def cmd_demo(args: argparse.Namespace) -> None:
     _prepare_demo_environment(args.host)
     _setup()
     _migrate_and_collect()
+    from django.conf import settings
+
     from salesop.demo import load_demo
 
     result = load_demo()
@@ -108,6 +110,12 @@ def cmd_demo(args: argparse.Namespace) -> None:
     print(f"Log in with one of these users, password: {result.password}")
     for username, description in result.logins:
         print(f"  {username:<10} {description}")
+    if settings.OTP_REQUIRED_FOR_ADMIN:
+        print(
+            "The administration (/admin/) asks ops and admin for a code from an authenticator app"
+            "\n(TOTP): the first visit sends them to set one up under Profile, Two-factor"
+            "\nauthentication. SALESOP_OTP_REQUIRED_FOR_ADMIN=false turns this off."
+        )
     print()
     sys.stdout.flush()
     if not args.no_serve:

@@ -10,9 +10,11 @@ from salesop.web import views as web_views
 urlpatterns = [
     path("", web_views.home, name="home"),
     path("login/", accounts_views.LoginView.as_view(), name="login"),
+    path("login/code/", accounts_views.login_code, name="login_code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", accounts_views.PasswordChangeView.as_view(), name="password_change"),
     path("profile/", accounts_views.profile, name="profile"),
+    path("profile/two-factor/", accounts_views.two_factor, name="two_factor"),
     path("profile/tokens/", accounts_views.tokens, name="tokens"),
     path("profile/tokens/<int:token_id>/revoke/", accounts_views.token_revoke, name="token_revoke"),
     path("language/", accounts_views.language_switch, name="language_switch"),

@@ -1,15 +1,16 @@
-"""Django's admin is for sales operations: they get in and may change records; nobody else."""
+"""Django's admin is for sales operations: they get in (with their authenticator app's code)
+and may change records; nobody else."""
 
 import pytest
 
-from salesop.core.testing import make_account
+from salesop.core.testing import admin_login, make_account
 
 pytestmark = pytest.mark.django_db
 
 
 def test_ops_uses_the_admin(client, org):
     account = make_account(org.rep)
-    client.force_login(org.ops)
+    admin_login(client, org.ops)
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/customers/account/").status_code == 200
     assert client.get(f"/admin/customers/account/{account.pk}/change/").status_code == 200
@@ -27,7 +28,7 @@ def test_others_are_kept_out(client, org, persona):
 
 def test_admin_team_move_keeps_the_subtree_visible_to_the_new_manager(client, org):
     make_account(org.rep, "上海云仓")
-    client.force_login(org.ops)
+    admin_login(client, org.ops)
     response = client.post(
         f"/admin/accounts/team/{org.shanghai.pk}/change/",
         {"name": "Shanghai 1", "parent": org.north.pk},
@@ -39,7 +40,7 @@ def test_admin_team_move_keeps_the_subtree_visible_to_the_new_manager(client, or
 
 
 def test_admin_refuses_a_team_cycle(client, org):
-    client.force_login(org.ops)
+    admin_login(client, org.ops)
     response = client.post(
         f"/admin/accounts/team/{org.east.pk}/change/", {"name": "East", "parent": org.shanghai.pk}
     )

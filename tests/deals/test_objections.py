@@ -3,7 +3,7 @@
 import pytest
 
 from salesop.core.errors import DomainError
-from salesop.core.testing import make_account, make_deal
+from salesop.core.testing import admin_login, make_account, make_deal
 from salesop.deals.models import ObjectionEntry
 from salesop.deals.objections import objection_raise, objection_resolve
 from salesop.deals.proposal_selectors import anticipated_objections, objection_library
@@ -84,7 +84,7 @@ def test_criterion_objections_resolved_refuses_then_passes(org):
 
 def test_sales_ops_maintain_the_library_in_the_admin(client, org):
     _entry()
-    client.force_login(org.ops)
+    admin_login(client, org.ops)
     assert client.get("/admin/deals/objectionentry/").status_code == 200
     added = client.post(
         "/admin/deals/objectionentry/add/",

@@ -3,6 +3,7 @@ manager scores a role-play; other people's courses answer 404; bad scores are re
 
 import pytest
 
+from salesop.core.testing import admin_login
 from salesop.enablement.models import ModuleResult, RolePlaySession
 from salesop.enablement.services import valid_certification
 
@@ -93,7 +94,7 @@ def test_case_library_sessions_and_ramp_pages(client, org):
 
 def test_sales_ops_author_courses_and_scenarios_in_the_admin(client, org, negotiation_course):
     _enrollment, quiz, *_rest = negotiation_course
-    client.force_login(org.ops)
+    admin_login(client, org.ops)
     for url in (
         "/admin/enablement/course/",
         f"/admin/enablement/course/{quiz.course_id}/change/",

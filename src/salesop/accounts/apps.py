@@ -8,6 +8,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Users and teams")
 
     def ready(self) -> None:
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
         from salesop.accounts.models import ApiToken, RoleGrant, Team, User
         from salesop.core.audit import audit_register
 
@@ -15,3 +17,16 @@ class AccountsConfig(AppConfig):
         audit_register(Team)
         audit_register(RoleGrant)
         audit_register(ApiToken, exclude=["key_hash", "last_used_at"])
+        # Who turned a second factor on or off, never its secret or each code's bookkeeping.
+        audit_register(
+            TOTPDevice,
+            exclude=[
+                "key",
+                "last_t",
+                "drift",
+                "throttling_failure_timestamp",
+                "throttling_failure_count",
+                "last_used_at",
+                "created_at",
+            ],
+        )

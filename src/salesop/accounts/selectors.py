@@ -1,10 +1,17 @@
 from django.db.models import QuerySet
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from salesop.accounts.models import ApiToken, Role, Team, User
 
 
 def api_tokens_of(user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user)
+
+
+def totp_device_of(user: User, *, confirmed: bool = True) -> TOTPDevice | None:
+    """The user's authenticator app: the confirmed one that login asks a code from, or
+    (confirmed=False) the one being set up."""
+    return TOTPDevice.objects.filter(user=user, confirmed=confirmed).order_by("-pk").first()
 
 
 def teams_visible_to(user: User) -> QuerySet[Team]:

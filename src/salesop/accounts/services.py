@@ -1,5 +1,6 @@
 """Writes for users, teams, roles and API tokens."""
 
+import math
 import secrets
 from datetime import timedelta
 
@@ -9,6 +10,8 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from salesop.accounts.hooks import USER_CREATED
 from salesop.accounts.models import ApiToken, Role, RoleGrant, Team, User
@@ -171,3 +174,75 @@ def user_set_preferences(*, user: User, **values) -> User:
     with audit_actor(user):
         user.save(update_fields=list(values))
     return user
+
+
+def totp_enrolment_start(*, user: User) -> TOTPDevice:
+    """A new authenticator secret for the user, unconfirmed until a first code from it is
+    entered (an earlier unfinished one is replaced); refused while one is on."""
+    with transaction.atomic():
+        if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            raise DomainError(
+                "totp_already_on", _("Two-factor authentication is already on for you.")
+            )
+        with audit_actor(user):
+            TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+            return TOTPDevice.objects.create(user=user, name="TOTP", confirmed=False)
+
+
+def totp_enrolment_confirm(*, user: User, code: str) -> TOTPDevice:
+    """Turns the second factor on once the user proves their app shows the right code."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+    if device is None:
+        raise DomainError(
+            "totp_not_started", _("Start setting up two-factor authentication first.")
+        )
+    totp_check(device=device, code=code)
+    with audit_actor(user):
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+    return device
+
+
+def totp_disable(*, user: User, code: str) -> None:
+    """Turns the second factor off; a current code from the app is the proof."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("-pk").first()
+    if device is None:
+        raise DomainError("totp_off", _("Two-factor authentication is not on."))
+    totp_check(device=device, code=code)
+    with audit_actor(user):
+        TOTPDevice.objects.filter(user=user).delete()
+
+
+def totp_remove(*, user: User) -> int:
+    """Removes a user's authenticators without a code: for a lost phone, by an administrator
+    (in the admin, or `salesop manage twofactor_reset` for the last one). Returns how many."""
+    removed, _by_model = TOTPDevice.objects.filter(user=user).delete()
+    return removed
+
+
+def totp_check(*, device: TOTPDevice, code: str) -> None:
+    """Accepts a code from the device once: a code already used, or one from a step before it,
+    is refused (django-otp keeps the last step accepted). After a wrong code the device waits
+    1, 2, 4 ... seconds before it checks another (django-otp's throttling)."""
+    with transaction.atomic():
+        # Locked so two requests with the same code cannot both pass (SQLite: IMMEDIATE mode).
+        device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        allowed, why = device.verify_is_allowed()
+        # verify_token saves the accepted step, or counts the failure; kept even when refused.
+        verified = allowed and device.verify_token(code)
+    if not allowed:
+        locked_until = (why or {}).get("locked_until")
+        wait = math.ceil((locked_until - timezone.now()).total_seconds()) if locked_until else 1
+        wait = max(wait, 1)
+        message = ngettext(
+            "Too many wrong codes in a row: wait %(seconds)d second and try again.",
+            "Too many wrong codes in a row: wait %(seconds)d seconds and try again.",
+            wait,
+        ) % {"seconds": wait}
+        raise DomainError("totp_throttled", message, {"code": message})
+    if not verified:
+        message = _(
+            "That code is not right, or was already used: enter the code your authenticator "
+            "app shows now."
+        )
+        raise DomainError("totp_wrong", message, {"code": message})

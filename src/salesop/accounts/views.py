@@ -1,25 +1,133 @@
+from base64 import b32encode
+from urllib.parse import urlencode
+
+import segno
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.signals import user_login_failed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp import login as otp_login
 
 from salesop.accounts import selectors, services
-from salesop.accounts.forms import LanguageForm, ProfileForm, TokenForm
+from salesop.accounts.forms import LanguageForm, ProfileForm, TokenForm, TOTPCodeForm
+from salesop.accounts.models import User
 from salesop.core.errors import DomainError
 from salesop.core.forms import add_domain_error, styled
 
+# The session of someone who gave the right password and still owes a code: not logged in.
+PENDING_LOGIN_KEY = "salesop_login_pending"
+
 
 class LoginView(auth_views.LoginView):
+    """The password step. A user with an authenticator app is not logged in yet: the session
+    only remembers who they claim to be, for a few minutes, until the code step."""
+
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
     def get_form(self, form_class=None):
         return styled(super().get_form(form_class))
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if selectors.totp_device_of(user) is None:
+            return super().form_valid(form)
+        session = self.request.session
+        session.cycle_key()
+        session[PENDING_LOGIN_KEY] = {
+            "user": user.pk,
+            "backend": user.backend,
+            "username": form.cleaned_data["username"],
+            "at": timezone.now().timestamp(),
+            "next": self.get_success_url(),
+        }
+        return redirect("login_code")
+
+
+def _safe_next(request, default: str = "") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _pending_login(request) -> tuple[dict, User] | None:
+    pending = request.session.get(PENDING_LOGIN_KEY)
+    if not pending:
+        return None
+    fresh = timezone.now().timestamp() - pending["at"] <= settings.OTP_LOGIN_CODE_SECONDS
+    user = User.objects.filter(pk=pending["user"], is_active=True).first() if fresh else None
+    if user is None:
+        request.session.pop(PENDING_LOGIN_KEY, None)
+        return None
+    return pending, user
+
+
+def login_code(request):
+    """The code step: after the password at login, or later in a session opened with the
+    password alone when a page (the admin) needs the second factor. A wrong code counts as a
+    failed login for django-axes, so codes and passwords share one lockout."""
+    if request.user.is_authenticated:
+        pending, user = None, request.user
+        next_url = _safe_next(request, reverse("home"))
+        device = selectors.totp_device_of(user)
+        if device is None or user.is_verified():
+            return redirect(next_url)
+        username = user.get_username()
+    else:
+        found = _pending_login(request)
+        device = selectors.totp_device_of(found[1]) if found else None
+        if device is None:
+            request.session.pop(PENDING_LOGIN_KEY, None)
+            return redirect("login")
+        pending, user = found
+        next_url, username = pending["next"], pending["username"]
+
+    credentials = {"username": username}  # as django.contrib.auth.authenticate reports them
+
+    def refuse_locked():
+        request.session.pop(PENDING_LOGIN_KEY, None)
+        if pending is None:
+            auth_logout(request)
+        return locked_out(request)
+
+    if AxesProxyHandler.is_locked(request, credentials):
+        return refuse_locked()
+    form = styled(TOTPCodeForm(request.POST or None))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.totp_check(device=device, code=form.cleaned_data["code"])
+        except DomainError as exc:
+            if exc.code == "totp_wrong":
+                user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+                if getattr(request, "axes_locked_out", False):
+                    return refuse_locked()
+            add_domain_error(form, exc)
+        else:
+            if pending is not None:
+                del request.session[PENDING_LOGIN_KEY]
+                auth_login(request, user, backend=pending["backend"])
+            otp_login(request, device)
+            return redirect(next_url)
+    return render(
+        request,
+        "accounts/login_code.html",
+        {"form": form, "next": next_url if pending is None else "", "step_up": pending is None},
+    )
 
 
 def locked_out(request, response=None, credentials=None):
@@ -85,7 +193,11 @@ def profile(request):
         else:
             messages.success(request, _("Your profile was saved."))
             return redirect("profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "otp_on": selectors.totp_device_of(request.user) is not None},
+    )
 
 
 @login_required
@@ -116,3 +228,66 @@ def token_revoke(request, token_id: int):
     services.api_token_revoke(token=token)
     messages.success(request, _("The token %(name)s was revoked.") % {"name": token.name})
     return redirect("tokens")
+
+
+def _authenticator_setup(device) -> dict:
+    """What an authenticator app needs: the otpauth URI as a QR code (an SVG data URI, which
+    the CSP allows as an image) and the secret in groups of four for typing by hand."""
+    secret = b32encode(device.bin_key).decode()
+    uri = device.config_url
+    return {
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        "uri": uri,
+        "qr": segno.make(uri, error="m").svg_data_uri(scale=5, border=2),
+    }
+
+
+@login_required
+def two_factor(request):
+    """Turning the authenticator app (TOTP) on and off. On: a secret to scan, confirmed by a
+    first code. Off: only with a current code."""
+    user = request.user
+    next_url = _safe_next(request)
+    here = reverse("two_factor") + (f"?{urlencode({'next': next_url})}" if next_url else "")
+    action = request.POST.get("action") if request.method == "POST" else None
+    form = styled(TOTPCodeForm(request.POST if action in {"confirm", "disable"} else None))
+    if action == "start":
+        try:
+            services.totp_enrolment_start(user=user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect(here)
+    if action in {"confirm", "disable"} and form.is_valid():
+        code = form.cleaned_data["code"]
+        try:
+            if action == "confirm":
+                device = services.totp_enrolment_confirm(user=user, code=code)
+            else:
+                services.totp_disable(user=user, code=code)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            if action == "confirm":
+                otp_login(request, device)  # the code just entered verifies this session
+                messages.success(
+                    request,
+                    _("Two-factor authentication is on: logging in now asks for a code."),
+                )
+                return redirect(next_url or "two_factor")
+            request.session.pop(DEVICE_ID_SESSION_KEY, None)
+            messages.success(request, _("Two-factor authentication is off."))
+            return redirect("two_factor")
+    device = selectors.totp_device_of(user)
+    unconfirmed = None if device else selectors.totp_device_of(user, confirmed=False)
+    return render(
+        request,
+        "accounts/two_factor.html",
+        {
+            "device": device,
+            "setup": _authenticator_setup(unconfirmed) if unconfirmed else None,
+            "form": form,
+            "action": action,
+            "next": next_url,
+            "required_for_admin": settings.OTP_REQUIRED_FOR_ADMIN and user.can_administer,
+        },
+    )

@@ -2,9 +2,15 @@
 another team with its own manager, legal, sales ops, finance and the sales director. Used by
 the tests and benchmarks."""
 
+import time
 from dataclasses import dataclass
 
+from django.urls import reverse
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from salesop.accounts.models import Role, Team, User
+from salesop.accounts.selectors import totp_device_of
 from salesop.accounts.services import team_create, user_create
 from salesop.customers.models import Account
 from salesop.playbook.services import playbook_install_default
@@ -56,6 +62,35 @@ def make_org() -> Org:
         finance=make_user("finance", team=sales, roles=(Role.FINANCE,), full_name="赵敏"),
         director=make_user("director", team=sales, roles=(Role.DIRECTOR,), full_name="陈静"),
     )
+
+
+def totp_enrol(user: User) -> TOTPDevice:
+    """A confirmed authenticator app for `user`, as if they had set it up on their profile."""
+    return TOTPDevice.objects.create(user=user, name="TOTP", confirmed=True)
+
+
+def totp_code(device: TOTPDevice) -> str:
+    """The code the user's app shows, computed by django-otp: the current one, or the next
+    step's when the current one was already used (the device accepts one step ahead)."""
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    ahead = max(0, device.last_t + 1 - totp.t())
+    if ahead > device.tolerance:
+        raise RuntimeError("every code the device would accept now was used; wait a step")
+    totp.time += ahead * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def admin_login(client, user: User) -> TOTPDevice:
+    """Logs `user` in on a test client the way sales ops reach the admin: an authenticator app
+    set up (once) and its code entered at the code step."""
+    device = totp_device_of(user) or totp_enrol(user)
+    client.force_login(user)
+    response = client.post(reverse("login_code"), {"code": totp_code(device)})
+    if response.status_code != 302:
+        raise RuntimeError(f"the code step refused the code: {response.status_code}")
+    return device
 
 
 def make_account(owner: User, name: str = "上海云仓物流有限公司", **fields) -> Account:
