@@ -193,6 +193,7 @@ def _people():
             username=f"rep{r % TEAMS}_{r // TEAMS}",
             password=None,
             team=teams[r % TEAMS],
+            roles=(Role.REP,),
             full_name=person(r),
         )
         for r in range(REPS)

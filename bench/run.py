@@ -25,6 +25,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.client import HTTPConnection
+from pathlib import Path
 
 from bench.common import ROOT, record, summary, timed
 from bench.generate import SCALES, load
@@ -83,8 +84,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(env: dict, port: int) -> subprocess.Popen:
-    """gunicorn as `salesop serve` runs it (gthread workers), on loopback."""
+def serve(env: dict, port: int, stderr: Path | None = None) -> subprocess.Popen:
+    """gunicorn as `salesop serve` runs it (gthread workers), on loopback; its log goes to
+    `stderr` when given (a benchmark that makes the database fail on purpose)."""
     server = subprocess.Popen(
         [
             sys.executable,
@@ -103,6 +105,7 @@ def serve(env: dict, port: int) -> subprocess.Popen:
             "warning",
         ],
         env=env,
+        stderr=stderr.open("ab") if stderr else None,
     )
     for _ in range(200):
         try:
