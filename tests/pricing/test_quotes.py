@@ -226,6 +226,22 @@ def test_decisions_are_audited_and_final(client, org, wms):
     )
 
 
+def test_a_rejection_voids_the_approvals_still_waiting(org, wms):
+    # Found by the quote state machine: after a refusal the other approvals stayed pending,
+    # in their approvers' queues and falling due, on a quote nobody could approve any more.
+    quote = propose(org, [{"product_id": wms.pk, "discount_pct": "15"}], term=90)
+    manager, finance = quote.approvals.get(role="manager"), quote.approvals.get(role="finance")
+    approval_decide(approval=manager, by=org.manager, approve=False, comment="价格太低")
+    finance.refresh_from_db()
+    assert (finance.status, finance.due_at) == ("void", None) and finance.voided_at is not None
+    assert not Approval.objects.filter(quote=quote, status="pending").exists()
+    with translation.override("en"), pytest.raises(DomainError) as refused:
+        approval_decide(approval=finance, by=org.finance, approve=True)
+    assert refused.value.code == "void" and "rejected" in refused.value.message
+    voided = LogEntry.objects.get_for_object(finance).filter(action=LogEntry.Action.UPDATE)
+    assert voided.get().actor == org.manager
+
+
 def test_a_revision_voids_the_old_approvals_and_keeps_the_old_revision(org, wms):
     first = propose(org, [{"product_id": wms.pk, "discount_pct": "15"}], term=90)
     manager_ok, finance_wait = (

@@ -410,7 +410,7 @@ def quote_send(*, quote: Quote, by: User) -> Quote:
 def approval_decide(*, approval: Approval, by: User, approve: bool, comment: str = "") -> Approval:
     """The named role decides, once; not the person who asked; the decision is never edited
     afterwards. The quote is approved when its last approval is, rejected at the first
-    refusal."""
+    refusal (which voids the approvals still waiting)."""
     if by.pk == approval.owner_id:
         raise DomainError("own_request", _("You cannot approve your own request."))
     if approval.role not in by.roles and not by.is_superuser:
@@ -418,6 +418,8 @@ def approval_decide(*, approval: Approval, by: User, approve: bool, comment: str
             "forbidden", _("This approval needs the %(role)s role.") % {"role": approval.role}
         )
     if approval.status == ApprovalStatus.VOID:
+        if approval.quote.status == QuoteStatus.REJECTED:
+            raise DomainError("void", _("This approval is void: the quote was rejected."))
         raise DomainError(
             "void", _("This approval is void: the quote was revised. Decide the new revision.")
         )
@@ -443,6 +445,16 @@ def approval_decide(*, approval: Approval, by: User, approve: bool, comment: str
             return approval
         if not approve:
             new_status = QuoteStatus.REJECTED
+            # The quote is refused: nobody needs to decide the rest of it, and nothing of it
+            # may wait in a queue or fall due.
+            for other in quote.approvals.filter(status=ApprovalStatus.PENDING):
+                guarded_update(
+                    other,
+                    {"status": ApprovalStatus.PENDING},
+                    status=ApprovalStatus.VOID,
+                    voided_at=timezone.now(),
+                    due_at=None,
+                )
         elif not quote.approvals.exclude(status=ApprovalStatus.APPROVED).exists():
             new_status = QuoteStatus.APPROVED
         else:
