@@ -16,6 +16,7 @@ from salesop.aftersales.schemas import (
     OpportunityOut,
     ProjectDetailOut,
     ProjectOut,
+    ResolveIn,
     ResponseIn,
     RevisitIn,
     RevisitOut,
@@ -140,7 +141,13 @@ def tickets_get(request, ticket_id: int):
 def tickets_respond(request, ticket_id: int, payload: ResponseIn):
     """A reply to the customer; the first stops the first-response clock."""
     ticket = selectors.ticket_for(request.user, ticket_id)
-    services.ticket_respond(ticket=ticket, by=request.user, body=payload.body, at=payload.at)
+    services.ticket_respond(
+        ticket=ticket,
+        by=request.user,
+        body=payload.body,
+        at=payload.at,
+        expected_version=payload.expected_version,
+    )
     return ticket
 
 
@@ -152,7 +159,11 @@ def tickets_respond(request, ticket_id: int, payload: ResponseIn):
 def tickets_direction(request, ticket_id: int, payload: DirectionIn):
     ticket = selectors.ticket_for(request.user, ticket_id)
     return services.ticket_direction(
-        ticket=ticket, by=request.user, direction=payload.direction, at=payload.at
+        ticket=ticket,
+        by=request.user,
+        direction=payload.direction,
+        at=payload.at,
+        expected_version=payload.expected_version,
     )
 
 
@@ -161,9 +172,11 @@ def tickets_direction(request, ticket_id: int, payload: DirectionIn):
     response={200: TicketOut, **STATE_ERRORS},
     operation_id="tickets_resolve",
 )
-def tickets_resolve(request, ticket_id: int):
+def tickets_resolve(request, ticket_id: int, payload: ResolveIn | None = None):
     return services.ticket_resolve(
-        ticket=selectors.ticket_for(request.user, ticket_id), by=request.user
+        ticket=selectors.ticket_for(request.user, ticket_id),
+        by=request.user,
+        expected_version=payload.expected_version if payload else None,
     )
 
 

@@ -89,16 +89,29 @@ class TicketOut(Schema):
     direction_breach_seconds: int | None
     direction: str
     resolved_at: datetime | None
+    version: int
 
 
 class ResponseIn(StrictIn):
     body: Annotated[str, Field(min_length=1, max_length=5000)]
     at: datetime | None = None
+    expected_version: StrictInt | None = Field(
+        default=None, ge=1, description="The version you read; 409 if the ticket changed since."
+    )
 
 
 class DirectionIn(StrictIn):
     direction: Annotated[str, Field(min_length=1, max_length=5000)]
     at: datetime | None = None
+    expected_version: StrictInt | None = Field(
+        default=None, ge=1, description="The version you read; 409 if the ticket changed since."
+    )
+
+
+class ResolveIn(StrictIn):
+    expected_version: StrictInt | None = Field(
+        default=None, ge=1, description="The version you read; 409 if the ticket changed since."
+    )
 
 
 class SurveyIn(StrictIn):

@@ -435,13 +435,23 @@ def ticket_open(
     return ticket
 
 
-def _lock(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+def _lock(ticket: Ticket, expected_version: int | None = None) -> Ticket:
+    """The ticket's row, held to the end of the transaction; StaleWrite if it changed since
+    the caller read `expected_version` (two people answering at once: one wins)."""
+    current = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise _stale()
+    return current
 
 
 @transaction.atomic
 def ticket_respond(
-    *, ticket: Ticket, by: User, body: str, at: datetime | None = None
+    *,
+    ticket: Ticket,
+    by: User,
+    body: str,
+    at: datetime | None = None,
+    expected_version: int | None = None,
 ) -> TicketMessage:
     """A reply to the customer; the first one stops the first-response clock (a breach is
     recorded with its length)."""
@@ -449,7 +459,7 @@ def ticket_respond(
     if not body:
         message = _("Write the reply.")
         raise DomainError("invalid", message, {"body": message})
-    current = _lock(ticket)
+    current = _lock(ticket, expected_version)
     when = _check_moment(at, current.opened_at, "at")
     with audit_actor(by):
         message = TicketMessage.objects.create(ticket=current, author=by, body=body[:5000], at=when)
@@ -471,7 +481,12 @@ def ticket_respond(
 
 @transaction.atomic
 def ticket_direction(
-    *, ticket: Ticket, by: User, direction: str, at: datetime | None = None
+    *,
+    ticket: Ticket,
+    by: User,
+    direction: str,
+    at: datetime | None = None,
+    expected_version: int | None = None,
 ) -> Ticket:
     """Records the solution direction given to the customer; it stops the direction clock
     (and the first-response clock, if nobody had answered yet)."""
@@ -479,7 +494,7 @@ def ticket_direction(
     if not direction:
         message = _("Describe the solution direction you gave the customer.")
         raise DomainError("invalid", message, {"direction": message})
-    current = _lock(ticket)
+    current = _lock(ticket, expected_version)
     if current.direction_at is not None:
         raise DomainError("already", _("A solution direction is already recorded."))
     when = _check_moment(at, current.opened_at, "at")
@@ -503,8 +518,8 @@ def ticket_direction(
 
 
 @transaction.atomic
-def ticket_resolve(*, ticket: Ticket, by: User) -> Ticket:
-    current = _lock(ticket)
+def ticket_resolve(*, ticket: Ticket, by: User, expected_version: int | None = None) -> Ticket:
+    current = _lock(ticket, expected_version)
     if current.direction_at is None:
         message = _("Record the solution direction before resolving the ticket.")
         raise DomainError("invalid", message, {"direction": message})
