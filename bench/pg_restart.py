@@ -51,6 +51,7 @@ class Sent:
     began: float
     ended: float
     status: int  # 0: no answer (connection failed)
+    answer: str = ""  # the start of a refusal's body, to say what went wrong
 
 
 @dataclass
@@ -126,17 +127,18 @@ def writer(port: int, who: dict, prefix: str, stop, out: list) -> None:
             kind, path = "activity", f"/api/v1/accounts/{who['account']}/activities"
             body = {"kind": "call", "subject": marker, "outcome": "neutral"}
         began = time.monotonic()
-        status = 0
+        status, answer = 0, ""
         try:
             conn = HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
             conn.request("POST", path, body=json.dumps(body).encode(), headers=headers)
             response = conn.getresponse()
-            response.read()
+            answer = response.read()[:300].decode(errors="replace")
             status = response.status
             conn.close()
         except OSError:
             pass
-        out.append(Sent(marker, kind, began, time.monotonic(), status))
+        ok = 200 <= status < 300
+        out.append(Sent(marker, kind, began, time.monotonic(), status, "" if ok else answer))
         if not 200 <= status < 300:
             time.sleep(0.2)  # a client backing off a little before it tries again
 
@@ -239,6 +241,10 @@ def check(out: Outcome) -> dict:
         "errors_during": len(during),
         "errors_after": len(late),
         "outage_answers": dict(Counter(s.status or "no answer" for s in during)),
+        "examples": {
+            phase: sorted({f"{s.kind} {s.status}: {s.answer[:160]}" for s in failures})[:5]
+            for phase, failures in (("before", before), ("during", during), ("after", late))
+        },
         "down_seconds": out.up_at - out.stop_began,
         "recovery_seconds": (first_success - out.up_at) if first_success else None,
         "last_error_after_up": max((s.ended for s in during), default=out.up_at) - out.up_at,
