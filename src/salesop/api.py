@@ -7,7 +7,7 @@ from salesop.accounts.auth import CallerRateThrottle, api_auth
 from salesop.activities.api import router as activities_router
 from salesop.aftersales.api import router as aftersales_router
 from salesop.contracts.api import router as contracts_router
-from salesop.core.api import install_error_handlers
+from salesop.core.api import Parser, install_error_handlers
 from salesop.customers.api import router as customers_router
 from salesop.deals.api import router as deals_router
 from salesop.deals.discovery_api import router as discovery_router
@@ -27,6 +27,7 @@ api = NinjaAPI(
     "`Authorization: Bearer <token>` (create one under Profile > API tokens).",
     auth=api_auth,
     throttle=[CallerRateThrottle()],
+    parser=Parser(),
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",

@@ -1,6 +1,10 @@
 """The API describes itself fully: every operation named, every error it answers documented."""
 
+from decimal import Decimal
+
 import pytest
+
+from salesop.core.testing import make_deal
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +51,108 @@ def test_invalid_query_date_names_the_parameter(client, org):
     response = client.get("/api/v1/accounts?created_after=2024-13-45")
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["query", "created_after"]
+
+
+def _inputs(schema):
+    """Every schema a request can carry (parameters and bodies), with where it sits."""
+    components = schema["components"]["schemas"]
+
+    def walk(node, where):
+        if "$ref" in node:
+            node = components[node["$ref"].rsplit("/", 1)[-1]]
+        yield where, node
+        for key in ("anyOf", "oneOf", "allOf"):
+            for part in node.get(key, []):
+                yield from walk(part, where)
+        if "items" in node:
+            yield from walk(node["items"], f"{where}[]")
+        for name, part in node.get("properties", {}).items():
+            yield from walk(part, f"{where}.{name}")
+
+    for path, method, op in operations(schema):
+        for parameter in op.get("parameters", []):
+            yield from walk(parameter["schema"], f"{method} {path} {parameter['name']}")
+        for content in op.get("requestBody", {}).get("content", {}).values():
+            yield from walk(content["schema"], f"{method} {path} body")
+
+
+def test_every_number_the_api_takes_says_its_range(schema):
+    """A client (or a fuzzer) can tell a valid number from the schema alone: every number has
+    both bounds (ids fit a database column); money and other decimals are a patterned string
+    or an integer, never a float."""
+    unbounded = [
+        where
+        for where, node in _inputs(schema)
+        if node.get("type") in {"integer", "number"} and not {"minimum", "maximum"} <= node.keys()
+    ]
+    assert unbounded == []
+
+
+@pytest.mark.parametrize(
+    ("body", "accepted"),
+    [
+        ({"name": "x", "days": 30.0}, True),  # JSON has one number type: 30.0 is 30
+        ({"name": "x", "days": 30.5}, False),
+        ({"name": "x", "days": "30"}, False),
+        ({"name": "x", "days": True}, False),
+        ({"name": "x", "days": 2**64}, False),
+    ],
+)
+def test_integers_are_whole_numbers_not_text(client, org, body, accepted):
+    client.force_login(org.rep)
+    response = client.post("/api/v1/tokens", body, content_type="application/json")
+    assert (response.status_code == 201) is accepted, response.json()
+    if not accepted:
+        assert response.json()["errors"][0]["loc"] == ["body", "days"]
+
+
+@pytest.mark.parametrize(
+    ("amount", "accepted"),
+    [("1234.50", True), (1234, True), (1234.5, False), ("1e3", False), ("12.345", False)],
+)
+def test_money_is_text_or_a_whole_number(client, org, amount, accepted):
+    """A float cannot carry money exactly, and "1e3" is not how anyone writes an amount."""
+    client.force_login(org.rep)
+    deal = make_deal(org.rep)
+    response = client.patch(
+        f"/api/v1/deals/{deal.pk}", {"amount": amount}, content_type="application/json"
+    )
+    assert (response.status_code == 200) is accepted, response.json()
+    deal.refresh_from_db()
+    if accepted:
+        assert deal.amount == Decimal(str(amount))
+    else:
+        assert response.json()["errors"][0]["loc"] == ["body", "amount"]
+        assert deal.version == 1
+
+
+def test_text_with_a_nul_character_is_refused_where_it_is(client, org):
+    """PostgreSQL cannot store a NUL character: say so and where, on both databases."""
+    client.force_login(org.rep)
+    response = client.post(
+        "/api/v1/accounts",
+        {"name": "北京\x00科技", "industry": "制造"},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "nul_character"
+    assert response.json()["errors"][0]["loc"] == ["body", "name"]
+    listed = client.get("/api/v1/deals", {"q": "a\x00"})
+    assert listed.status_code == 422 and listed.json()["errors"][0]["loc"] == ["query", "q"]
+
+
+def _schema_classes(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _schema_classes(sub)
+
+
+def test_every_schema_has_its_own_name():
+    """The OpenAPI document names each schema by its class: two classes of one name would
+    make one operation describe the other's body or answer."""
+    from ninja import Schema
+
+    import salesop.api  # noqa: F401  (every router's schemas)
+
+    names = [c.__name__ for c in _schema_classes(Schema) if c.__module__.startswith("salesop.")]
+    assert sorted({n for n in names if names.count(n) > 1}) == []

@@ -2,7 +2,7 @@
 
 import pytest
 
-from salesop.core.testing import make_deal, make_policy, make_product
+from salesop.core.testing import admin_login, make_deal, make_policy, make_product
 from salesop.pricing.models import Approval, Quote
 
 pytestmark = pytest.mark.django_db
@@ -119,7 +119,7 @@ def test_quotes_list_query_count_does_not_grow(client, org, django_assert_num_qu
 def test_sales_ops_keep_products_and_policies_in_the_admin(client, org):
     client.force_login(org.rep)
     assert client.get("/admin/pricing/product/").status_code == 302  # to the admin's login
-    client.force_login(org.ops)
+    admin_login(client, org.ops)
     added = client.post(
         "/admin/pricing/product/add/",
         {

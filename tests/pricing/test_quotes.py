@@ -9,7 +9,7 @@ from auditlog.models import LogEntry
 from django.utils import translation
 
 from salesop.core.errors import DomainError, StaleWrite
-from salesop.core.testing import make_deal, make_policy, make_product
+from salesop.core.testing import admin_login, make_deal, make_policy, make_product
 from salesop.deals.rules import GateContext
 from salesop.playbook.selectors import active_playbook
 from salesop.pricing.criteria import within_policy_or_approved
@@ -214,7 +214,7 @@ def test_decisions_are_audited_and_final(client, org, wms):
     approval.refresh_from_db()
     assert (approval.status, approval.comment) == ("rejected", "价格太低")
     # The admin shows decisions and does not change them, even for sales ops.
-    client.force_login(org.ops)
+    admin_login(client, org.ops)
     url = f"/admin/pricing/approval/{approval.pk}/change/"
     assert client.get(url).status_code == 200
     client.post(url, {"status": "approved", "comment": "改"})

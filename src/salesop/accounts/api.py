@@ -3,7 +3,7 @@ from ninja import Router, Status
 
 from salesop.accounts import selectors, services
 from salesop.accounts.schemas import MeOut, TokenCreatedOut, TokenIn, TokenOut
-from salesop.core.api import READ_ERRORS, WRITE_ERRORS
+from salesop.core.api import READ_ERRORS, WRITE_ERRORS, Id
 
 router = Router(tags=["me"])
 
@@ -40,6 +40,6 @@ def tokens_create(request, payload: TokenIn):
 @router.delete(
     "/tokens/{token_id}", response={200: TokenOut, **WRITE_ERRORS}, operation_id="tokens_revoke"
 )
-def tokens_revoke(request, token_id: int):
+def tokens_revoke(request, token_id: Id):
     token = get_object_or_404(selectors.api_tokens_of(request.user), pk=token_id)
     return services.api_token_revoke(token=token)

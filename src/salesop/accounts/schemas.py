@@ -1,9 +1,8 @@
 from datetime import datetime
 
 from ninja import Field, Schema
-from pydantic import StrictInt
 
-from salesop.core.api import StrictIn
+from salesop.core.api import StrictIn, StrictInt
 
 
 class TeamOut(Schema):

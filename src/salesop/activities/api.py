@@ -10,7 +10,7 @@ from salesop.activities.schemas import (
     TaskIn,
     TaskOut,
 )
-from salesop.core.api import READ_ERRORS, WRITE_ERRORS, ErrorOut
+from salesop.core.api import READ_ERRORS, WRITE_ERRORS, Id
 from salesop.customers.selectors import account_for
 from salesop.deals.selectors import deal_for
 
@@ -22,7 +22,7 @@ router = Router(tags=["activities"])
     response={200: list[ActivityOut], **READ_ERRORS},
     operation_id="deal_activities_list",
 )
-def deal_activities_list(request, deal_id: int):
+def deal_activities_list(request, deal_id: Id):
     return list(selectors.activities_of(deal_for(request.user, deal_id)))
 
 
@@ -31,7 +31,7 @@ def deal_activities_list(request, deal_id: int):
     response={201: ActivityOut, **WRITE_ERRORS},
     operation_id="deal_activities_create",
 )
-def deal_activities_create(request, deal_id: int, payload: ActivityIn):
+def deal_activities_create(request, deal_id: Id, payload: ActivityIn):
     deal = deal_for(request.user, deal_id)
     activity = services.activity_log(
         by=request.user, account=deal.account, deal=deal, **payload.dict()
@@ -44,7 +44,7 @@ def deal_activities_create(request, deal_id: int, payload: ActivityIn):
     response={200: list[ActivityOut], **READ_ERRORS},
     operation_id="account_activities_list",
 )
-def account_activities_list(request, account_id: int):
+def account_activities_list(request, account_id: Id):
     return list(selectors.activities_of(account_for(request.user, account_id)))
 
 
@@ -53,7 +53,7 @@ def account_activities_list(request, account_id: int):
     response={201: ActivityOut, **WRITE_ERRORS},
     operation_id="account_activities_create",
 )
-def account_activities_create(request, account_id: int, payload: ActivityIn):
+def account_activities_create(request, account_id: Id, payload: ActivityIn):
     account = account_for(request.user, account_id)
     return Status(201, services.activity_log(by=request.user, account=account, **payload.dict()))
 
@@ -81,9 +81,9 @@ def tasks_create(request, payload: TaskIn):
 
 @router.post(
     "/tasks/{task_id}/done",
-    response={200: TaskOut, 403: ErrorOut, **WRITE_ERRORS},
+    response={200: TaskOut, **WRITE_ERRORS},
     operation_id="tasks_done",
 )
-def tasks_done(request, task_id: int, payload: TaskDoneIn):
+def tasks_done(request, task_id: Id, payload: TaskDoneIn):
     task = get_object_or_404(selectors.tasks_visible_to(request.user), pk=task_id)
     return services.task_complete(task=task, by=request.user, done=payload.done)

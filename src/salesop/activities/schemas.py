@@ -1,10 +1,10 @@
 from datetime import datetime
 
 from ninja import Field, Schema
-from pydantic import StrictBool, StrictInt
+from pydantic import StrictBool
 
 from salesop.activities.models import ActivityKind, Outcome
-from salesop.core.api import StrictIn
+from salesop.core.api import IdIn, StrictIn, StrictInt
 
 
 class ActivityOut(Schema):
@@ -44,8 +44,8 @@ class TaskOut(Schema):
 class TaskIn(StrictIn):
     title: str = Field(min_length=1, max_length=200)
     due_at: datetime
-    deal_id: StrictInt | None = None
-    account_id: StrictInt | None = None
+    deal_id: IdIn | None = None
+    account_id: IdIn | None = None
     notes: str = Field(default="", max_length=5000)
 
 

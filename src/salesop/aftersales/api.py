@@ -16,7 +16,6 @@ from salesop.aftersales.schemas import (
     OpportunityOut,
     ProjectDetailOut,
     ProjectOut,
-    ResolveIn,
     ResponseIn,
     RevisitIn,
     RevisitOut,
@@ -24,19 +23,19 @@ from salesop.aftersales.schemas import (
     SurveyOut,
     TicketIn,
     TicketOut,
+    TicketResolveIn,
     UpdateOut,
     UpdateSendIn,
 )
-from salesop.core.api import READ_ERRORS, STATE_ERRORS, WRITE_ERRORS, ErrorOut
+from salesop.core.api import READ_ERRORS, STATE_ERRORS, WRITE_ERRORS, Id
 from salesop.core.errors import DomainError
 from salesop.customers.selectors import account_for
 from salesop.pricing.models import Product
 
 router = Router(tags=["after-sales"])
-FORBIDDEN = {403: ErrorOut}
 
 
-def _project(request, project_id: int):
+def _project(request, project_id: Id):
     project = selectors.project_for(request.user, project_id)
     project.missing_roles = services.missing_roles(project)
     return project
@@ -54,16 +53,16 @@ def projects_list(request):
     response={200: ProjectDetailOut, **READ_ERRORS},
     operation_id="projects_get",
 )
-def projects_get(request, project_id: int):
+def projects_get(request, project_id: Id):
     return _project(request, project_id)
 
 
 @router.post(
     "/projects/{project_id}/milestones/{milestone_id}/done",
-    response={200: ProjectDetailOut, **FORBIDDEN, **STATE_ERRORS},
+    response={200: ProjectDetailOut, **STATE_ERRORS},
     operation_id="projects_milestone_done",
 )
-def projects_milestone_done(request, project_id: int, milestone_id: int):
+def projects_milestone_done(request, project_id: Id, milestone_id: Id):
     project = selectors.project_for(request.user, project_id)
     milestone = get_object_or_404(project.milestones, pk=milestone_id)
     services.milestone_done(milestone=milestone, by=request.user)
@@ -72,10 +71,10 @@ def projects_milestone_done(request, project_id: int, milestone_id: int):
 
 @router.post(
     "/projects/{project_id}/updates/draft",
-    response={200: UpdateOut, **FORBIDDEN, **STATE_ERRORS},
+    response={200: UpdateOut, **STATE_ERRORS},
     operation_id="projects_update_draft",
 )
-def projects_update_draft(request, project_id: int):
+def projects_update_draft(request, project_id: Id):
     """This week's update to the customer, drafted from the milestones."""
     return services.update_draft(
         project=selectors.project_for(request.user, project_id), by=request.user
@@ -84,10 +83,10 @@ def projects_update_draft(request, project_id: int):
 
 @router.post(
     "/projects/{project_id}/updates/{update_id}/send",
-    response={200: UpdateOut, **FORBIDDEN, **STATE_ERRORS},
+    response={200: UpdateOut, **STATE_ERRORS},
     operation_id="projects_update_send",
 )
-def projects_update_send(request, project_id: int, update_id: int, payload: UpdateSendIn):
+def projects_update_send(request, project_id: Id, update_id: Id, payload: UpdateSendIn):
     """Emails the edited update (or, with `email: false`, records it as sent another way)."""
     project = selectors.project_for(request.user, project_id)
     update = get_object_or_404(project.updates, pk=update_id, status=UpdateStatus.DRAFT)
@@ -129,7 +128,7 @@ def tickets_create(request, payload: TicketIn):
 @router.get(
     "/tickets/{ticket_id}", response={200: TicketOut, **READ_ERRORS}, operation_id="tickets_get"
 )
-def tickets_get(request, ticket_id: int):
+def tickets_get(request, ticket_id: Id):
     return selectors.ticket_for(request.user, ticket_id)
 
 
@@ -138,7 +137,7 @@ def tickets_get(request, ticket_id: int):
     response={200: TicketOut, **STATE_ERRORS},
     operation_id="tickets_respond",
 )
-def tickets_respond(request, ticket_id: int, payload: ResponseIn):
+def tickets_respond(request, ticket_id: Id, payload: ResponseIn):
     """A reply to the customer; the first stops the first-response clock."""
     ticket = selectors.ticket_for(request.user, ticket_id)
     services.ticket_respond(
@@ -156,7 +155,7 @@ def tickets_respond(request, ticket_id: int, payload: ResponseIn):
     response={200: TicketOut, **STATE_ERRORS},
     operation_id="tickets_direction",
 )
-def tickets_direction(request, ticket_id: int, payload: DirectionIn):
+def tickets_direction(request, ticket_id: Id, payload: DirectionIn):
     ticket = selectors.ticket_for(request.user, ticket_id)
     return services.ticket_direction(
         ticket=ticket,
@@ -172,7 +171,7 @@ def tickets_direction(request, ticket_id: int, payload: DirectionIn):
     response={200: TicketOut, **STATE_ERRORS},
     operation_id="tickets_resolve",
 )
-def tickets_resolve(request, ticket_id: int, payload: ResolveIn | None = None):
+def tickets_resolve(request, ticket_id: Id, payload: TicketResolveIn | None = None):
     return services.ticket_resolve(
         ticket=selectors.ticket_for(request.user, ticket_id),
         by=request.user,
@@ -204,7 +203,7 @@ def surveys_send(request, payload: SurveyIn):
     return Status(201, survey)
 
 
-def _revisit(request, revisit_id: int) -> Revisit:
+def _revisit(request, revisit_id: Id) -> Revisit:
     revisit = get_object_or_404(Revisit.objects.select_related("account"), pk=revisit_id)
     account_for(request.user, revisit.account_id)
     return revisit
@@ -215,7 +214,7 @@ def _revisit(request, revisit_id: int) -> Revisit:
     response={200: list[RevisitOut], **READ_ERRORS},
     operation_id="revisits_list",
 )
-def revisits_list(request, account_id: int):
+def revisits_list(request, account_id: Id):
     return list(Revisit.objects.filter(account=account_for(request.user, account_id))[:200])
 
 
@@ -224,7 +223,7 @@ def revisits_list(request, account_id: int):
     response={200: RevisitOut, **WRITE_ERRORS},
     operation_id="revisits_record",
 )
-def revisits_record(request, revisit_id: int, payload: RevisitIn):
+def revisits_record(request, revisit_id: Id, payload: RevisitIn):
     return revisits.revisit_record(
         revisit=_revisit(request, revisit_id), by=request.user, **payload.dict()
     )
@@ -235,7 +234,7 @@ def revisits_record(request, revisit_id: int, payload: RevisitIn):
     response={201: OpportunityOut, **WRITE_ERRORS},
     operation_id="revisits_follow_up",
 )
-def revisits_follow_up(request, revisit_id: int, payload: FollowUpIn):
+def revisits_follow_up(request, revisit_id: Id, payload: FollowUpIn):
     """The revisit's new need as a growth deal or as a lead."""
     revisit = _revisit(request, revisit_id)
     follow = revisits.revisit_to_lead if payload.as_ == "lead" else revisits.revisit_to_deal
@@ -265,7 +264,7 @@ def _growth(account) -> dict:
     response={200: GrowthOut, **READ_ERRORS},
     operation_id="growth_get",
 )
-def growth_get(request, account_id: int):
+def growth_get(request, account_id: Id):
     """The customer's stage, what the playbook's rules suggest, and add-ons to recommend."""
     return _growth(account_for(request.user, account_id))
 
@@ -275,7 +274,7 @@ def growth_get(request, account_id: int):
     response={200: GrowthOut, **WRITE_ERRORS},
     operation_id="growth_set",
 )
-def growth_set(request, account_id: int, payload: GrowthIn):
+def growth_set(request, account_id: Id, payload: GrowthIn):
     account = account_for(request.user, account_id)
     growth.stage_set(account=account, by=request.user, stage=payload.stage, reason=payload.reason)
     return _growth(account)
@@ -286,7 +285,7 @@ def growth_set(request, account_id: int, payload: GrowthIn):
     response={201: OpportunityOut, **WRITE_ERRORS},
     operation_id="growth_accept",
 )
-def growth_accept(request, account_id: int, payload: AcceptIn):
+def growth_accept(request, account_id: Id, payload: AcceptIn):
     """Opens a deal for a recommended add-on, recording where it came from."""
     account = account_for(request.user, account_id)
     product = get_object_or_404(Product, pk=payload.product_id, active=True)
@@ -303,7 +302,7 @@ def growth_accept(request, account_id: int, payload: AcceptIn):
     response={201: ChurnOut, **WRITE_ERRORS},
     operation_id="accounts_churn",
 )
-def accounts_churn(request, account_id: int, payload: ChurnIn):
+def accounts_churn(request, account_id: Id, payload: ChurnIn):
     """Records that the customer left, why (a churn reason of the playbook) and to whom."""
     account = account_for(request.user, account_id)
     return Status(201, growth.account_churn(account=account, by=request.user, **payload.dict()))

@@ -2,9 +2,9 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import StrictBool, StrictInt
+from pydantic import StrictBool
 
-from salesop.core.api import StrictIn
+from salesop.core.api import ExpectedVersion, IdIn, StrictIn
 
 
 class MemberOut(Schema):
@@ -60,8 +60,8 @@ class UpdateSendIn(StrictIn):
 
 
 class TicketIn(StrictIn):
-    account_id: StrictInt = Field(ge=1)
-    project_id: StrictInt | None = Field(default=None, ge=1)
+    account_id: IdIn
+    project_id: IdIn | None = None
     channel: Literal["phone", "email", "wechat", "portal", "onsite"]
     severity: Annotated[str, Field(min_length=1, max_length=32)]
     title: Annotated[str, Field(min_length=1, max_length=200)]
@@ -95,28 +95,28 @@ class TicketOut(Schema):
 class ResponseIn(StrictIn):
     body: Annotated[str, Field(min_length=1, max_length=5000)]
     at: datetime | None = None
-    expected_version: StrictInt | None = Field(
-        default=None, ge=1, description="The version you read; 409 if the ticket changed since."
+    expected_version: ExpectedVersion | None = Field(
+        default=None, description="The version you read; 409 if the ticket changed since."
     )
 
 
 class DirectionIn(StrictIn):
     direction: Annotated[str, Field(min_length=1, max_length=5000)]
     at: datetime | None = None
-    expected_version: StrictInt | None = Field(
-        default=None, ge=1, description="The version you read; 409 if the ticket changed since."
+    expected_version: ExpectedVersion | None = Field(
+        default=None, description="The version you read; 409 if the ticket changed since."
     )
 
 
-class ResolveIn(StrictIn):
-    expected_version: StrictInt | None = Field(
-        default=None, ge=1, description="The version you read; 409 if the ticket changed since."
+class TicketResolveIn(StrictIn):
+    expected_version: ExpectedVersion | None = Field(
+        default=None, description="The version you read; 409 if the ticket changed since."
     )
 
 
 class SurveyIn(StrictIn):
-    ticket_id: StrictInt | None = Field(default=None, ge=1)
-    milestone_id: StrictInt | None = Field(default=None, ge=1)
+    ticket_id: IdIn | None = None
+    milestone_id: IdIn | None = None
     email: str = Field(default="", max_length=254)
 
 
@@ -182,7 +182,7 @@ class GrowthIn(StrictIn):
 
 
 class AcceptIn(StrictIn):
-    product_id: StrictInt = Field(ge=1)
+    product_id: IdIn
     reason: str = Field(default="", max_length=300)
 
 

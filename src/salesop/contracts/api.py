@@ -2,9 +2,10 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from ninja import File, Router, Status, UploadedFile
 
-from salesop.contracts import selectors, services
+from salesop.contracts import documents, selectors, services
 from salesop.contracts.documents import DOCX_TYPE
 from salesop.contracts.models import Contract, ContractTemplate
 from salesop.contracts.schemas import (
@@ -14,6 +15,7 @@ from salesop.contracts.schemas import (
     ContractDetailOut,
     ContractIn,
     ContractOut,
+    ContractVersionIn,
     DocumentReadyIn,
     IncentiveIn,
     IncentiveOut,
@@ -24,24 +26,20 @@ from salesop.contracts.schemas import (
     TemplateIn,
     TemplateOut,
     VerifyOut,
-    VersionIn,
 )
-from salesop.core.api import READ_ERRORS, STATE_ERRORS, WRITE_ERRORS, ErrorOut
+from salesop.core.api import READ_ERRORS, STATE_ERRORS, WRITE_ERRORS, Id
 from salesop.core.errors import DomainError
 from salesop.deals.selectors import deal_for
 from salesop.pricing.models import Quote
 
 router = Router(tags=["contracts"])
-FORBIDDEN = {403: ErrorOut}
 
 
-def _binary(description: str, content_type: str) -> dict:
+def _binary(description: str, *content_types: str) -> dict:
+    binary = {"schema": {"type": "string", "format": "binary"}}
     return {
         "responses": {
-            200: {
-                "description": description,
-                "content": {content_type: {"schema": {"type": "string", "format": "binary"}}},
-            }
+            200: {"description": description, "content": dict.fromkeys(content_types, binary)}
         }
     }
 
@@ -54,12 +52,15 @@ def _detail(contract: Contract) -> Contract:
     return contract
 
 
-def _contract(request, contract_id: int) -> Contract:
+def _contract(request, contract_id: Id) -> Contract:
     return selectors.contract_for(request.user, contract_id)
 
 
-def _upload_bytes(file: UploadedFile) -> bytes:
-    if file.size and file.size > settings.CONTRACT_UPLOAD_MAX_BYTES:
+def _upload_bytes(file: UploadedFile | None) -> bytes:
+    """The upload's bytes (none when no file was sent: the service says what is missing)."""
+    if file is None:
+        return b""
+    if file.size > settings.CONTRACT_UPLOAD_MAX_BYTES:
         message = services.too_large_message()
         raise DomainError("too_large", message, {"file": message})
     return file.read()
@@ -83,13 +84,13 @@ def contract_templates_list(request):
     response={200: TemplateDetailOut, **READ_ERRORS},
     operation_id="contract_templates_get",
 )
-def contract_templates_get(request, template_id: int):
+def contract_templates_get(request, template_id: Id):
     return get_object_or_404(ContractTemplate.objects.prefetch_related("clauses"), pk=template_id)
 
 
 @router.post(
     "/contract-templates",
-    response={201: TemplateDetailOut, **FORBIDDEN, **WRITE_ERRORS},
+    response={201: TemplateDetailOut, **WRITE_ERRORS},
     operation_id="contract_templates_create",
 )
 def contract_templates_create(request, payload: TemplateIn):
@@ -112,16 +113,16 @@ def contract_templates_create(request, payload: TemplateIn):
     response={200: list[ContractOut], **READ_ERRORS},
     operation_id="contracts_list",
 )
-def contracts_list(request, deal_id: int):
+def contracts_list(request, deal_id: Id):
     return list(selectors.contracts_of(deal_for(request.user, deal_id)))
 
 
 @router.post(
     "/deals/{deal_id}/contracts",
-    response={201: ContractDetailOut, **FORBIDDEN, **WRITE_ERRORS},
+    response={201: ContractDetailOut, **WRITE_ERRORS},
     operation_id="contracts_create",
 )
-def contracts_create(request, deal_id: int, payload: ContractIn):
+def contracts_create(request, deal_id: Id, payload: ContractIn):
     """A contract from the deal's current approved quote and a template's current version."""
     deal = deal_for(request.user, deal_id)
     quote = get_object_or_404(Quote, pk=payload.quote_id, deal=deal)
@@ -141,7 +142,7 @@ def contracts_create(request, deal_id: int, payload: ContractIn):
     response={200: ContractDetailOut, **READ_ERRORS},
     operation_id="contracts_get",
 )
-def contracts_get(request, contract_id: int):
+def contracts_get(request, contract_id: Id):
     return _detail(_contract(request, contract_id))
 
 
@@ -151,10 +152,10 @@ def _then(request, contract: Contract) -> Contract:
 
 @router.patch(
     "/contracts/{contract_id}/clauses",
-    response={200: ContractDetailOut, **FORBIDDEN, **STATE_ERRORS},
+    response={200: ContractDetailOut, **STATE_ERRORS},
     operation_id="contracts_clauses_edit",
 )
-def contracts_clauses_edit(request, contract_id: int, payload: ClausesIn):
+def contracts_clauses_edit(request, contract_id: Id, payload: ClausesIn):
     """Rewords clauses by key; each is marked against its standard text."""
     contract = _contract(request, contract_id)
     services.clauses_edit(
@@ -168,10 +169,10 @@ def contracts_clauses_edit(request, contract_id: int, payload: ClausesIn):
 
 @router.post(
     "/contracts/{contract_id}/submit",
-    response={200: ContractDetailOut, **FORBIDDEN, **STATE_ERRORS},
+    response={200: ContractDetailOut, **STATE_ERRORS},
     operation_id="contracts_submit",
 )
-def contracts_submit(request, contract_id: int, payload: VersionIn | None = None):
+def contracts_submit(request, contract_id: Id, payload: ContractVersionIn | None = None):
     """To legal when a clause needs it, otherwise cleared at once."""
     contract = _contract(request, contract_id)
     services.contract_submit(
@@ -194,10 +195,10 @@ def contract_reviews_list(request):
 
 @router.post(
     "/contracts/{contract_id}/review",
-    response={200: ContractDetailOut, **FORBIDDEN, **STATE_ERRORS},
+    response={200: ContractDetailOut, **STATE_ERRORS},
     operation_id="contracts_review",
 )
-def contracts_review(request, contract_id: int, payload: ReviewIn):
+def contracts_review(request, contract_id: Id, payload: ReviewIn):
     """Legal's decision: a verdict per flagged clause, then approve or return."""
     contract = _contract(request, contract_id)
     services.review_decide(
@@ -213,10 +214,10 @@ def contracts_review(request, contract_id: int, payload: ReviewIn):
 
 @router.put(
     "/contracts/{contract_id}/schedule",
-    response={200: ContractDetailOut, **FORBIDDEN, **STATE_ERRORS},
+    response={200: ContractDetailOut, **STATE_ERRORS},
     operation_id="contracts_schedule",
 )
-def contracts_schedule(request, contract_id: int, payload: ScheduleIn):
+def contracts_schedule(request, contract_id: Id, payload: ScheduleIn):
     """The date the customer agreed to sign by; the follow-up comes due after it."""
     contract = _contract(request, contract_id)
     services.contract_schedule(
@@ -230,10 +231,10 @@ def contracts_schedule(request, contract_id: int, payload: ScheduleIn):
 
 @router.post(
     "/contracts/{contract_id}/documents/{key}",
-    response={200: ContractDetailOut, **FORBIDDEN, **STATE_ERRORS},
+    response={200: ContractDetailOut, **STATE_ERRORS},
     operation_id="contracts_document_ready",
 )
-def contracts_document_ready(request, contract_id: int, key: str, payload: DocumentReadyIn):
+def contracts_document_ready(request, contract_id: Id, key: str, payload: DocumentReadyIn):
     """Marks one of the playbook's signing documents ready (or not)."""
     contract = _contract(request, contract_id)
     services.document_tick(contract=contract, by=request.user, key=key, ready=payload.ready)
@@ -242,10 +243,10 @@ def contracts_document_ready(request, contract_id: int, key: str, payload: Docum
 
 @router.post(
     "/contracts/{contract_id}/send",
-    response={200: ContractDetailOut, **FORBIDDEN, **STATE_ERRORS},
+    response={200: ContractDetailOut, **STATE_ERRORS},
     operation_id="contracts_send",
 )
-def contracts_send(request, contract_id: int, payload: VersionIn | None = None):
+def contracts_send(request, contract_id: Id, payload: ContractVersionIn | None = None):
     contract = _contract(request, contract_id)
     services.contract_send(
         contract=contract,
@@ -257,25 +258,26 @@ def contracts_send(request, contract_id: int, payload: VersionIn | None = None):
 
 @router.post(
     "/contracts/{contract_id}/sign",
-    response={200: ContractDetailOut, **FORBIDDEN, **STATE_ERRORS},
+    response={200: ContractDetailOut, **STATE_ERRORS},
     operation_id="contracts_sign",
 )
-def contracts_sign(request, contract_id: int, file: File[UploadedFile]):
+def contracts_sign(request, contract_id: Id, file: File[UploadedFile] = None):
     """Records the signature with the signed copy (PDF or image, multipart field `file`); the
     deal is won through its gate and the hand-over to delivery is created."""
     contract = _contract(request, contract_id)
+    name = (file.name or "") if file else ""
     services.contract_sign(
-        contract=contract, by=request.user, name=file.name or "", content=_upload_bytes(file)
+        contract=contract, by=request.user, name=name, content=_upload_bytes(file)
     )
     return _then(request, contract)
 
 
 @router.post(
     "/contracts/{contract_id}/archive",
-    response={200: ContractDetailOut, **FORBIDDEN, **STATE_ERRORS},
+    response={200: ContractDetailOut, **STATE_ERRORS},
     operation_id="contracts_archive",
 )
-def contracts_archive(request, contract_id: int):
+def contracts_archive(request, contract_id: Id):
     contract = _contract(request, contract_id)
     services.contract_archive(contract=contract, by=request.user)
     return _then(request, contract)
@@ -283,10 +285,10 @@ def contracts_archive(request, contract_id: int):
 
 @router.post(
     "/contracts/{contract_id}/cancel",
-    response={200: ContractDetailOut, **FORBIDDEN, **STATE_ERRORS},
+    response={200: ContractDetailOut, **STATE_ERRORS},
     operation_id="contracts_cancel",
 )
-def contracts_cancel(request, contract_id: int, payload: CancelIn):
+def contracts_cancel(request, contract_id: Id, payload: CancelIn):
     contract = _contract(request, contract_id)
     services.contract_cancel(contract=contract, by=request.user, reason=payload.reason)
     return _then(request, contract)
@@ -297,17 +299,17 @@ def contracts_cancel(request, contract_id: int, payload: CancelIn):
     response={200: list[AllowedIncentiveOut], **READ_ERRORS},
     operation_id="contracts_incentives_allowed",
 )
-def contracts_incentives_allowed(request, contract_id: int):
+def contracts_incentives_allowed(request, contract_id: Id):
     """The concessions the price policy allows as a time-limited incentive to sign."""
     return services.allowed_incentives(_contract(request, contract_id))
 
 
 @router.post(
     "/contracts/{contract_id}/incentives",
-    response={201: IncentiveOut, **FORBIDDEN, **STATE_ERRORS},
+    response={201: IncentiveOut, **STATE_ERRORS},
     operation_id="contracts_incentives_offer",
 )
-def contracts_incentives_offer(request, contract_id: int, payload: IncentiveIn):
+def contracts_incentives_offer(request, contract_id: Id, payload: IncentiveIn):
     """Offers an incentive; one that needs approval waits for the manager."""
     incentive = services.incentive_offer(
         contract=_contract(request, contract_id),
@@ -324,7 +326,7 @@ def contracts_incentives_offer(request, contract_id: int, payload: IncentiveIn):
     operation_id="contracts_docx",
     openapi_extra=_binary("The contract as it reads now, as a Word document.", DOCX_TYPE),
 )
-def contracts_docx(request, contract_id: int):
+def contracts_docx(request, contract_id: Id):
     contract = _contract(request, contract_id)
     response = HttpResponse(services.contract_docx(contract), content_type=DOCX_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, f"{contract.number}.docx")
@@ -335,9 +337,13 @@ def contracts_docx(request, contract_id: int):
     "/contracts/{contract_id}/files/{file_id}",
     response={**READ_ERRORS},
     operation_id="contracts_file",
-    openapi_extra=_binary("An archived file, byte for byte.", "application/octet-stream"),
+    openapi_extra=_binary(
+        "An archived file, byte for byte: the generated Word document and PDF, or a signed copy.",
+        DOCX_TYPE,
+        *dict.fromkeys(documents.SIGNED_TYPES.values()),
+    ),
 )
-def contracts_file(request, contract_id: int, file_id: int):
+def contracts_file(request, contract_id: Id, file_id: Id):
     contract = _contract(request, contract_id)
     stored = get_object_or_404(contract.documents, pk=file_id)
     response = HttpResponse(bytes(stored.content), content_type=stored.content_type)
@@ -351,8 +357,12 @@ def contracts_file(request, contract_id: int, file_id: int):
     response={200: VerifyOut, **WRITE_ERRORS},
     operation_id="contracts_verify",
 )
-def contracts_verify(request, contract_id: int, file: File[UploadedFile]):
+def contracts_verify(request, contract_id: Id, file: File[UploadedFile] = None):
     """Whether a copy is byte for byte one of the contract's archived files (by SHA-256)."""
     contract = _contract(request, contract_id)
-    match = services.verify_file(contract, _upload_bytes(file))
+    content = _upload_bytes(file)
+    if not content:
+        message = _("Upload the file to compare.")
+        raise DomainError("file", message, {"file": message})
+    match = services.verify_file(contract, content)
     return {"matches": match is not None, "file": match}

@@ -164,7 +164,7 @@ def to_pdf(docx: bytes) -> bytes | None:
 
 
 # What a signed copy may be: PDF or an image, recognised by its first bytes, not its name.
-_SIGNATURES = {
+SIGNED_TYPES = {
     b"%PDF-": "application/pdf",
     b"\x89PNG\r\n\x1a\n": "image/png",
     b"\xff\xd8\xff": "image/jpeg",
@@ -174,7 +174,7 @@ _SIGNATURES = {
 
 
 def scan_type(content: bytes) -> str | None:
-    for magic, content_type in _SIGNATURES.items():
+    for magic, content_type in SIGNED_TYPES.items():
         if content.startswith(magic):
             return content_type
     return None

@@ -3,9 +3,9 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import StrictBool, StrictInt
+from pydantic import StrictBool
 
-from salesop.core.api import StrictIn
+from salesop.core.api import ExpectedVersion, IdIn, StrictIn
 
 Key = Annotated[str, Field(min_length=1, max_length=40)]
 
@@ -54,8 +54,8 @@ class TemplateDetailOut(TemplateOut):
 
 
 class ContractIn(StrictIn):
-    quote_id: StrictInt = Field(ge=1)
-    template_id: StrictInt = Field(ge=1)
+    quote_id: IdIn
+    template_id: IdIn
     target_signing_date: date | None = None
 
 
@@ -100,7 +100,7 @@ class DecisionOut(Schema):
         return obj.clause.key
 
 
-class ReviewOut(Schema):
+class ContractReviewOut(Schema):
     round: int
     submitted_at: datetime
     reasons: list[dict]
@@ -145,7 +145,7 @@ class ContractDetailOut(ContractOut):
     documents_ready: list[str]
     documents_missing: list[str]
     clauses: list[ClauseOut]
-    reviews: list[ReviewOut]
+    reviews: list[ContractReviewOut]
     files: list[FileOut]
     incentives: list[IncentiveOut]
 
@@ -158,11 +158,11 @@ class ClausesIn(StrictIn):
     texts: dict[Annotated[str, Field(max_length=32)], Annotated[str, Field(max_length=10000)]] = (
         Field(min_length=1, max_length=60)
     )
-    expected_version: StrictInt | None = Field(default=None, ge=1)
+    expected_version: ExpectedVersion | None = None
 
 
-class VersionIn(StrictIn):
-    expected_version: StrictInt | None = Field(default=None, ge=1)
+class ContractVersionIn(StrictIn):
+    expected_version: ExpectedVersion | None = None
 
 
 class DecisionIn(StrictIn):
@@ -176,7 +176,7 @@ class ReviewIn(StrictIn):
     approve: StrictBool
     decisions: list[DecisionIn] = Field(default=[], max_length=60)
     comment: str = Field(default="", max_length=2000)
-    expected_version: StrictInt | None = Field(default=None, ge=1)
+    expected_version: ExpectedVersion | None = None
 
 
 class QueueOut(ContractOut):
@@ -191,7 +191,7 @@ class QueueOut(ContractOut):
 
 class ScheduleIn(StrictIn):
     target_signing_date: date | None
-    expected_version: StrictInt | None = Field(default=None, ge=1)
+    expected_version: ExpectedVersion | None = None
 
 
 class DocumentReadyIn(StrictIn):

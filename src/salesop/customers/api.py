@@ -1,9 +1,9 @@
 from datetime import date
 
 from ninja import Query, Router, Schema, Status
-from pydantic import Field, StrictInt
+from pydantic import Field
 
-from salesop.core.api import READ_ERRORS, WRITE_ERRORS, ErrorOut, StrictIn
+from salesop.core.api import READ_ERRORS, WRITE_ERRORS, Id, IdIn, StrictIn
 from salesop.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, keyset_page
 from salesop.customers import selectors, services
 from salesop.customers.schemas import (
@@ -54,7 +54,7 @@ def accounts_create(request, payload: AccountIn):
 @router.get(
     "/accounts/{account_id}", response={200: AccountOut, **READ_ERRORS}, operation_id="accounts_get"
 )
-def accounts_get(request, account_id: int):
+def accounts_get(request, account_id: Id):
     return selectors.account_for(request.user, account_id)
 
 
@@ -63,7 +63,7 @@ def accounts_get(request, account_id: int):
     response={200: AccountOut, **WRITE_ERRORS},
     operation_id="accounts_update",
 )
-def accounts_update(request, account_id: int, payload: AccountPatch):
+def accounts_update(request, account_id: Id, payload: AccountPatch):
     account = selectors.account_for(request.user, account_id)
     return services.account_update(
         account=account, by=request.user, **payload.dict(exclude_unset=True)
@@ -71,15 +71,15 @@ def accounts_update(request, account_id: int, payload: AccountPatch):
 
 
 class MergeIn(StrictIn):
-    other_id: StrictInt = Field(description="The duplicate to fold into this company.")
+    other_id: IdIn = Field(description="The duplicate to fold into this company.")
 
 
 @router.post(
     "/accounts/{account_id}/merge",
-    response={200: AccountOut, 403: ErrorOut, **WRITE_ERRORS},
+    response={200: AccountOut, **WRITE_ERRORS},
     operation_id="accounts_merge",
 )
-def accounts_merge(request, account_id: int, payload: MergeIn):
+def accounts_merge(request, account_id: Id, payload: MergeIn):
     keep = selectors.account_for(request.user, account_id)
     merge = selectors.account_for(request.user, payload.other_id)
     services.account_merge(keep=keep, merge=merge, by=request.user)
@@ -91,7 +91,7 @@ def accounts_merge(request, account_id: int, payload: MergeIn):
     response={200: list[ContactOut], **READ_ERRORS},
     operation_id="contacts_list",
 )
-def contacts_list(request, account_id: int):
+def contacts_list(request, account_id: Id):
     return list(selectors.account_for(request.user, account_id).contacts.all())
 
 
@@ -100,6 +100,6 @@ def contacts_list(request, account_id: int):
     response={201: ContactOut, **WRITE_ERRORS},
     operation_id="contacts_create",
 )
-def contacts_create(request, account_id: int, payload: ContactIn):
+def contacts_create(request, account_id: Id, payload: ContactIn):
     account = selectors.account_for(request.user, account_id)
     return Status(201, services.contact_create(account=account, by=request.user, **payload.dict()))

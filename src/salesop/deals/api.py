@@ -1,11 +1,10 @@
 from datetime import date
-from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from salesop.core.api import READ_ERRORS, STATE_ERRORS, WRITE_ERRORS
+from salesop.core.api import READ_ERRORS, STATE_ERRORS, WRITE_ERRORS, DecimalIn, Id
 from salesop.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, keyset_page
 from salesop.customers.selectors import accounts_visible_to
 from salesop.deals import selectors, services
@@ -27,12 +26,12 @@ router = Router(tags=["deals"])
 
 
 class DealQuery(Schema):
-    owner_id: int | None = None
-    team_id: int | None = None
+    owner_id: Id | None = None
+    team_id: Id | None = None
     stage: str = Field(default="", max_length=32)
     status: DealStatus | None = None
-    amount_min: Decimal | None = Field(default=None, ge=0)
-    amount_max: Decimal | None = Field(default=None, ge=0)
+    amount_min: DecimalIn() | None = None
+    amount_max: DecimalIn() | None = None
     close_from: date | None = None
     close_to: date | None = None
     q: str = Field(default="", max_length=100)
@@ -90,14 +89,14 @@ def deals_create(request, payload: DealIn):
 @router.get(
     "/deals/{deal_id}", response={200: DealDetailOut, **READ_ERRORS}, operation_id="deals_get"
 )
-def deals_get(request, deal_id: int):
+def deals_get(request, deal_id: Id):
     return detail(selectors.deal_for(request.user, deal_id))
 
 
 @router.patch(
     "/deals/{deal_id}", response={200: DealOut, **STATE_ERRORS}, operation_id="deals_update"
 )
-def deals_update(request, deal_id: int, payload: DealPatch):
+def deals_update(request, deal_id: Id, payload: DealPatch):
     deal = selectors.deal_for(request.user, deal_id)
     values = payload.dict(exclude_unset=True)
     expected = values.pop("expected_version", None)
@@ -107,7 +106,7 @@ def deals_update(request, deal_id: int, payload: DealPatch):
 @router.get(
     "/deals/{deal_id}/gate", response={200: GateOut, **READ_ERRORS}, operation_id="deals_gate"
 )
-def deals_gate(request, deal_id: int, to_stage: str = Query(..., max_length=32)):
+def deals_gate(request, deal_id: Id, to_stage: str = Query(..., max_length=32)):
     """What stands between the deal and `to_stage`, without moving it."""
     deal = selectors.deal_for(request.user, deal_id)
     failures = services.move_check(deal=deal, to_stage=to_stage, by=request.user)
@@ -119,7 +118,7 @@ def deals_gate(request, deal_id: int, to_stage: str = Query(..., max_length=32))
     response={200: DealDetailOut, **STATE_ERRORS},
     operation_id="deals_move",
 )
-def deals_move(request, deal_id: int, payload: MoveIn):
+def deals_move(request, deal_id: Id, payload: MoveIn):
     deal = selectors.deal_for(request.user, deal_id)
     services.deal_move(deal=deal, by=request.user, **payload.dict())
     return detail(deal)
@@ -130,7 +129,7 @@ def deals_move(request, deal_id: int, payload: MoveIn):
     response={200: DealDetailOut, **STATE_ERRORS},
     operation_id="deals_lost",
 )
-def deals_lost(request, deal_id: int, payload: LostIn):
+def deals_lost(request, deal_id: Id, payload: LostIn):
     deal = selectors.deal_for(request.user, deal_id)
     services.deal_mark_lost(deal=deal, by=request.user, **payload.dict())
     return detail(deal)
@@ -141,7 +140,7 @@ def deals_lost(request, deal_id: int, payload: LostIn):
     response={200: DealDetailOut, **STATE_ERRORS},
     operation_id="deals_reopen",
 )
-def deals_reopen(request, deal_id: int, payload: ReopenIn):
+def deals_reopen(request, deal_id: Id, payload: ReopenIn):
     deal = selectors.deal_for(request.user, deal_id)
     services.deal_reopen(deal=deal, by=request.user, **payload.dict())
     return detail(deal)
@@ -152,7 +151,7 @@ def deals_reopen(request, deal_id: int, payload: ReopenIn):
     response={200: DealDetailOut, **STATE_ERRORS},
     operation_id="deals_checklist_tick",
 )
-def deals_checklist_tick(request, deal_id: int, payload: TickIn):
+def deals_checklist_tick(request, deal_id: Id, payload: TickIn):
     deal = selectors.deal_for(request.user, deal_id)
     services.checklist_tick(deal=deal, by=request.user, **payload.dict())
     return detail(deal)

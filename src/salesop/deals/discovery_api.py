@@ -6,7 +6,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from salesop.core.api import READ_ERRORS, WRITE_ERRORS
+from salesop.core.api import READ_ERRORS, WRITE_ERRORS, Id
 from salesop.core.errors import DomainError
 from salesop.customers.models import Contact
 from salesop.deals import discovery as services
@@ -54,7 +54,7 @@ def _workspace(deal) -> dict:
     response={200: DiscoveryOut, **READ_ERRORS},
     operation_id="discovery_get",
 )
-def discovery_get(request, deal_id: int):
+def discovery_get(request, deal_id: Id):
     return _workspace(selectors.deal_for(request.user, deal_id))
 
 
@@ -63,7 +63,7 @@ def discovery_get(request, deal_id: int):
     response={200: DiscoveryOut, **WRITE_ERRORS},
     operation_id="discovery_prep_save",
 )
-def discovery_prep_save(request, deal_id: int, payload: PrepIn):
+def discovery_prep_save(request, deal_id: Id, payload: PrepIn):
     deal = selectors.deal_for(request.user, deal_id)
     services.prep_save(deal=deal, by=request.user, **payload.dict())
     return _workspace(deal)
@@ -72,13 +72,13 @@ def discovery_prep_save(request, deal_id: int, payload: PrepIn):
 @router.post(
     "/deals/{deal_id}/needs", response={201: NeedOut, **WRITE_ERRORS}, operation_id="needs_add"
 )
-def needs_add(request, deal_id: int, payload: NeedIn):
+def needs_add(request, deal_id: Id, payload: NeedIn):
     deal = selectors.deal_for(request.user, deal_id)
     return Status(201, services.need_add(deal=deal, by=request.user, **payload.dict()))
 
 
 @router.delete("/deals/{deal_id}/needs/{need_id}", response=NO_CONTENT, operation_id="needs_remove")
-def needs_remove(request, deal_id: int, need_id: int):
+def needs_remove(request, deal_id: Id, need_id: Id):
     deal = selectors.deal_for(request.user, deal_id)
     services.need_remove(need=get_object_or_404(deal.needs, pk=need_id), by=request.user)
     return Status(204, None)
@@ -89,7 +89,7 @@ def needs_remove(request, deal_id: int, need_id: int):
     response={200: list[CallPlanItemOut], **WRITE_ERRORS},
     operation_id="call_plan_add",
 )
-def call_plan_add(request, deal_id: int, payload: CallPlanIn):
+def call_plan_add(request, deal_id: Id, payload: CallPlanIn):
     deal = selectors.deal_for(request.user, deal_id)
     bank = selectors.question_bank(deal.account.industry)
     questions = list(bank.filter(pk__in=payload.question_ids))
@@ -108,7 +108,7 @@ def call_plan_add(request, deal_id: int, payload: CallPlanIn):
     response={200: list[KeywordOut], **WRITE_ERRORS},
     operation_id="keywords_extract",
 )
-def keywords_extract(request, deal_id: int):
+def keywords_extract(request, deal_id: Id):
     deal = selectors.deal_for(request.user, deal_id)
     return services.keywords_extract(deal=deal, by=request.user)
 
@@ -118,7 +118,7 @@ def keywords_extract(request, deal_id: int):
     response={201: KeywordOut, **WRITE_ERRORS},
     operation_id="keywords_add",
 )
-def keywords_add(request, deal_id: int, payload: KeywordIn):
+def keywords_add(request, deal_id: Id, payload: KeywordIn):
     deal = selectors.deal_for(request.user, deal_id)
     return Status(201, services.keyword_add(deal=deal, by=request.user, **payload.dict()))
 
@@ -128,7 +128,7 @@ def keywords_add(request, deal_id: int, payload: KeywordIn):
     response={200: KeywordOut, 204: None, **WRITE_ERRORS},
     operation_id="keywords_confirm",
 )
-def keywords_confirm(request, deal_id: int, keyword_id: int, payload: KeywordConfirmIn):
+def keywords_confirm(request, deal_id: Id, keyword_id: Id, payload: KeywordConfirmIn):
     """Keeps a suggested keyword (saying whether it names a pain) or drops it (204)."""
     deal = selectors.deal_for(request.user, deal_id)
     tag = get_object_or_404(deal.keywords, pk=keyword_id)
@@ -141,7 +141,7 @@ def keywords_confirm(request, deal_id: int, keyword_id: int, payload: KeywordCon
     response={200: DiscoveryOut, **WRITE_ERRORS},
     operation_id="recap_generate",
 )
-def recap_generate(request, deal_id: int, payload: RecapGenerateIn):
+def recap_generate(request, deal_id: Id, payload: RecapGenerateIn):
     deal = selectors.deal_for(request.user, deal_id)
     services.recap_generate(deal=deal, by=request.user, language=payload.language)
     return _workspace(deal)
@@ -152,7 +152,7 @@ def recap_generate(request, deal_id: int, payload: RecapGenerateIn):
     response={200: DiscoveryOut, **WRITE_ERRORS},
     operation_id="recap_save",
 )
-def recap_save(request, deal_id: int, payload: RecapIn):
+def recap_save(request, deal_id: Id, payload: RecapIn):
     deal = selectors.deal_for(request.user, deal_id)
     services.recap_save(deal=deal, by=request.user, text=payload.text)
     return _workspace(deal)
@@ -163,7 +163,7 @@ def recap_save(request, deal_id: int, payload: RecapIn):
     response={200: DiscoveryOut, **WRITE_ERRORS},
     operation_id="recap_confirm",
 )
-def recap_confirm(request, deal_id: int, payload: RecapConfirmIn):
+def recap_confirm(request, deal_id: Id, payload: RecapConfirmIn):
     """The customer agreed the recap says what they meant."""
     deal = selectors.deal_for(request.user, deal_id)
     services.recap_confirm(deal=deal, by=request.user, note=payload.note)
@@ -175,7 +175,7 @@ def recap_confirm(request, deal_id: int, payload: RecapConfirmIn):
     response={201: TranscriptOut, **WRITE_ERRORS},
     operation_id="transcripts_add",
 )
-def transcripts_add(request, deal_id: int, payload: TranscriptIn):
+def transcripts_add(request, deal_id: Id, payload: TranscriptIn):
     """A plain-text or WebVTT transcript with speaker labels; answers the talk ratio."""
     deal = selectors.deal_for(request.user, deal_id)
     transcript = services.transcript_upload(
@@ -215,7 +215,7 @@ def _with_emphasis(deal, people):
     response={200: list[StakeholderOut], **READ_ERRORS},
     operation_id="stakeholders_list",
 )
-def stakeholders_list(request, deal_id: int):
+def stakeholders_list(request, deal_id: Id):
     """The decision chain, each person with what the playbook says to stress for their role."""
     deal = selectors.deal_for(request.user, deal_id)
     return _with_emphasis(deal, list(deal.stakeholders.select_related("contact")))
@@ -226,7 +226,7 @@ def stakeholders_list(request, deal_id: int):
     response={201: StakeholderOut, **WRITE_ERRORS},
     operation_id="stakeholders_add",
 )
-def stakeholders_add(request, deal_id: int, payload: StakeholderIn):
+def stakeholders_add(request, deal_id: Id, payload: StakeholderIn):
     deal = selectors.deal_for(request.user, deal_id)
     values = payload.dict(exclude={"contact_id"})
     contact = None
@@ -241,7 +241,7 @@ def stakeholders_add(request, deal_id: int, payload: StakeholderIn):
     response={200: StakeholderOut, **WRITE_ERRORS},
     operation_id="stakeholders_engaged",
 )
-def stakeholders_engaged(request, deal_id: int, stakeholder_id: int, payload: EngagedIn):
+def stakeholders_engaged(request, deal_id: Id, stakeholder_id: Id, payload: EngagedIn):
     deal = selectors.deal_for(request.user, deal_id)
     person = get_object_or_404(deal.stakeholders.select_related("contact"), pk=stakeholder_id)
     services.stakeholder_engaged(stakeholder=person, by=request.user, at=payload.at)
@@ -253,7 +253,7 @@ def stakeholders_engaged(request, deal_id: int, stakeholder_id: int, payload: En
     response=NO_CONTENT,
     operation_id="stakeholders_remove",
 )
-def stakeholders_remove(request, deal_id: int, stakeholder_id: int):
+def stakeholders_remove(request, deal_id: Id, stakeholder_id: Id):
     deal = selectors.deal_for(request.user, deal_id)
     person = get_object_or_404(deal.stakeholders, pk=stakeholder_id)
     services.stakeholder_remove(stakeholder=person, by=request.user)

@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from salesop.core.api import READ_ERRORS, WRITE_ERRORS
+from salesop.core.api import READ_ERRORS, WRITE_ERRORS, Id
 from salesop.core.errors import DomainError
 from salesop.deals import objections, proposals
 from salesop.deals.models import ObjectionCategory, ObjectionEntry, Proposal, ProposalAudience
@@ -72,7 +72,7 @@ def _rows(payload: RowsIn) -> list[proposals.RowInput]:
     response={200: list[ProposalSummaryOut], **READ_ERRORS},
     operation_id="proposals_list",
 )
-def proposals_list(request, deal_id: int):
+def proposals_list(request, deal_id: Id):
     return list(proposals_of(deal_for(request.user, deal_id)))
 
 
@@ -81,7 +81,7 @@ def proposals_list(request, deal_id: int):
     response={201: ProposalOut, **WRITE_ERRORS},
     operation_id="proposals_create",
 )
-def proposals_create(request, deal_id: int, payload: ProposalIn):
+def proposals_create(request, deal_id: Id, payload: ProposalIn):
     """Starts the next version; it copies the latest version's rows and ROI inputs."""
     deal = deal_for(request.user, deal_id)
     proposal = proposals.proposal_create(
@@ -95,7 +95,7 @@ def proposals_create(request, deal_id: int, payload: ProposalIn):
     response={200: ProposalOut, **READ_ERRORS},
     operation_id="proposals_get",
 )
-def proposals_get(request, proposal_id: int):
+def proposals_get(request, proposal_id: Id):
     return _out(proposal_by_id(request.user, proposal_id))
 
 
@@ -104,7 +104,7 @@ def proposals_get(request, proposal_id: int):
     response={201: ProposalOut, **WRITE_ERRORS},
     operation_id="proposals_new_version",
 )
-def proposals_new_version(request, proposal_id: int):
+def proposals_new_version(request, proposal_id: Id):
     """A new version of the deal's proposal, starting from this one."""
     source = proposal_by_id(request.user, proposal_id)
     proposal = proposals.proposal_create(deal=source.deal, by=request.user, source=source)
@@ -116,7 +116,7 @@ def proposals_new_version(request, proposal_id: int):
     response={201: list[ValueRowOut], **WRITE_ERRORS},
     operation_id="proposals_rows_add",
 )
-def proposals_rows_add(request, proposal_id: int, payload: RowsIn):
+def proposals_rows_add(request, proposal_id: Id, payload: RowsIn):
     """Appends value rows; all or none (a problem is named as `rows[i].field`)."""
     proposal = proposal_by_id(request.user, proposal_id)
     return Status(
@@ -129,7 +129,7 @@ def proposals_rows_add(request, proposal_id: int, payload: RowsIn):
     response={200: list[ValueRowOut], **WRITE_ERRORS},
     operation_id="proposals_rows_replace",
 )
-def proposals_rows_replace(request, proposal_id: int, payload: RowsIn):
+def proposals_rows_replace(request, proposal_id: Id, payload: RowsIn):
     proposal = proposal_by_id(request.user, proposal_id)
     return proposals.value_rows_replace(proposal=proposal, by=request.user, rows=_rows(payload))
 
@@ -139,7 +139,7 @@ def proposals_rows_replace(request, proposal_id: int, payload: RowsIn):
     response={200: ProposalOut, **WRITE_ERRORS},
     operation_id="proposals_roi_set",
 )
-def proposals_roi_set(request, proposal_id: int, payload: RoiIn):
+def proposals_roi_set(request, proposal_id: Id, payload: RoiIn):
     """Saves the ROI calculator's inputs; the answer carries payback months and ROI %."""
     proposal = proposal_by_id(request.user, proposal_id)
     proposals.proposal_roi_set(
@@ -158,7 +158,7 @@ def proposals_roi_set(request, proposal_id: int, payload: RoiIn):
     response={200: ProposalOut, **WRITE_ERRORS},
     operation_id="proposals_present",
 )
-def proposals_present(request, proposal_id: int, payload: PresentIn):
+def proposals_present(request, proposal_id: Id, payload: PresentIn):
     """Logs the presentation (a meeting with its duration) and marks the version delivered."""
     proposal = proposal_by_id(request.user, proposal_id)
     proposals.proposal_present(proposal=proposal, by=request.user, **payload.dict())
@@ -180,7 +180,7 @@ def proposals_present(request, proposal_id: int, payload: PresentIn):
         }
     },
 )
-def proposals_export_docx(request, proposal_id: int, audience: ProposalAudience | None = None):
+def proposals_export_docx(request, proposal_id: Id, audience: ProposalAudience | None = None):
     proposal = proposal_by_id(request.user, proposal_id)
     content = proposals.proposal_docx(proposal=proposal, audience=audience)
     response = HttpResponse(content, content_type=proposals.DOCX_CONTENT_TYPE)
@@ -207,7 +207,7 @@ def objections_library(
     response={200: list[DealObjectionOut], **READ_ERRORS},
     operation_id="deal_objections_list",
 )
-def deal_objections_list(request, deal_id: int):
+def deal_objections_list(request, deal_id: Id):
     return list(objections_of(deal_for(request.user, deal_id)))
 
 
@@ -216,7 +216,7 @@ def deal_objections_list(request, deal_id: int):
     response={201: DealObjectionOut, **WRITE_ERRORS},
     operation_id="deal_objections_create",
 )
-def deal_objections_create(request, deal_id: int, payload: DealObjectionIn):
+def deal_objections_create(request, deal_id: Id, payload: DealObjectionIn):
     deal = deal_for(request.user, deal_id)
     entry = None
     if payload.entry_id is not None:
@@ -239,6 +239,6 @@ def deal_objections_create(request, deal_id: int, payload: DealObjectionIn):
     response={200: DealObjectionOut, **WRITE_ERRORS},
     operation_id="deal_objections_resolve",
 )
-def deal_objections_resolve(request, deal_id: int, objection_id: int, payload: ResolveIn):
+def deal_objections_resolve(request, deal_id: Id, objection_id: Id, payload: ResolveIn):
     objection = objection_for(request.user, deal_id, objection_id)
     return objections.objection_resolve(objection=objection, by=request.user, **payload.dict())

@@ -1,17 +1,16 @@
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
 
 from ninja import Field, Schema
-from pydantic import StrictBool, StrictInt
+from pydantic import StrictBool
 
 from salesop.activities.models import Outcome
-from salesop.core.api import StrictIn
+from salesop.core.api import DecimalIn, IdIn, StrictIn, StrictInt
 from salesop.core.money import Currency
 from salesop.deals.models import ObjectionCategory, ProposalAudience
 
 # Signs and zero are left to the services, which say what is wrong under the field's path.
-Figure = Annotated[Decimal, Field(max_digits=14, decimal_places=2)]
+Figure = DecimalIn(signed=True)
 
 
 class ValueRowIn(StrictIn):
@@ -22,7 +21,7 @@ class ValueRowIn(StrictIn):
     unit: str = Field(
         default="", max_length=20, description="A currency code or a unit (天, %, hours)."
     )
-    need_id: StrictInt | None = Field(default=None, description="A need recorded on the deal.")
+    need_id: IdIn | None = Field(default=None, description="A need recorded on the deal.")
 
 
 class RowsIn(StrictIn):
@@ -100,7 +99,7 @@ class ProposalOut(Schema):
 
 
 class PresentIn(StrictIn):
-    duration_minutes: StrictInt = Field(description="How long the presentation took.")
+    duration_minutes: StrictInt = Field(ge=1, le=24 * 60, description="How long it took.")
     outcome: Outcome = Outcome.POSITIVE
     occurred_at: datetime | None = None
     notes: str = Field(default="", max_length=5000)
@@ -119,7 +118,7 @@ class ObjectionEntryOut(Schema):
 class DealObjectionIn(StrictIn):
     customer_words: str = Field(max_length=2000)
     category: ObjectionCategory | None = None
-    entry_id: StrictInt | None = Field(default=None, description="The library answer used.")
+    entry_id: IdIn | None = Field(default=None, description="The library answer used.")
     answer_used: str = Field(default="", max_length=2000)
     resolved: StrictBool = False
 

@@ -1,15 +1,15 @@
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
 from ninja import Field, Schema
-from pydantic import StrictBool, StrictInt
+from pydantic import StrictBool
 
-from salesop.core.api import StrictIn
+from salesop.core.api import DecimalIn, ExpectedVersion, IdIn, StrictIn
 from salesop.core.money import Currency
 from salesop.customers.schemas import UserRef
 
-Amount = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+Amount = DecimalIn()
 
 
 class AccountRef(Schema):
@@ -44,7 +44,7 @@ class DealPage(Schema):
 
 
 class DealIn(StrictIn):
-    account_id: StrictInt
+    account_id: IdIn
     name: str = Field(min_length=1, max_length=200)
     amount: Amount | None = None
     currency: Currency = Currency.CNY
@@ -56,7 +56,7 @@ class DealPatch(StrictIn):
     amount: Amount | None = Field(default=None)
     currency: Currency = Field(default=None)
     expected_close_date: date | None = Field(default=None)
-    expected_version: StrictInt | None = Field(
+    expected_version: ExpectedVersion | None = Field(
         default=None, description="The version you read; 409 if the deal changed since."
     )
 
@@ -64,19 +64,19 @@ class DealPatch(StrictIn):
 class MoveIn(StrictIn):
     to_stage: str = Field(min_length=1, max_length=32)
     override_reason: str = Field(default="", max_length=2000)
-    expected_version: StrictInt | None = None
+    expected_version: ExpectedVersion | None = None
 
 
 class LostIn(StrictIn):
     reason: str = Field(min_length=1, max_length=32)
     competitor: str = Field(default="", max_length=100, description="who won it, if anyone")
     note: str = Field(default="", max_length=2000)
-    expected_version: StrictInt | None = None
+    expected_version: ExpectedVersion | None = None
 
 
 class ReopenIn(StrictIn):
     reason: str = Field(min_length=1, max_length=2000)
-    expected_version: StrictInt | None = None
+    expected_version: ExpectedVersion | None = None
 
 
 class TickIn(StrictIn):
@@ -193,7 +193,7 @@ class QuestionOut(Schema):
 
 
 class CallPlanIn(StrictIn):
-    question_ids: list[StrictInt] = Field(min_length=1, max_length=50)
+    question_ids: list[IdIn] = Field(min_length=1, max_length=50)
 
 
 class CallPlanItemOut(Schema):
@@ -259,7 +259,7 @@ class ContactRef(Schema):
 
 class StakeholderIn(StrictIn):
     role: RoleIn
-    contact_id: StrictInt | None = None
+    contact_id: IdIn | None = None
     new_contact_name: str = Field(default="", max_length=100)
     new_contact_title: str = Field(default="", max_length=100)
     attitude: AttitudeIn = "unknown"

@@ -9,7 +9,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from salesop.accounts.models import User
-from salesop.core.api import READ_ERRORS, WRITE_ERRORS, StrictIn
+from salesop.core.api import READ_ERRORS, WRITE_ERRORS, Id, StrictIn, bounded
 from salesop.enablement import selectors, services
 from salesop.enablement.cases import case_search
 
@@ -26,7 +26,7 @@ class ModuleOut(Schema):
 
 class EnrollmentOut(Schema):
     id: int
-    user_id: int
+    user_id: Id
     course: str
     title: str
     mentor_id: int | None
@@ -69,7 +69,10 @@ def enablement_enrollments(request):
 
 
 class QuizIn(StrictIn):
-    answers: dict[int, list[int]] = Field(description="question id -> the choices picked")
+    answers: dict[int, list[bounded(0, 1000)]] = Field(
+        description="question id -> the choices picked",
+        json_schema_extra={"propertyNames": {"pattern": "^[1-9][0-9]{0,17}$"}},
+    )
 
 
 class ResultOut(Schema):
@@ -83,7 +86,7 @@ class ResultOut(Schema):
     response={200: ResultOut, **WRITE_ERRORS},
     operation_id="enablement_quiz_submit",
 )
-def enablement_quiz_submit(request, enrollment_id: int, module_id: int, payload: QuizIn):
+def enablement_quiz_submit(request, enrollment_id: Id, module_id: Id, payload: QuizIn):
     """Scores the caller's answers to a theory module's quiz."""
     enrollment = selectors.enrollment_for(request.user, enrollment_id)
     module = get_object_or_404(enrollment.course.modules.all(), pk=module_id)
@@ -93,15 +96,15 @@ def enablement_quiz_submit(request, enrollment_id: int, module_id: int, payload:
 
 
 class RolePlayIn(StrictIn):
-    scenario_id: int
-    trainee_id: int
+    scenario_id: Id
+    trainee_id: Id
     scores: dict[str, int] = Field(description="rubric step -> points, within its range")
     notes: str = Field(default="", max_length=5000)
 
 
 class RolePlayOut(Schema):
     id: int
-    trainee_id: int
+    trainee_id: Id
     total_pct: Decimal
     held_at: datetime
     certified: bool

@@ -8,10 +8,10 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
-from ninja.errors import ValidationError
 from pydantic import Field
 
-from salesop.core.api import READ_ERRORS
+from salesop.core.api import READ_ERRORS, Id
+from salesop.core.errors import DomainError
 from salesop.insights import selectors
 from salesop.insights.compliance import MEASURES, Card
 from salesop.insights.review import review
@@ -22,10 +22,14 @@ router = Router(tags=["insights"])
 
 
 class ReportQuery(Schema):
-    month: str = Field(default="", max_length=7, description="YYYY-MM; default this month")
-    team_id: int | None = None
-    owner_id: int | None = None
-    channel_id: int | None = None
+    month: str = Field(
+        default="",
+        pattern=r"^([0-9]{4}-(0[1-9]|1[0-2]))?$",
+        description="YYYY-MM, not in the future; default this month",
+    )
+    team_id: Id | None = None
+    owner_id: Id | None = None
+    channel_id: Id | None = None
     industry: str = Field(default="", max_length=100)
     grade: Grade | None = None
 
@@ -38,7 +42,7 @@ def _asked(request, query: ReportQuery) -> tuple[Period, selectors.Filters]:
             if problem == "format"
             else _("%(month)s is in the future.") % {"month": query.month}
         )
-        raise ValidationError([{"loc": ["query", "month"], "msg": message}])
+        raise DomainError("month", message, {"month": message})
     return period, selectors.filters_for(
         request.user,
         team_id=query.team_id,
@@ -107,8 +111,8 @@ def insights_funnel(request, query: Query[ReportQuery]):
     }
 
 
-class ChannelOut(Schema):
-    channel_id: int
+class ChannelReturnOut(Schema):
+    channel_id: Id
     name: str
     leads: int
     graded_a: int
@@ -126,7 +130,7 @@ class ChannelsOut(Schema):
     start: date
     end: date
     currency: str
-    channels: list[ChannelOut]
+    channels: list[ChannelReturnOut]
     shift_from: str | None
     shift_to: str | None
 
@@ -253,13 +257,13 @@ class HeadlineOut(Schema):
     before: Decimal | None
 
 
-class ProposalOut(Schema):
+class ReviewProposalOut(Schema):
     title: str
     evidence: str
     changes_playbook: bool
 
 
-class ReviewOut(Schema):
+class MonthlyReviewOut(Schema):
     start: date
     end: date
     empty: bool
@@ -268,11 +272,13 @@ class ReviewOut(Schema):
     bottleneck: str
     grading_verdict: str
     grading: str
-    proposals: list[ProposalOut]
+    proposals: list[ReviewProposalOut]
 
 
 @router.get(
-    "/insights/review", response={200: ReviewOut, **READ_ERRORS}, operation_id="insights_review"
+    "/insights/review",
+    response={200: MonthlyReviewOut, **READ_ERRORS},
+    operation_id="insights_review",
 )
 def insights_review(request, query: Query[ReportQuery]):
     """The monthly SOP review in short: headline figures, the bottleneck, the grading verdict

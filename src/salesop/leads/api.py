@@ -7,7 +7,7 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from salesop.accounts.models import User
-from salesop.core.api import READ_ERRORS, STATE_ERRORS, WRITE_ERRORS, ErrorOut
+from salesop.core.api import READ_ERRORS, STATE_ERRORS, WRITE_ERRORS, ErrorOut, Id
 from salesop.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, keyset_page
 from salesop.deals.schemas import DealOut
 from salesop.leads import selectors, services
@@ -36,11 +36,15 @@ intake_router = Router(tags=["intake"])
 class LeadQuery(Schema):
     status: str = Field(default="", max_length=32)
     grade: Grade | None = None
-    channel_id: int | None = None
-    owner_id: int | None = None
+    channel_id: Id | None = None
+    owner_id: Id | None = None
     q: str = Field(default="", max_length=100)
     fit_min: float | None = Field(
-        default=None, description="Only leads with an ICP fit at least this."
+        default=None,
+        ge=-1e6,
+        le=1e6,
+        allow_inf_nan=False,
+        description="Only leads with an ICP fit at least this.",
     )
     sort: str = Field(default="newest", pattern="^(newest|score|fit)$")
     cursor: str | None = Field(default=None, max_length=500)
@@ -92,14 +96,14 @@ def leads_create(request, payload: LeadIn):
 
 
 @router.get("/leads/{lead_id}", response={200: LeadOut, **READ_ERRORS}, operation_id="leads_get")
-def leads_get(request, lead_id: int):
+def leads_get(request, lead_id: Id):
     return selectors.lead_for(request.user, lead_id)
 
 
 @router.patch(
     "/leads/{lead_id}", response={200: LeadOut, **STATE_ERRORS}, operation_id="leads_update"
 )
-def leads_update(request, lead_id: int, payload: LeadPatch):
+def leads_update(request, lead_id: Id, payload: LeadPatch):
     lead = selectors.lead_for(request.user, lead_id)
     return services.lead_update(lead=lead, by=request.user, **payload.dict(exclude_unset=True))
 
@@ -107,7 +111,7 @@ def leads_update(request, lead_id: int, payload: LeadPatch):
 @router.get(
     "/leads/{lead_id}/score", response={200: ScoreOut, **READ_ERRORS}, operation_id="leads_score"
 )
-def leads_score(request, lead_id: int):
+def leads_score(request, lead_id: Id):
     """The score broken down by factor: which answer gave how many points."""
     lead = selectors.lead_for(request.user, lead_id)
     return bant_score(lead.bant, active_playbook().bant, get_language() or "zh-hans")
@@ -118,7 +122,7 @@ def leads_score(request, lead_id: int):
     response={200: ScoreOut, **STATE_ERRORS},
     operation_id="leads_qualify",
 )
-def leads_qualify(request, lead_id: int, payload: QualifyIn):
+def leads_qualify(request, lead_id: Id, payload: QualifyIn):
     lead = selectors.lead_for(request.user, lead_id)
     return services.lead_qualify(lead=lead, by=request.user, **payload.dict())
 
@@ -128,17 +132,17 @@ def leads_qualify(request, lead_id: int, payload: QualifyIn):
     response={200: LeadOut, **STATE_ERRORS},
     operation_id="leads_disqualify",
 )
-def leads_disqualify(request, lead_id: int, payload: DisqualifyIn):
+def leads_disqualify(request, lead_id: Id, payload: DisqualifyIn):
     lead = selectors.lead_for(request.user, lead_id)
     return services.lead_disqualify(lead=lead, by=request.user, **payload.dict())
 
 
 @router.post(
     "/leads/{lead_id}/assign",
-    response={200: LeadOut, 403: ErrorOut, **STATE_ERRORS},
+    response={200: LeadOut, **STATE_ERRORS},
     operation_id="leads_assign",
 )
-def leads_assign(request, lead_id: int, payload: AssignIn):
+def leads_assign(request, lead_id: Id, payload: AssignIn):
     lead = selectors.lead_for(request.user, lead_id)
     to = get_object_or_404(User, pk=payload.owner_id)
     return services.lead_assign(lead=lead, to=to, by=request.user)
@@ -149,12 +153,12 @@ def leads_assign(request, lead_id: int, payload: AssignIn):
     response={201: DealOut, **STATE_ERRORS},
     operation_id="leads_convert",
 )
-def leads_convert(request, lead_id: int, payload: ConvertIn):
+def leads_convert(request, lead_id: Id, payload: ConvertIn):
     lead = selectors.lead_for(request.user, lead_id)
     return Status(201, services.lead_convert(lead=lead, by=request.user, **payload.dict()))
 
 
-def _rate_limited(channel_id: int) -> bool:
+def _rate_limited(channel_id: Id) -> bool:
     """Fixed one-minute window per channel, in the shared cache (Redis across machines)."""
     key = f"intake:{channel_id}"
     cache.add(key, 0, timeout=60)

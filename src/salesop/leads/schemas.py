@@ -1,11 +1,10 @@
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated
 
 from ninja import Field, Schema
-from pydantic import StrictBool, StrictInt
+from pydantic import StrictBool
 
-from salesop.core.api import StrictIn
+from salesop.core.api import DecimalIn, ExpectedVersion, IdIn, StrictIn
 from salesop.core.money import Currency
 from salesop.customers.models import EmployeeBand
 from salesop.leads.models import ChannelCategory, ChannelKind
@@ -72,7 +71,7 @@ class LeadFields(StrictIn):
 
 class LeadIn(LeadFields):
     company_name: str = Field(min_length=1, max_length=200)
-    channel_id: StrictInt
+    channel_id: IdIn
     allow_duplicate: StrictBool = False
 
 
@@ -95,7 +94,7 @@ class LeadPatch(StrictIn):
 class QualifyIn(StrictIn):
     bant: dict[str, str]
     pain_tags: list[Annotated[str, Field(max_length=40)]] = Field(default=[], max_length=20)
-    expected_version: StrictInt | None = None
+    expected_version: ExpectedVersion | None = None
 
 
 class FactorOut(Schema):
@@ -120,12 +119,12 @@ class DisqualifyIn(StrictIn):
 
 
 class AssignIn(StrictIn):
-    owner_id: StrictInt
+    owner_id: IdIn
 
 
 class ConvertIn(StrictIn):
     deal_name: str = Field(min_length=1, max_length=200)
-    amount: Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)] | None = None
+    amount: DecimalIn() | None = None
     currency: Currency = Currency.CNY
     expected_close_date: date | None = None
 

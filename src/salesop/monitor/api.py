@@ -5,7 +5,7 @@ from django.utils.translation import get_language
 from ninja import Query, Router, Status
 
 from salesop.accounts.models import Team
-from salesop.core.api import READ_ERRORS, WRITE_ERRORS, ErrorOut
+from salesop.core.api import READ_ERRORS, WRITE_ERRORS, Id
 from salesop.core.pagination import keyset_page
 from salesop.monitor import selectors, services
 from salesop.monitor.schemas import (
@@ -20,7 +20,6 @@ from salesop.monitor.schemas import (
 )
 
 router = Router(tags=["alerts"])
-OPS_ERRORS = {**WRITE_ERRORS, 403: ErrorOut}
 
 
 @router.get("/alerts", response={200: AlertPage, **READ_ERRORS}, operation_id="alerts_list")
@@ -85,7 +84,7 @@ def preferences_put(request, payload: PreferenceIO):
 
 @router.get(
     "/webhooks",
-    response={200: list[WebhookOut], 403: ErrorOut, **READ_ERRORS},
+    response={200: list[WebhookOut], **READ_ERRORS},
     operation_id="webhooks_list",
 )
 def webhooks_list(request):
@@ -93,7 +92,9 @@ def webhooks_list(request):
     return list(selectors.webhooks())
 
 
-@router.post("/webhooks", response={201: WebhookOut, **OPS_ERRORS}, operation_id="webhooks_create")
+@router.post(
+    "/webhooks", response={201: WebhookOut, **WRITE_ERRORS}, operation_id="webhooks_create"
+)
 def webhooks_create(request, payload: WebhookIn):
     values = payload.dict()
     team_id = values.pop("team_id")
@@ -103,10 +104,10 @@ def webhooks_create(request, payload: WebhookIn):
 
 @router.post(
     "/webhooks/{endpoint_id}/test",
-    response={200: DeliveryOut, **OPS_ERRORS},
+    response={200: DeliveryOut, **WRITE_ERRORS},
     operation_id="webhooks_test",
 )
-def webhooks_test(request, endpoint_id: int):
+def webhooks_test(request, endpoint_id: Id):
     services.require_ops(request.user)
     endpoint = get_object_or_404(selectors.webhooks(), pk=endpoint_id)
     return services.webhook_send_test(endpoint=endpoint, by=request.user)
@@ -114,9 +115,9 @@ def webhooks_test(request, endpoint_id: int):
 
 @router.get(
     "/webhooks/{endpoint_id}/deliveries",
-    response={200: list[DeliveryOut], 403: ErrorOut, **READ_ERRORS},
+    response={200: list[DeliveryOut], **READ_ERRORS},
     operation_id="webhooks_deliveries",
 )
-def webhooks_deliveries(request, endpoint_id: int):
+def webhooks_deliveries(request, endpoint_id: Id):
     services.require_ops(request.user)
     return selectors.deliveries_of(get_object_or_404(selectors.webhooks(), pk=endpoint_id))

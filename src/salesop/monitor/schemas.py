@@ -1,9 +1,9 @@
 from datetime import date, datetime
 
 from ninja import Field, Schema
-from pydantic import StrictBool, StrictInt
+from pydantic import StrictBool
 
-from salesop.core.api import StrictIn
+from salesop.core.api import IdIn, StrictIn
 from salesop.monitor.models import AlertStatus, WebhookKind
 
 
@@ -39,7 +39,7 @@ class NotificationOut(Schema):
 
 
 class ReadIn(StrictIn):
-    ids: list[StrictInt] | None = Field(default=None, description="None: mark all read")
+    ids: list[IdIn] | None = Field(default=None, description="None: mark all read")
 
 
 class PreferenceIO(StrictIn):
@@ -55,7 +55,7 @@ class WebhookIn(StrictIn):
     url: str = Field(min_length=1, max_length=500)
     secret: str = Field(default="", max_length=200)
     alert_kinds: list[str] = []
-    team_id: StrictInt | None = None
+    team_id: IdIn | None = None
     is_active: StrictBool = True
 
 

@@ -1,7 +1,7 @@
 from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 
-from salesop.core.api import READ_ERRORS, STATE_ERRORS, WRITE_ERRORS, ErrorOut
+from salesop.core.api import READ_ERRORS, STATE_ERRORS, WRITE_ERRORS, Id
 from salesop.playbook import selectors, services
 from salesop.playbook.schemas import VersionDetailOut, VersionIn, VersionOut
 
@@ -28,13 +28,13 @@ def playbook_versions_list(request):
     response={200: VersionDetailOut, **READ_ERRORS},
     operation_id="playbook_versions_get",
 )
-def playbook_versions_get(request, version_id: int):
+def playbook_versions_get(request, version_id: Id):
     return get_object_or_404(selectors.versions(), pk=version_id)
 
 
 @router.post(
     "/playbook/versions",
-    response={201: VersionDetailOut, 403: ErrorOut, **WRITE_ERRORS},
+    response={201: VersionDetailOut, **WRITE_ERRORS},
     operation_id="playbook_versions_create",
 )
 def playbook_versions_create(request, payload: VersionIn):
@@ -51,6 +51,6 @@ def playbook_versions_create(request, payload: VersionIn):
     response={200: VersionOut, **STATE_ERRORS},
     operation_id="playbook_versions_activate",
 )
-def playbook_versions_activate(request, version_id: int):
+def playbook_versions_activate(request, version_id: Id):
     version = get_object_or_404(selectors.versions(), pk=version_id)
     return services.playbook_activate(version=version, by=request.user)

@@ -1,7 +1,7 @@
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Status
 
-from salesop.core.api import READ_ERRORS, STATE_ERRORS, WRITE_ERRORS, ErrorOut
+from salesop.core.api import READ_ERRORS, STATE_ERRORS, WRITE_ERRORS, Id
 from salesop.deals.selectors import deal_for
 from salesop.pricing import selectors, services
 from salesop.pricing.models import Quote
@@ -23,7 +23,7 @@ router = Router(tags=["quotes"])
     response={200: list[QuoteOut], **READ_ERRORS},
     operation_id="quotes_list",
 )
-def quotes_list(request, deal_id: int):
+def quotes_list(request, deal_id: Id):
     return list(selectors.quotes_of(deal_for(request.user, deal_id)))
 
 
@@ -32,7 +32,7 @@ def quotes_list(request, deal_id: int):
     response={201: QuoteOut, **WRITE_ERRORS},
     operation_id="quotes_create",
 )
-def quotes_create(request, deal_id: int, payload: QuoteIn):
+def quotes_create(request, deal_id: Id, payload: QuoteIn):
     deal = deal_for(request.user, deal_id)
     quote = services.quote_create(
         deal=deal,
@@ -45,7 +45,7 @@ def quotes_create(request, deal_id: int, payload: QuoteIn):
     return Status(201, quote)
 
 
-def _quote_for(request, quote_id: int) -> Quote:
+def _quote_for(request, quote_id: Id) -> Quote:
     quote = get_object_or_404(Quote.objects.select_related("deal"), pk=quote_id)
     deal_for(request.user, quote.deal_id)  # 404 unless the deal is visible
     return quote
@@ -56,7 +56,7 @@ def _quote_for(request, quote_id: int) -> Quote:
     response={200: QuoteOut, **STATE_ERRORS},
     operation_id="quotes_submit",
 )
-def quotes_submit(request, quote_id: int):
+def quotes_submit(request, quote_id: Id):
     return services.quote_submit(quote=_quote_for(request, quote_id), by=request.user)
 
 
@@ -65,7 +65,7 @@ def quotes_submit(request, quote_id: int):
     response={201: QuoteOut, **STATE_ERRORS},
     operation_id="quotes_revise",
 )
-def quotes_revise(request, quote_id: int, payload: ReviseIn):
+def quotes_revise(request, quote_id: Id, payload: ReviseIn):
     """A new revision with these lines, submitted at once; the old one's approvals are void."""
     revised = services.quote_revise(
         quote=_quote_for(request, quote_id),
@@ -82,7 +82,7 @@ def quotes_revise(request, quote_id: int, payload: ReviseIn):
     response={200: QuoteOut, **STATE_ERRORS},
     operation_id="quotes_send",
 )
-def quotes_send(request, quote_id: int):
+def quotes_send(request, quote_id: Id):
     """Marks an approved quote as sent to the customer."""
     return services.quote_send(quote=_quote_for(request, quote_id), by=request.user)
 
@@ -106,7 +106,7 @@ def products_list(request, family: str = Query("", max_length=60)):
     operation_id="products_get",
     tags=["products"],
 )
-def products_get(request, product_id: int):
+def products_get(request, product_id: Id):
     """A product on sale with the price policy that applies to it (its own, else its family's)."""
     product = get_object_or_404(selectors.products_on_sale(), pk=product_id)
     product.policy = selectors.policy_of(product)
@@ -124,9 +124,9 @@ def approvals_list(
 
 @router.post(
     "/approvals/{approval_id}/decide",
-    response={200: ApprovalOut, 403: ErrorOut, **STATE_ERRORS},
+    response={200: ApprovalOut, **STATE_ERRORS},
     operation_id="approvals_decide",
 )
-def approvals_decide(request, approval_id: int, payload: DecideIn):
+def approvals_decide(request, approval_id: Id, payload: DecideIn):
     approval = get_object_or_404(selectors.approvals_for(request.user), pk=approval_id)
     return services.approval_decide(approval=approval, by=request.user, **payload.dict())

@@ -3,25 +3,23 @@ from decimal import Decimal
 from typing import Annotated
 
 from ninja import Field, Schema
-from pydantic import StrictBool, StrictInt
+from pydantic import StrictBool
 
-from salesop.core.api import StrictIn
+from salesop.core.api import DecimalIn, IdIn, Percent, StrictIn, StrictInt
 from salesop.core.money import Currency
 
-Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+Money = DecimalIn()
 
 
 class LineIn(StrictIn):
     """A product line (`product_id`; the list price is the product's, the description defaults
     to its name) or a free line (`description` and `list_price`)."""
 
-    product_id: StrictInt | None = Field(default=None, ge=1)
+    product_id: IdIn | None = None
     description: str = Field(default="", max_length=200)
     list_price: Money | None = None
     quantity: StrictInt = Field(default=1, ge=1, le=1_000_000)
-    discount_pct: Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)] = Decimal(
-        0
-    )
+    discount_pct: Percent = Decimal(0)
 
 
 class QuoteIn(StrictIn):
