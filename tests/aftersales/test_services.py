@@ -17,6 +17,7 @@ from salesop.aftersales.models import (
 )
 from salesop.aftersales.selectors import projects_visible_to, ticket_queue
 from salesop.aftersales.services import (
+    member_set,
     milestone_done,
     portal_account,
     portal_link_create,
@@ -30,6 +31,7 @@ from salesop.aftersales.services import (
 )
 from salesop.core.errors import DomainError
 from salesop.core.testing import make_account, make_deal, make_user, sign_contract, tick_stage
+from salesop.customers.selectors import accounts_visible_to
 from salesop.deals.services import deal_move
 from salesop.monitor.models import Alert
 from salesop.monitor.services import sweep
@@ -74,6 +76,15 @@ def test_winning_creates_the_project_with_roles_and_milestones(org, delivery):
     for user in (org.rep, delivery["pm"], delivery["tech"], org.manager):
         assert project in projects_visible_to(user)
     assert project not in projects_visible_to(org.outsider)
+
+
+def test_someone_joining_the_project_later_serves_its_customer_too(org, delivery):
+    project = win(org)
+    late = make_user("csm2", team=org.sales, roles=(Role.CUSTOMER_SUCCESS,))
+    assert project.account not in accounts_visible_to(late)
+    member_set(project=project, by=delivery["pm"], role="customer_success", user=late)
+    assert project in projects_visible_to(late)
+    assert project.account in accounts_visible_to(late)  # its revisits, churn and growth
 
 
 def test_roles_go_to_the_least_loaded_person(org, delivery):

@@ -181,6 +181,7 @@ def member_set(*, project: DeliveryProject, by: User, role: str, user: User) -> 
             project=project, role=role, defaults={"user": user}
         )
         project.shared_with.add(user)
+        project.account.shared_with.add(user)  # as at the hand-over: they serve the customer
         if role == DeliveryRole.PROJECT_MANAGER and project.owner_id != user.pk:
             guarded_update(
                 project, {"version": project.version}, owner=user, version=F("version") + 1
