@@ -1,9 +1,14 @@
 """Approvers and the rep acting on the same quote at the same instant (PostgreSQL)."""
 
-import pytest
-from django.db import connection
+import threading
 
-from salesop.core.testing import make_deal, make_org, make_policy, make_product
+import pytest
+from auditlog.models import LogEntry
+from django.db import connection, connections
+from django.test import Client
+
+from salesop.accounts.models import Role
+from salesop.core.testing import make_deal, make_org, make_policy, make_product, make_user
 from salesop.pricing.models import Approval, Quote
 from salesop.pricing.services import approval_decide, quote_propose, quote_revise
 from tests.deals.test_concurrency import race
@@ -62,3 +67,50 @@ def test_a_decision_racing_a_revision_leaves_one_consistent_outcome():
         assert manager.status == "approved" and manager.voided_at is not None
     else:  # the revision came first: the approval was void when the decision arrived
         assert outcomes == ["ok", "stale"] and manager.status == "void"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_approvers_deciding_one_approval_at_once_leave_one_decision():
+    org = make_org()
+    wms = make_product()
+    make_policy(family="wms")
+    quote = quote_propose(
+        deal=make_deal(org.rep), by=org.rep, lines=[{"product_id": wms.pk, "discount_pct": "15"}]
+    )
+    approval = Approval.objects.get(quote=quote)  # the manager's, for the discount
+    approvers = [org.manager] + [
+        make_user(f"manager{n}", team=org.east, roles=(Role.MANAGER,)) for n in range(7)
+    ]
+    barrier = threading.Barrier(8)
+    answers = {}
+
+    def decide(n):
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_login(approvers[n])
+        try:
+            barrier.wait()
+            response = client.post(
+                f"/api/v1/approvals/{approval.pk}/decide",
+                {"approve": n % 2 == 0, "comment": f"审批人 {n}"},
+                content_type="application/json",
+            )
+            answers[n] = (response.status_code, response.json())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=decide, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    winners = [n for n, (status, _body) in answers.items() if status == 200]
+    assert len(answers) == 8 and len(winners) == 1, answers
+    for status, body in (a for n, a in answers.items() if n not in winners):
+        assert status == 409 and "already decided" in body["detail"]
+    approval.refresh_from_db()
+    winner = winners[0]
+    assert (approval.decided_by, approval.comment) == (approvers[winner], f"审批人 {winner}")
+    assert approval.status == ("approved" if winner % 2 == 0 else "rejected")
+    assert Quote.objects.get(pk=quote.pk).status == approval.status
+    decisions = LogEntry.objects.get_for_object(approval).filter(action=LogEntry.Action.UPDATE)
+    assert decisions.count() == 1  # one decision, one audit row
