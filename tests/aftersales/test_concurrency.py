@@ -1,16 +1,14 @@
 """People answering the same ticket at the same instant: one wins, the others are told it
 changed (409), nothing is lost or recorded twice."""
 
-import threading
-
 import pytest
 from auditlog.models import LogEntry
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 
 from salesop.aftersales.models import Ticket
 from salesop.aftersales.services import ticket_open
-from salesop.core.testing import make_account, make_org
+from salesop.core.testing import at_once, make_account, make_org, signed_in
 
 
 def open_ticket(org) -> Ticket:
@@ -61,28 +59,15 @@ def test_eight_people_giving_the_direction_at_once_one_wins_the_rest_get_409():
     org = make_org()
     ticket = open_ticket(org)
     audited = LogEntry.objects.get_for_object(ticket).count()
-    barrier = threading.Barrier(8)
-    answers = {}
-
-    def write(n):
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(org.manager if n % 2 else org.ops)
-        try:
-            barrier.wait()
-            response = post(
-                client,
-                f"/tickets/{ticket.pk}/direction",
-                {"direction": f"解决方向 {n}", "expected_version": ticket.version},
-            )
-            answers[n] = (response.status_code, response.json())
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    clients = [signed_in(org.manager if n % 2 else org.ops) for n in range(8)]
+    answers = at_once(
+        clients,
+        lambda n, client: post(
+            client,
+            f"/tickets/{ticket.pk}/direction",
+            {"direction": f"解决方向 {n}", "expected_version": ticket.version},
+        ),
+    )
     winners = [n for n, (status, _body) in answers.items() if status == 200]
     assert len(answers) == 8 and len(winners) == 1, answers
     for status, body in (a for n, a in answers.items() if n not in winners):

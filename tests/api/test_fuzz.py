@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import pytest
 import schemathesis
 from django.apps import apps
-from django.db import transaction
+from django.core import signals
+from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -82,8 +83,14 @@ class Fuzz:
 
 
 @pytest.fixture(scope="module")
-def fuzz(django_db_setup, django_db_blocker):
-    """The demo company, loaded once for the module and rolled back after it."""
+def fuzz(request, django_db_setup, django_db_blocker):
+    """The demo company, loaded once for the module and rolled back after it. As in Django's
+    test client, requests keep the database connection open: it holds the test's transaction
+    (a request's end would close it on PostgreSQL)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    request.addfinalizer(lambda: signals.request_started.connect(close_old_connections))
+    request.addfinalizer(lambda: signals.request_finished.connect(close_old_connections))
     with django_db_blocker.unblock(), transaction.atomic():
         load_demo()
         token, secret = api_token_create(user=User.objects.get(username="ops"), name="fuzz")

@@ -156,3 +156,15 @@ def test_every_schema_has_its_own_name():
 
     names = [c.__name__ for c in _schema_classes(Schema) if c.__module__.startswith("salesop.")]
     assert sorted({n for n in names if names.count(n) > 1}) == []
+
+
+def test_a_time_with_any_offset_json_allows_is_kept_as_its_instant(client, org):
+    """RFC 3339 allows offsets up to ±23:59; PostgreSQL refused beyond ±15:59 (a 500)."""
+    client.force_login(org.rep)
+    response = client.post(
+        "/api/v1/tasks",
+        {"title": "回访", "due_at": "2030-09-16T18:53:46+19:23"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["due_at"] == "2030-09-15T23:30:46Z"

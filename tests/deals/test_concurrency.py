@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from salesop.core.errors import StaleWrite
-from salesop.core.testing import make_deal, make_org, tick_stage
+from salesop.core.testing import at_once, make_deal, make_org, signed_in, tick_stage
 from salesop.deals.models import Deal, StageEvent
 from salesop.deals.services import deal_mark_lost, deal_move
 
@@ -74,34 +74,17 @@ def test_move_and_lose_race_leaves_one_consistent_outcome():
 @pytest.mark.django_db(transaction=True)
 def test_eight_writers_on_one_deal_one_wins_the_rest_get_409_and_nothing_is_lost():
     from auditlog.models import LogEntry
-    from django.test import Client
 
     org = make_org()
     deal = make_deal(org.rep)
-    barrier = threading.Barrier(8)
-    answers = {}
-
-    def write(n):
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(org.rep if n % 2 else org.manager)
-        try:
-            barrier.wait()
-            response = client.patch(
-                f"/api/v1/deals/{deal.pk}",
-                {"name": f"并发修改 {n}", "expected_version": 1},
-                content_type="application/json",
-            )
-            answers[n] = (response.status_code, response.json())
-        finally:
-            from django.db import connections
-
-            connections.close_all()
-
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    answers = at_once(
+        [signed_in(org.rep if n % 2 else org.manager) for n in range(8)],
+        lambda n, client: client.patch(
+            f"/api/v1/deals/{deal.pk}",
+            {"name": f"并发修改 {n}", "expected_version": 1},
+            content_type="application/json",
+        ),
+    )
     winners = [n for n, (status, _body) in answers.items() if status == 200]
     assert len(answers) == 8 and len(winners) == 1
     for status, body in (a for n, a in answers.items() if n not in winners):

@@ -1,14 +1,19 @@
 """Approvers and the rep acting on the same quote at the same instant (PostgreSQL)."""
 
-import threading
-
 import pytest
 from auditlog.models import LogEntry
-from django.db import connection, connections
-from django.test import Client
+from django.db import connection
 
 from salesop.accounts.models import Role
-from salesop.core.testing import make_deal, make_org, make_policy, make_product, make_user
+from salesop.core.testing import (
+    at_once,
+    make_deal,
+    make_org,
+    make_policy,
+    make_product,
+    make_user,
+    signed_in,
+)
 from salesop.pricing.models import Approval, Quote
 from salesop.pricing.services import approval_decide, quote_propose, quote_revise
 from tests.deals.test_concurrency import race
@@ -81,28 +86,14 @@ def test_eight_approvers_deciding_one_approval_at_once_leave_one_decision():
     approvers = [org.manager] + [
         make_user(f"manager{n}", team=org.east, roles=(Role.MANAGER,)) for n in range(7)
     ]
-    barrier = threading.Barrier(8)
-    answers = {}
-
-    def decide(n):
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(approvers[n])
-        try:
-            barrier.wait()
-            response = client.post(
-                f"/api/v1/approvals/{approval.pk}/decide",
-                {"approve": n % 2 == 0, "comment": f"审批人 {n}"},
-                content_type="application/json",
-            )
-            answers[n] = (response.status_code, response.json())
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=decide, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    answers = at_once(
+        [signed_in(approver) for approver in approvers],
+        lambda n, client: client.post(
+            f"/api/v1/approvals/{approval.pk}/decide",
+            {"approve": n % 2 == 0, "comment": f"审批人 {n}"},
+            content_type="application/json",
+        ),
+    )
     winners = [n for n, (status, _body) in answers.items() if status == 200]
     assert len(answers) == 8 and len(winners) == 1, answers
     for status, body in (a for n, a in answers.items() if n not in winners):

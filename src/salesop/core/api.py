@@ -2,6 +2,7 @@
 
 import json
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -12,7 +13,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
-from pydantic import BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema
+from pydantic import BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema, field_validator
 
 from salesop.core.errors import DomainError, StaleWrite
 
@@ -22,6 +23,15 @@ class StrictIn(Schema):
     flags, so `false` or "5" is not silently read as 0 or 5."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _same_instant_in_utc(cls, value: Any) -> Any:
+        """A time with an offset is kept as the same instant in UTC: the database stores no
+        offset, and PostgreSQL refuses ones beyond ±15:59 that JSON's date-time allows."""
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value
 
 
 def _whole(value: Any) -> Any:

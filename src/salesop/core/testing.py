@@ -2,9 +2,14 @@
 another team with its own manager, legal, sales ops, finance and the sales director. Used by
 the tests and benchmarks."""
 
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from django.db import connections
+from django.test import Client
 from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -367,3 +372,31 @@ def make_policy(
             policy=policy, key=key, label_zh=zh, label_en=en, needs_approval=needs
         )
     return policy
+
+
+def at_once(clients: list[Client], send: Callable[[int, Client], Any]) -> dict[int, tuple]:
+    """Calls send(n, clients[n]) from one thread per client, all released at the same instant
+    (each thread on its own database connection); each answer's status and JSON body by n."""
+    barrier = threading.Barrier(len(clients))
+    answers = {}
+
+    def run(n: int) -> None:
+        try:
+            barrier.wait()
+            response = send(n, clients[n])
+            answers[n] = (response.status_code, response.json())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(clients))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return answers
+
+
+def signed_in(user: User) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
