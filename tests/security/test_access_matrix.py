@@ -214,7 +214,13 @@ QUEUES = {
     ),
 }
 # Bodies for the queue's calls where the smallest one would stop before the role's check.
-QUEUE_BODIES = {"accounts_merge": lambda ids: {"other_id": ids["account_id"]}}
+QUEUE_BODIES = {
+    "accounts_merge": lambda ids: {"other_id": ids["account_id"]},
+    # a product that exists (id 1 need not: PostgreSQL's sequences run on across tests)
+    "growth_accept": lambda ids: {
+        "product_id": _model("pricing.Product").objects.filter(active=True).first().pk
+    },
+}
 PAGE_DATA = {
     "aftersales:ticket_action": lambda ids: {"action": "respond", "body": "已电话联系客户"},
     "aftersales:member_set": lambda ids: {"role": "customer_success", "user": ids["user_id"]},
