@@ -14,6 +14,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+pytestmark = pytest.mark.process
+
 SALESOP = str(Path(sys.executable).with_name("salesop"))
 
 SEED = """
