@@ -312,6 +312,7 @@ def turn_on(client, user) -> tuple[TOTPDevice, list[str]]:
     device = TOTPDevice.objects.get(user=user)
     response = client.post("/profile/two-factor/", {"action": "confirm", "code": totp_code(device)})
     assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]  # shown once: not kept by any cache
     return device, shown_codes(response)
 
 

@@ -15,6 +15,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -258,12 +259,15 @@ def _authenticator_setup(device) -> dict:
 
 
 def _recovery_codes_page(request, codes: list[str], next_url: str):
-    """The only time recovery codes are shown: in the response to the request that made them."""
-    return render(
+    """The only time recovery codes are shown: in the response to the request that made them,
+    which no cache (nor the browser's Back button) keeps."""
+    response = render(
         request,
         "accounts/recovery_codes.html",
         {"codes": codes, "next": next_url or reverse("two_factor")},
     )
+    add_never_cache_headers(response)
+    return response
 
 
 @login_required
