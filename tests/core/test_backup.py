@@ -376,3 +376,19 @@ def test_restore_refuses_a_member_outside_the_backup(installation, tmp_path, nam
                 tar.add(item, arcname=item.name)
         _member(tar, name, **kind)
     _refused(env, hostile, name.lstrip("/"))
+
+
+@pytest.mark.parametrize("installation", ["sqlite"], indirect=True)
+def test_restore_takes_a_sqlite_backup_of_another_page_size(installation, tmp_path):
+    # A WAL database cannot change its page size, so SQLite refused to copy such a backup
+    # over the live one (a traceback, after the uploaded files had been swapped).
+    env, archive, _engine = installation
+    folder = _unpack(archive, tmp_path / "unpacked")
+    db = sqlite3.connect(folder / "database.sqlite3")
+    db.executescript("PRAGMA journal_mode = DELETE; PRAGMA page_size = 8192; VACUUM;")
+    db.close()
+    before = _state(env)
+    done = _run(env, "restore", str(_pack(folder, tmp_path / "pages.tar.gz")), "--force")
+    assert done.returncode == 0, done.stderr
+    assert "every checksum matches" in done.stdout
+    assert _state(env) == before

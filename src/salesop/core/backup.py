@@ -400,6 +400,9 @@ def _check_database(manifest: dict, schema: dict, installed: dict, digests: dict
 
 def _check_sqlite_copy(manifest: dict, dump: Path, installed_schema: dict) -> None:
     """Opens the archive's database file itself, which is the staged copy a swap reads."""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA page_size")
+        (page_size,) = cursor.fetchone()
     db = sqlite3.connect(dump)
     try:
         schema = _sqlite_schema(db)
@@ -410,6 +413,12 @@ def _check_sqlite_copy(manifest: dict, dump: Path, installed_schema: dict) -> No
                 "restore_damaged",
                 _("%(file)s in the backup is damaged: %(error)s")
                 % {"file": dump.name, "error": "; ".join(problems[:5])},
+            )
+        if db.execute("PRAGMA page_size").fetchone()[0] != page_size:
+            # The live database is in WAL mode, whose page size cannot change: copying pages
+            # of another size into it fails. The copy takes the live size before it is read.
+            db.executescript(
+                f"PRAGMA journal_mode = DELETE; PRAGMA page_size = {int(page_size)}; VACUUM;"
             )
         if schema == installed_schema:
             digests = _table_digests(db.cursor(), _sqlite_tables(db), lambda t: f'"{t}"')
@@ -501,6 +510,11 @@ def _load_database(vendor: str, dump: Path) -> None:
         try:
             connection.ensure_connection()
             source.backup(connection.connection)
+        except sqlite3.Error as exc:
+            raise DomainError(
+                "restore_failed",
+                _("The database could not be replaced: %(error)s") % {"error": exc},
+            ) from exc
         finally:
             source.close()
     else:
