@@ -171,3 +171,17 @@ def test_demo_serves_the_site_with_its_worker_and_stops_cleanly(tmp_path):
     time.sleep(1)
     left = subprocess.run(["pgrep", "-s", str(server.pid)], capture_output=True, text=True)
     assert left.stdout.strip() == "", "nothing of the demo keeps running"
+
+
+def test_the_worker_process_knows_every_scheduled_job(tmp_path):
+    """The worker imports only the apps' tasks modules: a nightly or monthly job registered in
+    a module nothing else imports would never run there (the aggregates' did not)."""
+    shown = run(
+        "manage",
+        "shell",
+        "-c",
+        "from salesop.monitor import jobs; print(sorted(jobs.NIGHTLY), sorted(jobs.MONTHLY))",
+        env={"SALESOP_DATA_DIR": str(tmp_path), "SALESOP_DEBUG": "1"},
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "'insights_aggregates'" in shown.stdout and "'sop_review'" in shown.stdout

@@ -8,4 +8,6 @@ class InsightsConfig(AppConfig):
     verbose_name = _("Insights")
 
     def ready(self):
-        from salesop.insights import services  # noqa: F401 (registers the monthly review job)
+        # They register the nightly aggregates and the monthly review: the worker imports only
+        # the apps' tasks modules, so a job registered elsewhere would never run there.
+        from salesop.insights import aggregates, services  # noqa: F401
