@@ -137,15 +137,23 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> None:
-    """One supervision pass now: open, resolve and escalate alerts, then send notifications."""
+    """One supervision pass now: jobs whose worker stopped queued again or failed; alerts
+    opened, resolved and escalated; then notifications sent. (The worker's pulse on /health/
+    is its own sweeps', not this one's.)"""
     _setup()
-    from salesop.monitor import services
+    from salesop.monitor import heartbeat, services
 
+    stopped = heartbeat.reap()
     report = services.sweep()
     sent = 0 if args.no_send else services.deliver_due_webhooks() + services.send_due_emails()
     print(
         f"opened {report.opened}, resolved {report.resolved}, escalated {report.escalated}, "
         f"sent {sent}"
+        + (
+            f"; jobs whose worker stopped: {stopped.retried} queued again, {stopped.failed} failed"
+            if stopped.retried or stopped.failed
+            else ""
+        )
         + (
             f"; kinds waiting for their app: {', '.join(report.skipped_kinds)}"
             if report.skipped_kinds

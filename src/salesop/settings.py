@@ -216,6 +216,13 @@ HUEY.update(
     },
 )
 
+# A running job (import, export, training, nightly or monthly work) beats JOB_STALE_AFTER / 6;
+# one that ran on another machine and stopped beating for JOB_STALE_AFTER is taken as stopped
+# (on the same machine the sweep asks the operating system whether its process is alive).
+JOB_STALE_AFTER = timedelta(seconds=env_int("SALESOP_JOB_STALE_SECONDS", 120))
+if JOB_STALE_AFTER < timedelta(seconds=1):
+    raise ImproperlyConfigured("SALESOP_JOB_STALE_SECONDS must be at least 1.")
+
 # Where links in emails and chat messages point.
 BASE_URL = env_str("SALESOP_BASE_URL", "http://127.0.0.1:8000")
 # Webhook receivers: hosts allowed (empty: any public host); private addresses only if allowed.

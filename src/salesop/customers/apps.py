@@ -9,7 +9,7 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from salesop.core.audit import audit_register
-        from salesop.customers import imports, profiling  # noqa: F401 (registers them)
+        from salesop.customers import imports, profiling, tasks  # noqa: F401 (registers them)
         from salesop.customers.models import Account, Contact
 
         audit_register(

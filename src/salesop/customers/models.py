@@ -140,6 +140,7 @@ class TrainingRun(models.Model):
     step = models.CharField(max_length=32, blank=True)
     processed = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=500, blank=True)  # why it failed
     created_by = models.ForeignKey(
         "accounts.User", null=True, on_delete=models.SET_NULL, related_name="+"
     )

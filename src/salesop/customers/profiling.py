@@ -6,12 +6,14 @@ from dataclasses import asdict
 
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from salesop.customers import icp
 from salesop.customers.models import DecisionRole, ProfileSnapshot, TrainingRun
 from salesop.deals.models import Deal, DealStatus, KeywordTag, StakeholderRole
 from salesop.leads.models import Lead
 from salesop.leads.prediction import TrainRow, predict, train
+from salesop.monitor.heartbeat import beating
 from salesop.monitor.jobs import nightly
 
 OPEN_LEADS = ("new", "contacted", "qualified", "nurturing")
@@ -180,7 +182,23 @@ def win_model_train(progress=None) -> ProfileSnapshot:
 
 
 def train_all(run: TrainingRun | None = None) -> tuple[ProfileSnapshot, ProfileSnapshot]:
-    """Both models, reporting progress on `run` (the page's progress bar) when given."""
+    """Both models, reporting progress on `run` (the page's progress bar) when given; a run
+    beats while it trains, so one whose worker dies is trained again by the sweep."""
+    if run is None:
+        return _train(None)  # the nightly job: its scheduled run beats for it
+    with beating("customers.training", run):
+        return _train(run)
+
+
+def training_fail(*, job: TrainingRun, reason: str) -> None:
+    TrainingRun.objects.filter(pk=job.pk, status__in=("queued", "running")).update(
+        status="failed",
+        message=" ".join((reason, _("Rebuild again.")))[:500],
+        finished_at=timezone.now(),
+    )
+
+
+def _train(run: TrainingRun | None) -> tuple[ProfileSnapshot, ProfileSnapshot]:
     open_leads = Lead.objects.filter(status__in=OPEN_LEADS).count()
     if run is not None:
         TrainingRun.objects.filter(pk=run.pk).update(status="running", total=2 * open_leads + 2)

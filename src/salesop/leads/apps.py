@@ -9,7 +9,7 @@ class LeadsConfig(AppConfig):
 
     def ready(self) -> None:
         from salesop.core.audit import audit_register
-        from salesop.leads import alerts  # noqa: F401 (registers the lead timers)
+        from salesop.leads import alerts, tasks  # noqa: F401 (register lead timers, job kinds)
         from salesop.leads.models import Channel, Lead
 
         audit_register(

@@ -15,6 +15,7 @@ from salesop.core.export import safe_cell
 from salesop.core.spreadsheets import write_xlsx
 from salesop.leads import selectors
 from salesop.leads.models import ExportJob, ImportStatus
+from salesop.monitor.heartbeat import beating
 
 PROGRESS_EVERY = 2000
 
@@ -37,6 +38,23 @@ def filters_from_query(query: str) -> selectors.LeadFilters:
 
 
 def export_execute(job: ExportJob) -> ExportJob:
+    """Writes the file; beats while it runs, so a run whose worker dies is written again by
+    the sweep (export_requeue), up to three times, then failed (export_fail)."""
+    with beating("leads.export", job):
+        return _execute(job)
+
+
+def export_fail(*, job: ExportJob, reason: str) -> None:
+    ExportJob.objects.filter(
+        pk=job.pk, status__in=(ImportStatus.QUEUED, ImportStatus.RUNNING)
+    ).update(
+        status=ImportStatus.FAILED,
+        message=" ".join((reason, _("Export again.")))[:500],
+        finished_at=timezone.now(),
+    )
+
+
+def _execute(job: ExportJob) -> ExportJob:
     leads = selectors.leads_visible_to(job.created_by, filters_from_query(job.query)).order_by(
         "-created_at", "-id"
     )

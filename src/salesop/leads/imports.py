@@ -24,6 +24,7 @@ from salesop.customers.models import EmployeeBand
 from salesop.customers.rules import normalize_company, normalize_email, normalize_phone
 from salesop.leads.models import ImportJob, ImportStatus, Lead, LeadEvent
 from salesop.leads.rules import first_contact_hours, followup_due
+from salesop.monitor.heartbeat import beating
 from salesop.playbook.selectors import active_playbook
 
 BATCH = 1000
@@ -329,7 +330,34 @@ def run_import(job: ImportJob, progress=None) -> Outcome:
 
 
 def import_execute(job: ImportJob, progress=None) -> ImportJob:
-    """Runs the job and records its outcome and error report on it."""
+    """Runs the job and records its outcome and error report on it; beats while it runs, so
+    a run whose worker dies is failed by the sweep (import_fail)."""
+    with beating("leads.import", job):
+        return _execute(job, progress)
+
+
+def import_fail(*, job: ImportJob, reason: str) -> None:
+    """Fails a run that stopped before it finished (queued or running only), saying what it
+    left behind. Never run again by itself: a valid-rows import would write its rows twice."""
+    if job.dry_run:
+        left = _("Nothing was written; preview it again.")
+    elif job.all_or_nothing:
+        left = _("Nothing was imported; start it again.")
+    else:
+        left = _(
+            "Rows up to about row %(n)d were imported: check the lead list before importing "
+            "the rest."
+        ) % {"n": job.processed_rows + 1}
+    ImportJob.objects.filter(
+        pk=job.pk, status__in=(ImportStatus.QUEUED, ImportStatus.RUNNING)
+    ).update(
+        status=ImportStatus.FAILED,
+        message=" ".join((reason, left))[:500],
+        finished_at=timezone.now(),
+    )
+
+
+def _execute(job: ImportJob, progress=None) -> ImportJob:
     job.status = ImportStatus.RUNNING
     job.processed_rows = 0
     try:

@@ -9,6 +9,7 @@ class MonitorConfig(AppConfig):
 
     def ready(self) -> None:
         from salesop.core.audit import audit_register
+        from salesop.monitor import tasks  # noqa: F401 (registers the scheduled runs' job kind)
         from salesop.monitor.models import WebhookEndpoint
 
         audit_register(WebhookEndpoint, exclude=["secret"])

@@ -213,3 +213,60 @@ class DigestRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.date}"
+
+
+class Heartbeat(models.Model):
+    """A job run in progress (an import, an export, a training run, the nightly work...): the
+    process running it beats here, so the sweep finds runs whose worker died and retries or
+    fails them. The row goes when the run ends; `beat_at` is null while a retry waits in the
+    queue (the row keeps counting attempts)."""
+
+    kind = models.CharField(max_length=64)
+    object_id = models.PositiveBigIntegerField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField(default=timezone.now)
+    beat_at = models.DateTimeField(null=True, blank=True)
+    # Where `pid` names the running process: the boot and the process namespace it lives in
+    # (empty where the operating system cannot be asked), and when that process started.
+    machine = models.CharField(max_length=100, blank=True)
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    pid_started = models.PositiveBigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="heartbeat_once_per_job")
+        ]
+        indexes = [models.Index(fields=["beat_at"], name="heartbeat_due")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id}"
+
+
+class ScheduledRunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ScheduledRun(models.Model):
+    """The nightly or monthly work for one day or month: one row, so a run whose worker died
+    is found (by its heartbeat) and run again, and a finished one is not."""
+
+    schedule = models.CharField(max_length=16)  # nightly | monthly
+    period = models.DateField()  # the day, or the month's first day
+    status = models.CharField(
+        max_length=8, choices=ScheduledRunStatus.choices, default=ScheduledRunStatus.QUEUED
+    )
+    message = models.CharField(max_length=500, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["schedule", "period"], name="scheduled_once_per_period")
+        ]
+        ordering = ["-period", "schedule"]
+
+    def __str__(self) -> str:
+        return f"{self.schedule} {self.period} ({self.status})"

@@ -3,21 +3,27 @@ A job that raises is retried; every job gets its correctness from database state
 twice (or on two machines) has the effect of once."""
 
 import logging
+from datetime import date
 
+from django.db import transaction
+from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from salesop.monitor import jobs, services
+from salesop.monitor import heartbeat, jobs, services
+from salesop.monitor.models import ScheduledRun, ScheduledRunStatus
 
 log = logging.getLogger(__name__)
 
 
 @db_periodic_task(crontab(minute="*"), retries=2, retry_delay=20)
 def alert_sweep():
-    report = services.sweep()
+    now = timezone.now()
+    stopped = heartbeat.reap(now)
+    report = services.sweep(now)
     if report.opened or report.escalated:
         send_notifications()  # enqueued: the sweep never waits on a receiver
-    return report.opened
+    return report.opened + stopped.retried + stopped.failed
 
 
 @db_task(retries=2, retry_delay=30)
@@ -36,22 +42,79 @@ def daily_digest():
     return services.send_daily_digests()
 
 
-def _run_all(registry: dict) -> None:
-    for name, job in registry.items():
-        try:
-            job()
-        except Exception:
-            log.exception("scheduled job %s failed", name)
-            raise
+SCHEDULES = {"nightly": jobs.NIGHTLY, "monthly": jobs.MONTHLY}
+
+
+def scheduled_execute(run: ScheduledRun) -> None:
+    """Runs every job of the run's schedule, beating meanwhile. Every worker's scheduler
+    enqueues the periodic tasks, so the run is claimed first (a conditional UPDATE): one worker
+    runs it; a finished one is not run again; a failed or requeued one is."""
+    claimed = ScheduledRun.objects.filter(
+        pk=run.pk, status__in=(ScheduledRunStatus.QUEUED, ScheduledRunStatus.FAILED)
+    ).update(status=ScheduledRunStatus.RUNNING, started_at=timezone.now(), message="")
+    if not claimed:
+        return
+    with heartbeat.beating("monitor.scheduled", run):
+        for name, job in SCHEDULES[run.schedule].items():
+            try:
+                job()
+            except Exception:
+                log.exception("scheduled job %s failed", name)
+                raise
+        ScheduledRun.objects.filter(pk=run.pk).update(
+            status=ScheduledRunStatus.DONE, finished_at=timezone.now()
+        )
+
+
+def _start(schedule: str, period: date) -> None:
+    run, _created = ScheduledRun.objects.get_or_create(schedule=schedule, period=period)
+    scheduled_execute(run)
 
 
 @db_periodic_task(crontab(hour="18", minute="30"), retries=2, retry_delay=300)
 def nightly():
     """02:30 in Shanghai: daily aggregates, model training."""
-    _run_all(jobs.NIGHTLY)
+    _start("nightly", timezone.localdate())
 
 
 @db_periodic_task(crontab(day="1", hour="17", minute="0"), retries=2, retry_delay=600)
 def monthly():
     """01:00 in Shanghai on the 2nd (the month before is complete): the SOP review."""
-    _run_all(jobs.MONTHLY)
+    _start("monthly", timezone.localdate().replace(day=1))
+
+
+@db_task()
+def scheduled_again(run_id: int) -> None:
+    run = ScheduledRun.objects.filter(pk=run_id, status=ScheduledRunStatus.QUEUED).first()
+    if run is not None:
+        scheduled_execute(run)
+
+
+def scheduled_requeue(*, job: ScheduledRun) -> None:
+    """Each job of a schedule is safe to run twice (jobs.py): a run whose worker died starts
+    over."""
+    if ScheduledRun.objects.filter(pk=job.pk, status=ScheduledRunStatus.RUNNING).update(
+        status=ScheduledRunStatus.QUEUED
+    ):
+        transaction.on_commit(lambda: scheduled_again(job.pk))
+
+
+def scheduled_fail(*, job: ScheduledRun, reason: str) -> None:
+    ScheduledRun.objects.filter(
+        pk=job.pk, status__in=(ScheduledRunStatus.QUEUED, ScheduledRunStatus.RUNNING)
+    ).update(
+        status=ScheduledRunStatus.FAILED,
+        message=reason[:500],
+        finished_at=timezone.now(),
+    )
+
+
+heartbeat.job_kind(
+    heartbeat.JobKind(
+        name="monitor.scheduled",
+        model=ScheduledRun,
+        fail=scheduled_fail,
+        requeue=scheduled_requeue,
+        owner=None,
+    )
+)
