@@ -216,12 +216,18 @@ HUEY.update(
     },
 )
 
+# Supervision of the worker itself. Its sweep runs every minute; past SWEEP_STALE_AFTER without
+# one, /health/ answers 503, the ops home page warns and ops are told (by the web server, since
+# the worker is what stopped).
+SWEEP_STALE_AFTER = timedelta(seconds=env_int("SALESOP_SWEEP_STALE_SECONDS", 300))
 # A running job (import, export, training, nightly or monthly work) beats JOB_STALE_AFTER / 6;
 # one that ran on another machine and stopped beating for JOB_STALE_AFTER is taken as stopped
 # (on the same machine the sweep asks the operating system whether its process is alive).
 JOB_STALE_AFTER = timedelta(seconds=env_int("SALESOP_JOB_STALE_SECONDS", 120))
-if JOB_STALE_AFTER < timedelta(seconds=1):
-    raise ImproperlyConfigured("SALESOP_JOB_STALE_SECONDS must be at least 1.")
+if min(SWEEP_STALE_AFTER, JOB_STALE_AFTER) < timedelta(seconds=1):
+    raise ImproperlyConfigured(
+        "SALESOP_SWEEP_STALE_SECONDS and SALESOP_JOB_STALE_SECONDS must be at least 1."
+    )
 
 # Where links in emails and chat messages point.
 BASE_URL = env_str("SALESOP_BASE_URL", "http://127.0.0.1:8000")

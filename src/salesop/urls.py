@@ -5,10 +5,12 @@ from django.urls import include, path
 from salesop.accounts import views as accounts_views
 from salesop.aftersales import urls as aftersales_urls
 from salesop.api import api
+from salesop.monitor import views as monitor_views
 from salesop.web import views as web_views
 
 urlpatterns = [
     path("", web_views.home, name="home"),
+    path("health/", monitor_views.health, name="health"),
     path("login/", accounts_views.LoginView.as_view(), name="login"),
     path("login/code/", accounts_views.login_code, name="login_code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -242,6 +242,20 @@ class Heartbeat(models.Model):
         return f"{self.kind} {self.object_id}"
 
 
+class Liveness(models.Model):
+    """When a recurring part of the worker (the sweep) last completed, and since when ops know
+    it stopped (cleared when it runs again), so one outage is told once."""
+
+    SWEEP = "sweep"
+
+    name = models.CharField(max_length=32, unique=True)
+    at = models.DateTimeField(null=True, blank=True)
+    alerted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.at}"
+
+
 class ScheduledRunStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")

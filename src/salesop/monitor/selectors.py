@@ -1,10 +1,18 @@
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from salesop.accounts.models import Role, User
-from salesop.monitor.models import Alert, Notification, WebhookDelivery, WebhookEndpoint
+from salesop.monitor.models import (
+    Alert,
+    Liveness,
+    Notification,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 ALERT_ORDERING = ("-opened_at", "-id")
 
@@ -54,3 +62,19 @@ def webhooks() -> QuerySet[WebhookEndpoint]:
 
 def deliveries_of(endpoint: WebhookEndpoint, limit: int = 50) -> list[WebhookDelivery]:
     return list(endpoint.deliveries.prefetch_related("tries")[:limit])
+
+
+@dataclass(frozen=True)
+class WorkerStatus:
+    last_sweep_at: datetime | None
+    age: timedelta | None
+    stale: bool  # no sweep within SALESOP_SWEEP_STALE_SECONDS (or none ever)
+
+
+def worker_status(now: datetime | None = None) -> WorkerStatus:
+    """When the worker last completed a sweep; nothing about who or what it touched, so the
+    public health check may show it."""
+    now = now or timezone.now()
+    at = Liveness.objects.filter(name=Liveness.SWEEP).values_list("at", flat=True).first()
+    age = max(now - at, timedelta(0)) if at else None
+    return WorkerStatus(at, age, age is None or age > settings.SWEEP_STALE_AFTER)

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,7 @@ from salesop.monitor.models import (
     DeliveryAttempt,
     DeliveryStatus,
     DigestRun,
+    Liveness,
     Notification,
     NotificationPreference,
     WebhookDelivery,
@@ -434,3 +436,88 @@ def send_daily_digests(now: datetime | None = None, hour: int = 8) -> int:
         )
         sent += 1
     return sent
+
+
+SWEEP = Liveness.SWEEP
+
+
+def sweep_recorded(now: datetime | None = None) -> None:
+    """The worker completed a sweep: its pulse for /health/ and the ops home page. If ops had
+    been told sweeps stopped, they are told they run again."""
+    now = now or timezone.now()
+    resumed = Liveness.objects.filter(name=SWEEP, alerted_at__isnull=False).update(
+        at=now, alerted_at=None
+    )
+    if not resumed and not Liveness.objects.filter(name=SWEEP).update(at=now):
+        Liveness.objects.get_or_create(name=SWEEP, defaults={"at": now})
+    if resumed:
+        _tell_ops("worker.resumed", now, lambda zone: _("The background worker runs again."))
+
+
+def sweeps_watch(*, since: datetime, now: datetime | None = None) -> bool:
+    """Tells sales ops (inbox, email, every webhook that takes all alerts) when the worker's
+    last sweep is older than SALESOP_SWEEP_STALE_SECONDS, or none came that long after `since`
+    (when the watcher started). Called by the web server (`salesop serve`), since the worker is
+    what stopped: it sends at once what the worker would have sent. Once per outage, however
+    many servers watch (a conditional UPDATE claims it). True if it told them."""
+    now = now or timezone.now()
+    cutoff = now - settings.SWEEP_STALE_AFTER
+    pulse, _created = Liveness.objects.get_or_create(name=SWEEP)
+    stale = Q(at__lt=cutoff) | Q(at__isnull=True) if since <= cutoff else Q(at__lt=cutoff)
+    claimed = Liveness.objects.filter(stale, pk=pulse.pk, alerted_at__isnull=True).update(
+        alerted_at=now
+    )
+    if not claimed:
+        return False
+
+    def text(zone: ZoneInfo) -> str:
+        if pulse.at is None:
+            said = _(
+                "No background worker has swept since this server started at %(time)s: alerts,"
+                " notifications, imports and scheduled jobs are not running. Start `salesop"
+                " worker`, or read the log of `salesop serve`."
+            )
+        else:
+            said = _(
+                "The background worker has not swept since %(time)s: alerts, notifications,"
+                " imports and scheduled jobs are not running. Start `salesop worker`, or read"
+                " the log of `salesop serve`."
+            )
+        return said % {"time": (pulse.at or since).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")}
+
+    _tell_ops("worker.stopped", now, text)
+    deliver_due_webhooks(now)
+    send_due_emails(now)
+    return True
+
+
+def _tell_ops(event: str, now: datetime, text) -> None:
+    """An inbox entry for each active sales-ops user (emailed after their quiet hours) and a
+    delivery to each active webhook that takes every alert (no kind or team filter).
+    `text(zone)` says it, called in each reader's language and with their time zone."""
+    url = reverse("home")
+    people = User.objects.filter(is_active=True, role_grants__role=Role.OPS).distinct()
+    for user in people:
+        zone = ZoneInfo(user.timezone or settings.TIME_ZONE)
+        with translation.override(_language(user)):
+            title = str(text(zone))[:300]
+        preference = preference_of(user)
+        Notification.objects.create(
+            user=user,
+            title=title,
+            url=url,
+            created_at=now,
+            email_due_at=_email_due(user, preference, now),
+        )
+    with translation.override(settings.LANGUAGE_CODE):
+        title = str(text(ZoneInfo(settings.TIME_ZONE)))
+    message = f"{'✅' if event == 'worker.resumed' else '⚠️'} {title}\n{absolute_url(url)}"
+    for endpoint in WebhookEndpoint.objects.filter(is_active=True, team__isnull=True):
+        if endpoint.alert_kinds:
+            continue
+        WebhookDelivery.objects.create(
+            endpoint=endpoint,
+            event=event,
+            payload={"event": event, "title": title, "text": message, "alert": None},
+            next_attempt_at=now,
+        )

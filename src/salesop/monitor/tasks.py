@@ -21,6 +21,7 @@ def alert_sweep():
     now = timezone.now()
     stopped = heartbeat.reap(now)
     report = services.sweep(now)
+    services.sweep_recorded()  # only a sweep that got this far counts as the worker's pulse
     if report.opened or report.escalated:
         send_notifications()  # enqueued: the sweep never waits on a receiver
     return report.opened + stopped.retried + stopped.failed

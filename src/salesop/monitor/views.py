@@ -1,10 +1,14 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
 
 from salesop.core.errors import DomainError
 from salesop.core.forms import add_domain_error, styled
@@ -139,3 +143,27 @@ def webhook_test(request, endpoint_id: int):
             request, _("The test message failed: %(error)s") % {"error": delivery.last_error}
         )
     return redirect("monitor:webhook", endpoint.pk)
+
+
+@require_safe
+@never_cache
+def health(request):
+    """For load balancers and monitoring, without a login: whether the database answers and
+    when the worker last swept. 503 when either is wrong. Nothing about users or records."""
+    try:
+        worker = selectors.worker_status()
+    except DatabaseError:
+        worker = None
+    last, age = (worker.last_sweep_at, worker.age) if worker else (None, None)
+    healthy = worker is not None and not worker.stale
+    body = {
+        "status": "ok" if healthy else "unavailable",
+        "database": "ok" if worker else "unavailable",
+        "worker": {
+            "last_sweep_at": last and last.isoformat(),
+            "seconds_since_sweep": None if age is None else int(age.total_seconds()),
+            "stale_after_seconds": int(settings.SWEEP_STALE_AFTER.total_seconds()),
+            "sweeping": healthy,
+        },
+    }
+    return JsonResponse(body, status=200 if healthy else 503)

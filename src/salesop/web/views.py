@@ -6,6 +6,7 @@ from salesop.accounts.models import Role
 from salesop.activities.selectors import my_work
 from salesop.aftersales.business_calendar import unknown_holiday_year
 from salesop.customers.selectors import accounts_visible_to
+from salesop.monitor.selectors import worker_status
 from salesop.playbook.selectors import active_playbook
 
 
@@ -23,5 +24,7 @@ def home(request):
             "holiday_year": unknown_holiday_year(active_playbook(), timezone.localdate())
             if request.user.can_administer
             else None,
+            # Sales ops keep the worker running: they see whether it sweeps.
+            "worker": worker_status() if request.user.can_administer else None,
         },
     )
