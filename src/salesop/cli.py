@@ -48,17 +48,14 @@ def _migrate_and_collect(verbosity: int = 0) -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
-def _start_worker() -> subprocess.Popen:
-    """The background worker beside the web server, in the same process group: sweeps, alerts,
-    notifications and scheduled jobs run while the site is up, and stop with it."""
-    return subprocess.Popen([sys.executable, "-m", "salesop.cli", "worker"])  # noqa: S603  # nosec B603
-
-
 def _serve(host: str, port: int, workers: int, with_worker: bool = True) -> None:
-    from django.db import connections
+    """gunicorn, with the background worker beside it (sweeps, alerts, notifications and
+    scheduled jobs run while the site is up, and stop with it), started again whenever it
+    stops, and a watch telling sales ops when sweeps stop (monitor/supervisor.py)."""
+    from django.conf import settings
     from gunicorn.app.base import BaseApplication
 
-    worker = _start_worker() if with_worker else None
+    from salesop.monitor.supervisor import WorkerSupervisor, run_supervised
 
     class Server(BaseApplication):
         def load_config(self):
@@ -68,30 +65,17 @@ def _serve(host: str, port: int, workers: int, with_worker: bool = True) -> None
             self.cfg.set("threads", 4)
             self.cfg.set("accesslog", "-")
             self.cfg.set("timeout", 60)
-            if worker is not None:
-                self.cfg.set("on_exit", lambda server: _stop(worker))
 
         def load(self):
             from salesop.wsgi import application
 
             return application
 
-    # Each gunicorn worker opens its own database connections after the fork.
-    connections.close_all()
-    try:
-        Server().run()
-    finally:
-        if worker is not None:
-            _stop(worker)
-
-
-def _stop(worker: subprocess.Popen) -> None:
-    if worker.poll() is None:
-        worker.terminate()
-        try:
-            worker.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+    command = [sys.executable, "-m", "salesop.cli", "worker", "--die-with", str(os.getpid())]
+    worker = WorkerSupervisor(command, settings.WORKER_RESTART_SECONDS) if with_worker else None
+    code = run_supervised(lambda: Server().run(), worker)
+    if code:
+        sys.exit(code)
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -133,6 +117,14 @@ def cmd_worker(args: argparse.Namespace) -> None:
     _setup()
     from django.core.management import call_command
 
+    from salesop.monitor.supervisor import die_with
+    from salesop.monitor.tasks import alert_sweep
+
+    if args.die_with:
+        die_with(args.die_with)
+    # A (re)started worker sweeps at once: it reaps the jobs its predecessor left running and
+    # shows it is alive, rather than at the next minute.
+    alert_sweep()
     call_command("run_huey", workers=args.threads)
 
 
@@ -494,6 +486,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("worker", help="run the background job worker (huey consumer)")
     p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--die-with", type=int, default=0, help=argparse.SUPPRESS)  # salesop serve
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("sweep", help="run one alert sweep now")

@@ -218,15 +218,18 @@ HUEY.update(
 
 # Supervision of the worker itself. Its sweep runs every minute; past SWEEP_STALE_AFTER without
 # one, /health/ answers 503, the ops home page warns and ops are told (by the web server, since
-# the worker is what stopped).
+# the worker is what stopped). `salesop serve` restarts a worker that stopped after
+# WORKER_RESTART_SECONDS, doubling while it keeps stopping within a minute, up to a minute.
 SWEEP_STALE_AFTER = timedelta(seconds=env_int("SALESOP_SWEEP_STALE_SECONDS", 300))
+WORKER_RESTART_SECONDS = env_int("SALESOP_WORKER_RESTART_SECONDS", 1)
 # A running job (import, export, training, nightly or monthly work) beats JOB_STALE_AFTER / 6;
 # one that ran on another machine and stopped beating for JOB_STALE_AFTER is taken as stopped
 # (on the same machine the sweep asks the operating system whether its process is alive).
 JOB_STALE_AFTER = timedelta(seconds=env_int("SALESOP_JOB_STALE_SECONDS", 120))
-if min(SWEEP_STALE_AFTER, JOB_STALE_AFTER) < timedelta(seconds=1):
+if min(SWEEP_STALE_AFTER, JOB_STALE_AFTER) < timedelta(seconds=1) or WORKER_RESTART_SECONDS < 0:
     raise ImproperlyConfigured(
-        "SALESOP_SWEEP_STALE_SECONDS and SALESOP_JOB_STALE_SECONDS must be at least 1."
+        "SALESOP_SWEEP_STALE_SECONDS and SALESOP_JOB_STALE_SECONDS must be at least 1, "
+        "SALESOP_WORKER_RESTART_SECONDS at least 0."
     )
 
 # Where links in emails and chat messages point.

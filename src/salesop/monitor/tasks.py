@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 
 @db_periodic_task(crontab(minute="*"), retries=2, retry_delay=20)
 def alert_sweep():
+    """Also enqueued once when a worker starts (`salesop worker`), so a restarted worker
+    catches up at once rather than at the next minute."""
     now = timezone.now()
     stopped = heartbeat.reap(now)
     report = services.sweep(now)
