@@ -97,8 +97,7 @@ def beating(kind_name: str, job) -> Iterator[None]:
     machine, pid, started = _this_process()
     now = timezone.now()
     where = {"kind": kind_name, "object_id": job.pk}
-    fields = {"beat_at": now, "started_at": now, "machine": machine, "pid": pid}
-    fields["pid_started"] = started
+    fields = dict(beat_at=now, started_at=now, machine=machine, pid=pid, pid_started=started)
     if not Heartbeat.objects.filter(**where).update(attempts=F("attempts") + 1, **fields):
         Heartbeat.objects.create(**where, attempts=1, **fields)
     stop = threading.Event()
@@ -171,9 +170,10 @@ def reap(now: datetime | None = None) -> ReapReport:
     stale_before = now - settings.JOB_STALE_AFTER
     # Runs here are few (a handful of imports, exports, trainings) and asked of the OS each
     # sweep; runs elsewhere only once their beat is old, through the beat_at index.
-    nearby = Q(beat_at__lt=stale_before) | (Q(machine=machine) if machine else Q(pk__in=[]))
+    here = Q(machine=machine) if machine else Q(pk__in=[])
+    candidates = Heartbeat.objects.filter(here | Q(beat_at__lt=stale_before), beat_at__isnull=False)
     report = ReapReport()
-    for beat in Heartbeat.objects.filter(nearby, beat_at__isnull=False).order_by("beat_at"):
+    for beat in candidates.order_by("beat_at"):
         kind = KINDS.get(beat.kind)
         if kind is None or not _stopped(beat, machine, stale_before):
             continue

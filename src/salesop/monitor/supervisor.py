@@ -72,9 +72,7 @@ class WorkerSupervisor:
         delay = self.delay
         while self.process is not None:
             process = self.process
-            # A blocking wait returns the moment it stops, ahead of gunicorn's own reaping of
-            # children, so the exit status is the worker's.
-            code = process.wait()
+            code = process.wait()  # nothing else reaps in this process: the status is true
             if self._stopping.is_set():
                 return
             ran = time.monotonic() - self._started_at
@@ -132,9 +130,7 @@ class SweepWatch:
             except Exception:  # the database may be away too: the next round asks again
                 log.exception("could not check whether the worker sweeps")
             finally:
-                # No connection stays open in the serving process: gunicorn forks its workers
-                # from it.
-                connections.close_all()
+                connections.close_all()  # one question every few seconds: nothing kept open
 
     def stop(self) -> None:
         self._stopping.set()
