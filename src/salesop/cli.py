@@ -5,7 +5,6 @@ import argparse
 import getpass
 import os
 import secrets
-import subprocess  # fixed argument lists only  # nosec B404
 import sys
 from pathlib import Path
 

@@ -147,6 +147,7 @@ def serve(tmp_path):
             os.killpg(server.pid, signal.SIGKILL)
 
 
+@pytest.mark.process
 def test_a_killed_worker_is_restarted_sweeps_again_and_fails_the_import_it_left(
     tmp_path, migrated, serve
 ):
@@ -197,9 +198,11 @@ def test_a_killed_worker_is_restarted_sweeps_again_and_fails_the_import_it_left(
     assert message.startswith("Failed: the worker stopped before it finished.")
     assert "Nothing was imported" in message
     assert _query(db, "select count(*) from leads_lead")[0] == 0
-    assert _query(db, "select count(*) from monitor_heartbeat")[0] == 0
+    # (The nightly work may be running now: its heartbeat is its own.)
+    assert _query(db, "select count(*) from monitor_heartbeat where kind = 'leads.import'")[0] == 0
 
 
+@pytest.mark.process
 def test_the_web_server_tells_ops_once_when_sweeps_stop_and_when_they_resume(
     tmp_path, migrated, serve
 ):
