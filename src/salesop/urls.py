@@ -7,6 +7,8 @@ from salesop.aftersales import urls as aftersales_urls
 from salesop.api import api
 from salesop.web import views as web_views
 
+handler400 = "salesop.core.api.request_refused"
+
 urlpatterns = [
     path("", web_views.home, name="home"),
     path("login/", accounts_views.LoginView.as_view(), name="login"),

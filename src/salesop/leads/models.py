@@ -126,6 +126,9 @@ class Lead(OwnedModel):
     followup_due_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     idempotency_key = models.CharField(max_length=100, blank=True, editable=False)
+    # SHA-256 of the intake body the key first came with: the key again with another body is
+    # refused, not answered with this lead. Empty on leads taken before it was kept.
+    idempotency_body_sha256 = models.CharField(max_length=64, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
