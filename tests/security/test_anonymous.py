@@ -1,7 +1,7 @@
 """Someone not logged in, at every URL of the URL configuration (generated from the resolver,
 so a new page is covered the day it is added), with every method a page takes: a page sends
-them to the login with the page as `next`, the API answers 401, a public page gives its
-documented answer, and nothing answers 5xx."""
+them to the login with the page as `next`, the API answers 401 (its errors in the API's JSON
+body), a public page gives its documented answer, and nothing answers 5xx."""
 
 import re
 from urllib.parse import parse_qs, urlsplit
@@ -96,6 +96,12 @@ def _to_login(response, url: str | None, login: str = settings.LOGIN_URL) -> boo
 
 def _wrong(url: str, name: str, method: str, response) -> str | None:
     status = response.status_code
+    if url.startswith("/api/") and status >= 400:
+        documented = response["Content-Type"].startswith("application/json") and set(
+            response.json()
+        ) == {"detail", "code", "errors"}
+        if not documented:
+            return f"{method.upper()} {url} ({name}): {status} without the API's error body"
     public = PUBLIC.get(name, {})
     if name in PUBLIC or name.startswith("api:"):
         expected = public.get(method, 405 if name in PUBLIC else (401, 405))
