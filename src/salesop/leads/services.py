@@ -151,7 +151,7 @@ def lead_create(
     owner: User | None = None,
     allow_duplicate: bool = False,
     idempotency_key: str = "",
-    idempotency_body_sha256: str = "",
+    idempotency_body_sha256: str | None = None,
     **values,
 ) -> Lead:
     """A lead in the pool with its first-contact and follow-up timers running. The owner is who
@@ -195,7 +195,7 @@ def _lead_write(
     playbook,
     allow_duplicate,
     idempotency_key,
-    idempotency_body_sha256="",
+    idempotency_body_sha256=None,
 ) -> Lead:
     now = timezone.now()
     lead = Lead(
@@ -519,7 +519,7 @@ def intake(*, channel: Channel, idempotency_key: str = "", **values) -> tuple[Le
 
     def replayed(lead: Lead) -> tuple[Lead, bool]:
         # A lead taken before bodies were hashed has none to compare: answered as before.
-        if lead.idempotency_body_sha256 not in ("", body_sha256):
+        if lead.idempotency_body_sha256 not in (None, body_sha256):
             message = _(
                 "The Idempotency-Key %(key)r was already used for a submission with other "
                 "values. Send a new key for a new lead; a retry sends the same values."
@@ -539,7 +539,7 @@ def intake(*, channel: Channel, idempotency_key: str = "", **values) -> tuple[Le
             by=None,
             channel=channel,
             idempotency_key=idempotency_key,
-            idempotency_body_sha256=body_sha256 if idempotency_key else "",
+            idempotency_body_sha256=body_sha256 if idempotency_key else None,
             allow_duplicate=True,
             **values,
         ), True
