@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import Role, Team, User
+from salesop.accounts.selectors import colleagues_visible_to
 from salesop.core.audit import audit_actor
 from salesop.core.errors import Conflict, DomainError, StaleWrite, full_clean_or_refuse
 from salesop.core.spreadsheets import NotASpreadsheet, read_rows
@@ -371,15 +372,17 @@ def lead_disqualify(*, lead: Lead, by: User, reason: str, note: str = "") -> Lea
 
 
 @transaction.atomic
-def lead_assign(*, lead: Lead, to: User, by: User) -> Lead:
-    """Hands the lead to someone else; recorded. Managers and sales ops only."""
+def lead_assign(*, lead: Lead, to: User | None, by: User) -> Lead:
+    """Hands the lead to an active person the assigner may see (their team's subtree; anyone
+    for sales ops); recorded. Managers and sales ops only. Someone out of their sight is
+    refused like no one (`to` None), so user ids cannot be probed."""
     if not (by.sees_everything or Role.MANAGER in by.roles):
         raise DomainError(
             "forbidden", _("Only a sales manager or sales operations may reassign leads.")
         )
-    if not to.is_active:
+    if to is None or not colleagues_visible_to(by).filter(pk=to.pk).exists():
         raise DomainError(
-            "inactive", _("That user is deactivated."), {"owner": _("Choose an active user.")}
+            "owner", _("Choose someone you manage."), {"owner_id": _("Not someone you manage.")}
         )
     old = lead.owner.username
     _apply(lead, owner=to, team=to.team)
