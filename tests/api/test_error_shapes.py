@@ -91,8 +91,11 @@ def test_a_browser_write_without_its_csrf_token_answers_403(org):
     assert not Lead.objects.exists()
 
 
-def test_pages_keep_their_html(org):
+def test_pages_keep_their_html(org, settings):
     browser = Client(raise_request_exception=False)
     browser.force_login(org.rep)
     missing = browser.get("/no-such-page/")
     assert missing.status_code == 404 and missing["Content-Type"].startswith("text/html")
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2048
+    too_large = browser.post("/leads/new/", {"company_name": "x", "notes": "很长" * 2000})
+    assert too_large.status_code == 413 and too_large["Content-Type"].startswith("text/html")
