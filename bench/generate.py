@@ -213,6 +213,7 @@ def generate(scale: Scale, seed: int = 9) -> dict:
     from salesop.aftersales.models import Ticket
     from salesop.customers.models import Account, Contact
     from salesop.deals.models import Deal, StageEvent
+    from salesop.insights.rules import months_back
     from salesop.leads.models import Channel, ChannelSpend, Lead
     from salesop.monitor.models import Alert
     from salesop.playbook.selectors import active_playbook, active_version
@@ -223,10 +224,9 @@ def generate(scale: Scale, seed: int = 9) -> dict:
     reps = _people()
     channels = [Channel.objects.create(name=n, category=c, kind=k) for n, c, k in CHANNELS]
     for c, channel in enumerate(channels):
-        for back in range(MONTHS):
-            month = (now - timedelta(days=30 * back)).date().replace(day=1)
+        for month in months_back(timezone.localdate(now), MONTHS):
             ChannelSpend.objects.get_or_create(
-                channel=channel, month=month, defaults={"amount": Decimal(5000 + 2500 * c)}
+                channel=channel, month=month.start, defaults={"amount": Decimal(5000 + 2500 * c)}
             )
     playbook = active_playbook()
     stages = [s.key for s in playbook.stages]

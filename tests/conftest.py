@@ -1,8 +1,54 @@
 import os
+from datetime import datetime
 
 import pytest
+import time_machine
 
 from salesop.core.testing import make_org
+
+# CI runs the suite again with the clock at awkward instants (a month's last minute, New Year's
+# Eve in Shanghai, 29 February, the eve of the Spring Festival), so a test that depends on
+# today's date fails the day it is written, not months later. Each test starts at the instant
+# and time runs on from there; fixtures shared by many tests are built at it too.
+TEST_CLOCK = os.environ.get("SALESOP_TEST_CLOCK", "")
+_session_clock = None
+
+
+def _clock_start() -> datetime:
+    try:
+        start = datetime.fromisoformat(TEST_CLOCK)
+    except ValueError as exc:
+        raise pytest.UsageError(f"SALESOP_TEST_CLOCK is not an ISO time: {exc}") from exc
+    if start.tzinfo is None:
+        raise pytest.UsageError("SALESOP_TEST_CLOCK needs an offset, e.g. 2026-12-31T23:59+08:00")
+    return start
+
+
+def pytest_configure(config):
+    global _session_clock
+    if TEST_CLOCK:
+        _session_clock = time_machine.travel(_clock_start(), tick=True)
+        _session_clock.start()
+
+
+def pytest_unconfigure(config):
+    if _session_clock is not None:
+        _session_clock.stop()
+
+
+def pytest_report_header(config):
+    if TEST_CLOCK:
+        return f"clock: each test starts at {TEST_CLOCK} (SALESOP_TEST_CLOCK)"
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _test_clock():
+    if not TEST_CLOCK:
+        yield
+        return
+    with time_machine.travel(_clock_start(), tick=True):
+        yield
 
 
 def pytest_sessionstart(session):

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.process
+
 SALESOP = str(Path(sys.executable).with_name("salesop"))
 
 

@@ -24,6 +24,8 @@ from salesop.deals.models import Deal
 from salesop.leads.services import channel_rotate_intake_key
 from salesop.monitor.models import Alert, Notification
 
+pytestmark = pytest.mark.process
+
 SALESOP = str(Path(sys.executable).with_name("salesop"))
 REDIS = os.environ.get("SALESOP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

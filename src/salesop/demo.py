@@ -77,6 +77,7 @@ from salesop.deals.services import (
     deal_move,
     deal_update,
 )
+from salesop.insights.rules import months_back
 from salesop.monitor.models import NotificationPreference
 from salesop.monitor.services import sweep
 from salesop.playbook.models import PlaybookVersion
@@ -357,7 +358,7 @@ def _load_deals(users: dict[str, User], now) -> None:
             name=name,
             amount=Decimal(amount),
             currency=currency,
-            expected_close_date=(now + timedelta(days=30)).date(),
+            expected_close_date=timezone.localdate(now) + timedelta(days=30),
         )
         playbook = playbook_of(deal)
         target, _, reason = end.partition(":")
@@ -397,7 +398,8 @@ def _load_deals(users: dict[str, User], now) -> None:
                 duration_minutes=minutes,
             )
         if name == "门店管理系统":  # the customer keeps postponing: signing date passed
-            deal_update(deal=deal, by=owner, expected_close_date=(now - timedelta(days=5)).date())
+            passed = timezone.localdate(now) - timedelta(days=5)
+            deal_update(deal=deal, by=owner, expected_close_date=passed)
             _demo_contract(deal, owner, "overdue")
         if name == "WMS 智能仓储升级":  # the customer's lawyer changed two clauses: legal's queue
             _demo_contract(deal, owner, "review")
@@ -914,11 +916,10 @@ def _load_leads(users: dict[str, User], now) -> None:
         )
         channels.append(channel)
         if created and monthly:
-            for back in range(6):
-                month = (now - timedelta(days=30 * back)).date().replace(day=1)
+            for month in months_back(timezone.localdate(now), 6):
                 ChannelSpend.objects.get_or_create(
                     channel=channel,
-                    month=month,
+                    month=month.start,
                     currency="CNY",
                     defaults={"amount": Decimal(monthly)},
                 )

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "auditlog",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # one-time recovery codes, for a lost phone
     "salesop.core",
     "salesop.accounts",
     "salesop.customers",
@@ -187,7 +188,8 @@ AXES_VERBOSE = False
 
 # Second factor (TOTP, django-otp): any user may turn it on; those who may enter the admin (sales
 # ops, superusers) must have one and have entered a code in this session before any admin page.
-# API tokens are a separate credential and are not asked for a code.
+# API tokens are a separate credential and are not asked for a code. Turning it on also gives
+# one-time recovery codes (django-otp's static device), each usable once in place of a code.
 OTP_REQUIRED_FOR_ADMIN = env_bool("SALESOP_OTP_REQUIRED_FOR_ADMIN", True)
 OTP_TOTP_ISSUER = "salesop"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin lists devices, never their secrets

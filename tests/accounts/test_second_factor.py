@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from salesop.accounts.services import api_token_create
@@ -79,7 +80,9 @@ def test_turning_it_on_shows_the_secret_and_needs_a_first_code(client, org, cloc
     clock.shift(timedelta(seconds=2))
     code = totp_code(device)
     response = client.post("/profile/two-factor/", {"action": "confirm", "code": code})
-    assert response.status_code == 302
+    assert (
+        response.status_code == 200 and 'data-testid="recovery-code"' in response.content.decode()
+    )
     device.refresh_from_db()
     assert device.confirmed is True
     assert client.session[DEVICE_ID_SESSION_KEY] == device.persistent_id  # this session counts
@@ -236,7 +239,10 @@ def test_ops_without_an_app_are_sent_to_set_one_up_before_any_admin_page(client,
         "/profile/two-factor/",
         {"action": "confirm", "code": totp_code(device), "next": "/admin/accounts/user/"},
     )
-    assert response["Location"] == "/admin/accounts/user/"
+    # The recovery codes first, then on to where they were going.
+    assert 'href="/admin/accounts/user/" data-testid="recovery-codes-done"' in (
+        response.content.decode()
+    )
     for url in ADMIN_PAGES:
         assert client.get(url).status_code == 200, url
 
@@ -294,3 +300,189 @@ def test_a_lost_phone_is_reset_by_an_administrator(client, org):
     assert password_step(client)["Location"] == "/"
     with pytest.raises(CommandError):
         call_command("twofactor_reset", "nobody")
+
+
+# --- recovery codes, and the other sessions ----------------------------------------------------
+
+
+def turn_on(client, user) -> tuple[TOTPDevice, list[str]]:
+    """Sets up the app on the profile page as the user would; returns it and the recovery
+    codes the page showed."""
+    client.post("/profile/two-factor/", {"action": "start"})
+    device = TOTPDevice.objects.get(user=user)
+    response = client.post("/profile/two-factor/", {"action": "confirm", "code": totp_code(device)})
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]  # shown once: not kept by any cache
+    return device, shown_codes(response)
+
+
+def shown_codes(response) -> list[str]:
+    page = response.content.decode()
+    return [part.split("<")[0] for part in page.split('data-testid="recovery-code">')[1:]]
+
+
+def codes_left(client) -> str:
+    page = client.get("/profile/").content.decode()
+    return page.split('data-testid="recovery-codes-left">')[1].split("<")[0]
+
+
+def test_turning_it_on_shows_ten_recovery_codes_once_and_stores_none_of_them(client, org):
+    client.force_login(org.rep)
+    device, codes = turn_on(client, org.rep)
+    assert len(codes) == len(set(codes)) == 10
+    assert all(len(code) == 11 and code[5] == "-" for code in codes)
+    stored = set(StaticToken.objects.filter(device__user=org.rep).values_list("token", flat=True))
+    assert len(stored) == 10
+    assert not stored & {c.replace("-", "") for c in codes} and not stored & set(codes)
+    page = client.get("/profile/two-factor/").content.decode()
+    assert 'data-testid="recovery-code"' not in page and codes[0] not in page
+    assert codes_left(client) == "10 recovery codes left"
+
+
+def test_a_recovery_code_logs_in_once_in_place_of_the_apps_code(client, org):
+    client.force_login(org.rep)
+    _, codes = turn_on(client, org.rep)
+    client.post("/logout/")
+    password_step(client, next="/customers/")
+    # Typed as people do: upper case, spaces for the dash.
+    response = code_step(client, codes[3].upper().replace("-", " "))
+    assert response.status_code == 302 and response["Location"] == "/customers/"
+    assert client.get("/api/v1/me").json()["username"] == "rep"
+    assert codes_left(client) == "9 recovery codes left"
+    client.post("/logout/")
+    password_step(client)
+    again = code_step(client, codes[3])
+    assert again.status_code == 200 and "_auth_user_id" not in client.session
+    assert "That recovery code is not right, or was already used" in again.content.decode()
+
+
+def test_a_recovery_code_opens_the_admin_for_ops_who_lost_their_phone(client, org, clock):
+    client.force_login(org.ops)
+    _, codes = turn_on(client, org.ops)
+    client.post("/logout/")
+    password_step(client, "ops")
+    assert code_step(client, codes[0])["Location"] == "/"
+    assert client.get("/admin/accounts/user/").status_code == 200
+
+
+def test_wrong_recovery_codes_count_towards_the_lockout(client, org, settings, clock):
+    client.force_login(org.rep)
+    turn_on(client, org.rep)
+    client.post("/logout/")
+    for _ in range(2):
+        client.post("/login/", {"username": "rep", "password": "wrong"})
+    password_step(client)
+    for _ in range(2):
+        refused = code_step(client, "abcde-fghjk")
+        assert refused.status_code == 200
+        assert "That recovery code is not right" in refused.content.decode()
+        clock.shift(timedelta(seconds=5))
+    locked = code_step(client, "abcde-fghjk")  # the fifth failure
+    assert locked.status_code == 429 and "_auth_user_id" not in client.session
+
+
+def test_a_new_set_needs_a_current_code_and_voids_the_old_one(client, org, clock):
+    client.force_login(org.rep)
+    device, old = turn_on(client, org.rep)
+    clock.shift(timedelta(seconds=31))
+    refused = client.post(
+        "/profile/two-factor/", {"action": "regenerate", "code": wrong_code(device)}
+    )
+    assert refused.status_code == 200 and shown_codes(refused) == []
+    assert "That code is not right, or was already used" in refused.content.decode()
+    clock.shift(timedelta(seconds=5))
+    response = client.post(
+        "/profile/two-factor/", {"action": "regenerate", "code": totp_code(device)}
+    )
+    new = shown_codes(response)
+    assert len(new) == 10 and not set(new) & set(old)
+    assert codes_left(client) == "10 recovery codes left"
+    client.post("/logout/")
+    password_step(client)
+    assert code_step(client, old[0]).status_code == 200
+    clock.shift(timedelta(seconds=5))
+    assert code_step(client, new[0]).status_code == 302
+
+
+def test_turning_it_off_takes_the_recovery_codes_with_it(client, org, clock):
+    client.force_login(org.rep)
+    device, codes = turn_on(client, org.rep)
+    clock.shift(timedelta(seconds=31))
+    client.post("/profile/two-factor/", {"action": "disable", "code": totp_code(device)})
+    assert not StaticDevice.objects.filter(user=org.rep).exists()
+    assert 'data-testid="recovery-codes-left"' not in client.get("/profile/").content.decode()
+
+
+def test_a_recovery_code_may_also_turn_it_off(client, org):
+    client.force_login(org.rep)
+    _, codes = turn_on(client, org.rep)
+    done = client.post("/profile/two-factor/", {"action": "disable", "code": codes[0]})
+    assert done.status_code == 302
+    assert not TOTPDevice.objects.filter(user=org.rep).exists()
+
+
+def signed_in(client) -> bool:
+    return client.get("/customers/").status_code == 200 and (
+        client.get("/api/v1/me").status_code == 200
+    )
+
+
+@pytest.mark.parametrize("change", ["on", "new codes", "off"])
+def test_changing_the_second_factor_ends_the_other_sessions_and_keeps_this_one(
+    client, org, clock, change
+):
+    client.force_login(org.rep)
+    if change != "on":
+        device, _ = turn_on(client, org.rep)
+        clock.shift(timedelta(seconds=31))
+    elsewhere, other_browser = Client(), Client()
+    org.rep.refresh_from_db()
+    elsewhere.force_login(org.rep)  # e.g. a browser left signed in with the password alone
+    other_browser.force_login(org.teammate)
+    _, raw = api_token_create(user=org.rep, name="script")
+    assert signed_in(elsewhere) and signed_in(client)
+
+    if change == "on":
+        turn_on(client, org.rep)
+    else:
+        action = "regenerate" if change == "new codes" else "disable"
+        response = client.post(
+            "/profile/two-factor/", {"action": action, "code": totp_code(device)}
+        )
+        assert response.status_code in {200, 302}
+
+    assert client.get("/customers/").status_code == 200
+    assert client.get("/api/v1/me").status_code == 200
+    assert elsewhere.get("/customers/").status_code == 302
+    assert elsewhere.get("/api/v1/me").status_code == 401
+    assert "_auth_user_id" not in elsewhere.session
+    assert signed_in(other_browser)  # someone else's sessions are theirs
+    # A token is a separate credential, revoked on its own page.
+    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
+
+
+def test_recovery_codes_and_ended_sessions_are_audited_without_the_codes(client, org, clock):
+    client.force_login(org.rep)
+    device, codes = turn_on(client, org.rep)
+    clock.shift(timedelta(seconds=31))
+    client.post("/profile/two-factor/", {"action": "regenerate", "code": totp_code(device)})
+    static = StaticDevice.objects.get(user=org.rep)
+    made = LogEntry.objects.get_for_object(static)
+    assert {e.actor for e in made} == {org.rep} and made.count() == 2  # made, then renewed
+    ended = LogEntry.objects.get_for_object(org.rep).filter(
+        action=LogEntry.Action.UPDATE, changes__icontains="session"
+    )
+    assert ended.count() == 2 and {e.actor for e in ended} == {org.rep}
+    everything = str(list(LogEntry.objects.values_list("changes", flat=True)))
+    tokens = StaticToken.objects.values_list("token", flat=True)
+    assert not any(c in everything or c.replace("-", "") in everything for c in codes)
+    assert not any(t in everything for t in tokens)
+
+
+def test_the_reset_command_removes_the_recovery_codes_too(client, org):
+    client.force_login(org.rep)
+    _, codes = turn_on(client, org.rep)
+    call_command("twofactor_reset", "rep", stdout=StringIO())
+    assert not StaticDevice.objects.filter(user=org.rep).exists()
+    client.post("/logout/")
+    assert password_step(client)["Location"] == "/"

@@ -1,10 +1,15 @@
 """`salesop backup` and `salesop restore`: a company's database and uploaded files restored
 into a fresh installation compare equal table by table and file by file, and the restored
-site works (pages load, new records get new ids)."""
+site works (pages load, new records get new ids). An archive that is damaged or edited is
+refused before anything is replaced, naming what is wrong, and the data in place stays."""
 
+import hashlib
+import io
 import json
 import os
 import secrets
+import shutil
+import sqlite3
 import subprocess
 import sys
 import tarfile
@@ -13,6 +18,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+
+pytestmark = pytest.mark.process
 
 SALESOP = str(Path(sys.executable).with_name("salesop"))
 
@@ -111,7 +118,11 @@ def test_restore_refuses_what_is_not_a_backup_and_says_why(tmp_path):
     assert refused.returncode != 0 and "is not a salesop backup" in refused.stderr
     # A backup of another engine is named as such.
     manifest = tmp_path / "manifest.json"
-    manifest.write_text(json.dumps({"engine": "postgresql", "tables": {}, "files": {}}))
+    manifest.write_text(
+        json.dumps(
+            {"format": 1, "engine": "postgresql", "created_at": "", "tables": {}, "files": {}}
+        )
+    )
     other = tmp_path / "pg.tar.gz"
     with tarfile.open(other, "w:gz") as tar:
         tar.add(manifest, arcname="manifest.json")
@@ -135,3 +146,251 @@ def test_backup_restores_into_a_fresh_postgresql_database(tmp_path):
     finally:
         for name in names:
             subprocess.run(["dropdb", *server, "--if-exists", name], check=False)
+
+
+# Attacks: each archive is a real backup of a seeded installation, changed the way a damaged
+# disk or a hand with a text editor would change it, restored with --force over the very
+# installation it came from. Each is refused, saying what is wrong (never a traceback), and
+# that installation's rows and files are exactly as they were.
+
+
+def _pg_url(url, name: str) -> str:
+    return urlunsplit(url._replace(path=f"/{name}"))
+
+
+def _pg_server(url) -> list[str]:
+    return ["-h", url.hostname or "127.0.0.1", "-U", url.username or "postgres"]
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def installation(request, tmp_path_factory):
+    """A seeded installation and a backup of it: (env, archive, engine)."""
+    root = tmp_path_factory.mktemp(f"attacked-{request.param}")
+    name = ""
+    if request.param == "postgresql":
+        url = urlsplit(os.environ["SALESOP_DATABASE_URL"])
+        name = f"salesop_attacked_{uuid.uuid4().hex[:8]}"
+        subprocess.run(["createdb", *_pg_server(url), name], check=True)
+        env = _env(root / "data", _pg_url(url, name))
+    else:
+        env = _env(root / "data")
+    try:
+        assert _run(env, "migrate").returncode == 0
+        _shell(env, SEED)
+        assert _run(env, "backup", "--out", str(root / "backups")).returncode == 0
+        (archive,) = (root / "backups").glob("salesop-backup-*.tar.gz")
+        yield env, archive, request.param
+    finally:
+        if name:
+            subprocess.run(["dropdb", *_pg_server(url), "--if-exists", name], check=False)
+
+
+def _state(env: dict) -> tuple[dict, dict]:
+    """Every table's rows (read here, not by the code under test) and every uploaded file."""
+    rows = {}
+    url = env.get("SALESOP_DATABASE_URL")
+    if url:
+        import psycopg
+
+        db = psycopg.connect(url)
+        tables = [
+            name
+            for (name,) in db.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
+            )
+        ]
+    else:
+        db = sqlite3.connect(Path(env["SALESOP_DATA_DIR"]) / "salesop.sqlite3")
+        tables = [
+            name
+            for (name,) in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY 1"
+            )
+        ]
+    try:
+        for table in tables:
+            result = db.execute(f'SELECT * FROM "{table}" ORDER BY 1').fetchall()  # noqa: S608
+            rows[table] = hashlib.sha256(repr(result).encode()).hexdigest()
+    finally:
+        db.close()
+    media = Path(env["SALESOP_DATA_DIR"]) / "media"
+    files = {
+        p.relative_to(media).as_posix(): p.read_bytes() for p in media.rglob("*") if p.is_file()
+    }
+    return rows, files
+
+
+def _unpack(archive: Path, into: Path) -> Path:
+    with tarfile.open(archive, "r:gz") as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
+def _pack(folder: Path, out: Path) -> Path:
+    with tarfile.open(out, "w:gz") as tar:
+        for item in sorted(folder.iterdir()):
+            tar.add(item, arcname=item.name)
+    return out
+
+
+def _edit_database(folder: Path, engine: str, sql: str) -> None:
+    """Runs `sql` on the backup's database file, as someone who opened it would."""
+    if engine == "sqlite":
+        db = sqlite3.connect(folder / "database.sqlite3")
+        db.executescript(sql)
+        db.close()
+        return
+    url = urlsplit(os.environ["SALESOP_DATABASE_URL"])
+    server, name = _pg_server(url), f"salesop_edit_{uuid.uuid4().hex[:8]}"
+    dump = folder / "database.pgdump"
+    subprocess.run(["createdb", *server, name], check=True)
+    try:
+        subprocess.run(["pg_restore", *server, "--no-owner", "-d", name, str(dump)], check=True)
+        subprocess.run(["psql", *server, "-v", "ON_ERROR_STOP=1", "-c", sql, name], check=True)
+        subprocess.run(["pg_dump", *server, "-Fc", "-f", str(dump), name], check=True)
+    finally:
+        subprocess.run(["dropdb", *server, "--if-exists", name], check=False)
+
+
+def _manifest_only(folder: Path, engine: str) -> None:
+    for item in folder.iterdir():
+        shutil.rmtree(item) if item.is_dir() else item.unlink()
+    manifest = {"format": 1, "engine": engine, "tables": {}, "files": {}}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def _superuser_rep(folder: Path, engine: str) -> None:
+    sql = "UPDATE accounts_user SET is_superuser = true WHERE username = 'rep'"
+    _edit_database(folder, engine, sql)
+
+
+def _garbage_database(folder: Path, engine: str) -> None:
+    (folder / ("database.sqlite3" if engine == "sqlite" else "database.pgdump")).write_bytes(
+        b"\x00garbage, not a database\xff" * 200
+    )
+
+
+def _fewer_tables(folder: Path, engine: str) -> None:
+    manifest = json.loads((folder / "manifest.json").read_text())
+    del manifest["tables"]["deals_deal"]
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def _file_not_in_manifest(folder: Path, engine: str) -> None:
+    (folder / "media" / "contracts" / "planted.html").write_text("<script>alert(1)</script>")
+
+
+def _media_edited(folder: Path, engine: str) -> None:
+    (folder / "media" / "contracts" / "signed-copy.pdf").write_bytes(b"%PDF-1.4 forged")
+
+
+def _trigger_added(folder: Path, engine: str) -> None:
+    # Rows untouched, so every checksum still matches: the next sign-in of anyone would
+    # make them a superuser.
+    if engine == "sqlite":
+        sql = (
+            "CREATE TRIGGER planted AFTER UPDATE OF last_login ON accounts_user BEGIN "
+            "UPDATE accounts_user SET is_superuser = 1 WHERE id = new.id; END;"
+        )
+    else:
+        sql = (
+            "CREATE FUNCTION planted() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN NEW.is_superuser := true; RETURN NEW; END $$; "
+            "CREATE TRIGGER planted BEFORE UPDATE ON accounts_user "
+            "FOR EACH ROW EXECUTE FUNCTION planted();"
+        )
+    _edit_database(folder, engine, sql)
+
+
+ATTACKS = {
+    "manifest only": (_manifest_only, "is not a salesop backup"),
+    "a user made superuser": (_superuser_rep, "accounts_user"),
+    "garbage database": (_garbage_database, "{dump} in the backup is not"),
+    "manifest naming fewer tables": (_fewer_tables, "deals_deal"),
+    "a file not in the manifest": (_file_not_in_manifest, "media/contracts/planted.html"),
+    "an uploaded file edited": (_media_edited, "media/contracts/signed-copy.pdf"),
+    "a trigger added": (_trigger_added, "planted"),
+}
+
+
+def _refused(env: dict, archive: Path, expected: str) -> None:
+    before = _state(env)
+    done = _run(env, "restore", str(archive), "--force")
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr, done.stderr
+    assert expected in done.stderr, done.stderr
+    assert "every checksum matches" not in done.stdout
+    assert _state(env) == before
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_restore_refuses_a_changed_backup_and_keeps_the_data(installation, tmp_path, attack):
+    env, archive, engine = installation
+    change, expected = ATTACKS[attack]
+    folder = _unpack(archive, tmp_path / "unpacked")
+    change(folder, engine)
+    dump = "database.sqlite3" if engine == "sqlite" else "database.pgdump"
+    _refused(env, _pack(folder, tmp_path / "changed.tar.gz"), expected.format(dump=dump))
+
+
+def test_restore_refuses_a_truncated_archive(installation, tmp_path):
+    env, archive, _engine = installation
+    data = archive.read_bytes()
+    cut = tmp_path / "truncated.tar.gz"
+    cut.write_bytes(data[: len(data) // 2])
+    _refused(env, cut, "is not a salesop backup")
+
+
+def _member(tar: tarfile.TarFile, name: str, data: bytes = b"x", **kind) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = 0 if kind else len(data)
+    for key, value in kind.items():
+        setattr(info, key, value)
+    tar.addfile(info, None if kind else io.BytesIO(data))
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("../escaped.txt", {}),
+        ("/tmp/salesop-escaped.txt", {}),  # noqa: S108
+        ("media/contracts/signed-copy.pdf", {"type": tarfile.SYMTYPE, "linkname": "/etc/passwd"}),
+        ("media/inside", {"type": tarfile.SYMTYPE, "linkname": "contracts/signed-copy.pdf"}),
+        ("media/hard", {"type": tarfile.LNKTYPE, "linkname": "manifest.json"}),
+        ("media/fifo", {"type": tarfile.FIFOTYPE}),
+    ],
+)
+def test_restore_refuses_a_member_outside_the_backup(installation, tmp_path, name, kind):
+    env, archive, _engine = installation
+    folder = _unpack(archive, tmp_path / "unpacked")
+    hostile = tmp_path / "hostile.tar.gz"
+    with tarfile.open(hostile, "w:gz") as tar:
+        for item in sorted(folder.iterdir()):
+            if kind and item.name == "media":
+                # the link stands in for the real file of the same name
+                for path in sorted(item.rglob("*")):
+                    arcname = path.relative_to(folder).as_posix()
+                    if arcname != name:
+                        tar.add(path, arcname=arcname, recursive=False)
+            else:
+                tar.add(item, arcname=item.name)
+        _member(tar, name, **kind)
+    _refused(env, hostile, name.lstrip("/"))
+
+
+@pytest.mark.parametrize("installation", ["sqlite"], indirect=True)
+def test_restore_takes_a_sqlite_backup_of_another_page_size(installation, tmp_path):
+    # A WAL database cannot change its page size, so SQLite refused to copy such a backup
+    # over the live one (a traceback, after the uploaded files had been swapped).
+    env, archive, _engine = installation
+    folder = _unpack(archive, tmp_path / "unpacked")
+    db = sqlite3.connect(folder / "database.sqlite3")
+    db.executescript("PRAGMA journal_mode = DELETE; PRAGMA page_size = 8192; VACUUM;")
+    db.close()
+    before = _state(env)
+    done = _run(env, "restore", str(_pack(folder, tmp_path / "pages.tar.gz")), "--force")
+    assert done.returncode == 0, done.stderr
+    assert "every checksum matches" in done.stdout
+    assert _state(env) == before

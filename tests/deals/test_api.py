@@ -1,9 +1,11 @@
 """The deal pipeline through the API: create, tick, be refused, move, lose, reopen."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from salesop.core.testing import SIGNED_PDF, make_account, make_deal, make_template
 from salesop.deals.models import Deal, StageEvent
@@ -68,7 +70,7 @@ STAGE_WORK = {
     "contracting": [
         ("post", "/deals/{deal}/contracts", {"quote_id": "{quote}", "template_id": "{template}"}),
         ("post", "/contracts/{contract}/submit", {}),
-        ("put", "/contracts/{contract}/schedule", {"target_signing_date": "2027-01-15"}),
+        ("put", "/contracts/{contract}/schedule", {"target_signing_date": "{in_two_weeks}"}),
         ("post", "/contracts/{contract}/documents/contract", {"ready": True}),
         ("post", "/contracts/{contract}/documents/authorisation_letter", {"ready": True}),
         ("post", "/contracts/{contract}/documents/license_copy", {"ready": True}),
@@ -88,12 +90,13 @@ def test_walk_a_deal_through_every_stage_via_the_api(api, client, org):
             "name": "WMS 升级",
             "amount": "480000.00",
             "currency": "CNY",
-            "expected_close_date": "2027-01-31",
+            "expected_close_date": (timezone.localdate() + timedelta(days=60)).isoformat(),
         },
     )
     assert created.status_code == 201, created.content
     deal_id = created.json()["id"]
-    ids = {"deal": deal_id, "template": template.pk}
+    in_two_weeks = (timezone.localdate() + timedelta(days=14)).isoformat()
+    ids = {"deal": deal_id, "template": template.pk, "in_two_weeks": in_two_weeks}
     for stage, target in [
         ("discovery", "solution"),
         ("solution", "negotiation"),
@@ -126,6 +129,8 @@ def test_walk_a_deal_through_every_stage_via_the_api(api, client, org):
                 )
             if body and "quote_id" in body:
                 body = {key: int(value.format(**ids)) for key, value in body.items()}
+            if body and "target_signing_date" in body:
+                body = {"target_signing_date": ids["in_two_weeks"]}
             done = api(method, url.format(**ids), body)
             assert done.status_code in (200, 201), (url, done.content)
             if url == "/deals/{deal}/proposals":

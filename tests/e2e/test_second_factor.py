@@ -44,6 +44,11 @@ def test_ops_set_up_an_app_for_the_admin_then_log_in_with_a_code(page, transacti
     secret = page.get_by_test_id("otp-secret").inner_text()
     page.locator("input[name=code]").fill(app_code(secret))
     page.locator("[data-testid=otp-confirm] button[type=submit]").click()
+    # The recovery codes, shown this once, then on to the admin.
+    expect(page.get_by_role("heading", name="你的恢复码")).to_be_visible()
+    expect(page.get_by_test_id("recovery-codes-once")).to_contain_text("只显示这一次")
+    expect(page.get_by_test_id("recovery-code")).to_have_count(10)
+    page.get_by_test_id("recovery-codes-done").click()
     expect(page).to_have_url(re.compile(r"/admin/$"))
     expect(page.locator("#site-name")).to_be_visible()
 
@@ -65,4 +70,33 @@ def test_ops_set_up_an_app_for_the_admin_then_log_in_with_a_code(page, transacti
     expect(page).to_have_url(re.compile(r"/$"))
     page.goto("/admin/")
     expect(page.locator("#site-name")).to_be_visible()
+    assert page.console_errors == []
+
+
+def test_a_user_keeps_recovery_codes_in_english_and_logs_in_with_one(page, transactional_db):
+    org = make_org()
+    org.rep.language = "en"
+    org.rep.save()
+    password_step(page, "rep")  # the login page still speaks the browser's Chinese
+    expect(page).to_have_url(re.compile(r"/$"))
+    page.goto("/profile/two-factor/")
+    page.get_by_test_id("otp-start").click()
+    secret = page.get_by_test_id("otp-secret").inner_text()
+    page.locator("input[name=code]").fill(app_code(secret))
+    page.locator("[data-testid=otp-confirm] button[type=submit]").click()
+    expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+    expect(page.get_by_test_id("recovery-codes-once")).to_contain_text("shown only this once")
+    codes = page.get_by_test_id("recovery-code").all_inner_texts()
+    assert len(codes) == 10 and all(re.fullmatch(r"[a-z2-9]{5}-[a-z2-9]{5}", c) for c in codes)
+    page.get_by_test_id("recovery-codes-done").click()
+    expect(page.get_by_test_id("recovery-codes-status")).to_contain_text("10 recovery codes left")
+
+    page.context.clear_cookies()
+    password_step(page, "rep")
+    expect(page).to_have_url(re.compile(r"/login/code/$"))
+    page.locator("input[name=code]").fill(codes[0])
+    page.get_by_test_id("code-form").locator("button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/$"))
+    page.goto("/profile/")
+    expect(page.get_by_test_id("recovery-codes-left")).to_have_text("9 recovery codes left")
     assert page.console_errors == []

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from salesop.accounts.models import User
 from salesop.core.errors import DomainError
@@ -61,6 +62,13 @@ def test_a_case_is_written_reviewed_and_found(org, won_deal):
     assert open_deal.value.code == "deal_open"
 
 
+def test_the_case_timeline_dates_each_stage_on_the_companys_calendar(org, won_deal):
+    # 00:30 in Shanghai on 1 March is still 28 February in UTC
+    won_deal.stage_events.update(at=datetime(2027, 3, 1, 0, 30, tzinfo=SH))
+    case = case_create(by=org.rep, deal=won_deal)
+    assert case.timeline[0]["entered"] == "2027-03-01"
+
+
 def test_ramp_of_a_new_hire_beside_the_team_median(org):
     """The veteran (the rep, joined 1 January): first qualified lead after 10 days, first
     proposal after 30, first win after 59. The new hire (joined 1 September): qualified after
@@ -86,7 +94,8 @@ def test_ramp_of_a_new_hire_beside_the_team_median(org):
             deal=deal, number=1, title="方案", created_by=owner, created_at=proposed_on
         )
     Deal.objects.filter(owner=org.rep).update(status="won", closed_at=day(3, 1))
-    rows = {r.user.username: r for r in ramp(org.manager, since_days=365)}
+    with time_machine.travel(day(11, 1)):  # the year's window read from 2026's November
+        rows = {r.user.username: r for r in ramp(org.manager, since_days=365)}
     new = rows["newbie"]
     assert (new.to_qualified, new.to_proposal, new.to_win) == (4, 19, None)
     assert new.compliance == 100.0

@@ -194,6 +194,7 @@ def test_import_wizard_pages_and_export(client, org, start, django_capture_on_co
     assert client.get(f"/leads/import/{job.pk}/").status_code == 404
 
 
+@pytest.mark.process
 def test_cli_import_with_progress(tmp_path):
     import os
     import secrets

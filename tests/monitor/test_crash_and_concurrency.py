@@ -69,6 +69,7 @@ def test_two_sweeps_at_once_alert_each_deal_once():
     assert not Deal.objects.filter(stage_due_at__isnull=False).exists()
 
 
+@pytest.mark.process
 def test_worker_killed_mid_sweep_loses_and_duplicates_nothing(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SALESOP_", "DJANGO_"))}
     env.update(SALESOP_DATA_DIR=str(tmp_path), SALESOP_SECRET_KEY=secrets.token_urlsafe(50))

@@ -127,6 +127,7 @@ def test_api_create_reports_each_problem_with_its_path(client, org):
     assert forbidden.status_code == 403
 
 
+@pytest.mark.process
 def test_cli_validate_and_load(tmp_path):
     import os
     import secrets

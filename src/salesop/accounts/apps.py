@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Users and teams")
 
     def ready(self) -> None:
+        from django_otp.plugins.otp_static.models import StaticDevice
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
         from salesop.accounts.models import ApiToken, RoleGrant, Team, User
@@ -29,4 +30,9 @@ class AccountsConfig(AppConfig):
                 "last_used_at",
                 "created_at",
             ],
+        )
+        # Who made (created_at) or used up recovery codes; the codes' hashes are not audited.
+        audit_register(
+            StaticDevice,
+            exclude=["throttling_failure_timestamp", "throttling_failure_count", "last_used_at"],
         )

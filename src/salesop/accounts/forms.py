@@ -3,6 +3,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from salesop.accounts.models import User
+from salesop.accounts.rules import second_factor_code
 
 
 class ProfileForm(forms.ModelForm):
@@ -43,4 +44,24 @@ class TOTPCodeForm(forms.Form):
         code = self.cleaned_data["code"].replace(" ", "")
         if not (len(code) == 6 and code.isascii() and code.isdigit()):
             raise forms.ValidationError(_("Enter the 6 digits your authenticator app shows."))
+        return code
+
+
+class SecondFactorForm(forms.Form):
+    """A code step that takes the app's code or, for a lost phone, a recovery code."""
+
+    code = forms.CharField(
+        label=_("Code from your authenticator app, or a recovery code"),
+        max_length=24,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"]
+        if second_factor_code(code) is None:
+            raise forms.ValidationError(
+                _("Enter the 6 digits your authenticator app shows, or a recovery code.")
+            )
         return code

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -76,6 +77,8 @@ class User(AbstractUser):
     timezone = models.CharField(
         _("time zone"), max_length=64, blank=True, choices=_timezone_choices
     )
+    # Raised to end every session the user has open (see _get_session_auth_hash).
+    session_generation = models.PositiveIntegerField(_("sessions ended"), default=0, editable=False)
 
     objects = UserManager()
 
@@ -85,6 +88,20 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django keeps this hash in each session and ends a session whose hash no longer
+        matches (that is how a password change logs other browsers out). Mixing in the
+        generation lets a change of second factor do the same; generation 0 keeps Django's own
+        hash, so sessions opened before this field existed stay valid."""
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "salesop.accounts.User.session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @cached_property
     def roles(self) -> frozenset[str]:

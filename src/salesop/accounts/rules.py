@@ -1,6 +1,31 @@
+from typing import Literal
+
 from salesop.accounts.models import Team
+
+RECOVERY_CODE_COUNT = 10
+# No 0/o or 1/i/l: codes are read off paper and typed by hand. 31**10 is about 2**49.
+RECOVERY_CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+RECOVERY_CODE_LENGTH = 10
 
 
 def team_move_creates_cycle(team: Team, parent: Team | None) -> bool:
     """True when `parent` is the team itself or inside its subtree."""
     return parent is not None and team.pk is not None and parent.path.startswith(team.path)
+
+
+def second_factor_code(raw: str) -> tuple[Literal["totp", "recovery"], str] | None:
+    """What someone typed at a code step: the authenticator app's 6 digits, or a recovery code
+    in any case, with or without its dash and spaces (both as the service checks them); None
+    when it is neither."""
+    code = "".join(raw.split()).replace("-", "").lower()
+    if len(code) == 6 and code.isascii() and code.isdigit():
+        return "totp", code
+    if len(code) == RECOVERY_CODE_LENGTH and all(c in RECOVERY_CODE_ALPHABET for c in code):
+        return "recovery", code
+    return None
+
+
+def recovery_code_display(code: str) -> str:
+    """A recovery code as shown to its owner: two groups of five, easier to copy by hand."""
+    half = RECOVERY_CODE_LENGTH // 2
+    return f"{code[:half]}-{code[half:]}"

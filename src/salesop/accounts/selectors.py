@@ -1,4 +1,5 @@
 from django.db.models import QuerySet
+from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from salesop.accounts.models import ApiToken, Role, Team, User
@@ -12,6 +13,11 @@ def totp_device_of(user: User, *, confirmed: bool = True) -> TOTPDevice | None:
     """The user's authenticator app: the confirmed one that login asks a code from, or
     (confirmed=False) the one being set up."""
     return TOTPDevice.objects.filter(user=user, confirmed=confirmed).order_by("-pk").first()
+
+
+def recovery_codes_left(user: User) -> int:
+    """How many of the user's recovery codes are still unused."""
+    return StaticToken.objects.filter(device__user=user).count()
 
 
 def teams_visible_to(user: User) -> QuerySet[Team]:

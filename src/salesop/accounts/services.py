@@ -11,11 +11,19 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from salesop.accounts.hooks import USER_CREATED
 from salesop.accounts.models import ApiToken, Role, RoleGrant, Team, User
-from salesop.accounts.rules import team_move_creates_cycle
+from salesop.accounts.rules import (
+    RECOVERY_CODE_ALPHABET,
+    RECOVERY_CODE_COUNT,
+    RECOVERY_CODE_LENGTH,
+    recovery_code_display,
+    second_factor_code,
+    team_move_creates_cycle,
+)
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, full_clean_or_refuse
 from salesop.core.tokens import token_hash
@@ -176,6 +184,21 @@ def user_set_preferences(*, user: User, **values) -> User:
     return user
 
 
+def user_sessions_end(*, user: User) -> None:
+    """Ends every session `user` has open: pages, and API calls riding on a browser session
+    (API tokens are a separate credential). A view keeps its own request's session with
+    django.contrib.auth.update_session_auth_hash, as after a password change."""
+    with transaction.atomic():
+        current = (
+            User.objects.select_for_update()
+            .values_list("session_generation", flat=True)
+            .get(pk=user.pk)
+        )
+        user.session_generation = current + 1
+        with audit_actor(user):
+            user.save(update_fields=["session_generation"])
+
+
 def totp_enrolment_start(*, user: User) -> TOTPDevice:
     """A new authenticator secret for the user, unconfirmed until a first code from it is
     entered (an earlier unfinished one is replaced); refused while one is on."""
@@ -189,47 +212,132 @@ def totp_enrolment_start(*, user: User) -> TOTPDevice:
             return TOTPDevice.objects.create(user=user, name="TOTP", confirmed=False)
 
 
-def totp_enrolment_confirm(*, user: User, code: str) -> TOTPDevice:
-    """Turns the second factor on once the user proves their app shows the right code."""
+def totp_enrolment_confirm(*, user: User, code: str) -> tuple[TOTPDevice, list[str]]:
+    """Turns the second factor on once the user proves their app shows the right code, and
+    returns the new recovery codes (to show once). Every other session of the user ends: it
+    was opened with the password alone."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
     if device is None:
         raise DomainError(
             "totp_not_started", _("Start setting up two-factor authentication first.")
         )
     totp_check(device=device, code=code)
-    with audit_actor(user):
-        device.confirmed = True
-        device.save(update_fields=["confirmed"])
-    return device
+    with transaction.atomic():
+        with audit_actor(user):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+        codes = _recovery_codes_issue(user=user)
+        user_sessions_end(user=user)
+    return device, codes
 
 
 def totp_disable(*, user: User, code: str) -> None:
-    """Turns the second factor off; a current code from the app is the proof."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("-pk").first()
-    if device is None:
-        raise DomainError("totp_off", _("Two-factor authentication is not on."))
-    totp_check(device=device, code=code)
-    with audit_actor(user):
-        TOTPDevice.objects.filter(user=user).delete()
+    """Turns the second factor off (the app and the recovery codes); a current code from the
+    app, or a recovery code, is the proof. Every other session of the user ends."""
+    second_factor_verify(user=user, code=code)
+    with transaction.atomic():
+        with audit_actor(user):
+            totp_remove(user=user)
+        user_sessions_end(user=user)
 
 
 def totp_remove(*, user: User) -> int:
-    """Removes a user's authenticators without a code: for a lost phone, by an administrator
-    (in the admin, or `salesop manage twofactor_reset` for the last one). Returns how many."""
-    removed, _by_model = TOTPDevice.objects.filter(user=user).delete()
+    """Removes a user's authenticators and recovery codes without a code: for a lost phone, by
+    an administrator (in the admin, or `salesop manage twofactor_reset` for the last one).
+    Returns how many authenticators."""
+    with transaction.atomic():
+        StaticDevice.objects.filter(user=user).delete()
+        removed, _by_model = TOTPDevice.objects.filter(user=user).delete()
     return removed
+
+
+def recovery_codes_renew(*, user: User, code: str) -> list[str]:
+    """A new set of recovery codes, for a current code from the app (or a recovery code); the
+    old set stops working, and every other session of the user ends."""
+    second_factor_verify(user=user, code=code)
+    with transaction.atomic():
+        codes = _recovery_codes_issue(user=user)
+        user_sessions_end(user=user)
+    return codes
+
+
+def recovery_code_hash(code: str) -> str:
+    """What is stored of a recovery code: its hash, so a copy of the database or the admin
+    shows no usable code. Cut to django-otp's 16-character token column (64 bits, more than
+    the code's own 49)."""
+    return token_hash(f"recovery:{code}")[:16]
+
+
+def _recovery_codes_issue(*, user: User) -> list[str]:
+    """Replaces the user's recovery codes with RECOVERY_CODE_COUNT new ones and returns them
+    as shown. One device per user is kept (a session verified with a recovery code stays
+    verified); its created_at says when the current set was made."""
+    codes = [
+        "".join(secrets.choice(RECOVERY_CODE_ALPHABET) for _ in range(RECOVERY_CODE_LENGTH))
+        for _ in range(RECOVERY_CODE_COUNT)
+    ]
+    with transaction.atomic(), audit_actor(user):
+        device = StaticDevice.objects.select_for_update().filter(user=user).order_by("pk").first()
+        if device is None:
+            device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+        else:
+            StaticDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+            device.token_set.all().delete()
+            device.created_at = timezone.now()
+            device.save(update_fields=["created_at"])
+        StaticToken.objects.bulk_create(
+            StaticToken(device=device, token=recovery_code_hash(code)) for code in codes
+        )
+    return [recovery_code_display(code) for code in codes]
+
+
+def second_factor_verify(*, user: User, code: str) -> TOTPDevice | StaticDevice:
+    """Accepts, once, either the code the user's authenticator app shows now or one of their
+    recovery codes (which is then used up), and returns the device that matched. Refusals:
+    `totp_wrong` or `recovery_code_wrong` (both count as a failed login at the code step),
+    `code_malformed`, or a throttle (see totp_check)."""
+    parsed = second_factor_code(code)
+    if parsed is None:
+        message = _("Enter the 6 digits your authenticator app shows, or a recovery code.")
+        raise DomainError("code_malformed", message, {"code": message})
+    kind, value = parsed
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("-pk").first()
+    if device is None:
+        raise DomainError("totp_off", _("Two-factor authentication is not on."))
+    if kind == "totp":
+        totp_check(device=device, code=value)
+        return device
+    recovery = StaticDevice.objects.filter(user=user).order_by("pk").first()
+    wrong = _(
+        "That recovery code is not right, or was already used: each one works once. Check "
+        "for typing mistakes, or use another code from your list."
+    )
+    if recovery is None:
+        raise DomainError("recovery_code_wrong", wrong, {"code": wrong})
+    _verify_once(recovery, recovery_code_hash(value), "recovery_code_wrong", wrong)
+    return recovery
 
 
 def totp_check(*, device: TOTPDevice, code: str) -> None:
     """Accepts a code from the device once: a code already used, or one from a step before it,
-    is refused (django-otp keeps the last step accepted). After a wrong code the device waits
+    is refused (django-otp keeps the last step accepted)."""
+    wrong = _(
+        "That code is not right, or was already used: enter the code your authenticator "
+        "app shows now."
+    )
+    _verify_once(device, code, "totp_wrong", wrong)
+
+
+def _verify_once(device: TOTPDevice | StaticDevice, token: str, code: str, wrong: str) -> None:
+    """Checks a token against a django-otp device under a row lock, so two requests with the
+    same token cannot both pass (SQLite: IMMEDIATE mode). After a wrong one the device waits
     1, 2, 4 ... seconds before it checks another (django-otp's throttling)."""
     with transaction.atomic():
-        # Locked so two requests with the same code cannot both pass (SQLite: IMMEDIATE mode).
-        device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        device = type(device).objects.select_for_update().get(pk=device.pk)
         allowed, why = device.verify_is_allowed()
-        # verify_token saves the accepted step, or counts the failure; kept even when refused.
-        verified = allowed and device.verify_token(code)
+        # verify_token saves the accepted step or uses up the recovery code, or counts the
+        # failure; kept even when refused.
+        verified = allowed and device.verify_token(token)
     if not allowed:
         locked_until = (why or {}).get("locked_until")
         wait = math.ceil((locked_until - timezone.now()).total_seconds()) if locked_until else 1
@@ -241,8 +349,4 @@ def totp_check(*, device: TOTPDevice, code: str) -> None:
         ) % {"seconds": wait}
         raise DomainError("totp_throttled", message, {"code": message})
     if not verified:
-        message = _(
-            "That code is not right, or was already used: enter the code your authenticator "
-            "app shows now."
-        )
-        raise DomainError("totp_wrong", message, {"code": message})
+        raise DomainError(code, wrong, {"code": wrong})

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
@@ -14,6 +15,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,13 +23,21 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
 
 from salesop.accounts import selectors, services
-from salesop.accounts.forms import LanguageForm, ProfileForm, TokenForm, TOTPCodeForm
+from salesop.accounts.forms import (
+    LanguageForm,
+    ProfileForm,
+    SecondFactorForm,
+    TokenForm,
+    TOTPCodeForm,
+)
 from salesop.accounts.models import User
 from salesop.core.errors import DomainError
 from salesop.core.forms import add_domain_error, styled
 
 # The session of someone who gave the right password and still owes a code: not logged in.
 PENDING_LOGIN_KEY = "salesop_login_pending"
+# Refusals at the code step that count as a failed login for django-axes.
+WRONG_CODE = {"totp_wrong", "recovery_code_wrong"}
 
 
 class LoginView(auth_views.LoginView):
@@ -79,8 +89,9 @@ def _pending_login(request) -> tuple[dict, User] | None:
 
 def login_code(request):
     """The code step: after the password at login, or later in a session opened with the
-    password alone when a page (the admin) needs the second factor. A wrong code counts as a
-    failed login for django-axes, so codes and passwords share one lockout."""
+    password alone when a page (the admin) needs the second factor. It takes the app's code
+    or a recovery code; a wrong one counts as a failed login for django-axes, so codes and
+    passwords share one lockout."""
     if request.user.is_authenticated:
         pending, user = None, request.user
         next_url = _safe_next(request, reverse("home"))
@@ -107,12 +118,12 @@ def login_code(request):
 
     if AxesProxyHandler.is_locked(request, credentials):
         return refuse_locked()
-    form = styled(TOTPCodeForm(request.POST or None))
+    form = styled(SecondFactorForm(request.POST or None))
     if request.method == "POST" and form.is_valid():
         try:
-            services.totp_check(device=device, code=form.cleaned_data["code"])
+            used = services.second_factor_verify(user=user, code=form.cleaned_data["code"])
         except DomainError as exc:
-            if exc.code == "totp_wrong":
+            if exc.code in WRONG_CODE:
                 user_login_failed.send(sender=__name__, credentials=credentials, request=request)
                 if getattr(request, "axes_locked_out", False):
                     return refuse_locked()
@@ -121,7 +132,7 @@ def login_code(request):
             if pending is not None:
                 del request.session[PENDING_LOGIN_KEY]
                 auth_login(request, user, backend=pending["backend"])
-            otp_login(request, device)
+            otp_login(request, used)
             return redirect(next_url)
     return render(
         request,
@@ -193,10 +204,15 @@ def profile(request):
         else:
             messages.success(request, _("Your profile was saved."))
             return redirect("profile")
+    otp_on = selectors.totp_device_of(request.user) is not None
     return render(
         request,
         "accounts/profile.html",
-        {"form": form, "otp_on": selectors.totp_device_of(request.user) is not None},
+        {
+            "form": form,
+            "otp_on": otp_on,
+            "codes_left": selectors.recovery_codes_left(request.user) if otp_on else None,
+        },
     )
 
 
@@ -242,38 +258,65 @@ def _authenticator_setup(device) -> dict:
     }
 
 
+def _recovery_codes_page(request, codes: list[str], next_url: str):
+    """The only time recovery codes are shown: in the response to the request that made them,
+    which no cache (nor the browser's Back button) keeps."""
+    response = render(
+        request,
+        "accounts/recovery_codes.html",
+        {"codes": codes, "next": next_url or reverse("two_factor")},
+    )
+    add_never_cache_headers(response)
+    return response
+
+
 @login_required
 def two_factor(request):
-    """Turning the authenticator app (TOTP) on and off. On: a secret to scan, confirmed by a
-    first code. Off: only with a current code."""
+    """Turning the authenticator app (TOTP) on and off, and the recovery codes. On: a secret to
+    scan, confirmed by a first code, then the recovery codes shown once. A new set of codes, or
+    off: only with a current code. Each change ends the user's other sessions; this one stays."""
     user = request.user
     next_url = _safe_next(request)
     here = reverse("two_factor") + (f"?{urlencode({'next': next_url})}" if next_url else "")
     action = request.POST.get("action") if request.method == "POST" else None
-    form = styled(TOTPCodeForm(request.POST if action in {"confirm", "disable"} else None))
     if action == "start":
         try:
             services.totp_enrolment_start(user=user)
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect(here)
-    if action in {"confirm", "disable"} and form.is_valid():
+    posted = request.POST if action in {"confirm", "regenerate", "disable"} else None
+    confirm_form = styled(TOTPCodeForm(posted if action == "confirm" else None))
+    regenerate_form = styled(SecondFactorForm(posted if action == "regenerate" else None))
+    disable_form = styled(SecondFactorForm(posted if action == "disable" else None))
+    for manage_form in (regenerate_form, disable_form):  # two on one page: neither grabs focus
+        manage_form.fields["code"].widget.attrs.pop("autofocus", None)
+    form = {"confirm": confirm_form, "regenerate": regenerate_form, "disable": disable_form}.get(
+        action or ""
+    )
+    if form is not None and form.is_valid():
         code = form.cleaned_data["code"]
         try:
             if action == "confirm":
-                device = services.totp_enrolment_confirm(user=user, code=code)
+                device, codes = services.totp_enrolment_confirm(user=user, code=code)
+            elif action == "regenerate":
+                codes = services.recovery_codes_renew(user=user, code=code)
             else:
                 services.totp_disable(user=user, code=code)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
+            update_session_auth_hash(request, user)  # the other sessions ended, not this one
             if action == "confirm":
                 otp_login(request, device)  # the code just entered verifies this session
                 messages.success(
                     request,
                     _("Two-factor authentication is on: logging in now asks for a code."),
                 )
-                return redirect(next_url or "two_factor")
+                return _recovery_codes_page(request, codes, next_url)
+            if action == "regenerate":
+                messages.success(request, _("New recovery codes: the old ones no longer work."))
+                return _recovery_codes_page(request, codes, next_url)
             request.session.pop(DEVICE_ID_SESSION_KEY, None)
             messages.success(request, _("Two-factor authentication is off."))
             return redirect("two_factor")
@@ -284,8 +327,11 @@ def two_factor(request):
         "accounts/two_factor.html",
         {
             "device": device,
+            "codes_left": selectors.recovery_codes_left(user) if device else 0,
             "setup": _authenticator_setup(unconfirmed) if unconfirmed else None,
-            "form": form,
+            "confirm_form": confirm_form,
+            "regenerate_form": regenerate_form,
+            "disable_form": disable_form,
             "action": action,
             "next": next_url,
             "required_for_admin": settings.OTP_REQUIRED_FOR_ADMIN and user.can_administer,

@@ -67,7 +67,7 @@ def signals(account: Account, playbook: Playbook) -> Signals:
     )
     needs = (
         Revisit.objects.filter(
-            account=account, status=RevisitStatus.DONE, done_on__gte=since.date()
+            account=account, status=RevisitStatus.DONE, done_on__gte=timezone.localdate(since)
         )
         .exclude(new_needs="")
         .count()

@@ -2,8 +2,7 @@
 weekly progress update, tickets and their SLA clocks, and the customer link."""
 
 import secrets
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from salesop.accounts.models import Role, User
 from salesop.activities.services import task_create
+from salesop.aftersales.business_calendar import business_calendar
 from salesop.aftersales.growth import stage_set
 from salesop.aftersales.models import (
     AccountGrowth,
@@ -39,7 +39,6 @@ from salesop.aftersales.models import (
 )
 from salesop.aftersales.revisits import revisits_plan
 from salesop.aftersales.rules import (
-    BusinessCalendar,
     MilestoneView,
     breach_seconds,
     progress_draft,
@@ -317,20 +316,6 @@ def update_send(
 # --- tickets --------------------------------------------------------------------------------
 
 
-def _calendar(playbook: Playbook) -> BusinessCalendar:
-    spec = playbook.tickets.calendar
-    start_h, start_m = (int(x) for x in spec.start.split(":"))
-    end_h, end_m = (int(x) for x in spec.end.split(":"))
-    return BusinessCalendar(
-        zone=ZoneInfo(settings.TIME_ZONE),
-        start=time(start_h, start_m),
-        end=time(end_h, end_m),
-        weekdays=frozenset(spec.weekdays),
-        holidays=frozenset(spec.holidays),
-        workdays=frozenset(spec.workdays),
-    )
-
-
 def severities(playbook: Playbook) -> list[tuple[str, str, int, int, bool]]:
     """(key, label, response hours, direction hours, business hours) per severity; a playbook
     without severities has one, "normal", on the `sla` section's hours."""
@@ -368,7 +353,9 @@ def ticket_due_times(opened_at: datetime, severity: str) -> tuple[datetime, date
         }
         raise DomainError("invalid", message, {"severity": message})
     _key, _label, response_hours, direction_hours, business = spec
-    calendar = _calendar(playbook) if business else None
+    # The longest SLA the playbook allows, in business hours, ends within two years.
+    years = range(opened_at.year, opened_at.year + 3)
+    calendar = business_calendar(playbook, years) if business else None
     return (
         sla_due_at(opened_at, response_hours, calendar),
         sla_due_at(opened_at, direction_hours, calendar),

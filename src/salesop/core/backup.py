@@ -1,27 +1,61 @@
 """Backup and restore of everything salesop keeps: the database (SQLite's online backup API, or
 pg_dump of one consistent snapshot) and the uploaded files, in one .tar.gz with a manifest of
-each table's row count and checksum and each file's checksum. A restore puts both back and
-proves it by recomputing the manifest; anything that differs is named."""
+each table's row count and checksum and each file's checksum.
+
+A restore proves the archive before it touches anything: every member is a file a backup
+holds, the manifest names exactly the tables this installation has, the database in the
+archive (opened as a copy, or restored into a scratch PostgreSQL database) has this
+installation's schema and every table's rows match their checksums, and every uploaded file
+matches and is named. Only then is the live data replaced, with a copy of it kept until the
+replaced data has been checked again; anything that differs is named and the copy put back.
+
+The manifest is a checksum, not a signature: it catches damage and an edit that left it as it
+was, not someone who rewrites it too."""
 
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import sqlite3
 import subprocess  # pg_dump and pg_restore, fixed arguments  # nosec B404
 import tarfile
 import tempfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Annotated, Literal
 
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.utils.translation import gettext as _
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from salesop.core.errors import DomainError
 
 FORMAT = 1
 DUMPS = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
+MANIFEST = "manifest.json"
+MEDIA = "media"
+SHA256 = r"^[0-9a-f]{64}$"
+PUT_BACK_FAILED = "restore_put_back_failed"
+
+
+class _TableDigest(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+    rows: int = Field(ge=0)
+    sha256: str = Field(pattern=SHA256)
+
+
+class _Manifest(BaseModel):
+    model_config = ConfigDict(strict=True)
+    format: Literal[1]
+    engine: str
+    created_at: str
+    tables: dict[str, _TableDigest]
+    files: dict[str, Annotated[str, Field(pattern=SHA256)]]
 
 
 def _table_digests(cursor, tables: list[str], quote) -> dict[str, dict]:
@@ -48,6 +82,56 @@ def _sqlite_tables(db: sqlite3.Connection) -> list[str]:
     return [name for (name,) in rows if "_fts_" not in name]
 
 
+def _sqlite_schema(db: sqlite3.Connection) -> dict[str, str]:
+    """Every table, index, trigger and view with its SQL: a trigger planted in a backup changes
+    no row, so only the schema shows it. SQLite reserves the sqlite_ prefix for itself."""
+    rows = db.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE substr(name, 1, 7) != 'sqlite_'"
+    ).fetchall()
+    return {f"{kind} {name}": sql or "" for kind, name, sql in rows}
+
+
+# Read from the catalogue rather than compared as pg_dump text: the catalogue's own rendering
+# (pg_get_*def) does not change with the pg_dump version or the owner's name.
+PG_SCHEMA = """
+SELECT 'schema ' || nspname, '' FROM pg_namespace
+ WHERE nspname NOT LIKE 'pg\\_%' AND nspname != 'information_schema'
+UNION ALL SELECT 'extension ' || extname, extversion FROM pg_extension
+UNION ALL SELECT 'event trigger ' || evtname, evtevent || ' ' || evtfoid::regproc::text
+  FROM pg_event_trigger
+UNION ALL SELECT 'relation ' || c.relname, c.relkind::text || ' '
+       || coalesce(pg_get_viewdef(c.oid), pg_get_indexdef(c.oid), '')
+  FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace
+UNION ALL SELECT 'column ' || c.relname || '.' || a.attname,
+       format_type(a.atttypid, a.atttypmod) || ' ' || a.attnotnull::text || ' '
+       || a.attidentity::text || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '')
+  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+ WHERE c.relnamespace = current_schema()::regnamespace AND a.attnum > 0
+   AND NOT a.attisdropped
+UNION ALL SELECT 'constraint ' || conrelid::regclass::text || '.' || conname,
+       pg_get_constraintdef(oid)
+  FROM pg_constraint WHERE connamespace = current_schema()::regnamespace
+UNION ALL SELECT 'trigger ' || t.tgrelid::regclass::text || '.' || t.tgname,
+       pg_get_triggerdef(t.oid)
+  FROM pg_trigger t WHERE NOT t.tgisinternal
+UNION ALL SELECT 'function ' || p.oid::regprocedure::text,
+       CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) ELSE '' END
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname != 'information_schema'
+   AND NOT EXISTS (SELECT 1 FROM pg_depend e
+                   WHERE e.objid = p.oid AND e.deptype = 'e')
+UNION ALL SELECT 'rule ' || tablename || '.' || rulename, definition FROM pg_rules
+ WHERE schemaname = current_schema()
+UNION ALL SELECT 'policy ' || tablename || '.' || policyname, qual FROM pg_policies
+"""
+
+
+def _pg_schema(cursor) -> dict[str, str]:
+    cursor.execute(PG_SCHEMA)
+    return {name: definition or "" for name, definition in cursor.fetchall()}
+
+
 def _file_digests(root: Path) -> dict[str, str]:
     if not root.exists():
         return {}
@@ -68,6 +152,36 @@ def _pg_env() -> tuple[list[str], dict]:
     return args, env
 
 
+def _pg_tool(tool: str, *args: str) -> None:
+    """Runs pg_dump or pg_restore against the configured server; a failure is a refusal
+    carrying the tool's own message."""
+    server, env = _pg_env()
+    try:
+        subprocess.run(  # noqa: S603  (pg tools, settings, no shell)  # nosec B603
+            [tool, *server, *args], env=env, check=True, capture_output=True
+        )
+    except FileNotFoundError as exc:
+        raise DomainError(
+            "pg_tool",
+            _("%(tool)s was not found: install PostgreSQL's client programs.") % {"tool": tool},
+        ) from exc
+    except subprocess.CalledProcessError as exc:
+        raise DomainError(
+            "pg_tool",
+            _("%(tool)s failed: %(error)s")
+            % {"tool": tool, "error": exc.stderr.decode(errors="replace").strip()},
+        ) from exc
+
+
+def _pg_restore(dump: Path, database: str) -> None:
+    # One transaction: a dump that fails half-way leaves the database as it was.
+    _pg_tool(
+        "pg_restore",
+        *("--clean", "--if-exists", "--no-owner", "--single-transaction"),
+        *("-d", database, str(dump)),
+    )
+
+
 def current_digests() -> dict[str, dict]:
     """The manifest's table part for the database as it is now."""
     if connection.vendor == "sqlite":
@@ -81,6 +195,18 @@ def current_digests() -> dict[str, dict]:
         tables = connection.introspection.table_names()
     with connection.cursor() as cursor:
         return _table_digests(cursor, tables, connection.ops.quote_name)
+
+
+def _current_schema() -> tuple[dict[str, str], set[str]]:
+    """This installation's schema and the tables a manifest must name."""
+    if connection.vendor == "sqlite":
+        plain = sqlite3.connect(connection.settings_dict["NAME"])
+        try:
+            return _sqlite_schema(plain), set(_sqlite_tables(plain))
+        finally:
+            plain.close()
+    with connection.cursor() as cursor:
+        return _pg_schema(cursor), set(connection.introspection.table_names(cursor))
 
 
 def backup(out_dir: Path) -> tuple[Path, dict]:
@@ -103,15 +229,15 @@ def backup(out_dir: Path) -> tuple[Path, dict]:
             tables = _pg_snapshot_dump(dump)
         media = Path(settings.MEDIA_ROOT)
         if media.exists():
-            shutil.copytree(media, work / "media")
+            shutil.copytree(media, work / MEDIA)
         manifest = {
             "format": FORMAT,
             "engine": vendor,
             "created_at": datetime.now(UTC).isoformat(),
             "tables": tables,
-            "files": _file_digests(work / "media"),
+            "files": _file_digests(work / MEDIA),
         }
-        (work / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        (work / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         archive = out_dir / f"salesop-backup-{stamp}.tar.gz"
         with tarfile.open(archive, "w:gz") as tar:
             for item in sorted(work.iterdir()):
@@ -121,18 +247,15 @@ def backup(out_dir: Path) -> tuple[Path, dict]:
 
 def _pg_snapshot_dump(dump: Path) -> dict[str, dict]:
     """pg_dump of the snapshot the digests are read from, so both describe the same moment."""
-    args, env = _pg_env()
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             cursor.execute("SELECT pg_export_snapshot()")
             snapshot = cursor.fetchone()[0]
-            subprocess.run(  # noqa: S603  (pg_dump, settings, no shell)  # nosec B603
-                ["pg_dump", *args, "-Fc", f"--snapshot={snapshot}", "-f", str(dump)]
-                + [connection.settings_dict["NAME"]],
-                env=env,
-                check=True,
-                capture_output=True,
+            _pg_tool(
+                "pg_dump",
+                *("-Fc", f"--snapshot={snapshot}", "-f", str(dump)),
+                connection.settings_dict["NAME"],
             )
             return _table_digests(
                 cursor, connection.introspection.table_names(cursor), connection.ops.quote_name
@@ -145,72 +268,361 @@ def _has_business_rows() -> bool:
     return User.objects.exists()
 
 
-def restore(archive: Path, *, force: bool = False) -> dict:
-    """Puts a backup back into the configured database and data directory and checks every
-    table and file against the manifest. Refuses a database that has users unless `force`."""
-    vendor = connection.vendor
-    with tempfile.TemporaryDirectory() as work:
-        work = Path(work)
-        try:
-            with tarfile.open(archive, "r:gz") as tar:
-                tar.extractall(work, filter="data")
-            manifest = json.loads((work / "manifest.json").read_text(encoding="utf-8"))
-        except (OSError, tarfile.TarError, ValueError) as exc:
+def _listed(names) -> str:
+    names = sorted(names)
+    if len(names) <= 10:
+        return ", ".join(names)
+    return _("%(names)s and %(count)d more") % {
+        "names": ", ".join(names[:10]),
+        "count": len(names) - 10,
+    }
+
+
+def _not_a_backup(archive: Path, reason: str) -> DomainError:
+    return DomainError(
+        "backup",
+        _("%(file)s is not a salesop backup: %(error)s") % {"file": archive, "error": reason},
+    )
+
+
+def _check_members(archive: Path, members: list[tarfile.TarInfo]) -> None:
+    """Refuses any member a backup does not write, before a byte is extracted: a path
+    leading out of the folder, a link, a device, a file beside the manifest, media and dump."""
+    seen = set()
+    for member in members:
+        path = PurePosixPath(member.name)
+        if path.is_absolute() or ".." in path.parts or not path.parts:
+            raise _not_a_backup(
+                archive, _("%(member)s points outside the backup") % {"member": member.name}
+            )
+        if not (member.isfile() or member.isdir()):
+            raise _not_a_backup(
+                archive,
+                _("%(member)s is a link or a special file; a backup holds files and folders")
+                % {"member": member.name},
+            )
+        top, nested = path.parts[0], len(path.parts) > 1
+        if top == MEDIA:
+            expected = nested or member.isdir()
+        else:
+            expected = not nested and member.isfile() and top in {MANIFEST, *DUMPS.values()}
+        if not expected or str(path) in seen:
+            raise _not_a_backup(
+                archive,
+                _("%(member)s is not part of a salesop backup") % {"member": member.name},
+            )
+        seen.add(str(path))
+
+
+def _unpack(archive: Path, into: Path) -> dict:
+    """Extracts the archive into `into` after checking its members; returns its manifest."""
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            members = tar.getmembers()  # reads to the end: a truncated archive fails here
+            _check_members(archive, members)
+            tar.extractall(into, members=members, filter="data")
+    except (OSError, EOFError, zlib.error, tarfile.TarError) as exc:
+        raise _not_a_backup(archive, str(exc)) from exc
+    try:
+        text = (into / MANIFEST).read_text(encoding="utf-8")
+    except (OSError, UnicodeError) as exc:
+        raise _not_a_backup(archive, _("it has no readable manifest.json")) from exc
+    try:
+        return _Manifest.model_validate_json(text).model_dump()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or MANIFEST}: {error['msg']}"
+            for error in exc.errors()[:5]
+        )
+        raise _not_a_backup(archive, f"{MANIFEST}: {problems}") from None
+
+
+def _check_files(manifest: dict, root: Path) -> None:
+    found = _file_digests(root)
+    unnamed = found.keys() - manifest["files"].keys()
+    if unnamed:
+        raise DomainError(
+            "restore_mismatch",
+            _("The backup holds files its manifest does not name: %(what)s")
+            % {"what": _listed(f"{MEDIA}/{name}" for name in unnamed)},
+        )
+    wrong = [name for name, sha in manifest["files"].items() if found.get(name) != sha]
+    if wrong:
+        raise DomainError(
+            "restore_mismatch",
+            _("These files in the backup are missing or differ from its manifest: %(what)s")
+            % {"what": _listed(f"{MEDIA}/{name}" for name in wrong)},
+        )
+
+
+def _check_tables(manifest: dict, installed: set[str]) -> None:
+    named = set(manifest["tables"])
+    if installed - named:
+        raise DomainError(
+            "restore_mismatch",
+            _("The backup's manifest does not name these tables of the database: %(what)s")
+            % {"what": _listed(installed - named)},
+        )
+    if named - installed:
+        raise DomainError(
+            "restore_mismatch",
+            _("The backup's manifest names tables this installation does not have: %(what)s")
+            % {"what": _listed(named - installed)},
+        )
+
+
+def _check_database(manifest: dict, schema: dict, installed: dict, digests: dict) -> None:
+    """The archive's database against this installation's schema, then against the manifest."""
+    changed = {
+        name for name in schema.keys() | installed.keys() if schema.get(name) != installed.get(name)
+    }
+    if changed:
+        raise DomainError(
+            "restore_schema",
+            _(
+                "The database in the backup does not have this installation's schema (a backup "
+                "of another salesop version, or edited) in: %(what)s"
+            )
+            % {"what": _listed(changed)},
+        )
+    wrong = {
+        name
+        for name in manifest["tables"].keys() | digests.keys()
+        if manifest["tables"].get(name) != digests.get(name)
+    }
+    if wrong:
+        raise DomainError(
+            "restore_mismatch",
+            _("The database in the backup differs from its manifest in: %(what)s")
+            % {"what": _listed(wrong)},
+        )
+
+
+def _check_sqlite_copy(manifest: dict, dump: Path, installed_schema: dict) -> None:
+    """Opens the archive's database file itself, which is the staged copy a swap reads."""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA page_size")
+        (page_size,) = cursor.fetchone()
+    db = sqlite3.connect(dump)
+    try:
+        schema = _sqlite_schema(db)
+        # a damaged index or page that no row read touches
+        problems = [line for (line,) in db.execute("PRAGMA integrity_check").fetchall()]
+        if problems != ["ok"]:
             raise DomainError(
-                "backup",
-                _("%(file)s is not a salesop backup: %(error)s") % {"file": archive, "error": exc},
+                "restore_damaged",
+                _("%(file)s in the backup is damaged: %(error)s")
+                % {"file": dump.name, "error": "; ".join(problems[:5])},
+            )
+        if db.execute("PRAGMA page_size").fetchone()[0] != page_size:
+            # The live database is in WAL mode, whose page size cannot change: copying pages
+            # of another size into it fails. The copy takes the live size before it is read.
+            db.executescript(
+                f"PRAGMA journal_mode = DELETE; PRAGMA page_size = {int(page_size)}; VACUUM;"
+            )
+        if schema == installed_schema:
+            digests = _table_digests(db.cursor(), _sqlite_tables(db), lambda t: f'"{t}"')
+        else:
+            digests = {}
+    except sqlite3.Error as exc:
+        raise DomainError(
+            "restore_damaged",
+            _("%(file)s in the backup is not a SQLite database: %(error)s")
+            % {"file": dump.name, "error": exc},
+        ) from exc
+    finally:
+        db.close()
+    _check_database(manifest, schema, installed_schema, digests)
+
+
+@contextmanager
+def _pg_scratch() -> Iterator[tuple[str, object]]:
+    """A new, empty database on the same server and a Django connection to it, dropped after."""
+    name = f"{connection.settings_dict['NAME'][:40]}_restore_{secrets.token_hex(4)}"
+    quoted = connection.ops.quote_name(name)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE {quoted} TEMPLATE template0")  # nosec B608
+    except DatabaseError as exc:
+        raise DomainError(
+            "restore_scratch",
+            _(
+                "A restore first checks the backup in a scratch database, and this database "
+                "user cannot create one: %(error)s"
+            )
+            % {"error": exc},
+        ) from exc
+    live = connections[DEFAULT_DB_ALIAS]
+    scratch = type(live)(dict(live.settings_dict, NAME=name), "restore_scratch")
+    try:
+        yield name, scratch
+    finally:
+        scratch.close()
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")  # nosec B608
+
+
+def _check_pg_dump(manifest: dict, dump: Path, installed_schema: dict) -> None:
+    """Restores the dump into a scratch database with the same pg_restore the swap will run,
+    and checks it there: the live database is touched only by a dump that restored cleanly to
+    exactly the manifest. (pg_dump writes every object under its schema's name, so a dump
+    cannot be put into a scratch schema of the live database instead.)"""
+    with _pg_scratch() as (name, scratch):
+        try:
+            _pg_restore(dump, name)
+        except DomainError as exc:
+            raise DomainError(
+                "restore_damaged",
+                _(
+                    "%(file)s in the backup is not a PostgreSQL dump this installation can "
+                    "restore: %(error)s"
+                )
+                % {"file": dump.name, "error": exc.message},
             ) from exc
-        if manifest.get("engine") != vendor:
+        with scratch.cursor() as cursor:
+            schema = _pg_schema(cursor)
+            digests = {}
+            if schema == installed_schema:
+                tables = scratch.introspection.table_names(cursor)
+                digests = _table_digests(cursor, tables, scratch.ops.quote_name)
+    _check_database(manifest, schema, installed_schema, digests)
+
+
+def _keep_database(vendor: str, into: Path) -> Path:
+    """A copy of the live database in the form `_load_database` puts back."""
+    kept = into / DUMPS[vendor]
+    if vendor == "sqlite":
+        connection.ensure_connection()
+        copy = sqlite3.connect(kept)
+        connection.connection.backup(copy)
+        copy.close()
+    else:
+        _pg_tool("pg_dump", "-Fc", "-f", str(kept), connection.settings_dict["NAME"])
+    return kept
+
+
+def _load_database(vendor: str, dump: Path) -> None:
+    """Replaces the live database with `dump` in one transaction, all or nothing."""
+    if vendor == "sqlite":
+        # The backup API into the open database, not a file rename: processes with the file
+        # open keep working, and one step (pages=-1) is one write transaction.
+        source = sqlite3.connect(dump)
+        try:
+            connection.ensure_connection()
+            source.backup(connection.connection)
+        except sqlite3.Error as exc:
+            raise DomainError(
+                "restore_failed",
+                _("The database could not be replaced: %(error)s") % {"error": exc},
+            ) from exc
+        finally:
+            source.close()
+    else:
+        connections.close_all()
+        _pg_restore(dump, connection.settings_dict["NAME"])
+
+
+def _live_differences(manifest: dict) -> list[str]:
+    tables = current_digests()
+    wrong = [name for name, expected in manifest["tables"].items() if tables.get(name) != expected]
+    files = _file_digests(Path(settings.MEDIA_ROOT))
+    wrong += [
+        f"{MEDIA}/{name}"
+        for name in files.keys() | manifest["files"].keys()
+        if files.get(name) != manifest["files"].get(name)
+    ]
+    return wrong
+
+
+def _swap_in(vendor: str, staged: Path, kept_dir: Path, manifest: dict) -> None:
+    """Puts the checked database and files in place, keeping the previous ones in `kept_dir`
+    until the live data has been checked against the manifest; on any failure they go back."""
+    media = Path(settings.MEDIA_ROOT)
+    kept_db = _keep_database(vendor, kept_dir)
+    kept_media = kept_dir / MEDIA
+    loaded = False
+    if media.exists():
+        media.rename(kept_media)
+    try:
+        if (staged / MEDIA).exists():
+            (staged / MEDIA).rename(media)
+        _load_database(vendor, staged / DUMPS[vendor])
+        loaded = True
+        wrong = _live_differences(manifest)
+        if wrong:
+            raise DomainError(
+                "restore_mismatch",
+                _(
+                    "The restored data differs from the backup in: %(what)s; the previous data "
+                    "is back in place."
+                )
+                % {"what": _listed(wrong)},
+            )
+    except BaseException as exc:
+        # the previous data back, whatever stopped the swap (an interrupt included)
+        try:
+            if loaded:
+                _load_database(vendor, kept_db)
+            if media.exists():
+                shutil.rmtree(media)
+            if kept_media.exists():
+                kept_media.rename(media)
+        except Exception as again:
+            raise DomainError(
+                PUT_BACK_FAILED,
+                _(
+                    "Restoring stopped (%(error)s) and putting the previous data back failed "
+                    "too (%(again)s): the previous database and files are in %(folder)s."
+                )
+                % {"error": exc, "again": again, "folder": kept_dir},
+            ) from again
+        raise
+
+
+def restore(archive: Path, *, force: bool = False) -> dict:
+    """Puts a backup back into the configured database and data directory once every member,
+    table and file of it has been checked; refuses a database that has users unless `force`.
+    Returns the manifest. On any refusal the database and files are as they were."""
+    vendor = connection.vendor
+    if vendor not in DUMPS:
+        raise DomainError("engine", _("Backups support SQLite and PostgreSQL."))
+    media = Path(settings.MEDIA_ROOT)
+    media.parent.mkdir(parents=True, exist_ok=True)
+    # Beside the uploaded files, so that putting the new ones in place is a rename.
+    work = Path(tempfile.mkdtemp(prefix=".salesop-restore-", dir=media.parent))
+    keep_work = False
+    try:
+        staged = work / "backup"
+        manifest = _unpack(archive, staged)
+        if manifest["engine"] != vendor:
             raise DomainError(
                 "engine",
                 _("This backup is of a %(theirs)s database; the configured one is %(ours)s.")
-                % {"theirs": manifest.get("engine"), "ours": vendor},
+                % {"theirs": manifest["engine"], "ours": vendor},
             )
+        dump = staged / DUMPS[vendor]
+        if not dump.is_file():
+            raise _not_a_backup(archive, _("it has no %(file)s") % {"file": dump.name})
         if not force and _has_business_rows():
             raise DomainError(
                 "not_empty",
                 _("The database already has users; restore into an empty one or use --force."),
             )
-        dump = work / DUMPS[vendor]
+        _check_files(manifest, staged / MEDIA)
+        installed_schema, installed_tables = _current_schema()
+        _check_tables(manifest, installed_tables)
         if vendor == "sqlite":
-            source = sqlite3.connect(dump)
-            connection.ensure_connection()
-            source.backup(connection.connection)
-            source.close()
+            _check_sqlite_copy(manifest, dump, installed_schema)
         else:
-            connections.close_all()
-            args, env = _pg_env()
-            subprocess.run(  # noqa: S603  (pg_restore, settings, no shell)  # nosec B603
-                [
-                    "pg_restore",
-                    *args,
-                    "--clean",
-                    "--if-exists",
-                    "--no-owner",
-                    "--single-transaction",
-                ]
-                + ["-d", connection.settings_dict["NAME"], str(dump)],
-                env=env,
-                check=True,
-                capture_output=True,
-            )
-        media = Path(settings.MEDIA_ROOT)
-        if media.exists():
-            shutil.rmtree(media)
-        if (work / "media").exists():
-            shutil.copytree(work / "media", media)
-    _verify(manifest)
+            _check_pg_dump(manifest, dump, installed_schema)
+        kept = work / "previous"
+        kept.mkdir()
+        _swap_in(vendor, staged, kept, manifest)
+    except DomainError as exc:
+        # when putting the previous data back failed, the copy kept there is the only one
+        keep_work = exc.code == PUT_BACK_FAILED
+        raise
+    finally:
+        if not keep_work:
+            shutil.rmtree(work, ignore_errors=True)
     return manifest
-
-
-def _verify(manifest: dict) -> None:
-    tables = current_digests()
-    wrong = [name for name, expected in manifest["tables"].items() if tables.get(name) != expected]
-    files = _file_digests(Path(settings.MEDIA_ROOT))
-    wrong += [f"media/{name}" for name, sha in manifest["files"].items() if files.get(name) != sha]
-    if wrong:
-        raise DomainError(
-            "restore_mismatch",
-            _("The restored data differs from the backup in: %(what)s")
-            % {"what": ", ".join(wrong)},
-        )

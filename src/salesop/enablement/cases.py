@@ -39,9 +39,8 @@ def case_create(*, by: User, deal: Deal) -> Case:
         ):
             if timeline:
                 timeline[-1]["days"] = round(event.seconds_in_previous / 86400, 1)
-            timeline.append(
-                {"stage": event.to_stage, "entered": event.at.date().isoformat(), "days": None}
-            )
+            entered = timezone.localdate(event.at).isoformat()
+            timeline.append({"stage": event.to_stage, "entered": entered, "days": None})
     objections = [
         {
             "category": o.category,

@@ -95,6 +95,16 @@ def month_period(year: int, month: int) -> Period:
     return Period(start, following - timedelta(days=1))
 
 
+def months_back(day: date, months: int) -> list[Period]:
+    """The calendar month holding `day` and the `months - 1` before it, newest first."""
+    month = month_period(day.year, day.month)
+    result = [month]
+    while len(result) < months:
+        month = month.previous()
+        result.append(month)
+    return result
+
+
 def months_to(period: Period, months: int) -> Period:
     """The `months` calendar months ending with the period's month."""
     year, month = period.end.year, period.end.month - (months - 1)

@@ -268,6 +268,14 @@ def semantic_errors(pb: Playbook) -> list[tuple[Path, str]]:
             errors.append(
                 (("tickets", "calendar", "weekdays", i), _("give weekdays as 1 (Monday) to 7"))
             )
+    for i, day in enumerate(hours.workdays):
+        if day in hours.holidays:
+            errors.append(
+                (
+                    ("tickets", "calendar", "workdays", i),
+                    _("%(day)s is also a day off under holidays: list it once") % {"day": day},
+                )
+            )
     for i, severity in enumerate(pb.tickets.severities):
         if severity.solution_direction_hours < severity.first_response_hours:
             errors.append(

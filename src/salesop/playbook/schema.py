@@ -171,8 +171,13 @@ class BusinessHours(Strict):
     start: Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "09:00"
     end: Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "18:00"
     weekdays: list[int] = Field(default=[1, 2, 3, 4, 5], min_length=1, max_length=7)
+    # Mainland China's public holidays and make-up working days (调休), every year, from the
+    # `holidays` library (new years come with its releases); null for none.
+    public_holidays: Literal["CN"] | None = "CN"
+    # The company's own days off, added to the public ones; a public make-up working day listed
+    # here is not worked.
     holidays: list[date] = []
-    # Weekend days worked in lieu of a holiday (调休).
+    # Days worked (weekend days worked in lieu, or a public holiday the company works).
     workdays: list[date] = []
 
 

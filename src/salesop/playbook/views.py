@@ -4,10 +4,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from salesop.aftersales.business_calendar import unknown_holiday_year
 from salesop.core.errors import DomainError
 from salesop.core.forms import styled
 from salesop.playbook import selectors, services
@@ -24,12 +26,16 @@ def _require_ops(request) -> None:
 def index(request):
     """The running SOP, readable by everyone; versions and editing for sales ops."""
     version = selectors.active_version()
+    playbook = selectors.parsed(version)
     return render(
         request,
         "playbook/index.html",
         {
             "version": version,
-            "playbook": selectors.parsed(version),
+            "playbook": playbook,
+            "holiday_year": unknown_holiday_year(playbook, timezone.localdate())
+            if request.user.can_administer
+            else None,
             "language": "zh" if (get_language() or "").startswith("zh") else "en",
             "criteria": {name: c.description for name, c in CRITERIA.items()},
             "versions": selectors.versions()[:50] if request.user.can_administer else [],

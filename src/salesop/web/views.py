@@ -1,9 +1,12 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 
 from salesop.accounts.models import Role
 from salesop.activities.selectors import my_work
+from salesop.aftersales.business_calendar import unknown_holiday_year
 from salesop.customers.selectors import accounts_visible_to
+from salesop.playbook.selectors import active_playbook
 
 
 @login_required
@@ -16,5 +19,9 @@ def home(request):
             "roles": [labels[role] for role in sorted(request.user.roles)],
             "recent_accounts": accounts_visible_to(request.user).order_by("-created_at", "-id")[:8],
             "work": my_work(request.user),
+            # Sales ops own the playbook's calendar: they hear first that next year's is unknown.
+            "holiday_year": unknown_holiday_year(active_playbook(), timezone.localdate())
+            if request.user.can_administer
+            else None,
         },
     )

@@ -9,8 +9,8 @@ from salesop.accounts.services import totp_remove
 
 class Command(BaseCommand):
     help = (
-        "Turns off a user's two-factor authentication (removes their authenticator app) so "
-        "they can log in with their password and set it up again."
+        "Turns off a user's two-factor authentication (removes their authenticator app and "
+        "recovery codes) so they can log in with their password and set it up again."
     )
 
     def add_arguments(self, parser):
@@ -22,6 +22,7 @@ class Command(BaseCommand):
             raise CommandError(f"No user {username!r}.")
         removed = totp_remove(user=user)
         self.stdout.write(
-            f"Removed {removed} authenticator(s) of {username}: they log in with their password "
+            f"Removed {removed} authenticator(s) and the recovery codes of {username}: they log "
+            "in with their password "
             "and set one up again under Profile, Two-factor authentication."
         )

@@ -1,0 +1,41 @@
+""" "Now" is read from one clock: Django's (`timezone.now()`), never the database's.
+
+The suite moves Django's clock (time_machine, and SALESOP_TEST_CLOCK for the whole suite), and
+app servers, workers and a PostgreSQL server on another machine need not agree to the second:
+SQL that reads the database's own clock (`now()`, `CURRENT_TIMESTAMP`, SQLite's
+`date('now')`, Django's `Now()`) would disagree with every time the application writes."""
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import time_machine
+
+import salesop
+from salesop.core.testing import make_lead
+
+DATABASE_CLOCK = re.compile(
+    # Django's Now(), SQL's now() (a Python call always has a dot or name before it),
+    # CURRENT_TIMESTAMP and friends, SQLite's date('now') family
+    r"(?<![.\w])(?i:now)\(\)|\bfunctions\.Now\(|(?i:\bCURRENT_(?:TIMESTAMP|DATE|TIME)\b)"
+    r"|(?i:\b(?:date|datetime|julianday|strftime|unixepoch)\([^)]*'now')"
+)
+
+
+def test_no_code_reads_the_database_clock():
+    root = Path(salesop.__file__).parent
+    found = [
+        f"{path.relative_to(root)}:{number}: {line.strip()}"
+        for path in sorted(root.rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if DATABASE_CLOCK.search(line)
+    ]
+    assert found == []
+
+
+def test_rows_are_stamped_with_the_applications_clock(org):
+    moved = datetime(2028, 2, 29, 23, 59, 30, tzinfo=UTC)
+    with time_machine.travel(moved, tick=False):
+        lead = make_lead(org.rep, company="闰日线索 Leap-day lead")
+    lead.refresh_from_db()
+    assert lead.created_at == moved
