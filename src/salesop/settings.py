@@ -76,6 +76,8 @@ MIDDLEWARE = [
     # Above WhiteNoise, which answers static files itself: they carry the policy too.
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below the header middleware, so the JSON it makes of an API error carries their headers.
+    "salesop.core.api.ApiErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

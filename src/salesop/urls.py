@@ -8,6 +8,8 @@ from salesop.api import api
 from salesop.monitor import views as monitor_views
 from salesop.web import views as web_views
 
+handler400 = "salesop.core.api.request_refused"
+
 urlpatterns = [
     path("", web_views.home, name="home"),
     path("health/", monitor_views.health, name="health"),

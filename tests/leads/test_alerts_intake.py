@@ -112,3 +112,29 @@ def test_intake_is_rate_limited_per_channel(client, org, channel_key, settings):
     codes = [post(client, {"company_name": f"公司 {i}"}, key).status_code for i in range(5)]
     assert codes == [201, 201, 201, 429, 429]
     assert Lead.objects.count() == 3
+
+
+def test_the_same_idempotency_key_with_another_body_is_refused_naming_the_key(
+    client, org, channel_key
+):
+    """A retry sends the same body; the same key with another body is a client's mistake (a
+    key reused for a new submission): answered 409 naming the key, not with the first lead."""
+    _, key = channel_key
+    body = {"company_name": "宁波港通国际贸易有限公司", "contact_name": "陈先生"}
+    first = post(client, body, key, idem="form-7781")
+    assert first.status_code == 201
+    other = post(client, {**body, "company_name": "温州瓯江电器有限公司"}, key, idem="form-7781")
+    assert other.status_code == 409
+    refused = other.json()
+    assert refused["code"] == "idempotency_key_reused" and "form-7781" in refused["detail"]
+    assert refused["errors"][0]["loc"] == ["header", "Idempotency-Key"]
+    assert list(Lead.objects.values_list("company_name", flat=True)) == [body["company_name"]]
+    # The same body written another way (key order, spacing) is a retry.
+    again = client.post(
+        "/api/v1/intake/leads",
+        '{ "contact_name": "陈先生",\n  "company_name": "宁波港通国际贸易有限公司" }',
+        content_type="application/json",
+        HTTP_X_CHANNEL_KEY=key,
+        HTTP_IDEMPOTENCY_KEY="form-7781",
+    )
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]

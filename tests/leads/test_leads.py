@@ -220,6 +220,21 @@ def test_reassignment_is_for_managers_and_recorded(org):
     assert (event.from_value, event.to_value, event.by) == ("rep", "teammate", org.manager)
 
 
+def test_a_manager_hands_leads_only_to_people_they_manage(org):
+    """The page offered only the manager's team, the API took anyone: now both are refused
+    alike, and like an id nobody has."""
+    lead = make_lead(org.rep)
+    for to in (org.outsider, None):
+        with pytest.raises(DomainError) as refused:
+            lead_assign(lead=lead, to=to, by=org.manager)
+        assert refused.value.code == "owner"
+    lead.refresh_from_db()
+    assert lead.owner == org.rep
+    lead_assign(lead=lead, to=org.outsider, by=org.ops)  # sales ops reach everyone
+    lead.refresh_from_db()
+    assert lead.owner == org.outsider
+
+
 def test_intake_without_any_rep_goes_to_sales_ops(db):
     from salesop.accounts.models import Role
     from salesop.playbook.services import playbook_install_default

@@ -165,14 +165,18 @@ def _require_manage(user: User, project: DeliveryProject) -> None:
 
 
 @transaction.atomic
-def member_set(*, project: DeliveryProject, by: User, role: str, user: User) -> ProjectMember:
+def member_set(
+    *, project: DeliveryProject, by: User, role: str, user: User | None
+) -> ProjectMember:
+    """Puts `user` on the project's team in `role`. No user (`None`: no active one by that id)
+    and one without the role are refused alike, after the check of who may manage the team:
+    an id tells no one whether a person exists."""
     _require_manage(by, project)
     if role not in DeliveryRole.values:
         raise DomainError("invalid", _("Unknown role."), {"role": _("Unknown role.")})
-    if role not in user.roles and not user.is_superuser:
-        message = _("%(user)s does not have the role %(role)s.") % {
-            "user": user,
-            "role": DeliveryRole(role).label,
+    if user is None or (role not in user.roles and not user.is_superuser):
+        message = _("Choose an active user who has the role %(role)s.") % {
+            "role": DeliveryRole(role).label
         }
         raise DomainError("invalid", message, {"user": message})
     with audit_actor(by):

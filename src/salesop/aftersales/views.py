@@ -116,7 +116,9 @@ def project_detail(request, project_id: int):
 @require_POST
 def member_set(request, project_id: int):
     project = selectors.project_for(request.user, project_id)
-    user = get_object_or_404(User, pk=request.POST.get("user") or 0, is_active=True)
+    # Looked up here, judged by the service after its own check of who may manage the team.
+    raw = request.POST.get("user", "")
+    user = User.objects.filter(pk=int(raw), is_active=True).first() if raw.isdigit() else None
     return act_then_redirect(
         request,
         lambda: services.member_set(

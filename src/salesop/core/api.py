@@ -8,14 +8,22 @@ from typing import Annotated, Any
 
 import ninja.parser
 from annotated_types import Interval
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.conf import settings
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.views import defaults
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from pydantic import BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema, field_validator
 
-from salesop.core.errors import DomainError, StaleWrite
+from salesop.core.errors import Conflict, DomainError
 
 
 class StrictIn(Schema):
@@ -182,6 +190,16 @@ def _loc(loc: Any) -> list[str | int]:
     return parts
 
 
+def _field_errors(request, fields: dict[str, str]) -> list[dict[str, Any]]:
+    def where(name: str) -> str:
+        if name in request.GET:
+            return "query"
+        # Body fields are snake_case; a hyphenated name is a header (Idempotency-Key).
+        return "header" if "-" in name else "body"
+
+    return [{"loc": [where(name), name], "msg": msg} for name, msg in fields.items()]
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ValidationError)
     def validation_error(request, exc):
@@ -190,9 +208,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
             request, _body(_("The input is not valid."), errors, "schema"), status=422
         )
 
-    @api.exception_handler(StaleWrite)
-    def stale_write(request, exc):
-        return api.create_response(request, _body(exc.message, code=exc.code), status=409)
+    @api.exception_handler(Conflict)
+    def conflict(request, exc):
+        errors = _field_errors(request, exc.fields)
+        return api.create_response(request, _body(exc.message, errors, exc.code), status=409)
 
     @api.exception_handler(DomainError)
     def domain_error(request, exc):
@@ -208,10 +227,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
                 for e in detailed
             ]
         else:
-            errors = [
-                {"loc": ["query" if name in request.GET else "body", name], "msg": msg}
-                for name, msg in exc.fields.items()
-            ]
+            errors = _field_errors(request, exc.fields)
         return api.create_response(request, _body(exc.message, errors, exc.code), status=422)
 
     @api.exception_handler(AuthenticationError)
@@ -223,6 +239,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc):
+        if exc.status_code == 403 and str(exc) == "CSRF check Failed":  # ninja's SessionAuth
+            detail = _(
+                "The CSRF check failed: a signed-in browser's writes carry the page's CSRF "
+                "token in the X-CSRFToken header. Scripts use an API token instead."
+            )
+            return api.create_response(request, _body(detail, code="csrf_failed"), status=403)
         if isinstance(exc, Throttled):
             detail = _(
                 "Too many requests: this caller has used its API calls for the minute; "
@@ -252,3 +274,94 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def forbidden(request, exc):
         detail = str(exc) or _("Your role does not allow this.")
         return api.create_response(request, _body(detail, code="forbidden"), status=403)
+
+
+# Errors Django answers itself -------------------------------------------------------------
+# The handlers above answer what reaches an operation. Django answers the rest before or
+# after it: a path no operation has, a method a path does not take (ninja answers that with
+# text), an unreadable body, an unhandled exception. Under /api/ those answer the same body.
+
+API_PATH = "/api/"
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:g} MB" if n >= 1024 * 1024 else f"{n / 1024:g} KB"
+
+
+def _json(response, body: dict) -> None:
+    """Rewrites `response` in place, so its headers and cookies (Allow, a session) stay."""
+    response.content = json.dumps(body, ensure_ascii=False)
+    response["Content-Type"] = "application/json; charset=utf-8"
+    if response.has_header("Content-Length"):
+        response["Content-Length"] = str(len(response.content))
+
+
+def request_refused(request, exception=None):
+    """handler400: a request Django refused to read. A body over DATA_UPLOAD_MAX_MEMORY_SIZE is
+    413, too many fields or files 400, each saying which limit; pages get Django's page."""
+    if isinstance(exception, RequestDataTooBig):
+        status, code = 413, "too_large"
+        detail = _("The request body is larger than %(size)s.") % {
+            "size": _size(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        }
+    elif isinstance(exception, TooManyFieldsSent):
+        status, code = 400, "too_many_fields"
+        detail = _("The request has more than %(n)d fields.") % {
+            "n": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        }
+    elif isinstance(exception, TooManyFilesSent):
+        status, code = 400, "too_many_files"
+        detail = _("The request has more than %(n)d files.") % {
+            "n": settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        }
+    else:
+        status, code, detail = 400, "bad_request", _("The request could not be read.")
+    response = defaults.bad_request(request, exception)
+    response.status_code = status
+    if request.path_info.startswith(API_PATH):
+        _json(response, _body(detail, [{"loc": ["body"], "msg": detail}], code))
+    return response
+
+
+def _django_error(request, response) -> tuple[str, str]:
+    status = response.status_code
+    if status == 404:
+        return "not_found", _(
+            "No API operation answers at %(path)s; the operations are listed at /api/v1/docs."
+        ) % {"path": request.path}
+    if status == 405:
+        return "method_not_allowed", _(
+            "%(path)s does not take %(method)s; it takes %(allowed)s."
+        ) % {
+            "path": request.path,
+            "method": request.method,
+            "allowed": response.get("Allow", ""),
+        }
+    if status >= 500:
+        return "server_error", _(
+            "The server failed to answer this request. The error was logged for the "
+            "administrator; try again later."
+        )
+    return response.reason_phrase.lower().replace(" ", "_"), _(
+        "The request was refused: %(status)d %(reason)s."
+    ) % {"status": status, "reason": response.reason_phrase}
+
+
+class ApiErrorMiddleware:
+    """Under /api/, an error Django answered as a page is rewritten into the documented body
+    (Django still logs a server error with its traceback before this sees the answer)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code >= 400
+            and request.path_info.startswith(API_PATH)
+            and not response.get("Content-Type", "").startswith("application/json")
+            and not response.streaming
+        ):
+            code, detail = _django_error(request, response)
+            _json(response, _body(detail, code=code))
+        return response

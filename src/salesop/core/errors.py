@@ -15,7 +15,11 @@ class DomainError(Exception):
         return str(self.message)
 
 
-class StaleWrite(DomainError):
+class Conflict(DomainError):
+    """The request conflicts with the state it meets (answered 409)."""
+
+
+class StaleWrite(Conflict):
     """Someone else changed the record since it was read (answered 409)."""
 
 

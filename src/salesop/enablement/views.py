@@ -15,7 +15,8 @@ from django.views.decorators.http import require_POST
 from salesop.core.errors import DomainError
 from salesop.core.forms import act_then_redirect, flash_refusal
 from salesop.deals.discovery_rules import TranscriptError, transcript_turns
-from salesop.deals.models import Deal, ObjectionCategory
+from salesop.deals.models import ObjectionCategory
+from salesop.deals.selectors import deal_for
 from salesop.enablement import selectors, services
 from salesop.enablement.cases import (
     case_create,
@@ -214,7 +215,8 @@ def cases(request):
 @login_required
 @require_POST
 def case_new(request):
-    deal = get_object_or_404(Deal.objects.all(), pk=request.POST.get("deal") or 0)
+    # Through the visibility selector: a deal out of sight is a 404 like a missing one.
+    deal = deal_for(request.user, request.POST.get("deal", ""))
     try:
         case = case_create(by=request.user, deal=deal)
     except DomainError as error:

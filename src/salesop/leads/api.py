@@ -144,7 +144,7 @@ def leads_disqualify(request, lead_id: Id, payload: DisqualifyIn):
 )
 def leads_assign(request, lead_id: Id, payload: AssignIn):
     lead = selectors.lead_for(request.user, lead_id)
-    to = get_object_or_404(User, pk=payload.owner_id)
+    to = User.objects.filter(pk=payload.owner_id).first()  # whom they may reach: the service's
     return services.lead_assign(lead=lead, to=to, by=request.user)
 
 
@@ -176,6 +176,7 @@ def _rate_limited(channel_id: Id) -> bool:
         201: IntakeOut,
         200: IntakeOut,
         401: ErrorOut,
+        409: ErrorOut,
         422: ErrorOut,
         429: ErrorOut,
         400: ErrorOut,
@@ -190,7 +191,8 @@ def intake_lead(
 ):
     """Public lead intake for web forms and partner systems. Authenticated by the channel's
     intake key (`X-Channel-Key`); send an `Idempotency-Key` so a retried submission creates one
-    lead (the retry answers 200 with the same id)."""
+    lead (the retry answers 200 with the same id). The same key with other values answers 409
+    naming the key."""
     channel = selectors.channel_by_intake_key(x_channel_key)
     if channel is None:
         raise HttpError(401, "unknown or revoked channel key")

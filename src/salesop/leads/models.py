@@ -126,6 +126,13 @@ class Lead(OwnedModel):
     followup_due_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     idempotency_key = models.CharField(max_length=100, blank=True, editable=False)
+    # SHA-256 of the intake body the key first came with: the key again with another body is
+    # refused, not answered with this lead. NULL without a key, and on leads taken before it
+    # was kept. Nullable so SQLite adds the column in place: a column with a default makes
+    # Django rebuild the table, copying every lead and dropping 0007's search triggers.
+    idempotency_body_sha256 = models.CharField(  # noqa: DJ001
+        max_length=64, null=True, blank=True, editable=False
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

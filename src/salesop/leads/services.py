@@ -2,6 +2,7 @@
 contact that must come before it, disqualification, nurture, conversion to a deal, assignment."""
 
 import hashlib
+import json
 import secrets
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -15,8 +16,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import Role, Team, User
+from salesop.accounts.selectors import colleagues_visible_to
 from salesop.core.audit import audit_actor
-from salesop.core.errors import DomainError, StaleWrite, full_clean_or_refuse
+from salesop.core.errors import Conflict, DomainError, StaleWrite, full_clean_or_refuse
 from salesop.core.spreadsheets import NotASpreadsheet, read_rows
 from salesop.core.tokens import token_hash
 from salesop.customers.models import Account, Contact
@@ -150,6 +152,7 @@ def lead_create(
     owner: User | None = None,
     allow_duplicate: bool = False,
     idempotency_key: str = "",
+    idempotency_body_sha256: str | None = None,
     **values,
 ) -> Lead:
     """A lead in the pool with its first-contact and follow-up timers running. The owner is who
@@ -180,11 +183,20 @@ def lead_create(
             playbook=playbook,
             allow_duplicate=allow_duplicate,
             idempotency_key=idempotency_key,
+            idempotency_body_sha256=idempotency_body_sha256,
         )
 
 
 def _lead_write(
-    values: dict, *, channel, owner, by, playbook, allow_duplicate, idempotency_key
+    values: dict,
+    *,
+    channel,
+    owner,
+    by,
+    playbook,
+    allow_duplicate,
+    idempotency_key,
+    idempotency_body_sha256=None,
 ) -> Lead:
     now = timezone.now()
     lead = Lead(
@@ -193,6 +205,7 @@ def _lead_write(
         team=owner.team,
         status="new",
         idempotency_key=idempotency_key[:100],
+        idempotency_body_sha256=idempotency_body_sha256,
         created_at=now,
         **values,
     )
@@ -359,15 +372,17 @@ def lead_disqualify(*, lead: Lead, by: User, reason: str, note: str = "") -> Lea
 
 
 @transaction.atomic
-def lead_assign(*, lead: Lead, to: User, by: User) -> Lead:
-    """Hands the lead to someone else; recorded. Managers and sales ops only."""
+def lead_assign(*, lead: Lead, to: User | None, by: User) -> Lead:
+    """Hands the lead to an active person the assigner may see (their team's subtree; anyone
+    for sales ops); recorded. Managers and sales ops only. Someone out of their sight is
+    refused like no one (`to` None), so user ids cannot be probed."""
     if not (by.sees_everything or Role.MANAGER in by.roles):
         raise DomainError(
             "forbidden", _("Only a sales manager or sales operations may reassign leads.")
         )
-    if not to.is_active:
+    if to is None or not colleagues_visible_to(by).filter(pk=to.pk).exists():
         raise DomainError(
-            "inactive", _("That user is deactivated."), {"owner": _("Choose an active user.")}
+            "owner", _("Choose someone you manage."), {"owner_id": _("Not someone you manage.")}
         )
     old = lead.owner.username
     _apply(lead, owner=to, team=to.team)
@@ -498,26 +513,42 @@ def channel_spend_set(
 
 
 def intake(*, channel: Channel, idempotency_key: str = "", **values) -> tuple[Lead, bool]:
-    """A lead from a public form. The same Idempotency-Key on the same channel gives back the
-    lead the first submission created (a retried post creates one lead). -> (lead, created)"""
+    """A lead from a public form. The same Idempotency-Key on the same channel with the same
+    values gives back the lead the first submission created (a retried post creates one lead);
+    with other values it is refused (Conflict naming the key). -> (lead, created)"""
+    body_sha256 = hashlib.sha256(
+        json.dumps(values, sort_keys=True, ensure_ascii=False, default=str).encode()
+    ).hexdigest()
+
+    def replayed(lead: Lead) -> tuple[Lead, bool]:
+        # A lead taken before bodies were hashed has none to compare: answered as before.
+        if lead.idempotency_body_sha256 not in (None, body_sha256):
+            message = _(
+                "The Idempotency-Key %(key)r was already used for a submission with other "
+                "values. Send a new key for a new lead; a retry sends the same values."
+            ) % {"key": idempotency_key}
+            raise Conflict("idempotency_key_reused", message, {"Idempotency-Key": message})
+        return lead, False
+
     # The partial unique index's condition is repeated so the database may use that index
     # (SQLite does not infer `key <> ''` from `key = 'x'`: without it, a scan of the channel).
     keyed = Lead.objects.exclude(idempotency_key="").filter(channel=channel)
     if idempotency_key:
         existing = keyed.filter(idempotency_key=idempotency_key).first()
         if existing:
-            return existing, False
+            return replayed(existing)
     try:
         return lead_create(
             by=None,
             channel=channel,
             idempotency_key=idempotency_key,
+            idempotency_body_sha256=body_sha256 if idempotency_key else None,
             allow_duplicate=True,
             **values,
         ), True
     except IntegrityError:
         # The same key raced in from a parallel retry: the other request created it.
-        return keyed.get(idempotency_key=idempotency_key), False
+        return replayed(keyed.get(idempotency_key=idempotency_key))
 
 
 # Imports ----------------------------------------------------------------------------------

@@ -40,7 +40,6 @@ def _statuses(playbook):
     return [(s.key, s.label.get(_language())) for s in playbook.lead_statuses]
 
 
-@login_required
 def _filters(request, playbook):
     """The list's filter form and the filters it asks for (also used by the exports)."""
     form = styled(
@@ -63,6 +62,7 @@ def _filters(request, playbook):
     return form, data, filters
 
 
+@login_required
 def lead_list(request):
     playbook = active_playbook()
     form, data, filters = _filters(request, playbook)

@@ -96,6 +96,7 @@ def webhooks_list(request):
     "/webhooks", response={201: WebhookOut, **WRITE_ERRORS}, operation_id="webhooks_create"
 )
 def webhooks_create(request, payload: WebhookIn):
+    services.require_ops(request.user)  # before the team is looked up: ids are not probed
     values = payload.dict()
     team_id = values.pop("team_id")
     team = get_object_or_404(Team, pk=team_id) if team_id else None

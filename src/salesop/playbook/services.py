@@ -117,6 +117,8 @@ def playbook_text_with(text: str, changes: dict[tuple[str, ...], object]) -> str
     parts are mapping keys, or the `key` of an item in a list (("stages", "solution",
     "max_dwell_days")). A path that leads nowhere raises KeyError naming it."""
     yaml = _yaml()
+    # `text` is a stored version, so parse_playbook's bounds on aliases and depth held for it;
+    # round-trip loading keeps aliases as references and expands none.
     document = yaml.load(text)
     for path, value in changes.items():
         node = document
