@@ -104,6 +104,9 @@ def test_claimed_delivery_is_not_sent_twice(org, receiver, time_machine):
         ("javascript:alert(1)", "http"),
         ("http://127.0.0.1:9/hook", "private"),
         ("http://10.1.2.3/hook", "private"),
+        ("http://[::ffff:127.0.0.1]/hook", "private"),
+        ("https://example.com:99999/hook", "65535"),
+        ("https://example.com:0/hook", "65535"),
     ],
 )
 def test_disallowed_addresses_are_refused(org, settings, url, message):
