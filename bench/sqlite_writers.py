@@ -96,6 +96,7 @@ class Outcome:
     checkpoints: int = 0
     side_errors: Counter = field(default_factory=Counter)  # of churn and checkpoint connections
     wal_peak: int = 0  # bytes
+    rss: dict = field(default_factory=dict)  # the server's processes' resident memory, MB
 
 
 def salesop(env: dict, *args: str) -> str:
@@ -272,6 +273,17 @@ def count_calls(server: subprocess.Popen, db: Path, trace: Path) -> subprocess.P
     return tracer
 
 
+def resident(pid: int) -> dict:
+    """Resident memory (VmRSS, MB) of the server's master and workers."""
+    pids = [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
+    sizes = {}
+    for each in pids:
+        status = Path(f"/proc/{each}/status").read_text()
+        kb = int(re.search(r"^VmRSS:\s+(\d+)", status, re.MULTILINE).group(1))
+        sizes["master" if each == pid else f"worker {len(sizes)}"] = round(kb / 1024)
+    return sizes
+
+
 def run_writers(
     s: Site,
     writers: int,
@@ -299,6 +311,7 @@ def run_writers(
         t.start()
     for t in threads:
         t.join()
+    out.rss = resident(s.server.pid)
     if tracer is not None:
         tracer.send_signal(signal.SIGINT)  # detaches and writes its counts
         tracer.wait(60)
@@ -336,6 +349,7 @@ def check(s: Site, out: Outcome) -> dict:
         "unexplained": sorted(set(written) - ok - {f.marker for f in failed})[:5],
         "twice": len(written) - len(set(written)),
         "wal_peak_mb": round(out.wal_peak / 2**20, 1),
+        "server_rss_mb": out.rss,
         "reads": dict(out.reads),
         "churned": out.churned,
         "checkpoints": out.checkpoints,
