@@ -13,13 +13,14 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 # IPv6 prefixes whose addresses carry an IPv4 one (NAT64): judged by the IPv4 address.
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_SAFE = "!#$%&'()*+,/:;=?@[]~"  # kept as written in a path and query; escapes stay escapes
 
 
 class WebhookRefused(ValueError):
@@ -78,7 +79,8 @@ def resolve_checked(url: str) -> Target:
             _("%(host)s points to a private or local address, which is not allowed.")
             % {"host": host}
         )
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    # The request line is ASCII: other characters go as UTF-8 %-escapes, as a browser sends them.
+    path = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe=_SAFE)
     return Target(parts.scheme, host, port, path, addresses)
 
 
