@@ -115,12 +115,22 @@ TEMPLATES = [
 ]
 
 # Database: SQLite in WAL mode under the data directory, or SALESOP_DATABASE_URL.
+# SQLite keeps each thread's connection open (CONN_MAX_AGE None): with a connection per request,
+# every write opened the database, its WAL and wal-index files, read the schema, and the last
+# connection to close checkpointed, fsynced and deleted the WAL and wal-index, which the next
+# request created again. Those file operations are where SQLite reports "disk I/O error" when the
+# disk falters, and where WAL recovery runs; with open connections a write only reads and
+# appends (issue 21, bench/RESULTS.md "SQLite: concurrent API writers"). Writers queue for the
+# one write lock (BEGIN IMMEDIATE, so a transaction never fails upgrading a read) for up to
+# `timeout` seconds. WAL mode belongs to the database file: set once after migrate
+# (salesop.core.apps), not on every connection. The WAL is no longer deleted when the last
+# connection closes, so journal_size_limit truncates it after a checkpoint resets it.
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,
     "init_command": (
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-        "PRAGMA busy_timeout=20000; PRAGMA mmap_size=134217728; PRAGMA cache_size=-20000;"
+        "PRAGMA synchronous=NORMAL; PRAGMA mmap_size=134217728; PRAGMA cache_size=-20000; "
+        "PRAGMA journal_size_limit=67108864;"
     ),
 }
 DATABASE_URL = env_str("SALESOP_DATABASE_URL")
@@ -135,12 +145,13 @@ if DATABASE_URL:
         raise ImproperlyConfigured(f"SALESOP_DATABASE_URL is not a database URL: {exc}") from exc
     if _db["ENGINE"] == "django.db.backends.sqlite3":
         _db["OPTIONS"] = SQLITE_OPTIONS
-        _db["CONN_MAX_AGE"] = 0
+        _db["CONN_MAX_AGE"] = None
 else:
     _db = {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": DATA_DIR / "salesop.sqlite3",
         "OPTIONS": SQLITE_OPTIONS,
+        "CONN_MAX_AGE": None,
     }
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

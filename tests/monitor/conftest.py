@@ -7,8 +7,8 @@ from salesop.core.testing import Receiver
 def receiver():
     made = []
 
-    def make(status=200, delay=0.0):
-        made.append(Receiver(status=status, delay=delay))
+    def make(status=200, delay=0.0, **where):
+        made.append(Receiver(status=status, delay=delay, **where))
         return made[-1]
 
     yield make

@@ -15,7 +15,12 @@ from salesop.core.errors import DomainError
 from salesop.core.testing import make_deal
 from salesop.monitor.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
 from salesop.monitor.rules import in_quiet_hours, quiet_until
-from salesop.monitor.services import deliver_due_webhooks, sweep, webhook_endpoint_save
+from salesop.monitor.services import (
+    deliver_due_webhooks,
+    sweep,
+    webhook_endpoint_save,
+    webhook_send_test,
+)
 
 pytestmark = pytest.mark.django_db
 SECRET = "SEC0123456789abcdef"
@@ -88,6 +93,15 @@ def test_failing_receiver_is_retried_then_failed_and_others_still_get_theirs(
     assert len(good.requests) == 1  # sent once, never again
 
 
+def test_address_with_chinese_in_its_path_is_sent_percent_encoded(org, receiver):
+    server = receiver()
+    hook = endpoint(org, "generic", server.url + "/群机器人?name=销售群&x=%41")
+    assert webhook_send_test(endpoint=hook, by=org.ops).status == "sent"
+    assert server.requests[0]["path"] == (
+        "/hook/%E7%BE%A4%E6%9C%BA%E5%99%A8%E4%BA%BA?name=%E9%94%80%E5%94%AE%E7%BE%A4&x=%41"
+    )
+
+
 def test_claimed_delivery_is_not_sent_twice(org, receiver, time_machine):
     server = receiver()
     endpoint(org, "slack", server.url)
@@ -104,6 +118,9 @@ def test_claimed_delivery_is_not_sent_twice(org, receiver, time_machine):
         ("javascript:alert(1)", "http"),
         ("http://127.0.0.1:9/hook", "private"),
         ("http://10.1.2.3/hook", "private"),
+        ("http://[::ffff:127.0.0.1]/hook", "private"),
+        ("https://example.com:99999/hook", "65535"),
+        ("https://example.com:0/hook", "65535"),
     ],
 )
 def test_disallowed_addresses_are_refused(org, settings, url, message):

@@ -2,6 +2,7 @@
 another team with its own manager, legal, sales ops, finance and the sales director. Used by
 the tests and benchmarks."""
 
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -253,14 +254,23 @@ CRITERION_STEPS = {
 
 
 class Receiver:
-    """A real HTTP server on 127.0.0.1 that records what is posted to it: the stand-in for a
-    chat tool's webhook endpoint in tests. `status` and `delay` shape its answers."""
+    """A real HTTP server that records what is posted to it: the stand-in for a chat tool's
+    webhook endpoint in tests. `status` and `delay` shape its answers; `host` and `port` say
+    where it listens (127.0.0.1 and a free port by default); with `tls` (a server SSLContext
+    holding a certificate) it speaks HTTPS and records the name each client asked for (SNI)."""
 
-    def __init__(self, status: int = 200, delay: float = 0.0):
+    def __init__(
+        self,
+        status: int = 200,
+        delay: float = 0.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: ssl.SSLContext | None = None,
+    ):
         import http.server
-        import threading
 
         self.requests: list[dict] = []
+        self.server_names: list[str | None] = []
         self.status = status
         self.delay = delay
         receiver = self
@@ -281,8 +291,14 @@ class Receiver:
             def log_message(self, *args):
                 return None  # quiet: the tests read the recorded requests
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        self.server = http.server.ThreadingHTTPServer((host, port), Handler)
+        self.port = self.server.server_port
+        scheme = "http"
+        if tls is not None:
+            tls.sni_callback = lambda _socket, name, _context: self.server_names.append(name)
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://{host}:{self.port}/hook"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
