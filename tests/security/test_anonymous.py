@@ -43,6 +43,8 @@ PUBLIC = {
     "api:openapi-view": {"get": 200},
     "api:intake_lead": {"post": 400},  # public; an empty body is not JSON
     "api:api-root": dict.fromkeys(API_METHODS, 404),  # no operation there
+    # the worker's liveness for load balancers and monitors: 503 while no sweep is recent
+    "health": {"get": (200, 503)},
 }
 
 
