@@ -129,6 +129,7 @@ def test_a_playbook_with_a_few_honest_aliases_loads():
     assert playbook.stages[1].movers == playbook.stages[0].movers
 
 
+@pytest.mark.process
 def test_the_command_line_refuses_the_bomb_fast_and_small(tmp_path):
     """`salesop playbook validate` as a user runs it: its peak memory and time compared with
     validating the shipped playbook, the process capped at 1 GB of address space."""
