@@ -23,6 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from bench.common import setup
+from salesop.core.time import company_date
 
 BATCH = 10_000
 TEAMS = 8
@@ -476,7 +477,7 @@ def _deal(t, rng, i, owner, team, account_id, created, stages, version, now) -> 
         stage_entered_at=at,
         closed_at=None if is_open else at,
         lost_reason="price" if outcome == "lost" else "",
-        expected_close_date=(at + timedelta(days=60)).date(),
+        expected_close_date=company_date(at + timedelta(days=60)),
         # open deals are due some time in the coming weeks: a quiet sweep finds nothing due
         stage_due_at=now + timedelta(days=rng.randint(1, 30)) if is_open else None,
         close_due_at=now + timedelta(days=rng.randint(1, 90)) if is_open else None,

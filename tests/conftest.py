@@ -51,6 +51,16 @@ def _test_clock():
         yield
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    # A fixture shared by a module or the session is built at the instant too, not at the
+    # instant plus however long the tests before it ran.
+    if not TEST_CLOCK or fixturedef.scope == "function":
+        return (yield)
+    with time_machine.travel(_clock_start(), tick=True):
+        return (yield)
+
+
 def pytest_sessionstart(session):
     # CI sets this so a PostgreSQL run can never silently fall back to SQLite.
     if os.environ.get("SALESOP_REQUIRE_POSTGRES") and "postgres" not in os.environ.get(

@@ -264,7 +264,12 @@ def cmd_token(args: argparse.Namespace) -> None:
         token, raw = api_token_create(user=user, name=args.name, days=args.days)
     except DomainError as exc:
         sys.exit(f"salesop: {exc.message}")
-    print(f"Token {token.name!r} for {user.username}, expires {token.expires_at:%Y-%m-%d}.")
+    from django.utils import timezone
+
+    # the expiry in the company's zone with its offset, not UTC's date: a token made at 01:00
+    # in Shanghai was said to expire the day before
+    expires = timezone.localtime(token.expires_at)
+    print(f"Token {token.name!r} for {user.username}, expires {expires:%Y-%m-%d %H:%M %z}.")
     print("It is shown once; store it now:")
     print(raw)
 
@@ -413,16 +418,17 @@ def cmd_review(args: argparse.Namespace) -> None:
     --send tells the managers it is ready."""
     _setup()
     from django.conf import settings
-    from django.utils import timezone, translation
+    from django.utils import translation
 
     from salesop.accounts.models import User
     from salesop.core.errors import DomainError
+    from salesop.core.time import company_today
     from salesop.insights.documents import review_docx, review_xlsx
     from salesop.insights.review import review
     from salesop.insights.rules import month_asked
     from salesop.insights.services import review_send, reviewer
 
-    period, problem = month_asked(args.month, timezone.localdate())
+    period, problem = month_asked(args.month, company_today())
     if problem == "format":
         sys.exit(f"salesop: give the month as YYYY-MM, not {args.month!r}.")
     if problem == "future":

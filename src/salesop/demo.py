@@ -44,6 +44,7 @@ from salesop.contracts.services import (
     template_save,
 )
 from salesop.contracts.starter import CLAUSES_EN, CLAUSES_ZH, as_dicts
+from salesop.core.time import company_date, company_today
 from salesop.customers.models import Account, Tier
 from salesop.deals.discovery import (
     call_plan_add,
@@ -358,7 +359,7 @@ def _load_deals(users: dict[str, User], now) -> None:
             name=name,
             amount=Decimal(amount),
             currency=currency,
-            expected_close_date=timezone.localdate(now) + timedelta(days=30),
+            expected_close_date=company_date(now) + timedelta(days=30),
         )
         playbook = playbook_of(deal)
         target, _, reason = end.partition(":")
@@ -398,7 +399,7 @@ def _load_deals(users: dict[str, User], now) -> None:
                 duration_minutes=minutes,
             )
         if name == "门店管理系统":  # the customer keeps postponing: signing date passed
-            passed = timezone.localdate(now) - timedelta(days=5)
+            passed = company_date(now) - timedelta(days=5)
             deal_update(deal=deal, by=owner, expected_close_date=passed)
             _demo_contract(deal, owner, "overdue")
         if name == "WMS 智能仓储升级":  # the customer's lawyer changed two clauses: legal's queue
@@ -662,7 +663,7 @@ def _demo_contract(deal: Deal, owner: User, how: str) -> None:
         quote=current_quote(deal),
         template=template,
         by=owner,
-        target_signing_date=timezone.localdate() + timedelta(days=10),
+        target_signing_date=company_today() + timedelta(days=10),
     )
     if how == "review":
         clauses_edit(
@@ -680,7 +681,7 @@ def _demo_contract(deal: Deal, owner: User, how: str) -> None:
         document_tick(contract=contract, by=owner, key=document.key)
     contract_send(contract=contract, by=owner)
     if how == "overdue":
-        past = timezone.localdate() - timedelta(days=3)
+        past = company_today() - timedelta(days=3)
         Contract.objects.filter(pk=contract.pk).update(  # demo backdating, as _backdate does
             target_signing_date=past, signing_due_at=close_due_at(past)
         )
@@ -705,7 +706,7 @@ def _demo_aftersales(users: dict[str, User], now) -> None:
         return
     pm, csm = users["pm"], users["csm"]
     deployment = project.milestones.get(key="deployment")
-    milestone_done(milestone=deployment, by=pm, done_on=timezone.localdate() - timedelta(days=2))
+    milestone_done(milestone=deployment, by=pm, done_on=company_today() - timedelta(days=2))
     update = update_draft(project=project, by=pm)
     update_send(update=update, by=pm, text=update.text, recipients=[], email=False)
     ProgressUpdate.objects.filter(pk=update.pk).update(  # demo backdating: last week's
@@ -762,7 +763,7 @@ def _demo_aftersales(users: dict[str, User], now) -> None:
         revisit=revisit,
         by=csm,
         form="visit",
-        done_on=timezone.localdate() - timedelta(days=7),
+        done_on=company_today() - timedelta(days=7),
         product_experience="数据脱敏规则配置方便,夜间批处理偶有失败",
         new_needs="明年在成都新设数据中心,需要多中心统一审计",
         competitor_news="竞品 B 推出免费的日志分析模块",
@@ -916,7 +917,7 @@ def _load_leads(users: dict[str, User], now) -> None:
         )
         channels.append(channel)
         if created and monthly:
-            for month in months_back(timezone.localdate(now), 6):
+            for month in months_back(company_date(now), 6):
                 ChannelSpend.objects.get_or_create(
                     channel=channel,
                     month=month.start,
@@ -1383,7 +1384,7 @@ def _demo_insights(users: dict[str, User], now) -> None:
         Survey.objects.filter(project=project).update(answered_at=now - timedelta(days=3))
     # Last month's intake, so its review has a funnel: contacted within the SLA or late,
     # some qualified, some screened out.
-    today = timezone.localdate()
+    today = company_today()
     last_month = month_period(today.year, today.month).previous()
     names = list(channels)
     for i in range(18):
@@ -1557,7 +1558,7 @@ def _demo_enablement(users: dict[str, User], now) -> None:
             user=emily,
             course=course,
             mentor=rep,
-            due_on=timezone.localdate() + timedelta(days=48),
+            due_on=company_today() + timedelta(days=48),
         )
     quiz_submit(
         by=emily,

@@ -9,7 +9,7 @@ from django.utils import timezone
 from salesop.activities.models import Activity, Task
 from salesop.activities.services import activity_log, task_create
 from salesop.core.errors import DomainError
-from salesop.core.testing import make_account, make_deal, tick_stage
+from salesop.core.testing import in_zone, make_account, make_deal, tick_stage
 from salesop.deals.services import GateRefused, deal_move
 from salesop.playbook.services import (
     default_playbook_text,
@@ -100,6 +100,7 @@ def test_api_logs_activities_and_hides_foreign_ones(client, org):
 def test_my_work_splits_overdue_and_today_in_the_users_zone(client, org, time_machine):
     # 2027-03-01 15:00 UTC is 23:00 in Shanghai: "today" ends in one hour there.
     time_machine.move_to(datetime(2027, 3, 1, 15, 0, tzinfo=UTC))
+    in_zone("", org.rep)
     deal = make_deal(org.rep)
     now = timezone.now()
     task_create(by=org.rep, title="发送报价", due_at=now - timedelta(hours=2), deal=deal)

@@ -3,9 +3,11 @@ routed to legal, the review round trip, the signing gate and hand-over, the over
 follow-up, incentives, the archive's checksums, and bad input refused with nothing changed."""
 
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from auditlog.models import LogEntry
 from django.utils import timezone
 from docx import Document
@@ -108,6 +110,17 @@ def criterion(name, deal):
 
 
 # --- making a contract ----------------------------------------------------------------------
+
+
+def test_the_contract_number_takes_the_companys_year_whatever_the_readers_zone(org, deal, template):
+    # 00:30 on New Year's Day in Shanghai is still 31 December in New York, where this rep's
+    # request runs (the middleware activates the user's zone)
+    with (
+        time_machine.travel(datetime(2027, 1, 1, 0, 30, tzinfo=ZoneInfo("Asia/Shanghai"))),
+        timezone.override("America/New_York"),
+    ):
+        contract = new_contract(org, deal, template)
+    assert contract.number.startswith("HT2027-")
 
 
 def test_contract_is_filled_from_the_quote_and_keeps_its_template_version(org, deal, template):

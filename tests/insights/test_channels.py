@@ -114,3 +114,24 @@ def test_no_data_and_the_page(client, org, planted):
     ).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][0] == "百度推广" and rows[1][2] == 25 and rows[1][-1] == 300
+
+
+def test_a_reader_in_another_time_zone_sees_the_companys_months(client, org, planted):
+    # A lead taken at 10:00 on 1 October in Shanghai is 30 September's in New York: the
+    # report's months are the company's, so October's spend still falls on it.
+    webinar = Channel.objects.create(name="Webinar", category="online", kind="webinar")
+    ChannelSpend.objects.create(channel=webinar, month=OCTOBER.start, amount=Decimal("10000"))
+    Lead.objects.create(
+        owner=org.rep, team=org.rep.team, channel=webinar, company_name="W", created_at=at(1)
+    )
+    org.ops.timezone = "America/New_York"
+    org.ops.save(update_fields=["timezone"])
+    client.force_login(org.ops)
+    sheet = load_workbook(
+        io.BytesIO(client.get("/insights/channels/?month=2026-10&format=xlsx").content)
+    ).active
+    rows = [r for r in sheet.iter_rows(values_only=True) if r[0] == "Webinar"]
+    # name, month, leads, A share, won, conversion, revenue, spend, cost per lead: all months,
+    # then October's (not September's)
+    assert [(r[1], r[2], r[7], r[8]) for r in rows][1:] == [("2026-10", 1, 10000, 10000)]
+    assert (rows[0][2], rows[0][7]) == (1, 10000)

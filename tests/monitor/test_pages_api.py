@@ -7,7 +7,7 @@ from django.core import mail
 from django.utils import timezone
 
 from salesop.activities.services import task_create
-from salesop.core.testing import make_deal
+from salesop.core.testing import in_zone, make_deal
 from salesop.monitor.models import Notification, NotificationPreference
 from salesop.monitor.services import send_daily_digests, sweep
 
@@ -89,6 +89,7 @@ def test_daily_digest_once_per_day_with_team_lapses(org, alerted, time_machine):
     for user, address in ((org.rep, "rep@example.cn"), (org.manager, "mgr@example.cn")):
         user.email = address
         user.save()
+    in_zone("", org.rep, org.manager)  # the company's: 08:00 in Shanghai
     task_create(by=org.rep, title="发送报价单", due_at=timezone.now() + timedelta(hours=1))
     time_machine.move_to(datetime(2027, 3, 16, 0, 10, tzinfo=UTC), tick=False)  # 08:10 Shanghai
     assert send_daily_digests() == 2

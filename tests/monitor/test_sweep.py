@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from salesop.core.testing import make_deal, tick_stage
+from salesop.core.testing import in_zone, make_deal, tick_stage
 from salesop.deals.services import deal_mark_lost, deal_move, deal_update
 from salesop.monitor.models import Alert, Notification, NotificationPreference
 from salesop.monitor.services import send_due_emails, sweep
@@ -107,6 +107,7 @@ def test_muted_kind_and_quiet_hours(org, clock):
     make_deal(org.teammate)
     org.rep.email = "zhangwei@example.cn"
     org.rep.save()
+    in_zone("", org.rep)  # quiet hours in the company's zone, as timezone.localtime() gives
     now_local = timezone.localtime()
     NotificationPreference.objects.create(
         user=org.rep,

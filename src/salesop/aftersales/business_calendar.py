@@ -5,12 +5,11 @@ known yet, so sales ops can act before clocks run through a holiday."""
 
 from datetime import date, time
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays as holiday_data
-from django.conf import settings
 
 from salesop.aftersales.rules import BusinessCalendar
+from salesop.core.time import company_zone
 from salesop.playbook.schema import Playbook
 
 
@@ -48,7 +47,7 @@ def business_calendar(playbook: Playbook, years: range) -> BusinessCalendar:
     start_h, start_m = (int(x) for x in spec.start.split(":"))
     end_h, end_m = (int(x) for x in spec.end.split(":"))
     return BusinessCalendar(
-        zone=ZoneInfo(settings.TIME_ZONE),
+        zone=company_zone(),
         start=time(start_h, start_m),
         end=time(end_h, end_m),
         weekdays=frozenset(spec.weekdays),

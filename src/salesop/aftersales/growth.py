@@ -29,6 +29,7 @@ from salesop.aftersales.models import (
 from salesop.contracts.models import SIGNED_STATUSES, Contract
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError
+from salesop.core.time import company_date
 from salesop.customers.models import Account, Lifecycle
 from salesop.deals.services import deal_create
 from salesop.playbook.schema import Playbook
@@ -67,7 +68,7 @@ def signals(account: Account, playbook: Playbook) -> Signals:
     )
     needs = (
         Revisit.objects.filter(
-            account=account, status=RevisitStatus.DONE, done_on__gte=timezone.localdate(since)
+            account=account, status=RevisitStatus.DONE, done_on__gte=company_date(since)
         )
         .exclude(new_needs="")
         .count()

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from salesop.accounts.visibility import OwnedModel
+from salesop.core.time import company_today
 
 
 class ProjectStatus(models.TextChoices):
@@ -48,7 +49,7 @@ class DeliveryProject(OwnedModel):
     health = models.CharField(
         _("health"), max_length=10, choices=Health.choices, default=Health.GREEN
     )
-    started_on = models.DateField(_("started"), default=timezone.localdate)
+    started_on = models.DateField(_("started"), default=company_today)
     # The next weekly update to the customer is due by then (swept: project.update_missing).
     update_due_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -23,6 +23,7 @@ from salesop.aftersales.models import (
 from salesop.aftersales.selectors import delivery_person
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError
+from salesop.core.time import company_today
 from salesop.core.tokens import token_hash
 from salesop.customers.models import Account
 from salesop.deals.services import deal_create
@@ -63,7 +64,7 @@ def revisits_plan(*, account: Account, by: User | None = None, owner: User | Non
     the last revisit done (or today). Planned revisits of another tier are replaced; those
     already planned for this tier stay. Returns a note when the default cadence applies."""
     every, note = cadence(account)
-    today = timezone.localdate()
+    today = company_today()
     Revisit.objects.filter(
         account=account, status=RevisitStatus.PLANNED, due_on__gte=today
     ).exclude(tier=account.tier).delete()
@@ -114,8 +115,8 @@ def revisit_record(
         )
     if (competitor_news or "").strip() and not (competitor or "").strip():
         errors["competitor"] = _("Name the competitor the news is about.")
-    done_on = done_on or timezone.localdate()
-    if done_on > timezone.localdate():
+    done_on = done_on or company_today()
+    if done_on > company_today():
         errors["done_on"] = _("A revisit cannot be done in the future.")
     if revisit.status == RevisitStatus.DONE:
         errors["form"] = _("This revisit is already recorded.")
@@ -220,7 +221,7 @@ def calendar_ics(user: User, base_url: str) -> bytes:
     calendar.add("prodid", "-//salesop//revisits//")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", _("Revisits"))
-    today = timezone.localdate()
+    today = company_today()
     revisits = Revisit.objects.filter(
         owner=user,
         status=RevisitStatus.PLANNED,

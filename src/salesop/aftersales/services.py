@@ -48,6 +48,7 @@ from salesop.aftersales.rules import (
 from salesop.aftersales.selectors import delivery_person
 from salesop.core.audit import audit_actor, guarded_update
 from salesop.core.errors import DomainError, StaleWrite
+from salesop.core.time import company_today
 from salesop.core.tokens import token_hash
 from salesop.customers.models import Account
 from salesop.deals.discovery_rules import recap_language
@@ -101,7 +102,7 @@ def project_from_handover(*, handover, by: User) -> DeliveryProject:
     playbook = active_playbook()
     members = {role: _least_loaded(role, deal.team) for role in playbook.delivery.roles}
     manager = members.get(DeliveryRole.PROJECT_MANAGER) or deal.owner
-    today = timezone.localdate()
+    today = company_today()
     language = recap_language(deal.account.name)
     with audit_actor(by):
         project = DeliveryProject.objects.create(
@@ -228,8 +229,8 @@ def project_update(
 def milestone_done(*, milestone: Milestone, by: User, done_on: date | None = None) -> Milestone:
     """Marks a milestone done (today by default; never in the future)."""
     _require_manage(by, milestone.project)
-    done_on = done_on or timezone.localdate()
-    if done_on > timezone.localdate():
+    done_on = done_on or company_today()
+    if done_on > company_today():
         message = _("A milestone cannot be done in the future.")
         raise DomainError("invalid", message, {"done_on": message})
     with audit_actor(by):
@@ -260,8 +261,8 @@ def update_draft(*, project: DeliveryProject, by: User, language: str = "") -> P
     """This week's update, drafted from the milestones in the customer's language (a draft
     already written this week is redrafted; a sent one is kept)."""
     language = language or recap_language(project.account.name)
-    week = week_of(timezone.localdate())
-    text = progress_draft(_views(project), timezone.localdate(), language)
+    week = week_of(company_today())
+    text = progress_draft(_views(project), company_today(), language)
     existing = project.updates.filter(week=week).first()
     if existing is not None and existing.status != UpdateStatus.DRAFT:
         message = _("This week's update was already sent.")

@@ -34,6 +34,7 @@ from salesop.contracts.selectors import contracts_visible_to
 from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
 from salesop.core.forms import act_then_redirect, flash_refusal
+from salesop.core.time import company_today
 from salesop.customers.selectors import account_for
 from salesop.playbook.selectors import active_playbook
 from salesop.pricing.models import Product
@@ -66,7 +67,7 @@ def project_list(request):
 @login_required
 def project_detail(request, project_id: int):
     project = selectors.project_for(request.user, project_id)
-    week = week_of(timezone.localdate())
+    week = week_of(company_today())
     updates = list(project.updates.select_related("sent_by")[:12])
     this_week = next((u for u in updates if u.week == week), None)
     members = {m.role: m for m in project.members.all()}
@@ -103,7 +104,7 @@ def project_detail(request, project_id: int):
             "tickets": tickets,
             "severities": _severity_choices(),
             "channels": TicketChannel.choices,
-            "today": timezone.localdate(),
+            "today": company_today(),
             "contacts": list(
                 project.account.contacts.exclude(email="").values_list("email", flat=True)[:10]
             ),
@@ -453,7 +454,7 @@ def account_context(user, account) -> dict:
     projects = list(selectors.projects_visible_to(user).filter(account=account)[:10])
     if not contracts and not projects:
         return {"aftersales": None}
-    today = timezone.localdate()
+    today = company_today()
     stage = growth.stage_of(account)
     suggestion = growth.suggest_stage(account)
     return {
@@ -554,7 +555,7 @@ def revisit_list(request):
     return render(
         request,
         "aftersales/revisits.html",
-        {"revisits": items, "today": timezone.localdate()},
+        {"revisits": items, "today": company_today()},
     )
 
 

@@ -37,6 +37,7 @@ from salesop.contracts.models import (
 from salesop.contracts.rules import deviates, review_reason, signing_documents_missing
 from salesop.core.audit import audit_actor, guarded_update
 from salesop.core.errors import DomainError, StaleWrite
+from salesop.core.time import company_today
 from salesop.deals.models import Deal, Stakeholder
 from salesop.deals.rules import close_due_at
 from salesop.deals.selectors import playbook_of
@@ -231,7 +232,7 @@ def template_save(
 
 
 def _number(contract: Contract) -> str:
-    return f"HT{timezone.localdate():%Y}-{contract.pk:05d}"
+    return f"HT{company_today():%Y}-{contract.pk:05d}"
 
 
 def open_contract(deal: Deal) -> Contract | None:
@@ -321,7 +322,7 @@ def contract_create(
 
 
 def _check_date(target: date | None) -> None:
-    if target is not None and target < timezone.localdate():
+    if target is not None and target < company_today():
         message = _("The target signing date is in the past.")
         raise DomainError("invalid", message, {"target_signing_date": message})
 
@@ -620,7 +621,7 @@ def signing_late(contract: Contract) -> bool:
     """The agreed signing date passed and the contract is still open: the follow-up step."""
     return (
         contract.target_signing_date is not None
-        and contract.target_signing_date < timezone.localdate()
+        and contract.target_signing_date < company_today()
         and contract.status in OPEN_STATUSES
     )
 
@@ -832,7 +833,7 @@ def incentive_offer(*, contract: Contract, by: User, key: str, note: str = "") -
             key=key,
             label_zh=chosen["label_zh"],
             label_en=chosen["label_en"],
-            valid_until=timezone.localdate() + timedelta(days=days),
+            valid_until=company_today() + timedelta(days=days),
             approval=approval,
             note=(note or "").strip()[:500],
             offered_by=by,
@@ -846,7 +847,7 @@ def docx_context(contract: Contract) -> dict[str, Any]:
     quote = contract.quote
     return {
         "contract_number": contract.number,
-        "date": timezone.localdate().isoformat(),
+        "date": company_today().isoformat(),
         "seller": settings.COMPANY_NAME or "________",  # unset: a line to fill in by hand
         "customer": contract.customer,
         "deal": contract.deal.name,

@@ -21,6 +21,7 @@ from salesop.contracts.models import ClauseVerdict, ContractStatus, ContractTemp
 from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
 from salesop.core.forms import act_then_redirect, flash_refusal
+from salesop.core.time import company_today
 from salesop.deals.models import Deal
 from salesop.deals.selectors import deal_for, playbook_of
 from salesop.pricing.models import Quote, QuoteStatus
@@ -172,7 +173,7 @@ def _page(
         "verdicts": ClauseVerdict.choices,
         "review_errors": review_errors or {},
         "review_values": review_values or {},
-        "today": timezone.localdate(),
+        "today": company_today(),
         "contract_open": contract.status in services.OPEN_STATUSES,
         "audit_entries": audit_entries_for(contract),
         "risk_special": Risk.SPECIAL,

@@ -2,6 +2,7 @@
 another team with its own manager, legal, sales ops, finance and the sales director. Used by
 the tests and benchmarks."""
 
+import os
 import ssl
 import threading
 import time
@@ -18,6 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from salesop.accounts.models import Role, Team, User
 from salesop.accounts.selectors import totp_device_of
 from salesop.accounts.services import team_create, user_create
+from salesop.core.time import company_today
 from salesop.customers.models import Account
 from salesop.playbook.services import playbook_install_default
 
@@ -44,7 +46,21 @@ class Org:
 def make_user(
     username: str, *, team: Team | None = None, roles: tuple[str, ...] = (Role.REP,), **extra
 ) -> User:
-    return user_create(username=username, password=PASSWORD, team=team, roles=roles, **extra)
+    # CI runs the suite once with every person in another time zone than the company's: what
+    # the company's calendar decides (a report's month, a due date, a contract number's year)
+    # must not move with the zone a user reads it in.
+    user = user_create(username=username, password=PASSWORD, team=team, roles=roles, **extra)
+    if zone := os.environ.get("SALESOP_TEST_USER_ZONE"):
+        in_zone(zone, user)
+    return user
+
+
+def in_zone(zone: str, *users: User) -> None:
+    """Sets the users' own time zone ("" for the company's), for tests about what a user sees in
+    their zone whatever SALESOP_TEST_USER_ZONE gave the personas."""
+    for user in users:
+        user.timezone = zone
+        user.save(update_fields=["timezone"])
 
 
 def make_org() -> Org:
@@ -221,8 +237,6 @@ def sign_contract(deal, by: User):
     gate (tick the contracting checklist first)."""
     from datetime import timedelta
 
-    from django.utils import timezone
-
     from salesop.contracts.services import (
         contract_schedule,
         contract_send,
@@ -233,7 +247,7 @@ def sign_contract(deal, by: User):
 
     contract = cleared_contract(deal, by)
     contract_schedule(
-        contract=contract, by=by, target_signing_date=timezone.localdate() + timedelta(days=7)
+        contract=contract, by=by, target_signing_date=company_today() + timedelta(days=7)
     )
     for document in playbook_of(deal).contracts.documents:
         document_tick(contract=contract, by=by, key=document.key)

@@ -4,9 +4,7 @@ the win model and the reports work from the first day. Each row is a deal with a
 history spread between its dates, marked as imported."""
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +12,7 @@ from django.utils.translation import gettext as _
 from salesop.accounts.models import User
 from salesop.core.money import Currency
 from salesop.core.parsing import ParseError, parse_date, parse_decimal
+from salesop.core.time import company_zone
 from salesop.customers.models import Account, EmployeeBand
 from salesop.customers.rules import normalize_company
 from salesop.deals.models import Deal, DealStatus, StageEvent, StageEventKind
@@ -79,7 +78,7 @@ def _owner(name: str, users: dict[str, User], create: bool, batch_created: dict)
 def run_history(job, rows, progress=None) -> Outcome:
     playbook = active_playbook()
     version = active_version()
-    zone = ZoneInfo(settings.TIME_ZONE)
+    zone = company_zone()
     order = job.date_order
     mapping = job.mapping
     stage_keys = {}

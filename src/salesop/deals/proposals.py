@@ -10,7 +10,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from docx.opc.exceptions import OpcError
 from jinja2 import TemplateError
@@ -22,6 +21,7 @@ from salesop.core.audit import audit_actor
 from salesop.core.docx import jinja_env, render_docx
 from salesop.core.errors import DomainError
 from salesop.core.money import MAX_AMOUNT, Currency, format_money
+from salesop.core.time import company_today
 from salesop.deals.docx_template import DEFAULT_TEMPLATE
 from salesop.deals.models import (
     Deal,
@@ -379,7 +379,7 @@ def docx_context(proposal: Proposal, audience: str | None = None) -> dict[str, A
         "version": proposal.number,
         "audience": audience,
         "show_solution": audience != ProposalAudience.EXECUTIVE,
-        "date": timezone.localdate().isoformat(),
+        "date": company_today().isoformat(),
         "owner": str(deal.owner),
         "rows": [
             {

@@ -2,13 +2,12 @@
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import Role, User
+from salesop.core.time import company_zone
 from salesop.deals.models import Deal
 from salesop.playbook.registry import CRITERIA
 from salesop.playbook.schema import Playbook, Stage
@@ -44,7 +43,7 @@ def close_due_at(expected_close_date: date | None) -> datetime | None:
     """The end of the expected close date, in the company's time zone."""
     if expected_close_date is None:
         return None
-    zone = ZoneInfo(settings.TIME_ZONE)
+    zone = company_zone()
     return datetime.combine(expected_close_date + timedelta(days=1), time.min, tzinfo=zone)
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from salesop.accounts.models import Role, User
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError
+from salesop.core.time import company_date
 from salesop.deals.models import Deal, DealStatus, StageEventKind
 from salesop.enablement.models import Case, CaseStatus
 
@@ -39,7 +40,7 @@ def case_create(*, by: User, deal: Deal) -> Case:
         ):
             if timeline:
                 timeline[-1]["days"] = round(event.seconds_in_previous / 86400, 1)
-            entered = timezone.localdate(event.at).isoformat()
+            entered = company_date(event.at).isoformat()
             timeline.append({"stage": event.to_stage, "entered": entered, "days": None})
     objections = [
         {

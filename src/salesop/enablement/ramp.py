@@ -11,6 +11,7 @@ from django.db.models import F, Min
 from django.utils import timezone
 
 from salesop.accounts.models import Role, User
+from salesop.core.time import company_date
 from salesop.deals.models import Deal, DealStatus, Proposal
 from salesop.enablement.selectors import people_looked_after
 from salesop.leads.models import LeadEvent, LeadEventKind
@@ -30,7 +31,7 @@ class Ramp:
 
 
 def _days(joined: date, when) -> int | None:
-    return None if when is None else (timezone.localtime(when).date() - joined).days
+    return None if when is None else (company_date(when) - joined).days
 
 
 def _firsts(people: list[User]) -> dict[int, dict[str, object]]:
@@ -64,7 +65,7 @@ def _ramp(viewer: User, person: User, firsts: dict) -> Ramp:
     from salesop.insights.rules import Period
     from salesop.insights.selectors import Filters, compliance
 
-    joined = timezone.localtime(person.date_joined).date()
+    joined = company_date(person.date_joined)
     window = Period(joined, joined + timedelta(days=FIRST_DAYS - 1))
     total, _cards = compliance(viewer, window, Filters(owner_id=person.pk), source="live")
     return Ramp(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from salesop.accounts.models import Role, User
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError
+from salesop.core.time import company_date, company_today
 from salesop.enablement.models import (
     RUBRIC,
     Certification,
@@ -64,7 +65,7 @@ def new_hire_enroll(user: User) -> list[Enrollment]:
     playbook's new-hire days, with a senior rep of their team as mentor."""
     playbook = active_playbook()
     codes = [c for role in sorted(user.roles) for c in playbook.enablement.new_hire.get(role, [])]
-    due = timezone.localdate() + timedelta(days=playbook.enablement.new_hire_days)
+    due = company_today() + timedelta(days=playbook.enablement.new_hire_days)
     mentor = senior_rep(user)
     made = []
     for course in Course.objects.filter(code__in=codes, active=True):
@@ -120,7 +121,7 @@ def quiz_submit(
     date, or for questions and choices the quiz does not have; nothing is kept then."""
     now = now or timezone.now()
     _own_module(by, enrollment, module, ModuleKind.THEORY)
-    if enrollment.due_on and timezone.localdate(now) > enrollment.due_on:
+    if enrollment.due_on and company_date(now) > enrollment.due_on:
         raise DomainError(
             "past_due",
             _("The course was due on %(date)s: ask your trainer to extend it.")

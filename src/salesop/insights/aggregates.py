@@ -11,16 +11,15 @@ import time
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
-from django.utils import timezone
 
 from salesop.accounts.models import Role, User
 from salesop.aftersales.models import DeliveryProject, Ticket
+from salesop.core.time import company_today, company_zone
 from salesop.deals.models import Deal, DealStatus, StageEvent, StageEventKind
 from salesop.insights.compliance import COLLECTORS, Scope
 from salesop.insights.models import AggregateRun, CohortMonth, ComplianceDay
@@ -56,9 +55,9 @@ def refresh(start: date, end: date) -> AggregateRun:
     steps.append(("won_other_currency", won_elsewhere))
     batch = []
     for key, reached in steps:
-        rows = reached.annotate(
-            m=TruncMonth("created_at", tzinfo=ZoneInfo(settings.TIME_ZONE))
-        ).values("m", *DIMENSIONS)
+        rows = reached.annotate(m=TruncMonth("created_at", tzinfo=company_zone())).values(
+            "m", *DIMENSIONS
+        )
         if key == "won_status":
             rows = rows.annotate(
                 n=Count("id"),
@@ -91,7 +90,7 @@ def refresh(start: date, end: date) -> AggregateRun:
 
 
 def _refresh_compliance(period: Period) -> None:
-    zone = ZoneInfo(settings.TIME_ZONE)
+    zone = company_zone()
     imported = StageEvent.objects.filter(kind=StageEventKind.CREATED, reason="imported")
     scope = Scope(
         user=None,
@@ -123,7 +122,7 @@ def _refresh_compliance(period: Period) -> None:
 
 @nightly("insights_aggregates")
 def refresh_recent() -> AggregateRun:
-    today = timezone.localdate()
+    today = company_today()
     start = month_period(today.year, today.month)
     for _ in range(REFRESH_MONTHS):
         start = start.previous()
@@ -134,7 +133,7 @@ def covers(period: Period, filters=None) -> bool:
     """Whether the aggregates answer the period: whole past months a refresh covered, and no
     filter they do not hold (industry)."""
     whole = period.start.day == 1 and (period.end + timedelta(days=1)).day == 1
-    if not whole or period.end >= timezone.localdate() or (filters and filters.industry):
+    if not whole or period.end >= company_today() or (filters and filters.industry):
         return False
     return AggregateRun.objects.filter(start__lte=period.start, end__gte=period.end).exists()
 

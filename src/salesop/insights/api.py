@@ -5,13 +5,13 @@ cannot see answers 404."""
 from datetime import date
 from decimal import Decimal
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
 from salesop.core.api import READ_ERRORS, Id
 from salesop.core.errors import DomainError
+from salesop.core.time import company_today
 from salesop.insights import selectors
 from salesop.insights.compliance import MEASURES, Card
 from salesop.insights.review import review
@@ -35,7 +35,7 @@ class ReportQuery(Schema):
 
 
 def _asked(request, query: ReportQuery) -> tuple[Period, selectors.Filters]:
-    period, problem = month_asked(query.month, timezone.localdate())
+    period, problem = month_asked(query.month, company_today())
     if problem:
         message = (
             _("Give the month as YYYY-MM.")

@@ -13,6 +13,7 @@ from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 
 from salesop.accounts.models import User
+from salesop.core.time import company_zone
 from salesop.deals.models import DealStatus
 from salesop.insights.rules import Period, bounds, months_to, rate
 from salesop.leads.models import ChannelSpend, Lead
@@ -81,7 +82,7 @@ def _live(cohort: QuerySet, window: Period, currency: str) -> tuple[list[dict], 
     lead per channel and month (for attributing spend)."""
     won_here = Q(deal__status=DealStatus.WON, deal__currency=currency)
     rows = (
-        cohort.annotate(month=TruncMonth("created_at"))
+        cohort.annotate(month=TruncMonth("created_at", tzinfo=company_zone()))
         .values("channel_id", "channel__name", "month")
         .annotate(
             n=Count("id"),
@@ -98,7 +99,7 @@ def _live(cohort: QuerySet, window: Period, currency: str) -> tuple[list[dict], 
     start, end = bounds(window)
     everyone = (
         Lead.objects.filter(created_at__gte=start, created_at__lt=end)
-        .annotate(month=TruncMonth("created_at"))
+        .annotate(month=TruncMonth("created_at", tzinfo=company_zone()))
         .values("channel_id", "month")
         .annotate(n=Count("id"))
         .order_by()

@@ -18,6 +18,7 @@ from django.utils.translation import get_language, gettext_lazy
 from salesop.accounts.models import User
 from salesop.aftersales.models import ProgressUpdate, ProjectStatus, Revisit, RevisitStatus
 from salesop.contracts.models import SIGNED_STATUSES, Contract
+from salesop.core.time import company_today
 from salesop.deals.models import DealStatus, Need, StageEvent, StageEventKind, Stakeholder
 from salesop.insights.rules import Period, bounds, rate
 from salesop.leads.rules import first_contact_hours
@@ -210,7 +211,7 @@ def _tickets(scope: Scope) -> Iterator[Item]:
 
 
 def _revisits(scope: Scope) -> Iterator[Item]:
-    today = timezone.localdate()
+    today = company_today()
     rows = (
         Revisit.objects.filter(
             owner__in=scope.owners.values("pk"),
@@ -236,7 +237,7 @@ def _updates(scope: Scope) -> Iterator[Item]:
     """One item per project and past week (from its Monday) of the period the project was in
     delivery, and whether that week's update was sent. A delivered project counts up to its
     last update."""
-    today = timezone.localdate()
+    today = company_today()
     projects = list(scope.projects.filter(started_on__lte=scope.period.end))
     sent = set(
         ProgressUpdate.objects.filter(

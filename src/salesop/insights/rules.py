@@ -5,7 +5,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
+
+from salesop.core.time import company_zone
 
 
 @dataclass(frozen=True)
@@ -116,9 +117,7 @@ def months_to(period: Period, months: int) -> Period:
 def bounds(period: Period) -> tuple[datetime, datetime]:
     """The period as aware instants in the company's time zone: start, and the next day's
     start (exclusive)."""
-    from django.conf import settings
-
-    zone = ZoneInfo(settings.TIME_ZONE)
+    zone = company_zone()
     start = datetime.combine(period.start, time.min, tzinfo=zone)
     return start, datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=zone)
 

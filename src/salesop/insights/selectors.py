@@ -8,13 +8,13 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import Role, Team, User
 from salesop.contracts.models import LegalReview
 from salesop.core.expressions import HoursBetween
+from salesop.core.time import company_today, company_zone
 from salesop.deals.models import Deal, DealStatus, Proposal, StageEvent, StageEventKind
 from salesop.insights import calibration
 from salesop.insights.rules import (
@@ -444,7 +444,7 @@ def cohorts(user: User, period: Period, filters: Filters | None = None, months: 
     window = months_to(period, months)
     rows = (
         _cohort(user, window, filters)
-        .annotate(month=TruncMonth("created_at"))
+        .annotate(month=TruncMonth("created_at", tzinfo=company_zone()))
         .values("month", "status", "deal__status", "deal__stage")
         .annotate(n=Count("id"))
         .order_by()
@@ -518,7 +518,7 @@ def conversions(user: User, period: Period, filters: Filters | None = None) -> l
         elif order.get(row["to_stage"], -1) > order[stage]:
             went_on[stage] = went_on.get(stage, 0) + row["n"]
     result = []
-    if period.end < timezone.localdate():
+    if period.end < company_today():
         steps = funnel(user, period, filters)
         for previous, step in zip(steps[:2], steps[1:3], strict=True):
             label = f"{previous.label} → {step.label}"

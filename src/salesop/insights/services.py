@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from salesop.accounts.models import Role, User
 from salesop.core.errors import DomainError
+from salesop.core.time import company_today
 from salesop.insights import selectors
 from salesop.insights.models import MonthlyReview
 from salesop.insights.review import review
@@ -126,5 +127,5 @@ def review_draft_playbook(*, by: User, period: Period) -> PlaybookVersion:
 @monthly("sop_review")
 def review_last_month() -> MonthlyReview | None:
     """The monthly job: the month just ended goes out."""
-    today = timezone.localdate()
+    today = company_today()
     return review_send(period=month_period(today.year, today.month).previous())

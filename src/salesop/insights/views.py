@@ -22,6 +22,7 @@ from salesop.core.errors import DomainError
 from salesop.core.export import csv_rows
 from salesop.core.forms import act_then_redirect, flash_refusal
 from salesop.core.spreadsheets import write_xlsx
+from salesop.core.time import company_today
 from salesop.insights import charts, selectors, services
 from salesop.insights.compliance import MEASURES
 from salesop.insights.compliance import items as compliance_items
@@ -49,7 +50,7 @@ def _asked(request) -> Asked:
     """The month (default: this one, with why a malformed or future one was refused) and the
     filters; a team the user cannot see answers 404."""
     value = request.GET.get("month", "")
-    period, problem = month_asked(value, timezone.localdate())
+    period, problem = month_asked(value, company_today())
     message = ""
     if problem == "format":
         message = _("Give the month as YYYY-MM.")

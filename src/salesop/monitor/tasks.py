@@ -10,6 +10,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from salesop.core.time import company_today
 from salesop.monitor import heartbeat, jobs, services
 from salesop.monitor.models import ScheduledRun, ScheduledRunStatus
 
@@ -77,13 +78,13 @@ def _start(schedule: str, period: date) -> None:
 @db_periodic_task(crontab(hour="18", minute="30"), retries=2, retry_delay=300)
 def nightly():
     """02:30 in Shanghai: daily aggregates, model training."""
-    _start("nightly", timezone.localdate())
+    _start("nightly", company_today())
 
 
 @db_periodic_task(crontab(day="1", hour="17", minute="0"), retries=2, retry_delay=600)
 def monthly():
     """01:00 in Shanghai on the 2nd (the month before is complete): the SOP review."""
-    _start("monthly", timezone.localdate().replace(day=1))
+    _start("monthly", company_today().replace(day=1))
 
 
 @db_task()

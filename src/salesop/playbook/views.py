@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_POST
 from salesop.aftersales.business_calendar import unknown_holiday_year
 from salesop.core.errors import DomainError
 from salesop.core.forms import styled
+from salesop.core.time import company_today
 from salesop.playbook import selectors, services
 from salesop.playbook.forms import VersionForm
 from salesop.playbook.registry import CRITERIA
@@ -33,7 +33,7 @@ def index(request):
         {
             "version": version,
             "playbook": playbook,
-            "holiday_year": unknown_holiday_year(playbook, timezone.localdate())
+            "holiday_year": unknown_holiday_year(playbook, company_today())
             if request.user.can_administer
             else None,
             "language": "zh" if (get_language() or "").startswith("zh") else "en",

@@ -1,10 +1,10 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.utils import timezone
 
 from salesop.accounts.models import Role
 from salesop.activities.selectors import my_work
 from salesop.aftersales.business_calendar import unknown_holiday_year
+from salesop.core.time import company_today
 from salesop.customers.selectors import accounts_visible_to
 from salesop.monitor.selectors import worker_status
 from salesop.playbook.selectors import active_playbook
@@ -21,7 +21,7 @@ def home(request):
             "recent_accounts": accounts_visible_to(request.user).order_by("-created_at", "-id")[:8],
             "work": my_work(request.user),
             # Sales ops own the playbook's calendar: they hear first that next year's is unknown.
-            "holiday_year": unknown_holiday_year(active_playbook(), timezone.localdate())
+            "holiday_year": unknown_holiday_year(active_playbook(), company_today())
             if request.user.can_administer
             else None,
             # Sales ops keep the worker running: they see whether it sweeps.

@@ -1,0 +1,27 @@
+"""The company's calendar.
+
+Reports, due dates, contract numbers and "today" in business rules follow the company's time
+zone (settings.TIME_ZONE, default Asia/Shanghai). A user's own zone, which the middleware
+activates for each request, only changes how times are shown: a rep in New York must see the
+same month's figures and the same overdue contracts as their manager in Shanghai.
+"""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+
+def company_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def company_today() -> date:
+    """Today's date in the company's time zone, whichever zone the request activated."""
+    return timezone.now().astimezone(company_zone()).date()
+
+
+def company_date(moment: datetime) -> date:
+    """The company's calendar date of an aware instant."""
+    return moment.astimezone(company_zone()).date()
