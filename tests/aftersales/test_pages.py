@@ -168,3 +168,37 @@ def test_revisit_form_records_and_turns_the_need_into_a_deal(client, org, delive
     assert response.url == f"/deals/{deal.pk}/"
     listing = client.get("/delivery/revisits/")
     assert listing.status_code == 200
+
+
+def test_the_customers_link_lists_its_tickets_in_every_state(
+    client, org, django_assert_max_num_queries
+):
+    # the portal's home answered 500 as soon as the company had a ticket: it read a clock only
+    # the staff queue's selector worked out
+    from salesop.aftersales.services import ticket_direction, ticket_resolve, ticket_respond
+
+    account = make_account(org.rep)
+
+    def opened(title):
+        return ticket_open(
+            account=account,
+            by=org.rep,
+            channel="email",
+            severity="high",
+            title=title,
+            description="x",
+        )
+
+    opened("还没回复")
+    ticket_respond(ticket=opened("已回复"), by=org.rep, body="已收到")
+    ticket_direction(ticket=opened("已给方向"), by=org.rep, direction="重装驱动")
+    done = opened("已解决")
+    ticket_direction(ticket=done, by=org.rep, direction="换网线")
+    ticket_resolve(ticket=Ticket.objects.get(pk=done.pk), by=org.rep)
+    token = portal_link_create(account=account, by=org.rep)
+    with django_assert_max_num_queries(6):
+        response = client.get(f"/support/{token}/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert all(t in page for t in ("还没回复", "已回复", "已给方向", "已解决"))
+    assert page.count('data-testid="clock"') == 2  # the running clocks of the first two

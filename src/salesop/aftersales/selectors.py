@@ -58,20 +58,27 @@ def ticket_for(user: User, ticket_id: int) -> Ticket:
     )
 
 
-def ticket_queue(user: User, *, include_resolved: bool = False) -> QuerySet[Ticket]:
-    """Open tickets, the one whose running clock ends first on top."""
-    tickets = tickets_visible_to(user)
-    if not include_resolved:
-        tickets = tickets.exclude(status=TicketStatus.RESOLVED)
+def with_next_due(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Each ticket's running clock as `next_due` (the first response, then the solution
+    direction; none once both are given): one expression for the staff's queue and the
+    customer's link."""
     return tickets.annotate(
         next_due=Case(
             When(responded_at__isnull=True, then=F("first_response_due_at")),
             When(direction_at__isnull=True, then=F("direction_due_at")),
             default=None,
         )
-    ).order_by(F("next_due").asc(nulls_last=True), "opened_at", "id")
+    )
+
+
+def ticket_queue(user: User, *, include_resolved: bool = False) -> QuerySet[Ticket]:
+    """Open tickets, the one whose running clock ends first on top."""
+    tickets = tickets_visible_to(user)
+    if not include_resolved:
+        tickets = tickets.exclude(status=TicketStatus.RESOLVED)
+    return with_next_due(tickets).order_by(F("next_due").asc(nulls_last=True), "opened_at", "id")
 
 
 def portal_tickets(account) -> QuerySet[Ticket]:
-    """What the customer's link shows: that account's tickets only."""
-    return Ticket.objects.filter(account=account).order_by("-opened_at", "-id")
+    """What the customer's link shows: that account's tickets only, newest first."""
+    return with_next_due(Ticket.objects.filter(account=account)).order_by("-opened_at", "-id")

@@ -75,12 +75,9 @@ def project_detail(request, project_id: int):
         role: list(User.objects.filter(is_active=True, role_grants__role=role).order_by("username"))
         for role in DeliveryRole.values
     }
-    now = timezone.now()
-    tickets = list(
+    tickets = _clocked(
         selectors.ticket_queue(request.user, include_resolved=True).filter(project=project)[:50]
     )
-    for ticket in tickets:
-        ticket.clock = time_left(ticket.next_due, now) if ticket.next_due else None
     return render(
         request,
         "aftersales/project.html",
@@ -213,12 +210,18 @@ def portal_link(request, project_id: int):
 # --- tickets --------------------------------------------------------------------------------
 
 
-@login_required
-def ticket_queue(request):
+def _clocked(tickets) -> list:
+    """The tickets (annotated with `next_due`) with the time left on their running clock."""
     now = timezone.now()
-    tickets = list(selectors.ticket_queue(request.user)[:200])
+    tickets = list(tickets)
     for ticket in tickets:
         ticket.clock = time_left(ticket.next_due, now) if ticket.next_due else None
+    return tickets
+
+
+@login_required
+def ticket_queue(request):
+    tickets = _clocked(selectors.ticket_queue(request.user)[:200])
     return render(
         request,
         "aftersales/tickets.html",
@@ -317,10 +320,7 @@ def portal(request, token: str):
             errors = exc.fields or {"title": exc.message}
         else:
             return redirect("portal:ticket", token, ticket.number)
-    now = timezone.now()
-    tickets = list(selectors.portal_tickets(account)[:100])
-    for ticket in tickets:
-        ticket.clock = time_left(ticket.next_due, now) if ticket.next_due else None
+    tickets = _clocked(selectors.portal_tickets(account)[:100])
     return render(
         request,
         "aftersales/portal.html",
