@@ -95,6 +95,33 @@ def test_bad_input_is_refused_where_it_is_and_nothing_is_written(org, wms, chang
     assert not Quote.objects.exists() and not QuoteLine.objects.exists()
 
 
+HUGE = "999999999999.99"  # the most an amount column holds (14 digits, to the cent)
+TOO_MUCH = [
+    # a free line's price beyond the column; a line or a quote that comes to more than it holds
+    ([{"description": "x", "list_price": "1000000000000.00"}], "lines[0].list_price"),
+    ([{"description": "x", "list_price": HUGE, "quantity": 2}], "lines[0].quantity"),
+    ([{"description": "x", "list_price": HUGE, "quantity": 1_000_000}], "lines[0].quantity"),
+    (
+        [{"description": "x", "list_price": HUGE}, {"description": "y", "list_price": "0.01"}],
+        "lines",
+    ),
+    ([{"description": "x", "list_price": "1", "quantity": "²"}], "lines[0].quantity"),
+]
+
+
+@pytest.mark.parametrize(("lines", "where"), TOO_MUCH)
+def test_amounts_beyond_what_is_stored_are_refused_at_their_line(org, lines, where):
+    # two free lines at 999,999,999,999.99 x 1,000,000 were accepted, approved and sent, and
+    # the contract made from the quote answered 500 (its amount holds 14 digits)
+    deal = make_deal(org.rep)
+    with pytest.raises(DomainError) as refused:
+        quote_propose(deal=deal, by=org.rep, lines=lines)
+    assert refused.value.code == "invalid" and where in refused.value.fields, refused.value.fields
+    assert not Quote.objects.exists()
+    most = quote_propose(deal=deal, by=org.rep, lines=[{"description": "x", "list_price": HUGE}])
+    assert most.total == Decimal(HUGE)
+
+
 def test_a_price_below_the_floor_says_which_line_and_why(org, wms):
     make_policy(product=make_product("WMS-PRO", "WMS 专业版", family="wms"), floor="80000")
     pro = policy_of(make_product("WMS-X", "other", family="wms"))  # family policy applies

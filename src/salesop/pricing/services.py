@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from salesop.accounts.models import User
 from salesop.core.audit import audit_actor, guarded_update
 from salesop.core.errors import DomainError, StaleWrite
+from salesop.core.money import MAX_AMOUNT
 from salesop.deals.models import Deal
 from salesop.playbook.selectors import active_playbook
 from salesop.pricing.models import (
@@ -94,7 +95,9 @@ def _parse_lines(lines: Sequence[dict], currency: str) -> tuple[list[dict], dict
             errors[f"{at}.discount_pct"] = _("A discount is between 0 and 100 %.")
         quantity = line.get("quantity", 1)
         if isinstance(quantity, bool) or not isinstance(quantity, int):
-            quantity = int(quantity) if str(quantity).isdigit() else 0
+            text = str(quantity).strip()
+            # isdigit() alone takes "²" and other digits int() refuses
+            quantity = int(text) if text.isascii() and text.isdigit() else 0
         if not 1 <= quantity <= MAX_QUANTITY:
             errors[f"{at}.quantity"] = _("Enter a whole number from 1 to %(max)s.") % {
                 "max": MAX_QUANTITY
@@ -108,6 +111,13 @@ def _parse_lines(lines: Sequence[dict], currency: str) -> tuple[list[dict], dict
             list_price = product.list_price
         elif list_price is None or list_price < 0 or list_price.as_tuple().exponent < -2:
             errors[f"{at}.list_price"] = _("Enter an amount of 0 or more, to the cent.")
+        elif list_price > MAX_AMOUNT:
+            errors[f"{at}.list_price"] = _("Enter at most %(max)s.") % {"max": f"{MAX_AMOUNT:,}"}
+        if f"{at}.list_price" not in errors and f"{at}.quantity" not in errors and list_price:
+            if list_price * quantity > MAX_AMOUNT:
+                errors[f"{at}.quantity"] = _("This line comes to more than %(max)s.") % {
+                    "max": f"{MAX_AMOUNT:,}"
+                }
         description = str(line.get("description") or "").strip()[:200]
         if not description and product is not None:
             description = product.name[:200]
@@ -122,6 +132,10 @@ def _parse_lines(lines: Sequence[dict], currency: str) -> tuple[list[dict], dict
                 "discount_pct": discount,
             }
         )
+    if not errors and sum(line["list_price"] * line["quantity"] for line in parsed) > MAX_AMOUNT:
+        errors["lines"] = _("The lines come to more than %(max)s; split the quote.") % {
+            "max": f"{MAX_AMOUNT:,}"
+        }
     return parsed, errors
 
 
