@@ -270,6 +270,10 @@ if len(REPORT_CURRENCY) != 3 or not REPORT_CURRENCY.isalpha():
 # Public lead intake: submissions per channel per minute.
 INTAKE_RATE_PER_MINUTE = env_int("SALESOP_INTAKE_RATE_PER_MINUTE", 120)
 API_RATE_PER_MINUTE = env_int("SALESOP_API_RATE_PER_MINUTE", 600)
+# The customer's support link: submissions (tickets, messages) per link per minute, and
+# tickets opened through it in 24 hours and still open.
+PORTAL_POSTS_PER_MINUTE = env_int("SALESOP_PORTAL_POSTS_PER_MINUTE", 10)
+PORTAL_OPEN_TICKETS_PER_DAY = env_int("SALESOP_PORTAL_OPEN_TICKETS_PER_DAY", 20)
 
 # API tokens
 API_TOKEN_DEFAULT_DAYS = env_int("SALESOP_API_TOKEN_DAYS", 90)

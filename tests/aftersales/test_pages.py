@@ -202,3 +202,29 @@ def test_the_customers_link_lists_its_tickets_in_every_state(
     assert response.status_code == 200
     assert all(t in page for t in ("还没回复", "已回复", "已给方向", "已解决"))
     assert page.count('data-testid="clock"') == 2  # the running clocks of the first two
+
+
+def test_the_customers_link_is_limited_per_minute_and_per_day(client, org, settings):
+    # 40 "urgent" tickets went in through one link in 0.6 s, each starting a 4-hour clock and
+    # alerting support
+    settings.PORTAL_POSTS_PER_MINUTE = 3
+    settings.PORTAL_OPEN_TICKETS_PER_DAY = 2
+    account = make_account(org.rep)
+    token = portal_link_create(account=account, by=org.rep)
+
+    def post(title):
+        return client.post(
+            f"/support/{token}/", {"title": title, "description": "x", "severity": "urgent"}
+        )
+
+    assert post("一").status_code == 302 and post("二").status_code == 302
+    third = post("三")  # two still open from today: add to one of them
+    assert third.status_code == 422 and "24" in third.content.decode()
+    assert Ticket.objects.filter(account=account).count() == 2
+    flooded = post("四")  # the fourth submission this minute
+    assert flooded.status_code == 429 and "is-invalid" in flooded.content.decode()
+    ticket = Ticket.objects.filter(account=account).first()
+    reply = client.post(f"/support/{token}/tickets/{ticket.number}/", {"name": "王", "body": "?"})
+    assert reply.status_code == 429 and not ticket.messages.exists()
+    assert client.get(f"/support/{token}/").status_code == 200  # reading is not limited
+    assert Ticket.objects.filter(account=account).count() == 2

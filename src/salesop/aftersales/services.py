@@ -376,6 +376,21 @@ def _check_moment(at: datetime | None, not_before: datetime, field: str) -> date
 
 
 @transaction.atomic
+def _refuse_a_flood(account: Account, now: datetime) -> None:
+    """Each ticket starts SLA clocks and alerts support: a customer's link that opened the
+    day's allowance of tickets still open is asked to add to one of them instead."""
+    limit = settings.PORTAL_OPEN_TICKETS_PER_DAY
+    recent = Ticket.objects.filter(
+        account=account, channel=TicketChannel.PORTAL, opened_at__gte=now - timedelta(days=1)
+    ).exclude(status=TicketStatus.RESOLVED)
+    if recent.count() >= limit:
+        message = _(
+            "%(n)d tickets opened through this link in the last 24 hours are still open: add to "
+            "one of them, or call your account team."
+        ) % {"n": limit}
+        raise DomainError("portal_limit", message, {"title": message})
+
+
 def ticket_open(
     *,
     account: Account,
@@ -403,6 +418,8 @@ def ticket_open(
     if errors:
         raise DomainError("invalid", _("Please correct the fields marked."), errors)
     now = timezone.now()
+    if by is None:
+        _refuse_a_flood(account, now)
     opened = _check_moment(opened_at, now - timedelta(days=365), "opened_at")
     response_due, direction_due = ticket_due_times(opened, severity)
     owner = delivery_person(account, DeliveryRole.TECH_SUPPORT, project, active_only=True)

@@ -3,6 +3,7 @@ and ticket page, and the customer's link (no login) to open and follow tickets."
 
 from datetime import date
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -34,6 +35,7 @@ from salesop.contracts.selectors import contracts_visible_to
 from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
 from salesop.core.forms import act_then_redirect, flash_refusal
+from salesop.core.throttle import over_limit
 from salesop.core.time import company_today
 from salesop.customers.selectors import account_for
 from salesop.playbook.selectors import active_playbook
@@ -301,10 +303,21 @@ def _portal_account(token: str):
     return account
 
 
+def _portal_flooded(request, account) -> str:
+    """The refusal when the link took more submissions this minute than it may (429)."""
+    if request.method == "POST" and over_limit(
+        f"portal:{account.pk}", settings.PORTAL_POSTS_PER_MINUTE
+    ):
+        return _("Too many submissions through this link in a minute; wait, then try again.")
+    return ""
+
+
 def portal(request, token: str):
     account = _portal_account(token)
     errors, values = {}, {}
-    if request.method == "POST":
+    if flooded := _portal_flooded(request, account):
+        errors, values = {"title": flooded}, request.POST
+    elif request.method == "POST":
         values = request.POST
         try:
             ticket = services.ticket_open(
@@ -332,14 +345,16 @@ def portal(request, token: str):
             "errors": errors,
             "values": values,
         },
-        status=422 if errors else 200,
+        status=429 if flooded else 422 if errors else 200,
     )
 
 
 def portal_ticket(request, token: str, number: str):
     account = _portal_account(token)
     ticket = get_object_or_404(selectors.portal_tickets(account), number=number)
-    if request.method == "POST":
+    if flooded := _portal_flooded(request, account):
+        messages.error(request, flooded)
+    elif request.method == "POST":
         try:
             services.portal_message(
                 ticket=ticket, name=request.POST.get("name", ""), body=request.POST.get("body", "")
@@ -356,6 +371,7 @@ def portal_ticket(request, token: str, number: str):
             "ticket": ticket,
             "messages_list": list(ticket.messages.select_related("author")),
         },
+        status=429 if flooded else 200,
     )
 
 

@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.core.cache import cache
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
 from ninja import Header, Query, Router, Schema, Status
@@ -9,6 +8,7 @@ from pydantic import Field
 from salesop.accounts.models import User
 from salesop.core.api import READ_ERRORS, STATE_ERRORS, WRITE_ERRORS, ErrorOut, Id
 from salesop.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, keyset_page
+from salesop.core.throttle import over_limit
 from salesop.deals.schemas import DealOut
 from salesop.leads import selectors, services
 from salesop.leads.models import Grade
@@ -158,17 +158,6 @@ def leads_convert(request, lead_id: Id, payload: ConvertIn):
     return Status(201, services.lead_convert(lead=lead, by=request.user, **payload.dict()))
 
 
-def _rate_limited(channel_id: Id) -> bool:
-    """Fixed one-minute window per channel, in the shared cache (Redis across machines)."""
-    key = f"intake:{channel_id}"
-    cache.add(key, 0, timeout=60)
-    try:
-        return cache.incr(key) > settings.INTAKE_RATE_PER_MINUTE
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=60)
-        return False
-
-
 @intake_router.post(
     "/intake/leads",
     auth=None,
@@ -196,7 +185,7 @@ def intake_lead(
     channel = selectors.channel_by_intake_key(x_channel_key)
     if channel is None:
         raise HttpError(401, "unknown or revoked channel key")
-    if _rate_limited(channel.pk):
+    if over_limit(f"intake:{channel.pk}", settings.INTAKE_RATE_PER_MINUTE):
         raise HttpError(429, "too many submissions for this channel; retry in a minute")
     lead, created = services.intake(
         channel=channel, idempotency_key=idempotency_key, **_fields(payload)
