@@ -3,12 +3,14 @@ into a fresh installation compare equal table by table and file by file, and the
 site works (pages load, new records get new ids). An archive that is damaged or edited is
 refused before anything is replaced, naming what is wrong, and the data in place stays."""
 
+import fcntl
 import hashlib
 import io
 import json
 import os
 import secrets
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -564,3 +566,145 @@ def test_restore_of_a_large_file_hashes_it_in_chunks(installation, plain_restore
     code, stderr, _seconds, _peak = _restore_measured(env, archive)
     assert code == 0, stderr
     assert not scan.exists()
+
+
+# kill -9 at each step of a restore: the next salesop command leaves the installation whole,
+# the previous data (killed before the restored data was checked) or the restored data (after).
+
+ADD_LEAD = """
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from salesop.accounts.models import User
+from salesop.core.testing import make_lead
+make_lead(User.objects.get(username="rep"), company="备份之后 Added after the backup")
+default_storage.save("contracts/after-backup.pdf", ContentFile(b"%PDF-1.4 later"))
+print("ok")
+"""
+
+
+@pytest.fixture(scope="module")
+def two_states(installation, tmp_path_factory):
+    """The installation with a lead and a file more than its backup: (env, archive of the
+    backup, archive of now, state now, state of the backup)."""
+    env, archive, _engine = installation
+    _shell(env, ADD_LEAD)
+    out = tmp_path_factory.mktemp("now")
+    assert _run(env, "backup", "--out", str(out)).returncode == 0
+    (now,) = out.glob("salesop-backup-*.tar.gz")
+    old = _state(env)
+    assert _run(env, "restore", str(archive), "--force").returncode == 0
+    new = _state(env)
+    assert new != old
+    assert _run(env, "restore", str(now), "--force").returncode == 0
+    assert _state(env) == old
+    return env, archive, now, old, new
+
+
+STEPS_BEFORE_CHECKED = [
+    "verified",
+    "previous-kept",
+    "files-moved-out",
+    "files-moved-in",
+    "database-loaded",
+    "checked",
+]
+
+
+@pytest.mark.parametrize("installation", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("step", [*STEPS_BEFORE_CHECKED, "committed", "loaded, put back"])
+def test_a_restore_killed_at_any_step_leaves_the_installation_whole(two_states, step):
+    env, archive, now, old, new = two_states
+    data = Path(env["SALESOP_DATA_DIR"])
+    if _state(env) != old:
+        assert _run(env, "restore", str(now), "--force").returncode == 0
+    killed_at = "database-loaded" if step == "loaded, put back" else step
+    killed = _run(
+        dict(env, SALESOP_TEST_RESTORE_KILL_AT=killed_at), "restore", str(archive), "--force"
+    )
+    assert killed.returncode == -9, killed.stderr
+    if step == "loaded, put back":
+        # the next command is killed too, while it puts the previous data back
+        again = _run(dict(env, SALESOP_TEST_RESTORE_KILL_AT="files-put-back"), "migrate")
+        assert again.returncode == -9, again.stderr
+    if step in ("previous-kept", "files-moved-out", "files-moved-in", "database-loaded"):
+        assert (data / "salesop-restore.json").exists()  # what a kill leaves, made whole next
+    recovered = _run(env, "migrate")
+    assert recovered.returncode == 0, recovered.stderr
+    assert "Traceback" not in recovered.stderr
+    if step == "committed":
+        assert "the restored data is in place" in recovered.stderr
+        assert _state(env) == new
+    else:
+        if step != "verified":
+            assert "the previous database and uploaded files are back in place" in (
+                recovered.stderr
+            )
+        assert _state(env) == old
+    assert not list(data.glob(".salesop-restore-*"))
+    assert not (data / "salesop-restore.json").exists()
+    # and it restores as it should afterwards
+    assert _run(env, "restore", str(archive), "--force").returncode == 0
+    assert _state(env) == new
+
+
+# A restore beside a running server would lose the server's writes (or fail half the time on
+# a locked database): refused, naming what to stop; and no server starts during a restore.
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("installation", ["sqlite"], indirect=True)
+def test_restore_is_refused_while_the_server_runs(installation):
+    env, archive, _engine = installation
+    port = _free_port()
+    server = subprocess.Popen(
+        [SALESOP, "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline
+                time.sleep(0.5)
+        # the server's worker writes as it sweeps: the business rows and files are compared
+        kept = ("accounts_user", "leads_lead", "deals_deal")
+        rows, files = _state(env)
+        for _attempt in range(3):
+            refused = _run(env, "restore", str(archive), "--force")
+            assert refused.returncode != 0
+            assert "Traceback" not in refused.stderr, refused.stderr
+            assert "stop it first" in refused.stderr, refused.stderr
+            assert f"process {server.pid}" in refused.stderr, refused.stderr
+            now_rows, now_files = _state(env)
+            assert now_files == files
+            assert {t: now_rows[t] for t in kept} == {t: rows[t] for t in kept}
+            assert server.poll() is None
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    done = _run(env, "restore", str(archive), "--force")
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("installation", ["sqlite"], indirect=True)
+def test_no_server_or_worker_starts_while_a_restore_runs(installation):
+    env, _archive, _engine = installation
+    lock = os.open(Path(env["SALESOP_DATA_DIR"]) / "salesop.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # as `salesop restore` holds it
+        for command in (["worker"], ["serve", "--port", str(_free_port())]):
+            refused = _run(env, *command)
+            assert refused.returncode != 0
+            assert "A restore is running" in refused.stderr, refused.stderr
+    finally:
+        os.close(lock)
