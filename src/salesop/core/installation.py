@@ -89,7 +89,9 @@ class Exclusive:
                 )
                 % {
                     "folder": settings.DATA_DIR,
-                    "pids": (", process " + ", ".join(map(str, pids))) if pids else "",
+                    "pids": _(", process %(pids)s") % {"pids": ", ".join(map(str, pids))}
+                    if pids
+                    else "",
                 },
             ) from None
         return self
