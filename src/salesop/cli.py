@@ -26,6 +26,19 @@ def _setup() -> None:
         django.setup()
     except ImproperlyConfigured as exc:
         sys.exit(f"salesop: configuration error: {exc}")
+    from salesop.core.backup import recover_interrupted
+
+    done = _archive_step(recover_interrupted)  # a restore that was killed part-way
+    if done:
+        print(f"salesop: {done}", file=sys.stderr)
+
+
+def _hold_running() -> None:
+    """This process (and those it forks) counts as a running server or worker: no restore
+    starts until it exits."""
+    from salesop.core.installation import hold_running
+
+    _archive_step(hold_running)
 
 
 def _prepare_demo_environment(host: str) -> None:
@@ -80,6 +93,7 @@ def _serve(host: str, port: int, workers: int, with_worker: bool = True) -> None
 def cmd_demo(args: argparse.Namespace) -> None:
     _prepare_demo_environment(args.host)
     _setup()
+    _hold_running()
     _migrate_and_collect()
     from django.conf import settings
 
@@ -107,6 +121,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> None:
     _setup()
+    _hold_running()
     _migrate_and_collect()
     _serve(args.host, args.port, args.workers, with_worker=not args.no_worker)
 
@@ -114,6 +129,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 def cmd_worker(args: argparse.Namespace) -> None:
     """The huey consumer alone (run M of these on M machines with SALESOP_REDIS_URL)."""
     _setup()
+    _hold_running()
     from django.core.management import call_command
 
     from salesop.monitor.supervisor import die_with
@@ -241,10 +257,17 @@ def cmd_restore(args: argparse.Namespace) -> None:
     from django.core.management import call_command
 
     from salesop.core.backup import restore
+    from salesop.core.installation import Exclusive
 
-    # an empty target has no tables, and a backup is checked against the migrated schema
-    call_command("migrate", interactive=False, verbosity=0)
-    manifest = _archive_step(lambda: restore(Path(args.file), force=args.force))
+    # No server or worker of this data directory may write while the data is replaced (their
+    # writes would be lost, or make the swap fail), and none starts until it is done.
+    def step() -> dict:
+        with Exclusive():
+            # an empty target has no tables, and a backup is checked against the migrated schema
+            call_command("migrate", interactive=False, verbosity=0)
+            return restore(Path(args.file), force=args.force)
+
+    manifest = _archive_step(step)
     print(
         f"Restored {_contents(manifest)} from the backup of {manifest['created_at']}; "
         "every checksum matches."

@@ -256,6 +256,11 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("SALESOP_WEBHOOK_TIMEOUT_SECONDS", 5)
 IMPORT_MAX_BYTES = env_int("SALESOP_IMPORT_MAX_MB", 200) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temporary file
 
+# Restore: the most a backup may unpack to (and never more than the free disk space).
+RESTORE_MAX_BYTES = env_int("SALESOP_RESTORE_MAX_MB", 10240) * 1024 * 1024
+if RESTORE_MAX_BYTES < 1:
+    raise ImproperlyConfigured("SALESOP_RESTORE_MAX_MB must be at least 1.")
+
 # Contracts: the selling company named as a party, and the largest signed copy accepted.
 COMPANY_NAME = env_str("SALESOP_COMPANY_NAME", "")
 CONTRACT_UPLOAD_MAX_BYTES = env_int("SALESOP_CONTRACT_UPLOAD_MAX_MB", 20) * 1024 * 1024

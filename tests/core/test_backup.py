@@ -3,16 +3,19 @@ into a fresh installation compare equal table by table and file by file, and the
 site works (pages load, new records get new ids). An archive that is damaged or edited is
 refused before anything is replaced, naming what is wrong, and the data in place stays."""
 
+import fcntl
 import hashlib
 import io
 import json
 import os
 import secrets
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
 import tarfile
+import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -394,3 +397,314 @@ def test_restore_takes_a_sqlite_backup_of_another_page_size(installation, tmp_pa
     assert done.returncode == 0, done.stderr
     assert "every checksum matches" in done.stdout
     assert _state(env) == before
+
+
+# Bombs: a few hundred bytes or a few MB of archive that would unpack to gigabytes. Each is
+# refused at the header of the member that crosses a bound, before its data is read, in a
+# process whose peak memory (os.wait4) stays near that of a plain restore.
+
+
+# A small launcher measures the restore's peak memory: a process started from pytest itself
+# would count pytest's pages (ru_maxrss keeps the peak from before exec).
+MEASURED = (
+    "import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+    "sys.exit(code)"
+)
+
+
+def _restore_measured(env: dict, archive: Path, *extra: str) -> tuple[int, str, float, int]:
+    """Runs `salesop restore --force`; returns (exit code, stderr, seconds, peak RSS in MB)."""
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURED, SALESOP, "restore", str(archive), "--force", *extra],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    stderr, _, peak = done.stderr.rstrip().rpartition("\n")
+    return done.returncode, stderr, time.monotonic() - started, int(peak) // 1024
+
+
+class _Zeros(io.RawIOBase):
+    """`size` zero bytes, made as they are read: the test itself never holds them."""
+
+    def __init__(self, size: int):
+        self.left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        count = min(len(buffer), self.left)
+        buffer[:count] = bytes(count)
+        self.left -= count
+        return count
+
+
+def _with_members(folder: Path, out: Path, add) -> Path:
+    """The real backup in `folder`, with `add(tar)` writing hostile members after it."""
+    with tarfile.open(out, "w:gz", compresslevel=1, format=tarfile.PAX_FORMAT) as tar:
+        for item in sorted(folder.iterdir()):
+            tar.add(item, arcname=item.name)
+        add(tar)
+    return out
+
+
+def _sparse(tar: tarfile.TarFile) -> None:
+    # GNU sparse format 1.0 in a pax header: 512 bytes in the archive declaring 8 GB of holes
+    info = tarfile.TarInfo("media/contracts/holes.bin")
+    info.pax_headers = {
+        "GNU.sparse.major": "1",
+        "GNU.sparse.minor": "0",
+        "GNU.sparse.name": info.name,
+        "GNU.sparse.realsize": str(8 << 30),
+    }
+    sparse_map = b"1\n0\n0\n".ljust(512, b"\0")
+    info.size = len(sparse_map)
+    tar.addfile(info, io.BytesIO(sparse_map))
+
+
+def _zeros(name: str, size: int):
+    def add(tar: tarfile.TarFile) -> None:
+        info = tarfile.TarInfo(name)
+        info.size = size
+        tar.addfile(info, io.BufferedReader(_Zeros(size), 1 << 20))
+
+    return add
+
+
+@pytest.fixture(scope="module")
+def plain_restore_mb(installation) -> int:
+    """Peak memory of restoring the untouched backup, the yardstick for the bombs."""
+    env, archive, _engine = installation
+    code, stderr, _seconds, peak = _restore_measured(env, archive)
+    assert code == 0, stderr
+    return peak
+
+
+@pytest.mark.parametrize("installation", ["sqlite"], indirect=True)
+def test_restore_refuses_a_sparse_member_at_its_header(installation, plain_restore_mb, tmp_path):
+    env, archive, _engine = installation
+    folder = _unpack(archive, tmp_path / "unpacked")
+    bomb = _with_members(folder, tmp_path / "sparse.tar.gz", _sparse)
+    assert bomb.stat().st_size < 100_000  # the seeded backup and 8 GB of holes
+    before = _state(env)
+    code, stderr, seconds, peak = _restore_measured(env, bomb)
+    assert code != 0 and "Traceback" not in stderr, stderr
+    assert "media/contracts/holes.bin is a sparse file (8,192.0 MB when unpacked)" in stderr
+    assert peak < plain_restore_mb + 20, (peak, plain_restore_mb)
+    assert seconds < 30
+    assert _state(env) == before
+    assert not list(Path(env["SALESOP_DATA_DIR"]).glob(".salesop-restore-*"))
+
+
+@pytest.mark.parametrize("installation", ["sqlite"], indirect=True)
+def test_restore_stops_at_the_member_crossing_the_limit(installation, plain_restore_mb, tmp_path):
+    # 512 MB of zeros in one member (512 KB of archive), against a 64 MB limit: refused at its
+    # header; and four 20 MB members: refused at the one that takes the total past 64 MB, the
+    # others unpacked before it, nothing after it.
+    env = dict(installation[0], SALESOP_RESTORE_MAX_MB="64")
+    archive = installation[1]
+    folder = _unpack(archive, tmp_path / "unpacked")
+    one = _with_members(folder, tmp_path / "one.tar.gz", _zeros("media/zeros.bin", 512 << 20))
+    assert one.stat().st_size < 4 << 20
+
+    def four(tar):
+        for number in range(4):
+            _zeros(f"media/zeros-{number}.bin", 20 << 20)(tar)
+
+    many = _with_members(folder, tmp_path / "many.tar.gz", four)
+    before = _state(env)
+    code, stderr, seconds, peak = _restore_measured(env, one)
+    assert code != 0 and "Traceback" not in stderr, stderr
+    assert "media/zeros.bin (512.0 MB) takes it to" in stderr, stderr
+    assert "more than the 64.0 MB restore limit (SALESOP_RESTORE_MAX_MB)" in stderr
+    assert peak < plain_restore_mb + 20, (peak, plain_restore_mb)
+    assert seconds < 30  # unpacking 512 MB of zeros alone takes seconds
+    code, stderr, _seconds, peak = _restore_measured(env, many)
+    assert code != 0 and "media/zeros-3.bin (20.0 MB) takes it to" in stderr, stderr
+    assert peak < plain_restore_mb + 20, (peak, plain_restore_mb)
+    assert _state(env) == before
+    assert not list(Path(env["SALESOP_DATA_DIR"]).glob(".salesop-restore-*"))
+
+
+@pytest.mark.parametrize("installation", ["sqlite"], indirect=True)
+def test_restore_refuses_an_oversized_manifest_before_parsing_it(installation, tmp_path):
+    env, archive, _engine = installation
+    folder = _unpack(archive, tmp_path / "unpacked")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    (folder / "manifest.json").write_text(json.dumps(manifest) + " " * (33 << 20))
+    before = _state(env)
+    code, stderr, _seconds, _peak = _restore_measured(env, _pack(folder, tmp_path / "m.tar.gz"))
+    assert code != 0 and "Traceback" not in stderr, stderr
+    assert "its manifest.json is 33.0 MB; a manifest is at most 32.0 MB" in stderr, stderr
+    assert _state(env) == before
+
+
+@pytest.mark.parametrize("installation", ["sqlite"], indirect=True)
+def test_restore_of_a_large_file_hashes_it_in_chunks(installation, plain_restore_mb, tmp_path):
+    # A 256 MB uploaded file within the limit restores; no step reads it whole into memory
+    # (reading it whole, as hashing did, would add 256 MB to the peak).
+    env, archive, _engine = installation
+    folder = _unpack(archive, tmp_path / "unpacked")
+    big = folder / "media" / "contracts" / "scan.bin"
+    with big.open("wb") as fh:
+        for _ in range(256):
+            fh.write(bytes(1 << 20))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    with big.open("rb") as fh:
+        manifest["files"]["contracts/scan.bin"] = hashlib.file_digest(fh, "sha256").hexdigest()
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    code, stderr, _seconds, peak = _restore_measured(env, _pack(folder, tmp_path / "big.tar.gz"))
+    assert code == 0, stderr
+    assert peak < plain_restore_mb + 40, (peak, plain_restore_mb)
+    scan = Path(env["SALESOP_DATA_DIR"]) / "media" / "contracts" / "scan.bin"
+    assert scan.stat().st_size == 256 << 20
+    # back as it was for the other tests of the module
+    code, stderr, _seconds, _peak = _restore_measured(env, archive)
+    assert code == 0, stderr
+    assert not scan.exists()
+
+
+# kill -9 at each step of a restore: the next salesop command leaves the installation whole,
+# the previous data (killed before the restored data was checked) or the restored data (after).
+
+ADD_LEAD = """
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from salesop.accounts.models import User
+from salesop.core.testing import make_lead
+make_lead(User.objects.get(username="rep"), company="备份之后 Added after the backup")
+default_storage.save("contracts/after-backup.pdf", ContentFile(b"%PDF-1.4 later"))
+print("ok")
+"""
+
+
+@pytest.fixture(scope="module")
+def two_states(installation, tmp_path_factory):
+    """The installation with a lead and a file more than its backup: (env, archive of the
+    backup, archive of now, state now, state of the backup)."""
+    env, archive, _engine = installation
+    _shell(env, ADD_LEAD)
+    out = tmp_path_factory.mktemp("now")
+    assert _run(env, "backup", "--out", str(out)).returncode == 0
+    (now,) = out.glob("salesop-backup-*.tar.gz")
+    old = _state(env)
+    assert _run(env, "restore", str(archive), "--force").returncode == 0
+    new = _state(env)
+    assert new != old
+    assert _run(env, "restore", str(now), "--force").returncode == 0
+    assert _state(env) == old
+    return env, archive, now, old, new
+
+
+STEPS_BEFORE_CHECKED = [
+    "verified",
+    "previous-kept",
+    "files-moved-out",
+    "files-moved-in",
+    "database-loaded",
+    "checked",
+]
+
+
+@pytest.mark.parametrize("installation", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("step", [*STEPS_BEFORE_CHECKED, "committed", "loaded, put back"])
+def test_a_restore_killed_at_any_step_leaves_the_installation_whole(two_states, step):
+    env, archive, now, old, new = two_states
+    data = Path(env["SALESOP_DATA_DIR"])
+    if _state(env) != old:
+        assert _run(env, "restore", str(now), "--force").returncode == 0
+    killed_at = "database-loaded" if step == "loaded, put back" else step
+    killed = _run(
+        dict(env, SALESOP_TEST_RESTORE_KILL_AT=killed_at), "restore", str(archive), "--force"
+    )
+    assert killed.returncode == -9, killed.stderr
+    if step == "loaded, put back":
+        # the next command is killed too, while it puts the previous data back
+        again = _run(dict(env, SALESOP_TEST_RESTORE_KILL_AT="files-put-back"), "migrate")
+        assert again.returncode == -9, again.stderr
+    if step in ("previous-kept", "files-moved-out", "files-moved-in", "database-loaded"):
+        assert (data / "salesop-restore.json").exists()  # what a kill leaves, made whole next
+    recovered = _run(env, "migrate")
+    assert recovered.returncode == 0, recovered.stderr
+    assert "Traceback" not in recovered.stderr
+    if step == "committed":
+        assert "the restored data is in place" in recovered.stderr
+        assert _state(env) == new
+    else:
+        if step != "verified":
+            assert "the previous database and uploaded files are back in place" in (
+                recovered.stderr
+            )
+        assert _state(env) == old
+    assert not list(data.glob(".salesop-restore-*"))
+    assert not (data / "salesop-restore.json").exists()
+    # and it restores as it should afterwards
+    assert _run(env, "restore", str(archive), "--force").returncode == 0
+    assert _state(env) == new
+
+
+# A restore beside a running server would lose the server's writes (or fail half the time on
+# a locked database): refused, naming what to stop; and no server starts during a restore.
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("installation", ["sqlite"], indirect=True)
+def test_restore_is_refused_while_the_server_runs(installation):
+    env, archive, _engine = installation
+    port = _free_port()
+    server = subprocess.Popen(
+        [SALESOP, "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline
+                time.sleep(0.5)
+        # the server's worker writes as it sweeps: the business rows and files are compared
+        kept = ("accounts_user", "leads_lead", "deals_deal")
+        rows, files = _state(env)
+        for _attempt in range(3):
+            refused = _run(env, "restore", str(archive), "--force")
+            assert refused.returncode != 0
+            assert "Traceback" not in refused.stderr, refused.stderr
+            assert "stop it first" in refused.stderr, refused.stderr
+            assert f"process {server.pid}" in refused.stderr, refused.stderr
+            now_rows, now_files = _state(env)
+            assert now_files == files
+            assert {t: now_rows[t] for t in kept} == {t: rows[t] for t in kept}
+            assert server.poll() is None
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    done = _run(env, "restore", str(archive), "--force")
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("installation", ["sqlite"], indirect=True)
+def test_no_server_or_worker_starts_while_a_restore_runs(installation):
+    env, _archive, _engine = installation
+    lock = os.open(Path(env["SALESOP_DATA_DIR"]) / "salesop.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # as `salesop restore` holds it
+        for command in (["worker"], ["serve", "--port", str(_free_port())]):
+            refused = _run(env, *command)
+            assert refused.returncode != 0
+            assert "A restore is running" in refused.stderr, refused.stderr
+    finally:
+        os.close(lock)

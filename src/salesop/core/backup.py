@@ -9,14 +9,24 @@ installation's schema and every table's rows match their checksums, and every up
 matches and is named. Only then is the live data replaced, with a copy of it kept until the
 replaced data has been checked again; anything that differs is named and the copy put back.
 
+Unpacking is bounded: each member's declared size and their total against
+SALESOP_RESTORE_MAX_MB and the free disk space, checked at each member's header before its
+data is read; sparse members and a manifest beyond MANIFEST_MAX_BYTES are refused.
+
+The swap is journalled (`salesop-restore.json` beside the uploaded files): a restore killed at
+any point leaves the previous data, or the restored data, or a journal from which the next
+`salesop` command puts the previous data back (`recover_interrupted`).
+
 The manifest is a checksum, not a signature: it catches damage and an edit that left it as it
 was, not someone who rewrites it too."""
 
+import ctypes
 import hashlib
 import json
 import os
 import secrets
 import shutil
+import signal
 import sqlite3
 import subprocess  # pg_dump and pg_restore, fixed arguments  # nosec B404
 import tarfile
@@ -34,6 +44,7 @@ from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from salesop.core.errors import DomainError
+from salesop.core.installation import INSTALLATION_RUNNING, Exclusive
 
 FORMAT = 1
 DUMPS = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
@@ -41,6 +52,13 @@ MANIFEST = "manifest.json"
 MEDIA = "media"
 SHA256 = r"^[0-9a-f]{64}$"
 PUT_BACK_FAILED = "restore_put_back_failed"
+# The manifest is about 100 bytes per uploaded file: 32 MB names some 300,000 of them.
+MANIFEST_MAX_BYTES = 32 * 1024 * 1024
+# Each member counts as at least one disk block: a million empty files are not free.
+BLOCK = 4096
+JOURNAL = "salesop-restore.json"
+WORK_PREFIX = ".salesop-restore-"
+SWAPPING, COMMITTED, ROLLED_BACK = "swapping", "committed", "rolled back"
 
 
 class _TableDigest(BaseModel):
@@ -132,11 +150,16 @@ def _pg_schema(cursor) -> dict[str, str]:
     return {name: definition or "" for name, definition in cursor.fetchall()}
 
 
+def _file_sha256(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()  # in chunks, whatever the size
+
+
 def _file_digests(root: Path) -> dict[str, str]:
     if not root.exists():
         return {}
     return {
-        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        path.relative_to(root).as_posix(): _file_sha256(path)
         for path in sorted(root.rglob("*"))
         if path.is_file()
     }
@@ -152,13 +175,26 @@ def _pg_env() -> tuple[list[str], dict]:
     return args, env
 
 
+def _die_with_parent() -> None:
+    """In the child, before pg_restore starts: killed with us (Linux), so a restore killed
+    mid-load does not leave a pg_restore committing after the next command put data back."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _pg_tool(tool: str, *args: str) -> None:
     """Runs pg_dump or pg_restore against the configured server; a failure is a refusal
     carrying the tool's own message."""
     server, env = _pg_env()
     try:
         subprocess.run(  # noqa: S603  (pg tools, settings, no shell)  # nosec B603
-            [tool, *server, *args], env=env, check=True, capture_output=True
+            [tool, *server, *args],
+            env=env,
+            check=True,
+            capture_output=True,
+            preexec_fn=_die_with_parent,
         )
     except FileNotFoundError as exc:
         raise DomainError(
@@ -285,42 +321,96 @@ def _not_a_backup(archive: Path, reason: str) -> DomainError:
     )
 
 
-def _check_members(archive: Path, members: list[tarfile.TarInfo]) -> None:
-    """Refuses any member a backup does not write, before a byte is extracted: a path
-    leading out of the folder, a link, a device, a file beside the manifest, media and dump."""
-    seen = set()
-    for member in members:
-        path = PurePosixPath(member.name)
-        if path.is_absolute() or ".." in path.parts or not path.parts:
-            raise _not_a_backup(
-                archive, _("%(member)s points outside the backup") % {"member": member.name}
-            )
-        if not (member.isfile() or member.isdir()):
-            raise _not_a_backup(
-                archive,
-                _("%(member)s is a link or a special file; a backup holds files and folders")
-                % {"member": member.name},
-            )
-        top, nested = path.parts[0], len(path.parts) > 1
-        if top == MEDIA:
-            expected = nested or member.isdir()
-        else:
-            expected = not nested and member.isfile() and top in {MANIFEST, *DUMPS.values()}
-        if not expected or str(path) in seen:
-            raise _not_a_backup(
-                archive,
-                _("%(member)s is not part of a salesop backup") % {"member": member.name},
-            )
-        seen.add(str(path))
+def _check_member(archive: Path, member: tarfile.TarInfo, seen: set[str]) -> None:
+    """Refuses a member a backup does not write, before its data is read: a path leading out
+    of the folder, a link, a device, a sparse file, a file beside the manifest, media and dump."""
+    path = PurePosixPath(member.name)
+    if path.is_absolute() or ".." in path.parts or not path.parts:
+        raise _not_a_backup(
+            archive, _("%(member)s points outside the backup") % {"member": member.name}
+        )
+    if not (member.isfile() or member.isdir()):
+        raise _not_a_backup(
+            archive,
+            _("%(member)s is a link or a special file; a backup holds files and folders")
+            % {"member": member.name},
+        )
+    if member.issparse():
+        # a few bytes in the archive standing for gigabytes of zeros; a backup writes none
+        raise _not_a_backup(
+            archive,
+            _("%(member)s is a sparse file (%(size)s when unpacked); a backup holds none")
+            % {"member": member.name, "size": _megabytes(member.size)},
+        )
+    top, nested = path.parts[0], len(path.parts) > 1
+    if top == MEDIA:
+        expected = nested or member.isdir()
+    else:
+        expected = not nested and member.isfile() and top in {MANIFEST, *DUMPS.values()}
+    if not expected or str(path) in seen:
+        raise _not_a_backup(
+            archive,
+            _("%(member)s is not part of a salesop backup") % {"member": member.name},
+        )
+    if str(path) == MANIFEST and member.size > MANIFEST_MAX_BYTES:
+        raise _not_a_backup(
+            archive,
+            _("its %(member)s is %(size)s; a manifest is at most %(limit)s")
+            % {
+                "member": member.name,
+                "size": _megabytes(member.size),
+                "limit": _megabytes(MANIFEST_MAX_BYTES),
+            },
+        )
+    seen.add(str(path))
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:,.1f} MB"
+
+
+def _room(folder: Path) -> tuple[int, str]:
+    """How much a backup may unpack to in `folder`, and why that much."""
+    # The copy of the live database kept during the swap needs room too.
+    live = Path(connection.settings_dict["NAME"]) if connection.vendor == "sqlite" else None
+    keep = live.stat().st_size if live and live.exists() else 0
+    free = shutil.disk_usage(folder).free - keep - 64 * 2**20
+    limit = settings.RESTORE_MAX_BYTES
+    if free < limit:
+        return max(free, 0), _("the %(size)s free on the disk of %(folder)s") % {
+            "size": _megabytes(max(free, 0)),
+            "folder": folder,
+        }
+    return limit, _("the %(size)s restore limit (SALESOP_RESTORE_MAX_MB)") % {
+        "size": _megabytes(limit)
+    }
 
 
 def _unpack(archive: Path, into: Path) -> dict:
-    """Extracts the archive into `into` after checking its members; returns its manifest."""
+    """Extracts the archive into `into` member by member, each checked at its header before
+    its data is read, and stops at the first that crosses a bound; returns its manifest."""
+    room, why = _room(into.parent)
+    total, seen = 0, set()
     try:
         with tarfile.open(archive, "r:gz") as tar:
-            members = tar.getmembers()  # reads to the end: a truncated archive fails here
-            _check_members(archive, members)
-            tar.extractall(into, members=members, filter="data")
+            for member in tar:  # one header at a time: nothing is read past a refusal
+                _check_member(archive, member, seen)
+                total += -(-max(member.size, 1) // BLOCK) * BLOCK
+                if total > room:
+                    raise _not_a_backup(
+                        archive,
+                        _(
+                            "%(member)s (%(size)s) takes it to %(total)s when unpacked, more "
+                            "than %(limit)s"
+                        )
+                        % {
+                            "member": member.name,
+                            "size": _megabytes(member.size),
+                            "total": _megabytes(total),
+                            "limit": why,
+                        },
+                    )
+                tar.extract(member, into, filter="data")
     except (OSError, EOFError, zlib.error, tarfile.TarError) as exc:
         raise _not_a_backup(archive, str(exc)) from exc
     try:
@@ -534,20 +624,69 @@ def _live_differences(manifest: dict) -> list[str]:
     return wrong
 
 
-def _swap_in(vendor: str, staged: Path, kept_dir: Path, manifest: dict) -> None:
-    """Puts the checked database and files in place, keeping the previous ones in `kept_dir`
-    until the live data has been checked against the manifest; on any failure they go back."""
-    media = Path(settings.MEDIA_ROOT)
-    kept_db = _keep_database(vendor, kept_dir)
-    kept_media = kept_dir / MEDIA
-    loaded = False
-    if media.exists():
-        media.rename(kept_media)
+def _reached(step: str) -> None:
+    """Tests kill a restore here (SALESOP_TEST_RESTORE_KILL_AT=step) to prove every step
+    leaves an installation the next command makes whole."""
+    if os.environ.get("SALESOP_TEST_RESTORE_KILL_AT") == step:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _journal_path() -> Path:
+    return Path(settings.MEDIA_ROOT).parent / JOURNAL
+
+
+def _journal_write(journal: dict) -> None:
+    """Replaces the journal in one rename, on disk before the step it announces begins."""
+    path = _journal_path()
+    part = path.with_name(path.name + ".part")
+    with part.open("w", encoding="utf-8") as fh:
+        json.dump(journal, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(part, path)
+    folder = os.open(path.parent, os.O_RDONLY)
     try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def _put_back(journal: dict) -> None:
+    """The previous files and database back in place, from any point of the swap; safe to
+    run again if it is itself stopped."""
+    work, vendor = Path(journal["work"]), journal["engine"]
+    media, kept = Path(settings.MEDIA_ROOT), Path(journal["work"]) / "previous"
+    # Out of the way in one rename, whole or half moved in, before the previous files return.
+    if (kept / MEDIA).exists() or not journal["had_media"]:
+        if media.exists():
+            media.rename(work / f"discarded-{secrets.token_hex(4)}")
+        if (kept / MEDIA).exists():
+            (kept / MEDIA).rename(media)
+    _reached("files-put-back")
+    # Whether the new database was committed before the stop is not known: load the kept one.
+    _load_database(vendor, kept / DUMPS[vendor])
+    _journal_write(dict(journal, step=ROLLED_BACK))
+
+
+def _swap_in(vendor: str, work: Path, manifest: dict) -> dict:
+    """Puts the checked database and files in place, keeping the previous ones in the work
+    folder until the live data has been checked against the manifest; on any failure they go
+    back. The journal says how far it got, for a restore that is killed. Returns it."""
+    media, staged, kept = Path(settings.MEDIA_ROOT), work / "backup", work / "previous"
+    kept.mkdir()
+    _keep_database(vendor, kept)
+    journal = {"step": SWAPPING, "work": str(work), "engine": vendor, "had_media": media.exists()}
+    _journal_write(journal)
+    _reached("previous-kept")
+    try:
+        if media.exists():
+            media.rename(kept / MEDIA)
+        _reached("files-moved-out")
         if (staged / MEDIA).exists():
             (staged / MEDIA).rename(media)
+        _reached("files-moved-in")
         _load_database(vendor, staged / DUMPS[vendor])
-        loaded = True
+        _reached("database-loaded")
         wrong = _live_differences(manifest)
         if wrong:
             raise DomainError(
@@ -558,39 +697,110 @@ def _swap_in(vendor: str, staged: Path, kept_dir: Path, manifest: dict) -> None:
                 )
                 % {"what": _listed(wrong)},
             )
+        _reached("checked")
     except BaseException as exc:
         # the previous data back, whatever stopped the swap (an interrupt included)
         try:
-            if loaded:
-                _load_database(vendor, kept_db)
-            if media.exists():
-                shutil.rmtree(media)
-            if kept_media.exists():
-                kept_media.rename(media)
+            _put_back(journal)
         except Exception as again:
             raise DomainError(
                 PUT_BACK_FAILED,
                 _(
                     "Restoring stopped (%(error)s) and putting the previous data back failed "
-                    "too (%(again)s): the previous database and files are in %(folder)s."
+                    "too (%(again)s): the previous database and files are in %(folder)s; the "
+                    "next salesop command tries again."
                 )
-                % {"error": exc, "again": again, "folder": kept_dir},
+                % {"error": exc, "again": again, "folder": kept},
             ) from again
+        raise
+    journal["step"] = COMMITTED
+    _journal_write(journal)
+    _reached("committed")
+    return journal
+
+
+def _clean_up() -> None:
+    """Removes every restore work folder and then the journal, unless the journal says a swap
+    is under way (its kept data is then the only copy of the previous data). Only ever called
+    while this installation is locked, so no folder belongs to a restore still running."""
+    try:
+        swapping = json.loads(_journal_path().read_text(encoding="utf-8"))["step"] == SWAPPING
+    except FileNotFoundError:
+        swapping = False
+    except (OSError, ValueError, KeyError, TypeError):
+        swapping = True  # unreadable: left for _recover to name
+    if swapping:
+        return
+    for work in Path(settings.MEDIA_ROOT).parent.glob(f"{WORK_PREFIX}*"):
+        shutil.rmtree(work, ignore_errors=True)
+    _journal_path().unlink(missing_ok=True)
+
+
+def _recover() -> str:
+    """Under the installation's lock: finishes what a killed restore left. Returns what was
+    done, or an empty string."""
+    path = _journal_path()
+    if not path.exists():
+        _clean_up()
+        return ""
+    try:
+        journal = json.loads(path.read_text(encoding="utf-8"))
+        step = journal["step"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DomainError(
+            "restore_journal",
+            _(
+                "%(file)s, left by a restore that was stopped, cannot be read (%(error)s): "
+                "compare the data with the restore folders beside it before removing it."
+            )
+            % {"file": path, "error": exc},
+        ) from exc
+    if step == SWAPPING:
+        _put_back(journal)
+        message = _(
+            "a restore was stopped before it finished: the previous database and uploaded "
+            "files are back in place."
+        )
+    elif step == COMMITTED:
+        message = _("a restore was stopped while it cleaned up; the restored data is in place.")
+    else:
+        message = _("a restore was stopped while it cleaned up; the previous data is in place.")
+    _clean_up()
+    return message
+
+
+def recover_interrupted() -> str:
+    """What a restore killed part-way left, made whole (`salesop` runs this as it starts):
+    the previous data put back, or the restored data kept if it had been checked; leftover
+    work folders removed. Returns what was done, or an empty string. Does nothing while a
+    restore, a server or a worker runs (a server cannot have started with a journal left)."""
+    folder = Path(settings.MEDIA_ROOT).parent
+    if not _journal_path().exists() and not any(folder.glob(f"{WORK_PREFIX}*")):
+        return ""
+    try:
+        with Exclusive():
+            return _recover()
+    except DomainError as exc:
+        if exc.code == INSTALLATION_RUNNING:
+            return ""
         raise
 
 
 def restore(archive: Path, *, force: bool = False) -> dict:
     """Puts a backup back into the configured database and data directory once every member,
     table and file of it has been checked; refuses a database that has users unless `force`.
-    Returns the manifest. On any refusal the database and files are as they were."""
+    Returns the manifest. On any refusal the database and files are as they were.
+
+    The caller holds the installation exclusively (`installation.Exclusive`): no server or
+    worker runs."""
     vendor = connection.vendor
     if vendor not in DUMPS:
         raise DomainError("engine", _("Backups support SQLite and PostgreSQL."))
     media = Path(settings.MEDIA_ROOT)
     media.parent.mkdir(parents=True, exist_ok=True)
+    _recover()  # what a killed restore left, before this one begins
     # Beside the uploaded files, so that putting the new ones in place is a rename.
-    work = Path(tempfile.mkdtemp(prefix=".salesop-restore-", dir=media.parent))
-    keep_work = False
+    work = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=media.parent))
     try:
         staged = work / "backup"
         manifest = _unpack(archive, staged)
@@ -615,14 +825,10 @@ def restore(archive: Path, *, force: bool = False) -> dict:
             _check_sqlite_copy(manifest, dump, installed_schema)
         else:
             _check_pg_dump(manifest, dump, installed_schema)
-        kept = work / "previous"
-        kept.mkdir()
-        _swap_in(vendor, staged, kept, manifest)
-    except DomainError as exc:
-        # when putting the previous data back failed, the copy kept there is the only one
-        keep_work = exc.code == PUT_BACK_FAILED
-        raise
+        _reached("verified")
+        _swap_in(vendor, work, manifest)
     finally:
-        if not keep_work:
-            shutil.rmtree(work, ignore_errors=True)
+        # kept while the journal says the swap is under way (putting the previous data back
+        # failed, or was interrupted): the next salesop command tries again from there
+        _clean_up()
     return manifest
