@@ -112,6 +112,44 @@ def test_backup_restores_into_a_fresh_sqlite_installation(tmp_path):
     _round_trip(tmp_path, _env(tmp_path / "a"), _env(tmp_path / "b"))
 
 
+def test_a_backup_onto_a_full_disk_says_so_and_leaves_no_archive(tmp_path):
+    # A full disk left a truncated archive that looked like a backup (and a raw ENOSPC
+    # traceback); each retry left another. The disk is "full" for the backup's process: no file
+    # may grow past a limit the database copy and each uploaded file fit in, the archive not.
+    import resource
+    import signal
+
+    env = _env(tmp_path / "data")
+    assert _run(env, "migrate").returncode == 0
+    _shell(env, SEED)
+    media = tmp_path / "data" / "media" / "scans"
+    media.mkdir(parents=True)
+    for i in range(6):
+        (media / f"scan-{i}.pdf").write_bytes(os.urandom(512 * 1024))  # does not compress
+    database = (tmp_path / "data" / "salesop.sqlite3").stat().st_size
+    limit = max(database, 512 * 1024) + 256 * 1024
+
+    def full_disk():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past it fails with EFBIG
+
+    out = tmp_path / "backups"
+    for _ in range(2):
+        done = subprocess.run(
+            [SALESOP, "backup", "--out", str(out)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            preexec_fn=full_disk,  # a resource limit, set between fork and exec
+        )
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        assert done.stderr.startswith("salesop: The backup could not be written (File too large)")
+        assert list(out.iterdir()) == []
+    made = _run(env, "backup", "--out", str(out))  # room again: a whole archive
+    assert made.returncode == 0 and len(list(out.glob("salesop-backup-*.tar.gz"))) == 1
+
+
 def test_restore_refuses_what_is_not_a_backup_and_says_why(tmp_path):
     env = _env(tmp_path / "c")
     assert _run(env, "migrate").returncode == 0

@@ -246,39 +246,61 @@ def _current_schema() -> tuple[dict[str, str], set[str]]:
 
 
 def backup(out_dir: Path) -> tuple[Path, dict]:
-    """Writes salesop-backup-<UTC time>.tar.gz into `out_dir`; returns it and its manifest."""
+    """Writes salesop-backup-<UTC time>.tar.gz into `out_dir`; returns it and its manifest.
+    The archive is written under a temporary name and renamed once complete: a full disk or
+    any other failure leaves no archive (and no part of one) that could pass for a backup."""
     vendor = connection.vendor
     if vendor not in DUMPS:
         raise DomainError("engine", _("Backups support SQLite and PostgreSQL."))
-    out_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    with tempfile.TemporaryDirectory() as work:
-        work = Path(work)
-        dump = work / DUMPS[vendor]
-        if vendor == "sqlite":
-            connection.ensure_connection()
-            copy = sqlite3.connect(dump)
+    archive = out_dir / f"salesop-backup-{stamp}.tar.gz"
+    part = out_dir / f".{archive.name}.part"
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory() as work:
+            manifest = _backup_into(Path(work), vendor)
+            with tarfile.open(part, "w:gz") as tar:
+                for item in sorted(Path(work).iterdir()):
+                    tar.add(item, arcname=item.name)
+            with part.open("rb") as written:
+                os.fsync(written.fileno())
+            os.replace(part, archive)
+    except (OSError, sqlite3.Error) as exc:
+        part.unlink(missing_ok=True)
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise DomainError(
+            "backup_failed",
+            _("The backup could not be written (%(reason)s); no archive was kept in %(dir)s.")
+            % {"reason": reason, "dir": out_dir},
+        ) from exc
+    return archive, manifest
+
+
+def _backup_into(work: Path, vendor: str) -> dict:
+    """The database dump, the uploaded files and the manifest, in `work`."""
+    dump = work / DUMPS[vendor]
+    if vendor == "sqlite":
+        connection.ensure_connection()
+        copy = sqlite3.connect(dump)
+        try:
             connection.connection.backup(copy)  # a consistent copy while others write
             tables = _table_digests(copy.cursor(), _sqlite_tables(copy), lambda t: f'"{t}"')
+        finally:
             copy.close()
-        else:
-            tables = _pg_snapshot_dump(dump)
-        media = Path(settings.MEDIA_ROOT)
-        if media.exists():
-            shutil.copytree(media, work / MEDIA)
-        manifest = {
-            "format": FORMAT,
-            "engine": vendor,
-            "created_at": datetime.now(UTC).isoformat(),
-            "tables": tables,
-            "files": _file_digests(work / MEDIA),
-        }
-        (work / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-        archive = out_dir / f"salesop-backup-{stamp}.tar.gz"
-        with tarfile.open(archive, "w:gz") as tar:
-            for item in sorted(work.iterdir()):
-                tar.add(item, arcname=item.name)
-    return archive, manifest
+    else:
+        tables = _pg_snapshot_dump(dump)
+    media = Path(settings.MEDIA_ROOT)
+    if media.exists():
+        shutil.copytree(media, work / MEDIA)
+    manifest = {
+        "format": FORMAT,
+        "engine": vendor,
+        "created_at": datetime.now(UTC).isoformat(),
+        "tables": tables,
+        "files": _file_digests(work / MEDIA),
+    }
+    (work / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    return manifest
 
 
 def _pg_snapshot_dump(dump: Path) -> dict[str, dict]:
