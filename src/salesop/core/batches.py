@@ -10,9 +10,9 @@ locked" (issue 21: lead exports to XLSX past 20 s failed at their progress updat
 The rows' ids are read first, in order, by one query read to its end; then each batch is read by
 its ids and handed over whole. Not keyset pages: a page after the last row reads cheaply only
 when the database walks an index in the list's order, and with a filter such as a rep's
-visibility SQLite sorts every matching row for each page instead (measured: 0.5 s a page of
-2,000 out of 180,000 leads, so 110 s for an export that took 24 s in one query). The ids cost
-8 bytes a row (180,000 leads: 1.4 MB); the rows themselves are one batch at a time."""
+visibility SQLite sorts every matching row for each page instead (measured: 0.5 s for each
+page of 2,000 of a rep's 180,000 leads, against 0.12 s for a batch read by its ids). The ids
+cost 8 bytes a row (180,000 leads: 1.4 MB); the rows themselves are one batch at a time."""
 
 from array import array
 from collections.abc import Iterator
