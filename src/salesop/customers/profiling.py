@@ -8,6 +8,7 @@ from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salesop.core.batches import batches
 from salesop.customers import icp
 from salesop.customers.models import DecisionRole, ProfileSnapshot, TrainingRun
 from salesop.deals.models import Deal, DealStatus, KeywordTag, StakeholderRole
@@ -122,17 +123,20 @@ def lead_fit(lead: Lead, snapshot: ProfileSnapshot | None = None) -> float | Non
 def score_open_leads(snapshot: ProfileSnapshot, progress=None) -> int:
     lifts = _lifts(snapshot)
     count = 0
+    for batch in _open_leads():
+        for lead in batch:
+            lead.icp_fit = round(icp.fit(lead_attributes(lead), lifts), 4)
+        count += Lead.objects.bulk_update(batch, ["icp_fit"])
+        if progress:
+            progress(count)
+    return count
+
+
+def _open_leads() -> Iterator[list[Lead]]:
+    # Scores are written batch by batch while the leads are read: core.batches, not
+    # iterator(), so no read is open when they are (it says why).
     leads = Lead.objects.filter(status__in=OPEN_LEADS).select_related("channel")
-    batch = []
-    for lead in leads.iterator(chunk_size=BATCH):
-        lead.icp_fit = round(icp.fit(lead_attributes(lead), lifts), 4)
-        batch.append(lead)
-        if len(batch) == BATCH:
-            count += Lead.objects.bulk_update(batch, ["icp_fit"])
-            batch = []
-            if progress:
-                progress(count)
-    return count + (Lead.objects.bulk_update(batch, ["icp_fit"]) if batch else 0)
+    return batches(leads, ordering=("pk",), size=BATCH)
 
 
 def win_model_train(progress=None) -> ProfileSnapshot:
@@ -160,24 +164,18 @@ def win_model_train(progress=None) -> ProfileSnapshot:
     report = model.as_json()
     snapshot = ProfileSnapshot.objects.create(kind="win_model", report=report, params=report)
     if model.enough_data:
-        batch, scored = [], 0
-        for lead in (
-            Lead.objects.filter(status__in=OPEN_LEADS)
-            .select_related("channel")
-            .iterator(chunk_size=BATCH)
-        ):
-            lead.win_probability = round(
-                predict(report, bant=lead.bant, icp_fit=lead.icp_fit, channel=lead.channel.name), 4
-            )
-            batch.append(lead)
-            if len(batch) == BATCH:
-                Lead.objects.bulk_update(batch, ["win_probability"])
-                scored += len(batch)
-                batch = []
-                if progress:
-                    progress(scored)
-        if batch:
-            Lead.objects.bulk_update(batch, ["win_probability"])
+        scored = 0
+        for batch in _open_leads():
+            for lead in batch:
+                lead.win_probability = round(
+                    predict(
+                        report, bant=lead.bant, icp_fit=lead.icp_fit, channel=lead.channel.name
+                    ),
+                    4,
+                )
+            scored += Lead.objects.bulk_update(batch, ["win_probability"])
+            if progress:
+                progress(scored)
     return snapshot
 
 
