@@ -56,7 +56,7 @@ def test_downloaded_lead_exports_hold_no_formula(client, org, django_capture_on_
     client.force_login(org.rep)
     for fmt in ("csv", "xlsx"):
         with django_capture_on_commit_callbacks(execute=True):
-            started = client.get(f"/leads/export.{fmt}")
+            started = client.post(f"/leads/export.{fmt}")
         body = b"".join(client.get(started["Location"] + "download/").streaming_content)
         if fmt == "xlsx":
             sheet = load_workbook(io.BytesIO(body)).active

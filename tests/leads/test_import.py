@@ -171,7 +171,7 @@ def test_import_wizard_pages_and_export(client, org, start, django_capture_on_co
     progress = client.get(f"/leads/import/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
     assert 'data-testid="import-created">4<' in progress
     with django_capture_on_commit_callbacks(execute=True):
-        started = client.get("/leads/export.csv")
+        started = client.post("/leads/export.csv")
     job_page = client.get(started["Location"]).content.decode()
     assert 'data-testid="export-download"' in job_page
     download = client.get(started["Location"] + "download/")
@@ -182,7 +182,7 @@ def test_import_wizard_pages_and_export(client, org, start, django_capture_on_co
     from openpyxl import load_workbook
 
     with django_capture_on_commit_callbacks(execute=True):
-        started = client.get("/leads/export.xlsx")
+        started = client.post("/leads/export.xlsx")
     xlsx = b"".join(client.get(started["Location"] + "download/").streaming_content)
     book = load_workbook(BytesIO(xlsx))
     cells = [c for row in book.active.iter_rows() for c in row]

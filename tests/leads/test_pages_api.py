@@ -2,10 +2,11 @@
 breakdown, and the whole path from a new lead to a deal through the pages."""
 
 import pytest
+from django.test import Client
 
 from salesop.activities.services import activity_log
 from salesop.core.testing import make_channel, make_lead
-from salesop.leads.models import Lead
+from salesop.leads.models import ExportJob, Lead
 
 pytestmark = pytest.mark.django_db
 
@@ -173,11 +174,32 @@ def test_export_runs_in_the_background_with_only_visible_filtered_leads(
     Lead.objects.filter(pk=mine.pk).update(grade="A")
     client.force_login(org.rep)
     with django_capture_on_commit_callbacks(execute=True):
-        started = client.get("/leads/export.csv?grade=A")
+        started = client.post("/leads/export.csv?grade=A")
     body = b"".join(client.get(started["Location"] + "download/").streaming_content)
     text = body.decode("utf-8-sig")
     assert "我的A公司" in text and "我的B公司" not in text and "别人的公司" not in text
-    assert client.get("/leads/export.pdf").status_code == 302  # refused, back to the list
+    assert client.post("/leads/export.pdf").status_code == 302  # refused, back to the list
+
+
+def test_an_export_starts_only_from_a_post_and_one_at_a_time(
+    client, org, django_capture_on_commit_callbacks
+):
+    # a plain GET started one (30 jobs in 0.3 s, and from a link on any site)
+    make_lead(org.rep)
+    client.force_login(org.rep)
+    assert client.get("/leads/export.xlsx").status_code == 405
+    with django_capture_on_commit_callbacks(execute=False):  # the worker has not run it yet
+        started = client.post("/leads/export.xlsx")
+    job = ExportJob.objects.get()
+    assert started["Location"] == f"/leads/exports/{job.pk}/"
+    again = client.post("/leads/export.csv", follow=True)
+    assert ExportJob.objects.count() == 1 and str(job.pk) in again.content.decode()
+    ExportJob.objects.filter(pk=job.pk).update(status="done")
+    assert client.post("/leads/export.csv").status_code == 302
+    assert ExportJob.objects.count() == 2
+    csrf = Client(enforce_csrf_checks=True)
+    csrf.force_login(org.rep)
+    assert csrf.post("/leads/export.csv").status_code == 403
 
 
 def test_lead_history_speaks_the_playbooks_status_names(client, org):

@@ -644,10 +644,26 @@ def import_start(
     return job
 
 
+@transaction.atomic
 def export_start(*, by: User, fmt: str, query: str) -> ExportJob:
     """Queues an export of the leads `by` can see, filtered like the list (`query`)."""
     if fmt not in ("csv", "xlsx"):
         raise DomainError("format", _("Export as csv or xlsx."), {"fmt": _("Unknown format.")})
+    # one at a time per person: each reads every lead they may see
+    running = (
+        ExportJob.objects.select_for_update()
+        .filter(created_by=by, status__in=(ImportStatus.QUEUED, ImportStatus.RUNNING))
+        .first()
+    )
+    if running is not None:
+        raise DomainError(
+            "export_running",
+            _(
+                "Your export %(n)d is still running: download it when it is done, then start "
+                "another."
+            )
+            % {"n": running.pk},
+        )
     job = ExportJob.objects.create(created_by=by, fmt=fmt, query=query[:2000])
     transaction.on_commit(lambda: run_export_job(job.pk))
     return job

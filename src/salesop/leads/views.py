@@ -337,8 +337,11 @@ def import_errors(request, job_id: int):
 
 
 @login_required
+@require_POST
 def lead_export(request, fmt: str):
-    """Starts a background export of the list as filtered, then shows its progress."""
+    """Starts a background export of the list as filtered (the filters in the query string),
+    then shows its progress. A POST with the CSRF token: a link another site shows cannot
+    start one."""
     try:
         job = services.export_start(by=request.user, fmt=fmt, query=request.GET.urlencode())
     except DomainError as exc:
