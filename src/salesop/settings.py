@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below the header middleware, so the JSON it makes of an API error carries their headers.
     "salesop.core.api.ApiErrorMiddleware",
+    # Above CommonMiddleware's Host check: a load balancer probes by address (README, Health).
+    "salesop.monitor.middleware.HealthCheckMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -318,6 +320,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Security headers. HTTPS is on unless DEBUG or SALESOP_HTTPS=false (plain HTTP on a trusted host).
 HTTPS = env_bool("SALESOP_HTTPS", not DEBUG)
 SECURE_SSL_REDIRECT = HTTPS
+# A load balancer's plain-HTTP probe must see the real status, not a redirect it reads as 200.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env_int("SALESOP_HSTS_SECONDS", 31_536_000 if HTTPS else 0)

@@ -104,9 +104,21 @@ def test_ops_are_warned_from_december_when_next_years_calendar_is_not_known(org)
             notice = page.split(NOTICE)[1].split("</div>")[0]
             assert str(unknown) in notice
         assert not any(NOTICE in page for page in pages(rep))
-        # Ops type the announced dates into the playbook: the calendar is known again.
+        # One company day off of that year says nothing of its public holidays: still warned.
         version = playbook_draft(
-            changes={("tickets", "calendar", "holidays"): [f"{unknown}-01-01"]},
+            changes={("tickets", "calendar", "holidays"): [f"{unknown}-06-01"]},
+            by=org.ops,
+            comment="company outing",
+        )
+        playbook_activate(version=version, by=org.ops)
+        assert all(NOTICE in page for page in pages(ops))
+        # Ops type the announced dates in and mark the year listed: known again.
+        version = playbook_draft(
+            changes={
+                ("tickets", "calendar", "holidays"): [f"{unknown}-06-01", f"{unknown}-01-01"],
+                ("tickets", "calendar", "workdays"): [f"{unknown}-02-20"],
+                ("tickets", "calendar", "listed_years"): [unknown],
+            },
             by=org.ops,
             comment=f"{unknown} holidays",
         )
@@ -124,3 +136,32 @@ def test_a_day_listed_both_off_and_worked_is_refused_where_it_is():
     (error,) = refused.value.errors
     assert error.path == "tickets.calendar.workdays[1]" and error.line is not None
     assert "2026-10-02 is also a day off" in error.message
+
+
+@pytest.mark.parametrize(
+    ("listed", "path", "message"),
+    [
+        (
+            "[2031]",
+            "tickets.calendar.listed_years[0]",
+            "no day off of 2031 is under holidays: list the year's public holidays and make-up "
+            "working days first",
+        ),
+        ("[2030, 2030]", "tickets.calendar.listed_years[1]", "2030 is listed twice"),
+        ("[1999]", "tickets.calendar.listed_years[0]", "greater than or equal to 2000"),
+        ("[next]", "tickets.calendar.listed_years[0]", "integer"),
+    ],
+)
+def test_a_listed_year_without_its_days_or_out_of_range_is_refused_where_it_is(
+    listed, path, message
+):
+    text = (
+        default_playbook_text()
+        .replace("    holidays: []\n", "    holidays: [2030-01-01]\n")
+        .replace("    listed_years: []\n", f"    listed_years: {listed}\n")
+    )
+    with translation.override("en"), pytest.raises(InvalidPlaybook) as refused:
+        parse_playbook(text)
+    (error,) = refused.value.errors
+    assert error.path == path and error.line is not None
+    assert message in error.message

@@ -253,3 +253,19 @@ def test_a_worker_that_keeps_stopping_is_restarted_ever_more_slowly(caplog):
     assert len(stops) >= 3
     assert "exited with status 3" in stops[0]
     assert [re.search(r"in (\d+) s", s).group(1) for s in stops[:3]] == ["0", "1", "2"]
+
+
+@pytest.mark.process
+def test_a_killed_web_server_ends_serve_with_a_log_line_and_a_failing_status(
+    tmp_path, migrated, serve
+):
+    """kill -9 of gunicorn's master ended `salesop serve` without a word: it now says the web
+    server stopped and how, and exits as a shell reports a process killed by that signal."""
+    env = _environment(tmp_path / "data")
+    _prepare(env, migrated, 0)
+    server, _port, log = serve(env, "--no-worker")
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    (web,) = children  # with --no-worker, gunicorn's master is serve's only child
+    os.kill(int(web), signal.SIGKILL)
+    assert server.wait(30) == 128 + signal.SIGKILL
+    assert "the web server was killed by SIGKILL: salesop serve stops" in log.read_text()

@@ -19,7 +19,7 @@ from salesop.accounts import selectors as account_selectors
 from salesop.accounts.models import Role, Team, User
 from salesop.aftersales.models import DeliveryProject, Ticket
 from salesop.aftersales.services import may_manage
-from salesop.contracts.models import ContractTemplate, Handover
+from salesop.contracts.models import ContractTemplate
 from salesop.core.testing import make_deal, make_lead
 from salesop.customers.models import Account, Contact
 from salesop.customers.services import contact_create
@@ -112,16 +112,8 @@ def _ids(asker: User) -> Ids:
         deal=deal, by=worker, lines=[{"description": "WMS 许可", "list_price": "100000"}]
     )
     unread = Notification.objects.create(user=asker, title="请跟进")
-    # one a merge may fold in: merging a company in delivery fails (see docs/RELIABILITY.md)
-    mergeable = (
-        Account.objects.visible_to(asker)
-        .exclude(pk=deal.account_id)
-        .exclude(pk__in=DeliveryProject.objects.values("account_id"))
-        .exclude(pk__in=Ticket.objects.values("account_id"))
-        .exclude(pk__in=Handover.objects.values("account_id"))
-        .order_by("pk")
-        .first()
-    )
+    # one a merge may fold in (a company in delivery too: its records move over)
+    mergeable = Account.objects.visible_to(asker).exclude(pk=deal.account_id).order_by("pk").first()
     project = DeliveryProject.objects.visible_to(asker).filter(milestones__isnull=False).first()
     ticket = Ticket.objects.visible_to(asker).order_by("pk").first()
     seen = {

@@ -17,6 +17,7 @@ from django.test import Client, override_settings
 
 import salesop
 from salesop.accounts.models import User
+from salesop.monitor.services import sweep_recorded
 
 from .test_access_matrix import _foreign_world, _page_patterns
 
@@ -26,6 +27,7 @@ SECURITY = [
     "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS",
     "SECURE_HSTS_PRELOAD", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
     "SECURE_REFERRER_POLICY", "X_FRAME_OPTIONS", "CONTENT_SECURITY_POLICY", "MIDDLEWARE",
+    "SECURE_REDIRECT_EXEMPT",
 ]  # fmt: skip
 # What a CSP without 'unsafe-inline' blocks, as it appears in a page.
 BLOCKED = {
@@ -142,3 +144,29 @@ def test_plain_http_is_sent_to_https(served):
     assert response["Location"] == "https://testserver/login/"
     assert response.get("X-Content-Type-Options") == "nosniff"
     assert "Strict-Transport-Security" not in response  # only over HTTPS, as browsers require
+
+
+def test_health_answers_its_real_status_over_plain_http_and_to_any_host(production):
+    """A load balancer probes each server by its address over plain HTTP: /health/ answers
+    it (503, then 200 once the worker swept) instead of a redirect every probe reads as
+    healthy, or a 400 for a Host that is not the site's name. Everything else still
+    redirects and still refuses a foreign Host."""
+    probe, site = Client(HTTP_HOST="10.0.0.5:8000"), Client(HTTP_HOST="crm.example.com")
+    with override_settings(**production, ALLOWED_HOSTS=["crm.example.com"]):
+        down = probe.get("/health/")
+        assert down.status_code == 503, down
+        assert down.json()["status"] == "unavailable"
+        sweep_recorded()
+        for client in (probe, site, Client(HTTP_HOST="localhost")):
+            up = client.get("/health/")
+            assert up.status_code == 200 and up.json()["status"] == "ok"
+            assert up.get("X-Content-Type-Options") == "nosniff" and not up.cookies
+            assert "'unsafe-inline'" not in up["Content-Security-Policy"]
+        assert probe.head("/health/").status_code == 200
+        assert probe.post("/health/").status_code == 405
+        assert probe.get("/health/", secure=True).status_code == 200
+        # The rest is as strict as before.
+        assert site.get("/health").status_code == 301  # not the probe's path: to HTTPS
+        assert site.get("/login/").status_code == 301
+        assert probe.get("/login/", secure=True).status_code == 400
+        assert probe.get("/health/x", secure=True).status_code == 400

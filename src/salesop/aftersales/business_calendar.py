@@ -58,15 +58,15 @@ def business_calendar(playbook: Playbook, years: range) -> BusinessCalendar:
 
 def unknown_holiday_year(playbook: Playbook, today: date) -> int | None:
     """The year, this one or (from December) the next, whose public holidays the SLA calendar
-    does not know: neither the library has its arrangement nor the playbook lists any of its
-    days off (ops typing in the announced dates counts as knowing them). None when all is
-    known or the playbook takes no public holidays."""
+    does not know: neither the library has its arrangement nor the playbook marks the year as
+    listed in full (`listed_years`, after ops typed in the announced dates). A company day off
+    of that year alone does not count: it says nothing of the public holidays. None when all
+    is known or the playbook takes no public holidays."""
     spec = playbook.tickets.calendar
     if not spec.public_holidays:
         return None
     years = [today.year, today.year + 1] if today.month == 12 else [today.year]
     for year in years:
-        listed = any(day.year == year for day in spec.holidays)
-        if not listed and not arrangement_known(spec.public_holidays, year):
+        if year not in spec.listed_years and not arrangement_known(spec.public_holidays, year):
             return year
     return None

@@ -8,8 +8,16 @@ from django.utils.translation import gettext as _
 from salesop.accounts.models import Role, User
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, full_clean_or_refuse
+from salesop.customers import merging
 from salesop.customers.hooks import TIER_CHANGED
-from salesop.customers.models import Account, AccountMerge, Contact, Tier, TrainingRun
+from salesop.customers.models import (
+    Account,
+    AccountMerge,
+    Contact,
+    Lifecycle,
+    Tier,
+    TrainingRun,
+)
 from salesop.customers.rules import normalize_company, normalize_email, normalize_phone
 from salesop.customers.tasks import retrain
 
@@ -84,8 +92,11 @@ def account_update(*, account: Account, by: User, **values: Any) -> Account:
 
 @transaction.atomic
 def account_merge(*, keep: Account, merge: Account, by: User) -> AccountMerge:
-    """Folds `merge` into `keep`: deals, contacts, leads, activities and tasks move over, empty
-    fields are filled, viewers are kept; the merge is recorded and `merge` is deleted."""
+    """Folds `merge` into `keep`: every record of every app that points at it moves over (deals
+    with their contracts, hand-overs and delivery projects, contacts, leads, activities, tasks,
+    tickets, surveys, revisits, churns... by `merging.POLICY`), empty fields are filled, viewers
+    are kept; the merge is recorded with what moved, each moved row's trail says so, and
+    `merge` is deleted. Refused, naming them, when it holds records that cannot move."""
     if not (by.sees_everything or Role.MANAGER in by.roles):
         raise DomainError("forbidden", _("Only a sales manager or sales operations may merge."))
     if keep.pk == merge.pk:
@@ -99,13 +110,14 @@ def account_merge(*, keep: Account, merge: Account, by: User) -> AccountMerge:
         .order_by("pk")
     }
     keep, merge = locked[keep.pk], locked[merge.pk]
-    moved = {}
-    for relation in ("deals", "contacts", "leads", "activities", "tasks"):
-        moved[relation] = getattr(merge, relation).update(account=keep)
+    merging.refuse_unmovable(merge)
     for name in ("industry", "region", "website", "employee_band"):
         if not getattr(keep, name) and getattr(merge, name):
             setattr(keep, name, getattr(merge, name))
+    if keep.lifecycle == Lifecycle.PROSPECT and merge.lifecycle != Lifecycle.PROSPECT:
+        keep.lifecycle = merge.lifecycle  # the duplicate was already a customer
     with audit_actor(by):
+        moved = merging.move_records(keep=keep, merge=merge)
         keep.save()
         keep.shared_with.add(*merge.shared_with.all(), merge.owner)
         record = AccountMerge.objects.create(

@@ -163,8 +163,8 @@ def die_with(parent: int) -> None:
 
 def run_supervised(web: Callable[[], object], worker: WorkerSupervisor | None) -> int:
     """Runs `web` (gunicorn's arbiter) in a child process and, in this one, the worker (when
-    given) and the sweep watch, until the web server exits. Returns the web server's exit
-    code; the worker is stopped with it."""
+    given) and the sweep watch, until the web server exits. Logs how it ended and returns its
+    exit status (128 + the signal when one killed it); the worker is stopped with it."""
     parent = os.getpid()
     connections.close_all()  # each process opens its own
     web_pid = os.fork()
@@ -196,4 +196,10 @@ def run_supervised(web: Callable[[], object], worker: WorkerSupervisor | None) -
         watch.stop()
         if worker is not None:
             worker.stop()
-    return os.waitstatus_to_exitcode(status)
+    code = os.waitstatus_to_exitcode(status)
+    if code:
+        log.error("the web server %s: salesop serve stops", _how(code))
+    else:
+        log.info("the web server stopped")
+    # As a shell reports a process killed by a signal (137 for SIGKILL), not Python's 247.
+    return 128 - code if code < 0 else code

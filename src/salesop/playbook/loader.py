@@ -276,6 +276,25 @@ def semantic_errors(pb: Playbook) -> list[tuple[Path, str]]:
                     _("%(day)s is also a day off under holidays: list it once") % {"day": day},
                 )
             )
+    for i, year in enumerate(hours.listed_years):
+        if hours.listed_years.index(year) != i:
+            errors.append(
+                (
+                    ("tickets", "calendar", "listed_years", i),
+                    _("%(year)s is listed twice") % {"year": year},
+                )
+            )
+        elif not any(day.year == year for day in hours.holidays):
+            errors.append(
+                (
+                    ("tickets", "calendar", "listed_years", i),
+                    _(
+                        "no day off of %(year)s is under holidays: list the year's public "
+                        "holidays and make-up working days first"
+                    )
+                    % {"year": year},
+                )
+            )
     for i, severity in enumerate(pb.tickets.severities):
         if severity.solution_direction_hours < severity.first_response_hours:
             errors.append(

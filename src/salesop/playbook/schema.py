@@ -179,6 +179,10 @@ class BusinessHours(Strict):
     holidays: list[date] = []
     # Days worked (weekend days worked in lieu, or a public holiday the company works).
     workdays: list[date] = []
+    # Years whose public holidays and make-up working days the two lists above hold in full
+    # (the State Council's notice typed in before the library has it): only these stop the
+    # warning that a year's arrangement is not known. A company day off alone does not.
+    listed_years: list[Annotated[int, Field(ge=2000, le=2100)]] = Field(default=[], max_length=20)
 
 
 class Tickets(Strict):
