@@ -287,7 +287,8 @@ def cmd_playbook(args: argparse.Namespace) -> None:
             playbook = parse_playbook(text)
         except InvalidPlaybook as exc:
             for error in exc.errors:
-                print(f"{args.file}:{error.line or 0}: {error.path or '-'}: {error.message}")
+                where = f"{args.file}:{error.line}:" if error.line else f"{args.file}:"
+                print(f"{where} {error.path or '-'}: {error.message}")
             sys.exit(1)
         print(f"{args.file}: valid playbook {playbook.name!r}, {len(playbook.stages)} stages.")
         return
