@@ -18,7 +18,8 @@ def run(*args, env=None, input=None):
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SALESOP_", "DJANGO_"))}
     return subprocess.run(
         [SALESOP, *args],
-        env={**clean, **(env or {})},
+        # English unless a test says otherwise: the messages its assertions read
+        env={**clean, "SALESOP_LANGUAGE": "en", **(env or {})},
         capture_output=True,
         text=True,
         input=input,
@@ -185,3 +186,28 @@ def test_the_worker_process_knows_every_scheduled_job(tmp_path):
     )
     assert shown.returncode == 0, shown.stderr
     assert "'insights_aggregates'" in shown.stdout and "'sop_review'" in shown.stdout
+
+
+@pytest.mark.parametrize(
+    ("language", "valid"), [("zh-hans", "有效的流程手册"), ("en", "valid playbook")]
+)
+def test_the_command_speaks_the_installation_language_alone(tmp_path, language, valid):
+    """Its own words and the messages of what it calls, in SALESOP_LANGUAGE: the tester saw
+    English framing around Chinese messages in one run."""
+    from salesop.playbook.services import default_playbook_text
+
+    env = {**production_env(tmp_path), "SALESOP_LANGUAGE": language}
+    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
+    good.write_text(default_playbook_text(), encoding="utf-8")
+    bad.write_text("name: x\nsince: 2026-02-30\n", encoding="utf-8")
+    checked = run("playbook", "validate", str(good), env=env)
+    assert checked.returncode == 0 and valid in checked.stdout, checked.stdout + checked.stderr
+    checked = run("playbook", "validate", str(bad), env=env)
+    assert checked.returncode == 1 and "bad.yaml:2: since: " in checked.stdout, checked.stdout
+    future = run("review", "--month", "2099-01", env=env)
+    assert future.returncode == 1
+    if language == "zh-hans":
+        assert "无法将" in checked.stdout and "cannot" not in checked.stdout
+        assert "2099-01 还没有到" in future.stderr
+    else:
+        assert "cannot read" in checked.stdout and "2099-01 has not happened" in future.stderr

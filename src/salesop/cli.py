@@ -8,6 +8,10 @@ import secrets
 import sys
 from pathlib import Path
 
+# The command's messages in the installation's language (SALESOP_LANGUAGE), like the
+# messages of the services they print: one language in one run. Called only after _setup().
+from django.utils.translation import gettext as _
+
 
 def _data_dir() -> Path:
     path = Path(os.environ.get("SALESOP_DATA_DIR", "salesop-data")).expanduser().resolve()
@@ -102,16 +106,21 @@ def cmd_demo(args: argparse.Namespace) -> None:
     result = load_demo()
     url = f"http://{args.host}:{args.port}/"
     print()
-    print(f"salesop demo: {url}")
-    print(f"Data directory: {os.environ['SALESOP_DATA_DIR']}")
-    print(f"Log in with one of these users, password: {result.password}")
+    print(_("salesop demo: %(url)s") % {"url": url})
+    print(_("Data directory: %(path)s") % {"path": os.environ["SALESOP_DATA_DIR"]})
+    print(
+        _("Log in with one of these users, password: %(password)s") % {"password": result.password}
+    )
     for username, description in result.logins:
         print(f"  {username:<10} {description}")
     if settings.OTP_REQUIRED_FOR_ADMIN:
         print(
-            "The administration (/admin/) asks ops and admin for a code from an authenticator app"
-            "\n(TOTP): the first visit sends them to set one up under Profile, Two-factor"
-            "\nauthentication. SALESOP_OTP_REQUIRED_FOR_ADMIN=false turns this off."
+            _(
+                "The administration (/admin/) asks ops and admin for a code from an "
+                "authenticator app\n(TOTP): the first visit sends them to set one up under "
+                "Profile, Two-factor\nauthentication. SALESOP_OTP_REQUIRED_FOR_ADMIN=false "
+                "turns this off."
+            )
         )
     print()
     sys.stdout.flush()
@@ -153,20 +162,22 @@ def cmd_sweep(args: argparse.Namespace) -> None:
     stopped = heartbeat.reap()
     report = services.sweep()
     sent = 0 if args.no_send else services.deliver_due_webhooks() + services.send_due_emails()
-    print(
-        f"opened {report.opened}, resolved {report.resolved}, escalated {report.escalated}, "
-        f"sent {sent}"
-        + (
-            f"; jobs whose worker stopped: {stopped.retried} queued again, {stopped.failed} failed"
-            if stopped.retried or stopped.failed
-            else ""
-        )
-        + (
-            f"; kinds waiting for their app: {', '.join(report.skipped_kinds)}"
-            if report.skipped_kinds
-            else ""
-        )
-    )
+    line = _("opened %(opened)d, resolved %(resolved)d, escalated %(escalated)d, sent %(sent)d") % {
+        "opened": report.opened,
+        "resolved": report.resolved,
+        "escalated": report.escalated,
+        "sent": sent,
+    }
+    if stopped.retried or stopped.failed:
+        line += _("; jobs whose worker stopped: %(retried)d queued again, %(failed)d failed") % {
+            "retried": stopped.retried,
+            "failed": stopped.failed,
+        }
+    if report.skipped_kinds:
+        line += _("; kinds waiting for their app: %(kinds)s") % {
+            "kinds": ", ".join(report.skipped_kinds)
+        }
+    print(line)
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -192,9 +203,9 @@ def _read_password(args: argparse.Namespace) -> str:
         return sys.stdin.readline().rstrip("\n")
     if os.environ.get("SALESOP_ADMIN_PASSWORD"):
         return os.environ["SALESOP_ADMIN_PASSWORD"]
-    first = getpass.getpass("Password: ")
-    if first != getpass.getpass("Password (again): "):
-        sys.exit("salesop: the passwords do not match.")
+    first = getpass.getpass(_("Password: "))
+    if first != getpass.getpass(_("Password (again): ")):
+        sys.exit(_("salesop: the passwords do not match."))
     return first
 
 
@@ -219,10 +230,10 @@ def cmd_createadmin(args: argparse.Namespace) -> None:
             is_superuser=True,
         )
     except ValidationError as exc:
-        sys.exit("salesop: password refused: " + " ".join(exc.messages))
+        sys.exit(_("salesop: password refused: %(reasons)s") % {"reasons": " ".join(exc.messages)})
     except DomainError as exc:
         sys.exit(f"salesop: {exc.message}")
-    print(f"Created administrator {args.username} (sales operations).")
+    print(_("Created administrator %(username)s (sales operations).") % {"username": args.username})
 
 
 def _archive_step(step):
@@ -238,7 +249,11 @@ def _archive_step(step):
 
 def _contents(manifest: dict) -> str:
     rows = sum(t["rows"] for t in manifest["tables"].values())
-    return f"{len(manifest['tables'])} tables ({rows:,} rows) and {len(manifest['files'])} files"
+    return _("%(tables)d tables (%(rows)s rows) and %(files)d files") % {
+        "tables": len(manifest["tables"]),
+        "rows": f"{rows:,}",
+        "files": len(manifest["files"]),
+    }
 
 
 def cmd_backup(args: argparse.Namespace) -> None:
@@ -247,7 +262,10 @@ def cmd_backup(args: argparse.Namespace) -> None:
     from salesop.core.backup import backup
 
     archive, manifest = _archive_step(lambda: backup(Path(args.out)))
-    print(f"Backed up {_contents(manifest)} to {archive}")
+    print(
+        _("Backed up %(contents)s to %(archive)s")
+        % {"contents": _contents(manifest), "archive": archive}
+    )
 
 
 def cmd_restore(args: argparse.Namespace) -> None:
@@ -269,8 +287,8 @@ def cmd_restore(args: argparse.Namespace) -> None:
 
     manifest = _archive_step(step)
     print(
-        f"Restored {_contents(manifest)} from the backup of {manifest['created_at']}; "
-        "every checksum matches."
+        _("Restored %(contents)s from the backup of %(created)s; every checksum matches.")
+        % {"contents": _contents(manifest), "created": manifest["created_at"]}
     )
 
 
@@ -282,7 +300,7 @@ def cmd_token(args: argparse.Namespace) -> None:
 
     user = User.objects.filter(username=args.user, is_active=True).first()
     if user is None:
-        sys.exit(f"salesop: no active user named {args.user!r}.")
+        sys.exit(_("salesop: no active user named %(name)r.") % {"name": args.user})
     try:
         token, raw = api_token_create(user=user, name=args.name, days=args.days)
     except DomainError as exc:
@@ -292,8 +310,11 @@ def cmd_token(args: argparse.Namespace) -> None:
     # the expiry in the company's zone with its offset, not UTC's date: a token made at 01:00
     # in Shanghai was said to expire the day before
     expires = timezone.localtime(token.expires_at)
-    print(f"Token {token.name!r} for {user.username}, expires {expires:%Y-%m-%d %H:%M %z}.")
-    print("It is shown once; store it now:")
+    print(
+        _("Token %(name)r for %(username)s, expires %(date)s.")
+        % {"name": token.name, "username": user.username, "date": f"{expires:%Y-%m-%d %H:%M %z}"}
+    )
+    print(_("It is shown once; store it now:"))
     print(raw)
 
 
@@ -309,21 +330,27 @@ def cmd_playbook(args: argparse.Namespace) -> None:
     try:
         text = Path(args.file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        sys.exit(f"salesop: cannot read {args.file}: {exc}")
+        sys.exit(
+            _("salesop: cannot read %(file)s: %(reason)s") % {"file": args.file, "reason": exc}
+        )
     if args.action == "validate":
         try:
             playbook = parse_playbook(text)
         except InvalidPlaybook as exc:
             for error in exc.errors:
-                print(f"{args.file}:{error.line or 0}: {error.path or '-'}: {error.message}")
+                where = f"{args.file}:{error.line}:" if error.line else f"{args.file}:"
+                print(f"{where} {error.path or '-'}: {error.message}")
             sys.exit(1)
-        print(f"{args.file}: valid playbook {playbook.name!r}, {len(playbook.stages)} stages.")
+        print(
+            _("%(file)s: valid playbook %(name)r, %(n)d stages.")
+            % {"file": args.file, "name": playbook.name, "n": len(playbook.stages)}
+        )
         return
     by = None
     if args.by:
         by = User.objects.filter(username=args.by, is_active=True).first()
         if by is None:
-            sys.exit(f"salesop: no active user named {args.by!r}.")
+            sys.exit(_("salesop: no active user named %(name)r.") % {"name": args.by})
     try:
         version = playbook_version_create(text=text, by=by, comment=args.comment)
         if args.activate:
@@ -332,8 +359,10 @@ def cmd_playbook(args: argparse.Namespace) -> None:
         for line in exc.fields.get("text", "").splitlines() or [exc.message]:
             print(f"{args.file}: {line}", file=sys.stderr)
         sys.exit(1)
-    state = "active" if args.activate else "saved, not active"
-    print(f"Playbook version {version.number} ({state}).")
+    if args.activate:
+        print(_("Playbook version %(n)d (active).") % {"n": version.number})
+    else:
+        print(_("Playbook version %(n)d (saved, not active).") % {"n": version.number})
 
 
 def cmd_import(args: argparse.Namespace) -> None:
@@ -350,14 +379,17 @@ def cmd_import(args: argparse.Namespace) -> None:
 
     user = User.objects.filter(username=args.user, is_active=True).first()
     if user is None:
-        sys.exit(f"salesop: no active user named {args.user!r} (--user).")
+        sys.exit(_("salesop: no active user named %(name)r (--user).") % {"name": args.user})
     channel = Channel.objects.filter(name=args.channel).first() if args.channel else None
     if args.what == "leads" and channel is None:
         names = ", ".join(Channel.objects.values_list("name", flat=True))
-        sys.exit(f"salesop: no channel named {args.channel!r} (--channel); channels: {names}")
+        sys.exit(
+            _("salesop: no channel named %(name)r (--channel); channels: %(names)s")
+            % {"name": args.channel, "names": names}
+        )
     path = Path(args.file)
     if not path.is_file():
-        sys.exit(f"salesop: no file {args.file}")
+        sys.exit(_("salesop: no file %(file)s") % {"file": args.file})
     with open(path, "rb") as fh:
         upload = File(fh, name=path.name)
         upload.size = path.stat().st_size
@@ -382,8 +414,13 @@ def cmd_import(args: argparse.Namespace) -> None:
         total = job_.total_rows or 1
         done = min(job_.processed_rows, total)
         bar = "#" * int(30 * done / total)
+        counts = _("%(done)d/%(total)d rows, %(errors)d errors") % {
+            "done": done,
+            "total": total,
+            "errors": len(outcome.errors),
+        }
         print(
-            f"\r[{bar:<30}] {done}/{total} rows, {len(outcome.errors)} errors",
+            f"\r[{bar:<30}] {counts}",
             end="",
             file=sys.stderr,
             flush=True,
@@ -391,15 +428,33 @@ def cmd_import(args: argparse.Namespace) -> None:
 
     job = import_execute(job, progress)
     print(file=sys.stderr)
-    verb = "would create" if job.dry_run else "created"
+    if job.dry_run:
+        summary = _(
+            "%(status)s: would create %(created)d, merged %(merged)d, skipped %(skipped)d, "
+            "errors %(errors)d"
+        )
+    else:
+        summary = _(
+            "%(status)s: created %(created)d, merged %(merged)d, skipped %(skipped)d, "
+            "errors %(errors)d"
+        )
     print(
-        f"{job.get_status_display()}: {verb} {job.created_count}, merged {job.merged_count}, "
-        f"skipped {job.skipped_count}, errors {job.error_count}"
+        summary
+        % {
+            "status": job.get_status_display(),
+            "created": job.created_count,
+            "merged": job.merged_count,
+            "skipped": job.skipped_count,
+            "errors": job.error_count,
+        }
     )
     for error in job.errors[:20]:
-        print(f"  row {error['row']}, {error['column'] or '-'}: {error['reason']}")
+        print(
+            _("  row %(row)s, %(column)s: %(reason)s")
+            % {"row": error["row"], "column": error["column"] or "-", "reason": error["reason"]}
+        )
     if job.error_report:
-        print(f"error report: {job.error_report.path}")
+        print(_("error report: %(path)s") % {"path": job.error_report.path})
     if job.message:
         print(job.message)
     if job.status == "failed":
@@ -415,25 +470,38 @@ def cmd_train(args: argparse.Namespace) -> None:
     profile = icp_rebuild().report
     if profile["enough_data"]:
         criteria = [
-            f"{s['attribute']}={s['value']} (lift {s['lift']:.2f}, {s['deals']} deals)"
+            _("%(attribute)s=%(value)s (lift %(lift).2f, %(deals)d deals)")
+            % {
+                "attribute": s["attribute"],
+                "value": s["value"],
+                "lift": s["lift"],
+                "deals": s["deals"],
+            }
             for s in profile["stats"]
             if s["in_profile"]
         ]
         print(
-            f"ICP: base win rate {profile['base_rate']:.1%}; holdout AUC "
-            f"{profile['holdout_auc']:.3f} on {profile['holdout_deals']} later deals"
+            _("ICP: base win rate %(rate)s; holdout AUC %(auc).3f on %(n)d later deals")
+            % {
+                "rate": f"{profile['base_rate']:.1%}",
+                "auc": profile["holdout_auc"],
+                "n": profile["holdout_deals"],
+            }
         )
-        print("  profile: " + ("; ".join(criteria) or "no attribute value beats the base rate"))
+        print(
+            _("  profile: %(criteria)s")
+            % {"criteria": "; ".join(criteria) or _("no attribute value beats the base rate")}
+        )
     else:
-        print(f"ICP: {profile['message']}")
+        print(_("ICP: %(message)s") % {"message": profile["message"]})
     model = win_model_train().report
     if model["enough_data"]:
         print(
-            f"Win model: holdout AUC {model['holdout_auc']:.3f} on {model['holdout_rows']} "
-            "later deals"
+            _("Win model: holdout AUC %(auc).3f on %(n)d later deals")
+            % {"auc": model["holdout_auc"], "n": model["holdout_rows"]}
         )
     else:
-        print(f"Win model: {model['message']}")
+        print(_("Win model: %(message)s") % {"message": model["message"]})
 
 
 def cmd_review(args: argparse.Namespace) -> None:
@@ -453,9 +521,9 @@ def cmd_review(args: argparse.Namespace) -> None:
 
     period, problem = month_asked(args.month, company_today())
     if problem == "format":
-        sys.exit(f"salesop: give the month as YYYY-MM, not {args.month!r}.")
+        sys.exit(_("salesop: give the month as YYYY-MM, not %(month)r.") % {"month": args.month})
     if problem == "future":
-        sys.exit(f"salesop: {args.month} has not happened yet.")
+        sys.exit(_("salesop: %(month)s has not happened yet.") % {"month": args.month})
     try:
         user = (
             User.objects.filter(username=args.user, is_active=True).first()
@@ -465,25 +533,36 @@ def cmd_review(args: argparse.Namespace) -> None:
     except DomainError as exc:
         sys.exit(f"salesop: {exc.message}")
     if user is None:
-        sys.exit(f"salesop: no active user named {args.user!r}.")
+        sys.exit(_("salesop: no active user named %(name)r.") % {"name": args.user})
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    with translation.override(args.language or settings.LANGUAGE_CODE):
+    language = args.language or settings.LANGUAGE_CODE
+    with translation.override(language):
         result = review(user, period)
         stem = out / f"sop-review-{period.start:%Y-%m}"
         stem.with_suffix(".xlsx").write_bytes(review_xlsx(result))
         stem.with_suffix(".docx").write_bytes(review_docx(result))
-        print(f"SOP review {period.start:%Y-%m} as seen by {user.username}:")
+        print(
+            _("SOP review %(month)s as seen by %(username)s:")
+            % {"month": f"{period.start:%Y-%m}", "username": user.username}
+        )
         for figure in result.headline:
-            print(f"  {figure.label}: {figure.now} (month before: {figure.before})")
+            print(
+                _("  %(label)s: %(now)s (month before: %(before)s)")
+                % {"label": figure.label, "now": figure.now, "before": figure.before}
+            )
         print(f"  {result.bottleneck_text}")
         print(f"  {result.grading_text}")
         for number, proposal in enumerate(result.proposals, start=1):
             print(f"  {number}. {proposal.title}")
-    print(f"Written: {stem}.xlsx, {stem}.docx")
+        print(_("Written: %(files)s") % {"files": f"{stem}.xlsx, {stem}.docx"})
     if args.send:
-        sent = review_send(period=period)
-        print(f"Sent to {sent.recipients} people." if sent else "Already sent this month.")
+        sent = review_send(period=period)  # each manager is told in their own language
+        with translation.override(language):
+            if sent:
+                print(_("Sent to %(n)d people.") % {"n": sent.recipients})
+            else:
+                print(_("Already sent this month."))
 
 
 def cmd_manage(args: argparse.Namespace) -> None:

@@ -203,7 +203,12 @@ def test_cli_import_with_progress(tmp_path):
 
     salesop = str(Path(sys.executable).with_name("salesop"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SALESOP_", "DJANGO_"))}
-    env.update(SALESOP_DATA_DIR=str(tmp_path), SALESOP_SECRET_KEY=secrets.token_urlsafe(50))
+    # English: the messages the assertions read
+    env.update(
+        SALESOP_DATA_DIR=str(tmp_path),
+        SALESOP_SECRET_KEY=secrets.token_urlsafe(50),
+        SALESOP_LANGUAGE="en",
+    )
     data = tmp_path / "leads.csv"
     rows = [r.replace(",138", ",158").replace(",139", ",159").replace(",137", ",157") for r in ROWS]
     data.write_bytes((HEADER + "\r\n".join([*rows, ",无公司,13800000000,,"])).encode("gbk"))

@@ -137,7 +137,12 @@ def test_cli_validate_and_load(tmp_path):
 
     salesop = str(Path(sys.executable).with_name("salesop"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SALESOP_", "DJANGO_"))}
-    env.update(SALESOP_DATA_DIR=str(tmp_path), SALESOP_SECRET_KEY=secrets.token_urlsafe(50))
+    # English: the messages the assertions read
+    env.update(
+        SALESOP_DATA_DIR=str(tmp_path),
+        SALESOP_SECRET_KEY=secrets.token_urlsafe(50),
+        SALESOP_LANGUAGE="en",
+    )
     good = tmp_path / "sop.yaml"
     good.write_text(variant(lambda d: d.update(name="SOP 2027")), encoding="utf-8")
     bad = tmp_path / "bad.yaml"

@@ -3,23 +3,19 @@ so a new page is covered the day it is added), with every method a page takes: a
 them to the login with the page as `next`, the API answers 401 (its errors in the API's JSON
 body), a public page gives its documented answer, and nothing answers 5xx."""
 
-import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings
 from django.shortcuts import resolve_url
 from django.test import Client
-from django.urls import resolve
 
-from .test_access_matrix import _page_patterns
+from .urls import routes
 
 pytestmark = pytest.mark.django_db
 
 PAGE_METHODS = ("get", "post")
 API_METHODS = ("get", "post", "put", "patch", "delete")
-# A path parameter's value by converter: a record id nobody has, a word for the rest.
-DUMMY = {"int": "999999", "str": "x", "path": "x", "slug": "x"}
 LOGIN = "login"  # to the login page, with the page asked for as `next`
 ADMIN_LOGIN = "admin login"  # the same through the admin's login, which only redirects
 SIGNED_OUT = "signed out"  # to the login page, without `next`
@@ -48,38 +44,9 @@ PUBLIC = {
 }
 
 
-def _url(route: str) -> str:
-    """The route with each parameter filled: a dummy value of its converter, or for the
-    admin's regular expressions the first choice they allow."""
-
-    def group(match):
-        choices = match.group(2)
-        return choices.split("|")[0] if re.fullmatch(r"[\w|]+", choices) else DUMMY["int"]
-
-    url = re.sub(r"\(\?P<(\w+)>([^)]*)\)", group, route)
-    # The API's parameters have no converter: an id is still an id.
-    url = re.sub(
-        r"<(?:(\w+):)?(\w+)>",
-        lambda m: DUMMY[m.group(1) or ("int" if m.group(2).endswith("_id") else "str")],
-        url,
-    )
-    return "/" + re.sub(r"[\^$\\]", "", url)
-
-
 def _urls():
-    """(url, view name, methods) for every URL, each URL once (the API names one view per
-    operation, several on one path)."""
-    seen = set()
-    for route, name in _page_patterns():
-        if route.startswith(("static/", "media/")):
-            continue
-        url = _url(route)
-        if url in seen:
-            continue
-        seen.add(url)
-        match = resolve(url)
-        same = match.route.replace("^", "") == route.replace("^", "")
-        assert same, f"{url} reaches {match.route}, not {route}"
+    """(url, view name, methods) for every URL."""
+    for url, _route, name, match in routes():
         if url.startswith("/api/"):
             name = match.view_name
             yield url, name, ("get",) if name.startswith("api:openapi") else API_METHODS

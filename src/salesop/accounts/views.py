@@ -67,8 +67,10 @@ class LoginView(auth_views.LoginView):
 
 
 def _safe_next(request, default: str = "") -> str:
+    """`next` if it is a path on this site, else `default`. A path: redirect() takes a word
+    without a slash ("abc") for the name of a view, and fails on it."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, {request.get_host()}, request.is_secure()
     ):
         return target
@@ -175,10 +177,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 def language_switch(request):
     """Remembers the language on the user (and in a cookie for the login page)."""
     form = LanguageForm(request.POST)
-    target = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        target = "/"
-    response = redirect(target)
+    response = redirect(_safe_next(request, "/"))
     if form.is_valid():
         language = form.cleaned_data["language"]
         if request.user.is_authenticated:

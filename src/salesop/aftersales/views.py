@@ -35,6 +35,7 @@ from salesop.contracts.selectors import contracts_visible_to
 from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
 from salesop.core.forms import act_then_redirect, flash_refusal
+from salesop.core.params import parse_id, parse_int
 from salesop.core.throttle import over_limit
 from salesop.core.time import company_today
 from salesop.customers.selectors import account_for
@@ -117,8 +118,8 @@ def project_detail(request, project_id: int):
 def member_set(request, project_id: int):
     project = selectors.project_for(request.user, project_id)
     # Looked up here, judged by the service after its own check of who may manage the team.
-    raw = request.POST.get("user", "")
-    user = User.objects.filter(pk=int(raw), is_active=True).first() if raw.isdigit() else None
+    user_id = parse_id(request.POST.get("user"))
+    user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
     return act_then_redirect(
         request,
         lambda: services.member_set(
@@ -384,15 +385,16 @@ def survey_send(request):
     """Sends a survey after a resolved ticket or a done milestone, from their pages."""
     ticket = milestone = account = None
     if request.POST.get("ticket"):
-        ticket = selectors.ticket_for(request.user, int(request.POST["ticket"] or 0))
+        ticket = selectors.ticket_for(request.user, parse_id(request.POST["ticket"]) or 0)
         back, trigger = ticket.get_absolute_url(), SurveyTrigger.TICKET
     elif request.POST.get("revisit"):
-        revisit = _revisit_for(request, int(request.POST["revisit"] or 0))
+        revisit = _revisit_for(request, parse_id(request.POST["revisit"]) or 0)
         account, trigger = revisit.account, SurveyTrigger.REVISIT
         back = reverse("aftersales:revisit", args=[revisit.pk])
     else:
-        project = selectors.project_for(request.user, int(request.POST.get("project") or 0))
-        milestone = get_object_or_404(project.milestones, pk=request.POST.get("milestone") or 0)
+        project = selectors.project_for(request.user, parse_id(request.POST.get("project")) or 0)
+        milestone_id = parse_id(request.POST.get("milestone")) or 0
+        milestone = get_object_or_404(project.milestones, pk=milestone_id)
         back, trigger = project.get_absolute_url(), SurveyTrigger.MILESTONE
     try:
         _survey, token = services.survey_send(
@@ -418,8 +420,7 @@ def survey_page(request, token: str):
     if closed is None and request.method == "POST":
 
         def score(name):
-            value = request.POST.get(name, "")
-            return int(value) if value.isdigit() else None
+            return parse_int(request.POST.get(name))
 
         try:
             services.survey_answer(

@@ -21,6 +21,7 @@ from salesop.contracts.models import ClauseVerdict, ContractStatus, ContractTemp
 from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
 from salesop.core.forms import act_then_redirect, flash_refusal
+from salesop.core.params import parse_id, parse_int
 from salesop.core.time import company_today
 from salesop.deals.models import Deal
 from salesop.deals.selectors import deal_for, playbook_of
@@ -231,8 +232,7 @@ def clauses_edit(request, contract_id: int):
 
 
 def _version(request) -> int | None:
-    value = request.POST.get("expected_version", "")
-    return int(value) if value.isdigit() else None
+    return parse_int(request.POST.get("expected_version"))
 
 
 @login_required
@@ -512,8 +512,8 @@ def review_queue(request):
 
 def _template_form_rows(post) -> list[dict]:
     rows = []
-    count = post.get("clause_count", "")
-    for i in range(min(int(count), 100) if count.isdigit() else 0):
+    count = parse_int(post.get("clause_count")) or 0
+    for i in range(max(0, min(count, 100))):
         row = {
             "key": post.get(f"key-{i}", "").strip(),
             "title": post.get(f"title-{i}", "").strip(),
@@ -529,7 +529,8 @@ def _template_form_rows(post) -> list[dict]:
 def template_list(request):
     if not services.may_manage_templates(request.user):
         raise PermissionDenied
-    base = ContractTemplate.objects.filter(pk=request.GET.get("from") or 0).first()
+    base_id = parse_id(request.GET.get("from"))
+    base = ContractTemplate.objects.filter(pk=base_id).first() if base_id else None
     errors, values = {}, None
     if request.method == "POST":
         values = _template_form_rows(request.POST)

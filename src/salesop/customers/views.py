@@ -14,6 +14,7 @@ from salesop.core.errors import DomainError
 from salesop.core.export import csv_rows
 from salesop.core.forms import add_domain_error, styled
 from salesop.core.pagination import keyset_page
+from salesop.core.params import parse_id
 from salesop.customers import selectors, services
 from salesop.customers.forms import AccountForm, AccountSearchForm, ContactForm
 from salesop.customers.models import TrainingRun
@@ -128,11 +129,11 @@ def account_export(request):
 @require_POST
 def account_merge(request, account_id: int):
     keep = selectors.account_for(request.user, account_id)
-    other = request.POST.get("other", "")
-    if not other.isdigit():
+    other = parse_id(request.POST.get("other", "").strip())
+    if other is None:
         messages.error(request, _("Enter the number (ID) of the duplicate company."))
         return redirect("customers:detail", keep.pk)
-    merge = selectors.account_for(request.user, int(other))
+    merge = selectors.account_for(request.user, other)
     try:
         record = services.account_merge(keep=keep, merge=merge, by=request.user)
     except DomainError as exc:

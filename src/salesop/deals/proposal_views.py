@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from salesop.core.errors import DomainError
 from salesop.core.forms import styled
+from salesop.core.params import parse_id
 from salesop.deals import objections, proposals
 from salesop.deals.docx_template import DEFAULT_TEMPLATE
 from salesop.deals.models import ObjectionCategory, ProposalAudience, ProposalTemplate
@@ -306,9 +307,9 @@ def proposal_docx(request, deal_id: int, proposal_id: int):
 
 def _back(request, deal):
     """Back to the proposal the form was on, if it is one of this deal's, else the list."""
-    proposal_id = request.POST.get("proposal", "")
-    if proposal_id.isdigit() and deal.proposals.filter(pk=int(proposal_id)).exists():
-        return redirect("deals:proposal", deal.pk, int(proposal_id))
+    proposal_id = parse_id(request.POST.get("proposal"))
+    if proposal_id is not None and deal.proposals.filter(pk=proposal_id).exists():
+        return redirect("deals:proposal", deal.pk, proposal_id)
     return redirect("deals:proposals", deal.pk)
 
 

@@ -14,6 +14,7 @@ from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
 from salesop.core.forms import add_domain_error, styled
 from salesop.core.pagination import keyset_page
+from salesop.core.params import parse_id
 from salesop.customers.selectors import account_for, accounts_visible_to
 from salesop.deals import discovery, selectors, services
 from salesop.deals.discovery_views import contacts_of, decision_chain_context
@@ -103,8 +104,9 @@ def deal_board(request):
 def deal_create(request):
     accounts = accounts_visible_to(request.user).order_by("name")
     initial = {}
-    if request.GET.get("account", "").isdigit():
-        initial["account"] = account_for(request.user, int(request.GET["account"]))
+    account_id = parse_id(request.GET.get("account"))
+    if account_id is not None:
+        initial["account"] = account_for(request.user, account_id)
     form = styled(DealCreateForm(request.POST or None, accounts=accounts, initial=initial))
     if request.method == "POST" and form.is_valid():
         try:

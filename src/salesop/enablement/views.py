@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from salesop.core.errors import DomainError
 from salesop.core.forms import act_then_redirect, flash_refusal
+from salesop.core.params import parse_id, parse_int
 from salesop.deals.discovery_rules import TranscriptError, transcript_turns
 from salesop.deals.models import ObjectionCategory
 from salesop.deals.selectors import deal_for
@@ -97,7 +98,10 @@ def _answer(request, enrollment, chosen):
             picked = {}
             for question in chosen.questions.all():
                 values = request.POST.getlist(f"q{question.pk}")
-                picked[question.pk] = [int(v) for v in values if v.isdigit()]
+                # the positions of the choices picked, from 0
+                picked[question.pk] = [
+                    n for n in map(parse_int, values) if n is not None and n >= 0
+                ]
             result = services.quiz_submit(
                 by=request.user, enrollment=enrollment, module=chosen, answers=picked
             )
@@ -151,7 +155,8 @@ def roleplay_new(request):
             scores = {}
             for key, _label, _top in RUBRIC:
                 raw = request.POST.get(f"score_{key}", "").strip()
-                scores[key] = int(raw) if raw.lstrip("-").isdigit() else raw
+                number = parse_int(raw)
+                scores[key] = raw if number is None else number
             text = request.POST.get("transcript", "").strip()
             turns = transcript_turns(text) if text else None
             session = services.roleplay_record(
@@ -279,7 +284,7 @@ def sessions(request):
                 DomainError("held_at", _("Give the date and time."), {"held_at": _("Required.")}),
             )
             return redirect("enablement:sessions")
-        chosen = {int(v) for v in post.getlist("attendees") if v.isdigit()}
+        chosen = {n for n in map(parse_id, post.getlist("attendees")) if n is not None}
         return act_then_redirect(
             request,
             lambda: services.session_record(

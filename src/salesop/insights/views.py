@@ -21,6 +21,7 @@ from salesop.accounts.models import User
 from salesop.core.errors import DomainError
 from salesop.core.export import csv_rows
 from salesop.core.forms import act_then_redirect, flash_refusal
+from salesop.core.params import parse_id
 from salesop.core.spreadsheets import write_xlsx
 from salesop.core.time import company_today
 from salesop.insights import charts, selectors, services
@@ -61,9 +62,9 @@ def _asked(request) -> Asked:
     channel_id, grade = get.get("channel", ""), get.get("grade", "")
     filters = selectors.filters_for(
         request.user,
-        team_id=int(team_id) if team_id.isdigit() else None,
-        owner_id=int(owner_id) if owner_id.isdigit() else None,
-        channel_id=int(channel_id) if channel_id.isdigit() else None,
+        team_id=parse_id(team_id),
+        owner_id=parse_id(owner_id),
+        channel_id=parse_id(channel_id),
         industry=get.get("industry", ""),
         grade=grade if grade in Grade.values else "",
     )

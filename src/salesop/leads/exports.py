@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from salesop.core.batches import batches
+from salesop.core.params import parse_id
 from salesop.core.spreadsheets import write_csv, write_xlsx
 from salesop.leads import selectors
 from salesop.leads.models import ExportJob, ImportStatus
@@ -22,7 +23,6 @@ ORDERING = ("-created_at", "-id")  # the list's order, newest first (index lead_
 
 def filters_from_query(query: str) -> selectors.LeadFilters:
     params = QueryDict(query)
-    number = lambda name: int(params[name]) if params.get(name, "").isdigit() else None  # noqa: E731
     try:
         fit_min = float(params["fit_min"]) if params.get("fit_min") else None
     except ValueError:
@@ -30,8 +30,8 @@ def filters_from_query(query: str) -> selectors.LeadFilters:
     return selectors.LeadFilters(
         status=params.get("status", "")[:32],
         grade=params.get("grade", "")[:1],
-        channel_id=number("channel"),
-        owner_id=number("owner"),
+        channel_id=parse_id(params.get("channel")),
+        owner_id=parse_id(params.get("owner")),
         q=params.get("q", "")[:100],
         fit_min=fit_min,
     )

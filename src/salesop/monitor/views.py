@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 from salesop.core.errors import DomainError
 from salesop.core.forms import add_domain_error, styled
 from salesop.core.pagination import keyset_page
+from salesop.core.params import parse_id
 from salesop.monitor import selectors, services
 from salesop.monitor.forms import AlertFilterForm, PreferenceForm, WebhookForm
 
@@ -56,7 +57,7 @@ def inbox(request):
 @login_required
 @require_POST
 def inbox_read(request):
-    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+    ids = [n for n in map(parse_id, request.POST.getlist("id")) if n is not None]
     services.notifications_mark_read(user=request.user, ids=ids or None)
     target = request.POST.get("next", "")
     return redirect(

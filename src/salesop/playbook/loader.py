@@ -33,7 +33,10 @@ class PlaybookError:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.path} (line {self.line})" if self.line else self.path or "document"
+        if self.line:
+            where = f"{self.path} (line {self.line})" if self.path else f"line {self.line}"
+        else:
+            where = self.path or "document"
         return f"{where}: {self.message}"
 
 
@@ -50,9 +53,19 @@ def format_path(path: Iterable[str | int]) -> str:
     return out
 
 
+YAML_TAG = "tag:yaml.org,2002:"
+
+
+def _shown(value: str) -> str:
+    if len(value) <= 40:
+        return repr(value)
+    return _("%(start)r… (%(n)s characters)") % {"start": value[:20], "n": f"{len(value):,}"}
+
+
 class _BoundedLoader(yaml.SafeLoader):
     """PyYAML's safe loader refusing, at the line where it happens, more aliases, values or
-    depth than the bounds above, and an alias inside the value it names (a cycle)."""
+    depth than the bounds above, and an alias inside the value it names (a cycle); and, at
+    the path and line of the value, any value Python cannot build from its text."""
 
     def __init__(self, stream):
         super().__init__(stream)
@@ -60,6 +73,11 @@ class _BoundedLoader(yaml.SafeLoader):
         self._values = 0  # values composed so far, aliases expanded
         self._depth = 0
         self._sizes: dict[int, int] = {}  # id(node) -> its values, aliases expanded
+        self.paths: dict[int, Path] = {}  # id(node) -> the first path it is at
+        # Each value is built inside the construct_object call for its node, so a failure
+        # is caught there knowing which node (and so which path and line) it was; the
+        # bounded depth keeps this recursion shallow.
+        self.deep_construct = True
 
     def _refuse(self, mark, message: str):
         raise InvalidPlaybook([PlaybookError("", mark.line + 1, message)])
@@ -104,6 +122,29 @@ class _BoundedLoader(yaml.SafeLoader):
         self._depth -= 1
         return node
 
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep)
+        except InvalidPlaybook:
+            raise
+        # Building a value runs Python code on the text: a 30 February is a ValueError, a
+        # 5,000-digit number exceeds int()'s limit, `!!int ""` an IndexError, `!!timestamp`
+        # on no date an AttributeError. Whatever it raises, the value is refused where it is.
+        except Exception as exc:
+            mark = getattr(exc, "problem_mark", None) or node.start_mark
+            if isinstance(exc, yaml.YAMLError):
+                reason = getattr(exc, "problem", None) or str(exc)
+                message = _("not valid YAML: %(reason)s") % {"reason": reason}
+            else:
+                kind = node.tag.removeprefix(YAML_TAG)
+                value = node.value if isinstance(node, yaml.ScalarNode) else ""
+                message = _("cannot read %(value)s as a YAML %(kind)s") % {
+                    "value": _shown(value),
+                    "kind": kind,
+                }
+            path = format_path(self.paths.get(id(node), ()))
+            raise InvalidPlaybook([PlaybookError(path, mark.line + 1, message)]) from None
+
 
 def _load(text: str):
     """The composed node tree (for lines) and the data built from it, within the bounds."""
@@ -113,27 +154,47 @@ def _load(text: str):
         lines: dict[Path, int] = {}
         dupes: list[tuple[Path, int]] = []
         if root is not None:
-            _line_map(root, (), lines, dupes)  # before construction merges `<<` keys in place
+            # before construction merges `<<` keys in place
+            _line_map(root, (), lines, dupes, loader.paths)
         data = loader.construct_document(root) if root is not None else None
     finally:
         loader.dispose()
     return data, lines, dupes
 
 
-def _line_map(node, path: Path, lines: dict[Path, int], dupes: list[tuple[Path, int]]) -> None:
+def _line_map(
+    node,
+    path: Path,
+    lines: dict[Path, int],
+    dupes: list[tuple[Path, int]],
+    paths: dict[int, Path],
+) -> None:
     lines[path] = node.start_mark.line + 1
+    paths.setdefault(id(node), path)
     if isinstance(node, yaml.MappingNode):
         seen = set()
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                # Python cannot use a list or a mapping as a key, and no playbook needs one.
+                raise InvalidPlaybook(
+                    [
+                        PlaybookError(
+                            format_path(path),
+                            key_node.start_mark.line + 1,
+                            _("a key must be a single value, not a list or a mapping"),
+                        )
+                    ]
+                )
             key = key_node.value
             if key in seen:
                 dupes.append(((*path, key), key_node.start_mark.line + 1))
             seen.add(key)
-            _line_map(value_node, (*path, key), lines, dupes)
+            paths.setdefault(id(key_node), (*path, key))
+            _line_map(value_node, (*path, key), lines, dupes, paths)
             lines[(*path, key)] = key_node.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _line_map(item, (*path, i), lines, dupes)
+            _line_map(item, (*path, i), lines, dupes, paths)
 
 
 def _line_for(path: Path, lines: dict[Path, int]) -> int | None:
@@ -349,6 +410,18 @@ def parse_playbook(text: str) -> Playbook:
         raise InvalidPlaybook([PlaybookError("", None, _("the playbook is larger than 256 KB"))])
     try:
         data, lines, dupes = _load(text)
+    except yaml.reader.ReaderError as exc:
+        # A character YAML does not allow (NUL, a control character): its line from its position.
+        raise InvalidPlaybook(
+            [
+                PlaybookError(
+                    "",
+                    text.count("\n", 0, exc.position) + 1,
+                    _("not valid YAML: the character U+%(code)04X is not allowed")
+                    % {"code": exc.character if isinstance(exc.character, int) else 0},
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         reason = getattr(exc, "problem", None) or str(exc)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from salesop.aftersales.business_calendar import unknown_holiday_year
 from salesop.core.errors import DomainError
 from salesop.core.forms import styled
+from salesop.core.params import parse_id
 from salesop.core.time import company_today
 from salesop.playbook import selectors, services
 from salesop.playbook.forms import VersionForm
@@ -62,8 +63,9 @@ def version_detail(request, version_id: int):
 def version_new(request):
     _require_ops(request)
     source = selectors.active_version()
-    if request.GET.get("from", "").isdigit():
-        source = get_object_or_404(selectors.versions(), pk=int(request.GET["from"]))
+    source_id = parse_id(request.GET.get("from"))
+    if source_id is not None:
+        source = get_object_or_404(selectors.versions(), pk=source_id)
     form = styled(VersionForm(request.POST or None, initial={"text": source.text}))
     errors = []
     if request.method == "POST" and form.is_valid():
@@ -99,12 +101,12 @@ def version_activate(request, version_id: int):
 def version_diff(request):
     _require_ops(request)
     versions = selectors.versions()
-    try:
-        a = get_object_or_404(versions, pk=int(request.GET.get("a", "")))
-        b = get_object_or_404(versions, pk=int(request.GET.get("b", "")))
-    except ValueError:
+    a_id, b_id = parse_id(request.GET.get("a")), parse_id(request.GET.get("b"))
+    if a_id is None or b_id is None:
         messages.error(request, _("Choose two versions to compare."))
         return redirect("playbook:index")
+    a = get_object_or_404(versions, pk=a_id)
+    b = get_object_or_404(versions, pk=b_id)
     lines = []
     for line in difflib.unified_diff(
         a.text.splitlines(), b.text.splitlines(), f"v{a.number}", f"v{b.number}", lineterm="", n=3

@@ -17,6 +17,7 @@ from salesop.accounts.models import User
 from salesop.core.audit import audit_actor, guarded_update
 from salesop.core.errors import DomainError, StaleWrite
 from salesop.core.money import MAX_AMOUNT
+from salesop.core.params import parse_int
 from salesop.deals.models import Deal
 from salesop.playbook.selectors import active_playbook
 from salesop.pricing.models import (
@@ -95,9 +96,7 @@ def _parse_lines(lines: Sequence[dict], currency: str) -> tuple[list[dict], dict
             errors[f"{at}.discount_pct"] = _("A discount is between 0 and 100 %.")
         quantity = line.get("quantity", 1)
         if isinstance(quantity, bool) or not isinstance(quantity, int):
-            text = str(quantity).strip()
-            # isdigit() alone takes "²" and other digits int() refuses
-            quantity = int(text) if text.isascii() and text.isdigit() else 0
+            quantity = parse_int(str(quantity).strip()) or 0
         if not 1 <= quantity <= MAX_QUANTITY:
             errors[f"{at}.quantity"] = _("Enter a whole number from 1 to %(max)s.") % {
                 "max": MAX_QUANTITY

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from salesop.accounts.models import Role
 from salesop.core.errors import DomainError
 from salesop.core.forms import styled
+from salesop.core.params import parse_id
 from salesop.deals.selectors import deal_for
 from salesop.pricing import selectors, services
 from salesop.pricing.forms import LineFormSet, MoreLines, QuoteForm, QuoteTermsForm, choices
@@ -229,9 +230,8 @@ def product_price(request):
     if not _FIELD.match(field):
         return HttpResponseBadRequest()
     picked = next((v for k, v in request.GET.items() if k.endswith("product")), "")
-    product = (
-        selectors.products_on_sale().filter(pk=int(picked)).first() if picked.isdigit() else None
-    )
+    product_id = parse_id(picked)
+    product = selectors.products_on_sale().filter(pk=product_id).first() if product_id else None
     return render(
         request,
         "pricing/_partials/list_price.html",
