@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
-from docx.opc.exceptions import OpcError
 from jinja2 import TemplateError
 
-from salesop.core.docx import add_loop_table, jinja_env, render_docx
+from salesop.core.docx import NOT_A_DOCUMENT, add_loop_table, jinja_env, render_docx
+from salesop.core.ooxml import WORD_TEMPLATE, zip_problem
 
 DEFAULT_TEMPLATE = Path(__file__).parent / "templates" / "contracts" / "contract.docx"
 
@@ -108,14 +108,16 @@ def template_problems(content: bytes) -> str | None:
 
     if not zipfile.is_zipfile(io.BytesIO(content)):
         return _("The file is not a Word document (.docx).")
+    if problem := zip_problem(io.BytesIO(content), WORD_TEMPLATE):
+        return problem
     try:
         declared = DocxTemplate(io.BytesIO(content)).get_undeclared_template_variables(
             jinja_env=jinja_env()
         )
     except TemplateError as exc:
         return _("The template has a broken tag: %(error)s") % {"error": exc}
-    except (KeyError, ValueError, zipfile.BadZipFile, OSError, OpcError):
-        return _("The file is not a Word document (.docx).")
+    except NOT_A_DOCUMENT:
+        return _("The file is not a usable Word document (.docx).")
     unknown = sorted(set(declared) - set(PLACEHOLDERS))
     if unknown:
         return _(
@@ -130,6 +132,8 @@ def template_problems(content: bytes) -> str | None:
         render(content, SAMPLE)
     except (TemplateError, TypeError, ValueError, KeyError, AttributeError) as exc:
         return _("The template does not render: %(error)s") % {"error": exc}
+    except NOT_A_DOCUMENT:
+        return _("The file is not a usable Word document (.docx).")
     return None
 
 

@@ -2,9 +2,26 @@
 rendering, and the looped table the shipped templates use."""
 
 import io
+import zipfile
 from typing import Any
 
+from docx.opc.exceptions import OpcError
 from jinja2.sandbox import SandboxedEnvironment
+from lxml.etree import LxmlError
+
+# What reading an uploaded file as Word may raise besides a template error: not a package, a
+# part missing, XML that is broken or hostile (an entity bomb: libxml2 refuses its
+# amplification), or too big or deep to hold.
+NOT_A_DOCUMENT = (
+    KeyError,
+    ValueError,
+    zipfile.BadZipFile,
+    OSError,
+    OpcError,
+    LxmlError,
+    MemoryError,
+    RecursionError,
+)
 
 
 def jinja_env() -> SandboxedEnvironment:

@@ -13,8 +13,10 @@ from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from lxml.etree import LxmlError
 
 from salesop.core.export import safe_cell
+from salesop.core.ooxml import SPREADSHEET, zip_problem
 
 
 class NotASpreadsheet(ValueError):
@@ -46,6 +48,8 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[Row]]:
     with open(path, "rb") as fh:
         head = fh.read(65536)
     if head.startswith(b"PK\x03\x04"):
+        if problem := zip_problem(path, SPREADSHEET):
+            raise NotASpreadsheet(problem)
         return _xlsx(path)
     if b"\x00" in head[:4096] or not head.strip():
         raise NotASpreadsheet(_("This file is not a CSV or XLSX spreadsheet (or it is empty)."))
@@ -58,6 +62,9 @@ def count_rows(path: Path) -> int:
         head = fh.read(4)
         if head.startswith(b"PK\x03\x04"):
             from openpyxl import load_workbook
+
+            if problem := zip_problem(path, SPREADSHEET):
+                raise NotASpreadsheet(problem)
 
             book = load_workbook(path, read_only=True)
             try:
@@ -116,7 +123,7 @@ def _xlsx(path: Path) -> tuple[list[str], Iterator[Row]]:
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError, LxmlError, MemoryError) as exc:
         raise NotASpreadsheet(
             _("This file is not a readable XLSX workbook: %(e)s") % {"e": exc}
         ) from None

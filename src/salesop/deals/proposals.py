@@ -11,16 +11,16 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
-from docx.opc.exceptions import OpcError
 from jinja2 import TemplateError
 
 from salesop.accounts.models import User
 from salesop.activities.models import ActivityKind, Outcome
 from salesop.activities.services import activity_log
 from salesop.core.audit import audit_actor
-from salesop.core.docx import jinja_env, render_docx
+from salesop.core.docx import NOT_A_DOCUMENT, jinja_env, render_docx
 from salesop.core.errors import DomainError
 from salesop.core.money import MAX_AMOUNT, Currency, format_money
+from salesop.core.ooxml import WORD_TEMPLATE, zip_problem
 from salesop.core.time import company_today
 from salesop.deals.docx_template import DEFAULT_TEMPLATE
 from salesop.deals.models import (
@@ -441,14 +441,17 @@ def template_problems(content: bytes) -> tuple[str, dict[str, str]] | None:
     not_docx = _("The file is not a Word document (.docx).")
     if not zipfile.is_zipfile(io.BytesIO(content)):
         return not_docx, {"file": not_docx}
+    if problem := zip_problem(io.BytesIO(content), WORD_TEMPLATE):
+        return problem, {"file": problem}
     try:
         template = DocxTemplate(io.BytesIO(content))
         declared = template.get_undeclared_template_variables(jinja_env=jinja_env())
     except TemplateError as exc:
         message = _("The template has a broken tag: %(error)s") % {"error": exc}
         return message, {"file": message}
-    except (KeyError, ValueError, zipfile.BadZipFile, OSError, OpcError):
-        return not_docx, {"file": not_docx}
+    except NOT_A_DOCUMENT:
+        unusable = _("The file is not a usable Word document (.docx).")
+        return unusable, {"file": unusable}
     missing = missing_placeholders(declared)
     if missing:
         message = _("The template lacks required placeholders: %(names)s.") % {
@@ -460,6 +463,9 @@ def template_problems(content: bytes) -> tuple[str, dict[str, str]] | None:
     except (TemplateError, TypeError, ValueError, KeyError, AttributeError) as exc:
         message = _("The template does not render: %(error)s") % {"error": exc}
         return message, {"file": message}
+    except NOT_A_DOCUMENT:
+        unusable = _("The file is not a usable Word document (.docx).")
+        return unusable, {"file": unusable}
     return None
 
 

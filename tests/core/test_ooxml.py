@@ -1,0 +1,105 @@
+"""Hostile Word and Excel uploads: refused from the zip's directory before a parser opens them
+(compressed bombs), or as "not a usable Word document" when their XML is hostile, through the
+contract and proposal template uploads and the spreadsheet import; never a 500, never minutes
+of CPU or gigabytes of memory."""
+
+import io
+import time
+import tracemalloc
+import zipfile
+
+import pytest
+from docx import Document
+
+from salesop.contracts.services import template_save
+from salesop.contracts.starter import CLAUSES_ZH, as_dicts
+from salesop.core.errors import DomainError
+from salesop.core.spreadsheets import NotASpreadsheet, read_rows
+from salesop.deals.proposals import proposal_template_upload
+
+pytestmark = pytest.mark.django_db
+MB = 1024 * 1024
+W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def _docx(replace: dict[str, bytes] | None = None, add: dict[str, int] | None = None) -> bytes:
+    """A real .docx with some parts replaced, and parts of `n` zero bytes added (streamed)."""
+    plain = io.BytesIO()
+    Document().save(plain)
+    out = io.BytesIO()
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for item in source.infolist():
+            zf.writestr(item, (replace or {}).get(item.filename, source.read(item)))
+        for name, size in (add or {}).items():
+            with zf.open(name, "w") as part:
+                for _ in range(size // MB):
+                    part.write(bytes(MB))
+    return out.getvalue()
+
+
+def _body(xml: str) -> bytes:
+    return f'<?xml version="1.0"?><w:document {W}><w:body>{xml}</w:body></w:document>'.encode()
+
+
+EMPTY_PARAGRAPHS = _docx({"word/document.xml": _body("<w:p/>" * 700_000)})  # ~5 MB of XML
+LAUGHS = _docx(
+    {
+        "word/document.xml": (
+            '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">'
+            + "".join(
+                f'<!ENTITY {b} "&{a};&{a};&{a};&{a};&{a};&{a};&{a};&{a};&{a};&{a};">'
+                for a, b in zip("abcdefgh", "bcdefghi", strict=True)
+            )
+            + f"]><w:document {W}><w:body><w:p><w:r><w:t>&i;</w:t></w:r></w:p></w:body>"
+            "</w:document>"
+        ).encode()
+    }
+)
+BROKEN_XML = _docx({"word/document.xml": b"<w:document><w:body><w:p>"})
+ZEROS = _docx(add={"word/media/image1.png": 200 * MB})  # 200 MB unpacked, ~200 KB packed
+
+HOSTILE = {
+    "700,000 empty paragraphs": (EMPTY_PARAGRAPHS, "word/document.xml"),
+    "200 MB of zeros in an image": (ZEROS, "word/media/image1.png"),
+    "an entity bomb": (LAUGHS, "Word"),
+    "broken XML": (BROKEN_XML, "Word"),
+}
+
+
+def _upload(kind: str, org, content: bytes) -> DomainError:
+    with pytest.raises(DomainError) as refused:
+        if kind == "contract":
+            template_save(
+                by=org.ops, code="x", name="X", clauses=as_dicts(CLAUSES_ZH), docx=content
+            )
+        else:
+            proposal_template_upload(by=org.ops, name="x.docx", content=content)
+    return refused.value
+
+
+@pytest.mark.parametrize("kind", ["contract", "proposal"])
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_a_hostile_word_template_is_refused_quickly_and_small(org, kind, name):
+    content, named = HOSTILE[name]
+    tracemalloc.start()
+    started = time.monotonic()
+    refusal = _upload(kind, org, content)
+    took = time.monotonic() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    message = refusal.message
+    assert named in message, message
+    # before: 39 s and 446 MB for 500,000 paragraphs; the entity bomb and broken XML a 500
+    assert took < 5 and peak < 64 * MB, (took, peak)
+
+
+def test_a_spreadsheet_bomb_is_refused_before_it_is_read(tmp_path):
+    path = tmp_path / "leads.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        with zf.open("xl/sharedStrings.xml", "w") as part:
+            for _ in range(300):
+                part.write(bytes(MB))
+    with pytest.raises(NotASpreadsheet) as refused:
+        read_rows(path)
+    assert "xl/sharedStrings.xml" in str(refused.value)
