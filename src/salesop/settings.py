@@ -266,6 +266,9 @@ if RESTORE_MAX_BYTES < 1:
 # Contracts: the selling company named as a party, and the largest signed copy accepted.
 COMPANY_NAME = env_str("SALESOP_COMPANY_NAME", "")
 CONTRACT_UPLOAD_MAX_BYTES = env_int("SALESOP_CONTRACT_UPLOAD_MAX_MB", 20) * 1024 * 1024
+# Each Word document is rendered from its uploaded template in a child process within these.
+DOCUMENT_RENDER_SECONDS = env_int("SALESOP_DOCUMENT_RENDER_SECONDS", 20)
+DOCUMENT_RENDER_MB = env_int("SALESOP_DOCUMENT_RENDER_MB", 1024)
 
 # Reports: revenue and spend are summed in this currency; other currencies are not converted.
 REPORT_CURRENCY = env_str("SALESOP_REPORT_CURRENCY", "CNY").upper()

@@ -103,3 +103,59 @@ def test_a_spreadsheet_bomb_is_refused_before_it_is_read(tmp_path):
     with pytest.raises(NotASpreadsheet) as refused:
         read_rows(path)
     assert "xl/sharedStrings.xml" in str(refused.value)
+
+
+def _template(*paragraphs: str) -> bytes:
+    document = Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+REQUIRED = "{{ customer }} {{ amount }} {{ payment_term_days }} {{ contract_number }}"
+CLAUSES = ("{%p for clause in clauses %}", "{{ clause.text }}", "{%p endfor %}")
+COSTLY = {
+    # accepted before: one contract took 4 minutes at 100% CPU, eight downloads filled every
+    # server thread
+    "nested loops": "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}"
+    "{% endfor %}",
+    # accepted before: 1.8 GB per document
+    "a huge string": "{{ 'x' * 300000000 }}",
+}
+
+
+@pytest.mark.parametrize("name", list(COSTLY))
+def test_a_template_that_costs_too_much_to_render_is_refused_at_upload(org, settings, name):
+    settings.DOCUMENT_RENDER_SECONDS, settings.DOCUMENT_RENDER_MB = 2, 512
+    content = _template(REQUIRED, COSTLY[name], *CLAUSES)
+    started = time.monotonic()
+    refusal = _upload("contract", org, content)
+    assert " 2 " in refusal.message and "512 MB" in refusal.message  # the limits, named
+    assert time.monotonic() - started < 15
+
+
+def test_a_template_within_the_limits_still_renders_and_its_errors_say_so(org):
+    from salesop.core.docx import render_docx
+
+    rendered = render_docx(_template("{{ customer }} 你好"), {"customer": "上海云仓"})
+    assert "上海云仓 你好" in "\n".join(p.text for p in Document(io.BytesIO(rendered)).paragraphs)
+    refusal = _upload("contract", org, _template(REQUIRED, "{{ customer.nope() }}", *CLAUSES))
+    assert "UndefinedError" in refusal.message and "nope" in refusal.message
+
+
+def test_a_template_costly_only_on_real_data_stops_at_its_limit(org, settings):
+    # the sample data passes the upload's check; a real customer's contract hits the loops
+    from salesop.core.docx import DocumentTooCostly, render_docx
+
+    settings.DOCUMENT_RENDER_SECONDS = 2
+    guarded = _template(
+        "{% if customer != 'Sample Co.' %}{% for a in range(100000) %}"
+        "{% for b in range(100000) %}{% endfor %}{% endfor %}{% endif %}"
+    )
+    assert render_docx(guarded, {"customer": "Sample Co."})
+    started = time.monotonic()
+    with pytest.raises(DocumentTooCostly):
+        render_docx(guarded, {"customer": "上海云仓物流有限公司"})
+    assert time.monotonic() - started < 15

@@ -16,7 +16,13 @@ from typing import Any
 from django.utils.translation import gettext as _
 from jinja2 import TemplateError
 
-from salesop.core.docx import NOT_A_DOCUMENT, add_loop_table, jinja_env, render_docx
+from salesop.core.docx import (
+    NOT_A_DOCUMENT,
+    DocumentTooCostly,
+    add_loop_table,
+    jinja_env,
+    render_docx,
+)
 from salesop.core.ooxml import WORD_TEMPLATE, zip_problem
 
 DEFAULT_TEMPLATE = Path(__file__).parent / "templates" / "contracts" / "contract.docx"
@@ -132,6 +138,8 @@ def template_problems(content: bytes) -> str | None:
         render(content, SAMPLE)
     except (TemplateError, TypeError, ValueError, KeyError, AttributeError) as exc:
         return _("The template does not render: %(error)s") % {"error": exc}
+    except DocumentTooCostly as exc:
+        return exc.message
     except NOT_A_DOCUMENT:
         return _("The file is not a usable Word document (.docx).")
     return None

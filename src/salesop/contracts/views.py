@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from salesop.contracts import documents, rules, selectors, services
 from salesop.contracts.models import ClauseVerdict, ContractStatus, ContractTemplate, Risk
 from salesop.core.audit import audit_entries_for
+from salesop.core.docx import DocumentTooCostly
 from salesop.core.errors import DomainError
 from salesop.core.forms import act_then_redirect, flash_refusal
 from salesop.core.params import parse_id, parse_int
@@ -420,7 +421,12 @@ def incentive_offer(request, contract_id: int):
 @login_required
 def contract_docx(request, contract_id: int):
     contract = selectors.contract_for(request.user, contract_id)
-    response = HttpResponse(services.contract_docx(contract), content_type=documents.DOCX_TYPE)
+    try:
+        content = services.contract_docx(contract)
+    except DocumentTooCostly as exc:
+        messages.error(request, exc.message)
+        return _back(contract, "#files")
+    response = HttpResponse(content, content_type=documents.DOCX_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, f"{contract.number}.docx")
     return response
 
@@ -428,7 +434,11 @@ def contract_docx(request, contract_id: int):
 @login_required
 def contract_pdf(request, contract_id: int):
     contract = selectors.contract_for(request.user, contract_id)
-    pdf = documents.to_pdf(services.contract_docx(contract))
+    try:
+        pdf = documents.to_pdf(services.contract_docx(contract))
+    except DocumentTooCostly as exc:
+        messages.error(request, exc.message)
+        return _back(contract, "#files")
     if pdf is None:
         messages.error(request, _("PDF needs LibreOffice on the server; download the Word file."))
         return _back(contract, "#files")

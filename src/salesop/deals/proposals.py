@@ -17,7 +17,7 @@ from salesop.accounts.models import User
 from salesop.activities.models import ActivityKind, Outcome
 from salesop.activities.services import activity_log
 from salesop.core.audit import audit_actor
-from salesop.core.docx import NOT_A_DOCUMENT, jinja_env, render_docx
+from salesop.core.docx import NOT_A_DOCUMENT, DocumentTooCostly, jinja_env, render_docx
 from salesop.core.errors import DomainError
 from salesop.core.money import MAX_AMOUNT, Currency, format_money
 from salesop.core.ooxml import WORD_TEMPLATE, zip_problem
@@ -463,6 +463,8 @@ def template_problems(content: bytes) -> tuple[str, dict[str, str]] | None:
     except (TemplateError, TypeError, ValueError, KeyError, AttributeError) as exc:
         message = _("The template does not render: %(error)s") % {"error": exc}
         return message, {"file": message}
+    except DocumentTooCostly as exc:
+        return exc.message, {"file": exc.message}
     except NOT_A_DOCUMENT:
         unusable = _("The file is not a usable Word document (.docx).")
         return unusable, {"file": unusable}
