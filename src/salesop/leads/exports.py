@@ -4,7 +4,9 @@ a spreadsheet would run as a formula is neutralised and XLSX files hold no formu
 import csv
 import tempfile
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.files import File
 from django.http import QueryDict
 from django.utils import timezone
@@ -77,6 +79,9 @@ def _execute(job: ExportJob) -> ExportJob:
             _("Created"),
         ]
 
+    # The worker has no request to activate the reader's zone: times as their pages show them.
+    zone = ZoneInfo(job.created_by.timezone or settings.TIME_ZONE)
+
     def rows():
         for n, lead in enumerate(leads.iterator(chunk_size=PROGRESS_EVERY), start=1):
             yield [
@@ -92,7 +97,7 @@ def _execute(job: ExportJob) -> ExportJob:
                 lead.score,
                 lead.icp_fit,
                 str(lead.owner),
-                timezone.localtime(lead.created_at).strftime("%Y-%m-%d %H:%M"),
+                timezone.localtime(lead.created_at, zone).strftime("%Y-%m-%d %H:%M"),
             ]
             if n % PROGRESS_EVERY == 0:
                 ExportJob.objects.filter(pk=job.pk).update(processed_rows=n)
