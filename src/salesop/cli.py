@@ -433,6 +433,8 @@ def cmd_review(args: argparse.Namespace) -> None:
         sys.exit(f"salesop: give the month as YYYY-MM, not {args.month!r}.")
     if problem == "future":
         sys.exit(f"salesop: {args.month} has not happened yet.")
+    if problem == "early":
+        sys.exit(f"salesop: give a month from 1970 on, not {args.month}.")
     try:
         user = (
             User.objects.filter(username=args.user, is_active=True).first()
