@@ -524,6 +524,8 @@ def cmd_review(args: argparse.Namespace) -> None:
         sys.exit(_("salesop: give the month as YYYY-MM, not %(month)r.") % {"month": args.month})
     if problem == "future":
         sys.exit(_("salesop: %(month)s has not happened yet.") % {"month": args.month})
+    if problem == "early":
+        sys.exit(_("salesop: give a month from 1970 on, not %(month)s.") % {"month": args.month})
     try:
         user = (
             User.objects.filter(username=args.user, is_active=True).first()

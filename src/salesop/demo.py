@@ -1003,7 +1003,7 @@ def _load_history(users: dict[str, User], now) -> None:
         band = rng.choice(["50-199", "200-999", "1000-4999"])
         won = rng.random() < rate + (0.15 if band == "200-999" else 0)
         start = now - timedelta(days=730 - 2 * i)
-        end = start + timedelta(days=rng.randint(30, 120))
+        end = min(start + timedelta(days=rng.randint(30, 120)), now)  # history: none ahead
         owner = rng.choice(["rep", "emily", "liuyang"])
         lines.append(
             ",".join(
@@ -1016,8 +1016,8 @@ def _load_history(users: dict[str, User], now) -> None:
                     rng.choice(["WMS", "MES", "TMS", "BI"]),
                     str(rng.randint(8, 120) * 10000),
                     "赢单" if won else "输单",
-                    f"{start:%Y-%m-%d}",
-                    f"{end:%Y-%m-%d}",
+                    f"{company_date(start):%Y-%m-%d}",
+                    f"{company_date(end):%Y-%m-%d}",
                     "" if won else rng.choice(reasons),
                 ]
             )

@@ -231,3 +231,15 @@ def test_deal_list_filters_and_query_count(api, org, django_assert_max_num_queri
     with django_assert_max_num_queries(6):
         body = api("get", "/deals?amount_min=5000&amount_max=9000&status=open").json()
     assert sorted(d["name"] for d in body["items"]) == [f"商机 {i}" for i in range(4, 9)]
+
+
+def test_the_last_day_of_the_calendar_is_an_expected_close_date_without_a_timer(api, org):
+    # The signing timer runs out at the end of the day, the next day's start: 31 December
+    # 9999 has none, and computing it answered 500 (OverflowError) on the API and the edit page.
+    deal = make_deal(org.rep)
+    response = api("patch", f"/deals/{deal.pk}", {"expected_close_date": "9999-12-31"})
+    assert response.status_code == 200, response.content
+    fresh = Deal.objects.get(pk=deal.pk)
+    assert str(fresh.expected_close_date) == "9999-12-31" and fresh.close_due_at is None
+    response = api("patch", f"/deals/{deal.pk}", {"expected_close_date": "9999-12-30"})
+    assert Deal.objects.get(pk=deal.pk).close_due_at is not None

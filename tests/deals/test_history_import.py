@@ -1,7 +1,11 @@
 """Importing historical deals: dates in several formats, amounts with 万 and thousands
 separators, unknown owners reported or created inactive, all-or-nothing leaving nothing."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from salesop.accounts.models import User
@@ -99,3 +103,34 @@ def test_history_import_through_the_wizard(client, org, django_capture_on_commit
         )
     job.refresh_from_db()
     assert (job.created_count, job.error_count) == (2, 1)
+
+
+@pytest.mark.parametrize(
+    ("created", "closed", "column"),
+    [
+        ("2024-05-01", "2024-03-01", "开始日期"),  # swapped: its stage history ran backwards
+        ("", "0001-01-01", "成交日期"),  # 60 days before it (the assumed start) is no date
+        ("2024-01-05", "2099-03-01", "成交日期"),  # history, not a forecast
+        ("1969-12-31", "2024-03-01", "开始日期"),
+    ],
+)
+def test_impossible_history_dates_name_their_row_and_column(org, run, created, closed, column):
+    # These stopped the import with "see the background task log" (a database constraint on a
+    # negative time in stage, or the date arithmetic running out of years), naming no row.
+    content = CSV.splitlines()[0] + (
+        f"\r\n上海云仓物流有限公司,物流,rep,WMS,1000,签约,赢单,{created},{closed},\r\n"
+    )
+    job = run(org, content)
+    assert job.status == "failed" and not Deal.objects.exists()
+    assert [(e["row"], e["column"]) for e in job.errors] == [(2, column)], job.message
+
+
+def test_an_open_deal_started_today_imports(org, run):
+    # Its day is placed at noon, which at 09:00 is still ahead of the clock: its time in the
+    # first stage came out negative and a database constraint stopped the import.
+    header = CSV.splitlines()[0]
+    content = f"{header}\r\n上海云仓物流有限公司,物流,rep,WMS,1000,solution,,2027-03-01,,\r\n"
+    with time_machine.travel(datetime(2027, 3, 1, 9, tzinfo=ZoneInfo("Asia/Shanghai"))):
+        job = run(org, content)
+    assert job.status == "done", (job.message, job.errors)
+    assert Deal.objects.get().created_at <= job.finished_at

@@ -69,3 +69,27 @@ def test_the_nightly_job_refreshes_the_last_thirteen_months(org):
         assert aggregates.covers(month_period(2025, 10))
     run = AggregateRun.objects.get()
     assert (run.start, run.end) == (date(2025, 10, 1), date(2026, 11, 30))
+
+
+def test_a_month_reads_the_aggregates_only_from_a_refresh_made_after_it_ended(org):
+    # The nightly job of 27 November refreshes through the end of November, but a lead that
+    # came in on the 30th is not in it: until a refresh runs after the month is over (the worker
+    # was down, or it is 00:30 on 1 December and the job runs at 02:30), November is counted
+    # live, not from aggregates that miss its last days.
+    shanghai = ZoneInfo("Asia/Shanghai")
+    november = month_period(2026, 11)
+    with time_machine.travel(datetime(2026, 11, 27, 3, tzinfo=shanghai)):
+        NIGHTLY["insights_aggregates"]()
+    Lead.objects.create(
+        owner=org.rep,
+        team=org.rep.team,
+        channel=make_channel(),
+        company_name="月末最后一条线索",
+        created_at=datetime(2026, 11, 30, 20, tzinfo=shanghai),
+    )
+    with time_machine.travel(datetime(2026, 12, 1, 0, 30, tzinfo=shanghai)):
+        assert not aggregates.covers(november)
+        assert funnel(org.rep, november)[0].count == 1
+        NIGHTLY["insights_aggregates"]()
+        assert aggregates.covers(november)
+        assert funnel(org.rep, november)[0].count == 1

@@ -53,3 +53,17 @@ def test_refusals(client, org):
     assert client.get(f"/api/v1/insights/compliance?owner_id={org.teammate.pk}").status_code == 404
     empty = client.get("/api/v1/insights/funnel?month=2026-03").json()
     assert all(s["count"] == 0 and s["step_rate"] is None for s in empty["steps"])
+
+
+def test_a_month_before_1970_is_refused_not_a_server_error(client, org):
+    # The review compares with the months and the year before: year 1 has none (the date
+    # arithmetic raised, 500), and year 0 is no date at all.
+    client.force_login(org.ops)
+    for month in ("0000-05", "0001-01", "0001-04"):
+        refused = client.get(f"/api/v1/insights/review?month={month}")
+        assert refused.status_code == 422, month
+        assert refused.json()["errors"][0]["loc"] == ["query", "month"]
+        assert month in refused.json()["errors"][0]["msg"]
+        page = client.get(f"/insights/review/?month={month}")
+        assert page.status_code == 200 and month in page.content.decode()
+    assert client.get("/api/v1/insights/funnel?month=1970-01").status_code == 200

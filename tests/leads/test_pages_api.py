@@ -233,3 +233,26 @@ def test_search_finds_names_by_any_part_and_follows_renames(client, org):
     assert found("云图教育") == [] and found("启明物流") == ["杭州启明物流有限公司"]
     Lead.objects.filter(pk=shanghai.pk).delete()
     assert found("启明物流") == []
+
+
+def test_the_export_shows_times_in_the_readers_zone_like_the_pages(
+    client, org, django_capture_on_commit_callbacks
+):
+    # The export runs in the worker, where no request activated the reader's zone: a rep in
+    # New York read a lead created at 09:00 their time as 21:00 or 22:00 (Shanghai's), while the
+    # lead page and the companies export (made in the request) show 09:00.
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from salesop.core.testing import in_zone
+
+    in_zone("America/New_York", org.rep)
+    lead = make_lead(org.rep, company="纽约时间的线索")
+    created = datetime(2026, 11, 2, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+    Lead.objects.filter(pk=lead.pk).update(created_at=created)
+    client.force_login(org.rep)
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.get("/leads/export.csv")
+    body = b"".join(client.get(started["Location"] + "download/").streaming_content)
+    row = next(line for line in body.decode("utf-8-sig").splitlines() if "纽约时间的线索" in line)
+    assert row.endswith("2026-11-02 09:00"), row

@@ -3,7 +3,7 @@ reached, won or lost with dates and reason) from a spreadsheet, so the ideal cus
 the win model and the reports work from the first day. Each row is a deal with a stage
 history spread between its dates, marked as imported."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from salesop.accounts.models import User
 from salesop.core.money import Currency
 from salesop.core.parsing import ParseError, parse_date, parse_decimal
-from salesop.core.time import company_zone
+from salesop.core.time import company_today, company_zone
 from salesop.customers.models import Account, EmployeeBand
 from salesop.customers.rules import normalize_company
 from salesop.deals.models import Deal, DealStatus, StageEvent, StageEventKind
@@ -55,8 +55,12 @@ WON = {"won", "win", "赢单", "成交", "签约", "赢"}
 LOST = {"lost", "lose", "输单", "丢单", "失败", "输"}
 
 
+FIRST_DAY = date(1970, 1, 1)  # the earliest date a historical deal may carry
+
+
 def _day(d, zone) -> datetime:
-    return datetime.combine(d, time(12), tzinfo=zone)
+    """Noon of the day, or now if today's noon is still ahead."""
+    return min(datetime.combine(d, time(12), tzinfo=zone), timezone.now())
 
 
 def _owner(name: str, users: dict[str, User], create: bool, batch_created: dict) -> User | None:
@@ -200,6 +204,19 @@ def run_history(job, rows, progress=None) -> Outcome:
                 errors.append(
                     RowError(
                         row.number, col("closed"), _("a won or lost deal needs its closing date")
+                    )
+                )
+            for name, day in dates.items():
+                if day and not FIRST_DAY <= day <= company_today():
+                    errors.append(
+                        RowError(row.number, col(name), _("a date from 1970-01-01 to today"))
+                    )
+            if dates.get("created") and dates.get("closed") and dates["created"] > dates["closed"]:
+                errors.append(
+                    RowError(
+                        row.number,
+                        col("created"),
+                        _("after the closing date %(d)s") % {"d": dates["closed"].isoformat()},
                     )
                 )
             if errors:

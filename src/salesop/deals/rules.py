@@ -40,8 +40,9 @@ def stage_due_at(playbook: Playbook, stage: str, entered_at: datetime) -> dateti
 
 
 def close_due_at(expected_close_date: date | None) -> datetime | None:
-    """The end of the expected close date, in the company's time zone."""
-    if expected_close_date is None:
+    """The end of the expected close date, in the company's time zone; none for the
+    calendar's last day, which has no next day to start (and no clock reaches it)."""
+    if expected_close_date is None or expected_close_date == date.max:
         return None
     zone = company_zone()
     return datetime.combine(expected_close_date + timedelta(days=1), time.min, tzinfo=zone)

@@ -130,12 +130,18 @@ def refresh_recent() -> AggregateRun:
 
 
 def covers(period: Period, filters=None) -> bool:
-    """Whether the aggregates answer the period: whole past months a refresh covered, and no
-    filter they do not hold (industry)."""
+    """Whether the aggregates answer the period: whole past months a refresh covered after
+    they ended, and no filter they do not hold (industry). A refresh records whole months,
+    the current one too, so one made before the period's last day was over misses its end:
+    the period is counted live until the next refresh (the nightly job on the 1st)."""
     whole = period.start.day == 1 and (period.end + timedelta(days=1)).day == 1
     if not whole or period.end >= company_today() or (filters and filters.industry):
         return False
-    return AggregateRun.objects.filter(start__lte=period.start, end__gte=period.end).exists()
+    _start, ended = bounds(period)
+    runs = AggregateRun.objects.filter(
+        start__lte=period.start, end__gte=period.end, finished_at__gte=ended
+    ).order_by("finished_at")
+    return any(run.finished_at - timedelta(seconds=run.seconds) >= ended for run in runs[:2])
 
 
 def visible(queryset: QuerySet, user: User, filters) -> QuerySet:

@@ -37,11 +37,10 @@ class ReportQuery(Schema):
 def _asked(request, query: ReportQuery) -> tuple[Period, selectors.Filters]:
     period, problem = month_asked(query.month, company_today())
     if problem:
-        message = (
-            _("Give the month as YYYY-MM.")
-            if problem == "format"
-            else _("%(month)s is in the future.") % {"month": query.month}
-        )
+        message = {
+            "format": _("Give the month as YYYY-MM."),
+            "early": _("Give a month from 1970 on, not %(month)s.") % {"month": query.month},
+        }.get(problem) or _("%(month)s is in the future.") % {"month": query.month}
         raise DomainError("month", message, {"month": message})
     return period, selectors.filters_for(
         request.user,

@@ -122,15 +122,21 @@ def bounds(period: Period) -> tuple[datetime, datetime]:
     return start, datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=zone)
 
 
+FIRST_YEAR = 1970  # the earliest month a report is asked for
+
+
 def month_asked(value: str, today: date) -> tuple[Period, str | None]:
-    """The month asked for as "YYYY-MM" (empty: this one). A malformed or future month gives
-    this month and the reason code ("format" or "future")."""
+    """The month asked for as "YYYY-MM" (empty: this one). A malformed, future or too early
+    month gives this month and the reason code ("format", "future" or "early"): a report
+    compares with the year and the months before, which year 1 does not have."""
     current = month_period(today.year, today.month)
     if not value:
         return current, None
     match = re.match(r"^(\d{4})-(\d{2})$", value)
     if not match or not 1 <= int(match.group(2)) <= 12:
         return current, "format"
+    if int(match.group(1)) < FIRST_YEAR:
+        return current, "early"
     period = month_period(int(match.group(1)), int(match.group(2)))
     if period.start > today:
         return current, "future"

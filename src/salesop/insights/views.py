@@ -55,6 +55,8 @@ def _asked(request) -> Asked:
     message = ""
     if problem == "format":
         message = _("Give the month as YYYY-MM.")
+    elif problem == "early":
+        message = _("Give a month from 1970 on, not %(month)s.") % {"month": value}
     elif problem == "future":
         message = _("%(month)s is in the future: showing this month.") % {"month": value}
     get = request.GET

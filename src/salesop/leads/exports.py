@@ -3,7 +3,9 @@ a spreadsheet would run as a formula is neutralised and XLSX files hold no formu
 
 import tempfile
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.files import File
 from django.http import QueryDict
 from django.utils import timezone
@@ -76,6 +78,9 @@ def _execute(job: ExportJob) -> ExportJob:
         ]
     written = 0
 
+    # The worker has no request to activate the reader's zone: times as their pages show them.
+    zone = ZoneInfo(job.created_by.timezone or settings.TIME_ZONE)
+
     def rows():
         nonlocal written
         # Read a batch, write it, then say how far: no read is open while progress is
@@ -95,7 +100,7 @@ def _execute(job: ExportJob) -> ExportJob:
                     lead.score,
                     lead.icp_fit,
                     str(lead.owner),
-                    timezone.localtime(lead.created_at).strftime("%Y-%m-%d %H:%M"),
+                    timezone.localtime(lead.created_at, zone).strftime("%Y-%m-%d %H:%M"),
                 ]
             written += len(batch)
             ExportJob.objects.filter(pk=job.pk).update(processed_rows=written)

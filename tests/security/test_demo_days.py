@@ -1,0 +1,34 @@
+"""The demo shows what it promises whatever day it is loaded on (CI loads it at each awkward
+instant of its clock passes): its two years of past deals, a deal open in each stage, the
+lapses the monitor raises, last month's review with its intake, channel spend for each of the
+last six months. Here because this package loads the demo once for its tests."""
+
+import pytest
+
+from salesop.accounts.models import User
+from salesop.core.time import company_today
+from salesop.deals.models import Deal
+from salesop.insights.models import MonthlyReview
+from salesop.insights.review import review
+from salesop.insights.rules import month_period, months_back
+from salesop.leads.models import ChannelSpend, ImportJob
+from salesop.monitor.models import Alert
+from salesop.playbook.selectors import active_playbook
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_shows_every_part_on_the_day_it_is_loaded(demo_company):
+    history = ImportJob.objects.get(kind="deals")  # two years of past deals, none refused
+    assert (history.created_count, history.errors) == (320, [])
+    stages = {s.key for s in active_playbook().stages}
+    assert set(Deal.objects.filter(status="open").values_list("stage", flat=True)) == stages
+    kinds = set(Alert.objects.filter(status="open").values_list("kind", flat=True))
+    assert {"deal.stage_overdue", "deal.signing_overdue", "contract.signing_overdue"} <= kinds
+    today = company_today()
+    last_month = month_period(today.year, today.month).previous()
+    assert MonthlyReview.objects.filter(month=last_month.start).exists()
+    seen = review(User.objects.get(username="ops"), last_month)
+    assert not seen.empty and seen.headline[0].now >= 18, "the demo's 18 leads of last month"
+    spent = set(ChannelSpend.objects.values_list("month", flat=True))
+    assert {m.start for m in months_back(today, 6)} <= spent
