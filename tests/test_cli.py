@@ -169,8 +169,12 @@ def test_demo_serves_the_site_with_its_worker_and_stops_cleanly(tmp_path):
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    time.sleep(1)
-    left = subprocess.run(["pgrep", "-s", str(server.pid)], capture_output=True, text=True)
+    # its helpers (the worker, the document renderer's fork server) follow within seconds
+    for _ in range(20):
+        left = subprocess.run(["pgrep", "-s", str(server.pid)], capture_output=True, text=True)
+        if not left.stdout.strip():
+            break
+        time.sleep(0.5)
     assert left.stdout.strip() == "", "nothing of the demo keeps running"
 
 
