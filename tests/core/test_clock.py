@@ -89,3 +89,20 @@ def test_the_companys_calendar_is_not_taken_in_the_readers_zone():
         if (match := READERS_DAY.search(line)) and "tzinfo=" not in match.group()
     ]
     assert found == []
+
+
+def test_the_nightly_and_monthly_work_run_on_the_companys_clock(settings):
+    # huey asks each minute with a naive UTC time; the hours were UTC ones written for
+    # Shanghai, so a company in New York had its nightly work at 13:30 and its month's review
+    # on the 1st at 13:00, before the month was over
+    from salesop.monitor.tasks import monthly, nightly
+
+    def runs(task, *utc):
+        return task.task_class().validate_datetime(datetime(*utc))  # noqa: DTZ001 (huey's)
+
+    assert runs(nightly, 2027, 1, 1, 18, 30) and not runs(nightly, 2027, 1, 1, 7, 30)
+    assert runs(monthly, 2027, 3, 1, 17, 0)  # 01:00 on 2 March in Shanghai
+    settings.TIME_ZONE = "America/New_York"
+    assert runs(nightly, 2027, 1, 1, 7, 30) and not runs(nightly, 2027, 1, 1, 18, 30)
+    assert runs(monthly, 2027, 3, 2, 6, 0) and not runs(monthly, 2027, 3, 1, 17, 0)
+    assert runs(nightly, 2027, 7, 1, 6, 30)  # daylight saving time: 02:30 is 06:30 UTC

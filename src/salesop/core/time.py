@@ -6,7 +6,7 @@ activates for each request, only changes how times are shown: a rep in New York 
 same month's figures and the same overdue contracts as their manager in Shanghai.
 """
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -25,3 +25,15 @@ def company_today() -> date:
 def company_date(moment: datetime) -> date:
     """The company's calendar date of an aware instant."""
     return moment.astimezone(company_zone()).date()
+
+
+def at_company_time(*, hour: int, minute: int, day: int | None = None):
+    """A schedule for huey's periodic tasks: true in the minute the company's clock reads
+    `hour`:`minute` (on day `day` of the month when given), whatever SALESOP_TIME_ZONE is.
+    huey asks each minute with a naive UTC time (HUEY's utc=True)."""
+
+    def due(moment: datetime) -> bool:
+        local = moment.replace(tzinfo=UTC).astimezone(company_zone())
+        return (local.hour, local.minute) == (hour, minute) and day in (None, local.day)
+
+    return due

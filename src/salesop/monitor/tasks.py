@@ -10,7 +10,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from salesop.core.time import company_today
+from salesop.core.time import at_company_time, company_today
 from salesop.monitor import heartbeat, jobs, services
 from salesop.monitor.models import ScheduledRun, ScheduledRunStatus
 
@@ -75,15 +75,16 @@ def _start(schedule: str, period: date) -> None:
     scheduled_execute(run)
 
 
-@db_periodic_task(crontab(hour="18", minute="30"), retries=2, retry_delay=300)
+@db_periodic_task(at_company_time(hour=2, minute=30), retries=2, retry_delay=300)
 def nightly():
-    """02:30 in Shanghai: daily aggregates, model training."""
+    """02:30 on the company's clock: daily aggregates, model training."""
     _start("nightly", company_today())
 
 
-@db_periodic_task(crontab(day="1", hour="17", minute="0"), retries=2, retry_delay=600)
+@db_periodic_task(at_company_time(day=2, hour=1, minute=0), retries=2, retry_delay=600)
 def monthly():
-    """01:00 in Shanghai on the 2nd (the month before is complete): the SOP review."""
+    """01:00 on the 2nd on the company's clock (the month before is complete): the SOP
+    review."""
     _start("monthly", company_today().replace(day=1))
 
 
