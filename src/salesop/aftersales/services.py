@@ -48,7 +48,7 @@ from salesop.aftersales.rules import (
 from salesop.aftersales.selectors import delivery_person
 from salesop.core.audit import audit_actor, guarded_update
 from salesop.core.errors import DomainError, StaleWrite
-from salesop.core.time import company_today
+from salesop.core.time import company_date, company_today
 from salesop.core.tokens import token_hash
 from salesop.customers.models import Account
 from salesop.deals.discovery_rules import recap_language
@@ -355,7 +355,8 @@ def ticket_due_times(opened_at: datetime, severity: str) -> tuple[datetime, date
         raise DomainError("invalid", message, {"severity": message})
     _key, _label, response_hours, direction_hours, business = spec
     # The longest SLA the playbook allows, in business hours, ends within two years.
-    years = range(opened_at.year, opened_at.year + 3)
+    opened_year = company_date(opened_at).year  # a ticket at 00:30 on 1 January is the new year's
+    years = range(opened_year, opened_year + 3)
     calendar = business_calendar(playbook, years) if business else None
     return (
         sla_due_at(opened_at, response_hours, calendar),
