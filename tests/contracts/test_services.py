@@ -44,6 +44,7 @@ from salesop.core.testing import (
     SIGNED_PDF,
     approved_quote,
     cleared_contract,
+    docx_with,
     make_deal,
     make_policy,
     make_product,
@@ -199,17 +200,8 @@ def test_other_teams_cannot_make_or_see_the_contract(org, deal, template):
 # --- templates ------------------------------------------------------------------------------
 
 
-def _docx_with(*paragraphs: str) -> bytes:
-    document = Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
 def test_template_whose_placeholders_the_quote_cannot_fill_is_refused(org):
-    content = _docx_with(
+    content = docx_with(
         "{{ customer }} {{ amount }} {{ payment_term_days }} {{ buyer_bank_account }}",
         "{%p for clause in clauses %}",
         "{{ clause.text }}",
@@ -218,7 +210,7 @@ def test_template_whose_placeholders_the_quote_cannot_fill_is_refused(org):
     with pytest.raises(DomainError) as refused:
         template_save(by=org.ops, code="x", name="X", clauses=as_dicts(CLAUSES_ZH), docx=content)
     assert "buyer_bank_account" in refused.value.fields["docx"]
-    missing = _docx_with("{{ customer }}")
+    missing = docx_with("{{ customer }}")
     with pytest.raises(DomainError) as refused:
         template_save(by=org.ops, code="x", name="X", clauses=as_dicts(CLAUSES_ZH), docx=missing)
     assert "clauses" in refused.value.message and "amount" in refused.value.message
@@ -244,7 +236,7 @@ def test_template_clauses_are_checked_where_they_are_wrong(org):
 
 
 def test_an_uploaded_template_renders_the_contract(org, deal):
-    content = _docx_with(
+    content = docx_with(
         "买方 {{ customer }} 金额 {{ amount }} 付款 {{ payment_term_days }} 天",
         "{%p for clause in clauses %}",
         "{{ clause.title }}: {{ clause.text }}",

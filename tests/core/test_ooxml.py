@@ -15,6 +15,7 @@ from salesop.contracts.services import template_save
 from salesop.contracts.starter import CLAUSES_ZH, as_dicts
 from salesop.core.errors import DomainError
 from salesop.core.spreadsheets import NotASpreadsheet, read_rows
+from salesop.core.testing import docx_with
 from salesop.deals.proposals import proposal_template_upload
 
 pytestmark = pytest.mark.django_db
@@ -105,15 +106,6 @@ def test_a_spreadsheet_bomb_is_refused_before_it_is_read(tmp_path):
     assert "xl/sharedStrings.xml" in str(refused.value)
 
 
-def _template(*paragraphs: str) -> bytes:
-    document = Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
 REQUIRED = "{{ customer }} {{ amount }} {{ payment_term_days }} {{ contract_number }}"
 CLAUSES = ("{%p for clause in clauses %}", "{{ clause.text }}", "{%p endfor %}")
 COSTLY = {
@@ -129,7 +121,7 @@ COSTLY = {
 @pytest.mark.parametrize("name", list(COSTLY))
 def test_a_template_that_costs_too_much_to_render_is_refused_at_upload(org, settings, name):
     settings.DOCUMENT_RENDER_SECONDS, settings.DOCUMENT_RENDER_MB = 2, 512
-    content = _template(REQUIRED, COSTLY[name], *CLAUSES)
+    content = docx_with(REQUIRED, COSTLY[name], *CLAUSES)
     started = time.monotonic()
     refusal = _upload("contract", org, content)
     assert " 2 " in refusal.message and "512 MB" in refusal.message  # the limits, named
@@ -139,9 +131,9 @@ def test_a_template_that_costs_too_much_to_render_is_refused_at_upload(org, sett
 def test_a_template_within_the_limits_still_renders_and_its_errors_say_so(org):
     from salesop.core.docx import render_docx
 
-    rendered = render_docx(_template("{{ customer }} 你好"), {"customer": "上海云仓"})
+    rendered = render_docx(docx_with("{{ customer }} 你好"), {"customer": "上海云仓"})
     assert "上海云仓 你好" in "\n".join(p.text for p in Document(io.BytesIO(rendered)).paragraphs)
-    refusal = _upload("contract", org, _template(REQUIRED, "{{ customer.nope() }}", *CLAUSES))
+    refusal = _upload("contract", org, docx_with(REQUIRED, "{{ customer.nope() }}", *CLAUSES))
     assert "UndefinedError" in refusal.message and "nope" in refusal.message
 
 
@@ -150,7 +142,7 @@ def test_a_template_costly_only_on_real_data_stops_at_its_limit(org, settings):
     from salesop.core.docx import DocumentTooCostly, render_docx
 
     settings.DOCUMENT_RENDER_SECONDS = 2
-    guarded = _template(
+    guarded = docx_with(
         "{% if customer != 'Sample Co.' %}{% for a in range(100000) %}"
         "{% for b in range(100000) %}{% endfor %}{% endfor %}{% endif %}"
     )

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from docx import Document
 
 from salesop.activities.models import Activity
-from salesop.core.testing import make_account, make_deal
+from salesop.core.testing import docx_with, make_account, make_deal
 from salesop.deals.models import (
     DealObjection,
     Need,
@@ -177,23 +177,16 @@ def test_library_page_is_readable_by_reps(rep, org):
     assert response.status_code == 200 and "太贵" in response.content.decode()
 
 
-def _docx(*paragraphs):
-    document = Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
 def test_template_upload_page_names_missing_placeholders(client, org):
     client.force_login(org.ops)
-    upload = SimpleUploadedFile("ours.docx", _docx("{{ customer }}"))
+    upload = SimpleUploadedFile("ours.docx", docx_with("{{ customer }}"))
     response = client.post("/deals/proposal-templates/", {"file": upload})
     assert response.status_code == 422
     html = response.content.decode()
     assert "deal, version, rows, roi" in html and not ProposalTemplate.objects.exists()
-    good = _docx("{{ customer }} {{ deal }} {{ version }} {{ roi.roi_pct }}", "{{ rows|length }}")
+    good = docx_with(
+        "{{ customer }} {{ deal }} {{ version }} {{ roi.roi_pct }}", "{{ rows|length }}"
+    )
     client.post("/deals/proposal-templates/", {"file": SimpleUploadedFile("ok.docx", good)})
     assert ProposalTemplate.objects.get().active
     assert client.get("/deals/proposal-templates/current.docx").content == good

@@ -9,7 +9,7 @@ from docx import Document
 
 from salesop.activities.models import Activity
 from salesop.core.errors import DomainError
-from salesop.core.testing import engage, make_deal, tick_stage
+from salesop.core.testing import docx_with, engage, make_deal, tick_stage
 from salesop.deals.models import Need, Proposal, ProposalTemplate, Stakeholder, ValueRow
 from salesop.deals.proposal_selectors import proposal_page
 from salesop.deals.proposals import (
@@ -292,17 +292,8 @@ def test_markup_in_rows_is_escaped_in_the_document(org):
     assert "<b>&" in _text_of(proposal_docx(proposal=proposal))
 
 
-def _docx_with(*paragraphs: str) -> bytes:
-    document = Document()
-    for text in paragraphs:
-        document.add_paragraph(text)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
 def test_template_upload_refused_naming_the_missing_placeholders(org):
-    content = _docx_with("{{ customer }} {{ deal }}")
+    content = docx_with("{{ customer }} {{ deal }}")
     with pytest.raises(DomainError) as refused:
         proposal_template_upload(by=org.ops, name="ours.docx", content=content)
     assert "version" in refused.value.message and "rows" in refused.value.message
@@ -323,7 +314,7 @@ def test_template_upload_is_for_sales_ops_only(org):
 
 
 def test_uploaded_template_is_used_for_export(org):
-    content = _docx_with(
+    content = docx_with(
         "OUR TEMPLATE {{ customer }} / {{ deal }} v{{ version }}",
         "{%p for row in rows %}",
         "ROW {{ row.value }} = {{ row.amount }}",
@@ -342,7 +333,7 @@ def test_value_row_amount_display():
 
 
 def test_template_upload_refuses_a_broken_tag(org):
-    content = _docx_with("{{ customer }} {{ deal }} {{ version }} {{ roi }} {% for row in rows %}")
+    content = docx_with("{{ customer }} {{ deal }} {{ version }} {{ roi }} {% for row in rows %}")
     with pytest.raises(DomainError) as refused:
         proposal_template_upload(by=org.ops, name="broken.docx", content=content)
     assert "file" in refused.value.fields and not ProposalTemplate.objects.exists()

@@ -430,3 +430,17 @@ def signed_in(user: User) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
     return client
+
+
+def docx_with(*paragraphs: str) -> bytes:
+    """A Word file of these paragraphs (template tags included), as an upload would bring it."""
+    import io
+
+    from docx import Document
+
+    document = Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
