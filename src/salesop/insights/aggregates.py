@@ -4,8 +4,9 @@ rebuilds the recent months from the event rows (grouped queries, and the complia
 collectors); the reports read a month or a year as one grouped query over them.
 
 What the aggregates see is what a person owns or their teams own: records shared with
-someone outside their team count for the owner only (the live reports add them). A filter on
-industry is answered live."""
+someone outside their team count for the owner only (the live reports add them). The funnel
+holds channel and grade but not industry, and the compliance measures only owner and team:
+a report filtered by what its aggregates do not hold is answered live."""
 
 import time
 from collections import defaultdict
@@ -18,7 +19,7 @@ from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 
 from salesop.accounts.models import Role, User
-from salesop.aftersales.models import DeliveryProject, Ticket
+from salesop.aftersales.models import DeliveryProject, Revisit, Ticket
 from salesop.core.time import company_today, company_zone
 from salesop.deals.models import Deal, DealStatus, StageEvent, StageEventKind
 from salesop.insights.compliance import COLLECTORS, Scope
@@ -101,6 +102,7 @@ def _refresh_compliance(period: Period) -> None:
         tickets=Ticket.objects.all(),
         projects=DeliveryProject.objects.all(),
         owners=User.objects.all(),
+        revisits=Revisit.objects.all(),
     )
     teams = dict(User.objects.values_list("pk", "team_id"))
     tallies: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])

@@ -52,6 +52,21 @@ def _asked(request, query: ReportQuery) -> tuple[Period, selectors.Filters]:
     )
 
 
+NOT_NARROWED = Field(
+    default_factory=dict,
+    description="Per figure of this answer, the filters asked that do not narrow it (a "
+    "ticket, revisit, churn or survey answer has no lead for channel or grade; an alert no "
+    "company or lead; grading judges the grades): tickets, revisits, compliance_score, "
+    "churns (churns and their reasons and competitors), feedback (feedback and themes), "
+    "grading. Every other figure is narrowed by every filter asked.",
+)
+
+
+def _not_narrowed(filters: selectors.Filters, *figures: str) -> dict[str, list[str]]:
+    found = selectors.not_narrowed(filters)
+    return {figure: found[figure] for figure in figures if figure in found}
+
+
 class StepOut(Schema):
     key: str
     label: str
@@ -89,6 +104,7 @@ class FunnelOut(Schema):
     last_year: list[StepOut]
     dwell: list[DwellOut]
     durations: list[DurationOut]
+    not_narrowed: dict[str, list[str]] = NOT_NARROWED
 
 
 @router.get(
@@ -107,6 +123,7 @@ def insights_funnel(request, query: Query[ReportQuery]):
         "last_year": selectors.funnel(user, period.year_before(), filters),
         "dwell": selectors.cycle_times(user, period, filters),
         "durations": selectors.durations(user, period, filters),
+        "not_narrowed": _not_narrowed(filters),
     }
 
 
@@ -132,6 +149,7 @@ class ChannelsOut(Schema):
     channels: list[ChannelReturnOut]
     shift_from: str | None
     shift_to: str | None
+    not_narrowed: dict[str, list[str]] = NOT_NARROWED
 
 
 @router.get(
@@ -150,6 +168,7 @@ def insights_channels(request, query: Query[ReportQuery]):
         "channels": report.channels,
         "shift_from": report.shift.away.name if report.shift else None,
         "shift_to": report.shift.to.name if report.shift else None,
+        "not_narrowed": _not_narrowed(filters),
     }
 
 
@@ -173,6 +192,7 @@ class GradingOut(Schema):
     proposed_b: int | None
     proposed_rates: list[GradeRateOut]
     fit_separates: bool | None
+    not_narrowed: dict[str, list[str]] = NOT_NARROWED
 
 
 @router.get(
@@ -194,6 +214,7 @@ def insights_grading(request, query: Query[ReportQuery]):
         "proposed_b": g.proposal.b if g.proposal else None,
         "proposed_rates": list(g.proposal.rates.values()) if g.proposal else [],
         "fit_separates": g.fit_separates,
+        "not_narrowed": _not_narrowed(filters, "grading"),
     }
 
 
@@ -219,6 +240,7 @@ class CardOut(Schema):
 class ComplianceOut(Schema):
     total: CardOut
     people: list[CardOut]
+    not_narrowed: dict[str, list[str]] = NOT_NARROWED
 
 
 def _card(card: Card) -> dict:
@@ -246,7 +268,11 @@ def insights_compliance(request, query: Query[ReportQuery]):
     """SOP compliance per person and for everyone shown, beside won revenue and win rate."""
     period, filters = _asked(request, query)
     total, cards = selectors.compliance(request.user, period, filters)
-    return {"total": _card(total), "people": [_card(c) for c in cards]}
+    return {
+        "total": _card(total),
+        "people": [_card(c) for c in cards],
+        "not_narrowed": _not_narrowed(filters, "tickets", "revisits", "compliance_score"),
+    }
 
 
 class HeadlineOut(Schema):
@@ -272,6 +298,7 @@ class MonthlyReviewOut(Schema):
     grading_verdict: str
     grading: str
     proposals: list[ReviewProposalOut]
+    not_narrowed: dict[str, list[str]] = NOT_NARROWED
 
 
 @router.get(
@@ -299,6 +326,7 @@ def insights_review(request, query: Query[ReportQuery]):
             {"title": p.title, "evidence": p.evidence, "changes_playbook": bool(p.changes)}
             for p in r.proposals
         ],
+        "not_narrowed": _not_narrowed(filters, "compliance_score", "grading", "feedback"),
     }
 
 
@@ -344,6 +372,7 @@ class LossesOut(Schema):
     overall_win_rate: Decimal | None
     feedback: list[FeedbackOut]
     themes: list[ThemeOut]
+    not_narrowed: dict[str, list[str]] = NOT_NARROWED
 
 
 @router.get(
@@ -355,6 +384,11 @@ def insights_losses(request, query: Query[ReportQuery]):
     period, filters = _asked(request, query)
     report = selectors.losses(request.user, period, filters)
     return {
-        **{name: getattr(report, name) for name in LossesOut.model_fields if name != "themes"},
+        **{
+            name: getattr(report, name)
+            for name in LossesOut.model_fields
+            if name not in ("themes", "not_narrowed")
+        },
         "themes": [{"term": t, "comments": n} for t, n in report.themes],
+        "not_narrowed": _not_narrowed(filters, "churns", "feedback"),
     }

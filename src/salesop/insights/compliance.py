@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 
 from salesop.accounts.models import User
-from salesop.aftersales.models import ProgressUpdate, ProjectStatus, Revisit, RevisitStatus
+from salesop.aftersales.models import ProgressUpdate, ProjectStatus, RevisitStatus
 from salesop.contracts.models import SIGNED_STATUSES, Contract
 from salesop.core.time import company_today
 from salesop.deals.models import DealStatus, Need, StageEvent, StageEventKind, Stakeholder
@@ -87,6 +87,7 @@ class Scope:
     tickets: QuerySet
     projects: QuerySet
     owners: QuerySet
+    revisits: QuerySet
 
     @property
     def sop_deals(self) -> QuerySet:
@@ -213,8 +214,7 @@ def _tickets(scope: Scope) -> Iterator[Item]:
 def _revisits(scope: Scope) -> Iterator[Item]:
     today = company_today()
     rows = (
-        Revisit.objects.filter(
-            owner__in=scope.owners.values("pk"),
+        scope.revisits.filter(
             due_on__gte=scope.period.start,
             due_on__lte=scope.period.end,
         )

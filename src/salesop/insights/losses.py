@@ -10,7 +10,6 @@ from django.db.models import Avg, Count, Q, QuerySet
 from django.utils.translation import get_language
 
 from salesop.aftersales.models import Churn, Survey, SurveyTrigger
-from salesop.customers.models import Account
 from salesop.deals.models import (
     DealObjection,
     DealStatus,
@@ -83,8 +82,9 @@ class Losses:
     themes: list[tuple[str, int]]
 
 
-def losses(user, period: Period, deals: QuerySet) -> Losses:
-    """`deals`: the deals the report covers (visible to the user, filtered)."""
+def losses(period: Period, deals: QuerySet, accounts: QuerySet) -> Losses:
+    """`deals` and `accounts`: the deals and companies (for churns and survey answers) the
+    report covers, visible to the user and filtered."""
     playbook = active_playbook()
     language = get_language() or "zh-hans"
     start, end = bounds(period)
@@ -96,7 +96,7 @@ def losses(user, period: Period, deals: QuerySet) -> Losses:
     )
     reason_labels = {r.key: r.label.get(language) for r in playbook.lost_reasons}
     stage_labels = {s.key: s.label.get(language) for s in playbook.stages}
-    accounts = Account.objects.visible_to(user).values("pk")
+    accounts = accounts.values("pk")
     churn_rows = list(
         Churn.objects.filter(account__in=accounts, at__gte=start, at__lt=end).values_list(
             "reason", "competitor"

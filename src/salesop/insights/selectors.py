@@ -8,13 +8,15 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.http import Http404
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import Role, Team, User
+from salesop.aftersales.models import DeliveryProject, Revisit, Ticket
 from salesop.contracts.models import LegalReview
 from salesop.core.expressions import HoursBetween
 from salesop.core.time import company_today, company_zone
+from salesop.customers.models import Account
 from salesop.deals.models import Deal, DealStatus, Proposal, StageEvent, StageEventKind
 from salesop.insights import calibration
 from salesop.insights.rules import (
@@ -113,14 +115,108 @@ def _leads(user: User, filters: Filters) -> QuerySet[Lead]:
 
 
 def _owned(queryset: QuerySet, user: User, filters: Filters) -> QuerySet:
-    """Owned records (deals, tickets, projects) the user may see, narrowed by team and
-    owner."""
+    """Owned records (deals, tickets, projects, companies) the user may see, narrowed by team
+    and owner."""
     queryset = queryset.visible_to(user)
     if filters.team is not None:
         queryset = queryset.filter(team__path__startswith=filters.team.path)
     if filters.owner_id:
         queryset = queryset.filter(owner_id=filters.owner_id)
     return queryset
+
+
+def _narrowed(queryset: QuerySet, filters: Filters, *, company: str, lead: str | None) -> QuerySet:
+    """`queryset` narrowed by industry (of the company at `company`) and by channel and grade
+    (of the lead at `lead`: the lead a deal came from). A record without such a lead is left
+    out by a channel or grade filter; one with `lead` None is not narrowed by them (see
+    NOT_NARROWED)."""
+    if filters.industry:
+        queryset = queryset.filter(
+            **{f"{company}__industry" if company else "industry": filters.industry}
+        )
+    if lead is not None and filters.channel_id:
+        queryset = queryset.filter(**{f"{lead}__channel_id": filters.channel_id})
+    if lead is not None and filters.grade:
+        queryset = queryset.filter(**{f"{lead}__grade": filters.grade})
+    return queryset
+
+
+def deals_for(user: User, filters: Filters) -> QuerySet[Deal]:
+    """The deals a report counts: visible, of the team and owner asked, of a company in the
+    industry asked (`Account.industry`), and from a lead of the channel and grade asked."""
+    deals = _owned(Deal.objects, user, filters)
+    return _narrowed(deals, filters, company="account", lead="source_lead")
+
+
+def tickets_for(user: User, filters: Filters) -> QuerySet:
+    """Tickets of the team, owner and company industry asked; a ticket has no lead, so
+    channel and grade do not narrow it."""
+    return _narrowed(_owned(Ticket.objects, user, filters), filters, company="account", lead=None)
+
+
+def projects_for(user: User, filters: Filters) -> QuerySet:
+    """Delivery projects narrowed like the deals they came from."""
+    projects = _owned(DeliveryProject.objects, user, filters)
+    return _narrowed(projects, filters, company="account", lead="deal__source_lead")
+
+
+def accounts_for(user: User, filters: Filters) -> QuerySet:
+    """Companies (for churns and survey answers) of the team, owner and industry asked."""
+    return _narrowed(_owned(Account.objects, user, filters), filters, company="", lead=None)
+
+
+# The figures a filter cannot narrow: a ticket, a revisit, a churn or a survey answer has no
+# lead to take a channel or grade from, an alert has neither company nor lead, and grading
+# calibration judges the grades themselves. Each page and API answer names them next to the
+# figure when such a filter is asked (`not_narrowed`), rather than showing them as narrowed.
+NOT_NARROWED: dict[str, set[str]] = {
+    "channel": {"tickets", "revisits", "compliance_score", "churns", "feedback", "lapses"},
+    "industry": {"lapses"},
+    "grade": {
+        "tickets",
+        "revisits",
+        "compliance_score",
+        "churns",
+        "feedback",
+        "lapses",
+        "grading",
+    },
+}
+FILTER_LABELS = {
+    "channel": gettext_lazy("channel"),
+    "industry": gettext_lazy("industry"),
+    "grade": gettext_lazy("grade"),
+}
+
+
+def asked(filters: Filters) -> list[str]:
+    """The filters asked, by name (team, owner, channel, industry, grade)."""
+    values = {
+        "team": filters.team,
+        "owner": filters.owner_id,
+        "channel": filters.channel_id,
+        "industry": filters.industry,
+        "grade": filters.grade,
+    }
+    return [name for name, value in values.items() if value]
+
+
+def not_narrowed(filters: Filters) -> dict[str, list[str]]:
+    """Per figure, the filters asked that do not narrow it (none asked: empty)."""
+    found: dict[str, list[str]] = {}
+    for name in asked(filters):
+        for figure in sorted(NOT_NARROWED.get(name, ())):
+            found.setdefault(figure, []).append(name)
+    return found
+
+
+def not_narrowed_notes(filters: Filters) -> dict[str, str]:
+    """Per figure, what a page says next to it: "Not narrowed by channel, grade"."""
+    return {
+        figure: _("Not narrowed by %(filters)s")
+        % {"filters": ", ".join(str(FILTER_LABELS[n]) for n in names)}
+        for figure, names in not_narrowed(filters).items()
+    }
 
 
 def _of_deals(path: str, deals: QuerySet[Deal]) -> Q:
@@ -216,7 +312,7 @@ def cycle_times(user: User, period: Period, filters: Filters | None = None) -> l
     playbook = active_playbook()
     language = get_language() or "zh-hans"
     start, end = bounds(period)
-    deals = _owned(Deal.objects, user, filters)
+    deals = deals_for(user, filters)
     rows = (
         StageEvent.objects.filter(
             _of_deals("deal", deals),
@@ -395,9 +491,9 @@ def channels(user: User, period: Period, filters: Filters | None = None, source:
 
 
 def compliance_scope(user: User, period: Period, filters: Filters | None = None):
-    """What the compliance scorecards count for this user and these filters (the filters on
-    channel, industry and grade narrow the leads only)."""
-    from salesop.aftersales.models import DeliveryProject, Ticket
+    """What the compliance scorecards count for this user and these filters: leads, deals,
+    tickets and projects as `_leads`, `deals_for`, `tickets_for` and `projects_for` narrow
+    them, revisits by owner and company industry."""
     from salesop.insights.compliance import Scope
 
     filters = filters or Filters()
@@ -411,12 +507,18 @@ def compliance_scope(user: User, period: Period, filters: Filters | None = None)
     return Scope(
         user=user,
         period=period,
-        deals=_owned(Deal.objects, user, filters),
+        deals=deals_for(user, filters),
         imported=imported.values("deal"),
         leads=_leads(user, filters),
-        tickets=_owned(Ticket.objects, user, filters),
-        projects=_owned(DeliveryProject.objects, user, filters),
+        tickets=tickets_for(user, filters),
+        projects=projects_for(user, filters),
         owners=owners,
+        revisits=_narrowed(
+            Revisit.objects.filter(owner__in=owners.values("pk")),
+            filters,
+            company="account",
+            lead=None,
+        ),
     )
 
 
@@ -424,7 +526,8 @@ def losses(user: User, period: Period, filters: Filters | None = None):
     """Lost-deal and churn reasons, objections and feedback (see insights.losses)."""
     from salesop.insights.losses import losses as report
 
-    return report(user, period, _owned(Deal.objects, user, filters or Filters()))
+    filters = filters or Filters()
+    return report(period, deals_for(user, filters), accounts_for(user, filters))
 
 
 @dataclass(frozen=True)
@@ -498,7 +601,7 @@ def conversions(user: User, period: Period, filters: Filters | None = None) -> l
     order = {s.key: i for i, s in enumerate(playbook.stages)} | {"won": len(playbook.stages)}
     exits = (
         StageEvent.objects.filter(
-            deal__in=_owned(Deal.objects, user, filters).values("pk"),
+            deal__in=deals_for(user, filters).values("pk"),
             at__gte=start,
             at__lt=end,
             kind__in=[StageEventKind.MOVED, StageEventKind.WON, StageEventKind.LOST],
@@ -565,7 +668,7 @@ def durations(user: User, period: Period, filters: Filters | None = None) -> lis
     presentations, quote approvals and legal reviews. One query each."""
     filters = filters or Filters()
     start, end = bounds(period)
-    deals = _owned(Deal.objects, user, filters)
+    deals = deals_for(user, filters)
     won = deals.filter(status=DealStatus.WON, closed_at__gte=start, closed_at__lt=end)
     days, hours = _("days"), _("hours")
     lead_to_won = [

@@ -95,6 +95,7 @@ def _context(request, asked: Asked, tab: str, **extra) -> dict:
         "owners": list(selectors.owners_visible_to(user)),
         "channels": list(Channel.objects.order_by("name")),
         "grades": Grade.choices,
+        "unnarrowed": selectors.not_narrowed_notes(asked.filters),
         **extra,
     }
 
@@ -343,17 +344,18 @@ def compliance_records(request, measure: str):
 def losses(request):
     asked = _asked(request)
     report = selectors.losses(request.user, asked.period, asked.filters)
+    churns = selectors.not_narrowed_notes(asked.filters).get("churns", "")
     sections = [
-        (_("Lost-deal reasons"), report.reasons),
-        (_("Stage lost at"), report.stages),
-        (_("Lost to"), report.competitors),
-        (_("Churn reasons"), report.churn_reasons),
-        (_("Customers lost to"), report.churn_competitors),
+        (_("Lost-deal reasons"), report.reasons, ""),
+        (_("Stage lost at"), report.stages, ""),
+        (_("Lost to"), report.competitors, ""),
+        (_("Churn reasons"), report.churn_reasons, churns),
+        (_("Customers lost to"), report.churn_competitors, churns),
     ]
     if request.GET.get("format") == "xlsx":
         rows = [
             [title, b.label, b.count, b.share, b.cumulative]
-            for title, bars in sections
+            for title, bars, _note in sections
             for b in bars
         ]
         rows += [[_("Objection"), o.label, o.deals, o.win_rate, None] for o in report.objections]
