@@ -4,15 +4,17 @@ delivered once when the server accepts, and sales ops see and hear of repeated f
 
 import json
 import socket
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.db import connections
 from django.utils import timezone, translation
 
 from salesop.cli import main
 from salesop.core.env import email_settings
-from salesop.core.testing import in_zone
+from salesop.core.testing import in_zone, make_org
 from salesop.monitor.models import DigestRun, Notification, WebhookEndpoint
 from salesop.monitor.services import (
     send_daily_digests,
@@ -253,3 +255,34 @@ def test_salesop_sweep_tells_sent_from_failed(org, relay, clock, capsys):
     out = capsys.readouterr().out
     assert "sent 3, failed 0" in out and "error" not in out, out
     assert relay.to("rep@example.cn") == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_senders_at_once_send_each_email_once(relay):
+    org = make_org()
+    with_email(org.rep, "rep@example.cn")
+    for i in range(40):
+        note_for(org.rep, f"提醒 {i}")
+    relay.data_answers = ["451 4.3.0 Try again later"] * 5  # some fail, and are not re-sent
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(send_due_emails())
+        except Exception as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert sum(r.sent for r in results) == 35 and sum(r.failed for r in results) == 5
+    assert relay.to("rep@example.cn") == 35 and relay.tries == 40  # each tried once
+    assert Notification.objects.filter(emailed_at__isnull=False).count() == 35
