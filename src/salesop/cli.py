@@ -161,13 +161,21 @@ def cmd_sweep(args: argparse.Namespace) -> None:
 
     stopped = heartbeat.reap()
     report = services.sweep()
-    sent = 0 if args.no_send else services.deliver_due_webhooks() + services.send_due_emails()
-    line = _("opened %(opened)d, resolved %(resolved)d, escalated %(escalated)d, sent %(sent)d") % {
+    sent = services.Sent() if args.no_send else services.send_due_notifications()
+    line = _(
+        "opened %(opened)d, resolved %(resolved)d, escalated %(escalated)d, sent %(sent)d,"
+        " failed %(failed)d"
+    ) % {
         "opened": report.opened,
         "resolved": report.resolved,
         "escalated": report.escalated,
-        "sent": sent,
+        "sent": sent.sent,
+        "failed": sent.failed,
     }
+    if sent.last_error:
+        line += _(" (failed emails are tried again later; the last error: %(error)s)") % {
+            "error": sent.last_error
+        }
     if stopped.retried or stopped.failed:
         line += _("; jobs whose worker stopped: %(retried)d queued again, %(failed)d failed") % {
             "retried": stopped.retried,

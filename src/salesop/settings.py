@@ -317,6 +317,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Email
 EMAIL_URL = env_str("SALESOP_EMAIL_URL", "console://")
 globals().update(email_settings(EMAIL_URL))
+# How long one exchange with the mail server may wait before the message is retried later
+# (Django's default is to wait for ever, holding the worker).
+EMAIL_TIMEOUT = env_int("SALESOP_EMAIL_TIMEOUT_SECONDS", 30)
 DEFAULT_FROM_EMAIL = env_str("SALESOP_FROM_EMAIL", "salesop@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

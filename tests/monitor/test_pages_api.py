@@ -92,13 +92,13 @@ def test_daily_digest_once_per_day_with_team_lapses(org, alerted, time_machine):
     in_zone("", org.rep, org.manager)  # the company's: 08:00 in Shanghai
     task_create(by=org.rep, title="发送报价单", due_at=timezone.now() + timedelta(hours=1))
     time_machine.move_to(datetime(2027, 3, 16, 0, 10, tzinfo=UTC), tick=False)  # 08:10 Shanghai
-    assert send_daily_digests() == 2
-    assert send_daily_digests() == 0
+    assert send_daily_digests().sent == 2
+    assert send_daily_digests().sent == 0
     by_to = {m.to[0]: m for m in mail.outbox}
     assert "WMS 升级" in by_to["rep@example.cn"].body
     assert "张伟" in by_to["mgr@example.cn"].body and "WMS 升级" in by_to["mgr@example.cn"].body
     time_machine.move_to(datetime(2027, 3, 16, 5, 10, tzinfo=UTC), tick=False)
-    assert send_daily_digests() == 0  # not 8 o'clock anywhere relevant
+    assert send_daily_digests().sent == 0  # not 8 o'clock anywhere relevant
 
 
 def test_alert_list_query_count_does_not_grow(

@@ -81,8 +81,13 @@ class Notification(models.Model):
     url = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    # When the email (next) falls due; a sender claims it by moving this forward (a lease), as
+    # webhook deliveries do, and it is retried with their back-off until the server accepts it.
     email_due_at = models.DateTimeField(null=True, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)  # the mail server accepted it
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_error = models.CharField(max_length=500, blank=True)  # the last attempt's, if it failed
+    email_failed_at = models.DateTimeField(null=True, blank=True)  # given up after every retry
 
     class Meta:
         verbose_name = _("notification")
@@ -90,6 +95,7 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["user", "read_at", "-created_at"], name="notification_inbox"),
             models.Index(fields=["email_due_at"], name="notification_email_due"),
+            models.Index(fields=["email_failed_at"], name="notification_email_failed"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -202,14 +208,25 @@ class DeliveryAttempt(models.Model):
 
 
 class DigestRun(models.Model):
-    """One daily digest sent to one user for one local date: a rerun sends nothing twice."""
+    """One daily digest for one user and local date, written once (a rerun writes nothing
+    twice) and sent like a webhook delivery: claimed, retried with back-off, `sent_at` set only
+    when the mail server accepted it."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     date = models.DateField()
-    sent_at = models.DateTimeField(default=timezone.now)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "date"], name="digest_once_per_day")]
+        indexes = [models.Index(fields=["next_attempt_at"], name="digest_due")]
 
     def __str__(self) -> str:
         return f"{self.user} {self.date}"
@@ -243,10 +260,12 @@ class Heartbeat(models.Model):
 
 
 class Liveness(models.Model):
-    """When a recurring part of the worker (the sweep) last completed, and since when ops know
-    it stopped (cleared when it runs again), so one outage is told once."""
+    """When a recurring part of the worker (the sweep, sending email) last succeeded, and since
+    when ops know it stopped (cleared when it works again), so one outage is told once."""
 
     SWEEP = "sweep"
+    EMAIL = "email"  # `at`: the mail server last accepted a message; `alerted_at`: ops told it
+    # stopped
 
     name = models.CharField(max_length=32, unique=True)
     at = models.DateTimeField(null=True, blank=True)

@@ -16,6 +16,9 @@ RETRY_BACKOFF = (
 )
 MAX_ATTEMPTS = len(RETRY_BACKOFF) + 1
 SEND_LEASE = timedelta(minutes=2)  # a claimed delivery is retried if its sender died
+# Ops are told email is failing when one message failed this many tries in a row (6 minutes
+# with the back-off above): one refusal is often a greylisting server's "try later".
+EMAIL_ALERT_AFTER_ATTEMPTS = 3
 
 
 def in_quiet_hours(local: time, start: time | None, end: time | None) -> bool:

@@ -8,6 +8,8 @@ from django.utils import timezone
 from salesop.accounts.models import Role, User
 from salesop.monitor.models import (
     Alert,
+    DeliveryStatus,
+    DigestRun,
     Liveness,
     Notification,
     WebhookDelivery,
@@ -78,3 +80,50 @@ def worker_status(now: datetime | None = None) -> WorkerStatus:
     at = Liveness.objects.filter(name=Liveness.SWEEP).values_list("at", flat=True).first()
     age = max(now - at, timedelta(0)) if at else None
     return WorkerStatus(at, age, age is None or age > settings.SWEEP_STALE_AFTER)
+
+
+@dataclass(frozen=True)
+class EmailStatus:
+    retrying: int  # messages (notifications and digests) waiting for another try
+    given_up: int  # failed every try, in the last EMAIL_GIVEN_UP_SHOWN
+    last_error: str
+
+    @property
+    def failing(self) -> bool:
+        return bool(self.retrying or self.given_up)
+
+
+EMAIL_GIVEN_UP_SHOWN = timedelta(days=7)
+
+
+def email_status(now: datetime | None = None) -> EmailStatus:
+    """Email the mail server has not accepted: what waits for a retry, what was given up
+    lately, and the latest error, for the sales-ops home page."""
+    now = now or timezone.now()
+    since = now - EMAIL_GIVEN_UP_SHOWN
+    retrying_notes = Notification.objects.filter(
+        email_due_at__isnull=False, emailed_at__isnull=True
+    ).exclude(email_error="")
+    retrying_digests = DigestRun.objects.filter(status=DeliveryStatus.PENDING).exclude(
+        last_error=""
+    )
+    given_up = (
+        Notification.objects.filter(email_failed_at__gte=since).count()
+        + DigestRun.objects.filter(status=DeliveryStatus.FAILED, date__gte=since.date()).count()
+    )
+    retrying = retrying_notes.count() + retrying_digests.count()
+    error = ""
+    if retrying or given_up:
+        error = (
+            retrying_notes.order_by("-email_attempts").values_list("email_error", flat=True).first()
+            or retrying_digests.values_list("last_error", flat=True).first()
+            or Notification.objects.filter(email_failed_at__gte=since)
+            .order_by("-email_failed_at")
+            .values_list("email_error", flat=True)
+            .first()
+            or DigestRun.objects.filter(status=DeliveryStatus.FAILED, date__gte=since.date())
+            .values_list("last_error", flat=True)
+            .first()
+            or ""
+        )
+    return EmailStatus(retrying, given_up, error)

@@ -4,12 +4,12 @@ long, and tell people (inbox, email after their quiet hours, chat webhooks).
 Every step is safe to run twice or concurrently: a due row is claimed with a conditional
 UPDATE and its alert opened in the same transaction; alerts are unique by dedupe key."""
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.urls import reverse
@@ -20,7 +20,7 @@ from salesop.accounts.models import Role, Team, User
 from salesop.activities.selectors import my_work
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, full_clean_or_refuse
-from salesop.monitor import rules, webhooks
+from salesop.monitor import mail, rules, webhooks
 from salesop.monitor.models import (
     Alert,
     AlertStatus,
@@ -38,6 +38,8 @@ from salesop.playbook.registry import ALERT_KINDS
 from salesop.playbook.schema import AlertRule
 from salesop.playbook.selectors import active_playbook
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class SweepReport:
@@ -45,6 +47,27 @@ class SweepReport:
     resolved: int = 0
     escalated: int = 0
     skipped_kinds: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Sent:
+    """What a sending pass did: messages the receiver accepted, and attempts that failed (each
+    retried later with back-off, or given up after the last)."""
+
+    sent: int = 0
+    failed: int = 0
+    # Email only: the most tries any failed message has had, and its error, to tell ops.
+    most_attempts: int = 0
+    last_error: str = ""
+
+    def __add__(self, other: "Sent") -> "Sent":
+        worse = self if self.most_attempts >= other.most_attempts else other
+        return Sent(
+            self.sent + other.sent,
+            self.failed + other.failed,
+            worse.most_attempts,
+            worse.last_error,
+        )
 
 
 def _language(user: User) -> str:
@@ -256,11 +279,11 @@ def sweep(now: datetime | None = None) -> SweepReport:
     return report
 
 
-def deliver_due_webhooks(now: datetime | None = None, limit: int = 50) -> int:
+def deliver_due_webhooks(now: datetime | None = None, limit: int = 50) -> Sent:
     """Sends deliveries that are due. Each is claimed (lease) before the network call, so two
     senders never post the same attempt, and a sender that dies is covered by the lease."""
     now = now or timezone.now()
-    sent = 0
+    result = Sent()
     due = (
         WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
         .select_related("endpoint")
@@ -273,8 +296,11 @@ def deliver_due_webhooks(now: datetime | None = None, limit: int = 50) -> int:
         if not claimed:
             continue
         delivery.attempts += 1
-        sent += _attempt(delivery, timezone.now())
-    return sent
+        if _attempt(delivery, timezone.now()):
+            result.sent += 1
+        else:
+            result.failed += 1
+    return result
 
 
 def _attempt(delivery: WebhookDelivery, now: datetime) -> bool:
@@ -304,26 +330,107 @@ def _attempt(delivery: WebhookDelivery, now: datetime) -> bool:
     return False
 
 
-def send_due_emails(now: datetime | None = None, limit: int = 200) -> int:
+def send_due_emails(now: datetime | None = None, limit: int = 200) -> Sent:
+    """Emails the notifications that fell due, as webhook deliveries are sent: each claimed
+    first (its due time moved past a lease by a conditional UPDATE), so two senders never send
+    it and one that dies is covered by the lease; marked emailed only once the mail server
+    accepted it, else retried with the same back-off, the error kept on it, and given up after
+    the last try. Ops are told when email keeps failing (`_email_health`)."""
     now = now or timezone.now()
-    count = 0
-    due = Notification.objects.filter(
-        email_due_at__lte=now, emailed_at__isnull=True
-    ).select_related("user")[:limit]
-    for note in due:
-        claimed = Notification.objects.filter(pk=note.pk, email_due_at=note.email_due_at).update(
-            email_due_at=None, emailed_at=now
-        )
-        if claimed:
-            send_mail(
-                note.title[:200],
-                f"{note.title}\n\n{absolute_url(note.url)}",
-                settings.DEFAULT_FROM_EMAIL,
-                [note.user.email],
-                fail_silently=True,
+    result = Sent()
+    due = (
+        Notification.objects.filter(email_due_at__lte=now, emailed_at__isnull=True)
+        .select_related("user")
+        .order_by("email_due_at", "pk")[:limit]
+    )
+    mailer = mail.Mailer()
+    try:
+        for note in due:
+            claimed = Notification.objects.filter(
+                pk=note.pk, email_due_at=note.email_due_at, emailed_at__isnull=True
+            ).update(
+                email_due_at=timezone.now() + rules.SEND_LEASE,
+                email_attempts=F("email_attempts") + 1,
             )
-            count += 1
-    return count
+            if not claimed:
+                continue
+            _mail(
+                mailer,
+                result,
+                Notification.objects.filter(pk=note.pk),
+                to=note.user.email,
+                subject=note.title,
+                body=f"{note.title}\n\n{absolute_url(note.url)}",
+                attempts=note.email_attempts + 1,
+                sent=lambda at: {"emailed_at": at, "email_due_at": None, "email_error": ""},
+                failed=lambda retry_at, error, at: {
+                    "email_due_at": retry_at,
+                    "email_error": error,
+                    "email_failed_at": None if retry_at else at,
+                },
+            )
+    finally:
+        mailer.close()
+    _email_health(result, now)
+    return result
+
+
+def _mail(mailer, result: Sent, row, *, to, subject, body, attempts, sent, failed) -> None:
+    """One claimed message sent, and its row (a one-row queryset) updated with the outcome:
+    `sent(at)` or `failed(retry_at, error, at)` give the fields; `retry_at` is None when this
+    was the last try."""
+    error = mailer.send(to, subject, body)
+    at = timezone.now()
+    if not error:
+        row.update(**sent(at))
+        result.sent += 1
+        return
+    retry_at = rules.next_attempt(attempts, at)
+    row.update(**failed(retry_at, error[:500], at))
+    result.failed += 1
+    if attempts >= result.most_attempts:
+        result.most_attempts, result.last_error = attempts, error
+    log.warning(
+        "email to %s failed (try %d of %d, %s): %s",
+        to,
+        attempts,
+        rules.MAX_ATTEMPTS,
+        f"again at {retry_at:%Y-%m-%d %H:%M:%S}" if retry_at else "given up",
+        error,
+    )
+
+
+EMAIL = Liveness.EMAIL
+
+
+def _email_health(result: Sent, now: datetime) -> None:
+    """Tells sales ops (inbox, every webhook that takes all alerts) once when a message has
+    failed EMAIL_ALERT_AFTER_ATTEMPTS tries in a row, and once when email is accepted again.
+    One outage is told once however many senders run (a conditional UPDATE claims it)."""
+    if not (result.sent or result.most_attempts >= rules.EMAIL_ALERT_AFTER_ATTEMPTS):
+        return
+    pulse, _created = Liveness.objects.get_or_create(name=EMAIL)
+    if result.sent:
+        resumed = Liveness.objects.filter(pk=pulse.pk, alerted_at__isnull=False).update(
+            at=now, alerted_at=None
+        )
+        if not resumed:
+            Liveness.objects.filter(pk=pulse.pk).update(at=now)
+        else:
+            _tell_ops("email.resumed", now, lambda zone: _("The mail server accepts email again."))
+    if result.most_attempts < rules.EMAIL_ALERT_AFTER_ATTEMPTS:
+        return
+    if not Liveness.objects.filter(pk=pulse.pk, alerted_at__isnull=True).update(alerted_at=now):
+        return
+    tries, error = result.most_attempts, result.last_error[:200]
+
+    def text(zone: ZoneInfo) -> str:
+        return _(
+            "Email is not getting through: a message failed %(tries)d tries (%(error)s)."
+            " Check SALESOP_EMAIL_URL and the mail server; the home page lists what waits."
+        ) % {"tries": tries, "error": error}
+
+    _tell_ops("email.failing", now, text)
 
 
 def require_ops(user: User) -> None:
@@ -398,19 +505,16 @@ def preference_save(*, user: User, **values) -> NotificationPreference:
     return preference
 
 
-def send_daily_digests(now: datetime | None = None, hour: int = 8) -> int:
+def send_daily_digests(now: datetime | None = None, hour: int = 8) -> Sent:
     """At `hour` local time each user gets their open alerts and today's tasks; managers also
-    their team's open lapses. Once per user and day, however often this runs."""
+    their team's open lapses. Written once per user and day, however often this runs, then
+    sent like any email (`send_due_digests`)."""
     now = now or timezone.now()
-    sent = 0
     for user in User.objects.filter(is_active=True).exclude(email="").select_related("team"):
         local = now.astimezone(ZoneInfo(user.timezone or settings.TIME_ZONE))
         if local.hour != hour:
             continue
-        try:
-            with transaction.atomic():
-                DigestRun.objects.create(user=user, date=local.date(), sent_at=now)
-        except IntegrityError:
+        if DigestRun.objects.filter(user=user, date=local.date()).exists():
             continue
         language = _language(user)
         mine = Alert.objects.filter(owner=user, status=AlertStatus.OPEN)
@@ -431,11 +535,70 @@ def send_daily_digests(now: datetime | None = None, hour: int = 8) -> int:
                 lines += ["", _("Your team's open SOP lapses:")]
                 lines += [f"- {a.owner}: {alert_title(a, language)}" for a in team_lapses[:50]]
             subject = _("salesop daily digest %(date)s") % {"date": local.date().isoformat()}
-        send_mail(
-            subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=True
-        )
-        sent += 1
-    return sent
+        try:
+            with transaction.atomic():
+                DigestRun.objects.create(
+                    user=user,
+                    date=local.date(),
+                    subject=subject[:200],
+                    body="\n".join(lines),
+                    next_attempt_at=now,
+                )
+        except IntegrityError:
+            continue  # another worker wrote it meanwhile
+    return send_due_digests(now)
+
+
+def send_due_digests(now: datetime | None = None, limit: int = 200) -> Sent:
+    """Sends the digests that are due (new, or whose back-off ended), as `send_due_emails`
+    sends notifications: claimed, sent, marked sent only once the server accepted them."""
+    now = now or timezone.now()
+    result = Sent()
+    due = (
+        DigestRun.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .select_related("user")
+        .order_by("next_attempt_at", "pk")[:limit]
+    )
+    mailer = mail.Mailer()
+    try:
+        for digest in due:
+            claimed = DigestRun.objects.filter(
+                pk=digest.pk,
+                next_attempt_at=digest.next_attempt_at,
+                status=DeliveryStatus.PENDING,
+            ).update(next_attempt_at=timezone.now() + rules.SEND_LEASE, attempts=F("attempts") + 1)
+            if not claimed:
+                continue
+            _mail(
+                mailer,
+                result,
+                DigestRun.objects.filter(pk=digest.pk),
+                to=digest.user.email,
+                subject=digest.subject,
+                body=digest.body,
+                attempts=digest.attempts + 1,
+                sent=lambda at: {
+                    "status": DeliveryStatus.SENT,
+                    "sent_at": at,
+                    "next_attempt_at": None,
+                    "last_error": "",
+                },
+                failed=lambda retry_at, error, at: {
+                    "status": DeliveryStatus.PENDING if retry_at else DeliveryStatus.FAILED,
+                    "next_attempt_at": retry_at,
+                    "last_error": error,
+                },
+            )
+    finally:
+        mailer.close()
+    _email_health(result, now)
+    return result
+
+
+def send_due_notifications(now: datetime | None = None) -> Sent:
+    """Everything waiting to be sent: webhook deliveries, emails, digests (new or retried)."""
+    now = now or timezone.now()
+    return deliver_due_webhooks(now) + send_due_emails(now) + send_due_digests(now)
 
 
 SWEEP = Liveness.SWEEP
@@ -511,7 +674,7 @@ def _tell_ops(event: str, now: datetime, text) -> None:
         )
     with translation.override(settings.LANGUAGE_CODE):
         title = str(text(ZoneInfo(settings.TIME_ZONE)))
-    message = f"{'✅' if event == 'worker.resumed' else '⚠️'} {title}\n{absolute_url(url)}"
+    message = f"{'✅' if event.endswith('.resumed') else '⚠️'} {title}\n{absolute_url(url)}"
     for endpoint in WebhookEndpoint.objects.filter(is_active=True, team__isnull=True):
         if endpoint.alert_kinds:
             continue

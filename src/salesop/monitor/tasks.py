@@ -32,18 +32,19 @@ def alert_sweep():
 
 @db_task(retries=2, retry_delay=30)
 def send_notifications():
-    return services.deliver_due_webhooks() + services.send_due_emails()
+    return services.send_due_notifications().sent
 
 
 @db_periodic_task(crontab(minute="*"), retries=1, retry_delay=30)
 def send_due_notifications():
-    """Catches retries whose backoff ended and emails held back by quiet hours."""
-    return services.deliver_due_webhooks() + services.send_due_emails()
+    """Catches retries whose backoff ended (webhooks, emails, digests) and emails held back by
+    quiet hours."""
+    return services.send_due_notifications().sent
 
 
 @db_periodic_task(crontab(minute="5"), retries=2, retry_delay=60)
 def daily_digest():
-    return services.send_daily_digests()
+    return services.send_daily_digests().sent
 
 
 SCHEDULES = {"nightly": jobs.NIGHTLY, "monthly": jobs.MONTHLY}

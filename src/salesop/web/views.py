@@ -6,7 +6,7 @@ from salesop.activities.selectors import my_work
 from salesop.aftersales.business_calendar import unknown_holiday_year
 from salesop.core.time import company_today
 from salesop.customers.selectors import accounts_visible_to
-from salesop.monitor.selectors import worker_status
+from salesop.monitor.selectors import email_status, worker_status
 from salesop.playbook.selectors import active_playbook
 
 
@@ -26,5 +26,7 @@ def home(request):
             else None,
             # Sales ops keep the worker running: they see whether it sweeps.
             "worker": worker_status() if request.user.can_administer else None,
+            # ... and whether the mail server takes what is sent.
+            "email": email_status() if request.user.can_administer else None,
         },
     )
