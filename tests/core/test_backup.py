@@ -568,6 +568,32 @@ def test_restore_stops_at_the_member_crossing_the_limit(installation, plain_rest
     assert not list(Path(env["SALESOP_DATA_DIR"]).glob(".salesop-restore-*"))
 
 
+def _long_name(tar: tarfile.TarFile) -> None:
+    # A member whose name is 64 MB long: tarfile keeps it in a header of its own (a pax
+    # extended header here, a GNU long-name header in GNU format) that it reads whole into
+    # memory before the member itself is seen; zeros compress to 64 KB of archive.
+    info = tarfile.TarInfo("media/" + "a" * (64 << 20))
+    info.size = 1
+    tar.addfile(info, io.BytesIO(b"x"))
+
+
+@pytest.mark.parametrize("installation", ["sqlite"], indirect=True)
+def test_restore_refuses_a_long_name_header_before_reading_it(
+    installation, plain_restore_mb, tmp_path
+):
+    env, archive, _engine = installation
+    folder = _unpack(archive, tmp_path / "unpacked")
+    bomb = _with_members(folder, tmp_path / "long-name.tar.gz", _long_name)
+    assert bomb.stat().st_size < 1 << 20
+    before = _state(env)
+    code, stderr, seconds, peak = _restore_measured(env, bomb)
+    assert code != 0 and "Traceback" not in stderr, stderr[:2000]
+    assert len(stderr) < 4000, f"{len(stderr):,} characters: {stderr[:300]}"
+    assert peak < plain_restore_mb + 20, (peak, plain_restore_mb)
+    assert seconds < 30
+    assert _state(env) == before
+
+
 @pytest.mark.parametrize("installation", ["sqlite"], indirect=True)
 def test_restore_refuses_an_oversized_manifest_before_parsing_it(installation, tmp_path):
     env, archive, _engine = installation
