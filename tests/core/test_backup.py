@@ -761,6 +761,42 @@ def test_restore_is_refused_while_the_server_runs(installation):
 
 
 @pytest.mark.parametrize("installation", ["sqlite"], indirect=True)
+def test_no_command_writes_while_a_restore_runs(installation, tmp_path):
+    # An import (or any command that writes) beside a restore: its rows written before the
+    # swap were replaced and those after it kept, while the import said it created them all
+    # and the restore that every checksum matched.
+    env, _archive, _engine = installation
+    leads = tmp_path / "leads.csv"
+    leads.write_text("company_name,phone\n杭州新建有限公司,13900000001\n", encoding="utf-8")
+    channel = _shell(
+        env, "from salesop.leads.models import Channel; print(Channel.objects.first().name)"
+    )
+    before = _state(env)
+    lock = os.open(Path(env["SALESOP_DATA_DIR"]) / "salesop.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # as `salesop restore` holds it
+        commands = [
+            ["import", "leads", str(leads), "--user", "rep", "--channel", channel],
+            ["createadmin", "--username", "intruder", "--password-stdin"],
+            ["sweep"],
+        ]
+        for command in commands:
+            refused = subprocess.run(
+                [SALESOP, *command],
+                env=env,
+                input="Kx8#long-enough-passphrase\n",
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert refused.returncode != 0, (command, refused.stdout)
+            assert "A restore is running" in refused.stderr, refused.stderr
+    finally:
+        os.close(lock)
+    assert _state(env) == before
+
+
+@pytest.mark.parametrize("installation", ["sqlite"], indirect=True)
 def test_no_server_or_worker_starts_while_a_restore_runs(installation):
     env, _archive, _engine = installation
     lock = os.open(Path(env["SALESOP_DATA_DIR"]) / "salesop.lock", os.O_RDWR | os.O_CREAT)
