@@ -20,7 +20,11 @@ def _data_dir() -> Path:
     return path
 
 
-def _setup() -> None:
+def _setup(*, hold: bool = True) -> None:
+    """Django set up, a killed restore's leftovers made whole, and (unless `hold` is false, as
+    for the restore itself) this process counted as one using the installation: every command
+    reads or writes the data a restore replaces, so none runs beside one (an import beside a
+    restore lost the rows written before the swap while both said they had succeeded)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesop.settings")
     _data_dir()
     import django
@@ -35,6 +39,8 @@ def _setup() -> None:
     done = _archive_step(recover_interrupted)  # a restore that was killed part-way
     if done:
         print(f"salesop: {done}", file=sys.stderr)
+    if hold:
+        _hold_running()
 
 
 def _hold_running() -> None:
@@ -97,7 +103,6 @@ def _serve(host: str, port: int, workers: int, with_worker: bool = True) -> None
 def cmd_demo(args: argparse.Namespace) -> None:
     _prepare_demo_environment(args.host)
     _setup()
-    _hold_running()
     _migrate_and_collect()
     from django.conf import settings
 
@@ -130,7 +135,6 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> None:
     _setup()
-    _hold_running()
     _migrate_and_collect()
     _serve(args.host, args.port, args.workers, with_worker=not args.no_worker)
 
@@ -138,7 +142,6 @@ def cmd_serve(args: argparse.Namespace) -> None:
 def cmd_worker(args: argparse.Namespace) -> None:
     """The huey consumer alone (run M of these on M machines with SALESOP_REDIS_URL)."""
     _setup()
-    _hold_running()
     from django.core.management import call_command
 
     from salesop.monitor.supervisor import die_with
@@ -279,7 +282,7 @@ def cmd_backup(args: argparse.Namespace) -> None:
 def cmd_restore(args: argparse.Namespace) -> None:
     """Checks an archive from `salesop backup` against its manifest and this installation's
     schema, then puts it in place of the database and uploaded files."""
-    _setup()
+    _setup(hold=False)
     from django.core.management import call_command
 
     from salesop.core.backup import restore

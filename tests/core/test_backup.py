@@ -568,6 +568,32 @@ def test_restore_stops_at_the_member_crossing_the_limit(installation, plain_rest
     assert not list(Path(env["SALESOP_DATA_DIR"]).glob(".salesop-restore-*"))
 
 
+def _long_name(tar: tarfile.TarFile) -> None:
+    # A member whose name is 64 MB long: tarfile keeps it in a header of its own (a pax
+    # extended header here, a GNU long-name header in GNU format) that it reads whole into
+    # memory before the member itself is seen; zeros compress to 64 KB of archive.
+    info = tarfile.TarInfo("media/" + "a" * (64 << 20))
+    info.size = 1
+    tar.addfile(info, io.BytesIO(b"x"))
+
+
+@pytest.mark.parametrize("installation", ["sqlite"], indirect=True)
+def test_restore_refuses_a_long_name_header_before_reading_it(
+    installation, plain_restore_mb, tmp_path
+):
+    env, archive, _engine = installation
+    folder = _unpack(archive, tmp_path / "unpacked")
+    bomb = _with_members(folder, tmp_path / "long-name.tar.gz", _long_name)
+    assert bomb.stat().st_size < 1 << 20
+    before = _state(env)
+    code, stderr, seconds, peak = _restore_measured(env, bomb)
+    assert code != 0 and "Traceback" not in stderr, stderr[:2000]
+    assert len(stderr) < 4000, f"{len(stderr):,} characters: {stderr[:300]}"
+    assert peak < plain_restore_mb + 20, (peak, plain_restore_mb)
+    assert seconds < 30
+    assert _state(env) == before
+
+
 @pytest.mark.parametrize("installation", ["sqlite"], indirect=True)
 def test_restore_refuses_an_oversized_manifest_before_parsing_it(installation, tmp_path):
     env, archive, _engine = installation
@@ -732,6 +758,42 @@ def test_restore_is_refused_while_the_server_runs(installation):
         server.wait(timeout=60)
     done = _run(env, "restore", str(archive), "--force")
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("installation", ["sqlite"], indirect=True)
+def test_no_command_writes_while_a_restore_runs(installation, tmp_path):
+    # An import (or any command that writes) beside a restore: its rows written before the
+    # swap were replaced and those after it kept, while the import said it created them all
+    # and the restore that every checksum matched.
+    env, _archive, _engine = installation
+    leads = tmp_path / "leads.csv"
+    leads.write_text("company_name,phone\n杭州新建有限公司,13900000001\n", encoding="utf-8")
+    channel = _shell(
+        env, "from salesop.leads.models import Channel; print(Channel.objects.first().name)"
+    )
+    before = _state(env)
+    lock = os.open(Path(env["SALESOP_DATA_DIR"]) / "salesop.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # as `salesop restore` holds it
+        commands = [
+            ["import", "leads", str(leads), "--user", "rep", "--channel", channel],
+            ["createadmin", "--username", "intruder", "--password-stdin"],
+            ["sweep"],
+        ]
+        for command in commands:
+            refused = subprocess.run(
+                [SALESOP, *command],
+                env=env,
+                input="Kx8#long-enough-passphrase\n",
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert refused.returncode != 0, (command, refused.stdout)
+            assert "A restore is running" in refused.stderr, refused.stderr
+    finally:
+        os.close(lock)
+    assert _state(env) == before
 
 
 @pytest.mark.parametrize("installation", ["sqlite"], indirect=True)

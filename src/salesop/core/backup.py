@@ -61,6 +61,42 @@ WORK_PREFIX = ".salesop-restore-"
 SWAPPING, COMMITTED, ROLLED_BACK = "swapping", "committed", "rolled back"
 
 
+# A backup's member names are a few hundred bytes: a longer extended header (pax, or GNU's
+# long name or link) is not one of ours, and tarfile reads such a header whole into memory
+# before the member it describes can be checked.
+EXTENDED_HEADER_MAX_BYTES = 64 * 1024
+EXTENDED_TYPES = (
+    tarfile.GNUTYPE_LONGNAME,
+    tarfile.GNUTYPE_LONGLINK,
+    tarfile.XHDTYPE,
+    tarfile.XGLTYPE,
+    tarfile.SOLARIS_XHDTYPE,
+)
+
+
+class _HeaderRefused(tarfile.TarError):
+    pass
+
+
+class _BoundedTarInfo(tarfile.TarInfo):
+    """tarfile's member header, refusing before tarfile reads them the headers whose data it
+    would hold in memory unbounded: an extended header beyond EXTENDED_HEADER_MAX_BYTES, and
+    old GNU sparse headers (a chain of extension blocks; a backup writes no sparse file)."""
+
+    def _proc_member(self, tarfile_):
+        if self.type == tarfile.GNUTYPE_SPARSE:
+            raise _HeaderRefused(_("it holds a sparse file; a backup holds none"))
+        if self.type in EXTENDED_TYPES and self.size > EXTENDED_HEADER_MAX_BYTES:
+            raise _HeaderRefused(
+                _("it has a member header of %(size)s; a backup's are at most %(limit)s")
+                % {
+                    "size": _megabytes(self.size),
+                    "limit": _megabytes(EXTENDED_HEADER_MAX_BYTES),
+                }
+            )
+        return super()._proc_member(tarfile_)
+
+
 class _TableDigest(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
     rows: int = Field(ge=0)
@@ -414,7 +450,7 @@ def _unpack(archive: Path, into: Path) -> dict:
     room, why = _room(into.parent)
     total, seen = 0, set()
     try:
-        with tarfile.open(archive, "r:gz") as tar:
+        with tarfile.open(archive, "r:gz", tarinfo=_BoundedTarInfo) as tar:
             for member in tar:  # one header at a time: nothing is read past a refusal
                 _check_member(archive, member, seen)
                 total += -(-max(member.size, 1) // BLOCK) * BLOCK
