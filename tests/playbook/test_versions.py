@@ -161,3 +161,22 @@ def test_cli_validate_and_load(tmp_path):
     assert loaded.returncode == 0, loaded.stderr
     assert "version 2 (active)" in loaded.stdout
     assert run("playbook", "load", str(bad)).returncode == 1
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+def test_a_stored_playbook_can_be_changed_whatever_its_line_breaks(org, separator):
+    # PyYAML reads NEL and the Unicode line and paragraph separators as line breaks, so a
+    # playbook pasted with them was stored and activated; ruamel, which applies a review's or
+    # a calibration's changes to the active text, does not, and raised: the review's "draft
+    # the playbook" and the grading's "apply" answered 500 to sales ops. Refused at save, or
+    # changed: either, never an exception that is not a refusal.
+    from salesop.playbook.services import playbook_draft
+
+    text = default_playbook_text().replace("\n", separator, 3)
+    try:
+        version = playbook_version_create(text=text, by=org.ops, comment="pasted")
+        playbook_activate(version=version, by=org.ops)
+    except DomainError:
+        return
+    draft = playbook_draft(changes={("bant", "grades", "a"): 81}, by=org.ops, comment="calibration")
+    assert yaml.safe_load(draft.text)["bant"]["grades"]["a"] == 81

@@ -102,6 +102,9 @@ def playbook_activate(*, version: PlaybookVersion, by: User | None) -> PlaybookV
     return version
 
 
+YAML_LINE_BREAKS = str.maketrans({"\x85": "\n", "\u2028": "\n", "\u2029": "\n"})
+
+
 def _yaml():
     from ruamel.yaml import YAML
 
@@ -119,7 +122,9 @@ def playbook_text_with(text: str, changes: dict[tuple[str, ...], object]) -> str
     yaml = _yaml()
     # `text` is a stored version, so parse_playbook's bounds on aliases and depth held for it;
     # round-trip loading keeps aliases as references and expands none.
-    document = yaml.load(text)
+    # PyYAML (which validated it) reads NEL and the Unicode line and paragraph separators as
+    # line breaks, ruamel does not: a version pasted with them is changed as the lines it is.
+    document = yaml.load(text.translate(YAML_LINE_BREAKS))
     for path, value in changes.items():
         node = document
         for part in path[:-1]:
