@@ -150,6 +150,24 @@ def test_a_backup_onto_a_full_disk_says_so_and_leaves_no_archive(tmp_path):
     assert made.returncode == 0 and len(list(out.glob("salesop-backup-*.tar.gz"))) == 1
 
 
+def test_restore_refuses_a_linked_media_folder_before_anything_moves(tmp_path):
+    # a media folder linked to another disk was replaced by a plain folder (the linked disk
+    # left behind, new uploads on the data disk); a mount point gave a traceback
+    env = _env(tmp_path / "data")
+    assert _run(env, "migrate").returncode == 0
+    _shell(env, SEED)
+    assert _run(env, "backup", "--out", str(tmp_path / "backups")).returncode == 0
+    (archive,) = (tmp_path / "backups").glob("salesop-backup-*.tar.gz")
+    media, elsewhere = tmp_path / "data" / "media", tmp_path / "other-disk"
+    media.rename(elsewhere)
+    media.symlink_to(elsewhere)
+    refused = _run(env, "restore", str(archive), "--force")
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "link or a mount point" in refused.stderr
+    assert media.is_symlink() and (elsewhere / "contracts" / "signed-copy.pdf").exists()
+    assert not list((tmp_path / "data").glob(".salesop-restore-*"))
+
+
 def test_restore_refuses_what_is_not_a_backup_and_says_why(tmp_path):
     env = _env(tmp_path / "c")
     assert _run(env, "migrate").returncode == 0

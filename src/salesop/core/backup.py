@@ -855,6 +855,19 @@ def restore(archive: Path, *, force: bool = False) -> dict:
     if vendor not in DUMPS:
         raise DomainError("engine", _("Backups support SQLite and PostgreSQL."))
     media = Path(settings.MEDIA_ROOT)
+    if media.is_symlink() or os.path.ismount(media):
+        # The files are swapped in by renaming the folder: a link would be replaced by a plain
+        # folder (the linked disk left behind, new uploads on the data disk), a mount point
+        # cannot be renamed at all.
+        raise DomainError(
+            "media_not_a_folder",
+            _(
+                "The uploaded files' folder %(path)s is a link or a mount point; a restore "
+                "replaces that folder. Mount or link the whole data directory instead, or "
+                "restore into a plain folder and copy its files across."
+            )
+            % {"path": media},
+        )
     media.parent.mkdir(parents=True, exist_ok=True)
     _recover()  # what a killed restore left, before this one begins
     # Beside the uploaded files, so that putting the new ones in place is a rename.
