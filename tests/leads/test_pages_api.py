@@ -252,7 +252,7 @@ def test_the_export_shows_times_in_the_readers_zone_like_the_pages(
     Lead.objects.filter(pk=lead.pk).update(created_at=created)
     client.force_login(org.rep)
     with django_capture_on_commit_callbacks(execute=True):
-        started = client.get("/leads/export.csv")
+        started = client.post("/leads/export.csv")
     body = b"".join(client.get(started["Location"] + "download/").streaming_content)
     row = next(line for line in body.decode("utf-8-sig").splitlines() if "纽约时间的线索" in line)
     assert row.endswith("2026-11-02 09:00"), row
