@@ -1,5 +1,5 @@
-"""The `salesop` command: demo, serve, migrate, createadmin, check, token, and `manage` for the
-rest of Django's commands."""
+"""The `salesop` command: demo, serve, release, migrate, createadmin, check, token, and `manage`
+for the rest of Django's commands."""
 
 import argparse
 import getpass
@@ -63,11 +63,50 @@ def _prepare_demo_environment(host: str) -> None:
     os.environ.setdefault("SALESOP_ALLOWED_HOSTS", ",".join(sorted(hosts)))
 
 
-def _migrate_and_collect(verbosity: int = 0) -> None:
-    from django.core.management import call_command
+def _waiting_for_release() -> None:
+    print(
+        _(
+            "salesop: another release of this installation is running (a server starting, or "
+            "`salesop release`): waiting for it to finish."
+        ),
+        file=sys.stderr,
+        flush=True,
+    )
 
-    call_command("migrate", interactive=False, verbosity=verbosity)
-    call_command("collectstatic", interactive=False, verbosity=0)
+
+def _release(verbosity: int = 0) -> None:
+    """The release steps (core/release.py): migrations and static files, each done once per
+    release under a lock, however many servers start together."""
+    from salesop.core.release import release
+
+    outcome = release(verbosity=verbosity, waiting=_waiting_for_release)
+    if outcome.migrations:
+        print(_("Release: %(n)d migrations applied.") % {"n": outcome.migrations})
+    else:
+        print(_("Release: the database schema was up to date."))
+    if outcome.static_files is not None:
+        print(_("Release: %(n)d static files collected.") % {"n": outcome.static_files})
+    else:
+        print(_("Release: the static files were up to date."))
+    sys.stdout.flush()
+
+
+def _refuse_unreleased() -> None:
+    """`serve --no-release`: a server that only serves refuses to start on a release not done
+    (it would answer errors), saying what to run."""
+    from salesop.core.release import needed
+
+    steps = needed()
+    if not steps:
+        return
+    what = {
+        "migrations": _("the database schema is not up to date"),
+        "static": _("the static files are not collected for this version"),
+    }
+    sys.exit(
+        _("salesop: %(what)s: run `salesop release` first (once per release).")
+        % {"what": "; ".join(what[step] for step in steps)}
+    )
 
 
 def _serve(host: str, port: int, workers: int, with_worker: bool = True) -> None:
@@ -103,7 +142,7 @@ def _serve(host: str, port: int, workers: int, with_worker: bool = True) -> None
 def cmd_demo(args: argparse.Namespace) -> None:
     _prepare_demo_environment(args.host)
     _setup()
-    _migrate_and_collect()
+    _release()
     from django.conf import settings
 
     from salesop.demo import load_demo
@@ -135,7 +174,10 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> None:
     _setup()
-    _migrate_and_collect()
+    if args.no_release:
+        _refuse_unreleased()
+    else:
+        _release()
     _serve(args.host, args.port, args.workers, with_worker=not args.no_worker)
 
 
@@ -191,11 +233,22 @@ def cmd_sweep(args: argparse.Namespace) -> None:
     print(line)
 
 
+def cmd_release(args: argparse.Namespace) -> None:
+    """The release steps alone, for a deploy script: run once per release before starting
+    servers with `serve --no-release` (running it on every machine is safe: each waits for the
+    others and finds done what is done)."""
+    _setup()  # holds the data directory: no restore replaces the data meanwhile
+    _release(verbosity=1)
+
+
 def cmd_migrate(args: argparse.Namespace) -> None:
     _setup()
     from django.core.management import call_command
 
-    call_command("migrate", interactive=False, verbosity=1)
+    from salesop.core.release import release_lock
+
+    with release_lock(_waiting_for_release):  # not beside a server's or a release's migrations
+        call_command("migrate", interactive=False, verbosity=1)
 
 
 def cmd_check(args: argparse.Namespace) -> None:
@@ -600,8 +653,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-serve", action="store_true", help="set up and load data, do not serve")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("serve", help="migrate and serve with gunicorn")
+    p = sub.add_parser("serve", help="run the release steps if not done, serve with gunicorn")
     server_args(p)
+    p.add_argument(
+        "--no-release",
+        action="store_true",
+        help="only serve: refuse to start until `salesop release` has run for this version",
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("worker", help="run the background job worker (huey consumer)")
@@ -612,6 +670,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sweep", help="run one alert sweep now")
     p.add_argument("--no-send", action="store_true", help="do not send notifications")
     p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser(
+        "release", help="migrate and collect static files, once per release, under a lock"
+    )
+    p.set_defaults(func=cmd_release)
 
     p = sub.add_parser("migrate", help="bring the database schema up to date")
     p.set_defaults(func=cmd_migrate)
