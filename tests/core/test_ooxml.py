@@ -151,3 +151,54 @@ def test_a_template_costly_only_on_real_data_stops_at_its_limit(org, settings):
     with pytest.raises(DocumentTooCostly):
         render_docx(guarded, {"customer": "上海云仓物流有限公司"})
     assert time.monotonic() - started < 15
+
+
+def _with_method(content: bytes, method: int, flags: int = 0) -> bytes:
+    """The file with word/document.xml's compression method (and flags) rewritten in its local
+    header and its central directory entry, as a tool or an attacker might leave it."""
+    data = bytearray(content)
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        info = zf.getinfo("word/document.xml")
+    fields = (flags | info.flag_bits).to_bytes(2, "little") + method.to_bytes(2, "little")
+    data[info.header_offset + 6 : info.header_offset + 10] = fields
+    at = data.find(b"PK\x01\x02")
+    while at != -1:
+        length = int.from_bytes(data[at + 28 : at + 30], "little")
+        if data[at + 46 : at + 46 + length] == b"word/document.xml":
+            data[at + 8 : at + 12] = fields
+        at = data.find(b"PK\x01\x02", at + 4)
+    return bytes(data)
+
+
+@pytest.mark.parametrize(("method", "flags"), [(9, 0), (99, 0), (8, 1)])
+def test_a_part_zipfile_cannot_read_is_refused_not_a_500(org, method, flags, tmp_path):
+    # deflate64, an unknown method and an encrypted part raised NotImplementedError or
+    # RuntimeError past the refusals: 500 on the template pages and the import
+    content = _with_method(docx_with("{{ customer }}"), method, flags)
+    for kind in ("contract", "proposal"):
+        assert "word/document.xml" in _upload(kind, org, content).message
+    sheet = tmp_path / "leads.xlsx"
+    sheet.write_bytes(content)
+    with pytest.raises(NotASpreadsheet):
+        read_rows(sheet)
+
+
+def test_a_process_forked_after_a_document_was_rendered_renders_its_own():
+    # `salesop demo` rendered documents while loading its data, then gunicorn forked its
+    # workers: they inherited the fork server of a process that was not their parent, and
+    # every contract download answered 500 ("No child processes")
+    import os
+
+    from salesop.core.docx import render_docx
+
+    template = docx_with("{{ customer }}")
+    assert render_docx(template, {"customer": "父进程"})
+    pid = os.fork()
+    if pid == 0:  # the worker: render, and say how it went by the exit status
+        try:
+            rendered = render_docx(template, {"customer": "子进程"})
+            os._exit(0 if "子进程" in Document(io.BytesIO(rendered)).paragraphs[0].text else 2)
+        except BaseException:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

@@ -4,7 +4,9 @@ rendering, and the looped table the shipped templates use."""
 import io
 import json
 import multiprocessing
+import os
 import resource
+import threading
 import zipfile
 from typing import Any
 
@@ -20,6 +22,8 @@ from salesop.core.errors import DomainError
 # part missing, XML that is broken or hostile (an entity bomb: libxml2 refuses its
 # amplification), or too big or deep to hold.
 NOT_A_DOCUMENT = (
+    NotImplementedError,  # a zip part compressed by a method zipfile lacks (deflate64)
+    RuntimeError,  # an encrypted zip part
     KeyError,
     ValueError,
     zipfile.BadZipFile,
@@ -47,6 +51,27 @@ class DocumentTooCostly(DomainError):
 # its CPU time, memory and output; a template that crosses one is refused at upload.
 _children = multiprocessing.get_context("forkserver")
 _children.set_forkserver_preload(["salesop.core.docx"])
+
+
+def _forget_inherited_helpers() -> None:
+    """A process forked after this one started its fork server (gunicorn's workers after
+    `salesop demo` loaded its data) is not the server's parent: multiprocessing would wait on
+    a process that is not its child ("No child processes") and every document would fail.
+    The child starts its own fork server and resource tracker when it first needs them."""
+    from multiprocessing import forkserver, resource_tracker
+
+    server, tracker = forkserver._forkserver, resource_tracker._resource_tracker
+    if server._forkserver_alive_fd is not None:
+        os.close(server._forkserver_alive_fd)
+    server._forkserver_address = server._forkserver_alive_fd = server._forkserver_pid = None
+    server._lock = threading.Lock()
+    if tracker._fd is not None:
+        os.close(tracker._fd)
+    tracker._fd = tracker._pid = None
+    tracker._lock = threading.RLock()
+
+
+os.register_at_fork(after_in_child=_forget_inherited_helpers)
 MAX_OUTPUT = 50 * 1024 * 1024
 
 

@@ -43,6 +43,13 @@ def zip_problem(source, bounds: Bounds) -> str | None:
         }
     total = 0
     for part in parts:
+        if part.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or (
+            part.flag_bits & 0x1  # encrypted
+        ):
+            return _(
+                "The part %(part)s is encrypted or packed in a way that is not read (Word and "
+                "Excel save parts stored or deflated)."
+            ) % {"part": part.filename[:100]}
         limit = bounds.xml_member if part.filename.endswith((".xml", ".rels")) else bounds.member
         total += part.file_size
         big = part.file_size > MB and part.file_size > bounds.ratio * max(part.compress_size, 1)

@@ -123,7 +123,15 @@ def _xlsx(path: Path) -> tuple[list[str], Iterator[Row]]:
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, LxmlError, MemoryError) as exc:
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        OSError,
+        LxmlError,
+        MemoryError,
+        NotImplementedError,
+        RuntimeError,
+    ) as exc:
         raise NotASpreadsheet(
             _("This file is not a readable XLSX workbook: %(e)s") % {"e": exc}
         ) from None
