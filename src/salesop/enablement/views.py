@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from salesop.core.errors import DomainError
 from salesop.core.forms import act_then_redirect, flash_refusal
-from salesop.core.params import parse_id, parse_int
+from salesop.core.params import parse_id, parse_int, parse_text
 from salesop.deals.discovery_rules import TranscriptError, transcript_turns
 from salesop.deals.models import ObjectionCategory
 from salesop.deals.selectors import deal_for
@@ -197,11 +197,11 @@ def cases(request):
     get = request.GET
     found = case_search(
         request.user,
-        q=get.get("q", "").strip()[:100],
-        industry=get.get("industry", "").strip()[:100],
-        product=get.get("product", "").strip()[:100],
-        stage=get.get("stage", "").strip()[:32],
-        objection=get.get("objection", "").strip()[:20],
+        q=parse_text(get.get("q"), 100),
+        industry=parse_text(get.get("industry"), 100),
+        product=parse_text(get.get("product"), 100),
+        stage=parse_text(get.get("stage"), 32),
+        objection=parse_text(get.get("objection"), 20),
     )
     return render(
         request,

@@ -21,7 +21,7 @@ from salesop.accounts.models import User
 from salesop.core.errors import DomainError
 from salesop.core.export import csv_rows
 from salesop.core.forms import act_then_redirect, flash_refusal
-from salesop.core.params import parse_id
+from salesop.core.params import parse_id, parse_text
 from salesop.core.spreadsheets import write_xlsx
 from salesop.core.time import company_today
 from salesop.insights import charts, selectors, services
@@ -67,7 +67,7 @@ def _asked(request) -> Asked:
         team_id=parse_id(team_id),
         owner_id=parse_id(owner_id),
         channel_id=parse_id(channel_id),
-        industry=get.get("industry", ""),
+        industry=parse_text(get.get("industry"), 100),
         grade=grade if grade in Grade.values else "",
     )
     asked = {
