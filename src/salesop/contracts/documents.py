@@ -5,25 +5,19 @@ conversion when LibreOffice is installed.
 `python -m salesop.contracts.documents` rebuilds the shipped template."""
 
 import hashlib
-import io
 import shutil
 import subprocess  # fixed argument lists only  # nosec B404
 import tempfile
-import zipfile
 from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
-from jinja2 import TemplateError
 
 from salesop.core.docx import (
-    NOT_A_DOCUMENT,
-    DocumentTooCostly,
     add_loop_table,
-    jinja_env,
     render_docx,
+    template_problem,
 )
-from salesop.core.ooxml import WORD_TEMPLATE, zip_problem
 
 DEFAULT_TEMPLATE = Path(__file__).parent / "templates" / "contracts" / "contract.docx"
 
@@ -110,21 +104,11 @@ def template_problems(content: bytes) -> str | None:
     """Why a Word file cannot be a contract template: not a .docx, a broken tag, a placeholder
     the contract data cannot fill, or a required one missing (each named). None if it renders
     with sample data."""
-    from docxtpl import DocxTemplate
+    return template_problem(content, SAMPLE, _placeholder_problem)
 
-    if not zipfile.is_zipfile(io.BytesIO(content)):
-        return _("The file is not a Word document (.docx).")
-    if problem := zip_problem(io.BytesIO(content), WORD_TEMPLATE):
-        return problem
-    try:
-        declared = DocxTemplate(io.BytesIO(content)).get_undeclared_template_variables(
-            jinja_env=jinja_env()
-        )
-    except TemplateError as exc:
-        return _("The template has a broken tag: %(error)s") % {"error": exc}
-    except NOT_A_DOCUMENT:
-        return _("The file is not a usable Word document (.docx).")
-    unknown = sorted(set(declared) - set(PLACEHOLDERS))
+
+def _placeholder_problem(declared: set[str]) -> str | None:
+    unknown = sorted(declared - set(PLACEHOLDERS))
     if unknown:
         return _(
             "The template uses placeholders a contract cannot fill: %(names)s. Known: %(known)s."
@@ -134,14 +118,6 @@ def template_problems(content: bytes) -> str | None:
         return _("The template lacks required placeholders: %(names)s.") % {
             "names": ", ".join(missing)
         }
-    try:
-        render(content, SAMPLE)
-    except (TemplateError, TypeError, ValueError, KeyError, AttributeError) as exc:
-        return _("The template does not render: %(error)s") % {"error": exc}
-    except DocumentTooCostly as exc:
-        return exc.message
-    except NOT_A_DOCUMENT:
-        return _("The file is not a usable Word document (.docx).")
     return None
 
 

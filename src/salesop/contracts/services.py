@@ -166,7 +166,6 @@ def _clean_clauses(clauses: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return cleaned
 
 
-@transaction.atomic
 def template_save(
     *,
     by: User,
@@ -198,33 +197,39 @@ def template_save(
     if errors:
         raise DomainError("invalid", _("Please correct the fields marked."), errors)
     cleaned = _clean_clauses(clauses)
-    previous = ContractTemplate.objects.select_for_update().filter(code=code, current=True).first()
     if docx is not None:
         if len(docx) > settings.CONTRACT_UPLOAD_MAX_BYTES:
             message = too_large_message()
             raise DomainError("too_large", message, {"docx": message})
-        problem = documents.template_problems(docx)
-        if problem:
+        # renders for up to DOCUMENT_RENDER_SECONDS: before the transaction, or SQLite's
+        # single writer (and the previous version's row lock) would wait for it
+        if problem := documents.template_problems(docx):
             raise DomainError("invalid_template", problem, {"docx": problem})
-    elif keep_docx and previous is not None and previous.docx:
-        docx, docx_name = bytes(previous.docx), previous.docx_name
-    number = (ContractTemplate.objects.filter(code=code).aggregate(n=Max("number"))["n"] or 0) + 1
-    with audit_actor(by):
-        if previous is not None:
-            guarded_update(previous, {"current": True}, current=False)
-        template = ContractTemplate.objects.create(
-            code=code,
-            number=number,
-            name=name,
-            docx=docx,
-            docx_name=(docx_name or "")[:200] if docx else "",
-            note=(note or "")[:300],
-            created_by=by,
+    with transaction.atomic():
+        previous = (
+            ContractTemplate.objects.select_for_update().filter(code=code, current=True).first()
         )
-        TemplateClause.objects.bulk_create(
-            TemplateClause(template=template, position=i, **clause)
-            for i, clause in enumerate(cleaned)
-        )
+        if docx is None and keep_docx and previous is not None and previous.docx:
+            docx, docx_name = bytes(previous.docx), previous.docx_name
+        number = (
+            ContractTemplate.objects.filter(code=code).aggregate(n=Max("number"))["n"] or 0
+        ) + 1
+        with audit_actor(by):
+            if previous is not None:
+                guarded_update(previous, {"current": True}, current=False)
+            template = ContractTemplate.objects.create(
+                code=code,
+                number=number,
+                name=name,
+                docx=docx,
+                docx_name=(docx_name or "")[:200] if docx else "",
+                note=(note or "")[:300],
+                created_by=by,
+            )
+            TemplateClause.objects.bulk_create(
+                TemplateClause(template=template, position=i, **clause)
+                for i, clause in enumerate(cleaned)
+            )
     return template
 
 
@@ -239,7 +244,6 @@ def open_contract(deal: Deal) -> Contract | None:
     return deal.contracts.filter(status__in=OPEN_STATUSES).first()
 
 
-@transaction.atomic
 def contract_create(
     *,
     deal: Deal,
@@ -250,6 +254,62 @@ def contract_create(
 ) -> Contract:
     """A contract from the deal's current, approved quote and the current version of a
     template: parties and terms filled in from the quote, clauses in their standard wording."""
+    _check_create(deal, quote, template, by, target_signing_date)
+    fields = {
+        "deal": deal,
+        "quote": quote,
+        "template": template,
+        "customer": deal.account.name,
+        "amount": quote.total,
+        "currency": quote.currency,
+        "payment_term_days": quote.payment_term_days,
+        "concessions": [
+            {"key": c["key"], "label_zh": c.get("label_zh", ""), "label_en": c.get("label_en", "")}
+            for c in quote.concessions
+        ],
+        "target_signing_date": target_signing_date,
+    }
+    # The template must fill with this quote's data. It renders for up to
+    # DOCUMENT_RENDER_SECONDS, so from the contract as it will be, before the transaction:
+    # inside it, SQLite's single writer would wait for the rendering.
+    clauses = list(template.clauses.all())
+    draft = Contract(**fields, number=_number(Contract(pk=0)))
+    try:
+        documents.render(
+            bytes(template.docx) if template.docx else None,
+            docx_context(
+                draft, [{"key": c.key, "title": c.title, "text": c.text} for c in clauses]
+            ),
+        )
+    except Exception as exc:  # noqa: BLE001 (any template failure refuses the contract)
+        message = _("The template cannot be filled with this quote's data: %(error)s") % {
+            "error": exc
+        }
+        raise DomainError("template_mismatch", message, {"template": message}) from None
+    with transaction.atomic():
+        _check_create(deal, quote, template, by, target_signing_date)  # again, as the writer
+        with audit_actor(by):
+            contract = Contract.objects.create(
+                **fields, signing_due_at=close_due_at(target_signing_date), created_by=by
+            )
+            contract.number = _number(contract)
+            contract.save(update_fields=["number"])
+            ContractClause.objects.bulk_create(
+                ContractClause(
+                    contract=contract,
+                    key=clause.key,
+                    title=clause.title,
+                    standard_text=clause.text,
+                    text=clause.text,
+                    risk=clause.risk,
+                    position=clause.position,
+                )
+                for clause in clauses
+            )
+    return contract
+
+
+def _check_create(deal, quote, template, by, target_signing_date) -> None:
     _require_edit(by, Contract(deal=deal))
     if not deal.is_open:
         raise DomainError("closed", _("The deal is closed; reopen it first."))
@@ -276,49 +336,6 @@ def contract_create(
         }
         raise DomainError("contract_open", message, {"quote": message})
     _check_date(target_signing_date)
-    with audit_actor(by):
-        contract = Contract.objects.create(
-            deal=deal,
-            quote=quote,
-            template=template,
-            customer=deal.account.name,
-            amount=quote.total,
-            currency=quote.currency,
-            payment_term_days=quote.payment_term_days,
-            concessions=[
-                {
-                    "key": c["key"],
-                    "label_zh": c.get("label_zh", ""),
-                    "label_en": c.get("label_en", ""),
-                }
-                for c in quote.concessions
-            ],
-            target_signing_date=target_signing_date,
-            signing_due_at=close_due_at(target_signing_date),
-            created_by=by,
-        )
-        contract.number = _number(contract)
-        contract.save(update_fields=["number"])
-        ContractClause.objects.bulk_create(
-            ContractClause(
-                contract=contract,
-                key=clause.key,
-                title=clause.title,
-                standard_text=clause.text,
-                text=clause.text,
-                risk=clause.risk,
-                position=clause.position,
-            )
-            for clause in template.clauses.all()
-        )
-    try:
-        contract_docx(contract)
-    except Exception as exc:  # noqa: BLE001 (any template failure refuses the contract)
-        message = _("The template cannot be filled with this quote's data: %(error)s") % {
-            "error": exc
-        }
-        raise DomainError("template_mismatch", message, {"template": message}) from None
-    return contract
 
 
 def _check_date(target: date | None) -> None:
@@ -418,11 +435,17 @@ def review_reasons(contract: Contract) -> list[dict[str, str]]:
     return reasons
 
 
-@transaction.atomic
 def contract_submit(*, contract: Contract, by: User, expected_version: int | None = None):
     """Sends the contract to legal when a clause needs it (or the playbook always wants a
     review); otherwise clears it at once."""
     _require_edit(by, contract)
+    clears = contract.status in (ContractStatus.DRAFT, ContractStatus.RETURNED)
+    files = _cleared_files(contract) if clears and not review_reasons(contract) else None
+    return _submit(contract=contract, by=by, expected_version=expected_version, files=files)
+
+
+@transaction.atomic
+def _submit(*, contract: Contract, by: User, expected_version: int | None, files) -> Contract:
     _lock(contract, expected_version)
     if contract.status not in (ContractStatus.DRAFT, ContractStatus.RETURNED):
         raise DomainError("not_draft", _("Only a draft or returned contract can be submitted."))
@@ -440,11 +463,11 @@ def contract_submit(*, contract: Contract, by: User, expected_version: int | Non
             status=ContractStatus.IN_REVIEW,
         )
     else:
-        _clear(contract, by, [ContractStatus.DRAFT, ContractStatus.RETURNED], skipped=True)
+        _clear(contract, by, [ContractStatus.DRAFT, ContractStatus.RETURNED], True, files)
     return contract
 
 
-def _clear(contract: Contract, by: User, from_statuses, *, skipped: bool) -> None:
+def _clear(contract: Contract, by: User, from_statuses, skipped: bool, files) -> None:
     _move(
         contract,
         from_statuses,
@@ -453,12 +476,25 @@ def _clear(contract: Contract, by: User, from_statuses, *, skipped: bool) -> Non
         cleared_at=timezone.now(),
         review_skipped=skipped,
     )
-    _archive_generated(contract, by)
+    _archive_generated(contract, by, files)
 
 
-def _archive_generated(contract: Contract, by: User) -> None:
-    """Keeps the cleared wording as a file (and a PDF when LibreOffice is installed)."""
-    content = contract_docx(contract)
+def _cleared_files(contract: Contract, clauses: list[dict] | None = None):
+    """The Word file and PDF a contract keeps when it clears, with what they were filled from.
+    Rendered before the clearing's transaction (a rendering may take DOCUMENT_RENDER_SECONDS,
+    LibreOffice longer; inside it, SQLite's single writer would wait), `clauses` being the
+    wording it will clear with."""
+    context = docx_context(contract, clauses)
+    content = documents.render(_template_docx(contract), context)
+    return context, content, documents.to_pdf(content)
+
+
+def _archive_generated(contract: Contract, by: User, files) -> None:
+    """Keeps the cleared wording as a file (and a PDF when LibreOffice is installed): the
+    files rendered beforehand, unless what fills them changed meanwhile."""
+    if files is None or files[0] != docx_context(contract):
+        files = _cleared_files(contract)
+    _, content, pdf = files
     _store(
         contract,
         by,
@@ -467,7 +503,6 @@ def _archive_generated(contract: Contract, by: User) -> None:
         documents.DOCX_TYPE,
         content,
     )
-    pdf = documents.to_pdf(content)
     if pdf is not None:
         _store(contract, by, DocumentKind.PDF, f"{contract.number}.pdf", "application/pdf", pdf)
 
@@ -487,7 +522,6 @@ def _store(contract, by, kind, name, content_type, content: bytes) -> ContractDo
         )
 
 
-@transaction.atomic
 def review_decide(
     *,
     contract: Contract,
@@ -502,6 +536,33 @@ def review_decide(
     adopts the proposed wordings; a rejected clause can only be returned."""
     if not may_review(by, contract):
         raise DomainError("forbidden", _("Only legal reviews contracts, and not their own."))
+    files = None
+    if approve and contract.status == ContractStatus.IN_REVIEW:
+        proposed = {
+            str(d.get("clause")): str(d.get("proposed_text") or "").strip()
+            for d in decisions
+            if isinstance(d, dict) and d.get("verdict") == ClauseVerdict.PROPOSE
+        }
+        files = _cleared_files(
+            contract,
+            [
+                {"key": c.key, "title": c.title, "text": proposed.get(c.key) or c.text}
+                for c in contract.clauses.all()
+            ],
+        )
+    return _decide(
+        contract=contract,
+        by=by,
+        approve=approve,
+        decisions=decisions,
+        comment=comment,
+        expected_version=expected_version,
+        files=files,
+    )
+
+
+@transaction.atomic
+def _decide(*, contract, by, approve, decisions, comment, expected_version, files) -> LegalReview:
     _lock(contract, expected_version)
     if contract.status != ContractStatus.IN_REVIEW:
         raise DomainError("not_in_review", _("This contract is not waiting for legal review."))
@@ -568,7 +629,7 @@ def review_decide(
         review.comment = comment.strip()[:2000]
         review.save()
     if approve:
-        _clear(contract, by, [ContractStatus.IN_REVIEW], skipped=False)
+        _clear(contract, by, [ContractStatus.IN_REVIEW], False, files)
     else:
         _move(contract, [ContractStatus.IN_REVIEW], by, status=ContractStatus.RETURNED)
     return review
@@ -843,7 +904,8 @@ def incentive_offer(*, contract: Contract, by: User, key: str, note: str = "") -
 # --- files ----------------------------------------------------------------------------------
 
 
-def docx_context(contract: Contract) -> dict[str, Any]:
+def docx_context(contract: Contract, clauses: list[dict] | None = None) -> dict[str, Any]:
+    """What a contract's Word template is filled with; `clauses` for a contract not yet saved."""
     quote = contract.quote
     return {
         "contract_number": contract.number,
@@ -864,9 +926,9 @@ def docx_context(contract: Contract) -> dict[str, Any]:
             for line in quote.lines.all()
         ],
         "concessions": contract.concession_labels(),
-        "clauses": [
-            {"key": c.key, "title": c.title, "text": c.text} for c in contract.clauses.all()
-        ],
+        "clauses": clauses
+        if clauses is not None
+        else [{"key": c.key, "title": c.title, "text": c.text} for c in contract.clauses.all()],
         "target_signing_date": (
             contract.target_signing_date.isoformat() if contract.target_signing_date else ""
         ),
@@ -875,8 +937,11 @@ def docx_context(contract: Contract) -> dict[str, Any]:
 
 def contract_docx(contract: Contract) -> bytes:
     """The contract as it reads now, from its template version's Word file."""
-    template = contract.template
-    return documents.render(bytes(template.docx) if template.docx else None, docx_context(contract))
+    return documents.render(_template_docx(contract), docx_context(contract))
+
+
+def _template_docx(contract: Contract) -> bytes | None:
+    return bytes(contract.template.docx) if contract.template.docx else None
 
 
 def verify_file(contract: Contract, content: bytes) -> ContractDocument | None:

@@ -8,6 +8,7 @@ import os
 import resource
 import threading
 import zipfile
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from lxml.etree import LxmlError
 
 from salesop.core.errors import DomainError
+from salesop.core.ooxml import WORD_TEMPLATE, zip_problem
 
 # What reading an uploaded file as Word may raise besides a template error: not a package, a
 # part missing, XML that is broken or hostile (an entity bomb: libxml2 refuses its
@@ -78,54 +80,140 @@ MAX_OUTPUT = 50 * 1024 * 1024
 def render_docx(content: bytes, context: dict[str, Any]) -> bytes:
     """The template rendered with `context` (plain data: text, numbers, lists, dicts). Raises
     jinja2's TemplateError when it does not render, DocumentTooCostly past the limits."""
+    kind, value = _in_child(_render_job, content, context)
+    if kind == "ok":
+        return value
+    if kind == "error":
+        raise TemplateError(value)
+    message = (
+        _(
+            "The document could not be generated: its template needs more than %(s)d seconds, "
+            "%(mb)d MB of memory or %(out)d MB of output. Ask legal or sales operations to "
+            "simplify it."
+        )
+        % _limits()
+    )
+    raise DocumentTooCostly("document_too_costly", message, {"docx": message})
+
+
+def template_problem(
+    content: bytes, sample: dict[str, Any], placeholders: Callable[[set[str]], str | None]
+) -> str | None:
+    """Why an uploaded file cannot serve as a Word template: not a .docx, a hostile zip, a
+    broken tag, names `placeholders` refuses (it says why), an error or a cost past the limits
+    when rendered with `sample`. None when it is usable. Reading the tags runs in the limited
+    child too: docxtpl's parse is quadratic on unclosed tags (40,000 took 52 s)."""
+    if not zipfile.is_zipfile(io.BytesIO(content)):
+        return _("The file is not a Word document (.docx).")
+    if problem := zip_problem(io.BytesIO(content), WORD_TEMPLATE):
+        return problem
+    kind, value = _in_child(_inspect_job, content, sample)
+    if kind == "unusable":
+        return _("The file is not a usable Word document (.docx).")
+    if kind in ("tag", "error"):
+        return _("The template has a broken tag: %(error)s") % {"error": value}
+    if kind != "ok":
+        return (
+            _(
+                "Filling the template with sample data needs more than %(s)d seconds, %(mb)d MB "
+                "of memory or %(out)d MB of output: simplify its loops and expressions."
+            )
+            % _limits()
+        )
+    declared, render_error = value
+    if problem := placeholders(set(declared)):
+        return problem
+    if render_error:
+        return _("The template does not render: %(error)s") % {"error": render_error}
+    return None
+
+
+def _limits() -> dict[str, int]:
     from django.conf import settings
 
-    seconds, megabytes = settings.DOCUMENT_RENDER_SECONDS, settings.DOCUMENT_RENDER_MB
+    return {
+        "s": settings.DOCUMENT_RENDER_SECONDS,
+        "mb": settings.DOCUMENT_RENDER_MB,
+        "out": MAX_OUTPUT // (1024 * 1024),
+    }
+
+
+def _in_child(job, content: bytes, context: dict[str, Any]) -> tuple[str, Any]:
+    """`job(content, context)` in a child process under the CPU, memory and output limits:
+    its ("ok", value) or ("error", text), or ("time" | "memory" | "output", None)."""
+    limits = _limits()
+    seconds = limits["s"]
     plain = json.loads(json.dumps(context, default=str))  # lazy translations become text
     receive, send = _children.Pipe(duplex=False)
     child = _children.Process(
-        target=_render_child, args=(send, content, plain, seconds, megabytes), daemon=True
+        target=_child, args=(send, job, content, plain, seconds, limits["mb"]), daemon=True
     )
     child.start()
     send.close()
     try:
-        kind, value = receive.recv() if receive.poll(seconds * 2 + 5) else ("time", None)
+        return receive.recv() if receive.poll(seconds * 2 + 5) else ("time", None)
     except EOFError:  # killed: past its CPU time (SIGXCPU) or out of memory
-        kind, value = "time", None
+        return "time", None
     finally:
         receive.close()
         if child.is_alive():
             child.kill()
         child.join()
-    if kind == "ok":
-        return value
-    if kind == "error":
-        raise TemplateError(value)
-    message = _(
-        "The document could not be generated: its template needs more than %(s)d seconds, "
-        "%(mb)d MB of memory or %(out)d MB of output. Ask sales operations to correct it."
-    ) % {"s": seconds, "mb": megabytes, "out": MAX_OUTPUT // (1024 * 1024)}
-    raise DocumentTooCostly("document_too_costly", message, {"docx": message})
 
 
-def _render_child(send, content: bytes, context: dict, seconds: int, megabytes: int) -> None:
+def _child(send, job, content: bytes, context: dict, seconds: int, megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
     resource.setrlimit(resource.RLIMIT_AS, (megabytes * 1024 * 1024,) * 2)
     try:
-        from docxtpl import DocxTemplate
-
-        template = DocxTemplate(io.BytesIO(content))
-        template.render(context, jinja_env=jinja_env(), autoescape=True)
-        out = io.BytesIO()
-        template.save(out)
-        document = out.getvalue()
-        result = ("ok", document) if len(document) <= MAX_OUTPUT else ("output", None)
+        result = job(content, context)
     except MemoryError:
         result = ("memory", None)
     except Exception as exc:  # noqa: BLE001 (any failure of the uploaded template is its own)
-        result = ("error", f"{type(exc).__name__}: {exc}"[:500])
+        result = ("error", _exception_text(exc))
     send.send(result)
     send.close()
+
+
+def _exception_text(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def _render(content: bytes, context: dict) -> bytes:
+    from docxtpl import DocxTemplate
+
+    template = DocxTemplate(io.BytesIO(content))
+    template.render(context, jinja_env=jinja_env(), autoescape=True)
+    out = io.BytesIO()
+    template.save(out)
+    return out.getvalue()
+
+
+def _render_job(content: bytes, context: dict) -> tuple[str, Any]:
+    document = _render(content, context)
+    return ("ok", document) if len(document) <= MAX_OUTPUT else ("output", None)
+
+
+def _inspect_job(content: bytes, sample: dict) -> tuple[str, Any]:
+    """The names the template uses and the error rendering `sample` gives (None: renders)."""
+    from docxtpl import DocxTemplate
+
+    try:
+        template = DocxTemplate(io.BytesIO(content))
+        declared = template.get_undeclared_template_variables(jinja_env=jinja_env())
+    except TemplateError as exc:
+        return "tag", str(exc)[:500]
+    except MemoryError:
+        raise
+    except NOT_A_DOCUMENT:
+        return "unusable", None
+    try:
+        if len(_render(content, sample)) > MAX_OUTPUT:
+            return "output", None
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 (any failure of the uploaded template is its own)
+        return "ok", (sorted(declared), _exception_text(exc))
+    return "ok", (sorted(declared), None)
 
 
 def add_loop_table(document, header: list[str], cells: list[str], loop: str) -> None:

@@ -1,8 +1,6 @@
 """Writes for proposals: versions, value rows, the ROI calculator's inputs, presenting, Word
 export and the Word templates sales ops upload."""
 
-import io
-import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -11,16 +9,14 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
-from jinja2 import TemplateError
 
 from salesop.accounts.models import User
 from salesop.activities.models import ActivityKind, Outcome
 from salesop.activities.services import activity_log
 from salesop.core.audit import audit_actor
-from salesop.core.docx import NOT_A_DOCUMENT, DocumentTooCostly, jinja_env, render_docx
+from salesop.core.docx import render_docx, template_problem
 from salesop.core.errors import DomainError
 from salesop.core.money import MAX_AMOUNT, Currency, format_money
-from salesop.core.ooxml import WORD_TEMPLATE, zip_problem
 from salesop.core.time import company_today
 from salesop.deals.docx_template import DEFAULT_TEMPLATE
 from salesop.deals.models import (
@@ -436,42 +432,18 @@ _SAMPLE = {
 def template_problems(content: bytes) -> tuple[str, dict[str, str]] | None:
     """Why a file cannot serve as the proposal template: not a Word document, a broken tag,
     or required placeholders missing (named). None when it renders with sample data."""
-    from docxtpl import DocxTemplate
+    problem = template_problem(content, _SAMPLE, _placeholder_problem)
+    return None if problem is None else (problem, {"file": problem})
 
-    not_docx = _("The file is not a Word document (.docx).")
-    if not zipfile.is_zipfile(io.BytesIO(content)):
-        return not_docx, {"file": not_docx}
-    if problem := zip_problem(io.BytesIO(content), WORD_TEMPLATE):
-        return problem, {"file": problem}
-    try:
-        template = DocxTemplate(io.BytesIO(content))
-        declared = template.get_undeclared_template_variables(jinja_env=jinja_env())
-    except TemplateError as exc:
-        message = _("The template has a broken tag: %(error)s") % {"error": exc}
-        return message, {"file": message}
-    except NOT_A_DOCUMENT:
-        unusable = _("The file is not a usable Word document (.docx).")
-        return unusable, {"file": unusable}
-    missing = missing_placeholders(declared)
-    if missing:
-        message = _("The template lacks required placeholders: %(names)s.") % {
+
+def _placeholder_problem(declared: set[str]) -> str | None:
+    if missing := missing_placeholders(declared):
+        return _("The template lacks required placeholders: %(names)s.") % {
             "names": ", ".join(missing)
         }
-        return message, {"file": message}
-    try:
-        render_docx(content, _SAMPLE)
-    except (TemplateError, TypeError, ValueError, KeyError, AttributeError) as exc:
-        message = _("The template does not render: %(error)s") % {"error": exc}
-        return message, {"file": message}
-    except DocumentTooCostly as exc:
-        return exc.message, {"file": exc.message}
-    except NOT_A_DOCUMENT:
-        unusable = _("The file is not a usable Word document (.docx).")
-        return unusable, {"file": unusable}
     return None
 
 
-@transaction.atomic
 def proposal_template_upload(*, by: User, name: str, content: bytes) -> ProposalTemplate:
     """Makes an uploaded Word file the active proposal template (sales ops only). Refused,
     naming what is wrong, unless it is a .docx using every required placeholder."""
@@ -485,13 +457,16 @@ def proposal_template_upload(*, by: User, name: str, content: bytes) -> Proposal
     if problem is not None:
         message, fields = problem
         raise DomainError("invalid_template", message, fields)
-    number = (ProposalTemplate.objects.aggregate(n=Max("number"))["n"] or 0) + 1
-    ProposalTemplate.objects.filter(active=True).update(active=False)
-    template = ProposalTemplate(
-        number=number, name=(name or "proposal.docx")[:200], content=content, uploaded_by=by
-    )
-    with audit_actor(by):
-        template.save()
+    # The check above renders for up to DOCUMENT_RENDER_SECONDS: outside the transaction, or
+    # SQLite's single writer would wait for it.
+    with transaction.atomic():
+        number = (ProposalTemplate.objects.aggregate(n=Max("number"))["n"] or 0) + 1
+        ProposalTemplate.objects.filter(active=True).update(active=False)
+        template = ProposalTemplate(
+            number=number, name=(name or "proposal.docx")[:200], content=content, uploaded_by=by
+        )
+        with audit_actor(by):
+            template.save()
     return template
 
 
