@@ -121,6 +121,25 @@ def test_a_refused_email_is_retried_with_back_off_and_delivered_once(org, relay,
     assert relay.to("rep@example.cn") == 1 and "仓储系统升级" in relay.accepted[0][1]
 
 
+def test_a_person_who_lost_their_address_or_left_is_not_a_failed_delivery(org, relay, clock):
+    # their notification stays in the inbox; it is no mail server's failure and no reason to
+    # tell ops that email is down
+    with_email(org.rep, "rep@example.cn")
+    note = note_for(org.rep)
+    left = note_for(with_email(org.teammate, "left@example.cn"))
+    org.rep.email = ""
+    org.rep.save()
+    org.teammate.is_active = False
+    org.teammate.save()
+
+    result = send_due_emails()
+    assert (result.sent, result.failed, relay.tries) == (0, 0, 0)
+    for unsent in (note, left):
+        unsent.refresh_from_db()
+        assert unsent.email_due_at is None and unsent.email_error == ""
+        assert unsent.email_attempts == 0
+
+
 def test_what_the_server_accepted_is_not_sent_again_when_the_rest_is_retried(org, relay, clock):
     with_email(org.rep, "rep@example.cn")
     with_email(org.teammate, "gone@example.cn")

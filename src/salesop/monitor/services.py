@@ -330,6 +330,11 @@ def _attempt(delivery: WebhookDelivery, now: datetime) -> bool:
     return False
 
 
+# Someone whose address was removed, or who left, after a message was made: not a failure of
+# the mail server (a notification stays in the inbox).
+ADDRESSLESS = Q(user__email="") | Q(user__is_active=False)
+
+
 def send_due_emails(now: datetime | None = None, limit: int = 200) -> Sent:
     """Emails the notifications that fell due, as webhook deliveries are sent: each claimed
     first (its due time moved past a lease by a conditional UPDATE), so two senders never send
@@ -338,8 +343,10 @@ def send_due_emails(now: datetime | None = None, limit: int = 200) -> Sent:
     the last try. Ops are told when email keeps failing (`_email_health`)."""
     now = now or timezone.now()
     result = Sent()
+    waiting = Notification.objects.filter(email_due_at__lte=now, emailed_at__isnull=True)
+    waiting.filter(ADDRESSLESS).update(email_due_at=None)
     due = (
-        Notification.objects.filter(email_due_at__lte=now, emailed_at__isnull=True)
+        waiting.exclude(ADDRESSLESS)
         .select_related("user")
         .order_by("email_due_at", "pk")[:limit]
     )
@@ -554,8 +561,12 @@ def send_due_digests(now: datetime | None = None, limit: int = 200) -> Sent:
     sends notifications: claimed, sent, marked sent only once the server accepted them."""
     now = now or timezone.now()
     result = Sent()
+    waiting = DigestRun.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+    waiting.filter(ADDRESSLESS).update(
+        status=DeliveryStatus.FAILED, next_attempt_at=None, last_error=_("No email address.")
+    )
     due = (
-        DigestRun.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        waiting.exclude(ADDRESSLESS)
         .select_related("user")
         .order_by("next_attempt_at", "pk")[:limit]
     )
