@@ -358,3 +358,25 @@ def test_policy_validation(org):
         with pytest.raises(ValidationError) as invalid:
             policy.full_clean()
         assert field in invalid.value.message_dict, change
+
+
+def test_a_yen_quote_is_in_whole_yen(org):
+    # a JPY line at 1000.50 was accepted, and a discount left fractions of a yen in its total
+    deal = make_deal(org.rep)
+    with translation.override("en"), pytest.raises(DomainError) as refused:
+        quote_propose(
+            deal=deal,
+            by=org.rep,
+            currency="JPY",
+            lines=[{"description": "導入支援", "list_price": "1000.50"}],
+        )
+    assert "JP¥1" in refused.value.fields["lines[0].list_price"]
+    quote = quote_propose(
+        deal=deal,
+        by=org.rep,
+        currency="JPY",
+        lines=[{"description": "導入支援", "list_price": "1001", "discount_pct": "7.5"}],
+    )
+    line = quote.lines.get()
+    assert line.net_price == Decimal("926") and quote.total == Decimal("926")
+    assert quote.total_display == "JP¥926"

@@ -345,11 +345,7 @@ def send_due_emails(now: datetime | None = None, limit: int = 200) -> Sent:
     result = Sent()
     waiting = Notification.objects.filter(email_due_at__lte=now, emailed_at__isnull=True)
     waiting.filter(ADDRESSLESS).update(email_due_at=None)
-    due = (
-        waiting.exclude(ADDRESSLESS)
-        .select_related("user")
-        .order_by("email_due_at", "pk")[:limit]
-    )
+    due = waiting.exclude(ADDRESSLESS).select_related("user").order_by("email_due_at", "pk")[:limit]
     mailer = mail.Mailer()
     try:
         for note in due:

@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from salesop.core.money import Currency, format_money
+from salesop.core.money import Currency, format_money, minor_unit
+from salesop.pricing.rules import net_price
 
 CENT = Decimal("0.01")
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
@@ -292,8 +293,8 @@ class QuoteLine(models.Model):
 
     @property
     def net_price(self) -> Decimal:
-        """The unit price after the discount, to the cent."""
-        return (self.list_price * (100 - self.discount_pct) / 100).quantize(CENT, ROUND_HALF_UP)
+        """The unit price after the discount, to the currency's smallest unit."""
+        return net_price(self.list_price, self.discount_pct, self.quote.currency)
 
     @property
     def amount(self) -> Decimal:
@@ -302,7 +303,7 @@ class QuoteLine(models.Model):
     @property
     def net_amount(self) -> Decimal:
         return (self.list_price * self.quantity * (100 - self.discount_pct) / 100).quantize(
-            CENT, ROUND_HALF_UP
+            minor_unit(self.quote.currency), ROUND_HALF_UP
         )
 
 

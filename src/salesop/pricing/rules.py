@@ -21,10 +21,8 @@ from typing import Protocol
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import Role
-from salesop.core.money import format_money
+from salesop.core.money import format_money, minor_unit
 from salesop.playbook.schema import Approvals
-
-CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -78,8 +76,9 @@ class LineTerms:
     policy: Policy | None = None  # the product's own policy, else its family's
 
 
-def net_price(list_price: Decimal, discount_pct: Decimal) -> Decimal:
-    return (list_price * (100 - discount_pct) / 100).quantize(CENT, ROUND_HALF_UP)
+def net_price(list_price: Decimal, discount_pct: Decimal, currency: str) -> Decimal:
+    """The unit price after the discount, to the currency's smallest unit."""
+    return (list_price * (100 - discount_pct) / 100).quantize(minor_unit(currency), ROUND_HALF_UP)
 
 
 def _band(value: Decimal, steps, limit: str) -> tuple[str | None, Decimal | None]:
@@ -137,7 +136,7 @@ def _route_line(
         if role is None:
             return None
         return Needed("discount", line.discount_pct, role, i, passed, "playbook")
-    net = net_price(line.list_price, line.discount_pct)
+    net = net_price(line.list_price, line.discount_pct, currency)
     if policy.floor_price is not None and net < policy.floor_price:
         return Refusal(
             at,

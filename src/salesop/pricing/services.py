@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from salesop.accounts.models import User
 from salesop.core.audit import audit_actor, guarded_update
 from salesop.core.errors import DomainError, StaleWrite
-from salesop.core.money import MAX_AMOUNT
+from salesop.core.money import MAX_AMOUNT, format_money, in_minor_units, minor_unit
 from salesop.core.params import parse_int
 from salesop.deals.models import Deal
 from salesop.playbook.selectors import active_playbook
@@ -108,8 +108,10 @@ def _parse_lines(lines: Sequence[dict], currency: str) -> tuple[list[dict], dict
                     "The list price of %(product)s is %(price)s; give a discount instead."
                 ) % {"product": product.code, "price": product.list_price_display}
             list_price = product.list_price
-        elif list_price is None or list_price < 0 or list_price.as_tuple().exponent < -2:
-            errors[f"{at}.list_price"] = _("Enter an amount of 0 or more, to the cent.")
+        elif list_price is None or list_price < 0 or not in_minor_units(list_price, currency):
+            errors[f"{at}.list_price"] = _(
+                "Enter an amount of 0 or more, in steps of %(unit)s."
+            ) % {"unit": format_money(minor_unit(currency), currency)}
         elif list_price > MAX_AMOUNT:
             errors[f"{at}.list_price"] = _("Enter at most %(max)s.") % {"max": f"{MAX_AMOUNT:,}"}
         if f"{at}.list_price" not in errors and f"{at}.quantity" not in errors and list_price:
