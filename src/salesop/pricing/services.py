@@ -9,15 +9,17 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from salesop.accounts.models import User
 from salesop.core.audit import audit_actor, guarded_update
 from salesop.core.errors import DomainError, StaleWrite
 from salesop.core.money import MAX_AMOUNT, format_money, in_minor_units, minor_unit
 from salesop.core.params import parse_int
+from salesop.core.versioned import versioned_update
 from salesop.deals.models import Deal
 from salesop.playbook.selectors import active_playbook
 from salesop.pricing.models import (
@@ -52,8 +54,7 @@ def _lock_quote(quote_id: int) -> None:
     list(Quote.objects.select_for_update().filter(pk=quote_id).values_list("pk", flat=True))
 
 
-def _stale_quote() -> StaleWrite:
-    return StaleWrite("stale", _("Someone else changed this quote. Reload it and try again."))
+STALE = gettext_lazy("Someone else changed this quote. Reload it and try again.")
 
 
 # --- input -------------------------------------------------------------------------------
@@ -311,13 +312,13 @@ def _request_approvals(quote: Quote, by: User) -> Quote:
                 due_at=now + timedelta(hours=hours) if hours else None,
             )
         status = QuoteStatus.PENDING if routing.needed else QuoteStatus.APPROVED
-        if not guarded_update(
+        versioned_update(
             quote,
-            {"version": quote.version, "status": QuoteStatus.DRAFT},
+            by=by,
+            stale=STALE,
+            guard={"status": QuoteStatus.DRAFT},
             status=status,
-            version=F("version") + 1,
-        ):
-            raise _stale_quote()
+        )
     return quote
 
 
@@ -367,13 +368,13 @@ def quote_revise(
         raise DomainError("superseded", _("This revision was superseded; revise the newest one."))
     _lock_quote(quote.pk)
     with audit_actor(by):
-        if not guarded_update(
+        versioned_update(
             quote,
-            {"version": quote.version, "status": quote.status},
+            by=by,
+            stale=STALE,
+            guard={"status": quote.status},
             status=QuoteStatus.SUPERSEDED,
-            version=F("version") + 1,
-        ):
-            raise _stale_quote()
+        )
         now = timezone.now()
         for approval in quote.approvals.filter(voided_at__isnull=True):
             changes = {"voided_at": now, "due_at": None}
@@ -407,14 +408,14 @@ def quote_send(*, quote: Quote, by: User) -> Quote:
     if quote.sent_at is not None:
         raise DomainError("sent", _("This quote was already sent."))
     with audit_actor(by):
-        if not guarded_update(
+        versioned_update(
             quote,
-            {"version": quote.version, "status": QuoteStatus.APPROVED, "sent_at__isnull": True},
+            by=by,
+            stale=STALE,
+            guard={"status": QuoteStatus.APPROVED, "sent_at__isnull": True},
             sent_at=timezone.now(),
             sent_by=by,
-            version=F("version") + 1,
-        ):
-            raise _stale_quote()
+        )
     return quote
 
 
@@ -474,11 +475,11 @@ def approval_decide(*, approval: Approval, by: User, approve: bool, comment: str
             new_status = QuoteStatus.APPROVED
         else:
             return approval
-        if not guarded_update(
+        versioned_update(
             quote,
-            {"version": quote.version, "status": QuoteStatus.PENDING},
+            by=by,
+            stale=STALE,
+            guard={"status": QuoteStatus.PENDING},
             status=new_status,
-            version=F("version") + 1,
-        ):
-            raise _stale_quote()
+        )
     return approval

@@ -1,0 +1,45 @@
+"""The one versioned write: a change lands only on the version its writer read, bumps it, stamps
+updated_at and always leaves an audit entry attributed to its author; a stale one is a 409."""
+
+import pytest
+from auditlog.models import LogEntry
+
+from salesop.core.errors import StaleWrite
+from salesop.core.testing import make_lead
+from salesop.core.versioned import versioned_update
+from salesop.leads.models import Lead
+
+pytestmark = pytest.mark.django_db
+STALE = "Someone else changed this lead."
+
+
+def test_a_write_on_the_version_read_bumps_it_and_is_audited(org):
+    lead = make_lead(org.rep)
+    before = (lead.version, lead.updated_at)
+    versioned_update(lead, by=org.manager, stale=STALE, notes="回访时间改到周五")
+
+    stored = Lead.objects.get(pk=lead.pk)
+    assert stored.version == before[0] + 1 == lead.version
+    assert stored.updated_at > before[1] and stored.notes == "回访时间改到周五"
+    entry = LogEntry.objects.get_for_object(stored).latest("timestamp")
+    assert entry.actor == org.manager and "notes" in entry.changes_dict
+
+
+def test_a_write_on_an_older_version_is_refused_and_changes_nothing(org):
+    lead = make_lead(org.rep)
+    other = Lead.objects.get(pk=lead.pk)
+    versioned_update(other, by=org.manager, stale=STALE, notes="first")
+    with pytest.raises(StaleWrite) as refused:
+        versioned_update(lead, by=org.rep, stale=STALE, notes="second")
+    assert refused.value.message == STALE
+    with pytest.raises(StaleWrite):  # the version a page showed, though the instance is fresh
+        versioned_update(other, by=org.rep, stale=STALE, expected_version=1, notes="third")
+    stored = Lead.objects.get(pk=lead.pk)
+    assert (stored.notes, stored.version) == ("first", 2)
+
+
+def test_a_guard_that_no_longer_holds_is_refused(org):
+    lead = make_lead(org.rep)
+    with pytest.raises(StaleWrite):
+        versioned_update(lead, by=org.rep, stale=STALE, guard={"status": "won"}, notes="x")
+    assert Lead.objects.get(pk=lead.pk).version == lead.version
