@@ -81,14 +81,6 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    # Rate-limit counters live in the cache; ids repeat between tests.
-    from django.core.cache import cache
-
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
 def _default_language():
     # A request leaves its language active in the thread; each test starts from the default
     # (zh-hans), so a message a test reads does not depend on which test ran before it.

@@ -269,6 +269,8 @@ CONTRACT_UPLOAD_MAX_BYTES = env_int("SALESOP_CONTRACT_UPLOAD_MAX_MB", 20) * 1024
 # Each Word document is rendered from its uploaded template in a child process within these.
 DOCUMENT_RENDER_SECONDS = env_int("SALESOP_DOCUMENT_RENDER_SECONDS", 20)
 DOCUMENT_RENDER_MB = env_int("SALESOP_DOCUMENT_RENDER_MB", 1024)
+# Renderings at once per server process (each worst case DOCUMENT_RENDER_MB of memory).
+DOCUMENT_RENDERS_AT_ONCE = env_int("SALESOP_DOCUMENT_RENDERS_AT_ONCE", 2)
 
 # Reports: revenue and spend are summed in this currency; other currencies are not converted.
 REPORT_CURRENCY = env_str("SALESOP_REPORT_CURRENCY", "CNY").upper()

@@ -218,6 +218,51 @@ def test_template_version_form_refuses_a_bad_clause_beside_it(client, org):
     assert "30 日内付款" in client.get(saved.url).content.decode()
 
 
+def test_a_template_failing_only_on_a_real_contract_says_so_and_changes_nothing(client, org, deal):
+    # It passed its check on sample data; a clause the rep wrote makes it raise. Downloading
+    # and legal's approval answered 500 (the error surfaced from the rendering child).
+    from salesop.contracts.services import template_save
+    from salesop.core.testing import docx_with
+
+    content = docx_with(
+        "{{ customer }} {{ amount }} {{ payment_term_days }}",
+        "{%p for clause in clauses %}",
+        "{{ clause.title }}{% if '不可抗力之外' in clause.text %}{{ 1 // 0 }}{% endif %}",
+        "{%p endfor %}",
+    )
+    template = template_save(
+        by=org.legal, code="own", name="自有模板", clauses=as_dicts(CLAUSES_ZH), docx=content
+    )
+    contract = contract_of(org, deal, template)
+    clauses_edit(
+        contract=contract, by=org.rep, texts={"ip": IP_EDIT + "不可抗力之外均由乙方负责。"}
+    )
+    contract_submit(contract=contract, by=org.rep)
+    said = "无法生成文档"
+    client.force_login(org.rep)
+    page = client.get(f"/contracts/{contract.pk}/docx/", follow=True)
+    assert page.status_code == 200 and said in page.content.decode()
+    api = client.get(f"/api/v1/contracts/{contract.pk}/docx")
+    assert api.status_code == 422 and said in api.json()["detail"]
+    client.force_login(org.legal)
+    version = Contract.objects.get(pk=contract.pk).version
+    answer = client.post(
+        f"/contracts/{contract.pk}/review/",
+        {"verdict-ip": "accept", "outcome": "approve", "expected_version": version},
+    )
+    assert answer.status_code == 422 and said in answer.content.decode()
+    contract.refresh_from_db()
+    assert contract.status == ContractStatus.IN_REVIEW and not contract.documents.exists()
+
+
+def test_a_new_template_form_offers_two_distinct_clause_rows(client, org):
+    # Both blank rows were one dict: each got the last index, so the first clause typed into a
+    # new template was sent as the second's name and lost.
+    client.force_login(org.legal)
+    page = client.get("/contracts/templates/").content.decode()
+    assert 'name="key-0"' in page and 'name="key-1"' in page
+
+
 def test_page_queries_do_not_grow_with_clauses_or_contracts(
     client, org, deal, template, django_assert_max_num_queries
 ):

@@ -156,6 +156,24 @@ def test_a_template_costly_only_on_real_data_stops_at_its_limit(org, settings):
     assert time.monotonic() - started < 15
 
 
+def test_documents_past_the_renderings_at_once_are_refused_as_busy_not_queued(settings):
+    # Each rendering holds a server thread for up to its limit: past the slots, a document
+    # waits two seconds and is refused, so logins and pages keep threads to run on.
+    from salesop.core.docx import DocumentFailed, _slots, render_docx
+
+    settings.DOCUMENT_RENDERS_AT_ONCE = 1
+    slot = _slots(1)
+    assert slot.acquire(timeout=0)  # another request is rendering
+    try:
+        started = time.monotonic()
+        with pytest.raises(DocumentFailed) as busy:
+            render_docx(docx_with("{{ customer }}"), {"customer": "上海云仓"})
+        assert busy.value.code == "documents_busy" and time.monotonic() - started < 5
+    finally:
+        slot.release()
+    assert render_docx(docx_with("{{ customer }}"), {"customer": "上海云仓"})
+
+
 def _with_method(content: bytes, method: int, flags: int = 0) -> bytes:
     """The file with word/document.xml's compression method (and flags) rewritten in its local
     header and its central directory entry, as a tool or an attacker might leave it."""

@@ -192,6 +192,22 @@ def test_template_upload_page_names_missing_placeholders(client, org):
     assert client.get("/deals/proposal-templates/current.docx").content == good
 
 
+def test_a_template_failing_on_a_real_proposal_says_so_on_download(client, rep, org):
+    # It renders the sample customer; on a real one it raises: the download answered 500.
+    proposal = _proposal(org)
+    client.force_login(org.ops)
+    failing = docx_with(
+        "{{ customer }} {{ deal }} {{ version }} {{ roi.roi_pct }} {{ rows|length }}",
+        "{% if customer != 'Sample Co.' %}{{ 1 // 0 }}{% endif %}",
+    )
+    client.post("/deals/proposal-templates/", {"file": SimpleUploadedFile("f.docx", failing)})
+    assert ProposalTemplate.objects.get().active
+    page = rep.get(_url(proposal, "docx/"), follow=True)
+    assert page.status_code == 200 and "无法生成文档" in page.content.decode()
+    api = rep.get(f"/api/v1/proposals/{proposal.pk}/docx")
+    assert api.status_code == 422 and "无法生成文档" in api.json()["detail"]
+
+
 def test_template_page_is_for_sales_ops(rep):
     assert rep.get("/deals/proposal-templates/").status_code == 404
 

@@ -67,3 +67,15 @@ def test_a_month_before_1970_is_refused_not_a_server_error(client, org):
         page = client.get(f"/insights/review/?month={month}")
         assert page.status_code == 200 and month in page.content.decode()
     assert client.get("/api/v1/insights/funnel?month=1970-01").status_code == 200
+
+
+def test_the_last_month_of_year_9999_is_in_the_future_not_a_server_error(client, org):
+    # Its month has no following day to end on: building it raised before the future check.
+    client.force_login(org.ops)
+    for path in ("review", "funnel", "channels", "compliance", "losses", "grading"):
+        refused = client.get(f"/api/v1/insights/{path}?month=9999-12")
+        assert refused.status_code == 422, path
+        assert "9999-12" in refused.json()["errors"][0]["msg"]
+    for path in ("", "review/", "channels/", "compliance/", "losses/", "grading/"):
+        page = client.get(f"/insights/{path}?month=9999-12")
+        assert page.status_code == 200 and "9999-12" in page.content.decode(), path

@@ -2,9 +2,11 @@
 a refusal is recorded on the notification or digest, retried with the webhooks' back-off,
 delivered once when the server accepts, and sales ops see and hear of repeated failures."""
 
+import asyncio
 import json
 import socket
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -35,13 +37,16 @@ def free_port() -> int:
 
 class Relay:
     """A local mail server: answers each DATA from `data_answers` while any are left (then
-    accepts), refuses recipients in `refused` with 550."""
+    accepts), refuses recipients in `refused` with 550; `hang` seconds before answering a DATA
+    (a server that stopped answering), `hang_up` closes the connection after each message."""
 
     def __init__(self):
         self.data_answers: list[str] = []
         self.refused: set[str] = set()
         self.accepted: list[tuple[str, str]] = []  # (recipient, message)
         self.tries = 0
+        self.hang = 0.0
+        self.hang_up = False
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refused:
@@ -51,6 +56,10 @@ class Relay:
 
     async def handle_DATA(self, server, session, envelope):
         self.tries += 1
+        if self.hang:
+            await asyncio.sleep(self.hang)
+        if self.hang_up:
+            asyncio.get_running_loop().call_later(0.05, server.transport.close)
         if self.data_answers:
             return self.data_answers.pop(0)
         text = envelope.content.decode("utf-8", "replace")
@@ -160,7 +169,7 @@ def test_what_the_server_accepted_is_not_sent_again_when_the_rest_is_retried(org
     )
 
 
-def test_a_server_that_cannot_be_reached_fails_the_batch_once_then_delivers_it(
+def test_a_server_that_cannot_be_reached_stops_the_batch_then_gets_it_all(
     org, relay, settings, clock
 ):
     with_email(org.rep, "rep@example.cn")
@@ -169,16 +178,51 @@ def test_a_server_that_cannot_be_reached_fails_the_batch_once_then_delivers_it(
 
     with translation.override("en"):
         result = send_due_emails()
-    assert (result.sent, result.failed) == (0, 13)
-    assert all(
-        n.email_error.startswith("Could not reach the mail server")
-        for n in Notification.objects.filter(pk__in=[n.pk for n in notes])
-    )
+    # one message found it down; the rest were not claimed (their tries are not used up)
+    assert (result.sent, result.failed) == (0, 1)
+    tried = Notification.objects.get(pk=notes[0].pk)
+    assert tried.email_error.startswith("Could not reach the mail server")
+    assert not Notification.objects.filter(email_attempts__gt=0).exclude(pk=tried.pk).exists()
     settings.EMAIL_PORT = relay.port
     clock.shift(MINUTE)
     assert send_due_emails().sent == 13
     assert relay.to("rep@example.cn") == 13
     assert not Notification.objects.filter(emailed_at__isnull=True).exists()
+
+
+def test_a_server_that_stops_answering_holds_the_batch_one_time_out_not_one_per_message(
+    org, relay, settings, clock
+):
+    # 200 messages at 30 s each held the worker (and the sweeps behind it) for 100 minutes.
+    with_email(org.rep, "rep@example.cn")
+    notes = [note_for(org.rep, f"提醒 {i}") for i in range(10)]
+    settings.EMAIL_TIMEOUT, relay.hang = 1, 3
+    started = time.monotonic()
+    with translation.override("en"):
+        result = send_due_emails()
+    assert time.monotonic() - started < 3
+    assert (result.sent, result.failed) == (0, 1)  # the rest were not claimed
+    tried = Notification.objects.get(pk=notes[0].pk)
+    assert "timed out" in tried.email_error
+    assert not Notification.objects.filter(email_attempts__gt=0).exclude(pk=tried.pk).exists()
+    relay.hang = 0
+    assert send_due_emails().sent == 9  # the first waits for its back-off
+    # its lease covered every step of a slow exchange, not two minutes: a second sender
+    # would have taken it while a server that takes its time was still accepting it
+    from salesop.monitor.rules import send_lease
+
+    assert send_lease(30) == timedelta(minutes=5)
+
+
+def test_a_server_that_hangs_up_after_each_message_still_gets_them_all(org, relay, clock):
+    # The next message went out on the closed connection and failed: every other one.
+    with_email(org.rep, "rep@example.cn")
+    for i in range(5):
+        note_for(org.rep, f"提醒 {i}")
+    relay.hang_up = True
+    result = send_due_emails()
+    assert (result.sent, result.failed) == (5, 0)
+    assert relay.to("rep@example.cn") == 5
 
 
 def test_smtp_uses_starttls_unless_tls_0_and_says_so_when_the_server_has_none(org, relay, settings):

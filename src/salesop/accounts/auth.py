@@ -1,9 +1,13 @@
 """API authentication: a personal token (Bearer) or the browser's session (with CSRF), and
 the rate each caller may use the API at."""
 
+import time
+
 from django.conf import settings
 from ninja.security import HttpBearer, SessionAuth
-from ninja.throttling import SimpleRateThrottle
+from ninja.throttling import BaseThrottle
+
+from salesop.core.throttle import over_limit
 
 
 class ApiTokenAuth(HttpBearer):
@@ -26,27 +30,20 @@ class BrowserSessionAuth(SessionAuth):
 api_auth = [ApiTokenAuth(), BrowserSessionAuth()]
 
 
-class CallerRateThrottle(SimpleRateThrottle):
+class CallerRateThrottle(BaseThrottle):
     """SALESOP_API_RATE_PER_MINUTE calls per token (or, for the browser, per user) in a
-    sliding minute, counted in the cache: one count across every app server when the cache
-    is Redis. Anonymous calls are refused by authentication (the public intake has its own
-    limit per channel)."""
-
-    scope = "api"
-
-    def __init__(self):
-        super().__init__(rate="1/min")  # the real rate is read per request, from settings
+    minute, one count across every process (core.throttle). Anonymous calls are refused by
+    authentication (the public intake has its own limit per channel)."""
 
     def allow_request(self, request) -> bool:
-        self.num_requests, self.duration = settings.API_RATE_PER_MINUTE, 60
-        return super().allow_request(request)
-
-    def get_cache_key(self, request) -> str | None:
         token = getattr(request, "api_token", None)
         if token is not None:
-            ident = f"token{token.pk}"
+            ident = f"api:token{token.pk}"
         elif request.user.is_authenticated:
-            ident = f"user{request.user.pk}"
+            ident = f"api:user{request.user.pk}"
         else:
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+            return True
+        return not over_limit(ident, settings.API_RATE_PER_MINUTE)
+
+    def wait(self) -> float:
+        return 60 - time.time() % 60  # the count starts again with the next minute

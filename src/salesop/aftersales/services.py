@@ -419,12 +419,16 @@ def ticket_open(
     if errors:
         raise DomainError("invalid", _("Please correct the fields marked."), errors)
     now = timezone.now()
-    if by is None:
-        _refuse_a_flood(account, now)
     opened = _check_moment(opened_at, now - timedelta(days=365), "opened_at")
     response_due, direction_due = ticket_due_times(opened, severity)
     owner = delivery_person(account, DeliveryRole.TECH_SUPPORT, project, active_only=True)
-    with audit_actor(by):
+    # One transaction: a list read between the insert and its number showed a ticket with
+    # none (the portal's link to it raised); the company's row is held so that links opening
+    # tickets at once are counted one after the other against the day's allowance.
+    with transaction.atomic(), audit_actor(by):
+        if by is None:
+            Account.objects.select_for_update().filter(pk=account.pk).first()
+            _refuse_a_flood(account, now)
         ticket = Ticket.objects.create(
             account=account,
             project=project,

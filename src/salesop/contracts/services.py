@@ -36,6 +36,7 @@ from salesop.contracts.models import (
 )
 from salesop.contracts.rules import deviates, review_reason, signing_documents_missing
 from salesop.core.audit import audit_actor, guarded_update
+from salesop.core.docx import DocumentFailed
 from salesop.core.errors import DomainError, StaleWrite
 from salesop.core.time import company_today
 from salesop.deals.models import Deal, Stakeholder
@@ -281,11 +282,8 @@ def contract_create(
                 draft, [{"key": c.key, "title": c.title, "text": c.text} for c in clauses]
             ),
         )
-    except Exception as exc:  # noqa: BLE001 (any template failure refuses the contract)
-        message = _("The template cannot be filled with this quote's data: %(error)s") % {
-            "error": exc
-        }
-        raise DomainError("template_mismatch", message, {"template": message}) from None
+    except DocumentFailed as exc:
+        raise DomainError("template_mismatch", exc.message, {"template": exc.message}) from None
     with transaction.atomic():
         _check_create(deal, quote, template, by, target_signing_date)  # again, as the writer
         with audit_actor(by):

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from salesop.contracts import documents, rules, selectors, services
 from salesop.contracts.models import ClauseVerdict, ContractStatus, ContractTemplate, Risk
 from salesop.core.audit import audit_entries_for
-from salesop.core.docx import DocumentTooCostly
+from salesop.core.docx import DocumentFailed
 from salesop.core.errors import DomainError
 from salesop.core.forms import act_then_redirect, flash_refusal
 from salesop.core.params import parse_id, parse_int
@@ -423,7 +423,7 @@ def contract_docx(request, contract_id: int):
     contract = selectors.contract_for(request.user, contract_id)
     try:
         content = services.contract_docx(contract)
-    except DocumentTooCostly as exc:
+    except DocumentFailed as exc:
         messages.error(request, exc.message)
         return _back(contract, "#files")
     response = HttpResponse(content, content_type=documents.DOCX_TYPE)
@@ -436,7 +436,7 @@ def contract_pdf(request, contract_id: int):
     contract = selectors.contract_for(request.user, contract_id)
     try:
         pdf = documents.to_pdf(services.contract_docx(contract))
-    except DocumentTooCostly as exc:
+    except DocumentFailed as exc:
         messages.error(request, exc.message)
         return _back(contract, "#files")
     if pdf is None:
@@ -573,7 +573,7 @@ def template_list(request):
             {"key": c.key, "title": c.title, "text": c.text, "risk": c.risk}
             for c in (base.clauses.all() if base else [])
         ]
-    rows = values + [{"key": "", "title": "", "text": "", "risk": Risk.STANDARD}] * 2
+    rows = values + [{"key": "", "title": "", "text": "", "risk": Risk.STANDARD} for _ in "ab"]
     for i, row in enumerate(rows):
         row["index"] = i
         row["errors"] = {

@@ -1,6 +1,7 @@
 """Word documents from templates users upload (docxtpl): the sandboxed template language,
 rendering, and the looped table the shipped templates use."""
 
+import functools
 import io
 import json
 import multiprocessing
@@ -42,8 +43,13 @@ def jinja_env() -> SandboxedEnvironment:
     return SandboxedEnvironment(autoescape=True)
 
 
-class DocumentTooCostly(DomainError):
-    """A template that takes more CPU time, memory or output than a document may."""
+class DocumentFailed(DomainError):
+    """A document its template could not be filled for: the template fails on this record's
+    data, or (DocumentTooCostly) takes more CPU time, memory or output than a document may."""
+
+
+class DocumentTooCostly(DocumentFailed):
+    pass
 
 
 # A template is a program its uploader wrote: `{% for %}` over range(100000) twice, or
@@ -79,12 +85,17 @@ MAX_OUTPUT = 50 * 1024 * 1024
 
 def render_docx(content: bytes, context: dict[str, Any]) -> bytes:
     """The template rendered with `context` (plain data: text, numbers, lists, dicts). Raises
-    jinja2's TemplateError when it does not render, DocumentTooCostly past the limits."""
+    DocumentFailed when it does not render (a template can pass its check on sample data and
+    fail on a real record's), DocumentTooCostly past the limits."""
     kind, value = _in_child(_render_job, content, context)
     if kind == "ok":
         return value
     if kind == "error":
-        raise TemplateError(value)
+        message = _(
+            "The document could not be generated: its template fails on this record's data "
+            "(%(error)s). Ask legal or sales operations to correct the template."
+        ) % {"error": value}
+        raise DocumentFailed("document_failed", message, {"docx": message})
     message = (
         _(
             "The document could not be generated: its template needs more than %(s)d seconds, "
@@ -138,9 +149,30 @@ def _limits() -> dict[str, int]:
     }
 
 
+@functools.cache
+def _slots(at_once: int) -> threading.BoundedSemaphore:
+    return threading.BoundedSemaphore(at_once)
+
+
 def _in_child(job, content: bytes, context: dict[str, Any]) -> tuple[str, Any]:
     """`job(content, context)` in a child process under the CPU, memory and output limits:
-    its ("ok", value) or ("error", text), or ("time" | "memory" | "output", None)."""
+    its ("ok", value) or ("error", text), or ("time" | "memory" | "output", None). At most
+    SALESOP_DOCUMENT_RENDERS_AT_ONCE children per server process: each holds a server thread
+    for up to its time limit, and eight costly documents at once held them all (a login took
+    88 s). Past that, a document waits two seconds for a slot, then is refused as busy."""
+    from django.conf import settings
+
+    slots = _slots(settings.DOCUMENT_RENDERS_AT_ONCE)
+    if not slots.acquire(timeout=2):
+        message = _("Other documents are being generated right now: try again in a minute.")
+        raise DocumentFailed("documents_busy", message, {"docx": message})
+    try:
+        return _run_child(job, content, context)
+    finally:
+        slots.release()
+
+
+def _run_child(job, content: bytes, context: dict[str, Any]) -> tuple[str, Any]:
     limits = _limits()
     seconds = limits["s"]
     plain = json.loads(json.dumps(context, default=str))  # lazy translations become text

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from salesop.core.docx import DocumentTooCostly
+from salesop.core.docx import DocumentFailed
 from salesop.core.errors import DomainError
 from salesop.core.forms import styled
 from salesop.core.params import parse_id
@@ -302,7 +302,7 @@ def proposal_docx(request, deal_id: int, proposal_id: int):
     proposal = proposal_for(request.user, deal_id, proposal_id)
     try:
         content = proposals.proposal_docx(proposal=proposal, audience=_audience(request, proposal))
-    except DocumentTooCostly as exc:
+    except DocumentFailed as exc:
         messages.error(request, exc.message)
         return redirect(proposal.get_absolute_url())
     response = HttpResponse(content, content_type=proposals.DOCX_CONTENT_TYPE)

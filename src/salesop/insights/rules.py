@@ -137,7 +137,7 @@ def month_asked(value: str, today: date) -> tuple[Period, str | None]:
         return current, "format"
     if int(match.group(1)) < FIRST_YEAR:
         return current, "early"
-    period = month_period(int(match.group(1)), int(match.group(2)))
-    if period.start > today:
+    year, month = int(match.group(1)), int(match.group(2))
+    if (year, month) > (today.year, today.month):  # before building it: 9999-12 has no next day
         return current, "future"
-    return period, None
+    return month_period(year, month), None

@@ -3,16 +3,22 @@ with the reason. Django's `send_mail(..., fail_silently=True)` said neither, and
 server never took was counted as sent.
 
 One connection serves a batch, one message at a time (a refusal of one recipient does not
-touch the others: smtplib resets the transaction). A connection that broke is opened again for
-the next message; one that could not be opened is not tried again in the same batch, so a
-server that is down costs one time-out per batch, not one per message."""
+touch the others: smtplib resets the transaction). A kept connection is asked NOOP before the
+next message, and opened again if the server closed it (some close after every message: every
+other message failed). A server that could not be reached, or did not answer within
+SALESOP_EMAIL_TIMEOUT_SECONDS, is not tried again in the same batch, and a batch stops
+claiming after rules.BATCH_SECONDS: a server that is down or hung costs one time-out per
+batch, not one per message (200 of 30 s held the worker, and the sweeps, for 100 minutes)."""
 
 import logging
 import smtplib
+import time
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.utils.translation import gettext as _
+
+from salesop.monitor import rules
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +48,20 @@ class Mailer:
     def __init__(self) -> None:
         self.connection = None
         self.unreachable = ""  # why the server could not be reached in this batch
+        self.lease = rules.send_lease(settings.EMAIL_TIMEOUT)
+        self.until = time.monotonic() + rules.BATCH_SECONDS
+
+    def spent(self) -> bool:
+        """Whether the batch should claim no more: the server is unreachable, or its time is
+        up (the rest wait for the next batch, their attempts uncounted)."""
+        return bool(self.unreachable) or time.monotonic() > self.until
 
     def send(self, to: str, subject: str, body: str) -> str:
         """Sends one message; "" once the server accepted it, else what went wrong."""
         if self.unreachable:
             return self.unreachable
+        if self.connection is not None and not self._alive():
+            self.close()
         if self.connection is None:
             connection = get_connection(fail_silently=False)
             try:
@@ -71,10 +86,21 @@ class Mailer:
         except (OSError, smtplib.SMTPException, ValueError) as exc:
             error = _describe(exc)
             log.warning("email to %s not sent: %s", to, error)
+            if TimeoutError in (type(exc), type(exc.__context__)):  # smtplib wraps it
+                self.unreachable = error
             if not isinstance(exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
                 self.close()  # the connection may be broken: the next message opens another
             return error[:500]
         return "" if accepted else _("The mail server took no recipient.")
+
+    def _alive(self) -> bool:
+        smtp = getattr(self.connection, "connection", None)
+        if smtp is None:  # not SMTP (a file or console backend): nothing to lose
+            return True
+        try:
+            return smtp.noop()[0] == 250
+        except (OSError, smtplib.SMTPException):
+            return False
 
     def close(self) -> None:
         if self.connection is not None:

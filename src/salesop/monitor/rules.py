@@ -16,6 +16,20 @@ RETRY_BACKOFF = (
 )
 MAX_ATTEMPTS = len(RETRY_BACKOFF) + 1
 SEND_LEASE = timedelta(minutes=2)  # a claimed delivery is retried if its sender died
+# A send's every network step may take its time-out (connect, greeting, TLS, login, sender,
+# recipient, data, body, answer): a lease shorter than that let a second sender take a message
+# a slow server was still accepting, and send it twice.
+NETWORK_STEPS = 10
+# A batch stops claiming after this long, so a slow server holds a worker thread (and the
+# sweeps behind it) for a minute or so, not one time-out per message.
+BATCH_SECONDS = 60
+
+
+def send_lease(timeout_seconds: float) -> timedelta:
+    """How long a claimed message or delivery is left to its sender."""
+    return max(SEND_LEASE, timedelta(seconds=timeout_seconds * NETWORK_STEPS))
+
+
 # Ops are told email is failing when one message failed this many tries in a row (6 minutes
 # with the back-off above): one refusal is often a greylisting server's "try later".
 EMAIL_ALERT_AFTER_ATTEMPTS = 3

@@ -5,6 +5,7 @@ Every step is safe to run twice or concurrently: a due row is claimed with a con
 UPDATE and its alert opened in the same transaction; alerts are unique by dedupe key."""
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -289,10 +290,14 @@ def deliver_due_webhooks(now: datetime | None = None, limit: int = 50) -> Sent:
         .select_related("endpoint")
         .order_by("next_attempt_at")[:limit]
     )
+    lease = rules.send_lease(settings.WEBHOOK_TIMEOUT_SECONDS)
+    until = time.monotonic() + rules.BATCH_SECONDS
     for delivery in due:
+        if time.monotonic() > until:
+            break  # the rest wait for the next batch
         claimed = WebhookDelivery.objects.filter(
             pk=delivery.pk, next_attempt_at=delivery.next_attempt_at, status=DeliveryStatus.PENDING
-        ).update(next_attempt_at=now + rules.SEND_LEASE, attempts=F("attempts") + 1)
+        ).update(next_attempt_at=timezone.now() + lease, attempts=F("attempts") + 1)
         if not claimed:
             continue
         delivery.attempts += 1
@@ -349,10 +354,12 @@ def send_due_emails(now: datetime | None = None, limit: int = 200) -> Sent:
     mailer = mail.Mailer()
     try:
         for note in due:
+            if mailer.spent():
+                break
             claimed = Notification.objects.filter(
                 pk=note.pk, email_due_at=note.email_due_at, emailed_at__isnull=True
             ).update(
-                email_due_at=timezone.now() + rules.SEND_LEASE,
+                email_due_at=timezone.now() + mailer.lease,
                 email_attempts=F("email_attempts") + 1,
             )
             if not claimed:
@@ -478,7 +485,7 @@ def webhook_send_test(*, endpoint: WebhookEndpoint, by: User) -> WebhookDelivery
         endpoint=endpoint,
         event="test",
         attempts=1,
-        next_attempt_at=now + rules.SEND_LEASE,
+        next_attempt_at=now + rules.send_lease(settings.WEBHOOK_TIMEOUT_SECONDS),
         payload={"event": "test", "title": title, "text": f"✅ {title}", "alert": None},
     )
     _attempt(delivery, now)
@@ -569,11 +576,13 @@ def send_due_digests(now: datetime | None = None, limit: int = 200) -> Sent:
     mailer = mail.Mailer()
     try:
         for digest in due:
+            if mailer.spent():
+                break
             claimed = DigestRun.objects.filter(
                 pk=digest.pk,
                 next_attempt_at=digest.next_attempt_at,
                 status=DeliveryStatus.PENDING,
-            ).update(next_attempt_at=timezone.now() + rules.SEND_LEASE, attempts=F("attempts") + 1)
+            ).update(next_attempt_at=timezone.now() + mailer.lease, attempts=F("attempts") + 1)
             if not claimed:
                 continue
             _mail(
