@@ -7,13 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import User
+from salesop.activities.events import activity_logged
 from salesop.activities.models import Activity, Task
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, full_clean_or_refuse
 from salesop.customers.models import Account
 from salesop.deals.models import Deal
 from salesop.leads.models import Lead
-from salesop.leads.services import lead_touched
 
 
 @transaction.atomic
@@ -63,8 +63,7 @@ def activity_log(
     full_clean_or_refuse(activity)
     with audit_actor(by):
         activity.save()
-    if lead is not None:
-        lead_touched(lead=lead, at=activity.occurred_at, by=by)
+    activity_logged(activity, by)
     return activity
 
 

@@ -9,7 +9,11 @@ class LeadsConfig(AppConfig):
 
     def ready(self) -> None:
         from salesop.core.audit import audit_register
-        from salesop.leads import alerts, tasks  # noqa: F401 (register lead timers, job kinds)
+        from salesop.leads import (  # noqa: F401 (register lead timers, job kinds, subscribers)
+            alerts,
+            handlers,
+            tasks,
+        )
         from salesop.leads.models import Channel, Lead
 
         audit_register(

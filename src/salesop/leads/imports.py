@@ -19,11 +19,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import User
+from salesop.core.errors import StaleWrite
 from salesop.core.spreadsheets import NotASpreadsheet, Row, count_rows, read_rows
+from salesop.core.versioned import versioned_update
 from salesop.customers.models import EmployeeBand
 from salesop.customers.rules import normalize_company, normalize_email, normalize_phone
-from salesop.leads.models import ImportJob, ImportStatus, Lead, LeadEvent
-from salesop.leads.rules import first_contact_hours, followup_due
+from salesop.leads.events import lead_event, lead_events
+from salesop.leads.models import ImportJob, ImportStatus, Lead, LeadEvent, LeadEventKind
+from salesop.leads.rules import STALE, first_contact_hours, followup_due
 from salesop.monitor.heartbeat import beating
 from salesop.playbook.selectors import active_playbook
 
@@ -222,6 +225,25 @@ def _existing(batch_values: list[dict]) -> tuple[dict[str, Lead], dict[str, Lead
     return by_email, by_phone
 
 
+def _merge(lead: Lead, filled: dict, job: ImportJob) -> None:
+    """Fills the lead's empty fields from the file: a versioned write (what someone typed into
+    the lead since the import read it is kept: the file fills only what is still empty),
+    audited, and a "merged" event on the lead's history."""
+    for _attempt in range(3):
+        filled = {name: value for name, value in filled.items() if not getattr(lead, name)}
+        if not filled:
+            break
+        email, phone = filled.get("email", lead.email), filled.get("phone", lead.phone)
+        keys = {"email_normalized": normalize_email(email), "phone_e164": normalize_phone(phone)}
+        try:
+            with transaction.atomic():
+                versioned_update(lead, by=job.created_by, stale=STALE, **filled, **keys)
+            break
+        except StaleWrite:
+            lead.refresh_from_db()
+    lead_event(lead, LeadEventKind.MERGED, job.created_by, to_value=f"import {job.pk}")
+
+
 class Rollback(Exception):
     """Raised inside an all-or-nothing import's transaction when any row was refused."""
 
@@ -251,7 +273,7 @@ def run_import(job: ImportJob, progress=None) -> Outcome:
         for batch in _batches(rows):
             cleaned = [(row, *_clean(row, job.mapping, owners)) for row in batch]
             by_email, by_phone = _existing([v for _r, v, errs in cleaned if not errs])
-            creates, merges = [], []
+            creates, merges = [], {}
             for _row, values, errors in cleaned:
                 if errors:
                     outcome.errors.extend(errors)
@@ -271,12 +293,11 @@ def run_import(job: ImportJob, progress=None) -> Outcome:
                     outcome.skipped += 1
                     continue
                 if twin and job.dedupe == "merge":
+                    # what the file adds to the lead: only the fields it has empty
+                    filled = merges.setdefault(twin.pk, (twin, {}))[1]
                     for name, value in values.items():
                         if name != "owner" and value and not getattr(twin, name):
-                            setattr(twin, name, value)
-                    twin.email_normalized = normalize_email(twin.email)
-                    twin.phone_e164 = normalize_phone(twin.phone)
-                    merges.append(twin)
+                            filled.setdefault(name, value)
                     continue
                 owner = values.pop("owner", None) or job.created_by
                 lead = Lead(
@@ -297,19 +318,19 @@ def run_import(job: ImportJob, progress=None) -> Outcome:
             if not job.dry_run:
                 with transaction.atomic():
                     made = Lead.objects.bulk_create(creates)
-                    LeadEvent.objects.bulk_create(
+                    lead_events(
                         [
                             LeadEvent(
                                 lead=lead,
-                                kind="created",
+                                kind=LeadEventKind.CREATED,
                                 by=job.created_by,
                                 to_value=f"import {job.pk}",
                             )
                             for lead in made
                         ]
                     )
-                    for lead in merges:
-                        lead.save()
+                    for twin, filled in merges.values():
+                        _merge(twin, filled, job)
             outcome.created += len(creates)
             outcome.merged += len(merges)
             job.processed_rows += len(batch)

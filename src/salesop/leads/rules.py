@@ -5,7 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext_lazy
+
 from salesop.playbook.schema import Bant, Playbook, Territory
+
+STALE = gettext_lazy("Someone else changed this lead a moment ago. Reload it and try again.")
 
 
 @dataclass(frozen=True)

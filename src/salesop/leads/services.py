@@ -1,6 +1,7 @@
 """Every write to leads and channels: intake from any path, qualification (BANT), the first
 contact that must come before it, disqualification, nurture, conversion to a deal, assignment."""
 
+import copy
 import hashlib
 import json
 import secrets
@@ -10,7 +11,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from salesop.core.audit import audit_actor
 from salesop.core.errors import Conflict, DomainError, StaleWrite, full_clean_or_refuse
 from salesop.core.spreadsheets import NotASpreadsheet, read_rows
 from salesop.core.tokens import token_hash
+from salesop.core.versioned import versioned_update
 from salesop.customers.models import Account, Contact
 from salesop.customers.profiling import latest, lead_fit
 from salesop.customers.rules import normalize_company, normalize_email, normalize_phone
@@ -28,6 +29,7 @@ from salesop.customers.services import account_create
 from salesop.deals.models import Deal
 from salesop.deals.services import deal_create
 from salesop.leads import rules
+from salesop.leads.events import lead_event
 from salesop.leads.imports import KINDS as IMPORT_KINDS
 from salesop.leads.imports import check_mapping, guess_mapping
 from salesop.leads.models import (
@@ -38,7 +40,6 @@ from salesop.leads.models import (
     ImportJob,
     ImportStatus,
     Lead,
-    LeadEvent,
     LeadEventKind,
     SavedMapping,
 )
@@ -61,17 +62,6 @@ EDITABLE_FIELDS = (
     "notes",
 )
 OPEN_STATUSES = ("new", "contacted", "qualified", "nurturing")
-
-
-def _event(lead: Lead, kind: str, by: User | None, from_value="", to_value="", note="") -> None:
-    LeadEvent.objects.create(
-        lead=lead,
-        kind=kind,
-        by=by,
-        from_value=str(from_value)[:64],
-        to_value=str(to_value)[:64],
-        note=note[:300],
-    )
 
 
 def _keys(lead: Lead) -> None:
@@ -224,22 +214,13 @@ def _lead_write(
     lead.icp_fit = lead_fit(lead)
     with audit_actor(by):
         lead.save()
-    _event(lead, LeadEventKind.CREATED, by, to_value=channel.name)
-    _event(lead, LeadEventKind.ASSIGNED, by, to_value=owner.username)
+    lead_event(lead, LeadEventKind.CREATED, by, to_value=channel.name)
+    lead_event(lead, LeadEventKind.ASSIGNED, by, to_value=owner.username)
     return lead
 
 
-def _apply(lead: Lead, **changes) -> None:
-    updated = Lead.objects.filter(pk=lead.pk, version=lead.version).update(
-        version=F("version") + 1, updated_at=timezone.now(), **changes
-    )
-    if updated != 1:
-        raise StaleWrite(
-            "stale", _("Someone else changed this lead a moment ago. Reload it and try again.")
-        )
-    for name, value in changes.items():
-        setattr(lead, name, value)
-    lead.version += 1
+def _apply(lead: Lead, by: User | None, **changes) -> None:
+    versioned_update(lead, by=by, stale=rules.STALE, **changes)
 
 
 def _require_open(lead: Lead) -> None:
@@ -249,28 +230,31 @@ def _require_open(lead: Lead) -> None:
 
 @transaction.atomic
 def lead_update(*, lead: Lead, by: User, **values) -> Lead:
+    """Edits the lead's fields: only what the edit changes is written, onto the lead as it is
+    now (a status or grade set meanwhile by another request stays)."""
     values = _check_fields(values)
     if "company_name" in values and not values["company_name"]:
         raise DomainError(
             "required", _("The company is required."), {"company_name": _("Required.")}
         )
+    Lead.objects.select_for_update().filter(pk=lead.pk).exists()  # held to the end
+    lead.refresh_from_db()
+    draft = copy.copy(lead)  # checked as it will be; the lead itself changes once written
     for name, value in values.items():
-        setattr(lead, name, value)
-    _keys(lead)
+        setattr(draft, name, value)
+    _keys(draft)
     if {"email", "phone"} & set(values):
-        _refuse_duplicate(lead, exclude=lead.pk)
-    full_clean_or_refuse(lead, exclude=["owner", "team", "channel", "account", "deal"])
-    lead.version += 1
-    # Only what this edit changes: a status or grade set meanwhile by another request stays.
-    fields = [*values, "company_key", "email_normalized", "phone_e164", "version", "updated_at"]
-    with audit_actor(by):
-        lead.save(update_fields=fields)
+        _refuse_duplicate(draft, exclude=lead.pk)
+    full_clean_or_refuse(draft, exclude=["owner", "team", "channel", "account", "deal"])
+    keys = ("company_key", "email_normalized", "phone_e164")
+    _apply(lead, by, **{name: getattr(draft, name) for name in (*values, *keys)})
     return lead
 
 
 def lead_touched(*, lead: Lead, at: datetime, by: User) -> None:
     """A contact with the lead was logged: the first one verifies it (new -> contacted); each one
     restarts the follow-up clock."""
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)  # as it is now, held to the end
     if lead.status not in OPEN_STATUSES:
         return
     playbook = active_playbook()
@@ -280,10 +264,9 @@ def lead_touched(*, lead: Lead, at: datetime, by: User) -> None:
         changes.update(first_contacted_at=at, first_contact_due_at=None)
     if lead.status == "new":
         changes["status"] = "contacted"
-        _event(lead, LeadEventKind.STATUS, by, "new", "contacted")
-    Lead.objects.filter(pk=lead.pk).update(**changes)
-    for name, value in changes.items():
-        setattr(lead, name, value)
+    _apply(lead, by, **changes)
+    if changes.get("status"):
+        lead_event(lead, LeadEventKind.STATUS, by, "new", "contacted")
 
 
 @transaction.atomic
@@ -299,9 +282,7 @@ def lead_qualify(
     SOP's first-contact verification). A and B become qualified; C goes to nurture with a
     next-touch date."""
     if expected_version is not None and expected_version != lead.version:
-        raise StaleWrite(
-            "stale", _("Someone else changed this lead a moment ago. Reload it and try again.")
-        )
+        raise StaleWrite("stale", str(rules.STALE))
     _require_open(lead)
     if lead.first_contacted_at is None:
         raise DomainError(
@@ -340,11 +321,11 @@ def lead_qualify(
             4,
         )
     old_grade, old_status = lead.grade, lead.status
-    _apply(lead, **changes)
+    _apply(lead, by, **changes)
     if old_grade != score.grade:
-        _event(lead, LeadEventKind.GRADED, by, old_grade, score.grade, note=f"{score.total}")
+        lead_event(lead, LeadEventKind.GRADED, by, old_grade, score.grade, note=f"{score.total}")
     if old_status != status:
-        _event(lead, LeadEventKind.STATUS, by, old_status, status)
+        lead_event(lead, LeadEventKind.STATUS, by, old_status, status)
     return score
 
 
@@ -361,13 +342,14 @@ def lead_disqualify(*, lead: Lead, by: User, reason: str, note: str = "") -> Lea
     old = lead.status
     _apply(
         lead,
+        by,
         status="disqualified",
         disqualify_reason=reason,
         first_contact_due_at=None,
         followup_due_at=None,
         next_touch_at=None,
     )
-    _event(lead, LeadEventKind.STATUS, by, old, "disqualified", note=note)
+    lead_event(lead, LeadEventKind.STATUS, by, old, "disqualified", note=note)
     return lead
 
 
@@ -385,8 +367,8 @@ def lead_assign(*, lead: Lead, to: User | None, by: User) -> Lead:
             "owner", _("Choose someone you manage."), {"owner_id": _("Not someone you manage.")}
         )
     old = lead.owner.username
-    _apply(lead, owner=to, team=to.team)
-    _event(lead, LeadEventKind.ASSIGNED, by, old, to.username)
+    _apply(lead, by, owner=to, team=to.team)
+    lead_event(lead, LeadEventKind.ASSIGNED, by, old, to.username)
     return lead
 
 
@@ -458,6 +440,7 @@ def lead_convert(
     )
     _apply(
         lead,
+        by,
         status="converted",
         account=account,
         deal=deal,
@@ -465,7 +448,7 @@ def lead_convert(
         followup_due_at=None,
         next_touch_at=None,
     )
-    _event(lead, LeadEventKind.CONVERTED, by, "qualified", f"deal {deal.pk}")
+    lead_event(lead, LeadEventKind.CONVERTED, by, "qualified", f"deal {deal.pk}")
     return deal
 
 

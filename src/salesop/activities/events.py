@@ -1,0 +1,12 @@
+"""What happens to activities, published on the core event stream (core.events)."""
+
+from salesop.accounts.models import User
+from salesop.activities.models import Activity
+from salesop.core.events import publish
+
+LOGGED = "activity.logged"
+
+
+def activity_logged(activity: Activity, by: User) -> None:
+    """A contact with a customer or lead was recorded (the Activity row is the event's row)."""
+    publish(LOGGED, activity=activity, by=by)
