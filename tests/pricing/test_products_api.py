@@ -18,7 +18,7 @@ def test_products_and_their_policy(client, org, django_assert_num_queries):
     make_product("OLD", "旧版 legacy", family="wms", active=False)
     make_policy(family="wms")
     client.force_login(org.rep)
-    with django_assert_num_queries(3):  # session, user, products
+    with django_assert_num_queries(4):  # session, user, the caller's rate window, products
         listed = client.get("/api/v1/products").json()
     assert [p["code"] for p in listed] == ["TRAIN", "WMS-LIC"]
     assert [p["code"] for p in client.get("/api/v1/products?family=wms").json()] == ["WMS-LIC"]
@@ -108,11 +108,11 @@ def test_quotes_list_query_count_does_not_grow(client, org, django_assert_num_qu
             )
 
     add(1)
-    # session, user, deal, quotes, lines (with products), approvals
-    with django_assert_num_queries(7):
+    # session, user, the caller's rate window, deal, quotes, lines (with products), approvals
+    with django_assert_num_queries(8):
         assert len(client.get(f"/api/v1/deals/{deal.pk}/quotes").json()) == 1
     add(4)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         assert len(client.get(f"/api/v1/deals/{deal.pk}/quotes").json()) == 5
 
 

@@ -15,6 +15,7 @@ from salesop.core.parsing import ParseError, parse_date, parse_decimal
 from salesop.core.time import company_today, company_zone
 from salesop.customers.models import Account, EmployeeBand
 from salesop.customers.rules import normalize_company
+from salesop.deals.events import stage_events
 from salesop.deals.models import Deal, DealStatus, StageEvent, StageEventKind
 from salesop.leads.imports import KINDS, ImportKind, Outcome, Rollback, RowError
 from salesop.playbook.selectors import active_playbook, active_version
@@ -346,7 +347,7 @@ def _save(
                 playbook_version=version,
             )
         )
-    StageEvent.objects.bulk_create(events)
+    stage_events(events)
     return deal
 
 

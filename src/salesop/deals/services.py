@@ -2,19 +2,22 @@
 reopen. A state change is a conditional UPDATE on the deal's version plus one stage event, in
 one transaction, so two concurrent moves cannot both win."""
 
+import copy
 from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from salesop.accounts.models import Role, User
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, StaleWrite, full_clean_or_refuse
+from salesop.core.versioned import versioned_update
 from salesop.customers.models import Account
-from salesop.deals.models import ChecklistTick, Deal, DealStatus, StageEvent, StageEventKind
+from salesop.deals.events import stage_event
+from salesop.deals.models import ChecklistTick, Deal, DealStatus, StageEventKind
 from salesop.deals.rules import (
     GateFailure,
     close_due_at,
@@ -47,50 +50,12 @@ def ticked_items(deal: Deal) -> set[tuple[str, str]]:
     return set(ChecklistTick.objects.filter(deal=deal).values_list("stage", "item"))
 
 
-def _stale() -> StaleWrite:
-    return StaleWrite(
-        "stale",
-        _("Someone else changed this deal a moment ago. Reload it and try again."),
-    )
+STALE = gettext_lazy("Someone else changed this deal a moment ago. Reload it and try again.")
 
 
 def _check_version(deal: Deal, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != deal.version:
-        raise _stale()
-
-
-def _apply(deal: Deal, **changes) -> None:
-    """Writes `changes` if nobody changed the deal since it was read; else StaleWrite."""
-    updated = Deal.objects.filter(pk=deal.pk, version=deal.version).update(
-        version=F("version") + 1, updated_at=timezone.now(), **changes
-    )
-    if updated != 1:
-        raise _stale()
-    for name, value in changes.items():
-        setattr(deal, name, value)
-    deal.version += 1
-
-
-def _event(
-    deal: Deal,
-    *,
-    kind: str,
-    from_stage: str,
-    to_stage: str,
-    by: User | None,
-    seconds: int = 0,
-    **extra,
-) -> StageEvent:
-    return StageEvent.objects.create(
-        deal=deal,
-        kind=kind,
-        from_stage=from_stage,
-        to_stage=to_stage,
-        by=by,
-        seconds_in_previous=seconds,
-        playbook_version_id=deal.playbook_version_id,
-        **extra,
-    )
+        raise StaleWrite("stale", str(STALE))
 
 
 def _validate_fields(values: dict) -> dict:
@@ -153,7 +118,7 @@ def deal_create(
     full_clean_or_refuse(deal)
     with audit_actor(by):
         deal.save()
-    _event(deal, kind=StageEventKind.CREATED, from_stage="", to_stage=first.key, by=by)
+    stage_event(deal, kind=StageEventKind.CREATED, from_stage="", to_stage=first.key, by=by)
     return deal
 
 
@@ -161,20 +126,13 @@ def deal_create(
 def deal_update(*, deal: Deal, by: User, expected_version: int | None = None, **values) -> Deal:
     _check_version(deal, expected_version)
     values = _validate_fields(values)
-    # Locked and compared, then saved (not updated) so the audit trail records the edit.
-    if (
-        Deal.objects.select_for_update().filter(pk=deal.pk).values_list("version", flat=True).get()
-        != deal.version
-    ):
-        raise _stale()
+    draft = copy.copy(deal)  # checked as it will be; the deal itself changes once written
     for name, value in values.items():
-        setattr(deal, name, value)
+        setattr(draft, name, value)
     if "expected_close_date" in values and deal.is_open:
-        deal.close_due_at = close_due_at(deal.expected_close_date)
-    full_clean_or_refuse(deal, exclude=["owner", "team", "account", "playbook_version"])
-    deal.version += 1
-    with audit_actor(by):
-        deal.save()
+        values["close_due_at"] = draft.close_due_at = close_due_at(draft.expected_close_date)
+    full_clean_or_refuse(draft, exclude=["owner", "team", "account", "playbook_version"])
+    versioned_update(deal, by=by, stale=STALE, **values)
     return deal
 
 
@@ -257,8 +215,10 @@ def deal_move(
     seconds = max(0, int((now - deal.stage_entered_at).total_seconds()))
     from_stage = deal.stage
     if to_stage == "won":
-        _apply(
+        versioned_update(
             deal,
+            by=by,
+            stale=STALE,
             stage="won",
             status=DealStatus.WON,
             probability=100,
@@ -269,15 +229,17 @@ def deal_move(
         )
         kind = StageEventKind.WON
     else:
-        _apply(
+        versioned_update(
             deal,
+            by=by,
+            stale=STALE,
             stage=to_stage,
             probability=playbook.stage(to_stage).probability,
             stage_entered_at=now,
             stage_due_at=stage_due_at(playbook, to_stage, now),
         )
         kind = StageEventKind.MOVED
-    _event(
+    stage_event(
         deal,
         kind=kind,
         from_stage=from_stage,
@@ -318,8 +280,10 @@ def deal_mark_lost(
     now = timezone.now()
     seconds = max(0, int((now - deal.stage_entered_at).total_seconds()))
     from_stage = deal.stage
-    _apply(
+    versioned_update(
         deal,
+        by=by,
+        stale=STALE,
         stage="lost",
         status=DealStatus.LOST,
         probability=0,
@@ -331,7 +295,7 @@ def deal_mark_lost(
         stage_due_at=None,
         close_due_at=None,
     )
-    _event(
+    stage_event(
         deal,
         kind=StageEventKind.LOST,
         from_stage=from_stage,
@@ -360,8 +324,10 @@ def deal_reopen(*, deal: Deal, by: User, reason: str, expected_version: int | No
     if playbook.stage(back_to) is None:
         back_to = playbook.stages[0].key
     now = timezone.now()
-    _apply(
+    versioned_update(
         deal,
+        by=by,
+        stale=STALE,
         stage=back_to,
         status=DealStatus.OPEN,
         probability=playbook.stage(back_to).probability,
@@ -373,7 +339,7 @@ def deal_reopen(*, deal: Deal, by: User, reason: str, expected_version: int | No
         stage_due_at=stage_due_at(playbook, back_to, now),
         close_due_at=close_due_at(deal.expected_close_date),
     )
-    _event(
+    stage_event(
         deal,
         kind=StageEventKind.REOPENED,
         from_stage="lost",

@@ -3,9 +3,9 @@ with the reason. Django's `send_mail(..., fail_silently=True)` said neither, and
 server never took was counted as sent.
 
 One connection serves a batch, one message at a time (a refusal of one recipient does not
-touch the others: smtplib resets the transaction). A kept connection is asked NOOP before the
-next message, and opened again if the server closed it (some close after every message: every
-other message failed). A server that could not be reached, or did not answer within
+touch the others: smtplib resets the transaction). A kept connection the server closed is
+opened again and the message sent on it (some servers close after every message: every other
+message failed). A server that could not be reached, or did not answer within
 SALESOP_EMAIL_TIMEOUT_SECONDS, is not tried again in the same batch, and a batch stops
 claiming after rules.BATCH_SECONDS: a server that is down or hung costs one time-out per
 batch, not one per message (200 of 30 s held the worker, and the sweeps, for 100 minutes)."""
@@ -57,11 +57,18 @@ class Mailer:
         return bool(self.unreachable) or time.monotonic() > self.until
 
     def send(self, to: str, subject: str, body: str) -> str:
-        """Sends one message; "" once the server accepted it, else what went wrong."""
+        """Sends one message; "" once the server accepted it, else what went wrong. A kept
+        connection the server closed meanwhile (some close after every message) is opened
+        again and the message sent on the new one."""
+        reused = self.connection is not None
+        error, disconnected = self._send_once(to, subject, body)
+        if disconnected and reused:
+            error, _disconnected = self._send_once(to, subject, body)
+        return error
+
+    def _send_once(self, to: str, subject: str, body: str) -> tuple[str, bool]:
         if self.unreachable:
-            return self.unreachable
-        if self.connection is not None and not self._alive():
-            self.close()
+            return self.unreachable, False
         if self.connection is None:
             connection = get_connection(fail_silently=False)
             try:
@@ -71,7 +78,7 @@ class Mailer:
                     "error": _describe(exc)
                 }
                 log.warning("email: %s", self.unreachable)
-                return self.unreachable
+                return self.unreachable, False
             self.connection = connection
         # A line break in a subject is refused by Django (header injection): one line instead.
         message = EmailMessage(
@@ -85,22 +92,16 @@ class Mailer:
             accepted = message.send()
         except (OSError, smtplib.SMTPException, ValueError) as exc:
             error = _describe(exc)
-            log.warning("email to %s not sent: %s", to, error)
-            if TimeoutError in (type(exc), type(exc.__context__)):  # smtplib wraps it
+            timed_out = TimeoutError in (type(exc), type(exc.__context__))  # smtplib wraps it
+            if timed_out:
                 self.unreachable = error
             if not isinstance(exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused):
                 self.close()  # the connection may be broken: the next message opens another
-            return error[:500]
-        return "" if accepted else _("The mail server took no recipient.")
-
-    def _alive(self) -> bool:
-        smtp = getattr(self.connection, "connection", None)
-        if smtp is None:  # not SMTP (a file or console backend): nothing to lose
-            return True
-        try:
-            return smtp.noop()[0] == 250
-        except (OSError, smtplib.SMTPException):
-            return False
+            disconnected = isinstance(exc, smtplib.SMTPServerDisconnected) and not timed_out
+            if not disconnected:
+                log.warning("email to %s not sent: %s", to, error)
+            return error[:500], disconnected
+        return ("" if accepted else _("The mail server took no recipient.")), False
 
     def close(self) -> None:
         if self.connection is not None:
