@@ -244,6 +244,18 @@ def test_a_template_failing_only_on_a_real_contract_says_so_and_changes_nothing(
     assert page.status_code == 200 and said in page.content.decode()
     api = client.get(f"/api/v1/contracts/{contract.pk}/docx")
     assert api.status_code == 422 and said in api.json()["detail"]
+    from django.conf import settings
+
+    from salesop.core.docx import _slots
+
+    slots = _slots(settings.DOCUMENT_RENDERS_AT_ONCE)
+    held = [slots.acquire(timeout=0) for _ in range(settings.DOCUMENT_RENDERS_AT_ONCE)]
+    try:  # every slot taken: try again later, not a permanent refusal
+        busy = client.get(f"/api/v1/contracts/{contract.pk}/docx")
+        assert busy.status_code == 503 and busy["Retry-After"] == "60"
+    finally:
+        for _ in filter(None, held):
+            slots.release()
     client.force_login(org.legal)
     version = Contract.objects.get(pk=contract.pk).version
     answer = client.post(

@@ -9,11 +9,12 @@ import tracemalloc
 import zipfile
 
 import pytest
+from django.utils import translation
 from docx import Document
 
 from salesop.contracts.services import template_save
 from salesop.contracts.starter import CLAUSES_ZH, as_dicts
-from salesop.core.errors import DomainError
+from salesop.core.errors import Busy, DomainError
 from salesop.core.spreadsheets import NotASpreadsheet, read_rows
 from salesop.core.testing import docx_with
 from salesop.deals.proposals import proposal_template_upload
@@ -158,7 +159,8 @@ def test_a_template_costly_only_on_real_data_stops_at_its_limit(org, settings):
 
 def test_documents_past_the_renderings_at_once_are_refused_as_busy_not_queued(settings):
     # Each rendering holds a server thread for up to its limit: past the slots, a document
-    # waits two seconds and is refused, so logins and pages keep threads to run on.
+    # waits a quarter of a second and is refused, so logins and pages keep threads to run on;
+    # the API says 503 and when to try again.
     from salesop.core.docx import DocumentFailed, _slots, render_docx
 
     settings.DOCUMENT_RENDERS_AT_ONCE = 1
@@ -169,6 +171,7 @@ def test_documents_past_the_renderings_at_once_are_refused_as_busy_not_queued(se
         with pytest.raises(DocumentFailed) as busy:
             render_docx(docx_with("{{ customer }}"), {"customer": "上海云仓"})
         assert busy.value.code == "documents_busy" and time.monotonic() - started < 5
+        assert isinstance(busy.value, Busy)
     finally:
         slot.release()
     assert render_docx(docx_with("{{ customer }}"), {"customer": "上海云仓"})
@@ -202,6 +205,30 @@ def test_a_part_zipfile_cannot_read_is_refused_not_a_500(org, method, flags, tmp
     sheet.write_bytes(content)
     with pytest.raises(NotASpreadsheet):
         read_rows(sheet)
+
+
+def test_a_workbook_whose_sheet_is_cut_off_is_refused_saying_where(tmp_path):
+    # the sheet's XML cut in half: xml.etree's ParseError escaped, 500 on every import kind
+    from openpyxl import Workbook
+
+    whole = tmp_path / "whole.xlsx"
+    book = Workbook()  # as Excel saves it: the sheet's size first, then its rows
+    book.active.append(["公司", "电话"])
+    for i in range(3000):
+        book.active.append([f"公司 {i}", f"1380000{i:04d}"])
+    book.save(whole)
+    for keep, where in ((0.0005, "not a readable"), (0.5, "damaged after row")):
+        cut = tmp_path / f"cut{keep}.xlsx"
+        with zipfile.ZipFile(whole) as src, zipfile.ZipFile(cut, "w") as out:
+            for item in src.infolist():
+                data = src.read(item)
+                if item.filename == "xl/worksheets/sheet1.xml":
+                    data = data[: max(200, int(len(data) * keep))]
+                out.writestr(item, data)
+        with translation.override("en"), pytest.raises(NotASpreadsheet) as refused:
+            _header, rows = read_rows(cut)
+            list(rows)
+        assert where in str(refused.value), str(refused.value)
 
 
 def test_a_process_forked_after_a_document_was_rendered_renders_its_own():

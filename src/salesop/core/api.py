@@ -23,7 +23,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from pydantic import BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema, field_validator
 
-from salesop.core.errors import Conflict, DomainError
+from salesop.core.errors import Busy, Conflict, DomainError
 
 
 class StrictIn(Schema):
@@ -121,7 +121,14 @@ class ErrorOut(Schema):
 
 
 # Any signed-in call can meet a role check (403) and the per-caller rate limit (429).
-READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+READ_ERRORS = {
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    422: ErrorOut,
+    429: ErrorOut,
+    503: ErrorOut,
+}
 WRITE_ERRORS = {400: ErrorOut, **READ_ERRORS}
 # State changes also answer 409 when someone else changed the record first.
 STATE_ERRORS = {**WRITE_ERRORS, 409: ErrorOut}
@@ -212,6 +219,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def conflict(request, exc):
         errors = _field_errors(request, exc.fields)
         return api.create_response(request, _body(exc.message, errors, exc.code), status=409)
+
+    @api.exception_handler(Busy)
+    def busy(request, exc):
+        response = api.create_response(request, _body(exc.message, code=exc.code), status=503)
+        response["Retry-After"] = "60"
+        return response
 
     @api.exception_handler(DomainError)
     def domain_error(request, exc):

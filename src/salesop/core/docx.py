@@ -18,7 +18,7 @@ from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from lxml.etree import LxmlError
 
-from salesop.core.errors import DomainError
+from salesop.core.errors import Busy, DomainError
 from salesop.core.ooxml import WORD_TEMPLATE, zip_problem
 
 # What reading an uploaded file as Word may raise besides a template error: not a package, a
@@ -50,6 +50,10 @@ class DocumentFailed(DomainError):
 
 class DocumentTooCostly(DocumentFailed):
     pass
+
+
+class DocumentsBusy(DocumentFailed, Busy):
+    """Every rendering slot of the process is taken (the API answers 503, Retry-After)."""
 
 
 # A template is a program its uploader wrote: `{% for %}` over range(100000) twice, or
@@ -159,13 +163,14 @@ def _in_child(job, content: bytes, context: dict[str, Any]) -> tuple[str, Any]:
     its ("ok", value) or ("error", text), or ("time" | "memory" | "output", None). At most
     SALESOP_DOCUMENT_RENDERS_AT_ONCE children per server process: each holds a server thread
     for up to its time limit, and eight costly documents at once held them all (a login took
-    88 s). Past that, a document waits two seconds for a slot, then is refused as busy."""
+    88 s). Past that, a document waits a quarter of a second for a slot, then is refused as
+    busy (the wait holds a thread too)."""
     from django.conf import settings
 
     slots = _slots(settings.DOCUMENT_RENDERS_AT_ONCE)
-    if not slots.acquire(timeout=2):
+    if not slots.acquire(timeout=0.25):
         message = _("Other documents are being generated right now: try again in a minute.")
-        raise DocumentFailed("documents_busy", message, {"docx": message})
+        raise DocumentsBusy("documents_busy", message, {"docx": message})
     try:
         return _run_child(job, content, context)
     finally:
@@ -194,6 +199,7 @@ def _run_child(job, content: bytes, context: dict[str, Any]) -> tuple[str, Any]:
 
 
 def _child(send, job, content: bytes, context: dict, seconds: int, megabytes: int) -> None:
+    os.nice(10)  # behind the server's own threads for the CPU: logins stay fast meanwhile
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
     resource.setrlimit(resource.RLIMIT_AS, (megabytes * 1024 * 1024,) * 2)
     try:

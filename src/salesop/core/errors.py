@@ -19,6 +19,11 @@ class Conflict(DomainError):
     """The request conflicts with the state it meets (answered 409)."""
 
 
+class Busy(DomainError):
+    """Refused for now, for want of capacity: try again shortly (answered 503 with
+    Retry-After)."""
+
+
 class StaleWrite(Conflict):
     """Someone else changed the record since it was read (answered 409)."""
 

@@ -6,10 +6,12 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -118,20 +120,16 @@ def _csv(path: Path, encoding: str) -> tuple[list[str], Iterator[Row]]:
     return header, rows()
 
 
+# What reading a sheet's rows raises when its XML is cut off or its compressed data broken
+_DAMAGED = (ElementTree.ParseError, LxmlError, zipfile.BadZipFile, zlib.error, EOFError)
+
+
 def _xlsx(path: Path) -> tuple[list[str], Iterator[Row]]:
     from openpyxl import load_workbook
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (
-        zipfile.BadZipFile,
-        KeyError,
-        OSError,
-        LxmlError,
-        MemoryError,
-        NotImplementedError,
-        RuntimeError,
-    ) as exc:
+    except (*_DAMAGED, KeyError, OSError, MemoryError, NotImplementedError, RuntimeError) as exc:
         raise NotASpreadsheet(
             _("This file is not a readable XLSX workbook: %(e)s") % {"e": exc}
         ) from None
@@ -142,13 +140,23 @@ def _xlsx(path: Path) -> tuple[list[str], Iterator[Row]]:
     except StopIteration:
         book.close()
         raise NotASpreadsheet(_("The workbook's first sheet is empty.")) from None
+    except _DAMAGED as exc:  # the sheet's XML cut off or its compressed data broken
+        book.close()
+        raise NotASpreadsheet(
+            _("This file is not a readable XLSX workbook: %(e)s") % {"e": exc}
+        ) from None
 
     def rows() -> Iterator[Row]:
+        number = 1
         try:
-            for number, values in enumerate(cells, start=2):
+            for number, values in enumerate(cells, start=2):  # noqa: B007 (read after the loop)
                 if not any(v not in (None, "") for v in values):
                     continue
                 yield Row(number, dict(zip(header, values, strict=False)))
+        except _DAMAGED as exc:
+            raise NotASpreadsheet(
+                _("The workbook is damaged after row %(row)d: %(e)s") % {"row": number, "e": exc}
+            ) from None
         finally:
             book.close()
 

@@ -17,6 +17,7 @@ class Migration(migrations.Migration):
                 ('door', models.CharField(max_length=100, primary_key=True, serialize=False)),
                 ('minute', models.BigIntegerField()),
                 ('count', models.PositiveIntegerField()),
+                ('previous', models.PositiveIntegerField(default=0)),
             ],
         ),
     ]
