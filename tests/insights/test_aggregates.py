@@ -10,9 +10,10 @@ import time_machine
 
 from salesop.core.testing import make_channel
 from salesop.insights import aggregates
+from salesop.insights.filters import Filters
 from salesop.insights.models import AggregateRun, CohortMonth
 from salesop.insights.rules import month_period
-from salesop.insights.selectors import Filters, channels, compliance, funnel
+from salesop.insights.selectors import channels, compliance, funnel
 from salesop.leads.models import ChannelSpend, Lead
 from salesop.monitor.jobs import NIGHTLY
 

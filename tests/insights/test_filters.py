@@ -17,7 +17,7 @@ import pytest
 from salesop.aftersales.models import Churn, Revisit, Survey, Ticket
 from salesop.core.testing import make_account, make_channel, make_deal
 from salesop.deals.models import Deal, DealObjection, StageEvent
-from salesop.insights.selectors import NOT_NARROWED
+from salesop.insights.filters import NOT_NARROWED
 from salesop.leads.models import Lead
 
 from .conftest import at, move

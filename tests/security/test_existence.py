@@ -28,7 +28,7 @@ from salesop.deals.models import ObjectionEntry, Question
 from salesop.deals.proposals import proposal_create
 from salesop.enablement.models import RolePlayScenario
 from salesop.enablement.selectors import people_looked_after
-from salesop.insights import selectors as insight_selectors
+from salesop.insights import filters as insight_filters
 from salesop.leads.models import Channel
 from salesop.monitor.models import Notification
 from salesop.pricing.models import Product
@@ -75,7 +75,7 @@ def _user_out_of_sight(asker: User) -> int:
 
 def _team_out_of_sight(asker: User) -> int:
     seen = Q(pk__in=account_selectors.teams_visible_to(asker).values("pk"))
-    seen |= Q(pk__in=insight_selectors.teams_visible_to(asker).values("pk"))
+    seen |= Q(pk__in=insight_filters.teams_visible_to(asker).values("pk"))
     return Team.objects.exclude(seen).order_by("pk").first().pk
 
 

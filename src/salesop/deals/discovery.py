@@ -111,15 +111,6 @@ def call_plan_add(*, deal: Deal, by: User, questions: list[Question]) -> list[Ca
 
 
 @transaction.atomic
-def call_plan_answer(*, item: CallPlanItem, by: User, answer: str) -> CallPlanItem:
-    _require_open(item.deal)
-    item.answer = answer.strip()
-    full_clean_or_refuse(item)
-    item.save(update_fields=["answer"])
-    return item
-
-
-@transaction.atomic
 def call_plan_remove(*, item: CallPlanItem, by: User) -> None:
     _require_open(item.deal)
     item.delete()
@@ -474,16 +465,6 @@ def stakeholder_engaged(*, stakeholder: Stakeholder, by: User, at: datetime | No
     stakeholder.last_engaged_at = at
     with audit_actor(by):
         stakeholder.save(update_fields=["last_engaged_at"])
-    return stakeholder
-
-
-@transaction.atomic
-def stakeholder_update(*, stakeholder: Stakeholder, by: User, attitude: str, notes: str = ""):
-    _require_open(stakeholder.deal)
-    stakeholder.attitude, stakeholder.notes = attitude, notes.strip()
-    full_clean_or_refuse(stakeholder, exclude=["deal", "contact"])
-    with audit_actor(by):
-        stakeholder.save(update_fields=["attitude", "notes"])
     return stakeholder
 
 

@@ -23,8 +23,10 @@ from salesop.aftersales.models import DeliveryProject, Revisit, Ticket
 from salesop.core.time import company_today, company_zone
 from salesop.deals.models import Deal, DealStatus, StageEvent, StageEventKind
 from salesop.insights.compliance import COLLECTORS, Scope
+from salesop.insights.filters import Filters
 from salesop.insights.models import AggregateRun, CohortMonth, ComplianceDay
 from salesop.insights.rules import Period, bounds, month_period
+from salesop.insights.steps import funnel_stages
 from salesop.leads.models import Lead
 from salesop.monitor.jobs import nightly
 from salesop.playbook.selectors import active_playbook
@@ -40,8 +42,6 @@ BATCH = 5000
 def refresh(start: date, end: date) -> AggregateRun:
     """Rebuilds the aggregates of the whole months from start's to end's from the event
     rows."""
-    from salesop.insights.selectors import funnel_stages
-
     began = time.monotonic()
     period = Period(start.replace(day=1), month_period(end.year, end.month).end)
     start, end = period.start, period.end
@@ -131,7 +131,7 @@ def refresh_recent() -> AggregateRun:
     return refresh(start.start, today)
 
 
-def covers(period: Period, filters=None) -> bool:
+def covers(period: Period, filters: Filters | None = None) -> bool:
     """Whether the aggregates answer the period: whole past months a refresh covered after
     they ended, and no filter they do not hold (industry). A refresh records whole months,
     the current one too, so one made before the period's last day was over misses its end:
@@ -146,7 +146,7 @@ def covers(period: Period, filters=None) -> bool:
     return any(run.finished_at - timedelta(seconds=run.seconds) >= ended for run in runs[:2])
 
 
-def visible(queryset: QuerySet, user: User, filters) -> QuerySet:
+def visible(queryset: QuerySet, user: User, filters: Filters) -> QuerySet:
     """Aggregate rows the user may see (sales ops all; a manager their teams'; others their
     own), narrowed by the report's filters."""
     if not user.sees_everything:
@@ -163,7 +163,7 @@ def visible(queryset: QuerySet, user: User, filters) -> QuerySet:
     return queryset
 
 
-def cohort_rows(user: User, period: Period, filters) -> QuerySet:
+def cohort_rows(user: User, period: Period, filters: Filters) -> QuerySet:
     rows = CohortMonth.objects.filter(month__gte=period.start, month__lte=period.end)
     rows = visible(rows, user, filters)
     if filters.channel_id:
@@ -173,13 +173,13 @@ def cohort_rows(user: User, period: Period, filters) -> QuerySet:
     return rows
 
 
-def step_counts(user: User, period: Period, filters) -> dict[str, int]:
+def step_counts(user: User, period: Period, filters: Filters) -> dict[str, int]:
     """Funnel step -> leads, from the aggregates: one query."""
     rows = cohort_rows(user, period, filters).values("step").annotate(n=Sum("count")).order_by()
     return {r["step"]: r["n"] for r in rows}
 
 
-def compliance_counts(user: User, period: Period, filters) -> QuerySet:
+def compliance_counts(user: User, period: Period, filters: Filters) -> QuerySet:
     rows = ComplianceDay.objects.filter(day__gte=period.start, day__lte=period.end)
     return (
         visible(rows, user, filters)

@@ -14,6 +14,7 @@ from salesop.core.errors import DomainError
 from salesop.core.time import company_today
 from salesop.insights import selectors
 from salesop.insights.compliance import MEASURES, Card
+from salesop.insights.filters import Filters, filters_for, not_narrowed
 from salesop.insights.review import review
 from salesop.insights.rules import Period, month_asked
 from salesop.leads.models import Grade
@@ -34,7 +35,7 @@ class ReportQuery(Schema):
     grade: Grade | None = None
 
 
-def _asked(request, query: ReportQuery) -> tuple[Period, selectors.Filters]:
+def _asked(request, query: ReportQuery) -> tuple[Period, Filters]:
     period, problem = month_asked(query.month, company_today())
     if problem:
         message = {
@@ -42,7 +43,7 @@ def _asked(request, query: ReportQuery) -> tuple[Period, selectors.Filters]:
             "early": _("Give a month from 1970 on, not %(month)s.") % {"month": query.month},
         }.get(problem) or _("%(month)s is in the future.") % {"month": query.month}
         raise DomainError("month", message, {"month": message})
-    return period, selectors.filters_for(
+    return period, filters_for(
         request.user,
         team_id=query.team_id,
         owner_id=query.owner_id,
@@ -62,8 +63,8 @@ NOT_NARROWED = Field(
 )
 
 
-def _not_narrowed(filters: selectors.Filters, *figures: str) -> dict[str, list[str]]:
-    found = selectors.not_narrowed(filters)
+def _not_narrowed(filters: Filters, *figures: str) -> dict[str, list[str]]:
+    found = not_narrowed(filters)
     return {figure: found[figure] for figure in figures if figure in found}
 
 

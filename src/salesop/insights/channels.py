@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from salesop.accounts.models import User
 from salesop.core.time import company_zone
 from salesop.deals.models import DealStatus
+from salesop.insights.models import CohortMonth
 from salesop.insights.rules import Period, bounds, months_to, rate
 from salesop.leads.models import ChannelSpend, Lead
 
@@ -109,8 +110,6 @@ def _live(cohort: QuerySet, window: Period, currency: str) -> tuple[list[dict], 
 
 def _aggregated(rows: QuerySet, window: Period) -> tuple[list[dict], dict]:
     """The same from the daily aggregates (`rows`: the user's CohortDay rows)."""
-    from salesop.insights.models import CohortMonth
-
     grouped = (
         rows.filter(step__in=["leads", "won_status"])
         .values("channel_id", "channel__name", "month")

@@ -15,9 +15,10 @@ from salesop.accounts.models import User
 from salesop.insights import selectors
 from salesop.insights.channels import ChannelReport
 from salesop.insights.compliance import MEASURES, Card
+from salesop.insights.filters import Filters
 from salesop.insights.losses import Losses
 from salesop.insights.rules import Period, Step, bounds, months_to
-from salesop.insights.selectors import Conversion, Duration, Dwell, Filters, Grading
+from salesop.insights.selectors import Conversion, Duration, Dwell, Grading
 from salesop.monitor.models import Alert
 
 # A change smaller than this (relative to the baseline) is not a bottleneck.

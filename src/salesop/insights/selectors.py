@@ -7,18 +7,21 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
-from django.http import Http404
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from salesop.accounts.models import Role, Team, User
+from salesop.accounts.models import User
 from salesop.aftersales.models import DeliveryProject, Revisit, Ticket
 from salesop.contracts.models import LegalReview
 from salesop.core.expressions import HoursBetween
 from salesop.core.time import company_today, company_zone
 from salesop.customers.models import Account
 from salesop.deals.models import Deal, DealStatus, Proposal, StageEvent, StageEventKind
-from salesop.insights import calibration
+from salesop.insights import aggregates, calibration
+from salesop.insights.channels import WINDOW_MONTHS, channel_report
+from salesop.insights.compliance import Scope, scorecards
+from salesop.insights.filters import Filters, owners_visible_to
+from salesop.insights.losses import losses as losses_report
 from salesop.insights.rules import (
     Period,
     Step,
@@ -28,75 +31,10 @@ from salesop.insights.rules import (
     percentile,
     rate,
 )
-from salesop.leads.models import Lead, LeadEventKind
+from salesop.insights.steps import funnel_stages, step_label
+from salesop.leads.models import Lead
 from salesop.playbook.selectors import active_playbook
 from salesop.pricing.models import Approval
-
-
-@dataclass(frozen=True)
-class Filters:
-    team: Team | None = None
-    owner_id: int | None = None
-    channel_id: int | None = None
-    industry: str = ""
-    grade: str = ""
-
-
-def teams_visible_to(user: User) -> QuerySet[Team]:
-    """The teams a report may be filtered by: all for sales ops, a manager's subtree, a
-    rep's own team."""
-    if user.sees_everything:
-        return Team.objects.all()
-    if user.team_id is None:
-        return Team.objects.none()
-    if Role.MANAGER in user.roles:
-        return Team.objects.filter(path__startswith=user.team.path)
-    return Team.objects.filter(pk=user.team_id)
-
-
-def team_for(user: User, team_id: int) -> Team:
-    team = teams_visible_to(user).filter(pk=team_id).first()
-    if team is None:
-        raise Http404
-    return team
-
-
-def owners_visible_to(user: User) -> QuerySet[User]:
-    """The people whose figures a report may show: everyone for sales ops, a manager's
-    subtree, otherwise the user alone."""
-    if user.sees_everything:
-        return User.objects.filter(is_active=True).order_by("username")
-    if Role.MANAGER in user.roles and user.team_id:
-        return User.objects.filter(team__path__startswith=user.team.path, is_active=True).order_by(
-            "username"
-        )
-    return User.objects.filter(pk=user.pk)
-
-
-def owner_for(user: User, owner_id: int) -> int:
-    if not owners_visible_to(user).filter(pk=owner_id).exists():
-        raise Http404
-    return owner_id
-
-
-def filters_for(
-    user: User,
-    *,
-    team_id: int | None = None,
-    owner_id: int | None = None,
-    channel_id: int | None = None,
-    industry: str = "",
-    grade: str = "",
-) -> Filters:
-    """A report's filters as asked by a page or the API; a team or person the user may not
-    see answers 404."""
-    return Filters(
-        team=team_for(user, team_id) if team_id else None,
-        owner_id=owner_for(user, owner_id) if owner_id else None,
-        channel_id=channel_id or None,
-        industry=industry.strip()[:100],
-        grade=grade or "",
-    )
 
 
 def _leads(user: User, filters: Filters) -> QuerySet[Lead]:
@@ -165,60 +103,6 @@ def accounts_for(user: User, filters: Filters) -> QuerySet:
     return _narrowed(_owned(Account.objects, user, filters), filters, company="", lead=None)
 
 
-# The figures a filter cannot narrow: a ticket, a revisit, a churn or a survey answer has no
-# lead to take a channel or grade from, an alert has neither company nor lead, and grading
-# calibration judges the grades themselves. Each page and API answer names them next to the
-# figure when such a filter is asked (`not_narrowed`), rather than showing them as narrowed.
-NOT_NARROWED: dict[str, set[str]] = {
-    "channel": {"tickets", "revisits", "compliance_score", "churns", "feedback", "lapses"},
-    "industry": {"lapses"},
-    "grade": {
-        "tickets",
-        "revisits",
-        "compliance_score",
-        "churns",
-        "feedback",
-        "lapses",
-        "grading",
-    },
-}
-FILTER_LABELS = {
-    "channel": gettext_lazy("channel"),
-    "industry": gettext_lazy("industry"),
-    "grade": gettext_lazy("grade"),
-}
-
-
-def asked(filters: Filters) -> list[str]:
-    """The filters asked, by name (team, owner, channel, industry, grade)."""
-    values = {
-        "team": filters.team,
-        "owner": filters.owner_id,
-        "channel": filters.channel_id,
-        "industry": filters.industry,
-        "grade": filters.grade,
-    }
-    return [name for name, value in values.items() if value]
-
-
-def not_narrowed(filters: Filters) -> dict[str, list[str]]:
-    """Per figure, the filters asked that do not narrow it (none asked: empty)."""
-    found: dict[str, list[str]] = {}
-    for name in asked(filters):
-        for figure in sorted(NOT_NARROWED.get(name, ())):
-            found.setdefault(figure, []).append(name)
-    return found
-
-
-def not_narrowed_notes(filters: Filters) -> dict[str, str]:
-    """Per figure, what a page says next to it: "Not narrowed by channel, grade"."""
-    return {
-        figure: _("Not narrowed by %(filters)s")
-        % {"filters": ", ".join(str(FILTER_LABELS[n]) for n in names)}
-        for figure, names in not_narrowed(filters).items()
-    }
-
-
 def _of_deals(path: str, deals: QuerySet[Deal]) -> Q:
     """Rows whose deal (at `path`) is one of `deals`; no condition when `deals` is every deal
     (sales ops, no filter), so the database reads the rows by their date index instead of
@@ -231,40 +115,8 @@ def _cohort(user: User, period: Period, filters: Filters) -> QuerySet[Lead]:
     return _leads(user, filters).filter(created_at__gte=start, created_at__lt=end)
 
 
-def funnel_stages(leads: QuerySet[Lead], playbook) -> list[tuple[str, QuerySet[Lead]]]:
-    """Each funnel step as the leads of `leads` that reached it: contacted, qualified, each
-    deal stage of the playbook (a deal that skipped a stage counts for it), won. Querysets
-    may repeat a lead (joins): count distinct ids."""
-    stages = [s.key for s in playbook.stages]
-    steps = [
-        ("leads", leads),
-        ("contacted", leads.filter(first_contacted_at__isnull=False)),
-        (
-            "qualified",
-            leads.filter(
-                Q(deal__isnull=False)
-                | Q(events__kind=LeadEventKind.STATUS, events__to_value="qualified")
-            ),
-        ),
-    ]
-    for i, key in enumerate(stages):
-        reached = Q(deal__stage_events__to_stage__in=[*stages[i:], "won"])
-        if i == 0:
-            reached |= Q(deal__stage_events__kind=StageEventKind.CREATED)
-        steps.append((key, leads.filter(reached)))
-    steps.append(("won", leads.filter(deal__stage_events__kind=StageEventKind.WON)))
-    return steps
-
-
-def step_label(key: str, playbook) -> str:
-    fixed = {"leads": _("Leads"), "contacted": _("Contacted"), "qualified": _("Qualified (A/B)")}
-    return fixed.get(key) or playbook.stage_label(key, get_language() or "zh-hans")
-
-
 def aggregated(period: Period, source: str = "auto", filters: Filters | None = None) -> bool:
     """Whether a report reads the aggregates: asked for, or ("auto") when they answer it."""
-    from salesop.insights import aggregates
-
     return source == "aggregates" or (source == "auto" and aggregates.covers(period, filters))
 
 
@@ -273,8 +125,6 @@ def funnel(
 ) -> list[Step]:
     """The leads created in the period and how far they got: contacted, qualified, each deal
     stage of the playbook, won. One count query per step, or one over the aggregates."""
-    from salesop.insights import aggregates
-
     filters = filters or Filters()
     playbook = active_playbook()
     if aggregated(period, source, filters):
@@ -477,9 +327,6 @@ def grading(user: User, period: Period, filters: Filters | None = None) -> Gradi
 
 def channels(user: User, period: Period, filters: Filters | None = None, source: str = "auto"):
     """The channel report for the six months to the period's end (see insights.channels)."""
-    from salesop.insights import aggregates
-    from salesop.insights.channels import WINDOW_MONTHS, channel_report
-
     filters = filters or Filters()
     rows = None
     if aggregated(months_to(period, WINDOW_MONTHS), source, filters):
@@ -494,8 +341,6 @@ def compliance_scope(user: User, period: Period, filters: Filters | None = None)
     """What the compliance scorecards count for this user and these filters: leads, deals,
     tickets and projects as `_leads`, `deals_for`, `tickets_for` and `projects_for` narrow
     them, revisits by owner and company industry."""
-    from salesop.insights.compliance import Scope
-
     filters = filters or Filters()
     owners = owners_visible_to(user)
     if filters.team is not None:
@@ -524,10 +369,8 @@ def compliance_scope(user: User, period: Period, filters: Filters | None = None)
 
 def losses(user: User, period: Period, filters: Filters | None = None):
     """Lost-deal and churn reasons, objections and feedback (see insights.losses)."""
-    from salesop.insights.losses import losses as report
-
     filters = filters or Filters()
-    return report(period, deals_for(user, filters), accounts_for(user, filters))
+    return losses_report(period, deals_for(user, filters), accounts_for(user, filters))
 
 
 @dataclass(frozen=True)
@@ -725,9 +568,6 @@ def durations(user: User, period: Period, filters: Filters | None = None) -> lis
 def compliance(user: User, period: Period, filters: Filters | None = None, source: str = "auto"):
     """Everyone's compliance card and one per person (see insights.compliance), from the
     records or the daily aggregates."""
-    from salesop.insights import aggregates
-    from salesop.insights.compliance import scorecards
-
     filters = filters or Filters()
     scope = compliance_scope(user, period, filters)
     # The aggregates count every lead: a channel, industry or grade filter is answered live.

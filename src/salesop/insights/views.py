@@ -29,6 +29,13 @@ from salesop.insights.compliance import MEASURES
 from salesop.insights.compliance import items as compliance_items
 from salesop.insights.compliance import stream as compliance_stream
 from salesop.insights.documents import review_docx, review_xlsx
+from salesop.insights.filters import (
+    Filters,
+    filters_for,
+    not_narrowed_notes,
+    owners_visible_to,
+    teams_visible_to,
+)
 from salesop.insights.review import review
 from salesop.insights.rules import Period, month_asked
 from salesop.leads.models import Channel, Grade
@@ -43,7 +50,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 class Asked:
     period: Period
     problem: str
-    filters: selectors.Filters
+    filters: Filters
     query: str  # the filters as a query string, for links and downloads
 
 
@@ -62,7 +69,7 @@ def _asked(request) -> Asked:
     get = request.GET
     team_id, owner_id = get.get("team", ""), get.get("owner", "")
     channel_id, grade = get.get("channel", ""), get.get("grade", "")
-    filters = selectors.filters_for(
+    filters = filters_for(
         request.user,
         team_id=parse_id(team_id),
         owner_id=parse_id(owner_id),
@@ -91,11 +98,11 @@ def _context(request, asked: Asked, tab: str, **extra) -> dict:
         "problem": asked.problem,
         "filters": asked.filters,
         "query": asked.query,
-        "teams": list(selectors.teams_visible_to(user)),
-        "owners": list(selectors.owners_visible_to(user)),
+        "teams": list(teams_visible_to(user)),
+        "owners": list(owners_visible_to(user)),
         "channels": list(Channel.objects.order_by("name")),
         "grades": Grade.choices,
-        "unnarrowed": selectors.not_narrowed_notes(asked.filters),
+        "unnarrowed": not_narrowed_notes(asked.filters),
         **extra,
     }
 
@@ -344,7 +351,7 @@ def compliance_records(request, measure: str):
 def losses(request):
     asked = _asked(request)
     report = selectors.losses(request.user, asked.period, asked.filters)
-    churns = selectors.not_narrowed_notes(asked.filters).get("churns", "")
+    churns = not_narrowed_notes(asked.filters).get("churns", "")
     sections = [
         (_("Lost-deal reasons"), report.reasons, ""),
         (_("Stage lost at"), report.stages, ""),

@@ -329,10 +329,6 @@ class Playbook(Strict):
     def emphasis(self, language: str) -> dict[str, str]:
         return {e.role: e.emphasis.get(language) for e in self.stakeholder_emphasis}
 
-    @property
-    def last_stage(self) -> Stage:
-        return self.stages[-1]
-
     def stage_label(self, key: str, language: str) -> str:
         if key in ("won", "lost"):
             return getattr(self.closed, key).get(language)
