@@ -18,7 +18,7 @@ from django.db.models import Q
 from salesop.accounts import selectors as account_selectors
 from salesop.accounts.models import Role, Team, User
 from salesop.aftersales.models import DeliveryProject, Ticket
-from salesop.aftersales.services import may_manage
+from salesop.aftersales.rules import may_manage
 from salesop.contracts.models import ContractTemplate
 from salesop.core.testing import make_deal, make_lead
 from salesop.customers.models import Account, Contact

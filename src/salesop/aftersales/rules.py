@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from salesop.accounts.models import Role, User
+from salesop.aftersales.models import DeliveryProject
+
 
 @dataclass(frozen=True)
 class BusinessCalendar:
@@ -96,3 +99,18 @@ def progress_draft(milestones: Iterable[MilestoneView], today: date, language: s
     else:
         parts.append("every milestone is complete")
     return "; ".join(parts) + "."
+
+
+# --- who may do what: the one answer for pages, the API and the services ---------------
+
+
+def may_manage(user: User, project: DeliveryProject) -> bool:
+    """The project manager, the deal's manager or sales ops change the team and milestones."""
+    if user.pk == project.owner_id or user.sees_everything:
+        return True
+    return (
+        Role.MANAGER in user.roles
+        and project.team_id is not None
+        and user.team_id is not None
+        and project.team.path.startswith(user.team.path)
+    )

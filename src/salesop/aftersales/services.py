@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from salesop.accounts.models import Role, User
+from salesop.accounts.models import User
 from salesop.activities.services import task_create
 from salesop.aftersales.business_calendar import business_calendar
 from salesop.aftersales.growth import stage_set
@@ -41,6 +41,7 @@ from salesop.aftersales.revisits import revisits_plan
 from salesop.aftersales.rules import (
     MilestoneView,
     breach_seconds,
+    may_manage,
     progress_draft,
     sla_due_at,
     week_of,
@@ -144,18 +145,6 @@ def project_from_handover(*, handover, by: User) -> DeliveryProject:
 def missing_roles(project: DeliveryProject) -> list[str]:
     assigned = {m.role for m in project.members.all()}
     return [role for role in active_playbook().delivery.roles if role not in assigned]
-
-
-def may_manage(user: User, project: DeliveryProject) -> bool:
-    """The project manager, the deal's manager or sales ops change the team and milestones."""
-    if user.pk == project.owner_id or user.sees_everything:
-        return True
-    return (
-        Role.MANAGER in user.roles
-        and project.team_id is not None
-        and user.team_id is not None
-        and project.team.path.startswith(user.team.path)
-    )
 
 
 def _require_manage(user: User, project: DeliveryProject) -> None:

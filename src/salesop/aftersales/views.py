@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from salesop.accounts.models import User
-from salesop.aftersales import growth, revisits, selectors, services
+from salesop.aftersales import growth, revisits, rules, selectors, services
 from salesop.aftersales.models import (
     DeliveryRole,
     GrowthStage,
@@ -96,7 +96,7 @@ def project_detail(request, project_id: int):
                 for role in DeliveryRole.values
             ],
             "missing_roles": services.missing_roles(project),
-            "may_manage": services.may_manage(request.user, project),
+            "may_manage": rules.may_manage(request.user, project),
             "statuses": ProjectStatus.choices,
             "healths": Health.choices,
             "this_week": this_week,

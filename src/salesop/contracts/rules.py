@@ -6,6 +6,10 @@ import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from salesop.accounts.models import Role, User
+from salesop.contracts.models import Contract
+from salesop.deals.models import Deal
+
 # Punctuation NFKC leaves full-width: the Chinese and English forms read the same.
 _PUNCTUATION = str.maketrans(
     {
@@ -127,3 +131,28 @@ def _emit(segments: list[Segment], text: str, chars, start: int, end: int, chang
 
 def signing_documents_missing(required: list[str], ready: list[str]) -> list[str]:
     return [key for key in required if key not in ready]
+
+
+# --- who may do what: the one answer for pages, the API and the services ---------------
+
+
+def may_manage_templates(user: User) -> bool:
+    return user.can_administer or Role.LEGAL in user.roles
+
+
+def may_edit(user: User, contract: Contract) -> bool:
+    """The deal's owner, or a manager or sales ops who can see the deal."""
+    if user.pk == contract.deal.owner_id:
+        return True
+    return bool(Deal.objects.visible_to(user).filter(pk=contract.deal_id).exists()) and (
+        user.sees_everything or Role.MANAGER in user.roles
+    )
+
+
+def may_review(user: User, contract: Contract) -> bool:
+    """Legal reviews, never their own contract."""
+    return (Role.LEGAL in user.roles or user.is_superuser) and user.pk != contract.deal.owner_id
+
+
+def is_reviewer(user: User) -> bool:
+    return Role.LEGAL in user.roles or user.sees_everything

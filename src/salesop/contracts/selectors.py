@@ -11,6 +11,7 @@ from salesop.contracts.models import (
     ContractTemplate,
     LegalReview,
 )
+from salesop.contracts.rules import is_reviewer
 from salesop.deals.models import Deal
 
 DECISIONS = ClauseDecision.objects.select_related("clause")
@@ -59,10 +60,6 @@ def current_contract(deal: Deal) -> Contract | None:
 
 def contracts_of(deal: Deal) -> QuerySet[Contract]:
     return deal.contracts.select_related("template").order_by("-created_at", "-id")
-
-
-def is_reviewer(user: User) -> bool:
-    return Role.LEGAL in user.roles or user.sees_everything
 
 
 def review_queue(user: User) -> QuerySet[Contract]:

@@ -34,7 +34,14 @@ from salesop.contracts.models import (
     SigningIncentive,
     TemplateClause,
 )
-from salesop.contracts.rules import deviates, review_reason, signing_documents_missing
+from salesop.contracts.rules import (
+    deviates,
+    may_edit,
+    may_manage_templates,
+    may_review,
+    review_reason,
+    signing_documents_missing,
+)
 from salesop.core.audit import audit_actor, guarded_update
 from salesop.core.docx import DocumentFailed
 from salesop.core.errors import DomainError, StaleWrite
@@ -96,27 +103,6 @@ def too_large_message() -> str:
     return _("The file is larger than %(mb)d MB.") % {
         "mb": settings.CONTRACT_UPLOAD_MAX_BYTES // (1024 * 1024)
     }
-
-
-# --- who may do what ------------------------------------------------------------------------
-
-
-def may_manage_templates(user: User) -> bool:
-    return user.can_administer or Role.LEGAL in user.roles
-
-
-def may_edit(user: User, contract: Contract) -> bool:
-    """The deal's owner, or a manager or sales ops who can see the deal."""
-    if user.pk == contract.deal.owner_id:
-        return True
-    return bool(Deal.objects.visible_to(user).filter(pk=contract.deal_id).exists()) and (
-        user.sees_everything or Role.MANAGER in user.roles
-    )
-
-
-def may_review(user: User, contract: Contract) -> bool:
-    """Legal reviews, never their own contract."""
-    return (Role.LEGAL in user.roles or user.is_superuser) and user.pk != contract.deal.owner_id
 
 
 def _require_edit(user: User, contract: Contract) -> None:

@@ -125,8 +125,8 @@ def _page(
             field: errors.get(f"{field}-{clause.key}", "")
             for field in ("verdict", "comment", "proposed_text")
         }
-    may_edit = services.may_edit(user, contract)
-    may_review = services.may_review(user, contract) and contract.status == ContractStatus.IN_REVIEW
+    may_edit = rules.may_edit(user, contract)
+    may_review = rules.may_review(user, contract) and contract.status == ContractStatus.IN_REVIEW
     spec = playbook_of(deal).contracts
     language = get_language() or "zh-hans"
     missing = services.missing_documents(contract)
@@ -500,15 +500,15 @@ def contract_list(request):
             "contracts": list(contracts.order_by("-created_at", "-id")[:200]),
             "statuses": ContractStatus.choices,
             "status": status,
-            "may_manage_templates": services.may_manage_templates(request.user),
-            "is_legal": selectors.is_reviewer(request.user),
+            "may_manage_templates": rules.may_manage_templates(request.user),
+            "is_legal": rules.is_reviewer(request.user),
         },
     )
 
 
 @login_required
 def review_queue(request):
-    if not selectors.is_reviewer(request.user):
+    if not rules.is_reviewer(request.user):
         raise PermissionDenied
     return render(
         request,
@@ -537,7 +537,7 @@ def _template_form_rows(post) -> list[dict]:
 
 @login_required
 def template_list(request):
-    if not services.may_manage_templates(request.user):
+    if not rules.may_manage_templates(request.user):
         raise PermissionDenied
     base_id = parse_id(request.GET.get("from"))
     base = ContractTemplate.objects.filter(pk=base_id).first() if base_id else None
@@ -607,7 +607,7 @@ def template_detail(request, template_id: int):
         {
             "template": template,
             "versions": list(selectors.template_versions(template.code)),
-            "may_manage": services.may_manage_templates(request.user),
+            "may_manage": rules.may_manage_templates(request.user),
         },
     )
 

@@ -26,6 +26,7 @@ from salesop.enablement.models import (
     RolePlayScenario,
     RolePlaySession,
 )
+from salesop.enablement.rules import may_sign_off, trains
 from salesop.playbook.hooks import activation_upgrade
 from salesop.playbook.schema import Playbook
 from salesop.playbook.selectors import active_playbook, active_version, parsed
@@ -33,19 +34,6 @@ from salesop.playbook.selectors import active_playbook, active_version, parsed
 
 def _pct(part: int | Decimal, whole: int | Decimal) -> Decimal:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
-
-
-def _trains(user: User) -> bool:
-    return bool({Role.TRAINER, Role.MANAGER, Role.OPS} & set(user.roles)) or user.is_superuser
-
-
-def may_sign_off(user: User, enrollment: Enrollment) -> bool:
-    return user.pk == enrollment.mentor_id or Role.TRAINER in user.roles
-
-
-def can_score(user: User) -> bool:
-    """Who scores role-plays: trainers, managers, sales ops, and mentors."""
-    return _trains(user) or Enrollment.objects.filter(mentor=user).exists()
 
 
 def senior_rep(user: User) -> User | None:
@@ -81,7 +69,7 @@ def new_hire_enroll(user: User) -> list[Enrollment]:
 def enroll(
     *, by: User, user: User, course: Course, mentor: User | None = None, due_on=None
 ) -> Enrollment:
-    if not _trains(by):
+    if not trains(by):
         raise DomainError("forbidden", _("Only trainers, managers and sales ops enrol people."))
     if mentor is not None and mentor.pk == user.pk:
         raise DomainError(
@@ -242,7 +230,7 @@ def roleplay_record(
 
     if by.pk == trainee.pk:
         raise DomainError("self", _("Someone else scores your role-play."))
-    if not (_trains(by) or Enrollment.objects.filter(user=trainee, mentor=by).exists()):
+    if not (trains(by) or Enrollment.objects.filter(user=trainee, mentor=by).exists()):
         raise DomainError(
             "forbidden", _("Only a trainer, a manager or the trainee's mentor scores role-plays.")
         )
@@ -366,7 +354,7 @@ def session_record(
     """An ongoing enablement session (briefing, workshop, won-deal review) and who came."""
     from salesop.enablement.models import SessionKind, TrainingSession
 
-    if not _trains(by):
+    if not trains(by):
         raise DomainError("forbidden", _("Only trainers, managers and sales ops record sessions."))
     if kind not in SessionKind.values:
         raise DomainError("kind", _("Choose the kind of session."), {"kind": _("Unknown kind.")})

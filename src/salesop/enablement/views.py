@@ -18,7 +18,7 @@ from salesop.core.params import parse_id, parse_int, parse_text
 from salesop.deals.discovery_rules import TranscriptError, transcript_turns
 from salesop.deals.models import ObjectionCategory
 from salesop.deals.selectors import deal_for
-from salesop.enablement import selectors, services
+from salesop.enablement import rules, selectors, services
 from salesop.enablement.cases import (
     case_create,
     case_review,
@@ -63,7 +63,7 @@ def home(request):
             "waiting": list(selectors.waiting_for(user)),
             "certifications": list(selectors.certifications_of(people)),
             "roleplays": list(selectors.roleplays_visible_to(user)[:20]),
-            "can_score": services.can_score(user),
+            "can_score": rules.can_score(user),
         },
     )
 
@@ -86,7 +86,7 @@ def module(request, enrollment_id: int, module_id: int):
             "mine": enrollment.user_id == request.user.pk,
             "may_sign_off": result is not None
             and result.status == ResultStatus.SUBMITTED
-            and services.may_sign_off(request.user, enrollment),
+            and rules.may_sign_off(request.user, enrollment),
         },
     )
 
@@ -307,6 +307,6 @@ def sessions(request):
             )[:50],
             "people": people,
             "kinds": SessionKind.choices,
-            "can_record": services.can_score(request.user),
+            "can_record": rules.can_score(request.user),
         },
     )
