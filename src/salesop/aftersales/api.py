@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from salesop.aftersales import growth, revisits, selectors, services
-from salesop.aftersales.models import Milestone, Revisit, SurveyTrigger, UpdateStatus
+from salesop.aftersales.models import Milestone, SurveyTrigger, UpdateStatus
 from salesop.aftersales.schemas import (
     AcceptIn,
     ChurnIn,
@@ -203,19 +203,13 @@ def surveys_send(request, payload: SurveyIn):
     return Status(201, survey)
 
 
-def _revisit(request, revisit_id: Id) -> Revisit:
-    revisit = get_object_or_404(Revisit.objects.select_related("account"), pk=revisit_id)
-    account_for(request.user, revisit.account_id)
-    return revisit
-
-
 @router.get(
     "/accounts/{account_id}/revisits",
     response={200: list[RevisitOut], **READ_ERRORS},
     operation_id="revisits_list",
 )
 def revisits_list(request, account_id: Id):
-    return list(Revisit.objects.filter(account=account_for(request.user, account_id))[:200])
+    return list(selectors.revisits_of(account_for(request.user, account_id)))
 
 
 @router.post(
@@ -225,7 +219,7 @@ def revisits_list(request, account_id: Id):
 )
 def revisits_record(request, revisit_id: Id, payload: RevisitIn):
     return revisits.revisit_record(
-        revisit=_revisit(request, revisit_id), by=request.user, **payload.dict()
+        revisit=selectors.revisit_for(request.user, revisit_id), by=request.user, **payload.dict()
     )
 
 
@@ -236,7 +230,7 @@ def revisits_record(request, revisit_id: Id, payload: RevisitIn):
 )
 def revisits_follow_up(request, revisit_id: Id, payload: FollowUpIn):
     """The revisit's new need as a growth deal or as a lead."""
-    revisit = _revisit(request, revisit_id)
+    revisit = selectors.revisit_for(request.user, revisit_id)
     follow = revisits.revisit_to_lead if payload.as_ == "lead" else revisits.revisit_to_deal
     return Status(201, follow(revisit=revisit, by=request.user))
 

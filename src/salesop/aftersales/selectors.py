@@ -2,17 +2,22 @@
 every owned record (owner, shared with, manager's subtree, sales ops)."""
 
 from django.db.models import Case, F, Prefetch, QuerySet, When
+from django.shortcuts import get_object_or_404
 
 from salesop.accounts.models import User
 from salesop.accounts.visibility import get_visible_or_404
 from salesop.aftersales.models import (
     DeliveryProject,
     Milestone,
+    Opportunity,
     ProjectMember,
     ProjectStatus,
+    Revisit,
+    RevisitStatus,
     Ticket,
     TicketStatus,
 )
+from salesop.customers.selectors import account_for
 
 
 def delivery_person(account, role: str, project=None, *, active_only: bool = False) -> User:
@@ -82,3 +87,29 @@ def ticket_queue(user: User, *, include_resolved: bool = False) -> QuerySet[Tick
 def portal_tickets(account) -> QuerySet[Ticket]:
     """What the customer's link shows: that account's tickets only, newest first."""
     return with_next_due(Ticket.objects.filter(account=account)).order_by("-opened_at", "-id")
+
+
+def revisit_for(user: User, revisit_id: int) -> Revisit:
+    """A revisit through its company's visibility: 404 alike for missing and forbidden."""
+    revisit = get_object_or_404(Revisit.objects.select_related("account"), pk=revisit_id)
+    account_for(user, revisit.account_id)
+    return revisit
+
+
+def revisits_of(account) -> QuerySet[Revisit]:
+    """The company's revisits (the caller fetched it through its visibility selector)."""
+    return Revisit.objects.filter(account=account)[:200]
+
+
+def revisits_planned_for(user: User) -> QuerySet[Revisit]:
+    """The user's own planned revisits, the next one first."""
+    return (
+        Revisit.objects.filter(owner=user, status=RevisitStatus.PLANNED)
+        .select_related("account")
+        .order_by("due_on")[:200]
+    )
+
+
+def follow_up_of(revisit: Revisit) -> Opportunity | None:
+    """The lead or deal a revisit's new need became, if any."""
+    return Opportunity.objects.filter(revisit=revisit).first()

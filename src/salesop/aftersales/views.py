@@ -20,7 +20,6 @@ from salesop.aftersales.models import (
     DeliveryRole,
     GrowthStage,
     Health,
-    Opportunity,
     ProjectStatus,
     Revisit,
     RevisitForm,
@@ -388,7 +387,7 @@ def survey_send(request):
         ticket = selectors.ticket_for(request.user, parse_id(request.POST["ticket"]) or 0)
         back, trigger = ticket.get_absolute_url(), SurveyTrigger.TICKET
     elif request.POST.get("revisit"):
-        revisit = _revisit_for(request, parse_id(request.POST["revisit"]) or 0)
+        revisit = selectors.revisit_for(request.user, parse_id(request.POST["revisit"]) or 0)
         account, trigger = revisit.account, SurveyTrigger.REVISIT
         back = reverse("aftersales:revisit", args=[revisit.pk])
     else:
@@ -564,11 +563,7 @@ def recommendation_accept(request, account_id: int):
 @login_required
 def revisit_list(request):
     """My planned revisits, and the address of their calendar feed."""
-    items = list(
-        Revisit.objects.filter(owner=request.user, status=RevisitStatus.PLANNED)
-        .select_related("account")
-        .order_by("due_on")[:200]
-    )
+    items = list(selectors.revisits_planned_for(request.user))
     return render(
         request,
         "aftersales/revisits.html",
@@ -588,15 +583,9 @@ def calendar_link(request):
     return redirect("aftersales:revisits")
 
 
-def _revisit_for(request, revisit_id: int) -> Revisit:
-    revisit = get_object_or_404(Revisit.objects.select_related("account"), pk=revisit_id)
-    account_for(request.user, revisit.account_id)  # 404 unless the company is visible
-    return revisit
-
-
 @login_required
 def revisit_detail(request, revisit_id: int):
-    revisit = _revisit_for(request, revisit_id)
+    revisit = selectors.revisit_for(request.user, revisit_id)
     errors = {}
     if request.method == "POST":
         done_on = request.POST.get("done_on", "")
@@ -628,7 +617,7 @@ def revisit_detail(request, revisit_id: int):
             "forms": RevisitForm.choices,
             "errors": errors,
             "values": request.POST,
-            "followed": Opportunity.objects.filter(revisit=revisit).first(),
+            "followed": selectors.follow_up_of(revisit),
         },
         status=422 if errors else 200,
     )
@@ -637,7 +626,7 @@ def revisit_detail(request, revisit_id: int):
 @login_required
 @require_POST
 def revisit_follow_up(request, revisit_id: int):
-    revisit = _revisit_for(request, revisit_id)
+    revisit = selectors.revisit_for(request.user, revisit_id)
     as_lead = request.POST.get("as") == "lead"
     try:
         if as_lead:

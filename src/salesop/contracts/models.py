@@ -86,6 +86,13 @@ class ContractStatus(models.TextChoices):
 
 
 EDITABLE_STATUSES = (ContractStatus.DRAFT, ContractStatus.RETURNED, ContractStatus.APPROVED)
+OPEN_STATUSES = (
+    ContractStatus.DRAFT,
+    ContractStatus.IN_REVIEW,
+    ContractStatus.RETURNED,
+    ContractStatus.APPROVED,
+    ContractStatus.SENT,
+)
 CLEARED_STATUSES = (
     ContractStatus.APPROVED,
     ContractStatus.SENT,

@@ -1,10 +1,13 @@
 """Contract reads, always for a user: a contract is visible with its deal, and to legal."""
 
+from typing import Any
+
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from salesop.accounts.models import Role, User
 from salesop.contracts.models import (
+    OPEN_STATUSES,
     ClauseDecision,
     Contract,
     ContractStatus,
@@ -13,6 +16,7 @@ from salesop.contracts.models import (
 )
 from salesop.contracts.rules import is_reviewer
 from salesop.deals.models import Deal
+from salesop.pricing.selectors import policies_for
 
 DECISIONS = ClauseDecision.objects.select_related("clause")
 
@@ -84,3 +88,32 @@ def templates_current() -> QuerySet[ContractTemplate]:
 
 def template_versions(code: str) -> QuerySet[ContractTemplate]:
     return ContractTemplate.objects.filter(code=code).select_related("created_by")
+
+
+def allowed_incentives(contract: Contract) -> list[dict[str, Any]]:
+    """The concessions the price policies of the quoted products allow, each once."""
+    products = [line.product for line in contract.quote.lines.all() if line.product_id]
+    seen: dict[str, dict[str, Any]] = {}
+    for policy in policies_for(products).values():
+        for concession in policy.concessions.all():
+            seen.setdefault(
+                concession.key,
+                {
+                    "key": concession.key,
+                    "label_zh": concession.label_zh,
+                    "label_en": concession.label_en,
+                    "needs_approval": concession.needs_approval,
+                    "label": concession.label,
+                },
+            )
+    return list(seen.values())
+
+
+def incentives_offerable(contract: Contract) -> list[dict[str, Any]]:
+    """The incentives the contract may still be offered, as the service would accept them:
+    allowed by the price policy, not offered yet, while the contract is open. The page's
+    choices and the API's list are this one answer."""
+    if contract.status not in OPEN_STATUSES:
+        return []
+    offered = {i.key for i in contract.incentives.all()}
+    return [c for c in allowed_incentives(contract) if c["key"] not in offered]

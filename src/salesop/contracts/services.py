@@ -19,6 +19,7 @@ from salesop.aftersales.services import project_from_handover
 from salesop.contracts import documents
 from salesop.contracts.models import (
     EDITABLE_STATUSES,
+    OPEN_STATUSES,
     ClauseDecision,
     ClauseVerdict,
     Contract,
@@ -42,6 +43,7 @@ from salesop.contracts.rules import (
     review_reason,
     signing_documents_missing,
 )
+from salesop.contracts.selectors import allowed_incentives
 from salesop.core.audit import audit_actor, guarded_update
 from salesop.core.docx import DocumentFailed
 from salesop.core.errors import DomainError, StaleWrite
@@ -57,16 +59,9 @@ from salesop.pricing.models import (
     Quote,
     QuoteStatus,
 )
-from salesop.pricing.selectors import current_quote, policies_for
+from salesop.pricing.selectors import current_quote
 
 MAX_CLAUSES = 60
-OPEN_STATUSES = (
-    ContractStatus.DRAFT,
-    ContractStatus.IN_REVIEW,
-    ContractStatus.RETURNED,
-    ContractStatus.APPROVED,
-    ContractStatus.SENT,
-)
 
 
 def _stale() -> StaleWrite:
@@ -823,25 +818,6 @@ def contract_cancel(*, contract: Contract, by: User, reason: str) -> Contract:
 
 
 # --- signing follow-up ----------------------------------------------------------------------
-
-
-def allowed_incentives(contract: Contract) -> list[dict[str, Any]]:
-    """The concessions the price policies of the quoted products allow, each once."""
-    products = [line.product for line in contract.quote.lines.all() if line.product_id]
-    seen: dict[str, dict[str, Any]] = {}
-    for policy in policies_for(products).values():
-        for concession in policy.concessions.all():
-            seen.setdefault(
-                concession.key,
-                {
-                    "key": concession.key,
-                    "label_zh": concession.label_zh,
-                    "label_en": concession.label_en,
-                    "needs_approval": concession.needs_approval,
-                    "label": concession.label,
-                },
-            )
-    return list(seen.values())
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +18,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from salesop.contracts import documents, rules, selectors, services
-from salesop.contracts.models import ClauseVerdict, ContractStatus, ContractTemplate, Risk
+from salesop.contracts.models import (
+    OPEN_STATUSES,
+    ClauseVerdict,
+    ContractStatus,
+    ContractTemplate,
+    Risk,
+    SigningIncentive,
+)
 from salesop.core.audit import audit_entries_for
 from salesop.core.docx import DocumentFailed
 from salesop.core.errors import DomainError
@@ -54,7 +62,7 @@ def deal_card_context(deal: Deal, quotes: list[Quote]) -> dict:
     """The deal page's contract card: the deal's contracts and, when the current quote (the
     newest of `quotes`, the deal's quotes newest first) is approved, the form to make one."""
     contracts = list(selectors.contracts_of(deal)[:20])
-    open_one = next((c for c in contracts if c.status in services.OPEN_STATUSES), None)
+    open_one = next((c for c in contracts if c.status in OPEN_STATUSES), None)
     quote = next((q for q in quotes if q.status != QuoteStatus.SUPERSEDED), None)
     approved = quote if quote is not None and quote.status == QuoteStatus.APPROVED else None
     offer = approved is not None and open_one is None and deal.is_open
@@ -131,8 +139,11 @@ def _page(
     language = get_language() or "zh-hans"
     missing = services.missing_documents(contract)
     overdue = services.signing_late(contract)
-    incentives = list(contract.incentives.select_related("approval"))
-    offered = {i.key for i in incentives}
+    # Fetched once: the page lists them and the offerable choices leave out those offered.
+    prefetch_related_objects(
+        [contract], Prefetch("incentives", SigningIncentive.objects.select_related("approval"))
+    )
+    incentives = list(contract.incentives.all())
     context = {
         "contract": contract,
         "deal": deal,
@@ -166,17 +177,13 @@ def _page(
         "pdf_available": documents.pdf_available(),
         "overdue": overdue,
         "incentives": incentives,
-        "allowed_incentives": [
-            c for c in services.allowed_incentives(contract) if c["key"] not in offered
-        ]
-        if may_edit and contract.status in services.OPEN_STATUSES
-        else [],
+        "allowed_incentives": selectors.incentives_offerable(contract) if may_edit else [],
         "value_rows": _value_rows(deal) if overdue else None,
         "verdicts": ClauseVerdict.choices,
         "review_errors": review_errors or {},
         "review_values": review_values or {},
         "today": company_today(),
-        "contract_open": contract.status in services.OPEN_STATUSES,
+        "contract_open": contract.status in OPEN_STATUSES,
         "audit_entries": audit_entries_for(contract),
         "risk_special": Risk.SPECIAL,
     }

@@ -4,7 +4,6 @@ from ninja import Query, Router, Status
 from salesop.core.api import READ_ERRORS, STATE_ERRORS, WRITE_ERRORS, Id
 from salesop.deals.selectors import deal_for
 from salesop.pricing import selectors, services
-from salesop.pricing.models import Quote
 from salesop.pricing.schemas import (
     ApprovalOut,
     DecideIn,
@@ -45,19 +44,13 @@ def quotes_create(request, deal_id: Id, payload: QuoteIn):
     return Status(201, quote)
 
 
-def _quote_for(request, quote_id: Id) -> Quote:
-    quote = get_object_or_404(Quote.objects.select_related("deal"), pk=quote_id)
-    deal_for(request.user, quote.deal_id)  # 404 unless the deal is visible
-    return quote
-
-
 @router.post(
     "/quotes/{quote_id}/submit",
     response={200: QuoteOut, **STATE_ERRORS},
     operation_id="quotes_submit",
 )
 def quotes_submit(request, quote_id: Id):
-    return services.quote_submit(quote=_quote_for(request, quote_id), by=request.user)
+    return services.quote_submit(quote=selectors.quote_for(request.user, quote_id), by=request.user)
 
 
 @router.post(
@@ -68,7 +61,7 @@ def quotes_submit(request, quote_id: Id):
 def quotes_revise(request, quote_id: Id, payload: ReviseIn):
     """A new revision with these lines, submitted at once; the old one's approvals are void."""
     revised = services.quote_revise(
-        quote=_quote_for(request, quote_id),
+        quote=selectors.quote_for(request.user, quote_id),
         by=request.user,
         lines=[line.dict() for line in payload.lines],
         payment_term_days=payload.payment_term_days,
@@ -84,7 +77,7 @@ def quotes_revise(request, quote_id: Id, payload: ReviseIn):
 )
 def quotes_send(request, quote_id: Id):
     """Marks an approved quote as sent to the customer."""
-    return services.quote_send(quote=_quote_for(request, quote_id), by=request.user)
+    return services.quote_send(quote=selectors.quote_for(request.user, quote_id), by=request.user)
 
 
 @router.get(

@@ -1,9 +1,11 @@
 from collections.abc import Iterable
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
 
 from salesop.accounts.models import Role, User
 from salesop.deals.models import Deal
+from salesop.deals.selectors import deal_for
 from salesop.pricing.models import (
     Approval,
     PricePolicy,
@@ -24,6 +26,13 @@ def quotes_of(deal: Deal) -> QuerySet[Quote]:
         Prefetch("lines", queryset=QuoteLine.objects.select_related("product")),
         Prefetch("approvals", queryset=Approval.objects.select_related("decided_by", "line")),
     )
+
+
+def quote_for(user: User, quote_id: int) -> Quote:
+    """A quote revision through its deal's visibility: 404 alike for missing and forbidden."""
+    quote = get_object_or_404(Quote.objects.select_related("deal"), pk=quote_id)
+    deal_for(user, quote.deal_id)
+    return quote
 
 
 def current_quote(deal: Deal) -> Quote | None:

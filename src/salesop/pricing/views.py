@@ -74,18 +74,12 @@ def quote_add(request, deal_id: int):
     return redirect("deals:detail", deal.pk)
 
 
-def _quote_for(request, quote_id: int) -> Quote:
-    quote = get_object_or_404(Quote.objects.select_related("deal"), pk=quote_id)
-    deal_for(request.user, quote.deal_id)  # 404 unless the deal is visible
-    return quote
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def quote_revise(request, quote_id: int):
     """GET: the revise form, loaded when the rep opens it (the deal page would otherwise build
     a form set for every quote); POST: submits the new revision."""
-    quote = _quote_for(request, quote_id)
+    quote = selectors.quote_for(request.user, quote_id)
     options = choices()
     if request.method == "GET":
         terms, lines = _revise_forms(quote, options)
@@ -115,7 +109,7 @@ def quote_revise(request, quote_id: int):
 @login_required
 @require_POST
 def quote_send(request, quote_id: int):
-    quote = _quote_for(request, quote_id)
+    quote = selectors.quote_for(request.user, quote_id)
     _done(
         request,
         lambda: services.quote_send(quote=quote, by=request.user),
