@@ -7,8 +7,8 @@ from django.utils import translation
 
 from salesop.core.testing import make_deal, make_policy, make_product
 from salesop.pricing.models import Quote
+from salesop.pricing.selectors import quotes_context
 from salesop.pricing.services import approval_decide, quote_propose
-from salesop.pricing.views import quotes_context
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from salesop.accounts.models import Role, User
+from salesop.activities.forms import ActivityForm, TaskForm
 from salesop.activities.models import Activity, Task
+from salesop.core.forms import styled
 from salesop.customers.models import Account
 from salesop.deals.models import Deal
 from salesop.leads.models import Lead
@@ -75,3 +77,16 @@ def my_work(user: User) -> MyWork:
         else:
             upcoming.append(task)
     return MyWork(overdue=overdue, today=today, upcoming=upcoming)
+
+
+def activity_panel_context(record, form=None, task_form=None):
+    """What a record's activity panel shows: its activities and tasks, and the two forms
+    (the posted ones again when they were refused)."""
+    return {
+        "record": record,
+        "record_kind": record._meta.model_name,
+        "activities": activities_of(record),
+        "tasks": tasks_of(record),
+        "activity_form": form or styled(ActivityForm()),
+        "task_form": task_form or styled(TaskForm()),
+    }

@@ -28,17 +28,6 @@ def _record(request, kind: str, record_id: int):
     raise Http404
 
 
-def activity_panel_context(record, form=None, task_form=None):
-    return {
-        "record": record,
-        "record_kind": record._meta.model_name,
-        "activities": selectors.activities_of(record),
-        "tasks": selectors.tasks_of(record),
-        "activity_form": form or styled(ActivityForm()),
-        "task_form": task_form or styled(TaskForm()),
-    }
-
-
 def _panel_post(request, kind: str, record_id: int, form_class, save, form_key: str):
     """Validates a form posted from a record's activity panel and saves it with `save`; htmx
     gets the panel back (422 with the errors when refused), a plain post a redirect."""
@@ -53,7 +42,7 @@ def _panel_post(request, kind: str, record_id: int, form_class, save, form_key: 
         else:
             form, status = None, 200
     if request.htmx:
-        context = activity_panel_context(record, **{form_key: form})
+        context = selectors.activity_panel_context(record, **{form_key: form})
         return render(request, "activities/_partials/panel.html", context, status=status)
     if status != 200:
         messages.error(request, _("Not saved: please correct the fields marked."))

@@ -3,21 +3,29 @@ every owned record (owner, shared with, manager's subtree, sales ops)."""
 
 from django.db.models import Case, F, Prefetch, QuerySet, When
 from django.shortcuts import get_object_or_404
+from django.utils.translation import get_language
 
 from salesop.accounts.models import User
 from salesop.accounts.visibility import get_visible_or_404
+from salesop.aftersales import growth
 from salesop.aftersales.models import (
     DeliveryProject,
+    GrowthStage,
     Milestone,
     Opportunity,
     ProjectMember,
     ProjectStatus,
     Revisit,
+    RevisitForm,
     RevisitStatus,
+    Survey,
     Ticket,
     TicketStatus,
 )
+from salesop.contracts.selectors import contracts_visible_to
+from salesop.core.time import company_today
 from salesop.customers.selectors import account_for
+from salesop.playbook.selectors import active_playbook
 
 
 def delivery_person(account, role: str, project=None, *, active_only: bool = False) -> User:
@@ -113,3 +121,50 @@ def revisits_planned_for(user: User) -> QuerySet[Revisit]:
 def follow_up_of(revisit: Revisit) -> Opportunity | None:
     """The lead or deal a revisit's new need became, if any."""
     return Opportunity.objects.filter(revisit=revisit).first()
+
+
+def account_context(user, account) -> dict:
+    """What the company page shows beyond its deals: contracts, delivery projects, tickets,
+    revisits, feedback, its growth stage and the add-ons to recommend. A prospect (no
+    contract, no project) costs two queries."""
+    contracts = list(contracts_visible_to(user).filter(deal__account=account)[:10])
+    projects = list(projects_visible_to(user).filter(account=account)[:10])
+    if not contracts and not projects:
+        return {"aftersales": None}
+    today = company_today()
+    stage = growth.stage_of(account)
+    suggestion = growth.suggest_stage(account)
+    return {
+        "aftersales": {
+            "contracts": contracts,
+            "projects": projects,
+            "tickets": list(tickets_visible_to(user).filter(account=account)[:10]),
+            "revisits_next": list(
+                Revisit.objects.filter(
+                    account=account, status=RevisitStatus.PLANNED, due_on__gte=today
+                ).select_related("owner")[:3]
+            ),
+            "revisits_done": list(
+                Revisit.objects.filter(account=account, status=RevisitStatus.DONE)
+                .select_related("owner")
+                .order_by("-done_on")[:5]
+            ),
+            "surveys": list(
+                Survey.objects.filter(account=account, answered_at__isnull=False).order_by(
+                    "-answered_at"
+                )[:5]
+            ),
+            "stage": stage,
+            "stage_label": GrowthStage(stage).label,
+            "stages": GrowthStage.choices,
+            "suggestion": suggestion,
+            "suggestion_label": GrowthStage(suggestion[0]).label if suggestion else "",
+            "recommendations": growth.recommendations(account, stage=stage),
+            "revisit_forms": RevisitForm.choices,
+            "churn_reasons": [
+                (r.key, r.label.get(get_language() or "zh-hans"))
+                for r in active_playbook().churn_reasons
+            ],
+            "churned": account.churns.first(),
+        }
+    }

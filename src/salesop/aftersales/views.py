@@ -10,7 +10,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,19 +17,14 @@ from salesop.accounts.models import User
 from salesop.aftersales import growth, revisits, rules, selectors, services
 from salesop.aftersales.models import (
     DeliveryRole,
-    GrowthStage,
     Health,
     ProjectStatus,
-    Revisit,
     RevisitForm,
-    RevisitStatus,
-    Survey,
     SurveyTrigger,
     TicketChannel,
     UpdateStatus,
 )
 from salesop.aftersales.rules import week_of
-from salesop.contracts.selectors import contracts_visible_to
 from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
 from salesop.core.forms import act_then_redirect, flash_refusal
@@ -460,53 +454,6 @@ def calendar_feed(request, token: str):
 
 
 # --- the account's after-sales view (account 360) and growth --------------------------------
-
-
-def account_context(user, account) -> dict:
-    """What the company page shows beyond its deals: contracts, delivery projects, tickets,
-    revisits, feedback, its growth stage and the add-ons to recommend. A prospect (no
-    contract, no project) costs two queries."""
-    contracts = list(contracts_visible_to(user).filter(deal__account=account)[:10])
-    projects = list(selectors.projects_visible_to(user).filter(account=account)[:10])
-    if not contracts and not projects:
-        return {"aftersales": None}
-    today = company_today()
-    stage = growth.stage_of(account)
-    suggestion = growth.suggest_stage(account)
-    return {
-        "aftersales": {
-            "contracts": contracts,
-            "projects": projects,
-            "tickets": list(selectors.tickets_visible_to(user).filter(account=account)[:10]),
-            "revisits_next": list(
-                Revisit.objects.filter(
-                    account=account, status=RevisitStatus.PLANNED, due_on__gte=today
-                ).select_related("owner")[:3]
-            ),
-            "revisits_done": list(
-                Revisit.objects.filter(account=account, status=RevisitStatus.DONE)
-                .select_related("owner")
-                .order_by("-done_on")[:5]
-            ),
-            "surveys": list(
-                Survey.objects.filter(account=account, answered_at__isnull=False).order_by(
-                    "-answered_at"
-                )[:5]
-            ),
-            "stage": stage,
-            "stage_label": GrowthStage(stage).label,
-            "stages": GrowthStage.choices,
-            "suggestion": suggestion,
-            "suggestion_label": GrowthStage(suggestion[0]).label if suggestion else "",
-            "recommendations": growth.recommendations(account, stage=stage),
-            "revisit_forms": RevisitForm.choices,
-            "churn_reasons": [
-                (r.key, r.label.get(get_language() or "zh-hans"))
-                for r in active_playbook().churn_reasons
-            ],
-            "churned": account.churns.first(),
-        }
-    }
 
 
 @login_required

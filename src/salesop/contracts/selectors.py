@@ -16,6 +16,7 @@ from salesop.contracts.models import (
 )
 from salesop.contracts.rules import is_reviewer
 from salesop.deals.models import Deal
+from salesop.pricing.models import Quote, QuoteStatus
 from salesop.pricing.selectors import policies_for
 
 DECISIONS = ClauseDecision.objects.select_related("clause")
@@ -117,3 +118,19 @@ def incentives_offerable(contract: Contract) -> list[dict[str, Any]]:
         return []
     offered = {i.key for i in contract.incentives.all()}
     return [c for c in allowed_incentives(contract) if c["key"] not in offered]
+
+
+def deal_card_context(deal: Deal, quotes: list[Quote]) -> dict:
+    """The deal page's contract card: the deal's contracts and, when the current quote (the
+    newest of `quotes`, the deal's quotes newest first) is approved, the form to make one."""
+    contracts = list(contracts_of(deal)[:20])
+    open_one = next((c for c in contracts if c.status in OPEN_STATUSES), None)
+    quote = next((q for q in quotes if q.status != QuoteStatus.SUPERSEDED), None)
+    approved = quote if quote is not None and quote.status == QuoteStatus.APPROVED else None
+    offer = approved is not None and open_one is None and deal.is_open
+    return {
+        "contracts": contracts,
+        "contract_quote": approved,
+        "contract_templates": list(templates_current()) if offer else [],
+        "contract_open": open_one,
+    }

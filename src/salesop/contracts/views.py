@@ -34,7 +34,7 @@ from salesop.core.params import parse_id, parse_int
 from salesop.core.time import company_today
 from salesop.deals.models import Deal
 from salesop.deals.selectors import deal_for, playbook_of
-from salesop.pricing.models import Quote, QuoteStatus
+from salesop.pricing.models import Quote
 
 STEPS = [
     ContractStatus.DRAFT,
@@ -53,25 +53,6 @@ def _back(contract, anchor: str = ""):
 def _act(request, contract, action, success: str, anchor: str = ""):
     to = reverse("contracts:detail", args=[contract.pk]) + anchor
     return act_then_redirect(request, action, success, to)
-
-
-# --- the deal page's card -------------------------------------------------------------------
-
-
-def deal_card_context(deal: Deal, quotes: list[Quote]) -> dict:
-    """The deal page's contract card: the deal's contracts and, when the current quote (the
-    newest of `quotes`, the deal's quotes newest first) is approved, the form to make one."""
-    contracts = list(selectors.contracts_of(deal)[:20])
-    open_one = next((c for c in contracts if c.status in OPEN_STATUSES), None)
-    quote = next((q for q in quotes if q.status != QuoteStatus.SUPERSEDED), None)
-    approved = quote if quote is not None and quote.status == QuoteStatus.APPROVED else None
-    offer = approved is not None and open_one is None and deal.is_open
-    return {
-        "contracts": contracts,
-        "contract_quote": approved,
-        "contract_templates": list(selectors.templates_current()) if offer else [],
-        "contract_open": open_one,
-    }
 
 
 @login_required

@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from salesop.activities.views import activity_panel_context
-from salesop.aftersales.views import account_context
+from salesop.activities.selectors import activity_panel_context
+from salesop.aftersales.selectors import account_context
 from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
 from salesop.core.export import csv_rows

@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from salesop.accounts.selectors import colleagues_visible_to, teams_visible_to
-from salesop.activities.views import activity_panel_context
-from salesop.contracts.views import deal_card_context
+from salesop.activities.selectors import activity_panel_context
+from salesop.contracts.selectors import deal_card_context
 from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
 from salesop.core.forms import add_domain_error, styled
@@ -30,7 +30,7 @@ from salesop.deals.forms import (
 )
 from salesop.deals.rules import may_override
 from salesop.playbook.selectors import active_playbook
-from salesop.pricing.views import quotes_context
+from salesop.pricing.selectors import quotes_context
 
 
 def _stage_choices(playbook):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from salesop.accounts.selectors import colleagues_visible_to
-from salesop.activities.views import activity_panel_context
+from salesop.activities.selectors import activity_panel_context
 from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
 from salesop.core.forms import add_domain_error, styled

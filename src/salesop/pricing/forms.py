@@ -6,6 +6,7 @@ from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from salesop.core.forms import styled
 from salesop.core.money import Currency, format_money
 from salesop.pricing.models import Concession, Product
 
@@ -136,3 +137,9 @@ class OptionalLineForm(LineForm):
 
 LineFormSet = forms.formset_factory(LineForm, extra=0, min_num=1, validate_min=True, max_num=50)
 MoreLines = forms.formset_factory(OptionalLineForm, extra=2, max_num=20)
+
+
+def styled_formset(formset):
+    for form in formset.forms:
+        styled(form)
+    return formset

@@ -4,8 +4,10 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from salesop.accounts.models import Role, User
+from salesop.core.forms import styled
 from salesop.deals.models import Deal
 from salesop.deals.selectors import deal_for
+from salesop.pricing.forms import MoreLines, QuoteForm, choices, styled_formset
 from salesop.pricing.models import (
     Approval,
     PricePolicy,
@@ -88,3 +90,19 @@ def policies_for(products: Iterable[Product]) -> dict[int, PricePolicy]:
 
 def policy_of(product: Product) -> PricePolicy | None:
     return policies_for([product]).get(product.pk)
+
+
+def quotes_context(deal) -> dict:
+    """What the deal page's quote card shows: every revision (newest first) with its lines,
+    totals and approvals, and a form for a new quote."""
+    quotes = list(quotes_of(deal)[:20])
+    options = choices()
+    for quote in quotes:
+        quote.can_revise = deal.is_open and quote.status != QuoteStatus.SUPERSEDED
+        quote.can_send = quote.status == QuoteStatus.APPROVED and quote.sent_at is None
+    return {
+        "quotes": quotes,
+        "quote_form": styled(QuoteForm(choices=options)),
+        "more_lines": styled_formset(MoreLines(prefix="more", form_kwargs={"choices": options})),
+        "role_labels": dict(Role.choices),
+    }

@@ -13,8 +13,15 @@ from salesop.core.forms import styled
 from salesop.core.params import parse_id
 from salesop.deals.selectors import deal_for
 from salesop.pricing import selectors, services
-from salesop.pricing.forms import LineFormSet, MoreLines, QuoteForm, QuoteTermsForm, choices
-from salesop.pricing.models import ApprovalStatus, ApprovalSubject, Concession, Quote, QuoteStatus
+from salesop.pricing.forms import (
+    LineFormSet,
+    MoreLines,
+    QuoteForm,
+    QuoteTermsForm,
+    choices,
+    styled_formset,
+)
+from salesop.pricing.models import ApprovalStatus, ApprovalSubject, Concession, Quote
 from salesop.pricing.rules import approval_reason
 
 
@@ -36,12 +43,6 @@ def _invalid(request, *forms) -> None:
     messages.error(
         request, _("Not saved: please correct the fields marked.") + " " + " ".join(problems)
     )
-
-
-def _styled_formset(formset):
-    for form in formset.forms:
-        styled(form)
-    return formset
 
 
 @login_required
@@ -195,23 +196,7 @@ def _revise_forms(quote: Quote, options: dict):
             for line in quote.lines.all()
         ],
     )
-    return styled(terms), _styled_formset(lines)
-
-
-def quotes_context(deal) -> dict:
-    """What the deal page's quote card shows: every revision (newest first) with its lines,
-    totals and approvals, and a form for a new quote."""
-    quotes = list(selectors.quotes_of(deal)[:20])
-    options = choices()
-    for quote in quotes:
-        quote.can_revise = deal.is_open and quote.status != QuoteStatus.SUPERSEDED
-        quote.can_send = quote.status == QuoteStatus.APPROVED and quote.sent_at is None
-    return {
-        "quotes": quotes,
-        "quote_form": styled(QuoteForm(choices=options)),
-        "more_lines": _styled_formset(MoreLines(prefix="more", form_kwargs={"choices": options})),
-        "role_labels": dict(Role.choices),
-    }
+    return styled(terms), styled_formset(lines)
 
 
 _FIELD = re.compile(r"^[\w-]{1,80}$")
