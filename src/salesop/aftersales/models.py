@@ -197,15 +197,6 @@ class Ticket(OwnedModel):
     def get_absolute_url(self) -> str:
         return reverse("aftersales:ticket", args=[self.pk])
 
-    @property
-    def next_due_at(self):
-        """The clock still running: the first response, then the solution direction."""
-        if self.responded_at is None:
-            return self.first_response_due_at
-        if self.direction_at is None:
-            return self.direction_due_at
-        return None
-
 
 class TicketMessage(models.Model):
     """What was said on a ticket, by staff or by the customer through their link."""

@@ -228,19 +228,6 @@ def milestone_done(*, milestone: Milestone, by: User, done_on: date | None = Non
     return milestone
 
 
-@transaction.atomic
-def milestone_add(*, project: DeliveryProject, by: User, title: str, due_on: date) -> Milestone:
-    _require_manage(by, project)
-    title = (title or "").strip()
-    if not title:
-        message = _("Name the milestone.")
-        raise DomainError("invalid", message, {"title": message})
-    with audit_actor(by):
-        return Milestone.objects.create(
-            project=project, title=title[:200], due_on=due_on, position=project.milestones.count()
-        )
-
-
 def _views(project: DeliveryProject) -> list[MilestoneView]:
     return [MilestoneView(m.title, m.due_on, m.done_on) for m in project.milestones.all()]
 

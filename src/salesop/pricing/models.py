@@ -243,14 +243,6 @@ class Quote(models.Model):
         return format_money(amount, self.currency)
 
     @property
-    def subtotal_display(self) -> str:
-        return self.money(self.subtotal)
-
-    @property
-    def discount_amount_display(self) -> str:
-        return self.money(self.discount_amount)
-
-    @property
     def total_display(self) -> str:
         return self.money(self.total)
 
