@@ -207,6 +207,14 @@ def test_a_part_zipfile_cannot_read_is_refused_not_a_500(org, method, flags, tmp
         read_rows(sheet)
 
 
+def test_a_template_nested_too_deeply_says_so_not_that_the_file_is_unusable(org):
+    # 500 balanced `{% if %}` are a well-formed file: "not a usable Word document" misled
+    nested = "{% if 1 %}" * 500 + "{{ customer }}" + "{% endif %}" * 500
+    with translation.override("en"):
+        refusal = _upload("contract", org, docx_with(REQUIRED, *CLAUSES, nested))
+    assert "nests its tags too deeply" in refusal.message
+
+
 def test_a_workbook_whose_sheet_is_cut_off_is_refused_saying_where(tmp_path):
     # the sheet's XML cut in half: xml.etree's ParseError escaped, 500 on every import kind
     from openpyxl import Workbook

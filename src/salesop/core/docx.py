@@ -9,6 +9,7 @@ import os
 import resource
 import threading
 import zipfile
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -34,7 +35,7 @@ NOT_A_DOCUMENT = (
     OpcError,
     LxmlError,
     MemoryError,
-    RecursionError,
+    zlib.error,  # a part's compressed data broken
 )
 
 
@@ -125,6 +126,8 @@ def template_problem(
     kind, value = _in_child(_inspect_job, content, sample)
     if kind == "unusable":
         return _("The file is not a usable Word document (.docx).")
+    if kind == "deep":
+        return _("The template nests its tags too deeply: simplify its conditions and loops.")
     if kind in ("tag", "error"):
         return _("The template has a broken tag: %(error)s") % {"error": value}
     if kind != "ok":
@@ -242,6 +245,8 @@ def _inspect_job(content: bytes, sample: dict) -> tuple[str, Any]:
         return "tag", str(exc)[:500]
     except MemoryError:
         raise
+    except RecursionError:  # a well-formed file whose tags nest past what the parser follows
+        return "deep", None
     except NOT_A_DOCUMENT:
         return "unusable", None
     try:
