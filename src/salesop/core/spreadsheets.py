@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
+from xml.etree import ElementTree  # nosec B405 (only its ParseError is caught; openpyxl parses)
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
