@@ -46,4 +46,4 @@ class CallerRateThrottle(BaseThrottle):
         return not over_limit(ident, settings.API_RATE_PER_MINUTE)
 
     def wait(self) -> float:
-        return 60 - time.time() % 60  # the count starts again with the next minute
+        return 60 - time.time() % 60  # from the next minute on, this one's calls weigh less
