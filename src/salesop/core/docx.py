@@ -50,7 +50,7 @@ class DocumentFailed(DomainError):
 
 
 class DocumentTooCostly(DocumentFailed):
-    pass
+    """Past the limits of CPU time, memory or output."""
 
 
 class DocumentsBusy(DocumentFailed, Busy):

@@ -3,7 +3,7 @@ compliance scorecards are computed from them) and published on the core event st
 "deal.<kind>" (created, moved, won, lost, reopened)."""
 
 from salesop.accounts.models import User
-from salesop.core.events import publish
+from salesop.core.events import publish, publish_rows
 from salesop.deals.models import Deal, StageEvent
 
 
@@ -34,6 +34,5 @@ def stage_event(
 def stage_events(events: list[StageEvent]) -> list[StageEvent]:
     """Many at once (a history import): one INSERT, each published."""
     made = StageEvent.objects.bulk_create(events)
-    for event in made:
-        publish(f"deal.{event.kind}", deal=event.deal, event=event)
+    publish_rows(made, "deal")
     return made

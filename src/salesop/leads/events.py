@@ -2,7 +2,7 @@
 computed from them) and published on the core event stream as "lead.<kind>"."""
 
 from salesop.accounts.models import User
-from salesop.core.events import publish
+from salesop.core.events import publish, publish_rows
 from salesop.leads.models import Lead, LeadEvent
 
 
@@ -24,6 +24,5 @@ def lead_event(
 def lead_events(events: list[LeadEvent]) -> list[LeadEvent]:
     """Many at once (an import): one INSERT, each published."""
     made = LeadEvent.objects.bulk_create(events)
-    for event in made:
-        publish(f"lead.{event.kind}", lead=event.lead, event=event)
+    publish_rows(made, "lead")
     return made
