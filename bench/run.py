@@ -304,8 +304,8 @@ def http_figures(port: int, people: dict, repeats: int, explain_log: list) -> li
 
 def intake_figure(port: int, requests: int) -> Figure:
     from salesop.accounts.models import User
+    from salesop.leads.channels import channel_rotate_intake_key
     from salesop.leads.models import Channel
-    from salesop.leads.services import channel_rotate_intake_key
 
     key = channel_rotate_intake_key(
         channel=Channel.objects.order_by("pk").first(), by=User.objects.get(username="ops")

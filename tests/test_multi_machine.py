@@ -21,7 +21,7 @@ from django.utils import timezone
 from salesop.accounts.services import api_token_create
 from salesop.core.testing import make_channel, make_deal, make_org
 from salesop.deals.models import Deal
-from salesop.leads.services import channel_rotate_intake_key
+from salesop.leads.channels import channel_rotate_intake_key
 from salesop.monitor.models import Alert, Notification
 
 pytestmark = pytest.mark.process

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 # The command's messages in the installation's language (SALESOP_LANGUAGE), like the
-# messages of the services they print: one language in one run. Called only after _setup().
+# messages of the services they print: one language in one run. Called only after setup().
 from django.utils.translation import gettext as _
 
 
@@ -20,7 +20,7 @@ def _data_dir() -> Path:
     return path
 
 
-def _setup(*, hold: bool = True) -> None:
+def setup(*, hold: bool = True) -> None:
     """Django set up, a killed restore's leftovers made whole, and (unless `hold` is false, as
     for the restore itself) this process counted as one using the installation: every command
     reads or writes the data a restore replaces, so none runs beside one (an import beside a
@@ -141,7 +141,7 @@ def _serve(host: str, port: int, workers: int, with_worker: bool = True) -> None
 
 def cmd_demo(args: argparse.Namespace) -> None:
     _prepare_demo_environment(args.host)
-    _setup()
+    setup()
     _release()
     from django.conf import settings
 
@@ -173,7 +173,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    _setup()
+    setup()
     if args.no_release:
         _refuse_unreleased()
     else:
@@ -183,7 +183,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 def cmd_worker(args: argparse.Namespace) -> None:
     """The huey consumer alone (run M of these on M machines with SALESOP_REDIS_URL)."""
-    _setup()
+    setup()
     from django.core.management import call_command
 
     from salesop.monitor.supervisor import die_with
@@ -201,12 +201,12 @@ def cmd_sweep(args: argparse.Namespace) -> None:
     """One supervision pass now: jobs whose worker stopped queued again or failed; alerts
     opened, resolved and escalated; then notifications sent. (The worker's pulse on /health/
     is its own sweeps', not this one's.)"""
-    _setup()
-    from salesop.monitor import heartbeat, services
+    setup()
+    from salesop.monitor import heartbeat, sending, services
 
     stopped = heartbeat.reap()
     report = services.sweep()
-    sent = services.Sent() if args.no_send else services.send_due_notifications()
+    sent = sending.Sent() if args.no_send else sending.send_due_notifications()
     line = _(
         "opened %(opened)d, resolved %(resolved)d, escalated %(escalated)d, sent %(sent)d,"
         " failed %(failed)d"
@@ -237,12 +237,12 @@ def cmd_release(args: argparse.Namespace) -> None:
     """The release steps alone, for a deploy script: run once per release before starting
     servers with `serve --no-release` (running it on every machine is safe: each waits for the
     others and finds done what is done)."""
-    _setup()  # holds the data directory: no restore replaces the data meanwhile
+    setup()  # holds the data directory: no restore replaces the data meanwhile
     _release(verbosity=1)
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
-    _setup()
+    setup()
     from django.core.management import call_command
 
     from salesop.core.release import release_lock
@@ -252,7 +252,7 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> None:
-    _setup()
+    setup()
     from django.core.management import call_command
     from django.core.management.base import SystemCheckError
 
@@ -274,7 +274,7 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 def cmd_createadmin(args: argparse.Namespace) -> None:
-    _setup()
+    setup()
     from django.contrib.auth.password_validation import validate_password
     from django.core.exceptions import ValidationError
 
@@ -322,7 +322,7 @@ def _contents(manifest: dict) -> str:
 
 def cmd_backup(args: argparse.Namespace) -> None:
     """The database and uploaded files in one archive, with a manifest of checksums."""
-    _setup()
+    setup()
     from salesop.core.backup import backup
 
     archive, manifest = _archive_step(lambda: backup(Path(args.out)))
@@ -335,7 +335,7 @@ def cmd_backup(args: argparse.Namespace) -> None:
 def cmd_restore(args: argparse.Namespace) -> None:
     """Checks an archive from `salesop backup` against its manifest and this installation's
     schema, then puts it in place of the database and uploaded files."""
-    _setup(hold=False)
+    setup(hold=False)
     from django.core.management import call_command
 
     from salesop.core.backup import restore
@@ -357,7 +357,7 @@ def cmd_restore(args: argparse.Namespace) -> None:
 
 
 def cmd_token(args: argparse.Namespace) -> None:
-    _setup()
+    setup()
     from salesop.accounts.models import User
     from salesop.accounts.services import api_token_create
     from salesop.core.errors import DomainError
@@ -382,263 +382,17 @@ def cmd_token(args: argparse.Namespace) -> None:
     print(raw)
 
 
-def cmd_playbook(args: argparse.Namespace) -> None:
-    """validate FILE: report every error with path and line; load FILE: store it as a new
-    version (and activate it with --activate)."""
-    _setup()
-    from salesop.accounts.models import User
-    from salesop.core.errors import DomainError
-    from salesop.playbook.loader import InvalidPlaybook, parse_playbook
-    from salesop.playbook.services import playbook_activate, playbook_version_create
-
-    try:
-        text = Path(args.file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        sys.exit(
-            _("salesop: cannot read %(file)s: %(reason)s") % {"file": args.file, "reason": exc}
-        )
-    if args.action == "validate":
-        try:
-            playbook = parse_playbook(text)
-        except InvalidPlaybook as exc:
-            for error in exc.errors:
-                where = f"{args.file}:{error.line}:" if error.line else f"{args.file}:"
-                print(f"{where} {error.path or '-'}: {error.message}")
-            sys.exit(1)
-        print(
-            _("%(file)s: valid playbook %(name)r, %(n)d stages.")
-            % {"file": args.file, "name": playbook.name, "n": len(playbook.stages)}
-        )
-        return
-    by = None
-    if args.by:
-        by = User.objects.filter(username=args.by, is_active=True).first()
-        if by is None:
-            sys.exit(_("salesop: no active user named %(name)r.") % {"name": args.by})
-    try:
-        version = playbook_version_create(text=text, by=by, comment=args.comment)
-        if args.activate:
-            playbook_activate(version=version, by=by)
-    except DomainError as exc:
-        for line in exc.fields.get("text", "").splitlines() or [exc.message]:
-            print(f"{args.file}: {line}", file=sys.stderr)
-        sys.exit(1)
-    if args.activate:
-        print(_("Playbook version %(n)d (active).") % {"n": version.number})
-    else:
-        print(_("Playbook version %(n)d (saved, not active).") % {"n": version.number})
-
-
-def cmd_import(args: argparse.Namespace) -> None:
-    """Imports leads from a CSV/XLSX file, showing progress; the same checks as the web import."""
-    _setup()
-    from django.core.files import File
-
-    from salesop.accounts.models import User
-    from salesop.core.errors import DomainError
-    from salesop.core.spreadsheets import read_rows
-    from salesop.leads.imports import check_mapping, import_execute
-    from salesop.leads.models import Channel
-    from salesop.leads.services import import_upload, mapping_remember
-
-    user = User.objects.filter(username=args.user, is_active=True).first()
-    if user is None:
-        sys.exit(_("salesop: no active user named %(name)r (--user).") % {"name": args.user})
-    channel = Channel.objects.filter(name=args.channel).first() if args.channel else None
-    if args.what == "leads" and channel is None:
-        names = ", ".join(Channel.objects.values_list("name", flat=True))
-        sys.exit(
-            _("salesop: no channel named %(name)r (--channel); channels: %(names)s")
-            % {"name": args.channel, "names": names}
-        )
-    path = Path(args.file)
-    if not path.is_file():
-        sys.exit(_("salesop: no file %(file)s") % {"file": args.file})
-    with open(path, "rb") as fh:
-        upload = File(fh, name=path.name)
-        upload.size = path.stat().st_size
-        try:
-            job = import_upload(by=user, upload=upload, channel=channel, kind=args.what)
-        except DomainError as exc:
-            sys.exit(f"salesop: {exc.message}")
-    mapping = {c: f for c, f in job.mapping.items() if f}  # guessed from the header
-    if args.map:
-        mapping = dict(pair.partition("=")[::2] for pair in args.map)
-    header, _rows = read_rows(Path(job.file.path))
-    problems = check_mapping(header, mapping, args.what)
-    if problems:
-        sys.exit("salesop: " + "; ".join(problems))
-    mapping_remember(kind=args.what, header=header, mapping=mapping)
-    job.mapping, job.dedupe = mapping, args.dedupe
-    job.all_or_nothing, job.dry_run = not args.valid_only, args.dry_run
-    job.date_order, job.create_owners = args.date_order, args.create_owners
-    job.save()
-
-    def progress(job_, outcome):
-        total = job_.total_rows or 1
-        done = min(job_.processed_rows, total)
-        bar = "#" * int(30 * done / total)
-        counts = _("%(done)d/%(total)d rows, %(errors)d errors") % {
-            "done": done,
-            "total": total,
-            "errors": len(outcome.errors),
-        }
-        print(
-            f"\r[{bar:<30}] {counts}",
-            end="",
-            file=sys.stderr,
-            flush=True,
-        )
-
-    job = import_execute(job, progress)
-    print(file=sys.stderr)
-    if job.dry_run:
-        summary = _(
-            "%(status)s: would create %(created)d, merged %(merged)d, skipped %(skipped)d, "
-            "errors %(errors)d"
-        )
-    else:
-        summary = _(
-            "%(status)s: created %(created)d, merged %(merged)d, skipped %(skipped)d, "
-            "errors %(errors)d"
-        )
-    print(
-        summary
-        % {
-            "status": job.get_status_display(),
-            "created": job.created_count,
-            "merged": job.merged_count,
-            "skipped": job.skipped_count,
-            "errors": job.error_count,
-        }
-    )
-    for error in job.errors[:20]:
-        print(
-            _("  row %(row)s, %(column)s: %(reason)s")
-            % {"row": error["row"], "column": error["column"] or "-", "reason": error["reason"]}
-        )
-    if job.error_report:
-        print(_("error report: %(path)s") % {"path": job.error_report.path})
-    if job.message:
-        print(job.message)
-    if job.status == "failed":
-        sys.exit(1)
-
-
-def cmd_train(args: argparse.Namespace) -> None:
-    """Rebuilds the ideal customer profile and the win model, and prints how well each
-    predicted the latest deals it was not built from."""
-    _setup()
-    from salesop.customers.profiling import icp_rebuild, win_model_train
-
-    profile = icp_rebuild().report
-    if profile["enough_data"]:
-        criteria = [
-            _("%(attribute)s=%(value)s (lift %(lift).2f, %(deals)d deals)")
-            % {
-                "attribute": s["attribute"],
-                "value": s["value"],
-                "lift": s["lift"],
-                "deals": s["deals"],
-            }
-            for s in profile["stats"]
-            if s["in_profile"]
-        ]
-        print(
-            _("ICP: base win rate %(rate)s; holdout AUC %(auc).3f on %(n)d later deals")
-            % {
-                "rate": f"{profile['base_rate']:.1%}",
-                "auc": profile["holdout_auc"],
-                "n": profile["holdout_deals"],
-            }
-        )
-        print(
-            _("  profile: %(criteria)s")
-            % {"criteria": "; ".join(criteria) or _("no attribute value beats the base rate")}
-        )
-    else:
-        print(_("ICP: %(message)s") % {"message": profile["message"]})
-    model = win_model_train().report
-    if model["enough_data"]:
-        print(
-            _("Win model: holdout AUC %(auc).3f on %(n)d later deals")
-            % {"auc": model["holdout_auc"], "n": model["holdout_rows"]}
-        )
-    else:
-        print(_("Win model: %(message)s") % {"message": model["message"]})
-
-
-def cmd_review(args: argparse.Namespace) -> None:
-    """Writes the month's SOP review as XLSX and Word files, prints its summary, and with
-    --send tells the managers it is ready."""
-    _setup()
-    from django.conf import settings
-    from django.utils import translation
-
-    from salesop.accounts.models import User
-    from salesop.core.errors import DomainError
-    from salesop.core.time import company_today
-    from salesop.insights.documents import review_docx, review_xlsx
-    from salesop.insights.review import review
-    from salesop.insights.rules import month_asked
-    from salesop.insights.services import review_send, reviewer
-
-    period, problem = month_asked(args.month, company_today())
-    if problem == "format":
-        sys.exit(_("salesop: give the month as YYYY-MM, not %(month)r.") % {"month": args.month})
-    if problem == "future":
-        sys.exit(_("salesop: %(month)s has not happened yet.") % {"month": args.month})
-    if problem == "early":
-        sys.exit(_("salesop: give a month from 1970 on, not %(month)s.") % {"month": args.month})
-    try:
-        user = (
-            User.objects.filter(username=args.user, is_active=True).first()
-            if args.user
-            else reviewer()
-        )
-    except DomainError as exc:
-        sys.exit(f"salesop: {exc.message}")
-    if user is None:
-        sys.exit(_("salesop: no active user named %(name)r.") % {"name": args.user})
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    language = args.language or settings.LANGUAGE_CODE
-    with translation.override(language):
-        result = review(user, period)
-        stem = out / f"sop-review-{period.start:%Y-%m}"
-        stem.with_suffix(".xlsx").write_bytes(review_xlsx(result))
-        stem.with_suffix(".docx").write_bytes(review_docx(result))
-        print(
-            _("SOP review %(month)s as seen by %(username)s:")
-            % {"month": f"{period.start:%Y-%m}", "username": user.username}
-        )
-        for figure in result.headline:
-            print(
-                _("  %(label)s: %(now)s (month before: %(before)s)")
-                % {"label": figure.label, "now": figure.now, "before": figure.before}
-            )
-        print(f"  {result.bottleneck_text}")
-        print(f"  {result.grading_text}")
-        for number, proposal in enumerate(result.proposals, start=1):
-            print(f"  {number}. {proposal.title}")
-        print(_("Written: %(files)s") % {"files": f"{stem}.xlsx, {stem}.docx"})
-    if args.send:
-        sent = review_send(period=period)  # each manager is told in their own language
-        with translation.override(language):
-            if sent:
-                print(_("Sent to %(n)d people.") % {"n": sent.recipients})
-            else:
-                print(_("Already sent this month."))
-
-
 def cmd_manage(args: argparse.Namespace) -> None:
-    _setup()
+    setup()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["salesop manage", *args.rest])
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # imported here: cli_records imports setup() from this module
+    from salesop import cli_records
+
     parser = argparse.ArgumentParser(prog="salesop", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -713,7 +467,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--activate", action="store_true", help="make the loaded version the running one"
     )
     p.add_argument("--by", default="", help="user name recorded as author (default: none)")
-    p.set_defaults(func=cmd_playbook)
+    p.set_defaults(func=cli_records.cmd_playbook)
 
     p = sub.add_parser("import", help="import leads or historical deals from CSV or XLSX")
     p.add_argument("what", choices=["leads", "deals", "accounts"])
@@ -741,10 +495,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dedupe", choices=["skip", "merge", "create"], default="skip")
     p.add_argument("--valid-only", action="store_true", help="import valid rows, report others")
     p.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
-    p.set_defaults(func=cmd_import)
+    p.set_defaults(func=cli_records.cmd_import)
 
     p = sub.add_parser("train", help="rebuild the ideal customer profile and the win model")
-    p.set_defaults(func=cmd_train)
+    p.set_defaults(func=cli_records.cmd_train)
 
     p = sub.add_parser("review", help="write the monthly SOP review (XLSX and Word)")
     p.add_argument("--month", required=True, help="YYYY-MM, a month that has begun")
@@ -752,7 +506,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=".", help="directory for the files (default: here)")
     p.add_argument("--language", choices=["zh-hans", "en"], help="default: SALESOP_LANGUAGE")
     p.add_argument("--send", action="store_true", help="tell the managers it is ready")
-    p.set_defaults(func=cmd_review)
+    p.set_defaults(func=cli_records.cmd_review)
 
     p = sub.add_parser("manage", help="any Django management command")
     p.add_argument("rest", nargs=argparse.REMAINDER)

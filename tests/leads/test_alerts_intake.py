@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from salesop.activities.services import activity_log
 from salesop.core.testing import make_channel, make_lead
+from salesop.leads.channels import channel_rotate_intake_key
 from salesop.leads.models import Lead
-from salesop.leads.services import channel_rotate_intake_key
 from salesop.monitor.models import Alert, Notification
 from salesop.monitor.services import sweep
 

@@ -18,7 +18,7 @@ from salesop.cli import main
 from salesop.core.env import email_settings
 from salesop.core.testing import in_zone, make_org
 from salesop.monitor.models import DigestRun, Notification, WebhookEndpoint
-from salesop.monitor.services import (
+from salesop.monitor.sending import (
     send_daily_digests,
     send_due_emails,
     send_due_notifications,

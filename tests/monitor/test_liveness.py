@@ -10,8 +10,8 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
+from salesop.monitor.liveness import sweep_recorded, sweeps_watch
 from salesop.monitor.models import Notification, WebhookEndpoint
-from salesop.monitor.services import sweep_recorded, sweeps_watch
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,8 @@ from django.utils import timezone
 from salesop.activities.services import task_create
 from salesop.core.testing import in_zone, make_deal
 from salesop.monitor.models import Notification, NotificationPreference
-from salesop.monitor.services import send_daily_digests, sweep
+from salesop.monitor.sending import send_daily_digests
+from salesop.monitor.services import sweep
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,8 @@ from django.utils import timezone
 from salesop.core.testing import in_zone, make_deal, tick_stage
 from salesop.deals.services import deal_mark_lost, deal_move, deal_update
 from salesop.monitor.models import Alert, Notification, NotificationPreference
-from salesop.monitor.services import send_due_emails, sweep
+from salesop.monitor.sending import send_due_emails
+from salesop.monitor.services import sweep
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from salesop.core.errors import DomainError
 from salesop.core.testing import make_deal
 from salesop.monitor.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
 from salesop.monitor.rules import in_quiet_hours, quiet_until
+from salesop.monitor.sending import deliver_due_webhooks
 from salesop.monitor.services import (
-    deliver_due_webhooks,
     sweep,
     webhook_endpoint_save,
     webhook_send_test,

@@ -17,7 +17,7 @@ from django.test import Client, override_settings
 
 import salesop
 from salesop.accounts.models import User
-from salesop.monitor.services import sweep_recorded
+from salesop.monitor.liveness import sweep_recorded
 
 from .test_access_matrix import _foreign_world, _page_patterns
 

@@ -20,265 +20,49 @@ any point leaves the previous data, or the restored data, or a journal from whic
 The manifest is a checksum, not a signature: it catches damage and an edit that left it as it
 was, not someone who rewrites it too."""
 
-import ctypes
-import hashlib
 import json
 import os
 import secrets
 import shutil
 import signal
 import sqlite3
-import subprocess  # pg_dump and pg_restore, fixed arguments  # nosec B404
 import tarfile
 import tempfile
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
-from typing import Annotated, Literal
+from pathlib import Path
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.utils.translation import gettext as _
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from salesop.core.backup_archive import (
+    DUMPS,
+    MANIFEST,
+    MEDIA,
+    not_a_backup,
+    unpack,
+)
+from salesop.core.backup_digests import (
+    current_digests,
+    current_schema,
+    file_digests,
+    pg_restore,
+    pg_schema,
+    pg_tool,
+    sqlite_schema,
+    sqlite_tables,
+    table_digests,
+)
 from salesop.core.errors import DomainError
 from salesop.core.installation import INSTALLATION_RUNNING, Exclusive
 
 FORMAT = 1
-DUMPS = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
-MANIFEST = "manifest.json"
-MEDIA = "media"
-SHA256 = r"^[0-9a-f]{64}$"
 PUT_BACK_FAILED = "restore_put_back_failed"
-# The manifest is about 100 bytes per uploaded file: 32 MB names some 300,000 of them.
-MANIFEST_MAX_BYTES = 32 * 1024 * 1024
-# Each member counts as at least one disk block: a million empty files are not free.
-BLOCK = 4096
 JOURNAL = "salesop-restore.json"
 WORK_PREFIX = ".salesop-restore-"
 SWAPPING, COMMITTED, ROLLED_BACK = "swapping", "committed", "rolled back"
-
-
-# A backup's member names are a few hundred bytes: a longer extended header (pax, or GNU's
-# long name or link) is not one of ours, and tarfile reads such a header whole into memory
-# before the member it describes can be checked.
-EXTENDED_HEADER_MAX_BYTES = 64 * 1024
-EXTENDED_TYPES = (
-    tarfile.GNUTYPE_LONGNAME,
-    tarfile.GNUTYPE_LONGLINK,
-    tarfile.XHDTYPE,
-    tarfile.XGLTYPE,
-    tarfile.SOLARIS_XHDTYPE,
-)
-
-
-class _HeaderRefused(tarfile.TarError):
-    pass
-
-
-class _BoundedTarInfo(tarfile.TarInfo):
-    """tarfile's member header, refusing before tarfile reads them the headers whose data it
-    would hold in memory unbounded: an extended header beyond EXTENDED_HEADER_MAX_BYTES, and
-    old GNU sparse headers (a chain of extension blocks; a backup writes no sparse file)."""
-
-    def _proc_member(self, tarfile_):
-        if self.type == tarfile.GNUTYPE_SPARSE:
-            raise _HeaderRefused(_("it holds a sparse file; a backup holds none"))
-        if self.type in EXTENDED_TYPES and self.size > EXTENDED_HEADER_MAX_BYTES:
-            raise _HeaderRefused(
-                _("it has a member header of %(size)s; a backup's are at most %(limit)s")
-                % {
-                    "size": _megabytes(self.size),
-                    "limit": _megabytes(EXTENDED_HEADER_MAX_BYTES),
-                }
-            )
-        return super()._proc_member(tarfile_)
-
-
-class _TableDigest(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid")
-    rows: int = Field(ge=0)
-    sha256: str = Field(pattern=SHA256)
-
-
-class _Manifest(BaseModel):
-    model_config = ConfigDict(strict=True)
-    format: Literal[1]
-    engine: str
-    created_at: str
-    tables: dict[str, _TableDigest]
-    files: dict[str, Annotated[str, Field(pattern=SHA256)]]
-
-
-def _table_digests(cursor, tables: list[str], quote) -> dict[str, dict]:
-    """Row count and a SHA-256 over every row (in the order of the first column) per table."""
-    result = {}
-    for table in sorted(tables):
-        sql = f"SELECT * FROM {quote(table)} ORDER BY 1"  # noqa: S608 (table names)  # nosec B608
-        cursor.execute(sql)
-        digest, rows = hashlib.sha256(), 0
-        while chunk := cursor.fetchmany(2000):
-            for row in chunk:
-                digest.update(repr(tuple(row)).encode())
-                rows += 1
-        result[table] = {"rows": rows, "sha256": digest.hexdigest()}
-    return result
-
-
-def _sqlite_tables(db: sqlite3.Connection) -> list[str]:
-    rows = db.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "AND sql NOT LIKE 'CREATE VIRTUAL TABLE%'"
-    ).fetchall()
-    # the full-text index's shadow tables are rebuilt from the leads, not compared
-    return [name for (name,) in rows if "_fts_" not in name]
-
-
-def _sqlite_schema(db: sqlite3.Connection) -> dict[str, str]:
-    """Every table, index, trigger and view with its SQL: a trigger planted in a backup changes
-    no row, so only the schema shows it. SQLite reserves the sqlite_ prefix for itself."""
-    rows = db.execute(
-        "SELECT type, name, sql FROM sqlite_master WHERE substr(name, 1, 7) != 'sqlite_'"
-    ).fetchall()
-    return {f"{kind} {name}": sql or "" for kind, name, sql in rows}
-
-
-# Read from the catalogue rather than compared as pg_dump text: the catalogue's own rendering
-# (pg_get_*def) does not change with the pg_dump version or the owner's name.
-PG_SCHEMA = """
-SELECT 'schema ' || nspname, '' FROM pg_namespace
- WHERE nspname NOT LIKE 'pg\\_%' AND nspname != 'information_schema'
-UNION ALL SELECT 'extension ' || extname, extversion FROM pg_extension
-UNION ALL SELECT 'event trigger ' || evtname, evtevent || ' ' || evtfoid::regproc::text
-  FROM pg_event_trigger
-UNION ALL SELECT 'relation ' || c.relname, c.relkind::text || ' '
-       || coalesce(pg_get_viewdef(c.oid), pg_get_indexdef(c.oid), '')
-  FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace
-UNION ALL SELECT 'column ' || c.relname || '.' || a.attname,
-       format_type(a.atttypid, a.atttypmod) || ' ' || a.attnotnull::text || ' '
-       || a.attidentity::text || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '')
-  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
- WHERE c.relnamespace = current_schema()::regnamespace AND a.attnum > 0
-   AND NOT a.attisdropped
-UNION ALL SELECT 'constraint ' || conrelid::regclass::text || '.' || conname,
-       pg_get_constraintdef(oid)
-  FROM pg_constraint WHERE connamespace = current_schema()::regnamespace
-UNION ALL SELECT 'trigger ' || t.tgrelid::regclass::text || '.' || t.tgname,
-       pg_get_triggerdef(t.oid)
-  FROM pg_trigger t WHERE NOT t.tgisinternal
-UNION ALL SELECT 'function ' || p.oid::regprocedure::text,
-       CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) ELSE '' END
-  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
- WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname != 'information_schema'
-   AND NOT EXISTS (SELECT 1 FROM pg_depend e
-                   WHERE e.objid = p.oid AND e.deptype = 'e')
-UNION ALL SELECT 'rule ' || tablename || '.' || rulename, definition FROM pg_rules
- WHERE schemaname = current_schema()
-UNION ALL SELECT 'policy ' || tablename || '.' || policyname, qual FROM pg_policies
-"""
-
-
-def _pg_schema(cursor) -> dict[str, str]:
-    cursor.execute(PG_SCHEMA)
-    return {name: definition or "" for name, definition in cursor.fetchall()}
-
-
-def _file_sha256(path: Path) -> str:
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()  # in chunks, whatever the size
-
-
-def _file_digests(root: Path) -> dict[str, str]:
-    if not root.exists():
-        return {}
-    return {
-        path.relative_to(root).as_posix(): _file_sha256(path)
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-    }
-
-
-def _pg_env() -> tuple[list[str], dict]:
-    db = connection.settings_dict
-    args = ["-h", db.get("HOST") or "127.0.0.1", "-p", str(db.get("PORT") or 5432)]
-    args += ["-U", db.get("USER") or "postgres"]
-    env = dict(os.environ)
-    if db.get("PASSWORD"):
-        env["PGPASSWORD"] = db["PASSWORD"]
-    return args, env
-
-
-def _die_with_parent() -> None:
-    """In the child, before pg_restore starts: killed with us (Linux), so a restore killed
-    mid-load does not leave a pg_restore committing after the next command put data back."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def _pg_tool(tool: str, *args: str) -> None:
-    """Runs pg_dump or pg_restore against the configured server; a failure is a refusal
-    carrying the tool's own message."""
-    server, env = _pg_env()
-    try:
-        subprocess.run(  # noqa: S603  (pg tools, settings, no shell)  # nosec B603
-            [tool, *server, *args],
-            env=env,
-            check=True,
-            capture_output=True,
-            preexec_fn=_die_with_parent,
-        )
-    except FileNotFoundError as exc:
-        raise DomainError(
-            "pg_tool",
-            _("%(tool)s was not found: install PostgreSQL's client programs.") % {"tool": tool},
-        ) from exc
-    except subprocess.CalledProcessError as exc:
-        raise DomainError(
-            "pg_tool",
-            _("%(tool)s failed: %(error)s")
-            % {"tool": tool, "error": exc.stderr.decode(errors="replace").strip()},
-        ) from exc
-
-
-def _pg_restore(dump: Path, database: str) -> None:
-    # One transaction: a dump that fails half-way leaves the database as it was.
-    _pg_tool(
-        "pg_restore",
-        *("--clean", "--if-exists", "--no-owner", "--single-transaction"),
-        *("-d", database, str(dump)),
-    )
-
-
-def current_digests() -> dict[str, dict]:
-    """The manifest's table part for the database as it is now."""
-    if connection.vendor == "sqlite":
-        # a plain connection: Django's converts dates as it reads, the backup's copy did not
-        plain = sqlite3.connect(connection.settings_dict["NAME"])
-        try:
-            return _table_digests(plain.cursor(), _sqlite_tables(plain), lambda t: f'"{t}"')
-        finally:
-            plain.close()
-    else:
-        tables = connection.introspection.table_names()
-    with connection.cursor() as cursor:
-        return _table_digests(cursor, tables, connection.ops.quote_name)
-
-
-def _current_schema() -> tuple[dict[str, str], set[str]]:
-    """This installation's schema and the tables a manifest must name."""
-    if connection.vendor == "sqlite":
-        plain = sqlite3.connect(connection.settings_dict["NAME"])
-        try:
-            return _sqlite_schema(plain), set(_sqlite_tables(plain))
-        finally:
-            plain.close()
-    with connection.cursor() as cursor:
-        return _pg_schema(cursor), set(connection.introspection.table_names(cursor))
 
 
 def backup(out_dir: Path) -> tuple[Path, dict]:
@@ -320,7 +104,7 @@ def _backup_into(work: Path, vendor: str) -> dict:
         copy = sqlite3.connect(dump)
         try:
             connection.connection.backup(copy)  # a consistent copy while others write
-            tables = _table_digests(copy.cursor(), _sqlite_tables(copy), lambda t: f'"{t}"')
+            tables = table_digests(copy.cursor(), sqlite_tables(copy), lambda t: f'"{t}"')
         finally:
             copy.close()
     else:
@@ -333,7 +117,7 @@ def _backup_into(work: Path, vendor: str) -> dict:
         "engine": vendor,
         "created_at": datetime.now(UTC).isoformat(),
         "tables": tables,
-        "files": _file_digests(work / MEDIA),
+        "files": file_digests(work / MEDIA),
     }
     (work / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return manifest
@@ -346,12 +130,12 @@ def _pg_snapshot_dump(dump: Path) -> dict[str, dict]:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             cursor.execute("SELECT pg_export_snapshot()")
             snapshot = cursor.fetchone()[0]
-            _pg_tool(
+            pg_tool(
                 "pg_dump",
                 *("-Fc", f"--snapshot={snapshot}", "-f", str(dump)),
                 connection.settings_dict["NAME"],
             )
-            return _table_digests(
+            return table_digests(
                 cursor, connection.introspection.table_names(cursor), connection.ops.quote_name
             )
 
@@ -372,121 +156,8 @@ def _listed(names) -> str:
     }
 
 
-def _not_a_backup(archive: Path, reason: str) -> DomainError:
-    return DomainError(
-        "backup",
-        _("%(file)s is not a salesop backup: %(error)s") % {"file": archive, "error": reason},
-    )
-
-
-def _check_member(archive: Path, member: tarfile.TarInfo, seen: set[str]) -> None:
-    """Refuses a member a backup does not write, before its data is read: a path leading out
-    of the folder, a link, a device, a sparse file, a file beside the manifest, media and dump."""
-    path = PurePosixPath(member.name)
-    if path.is_absolute() or ".." in path.parts or not path.parts:
-        raise _not_a_backup(
-            archive, _("%(member)s points outside the backup") % {"member": member.name}
-        )
-    if not (member.isfile() or member.isdir()):
-        raise _not_a_backup(
-            archive,
-            _("%(member)s is a link or a special file; a backup holds files and folders")
-            % {"member": member.name},
-        )
-    if member.issparse():
-        # a few bytes in the archive standing for gigabytes of zeros; a backup writes none
-        raise _not_a_backup(
-            archive,
-            _("%(member)s is a sparse file (%(size)s when unpacked); a backup holds none")
-            % {"member": member.name, "size": _megabytes(member.size)},
-        )
-    top, nested = path.parts[0], len(path.parts) > 1
-    if top == MEDIA:
-        expected = nested or member.isdir()
-    else:
-        expected = not nested and member.isfile() and top in {MANIFEST, *DUMPS.values()}
-    if not expected or str(path) in seen:
-        raise _not_a_backup(
-            archive,
-            _("%(member)s is not part of a salesop backup") % {"member": member.name},
-        )
-    if str(path) == MANIFEST and member.size > MANIFEST_MAX_BYTES:
-        raise _not_a_backup(
-            archive,
-            _("its %(member)s is %(size)s; a manifest is at most %(limit)s")
-            % {
-                "member": member.name,
-                "size": _megabytes(member.size),
-                "limit": _megabytes(MANIFEST_MAX_BYTES),
-            },
-        )
-    seen.add(str(path))
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 2**20:,.1f} MB"
-
-
-def _room(folder: Path) -> tuple[int, str]:
-    """How much a backup may unpack to in `folder`, and why that much."""
-    # The copy of the live database kept during the swap needs room too.
-    live = Path(connection.settings_dict["NAME"]) if connection.vendor == "sqlite" else None
-    keep = live.stat().st_size if live and live.exists() else 0
-    free = shutil.disk_usage(folder).free - keep - 64 * 2**20
-    limit = settings.RESTORE_MAX_BYTES
-    if free < limit:
-        return max(free, 0), _("the %(size)s free on the disk of %(folder)s") % {
-            "size": _megabytes(max(free, 0)),
-            "folder": folder,
-        }
-    return limit, _("the %(size)s restore limit (SALESOP_RESTORE_MAX_MB)") % {
-        "size": _megabytes(limit)
-    }
-
-
-def _unpack(archive: Path, into: Path) -> dict:
-    """Extracts the archive into `into` member by member, each checked at its header before
-    its data is read, and stops at the first that crosses a bound; returns its manifest."""
-    room, why = _room(into.parent)
-    total, seen = 0, set()
-    try:
-        with tarfile.open(archive, "r:gz", tarinfo=_BoundedTarInfo) as tar:
-            for member in tar:  # one header at a time: nothing is read past a refusal
-                _check_member(archive, member, seen)
-                total += -(-max(member.size, 1) // BLOCK) * BLOCK
-                if total > room:
-                    raise _not_a_backup(
-                        archive,
-                        _(
-                            "%(member)s (%(size)s) takes it to %(total)s when unpacked, more "
-                            "than %(limit)s"
-                        )
-                        % {
-                            "member": member.name,
-                            "size": _megabytes(member.size),
-                            "total": _megabytes(total),
-                            "limit": why,
-                        },
-                    )
-                tar.extract(member, into, filter="data")
-    except (OSError, EOFError, zlib.error, tarfile.TarError) as exc:
-        raise _not_a_backup(archive, str(exc)) from exc
-    try:
-        text = (into / MANIFEST).read_text(encoding="utf-8")
-    except (OSError, UnicodeError) as exc:
-        raise _not_a_backup(archive, _("it has no readable manifest.json")) from exc
-    try:
-        return _Manifest.model_validate_json(text).model_dump()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc']) or MANIFEST}: {error['msg']}"
-            for error in exc.errors()[:5]
-        )
-        raise _not_a_backup(archive, f"{MANIFEST}: {problems}") from None
-
-
 def _check_files(manifest: dict, root: Path) -> None:
-    found = _file_digests(root)
+    found = file_digests(root)
     unnamed = found.keys() - manifest["files"].keys()
     if unnamed:
         raise DomainError(
@@ -553,7 +224,7 @@ def _check_sqlite_copy(manifest: dict, dump: Path, installed_schema: dict) -> No
         (page_size,) = cursor.fetchone()
     db = sqlite3.connect(dump)
     try:
-        schema = _sqlite_schema(db)
+        schema = sqlite_schema(db)
         # a damaged index or page that no row read touches
         problems = [line for (line,) in db.execute("PRAGMA integrity_check").fetchall()]
         if problems != ["ok"]:
@@ -569,7 +240,7 @@ def _check_sqlite_copy(manifest: dict, dump: Path, installed_schema: dict) -> No
                 f"PRAGMA journal_mode = DELETE; PRAGMA page_size = {int(page_size)}; VACUUM;"
             )
         if schema == installed_schema:
-            digests = _table_digests(db.cursor(), _sqlite_tables(db), lambda t: f'"{t}"')
+            digests = table_digests(db.cursor(), sqlite_tables(db), lambda t: f'"{t}"')
         else:
             digests = {}
     except sqlite3.Error as exc:
@@ -617,7 +288,7 @@ def _check_pg_dump(manifest: dict, dump: Path, installed_schema: dict) -> None:
     cannot be put into a scratch schema of the live database instead.)"""
     with _pg_scratch() as (name, scratch):
         try:
-            _pg_restore(dump, name)
+            pg_restore(dump, name)
         except DomainError as exc:
             raise DomainError(
                 "restore_damaged",
@@ -628,11 +299,11 @@ def _check_pg_dump(manifest: dict, dump: Path, installed_schema: dict) -> None:
                 % {"file": dump.name, "error": exc.message},
             ) from exc
         with scratch.cursor() as cursor:
-            schema = _pg_schema(cursor)
+            schema = pg_schema(cursor)
             digests = {}
             if schema == installed_schema:
                 tables = scratch.introspection.table_names(cursor)
-                digests = _table_digests(cursor, tables, scratch.ops.quote_name)
+                digests = table_digests(cursor, tables, scratch.ops.quote_name)
     _check_database(manifest, schema, installed_schema, digests)
 
 
@@ -645,7 +316,7 @@ def _keep_database(vendor: str, into: Path) -> Path:
         connection.connection.backup(copy)
         copy.close()
     else:
-        _pg_tool("pg_dump", "-Fc", "-f", str(kept), connection.settings_dict["NAME"])
+        pg_tool("pg_dump", "-Fc", "-f", str(kept), connection.settings_dict["NAME"])
     return kept
 
 
@@ -667,13 +338,13 @@ def _load_database(vendor: str, dump: Path) -> None:
             source.close()
     else:
         connections.close_all()
-        _pg_restore(dump, connection.settings_dict["NAME"])
+        pg_restore(dump, connection.settings_dict["NAME"])
 
 
 def _live_differences(manifest: dict) -> list[str]:
     tables = current_digests()
     wrong = [name for name, expected in manifest["tables"].items() if tables.get(name) != expected]
-    files = _file_digests(Path(settings.MEDIA_ROOT))
+    files = file_digests(Path(settings.MEDIA_ROOT))
     wrong += [
         f"{MEDIA}/{name}"
         for name in files.keys() | manifest["files"].keys()
@@ -874,7 +545,7 @@ def restore(archive: Path, *, force: bool = False) -> dict:
     work = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=media.parent))
     try:
         staged = work / "backup"
-        manifest = _unpack(archive, staged)
+        manifest = unpack(archive, staged)
         if manifest["engine"] != vendor:
             raise DomainError(
                 "engine",
@@ -883,14 +554,14 @@ def restore(archive: Path, *, force: bool = False) -> dict:
             )
         dump = staged / DUMPS[vendor]
         if not dump.is_file():
-            raise _not_a_backup(archive, _("it has no %(file)s") % {"file": dump.name})
+            raise not_a_backup(archive, _("it has no %(file)s") % {"file": dump.name})
         if not force and _has_business_rows():
             raise DomainError(
                 "not_empty",
                 _("The database already has users; restore into an empty one or use --force."),
             )
         _check_files(manifest, staged / MEDIA)
-        installed_schema, installed_tables = _current_schema()
+        installed_schema, installed_tables = current_schema()
         _check_tables(manifest, installed_tables)
         if vendor == "sqlite":
             _check_sqlite_copy(manifest, dump, installed_schema)

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from salesop.accounts.models import Role, User
+from salesop.accounts.models import User
 from salesop.activities.models import ActivityKind, Outcome
 from salesop.activities.services import activity_log
 from salesop.core.audit import audit_actor
@@ -61,7 +61,7 @@ def prep_save(*, deal: Deal, by: User, industry_news: str, competitor_moves: str
 
 
 def _require_ops(by: User) -> None:
-    if Role.OPS not in by.roles and not by.is_superuser:
+    if not by.can_administer:
         raise DomainError("forbidden", _("Only sales operations maintain the question bank."))
 
 

@@ -10,7 +10,7 @@ from salesop.core.api import READ_ERRORS, STATE_ERRORS, WRITE_ERRORS, ErrorOut, 
 from salesop.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, keyset_page
 from salesop.core.throttle import over_limit
 from salesop.deals.schemas import DealOut
-from salesop.leads import selectors, services
+from salesop.leads import channels, selectors, services
 from salesop.leads.models import Grade
 from salesop.leads.rules import bant_score
 from salesop.leads.schemas import (
@@ -187,7 +187,7 @@ def intake_lead(
         raise HttpError(401, "unknown or revoked channel key")
     if over_limit(f"intake:{channel.pk}", settings.INTAKE_RATE_PER_MINUTE):
         raise HttpError(429, "too many submissions for this channel; retry in a minute")
-    lead, created = services.intake(
+    lead, created = channels.intake(
         channel=channel, idempotency_key=idempotency_key, **_fields(payload)
     )
     return Status(201 if created else 200, {"id": lead.pk, "created": created})

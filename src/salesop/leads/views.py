@@ -14,7 +14,7 @@ from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
 from salesop.core.forms import add_domain_error, styled
 from salesop.core.pagination import keyset_page
-from salesop.leads import selectors, services
+from salesop.leads import channels, selectors, services
 from salesop.leads.forms import (
     AssignForm,
     BantForm,
@@ -230,14 +230,14 @@ def channel_list(request):
             raise PermissionDenied
         if form.is_valid():
             try:
-                services.channel_create(by=request.user, **form.cleaned_data)
+                channels.channel_create(by=request.user, **form.cleaned_data)
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
                 messages.success(request, _("Channel created."))
                 return redirect("leads:channels")
-    channels = selectors.channels().annotate(n_leads=Count("leads"))
-    return render(request, "leads/channels.html", {"form": form, "channels": channels})
+    listed = selectors.channels().annotate(n_leads=Count("leads"))
+    return render(request, "leads/channels.html", {"form": form, "channels": listed})
 
 
 @login_required
@@ -249,10 +249,10 @@ def channel_detail(request, channel_id: int):
         if not request.user.can_administer:
             raise PermissionDenied
         if "rotate_key" in request.POST:
-            new_key = services.channel_rotate_intake_key(channel=channel, by=request.user)
+            new_key = channels.channel_rotate_intake_key(channel=channel, by=request.user)
         elif form.is_valid():
             try:
-                services.channel_spend_set(channel=channel, by=request.user, **form.cleaned_data)
+                channels.channel_spend_set(channel=channel, by=request.user, **form.cleaned_data)
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:

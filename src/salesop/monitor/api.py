@@ -32,7 +32,7 @@ def alerts_list(request, query: Query[AlertQuery]):
     )
     language = get_language() or "zh-hans"
     for alert in page.items:
-        alert.title = services.alert_title(alert, language)
+        alert.title = selectors.alert_title(alert, language)
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
@@ -67,7 +67,7 @@ def _preference_out(preference) -> dict:
     operation_id="preferences_get",
 )
 def preferences_get(request):
-    return _preference_out(services.preference_of(request.user))
+    return _preference_out(selectors.preference_of(request.user))
 
 
 @router.put(

@@ -3,7 +3,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from salesop.accounts.models import Role, User
 from salesop.monitor.models import (
@@ -12,9 +12,11 @@ from salesop.monitor.models import (
     DigestRun,
     Liveness,
     Notification,
+    NotificationPreference,
     WebhookDelivery,
     WebhookEndpoint,
 )
+from salesop.monitor.registry import KINDS
 
 ALERT_ORDERING = ("-opened_at", "-id")
 
@@ -127,3 +129,16 @@ def email_status(now: datetime | None = None) -> EmailStatus:
             or ""
         )
     return EmailStatus(retrying, given_up, error)
+
+
+def alert_title(alert: Alert, language: str) -> str:
+    with translation.override(language):
+        kind = KINDS.get(alert.kind)
+        return str(kind.title(alert)) if kind else alert.kind
+
+
+def preference_of(user: User) -> NotificationPreference:
+    try:
+        return user.notification_preference
+    except NotificationPreference.DoesNotExist:
+        return NotificationPreference(user=user)

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
-from salesop.monitor.services import sweeps_watch
+from salesop.monitor.liveness import sweeps_watch
 
 log = logging.getLogger("salesop.supervisor")
 
@@ -110,7 +110,7 @@ class WorkerSupervisor:
 
 class SweepWatch:
     """Every few seconds (a tenth of SALESOP_SWEEP_STALE_SECONDS, at most 30 s) asks whether
-    the worker still sweeps; services.sweeps_watch tells ops once per outage."""
+    the worker still sweeps; liveness.sweeps_watch tells ops once per outage."""
 
     def __init__(self):
         stale = settings.SWEEP_STALE_AFTER.total_seconds()

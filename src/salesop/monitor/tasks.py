@@ -11,7 +11,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from salesop.core.time import at_company_time, company_today
-from salesop.monitor import heartbeat, jobs, services
+from salesop.monitor import heartbeat, jobs, liveness, sending, services
 from salesop.monitor.models import ScheduledRun, ScheduledRunStatus
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ def alert_sweep():
     now = timezone.now()
     stopped = heartbeat.reap(now)
     report = services.sweep(now)
-    services.sweep_recorded()  # only a sweep that got this far counts as the worker's pulse
+    liveness.sweep_recorded()  # only a sweep that got this far counts as the worker's pulse
     if report.opened or report.escalated:
         send_notifications()  # enqueued: the sweep never waits on a receiver
     return report.opened + stopped.retried + stopped.failed
@@ -32,19 +32,19 @@ def alert_sweep():
 
 @db_task(retries=2, retry_delay=30)
 def send_notifications():
-    return services.send_due_notifications().sent
+    return sending.send_due_notifications().sent
 
 
 @db_periodic_task(crontab(minute="*"), retries=1, retry_delay=30)
 def send_due_notifications():
     """Catches retries whose backoff ended (webhooks, emails, digests) and emails held back by
     quiet hours."""
-    return services.send_due_notifications().sent
+    return sending.send_due_notifications().sent
 
 
 @db_periodic_task(crontab(minute="5"), retries=2, retry_delay=60)
 def daily_digest():
-    return services.send_daily_digests().sent
+    return sending.send_daily_digests().sent
 
 
 SCHEDULES = {"nightly": jobs.NIGHTLY, "monthly": jobs.MONTHLY}

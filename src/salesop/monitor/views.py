@@ -40,7 +40,7 @@ def alert_list(request):
         return redirect("monitor:alerts")
     language = get_language() or "zh-hans"
     for alert in page.items:
-        alert.title = services.alert_title(alert, language)
+        alert.title = selectors.alert_title(alert, language)
     query = request.GET.copy()
     query.pop("cursor", None)
     return render(
@@ -67,7 +67,7 @@ def inbox_read(request):
 
 @login_required
 def preferences(request):
-    current = services.preference_of(request.user)
+    current = selectors.preference_of(request.user)
     initial = {
         "email_enabled": current.email_enabled,
         "muted_kinds": current.muted_kinds,
