@@ -4,14 +4,15 @@ signing (which wins the deal through its gate and leaves the hand-over for deliv
 incentives for a late signature, archiving and cancelling. Status moves are conditional
 UPDATEs on the contract's version, so two people acting at once cannot both win."""
 
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import Role, User
@@ -47,7 +48,9 @@ from salesop.contracts.selectors import allowed_incentives
 from salesop.core.audit import audit_actor, guarded_update
 from salesop.core.docx import DocumentFailed
 from salesop.core.errors import DomainError, StaleWrite
+from salesop.core.ids import next_id
 from salesop.core.time import company_today
+from salesop.core.versioned import versioned_update
 from salesop.deals.models import Deal, Stakeholder
 from salesop.deals.rules import close_due_at
 from salesop.deals.selectors import playbook_of
@@ -64,34 +67,30 @@ from salesop.pricing.selectors import current_quote
 MAX_CLAUSES = 60
 
 
-def _stale() -> StaleWrite:
-    return StaleWrite("stale", _("Someone else changed this contract. Reload it and try again."))
+STALE = gettext_lazy("Someone else changed this contract. Reload it and try again.")
 
 
-def _move(contract: Contract, from_statuses, by: User, **changes) -> None:
-    """Moves the contract on if it is still in one of `from_statuses` at the version read."""
-    with audit_actor(by):
-        if not guarded_update(
-            contract,
-            {"version": contract.version, "status__in": list(from_statuses)},
-            version=F("version") + 1,
-            **changes,
-        ):
-            raise _stale()
+def _check_version(contract: Contract, expected_version: int | None) -> None:
+    """The version the person acted on (a form's or API call's `expected_version`) is the one
+    read: the checks below are made on what was read, and its version guards the write."""
+    if expected_version is not None and expected_version != contract.version:
+        raise StaleWrite("stale", str(STALE))
 
 
-def _lock(contract: Contract, expected_version: int | None = None) -> None:
-    """Holds the contract's row to the end of the transaction (PostgreSQL; SQLite's IMMEDIATE
-    transactions already run one writer at a time), refusing if it changed since the caller
-    read it: two reviewers, or a rep and a reviewer, acting at once cannot both win."""
-    current = (
-        Contract.objects.select_for_update()
-        .filter(pk=contract.pk)
-        .values_list("version", flat=True)
-        .first()
-    )
-    if current != (expected_version if expected_version is not None else contract.version):
-        raise _stale()
+@contextmanager
+def _moving(contract: Contract):
+    """The transaction of a write that moves the contract first (its versioned_update holds
+    the row to the end: PostgreSQL's row lock, SQLite's one writer) and then checks and writes
+    what depends on it. A refusal after the move rolls it all back; the instance, refreshed by
+    the move, is read again so that it does not keep what was undone."""
+    read = contract.version
+    try:
+        with transaction.atomic():
+            yield
+    except Exception:
+        if contract.version != read:
+            contract.refresh_from_db()
+        raise
 
 
 def too_large_message() -> str:
@@ -218,8 +217,8 @@ def template_save(
 # --- contracts ------------------------------------------------------------------------------
 
 
-def _number(contract: Contract) -> str:
-    return f"HT{company_today():%Y}-{contract.pk:05d}"
+def _number(pk: int) -> str:
+    return f"HT{company_today():%Y}-{pk:05d}"
 
 
 def open_contract(deal: Deal) -> Contract | None:
@@ -255,7 +254,7 @@ def contract_create(
     # DOCUMENT_RENDER_SECONDS, so from the contract as it will be, before the transaction:
     # inside it, SQLite's single writer would wait for the rendering.
     clauses = list(template.clauses.all())
-    draft = Contract(**fields, number=_number(Contract(pk=0)))
+    draft = Contract(**fields, number=_number(0))
     try:
         documents.render(
             bytes(template.docx) if template.docx else None,
@@ -267,12 +266,15 @@ def contract_create(
         raise DomainError("template_mismatch", exc.message, {"template": exc.message}) from None
     with transaction.atomic():
         _check_create(deal, quote, template, by, target_signing_date)  # again, as the writer
+        pk = next_id(Contract)  # the number shows it, and the insert writes the number
         with audit_actor(by):
             contract = Contract.objects.create(
-                **fields, signing_due_at=close_due_at(target_signing_date), created_by=by
+                **fields,
+                pk=pk,
+                number=_number(pk),
+                signing_due_at=close_due_at(target_signing_date),
+                created_by=by,
             )
-            contract.number = _number(contract)
-            contract.save(update_fields=["number"])
             ContractClause.objects.bulk_create(
                 ContractClause(
                     contract=contract,
@@ -335,14 +337,13 @@ def _review_settings(contract: Contract):
     return playbook_of(contract.deal).contracts
 
 
-@transaction.atomic
 def clauses_edit(
     *, contract: Contract, by: User, texts: dict[str, str], expected_version: int | None = None
 ) -> Contract:
     """Rewords clauses (by key) and marks each against its standard text. Editing an approved
     contract withdraws its clearance: it goes back to draft."""
     _require_edit(by, contract)
-    _lock(contract, expected_version)
+    _check_version(contract, expected_version)
     _require_editable(contract)
     clauses = {c.key: c for c in contract.clauses.all()}
     errors = {}
@@ -356,26 +357,30 @@ def clauses_edit(
     if errors:
         raise DomainError("invalid", _("Please correct the clauses marked."), errors)
     rules = _review_settings(contract)
-    with audit_actor(by):
-        for key, text in texts.items():
-            clause = clauses[key]
-            text = text.strip()
-            if text == clause.text:
-                continue
-            clause.text = text
-            _mark(clause, rules)
-            clause.save(update_fields=["text", "deviates", "needs_review"])
+    with _moving(contract):
         if contract.status == ContractStatus.APPROVED:
-            _move(
+            versioned_update(
                 contract,
-                [ContractStatus.APPROVED],
-                by,
+                by=by,
+                stale=STALE,
+                guard={"status": ContractStatus.APPROVED},
                 status=ContractStatus.DRAFT,
                 cleared_at=None,
                 review_skipped=False,
             )
         else:
-            _move(contract, EDITABLE_STATUSES, by)
+            versioned_update(
+                contract, by=by, stale=STALE, guard={"status__in": list(EDITABLE_STATUSES)}
+            )
+        with audit_actor(by):
+            for key, text in texts.items():
+                clause = clauses[key]
+                text = text.strip()
+                if text == clause.text:
+                    continue
+                clause.text = text
+                _mark(clause, rules)
+                clause.save(update_fields=["text", "deviates", "needs_review"])
     return contract
 
 
@@ -423,39 +428,34 @@ def contract_submit(*, contract: Contract, by: User, expected_version: int | Non
     return _submit(contract=contract, by=by, expected_version=expected_version, files=files)
 
 
-@transaction.atomic
 def _submit(*, contract: Contract, by: User, expected_version: int | None, files) -> Contract:
-    _lock(contract, expected_version)
+    _check_version(contract, expected_version)
     if contract.status not in (ContractStatus.DRAFT, ContractStatus.RETURNED):
         raise DomainError("not_draft", _("Only a draft or returned contract can be submitted."))
     reasons = review_reasons(contract)
-    if reasons:
-        rounds = contract.reviews.aggregate(n=Max("round"))["n"] or 0
-        with audit_actor(by):
-            LegalReview.objects.create(
-                contract=contract, round=rounds + 1, submitted_by=by, reasons=reasons
+    submittable = {"status__in": [ContractStatus.DRAFT, ContractStatus.RETURNED]}
+    with _moving(contract):
+        if reasons:
+            versioned_update(
+                contract, by=by, stale=STALE, guard=submittable, status=ContractStatus.IN_REVIEW
             )
-        _move(
-            contract,
-            [ContractStatus.DRAFT, ContractStatus.RETURNED],
-            by,
-            status=ContractStatus.IN_REVIEW,
-        )
-    else:
-        _clear(contract, by, [ContractStatus.DRAFT, ContractStatus.RETURNED], True, files)
+            rounds = contract.reviews.aggregate(n=Max("round"))["n"] or 0
+            with audit_actor(by):
+                LegalReview.objects.create(
+                    contract=contract, round=rounds + 1, submitted_by=by, reasons=reasons
+                )
+        else:
+            versioned_update(contract, by=by, stale=STALE, guard=submittable, **_cleared(True))
+            _archive_generated(contract, by, files)
     return contract
 
 
-def _clear(contract: Contract, by: User, from_statuses, skipped: bool, files) -> None:
-    _move(
-        contract,
-        from_statuses,
-        by,
-        status=ContractStatus.APPROVED,
-        cleared_at=timezone.now(),
-        review_skipped=skipped,
-    )
-    _archive_generated(contract, by, files)
+def _cleared(skipped: bool) -> dict[str, Any]:
+    return {
+        "status": ContractStatus.APPROVED,
+        "cleared_at": timezone.now(),
+        "review_skipped": skipped,
+    }
 
 
 def _cleared_files(contract: Contract, clauses: list[dict] | None = None):
@@ -540,11 +540,27 @@ def review_decide(
     )
 
 
-@transaction.atomic
 def _decide(*, contract, by, approve, decisions, comment, expected_version, files) -> LegalReview:
-    _lock(contract, expected_version)
+    _check_version(contract, expected_version)
     if contract.status != ContractStatus.IN_REVIEW:
         raise DomainError("not_in_review", _("This contract is not waiting for legal review."))
+    with _moving(contract):
+        # first, so that a second reviewer acting at once is refused before reading the round
+        versioned_update(
+            contract,
+            by=by,
+            stale=STALE,
+            guard={"status": ContractStatus.IN_REVIEW},
+            **(_cleared(False) if approve else {"status": ContractStatus.RETURNED}),
+        )
+        review = _decision(contract, by, approve, decisions, comment)
+        if approve:
+            _archive_generated(contract, by, files)
+    return review
+
+
+def _decision(contract, by, approve, decisions, comment) -> LegalReview:
+    """Checks and keeps legal's decisions on the open round, the contract's row held."""
     review = contract.reviews.filter(decided_at__isnull=True).order_by("-round").first()
     if review is None:  # pragma: no cover (a contract in review always has an open round)
         raise DomainError("not_in_review", _("This contract is not waiting for legal review."))
@@ -607,10 +623,6 @@ def _decide(*, contract, by, approve, decisions, comment, expected_version, file
         review.outcome = ReviewOutcome.APPROVED if approve else ReviewOutcome.RETURNED
         review.comment = comment.strip()[:2000]
         review.save()
-    if approve:
-        _clear(contract, by, [ContractStatus.IN_REVIEW], False, files)
-    else:
-        _move(contract, [ContractStatus.IN_REVIEW], by, status=ContractStatus.RETURNED)
     return review
 
 
@@ -624,14 +636,15 @@ def contract_schedule(
 ) -> Contract:
     """Sets the date the customer agreed to sign by; the follow-up comes due after it."""
     _require_edit(by, contract)
-    _lock(contract, expected_version)
+    _check_version(contract, expected_version)
     if contract.status not in OPEN_STATUSES:
         raise DomainError("closed", _("The contract is no longer open."))
     _check_date(target_signing_date)
-    _move(
+    versioned_update(
         contract,
-        OPEN_STATUSES,
-        by,
+        by=by,
+        stale=STALE,
+        guard={"status__in": list(OPEN_STATUSES)},
         target_signing_date=target_signing_date,
         signing_due_at=close_due_at(target_signing_date),
     )
@@ -642,7 +655,6 @@ def contract_schedule(
 def document_tick(*, contract: Contract, by: User, key: str, ready: bool = True) -> Contract:
     """Marks one of the playbook's signing documents ready (or not yet)."""
     _require_edit(by, contract)
-    _lock(contract)
     if contract.status not in OPEN_STATUSES:
         raise DomainError("closed", _("The contract is no longer open."))
     known = [d.key for d in _review_settings(contract).documents]
@@ -653,7 +665,13 @@ def document_tick(*, contract: Contract, by: User, key: str, ready: bool = True)
         }
         raise DomainError("invalid", message, {"key": message})
     keys = [k for k in contract.documents_ready if k != key] + ([key] if ready else [])
-    _move(contract, OPEN_STATUSES, by, documents_ready=sorted(keys))
+    versioned_update(
+        contract,
+        by=by,
+        stale=STALE,
+        guard={"status__in": list(OPEN_STATUSES)},
+        documents_ready=sorted(keys),
+    )
     return contract
 
 
@@ -676,7 +694,7 @@ def contract_send(*, contract: Contract, by: User, expected_version: int | None 
     """Sends the cleared contract for signature once every signing document is ready and a
     signing date is agreed."""
     _require_edit(by, contract)
-    _lock(contract, expected_version)
+    _check_version(contract, expected_version)
     if contract.status != ContractStatus.APPROVED:
         raise DomainError(
             "not_cleared", _("Only a contract cleared by legal can be sent for signature.")
@@ -693,17 +711,17 @@ def contract_send(*, contract: Contract, by: User, expected_version: int | None 
         errors["target_signing_date"] = _("Agree a signing date with the customer first.")
     if errors:
         raise DomainError("not_ready", " ".join(errors.values()), errors)
-    _move(
+    versioned_update(
         contract,
-        [ContractStatus.APPROVED],
-        by,
+        by=by,
+        stale=STALE,
+        guard={"status": ContractStatus.APPROVED},
         status=ContractStatus.SENT,
         sent_at=timezone.now(),
     )
     return contract
 
 
-@transaction.atomic
 def contract_sign(
     *,
     contract: Contract,
@@ -717,7 +735,7 @@ def contract_sign(
     clearance, with a file that is not a PDF or image or is too large, or when the deal's
     gate does not pass."""
     _require_edit(by, contract)
-    _lock(contract, expected_version)
+    _check_version(contract, expected_version)
     if contract.status in (ContractStatus.SIGNED, ContractStatus.ARCHIVED):
         raise DomainError("signed", _("This contract is already signed."))
     if contract.status not in (ContractStatus.APPROVED, ContractStatus.SENT):
@@ -733,28 +751,30 @@ def contract_sign(
     if content_type is None:
         message = _("The signed copy must be a PDF or an image (PNG, JPEG, TIFF).")
         raise DomainError("invalid_file", message, {"file": message})
-    deal = contract.deal
-    if not deal.is_open:
-        raise DomainError("closed", _("The deal is closed; reopen it first."))
-    now = timezone.now()
-    _move(
-        contract,
-        [ContractStatus.APPROVED, ContractStatus.SENT],
-        by,
-        status=ContractStatus.SIGNED,
-        signed_at=now,
-        signing_due_at=None,
-    )
-    _store(
-        contract,
-        by,
-        DocumentKind.SIGNED,
-        name or f"{contract.number}-signed",
-        content_type,
-        content,
-    )
-    deal_move(deal=deal, to_stage="won", by=by)
-    project_from_handover(handover=_handover(contract, by), by=by)
+    with _moving(contract):
+        # first: a signature submitted twice at once wins the deal once, the second is stale
+        versioned_update(
+            contract,
+            by=by,
+            stale=STALE,
+            guard={"status__in": [ContractStatus.APPROVED, ContractStatus.SENT]},
+            status=ContractStatus.SIGNED,
+            signed_at=timezone.now(),
+            signing_due_at=None,
+        )
+        deal = contract.deal
+        if not deal.is_open:
+            raise DomainError("closed", _("The deal is closed; reopen it first."))
+        _store(
+            contract,
+            by,
+            DocumentKind.SIGNED,
+            name or f"{contract.number}-signed",
+            content_type,
+            content,
+        )
+        deal_move(deal=deal, to_stage="won", by=by)
+        project_from_handover(handover=_handover(contract, by), by=by)
     return contract
 
 
@@ -789,27 +809,32 @@ def _handover(contract: Contract, by: User) -> Handover:
 @transaction.atomic
 def contract_archive(*, contract: Contract, by: User) -> Contract:
     _require_edit(by, contract)
-    _lock(contract)
     if contract.status != ContractStatus.SIGNED:
         raise DomainError("not_signed", _("Only a signed contract is archived."))
-    _move(contract, [ContractStatus.SIGNED], by, status=ContractStatus.ARCHIVED)
+    versioned_update(
+        contract,
+        by=by,
+        stale=STALE,
+        guard={"status": ContractStatus.SIGNED},
+        status=ContractStatus.ARCHIVED,
+    )
     return contract
 
 
 @transaction.atomic
 def contract_cancel(*, contract: Contract, by: User, reason: str) -> Contract:
     _require_edit(by, contract)
-    _lock(contract)
     if contract.status not in OPEN_STATUSES:
         raise DomainError("closed", _("A signed or cancelled contract cannot be cancelled."))
     reason = (reason or "").strip()
     if not reason:
         message = _("Say why the contract is cancelled.")
         raise DomainError("invalid", message, {"reason": message})
-    _move(
+    versioned_update(
         contract,
-        OPEN_STATUSES,
-        by,
+        by=by,
+        stale=STALE,
+        guard={"status__in": list(OPEN_STATUSES)},
         status=ContractStatus.CANCELLED,
         cancel_reason=reason[:300],
         signing_due_at=None,
@@ -820,45 +845,47 @@ def contract_cancel(*, contract: Contract, by: User, reason: str) -> Contract:
 # --- signing follow-up ----------------------------------------------------------------------
 
 
-@transaction.atomic
 def incentive_offer(*, contract: Contract, by: User, key: str, note: str = "") -> SigningIncentive:
     """Offers a time-limited incentive to sign from the allowed concessions; one that needs
-    approval asks the manager through the approval flow before it counts as offered."""
+    approval asks the manager through the approval flow before it counts as offered. The
+    incentive is part of the contract: offering one is a change of it (version + 1)."""
     _require_edit(by, contract)
-    _lock(contract)
     if contract.status not in OPEN_STATUSES:
         raise DomainError("closed", _("The contract is no longer open."))
     allowed = {c["key"]: c for c in allowed_incentives(contract)}
     if key not in allowed:
         message = _("The price policy allows no concession %(key)s for this quote.") % {"key": key}
         raise DomainError("invalid", message, {"key": message})
-    if contract.incentives.filter(key=key).exists():
-        message = _("This incentive was already offered.")
-        raise DomainError("duplicate", message, {"key": message})
     chosen = allowed[key]
     days = _review_settings(contract).incentive_days
-    approval = None
-    with audit_actor(by):
-        if chosen["needs_approval"]:
-            approval = Approval.objects.create(
-                quote=contract.quote,
-                subject=ApprovalSubject.CONCESSION,
-                basis=ApprovalBasis.POLICY,
-                detail=key,
-                role=Role.MANAGER,
-                owner=by,
-                team=contract.deal.team,
+    with _moving(contract):
+        # first: the same incentive offered twice at once is offered once
+        versioned_update(contract, by=by, stale=STALE, guard={"status__in": list(OPEN_STATUSES)})
+        if contract.incentives.filter(key=key).exists():
+            message = _("This incentive was already offered.")
+            raise DomainError("duplicate", message, {"key": message})
+        approval = None
+        with audit_actor(by):
+            if chosen["needs_approval"]:
+                approval = Approval.objects.create(
+                    quote=contract.quote,
+                    subject=ApprovalSubject.CONCESSION,
+                    basis=ApprovalBasis.POLICY,
+                    detail=key,
+                    role=Role.MANAGER,
+                    owner=by,
+                    team=contract.deal.team,
+                )
+            return SigningIncentive.objects.create(
+                contract=contract,
+                key=key,
+                label_zh=chosen["label_zh"],
+                label_en=chosen["label_en"],
+                valid_until=company_today() + timedelta(days=days),
+                approval=approval,
+                note=(note or "").strip()[:500],
+                offered_by=by,
             )
-        return SigningIncentive.objects.create(
-            contract=contract,
-            key=key,
-            label_zh=chosen["label_zh"],
-            label_en=chosen["label_en"],
-            valid_until=company_today() + timedelta(days=days),
-            approval=approval,
-            note=(note or "").strip()[:500],
-            offered_by=by,
-        )
 
 
 # --- files ----------------------------------------------------------------------------------
