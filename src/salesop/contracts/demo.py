@@ -4,20 +4,18 @@ legal) and contracts in the states the deals need."""
 from datetime import timedelta
 
 from salesop.accounts.models import User
+from salesop.contracts.legal_review import contract_submit
 from salesop.contracts.models import ContractTemplate
-from salesop.contracts.services import (
-    STALE,
-    clauses_edit,
+from salesop.contracts.services import STALE, clauses_edit, contract_create
+from salesop.contracts.signing import (
     contract_archive,
-    contract_create,
     contract_send,
     contract_sign,
-    contract_submit,
     document_tick,
     incentive_offer,
-    template_save,
 )
 from salesop.contracts.starter import CLAUSES_EN, CLAUSES_ZH, as_dicts
+from salesop.contracts.template_versions import template_save
 from salesop.core.time import company_today
 from salesop.core.versioned import versioned_update
 from salesop.deals.discovery_rules import recap_language

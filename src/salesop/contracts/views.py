@@ -17,7 +17,16 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from salesop.contracts import documents, rules, selectors, services
+from salesop.contracts import (
+    documents,
+    files,
+    legal_review,
+    rules,
+    selectors,
+    services,
+    signing,
+    template_versions,
+)
 from salesop.contracts.models import (
     OPEN_STATUSES,
     ClauseVerdict,
@@ -118,8 +127,8 @@ def _page(
     may_review = rules.may_review(user, contract) and contract.status == ContractStatus.IN_REVIEW
     spec = playbook_of(deal).contracts
     language = get_language() or "zh-hans"
-    missing = services.missing_documents(contract)
-    overdue = services.signing_late(contract)
+    missing = signing.missing_documents(contract)
+    overdue = signing.signing_late(contract)
     # Fetched once: the page lists them and the offerable choices leave out those offered.
     prefetch_related_objects(
         [contract], Prefetch("incentives", SigningIncentive.objects.select_related("approval"))
@@ -144,7 +153,7 @@ def _page(
             }
             for s in STEPS
         ],
-        "review_reasons": services.review_reasons(contract) if contract.editable else [],
+        "review_reasons": legal_review.review_reasons(contract) if contract.editable else [],
         "signing_documents": [
             {
                 "key": d.key,
@@ -229,7 +238,7 @@ def _version(request) -> int | None:
 def contract_submit(request, contract_id: int):
     contract = selectors.contract_for(request.user, contract_id)
     try:
-        services.contract_submit(
+        legal_review.contract_submit(
             contract=contract, by=request.user, expected_version=_version(request)
         )
     except DomainError as exc:
@@ -261,7 +270,7 @@ def review_decide(request, contract_id: int):
         )
     approve = request.POST.get("outcome") == "approve"
     try:
-        services.review_decide(
+        legal_review.review_decide(
             contract=contract,
             by=request.user,
             approve=approve,
@@ -301,7 +310,7 @@ def contract_schedule(request, contract_id: int):
     return _act(
         request,
         contract,
-        lambda: services.contract_schedule(
+        lambda: signing.contract_schedule(
             contract=contract,
             by=request.user,
             target_signing_date=_date(request.POST.get("target_signing_date")),
@@ -318,7 +327,7 @@ def document_tick(request, contract_id: int):
     return _act(
         request,
         contract,
-        lambda: services.document_tick(
+        lambda: signing.document_tick(
             contract=contract,
             by=request.user,
             key=request.POST.get("key", ""),
@@ -336,7 +345,7 @@ def contract_send(request, contract_id: int):
     return _act(
         request,
         contract,
-        lambda: services.contract_send(contract=contract, by=request.user),
+        lambda: signing.contract_send(contract=contract, by=request.user),
         _("Sent for signature."),
         "#signing",
     )
@@ -353,9 +362,9 @@ def contract_sign(request, contract_id: int):
             message = _("Upload the signed copy.")
             raise DomainError("invalid", message, {"file": message})
         if upload.size > settings.CONTRACT_UPLOAD_MAX_BYTES:
-            message = services.too_large_message()
+            message = files.too_large_message()
             raise DomainError("too_large", message, {"file": message})
-        services.contract_sign(
+        signing.contract_sign(
             contract=contract, by=request.user, name=upload.name, content=upload.read()
         )
 
@@ -369,7 +378,7 @@ def contract_archive(request, contract_id: int):
     return _act(
         request,
         contract,
-        lambda: services.contract_archive(contract=contract, by=request.user),
+        lambda: signing.contract_archive(contract=contract, by=request.user),
         _("Archived."),
     )
 
@@ -381,7 +390,7 @@ def contract_cancel(request, contract_id: int):
     return _act(
         request,
         contract,
-        lambda: services.contract_cancel(
+        lambda: signing.contract_cancel(
             contract=contract, by=request.user, reason=request.POST.get("reason", "")
         ),
         _("Contract cancelled."),
@@ -395,7 +404,7 @@ def incentive_offer(request, contract_id: int):
     return _act(
         request,
         contract,
-        lambda: services.incentive_offer(
+        lambda: signing.incentive_offer(
             contract=contract,
             by=request.user,
             key=request.POST.get("key", ""),
@@ -410,7 +419,7 @@ def incentive_offer(request, contract_id: int):
 def contract_docx(request, contract_id: int):
     contract = selectors.contract_for(request.user, contract_id)
     try:
-        content = services.contract_docx(contract)
+        content = files.contract_docx(contract)
     except DocumentFailed as exc:
         messages.error(request, exc.message)
         return _back(contract, "#files")
@@ -423,7 +432,7 @@ def contract_docx(request, contract_id: int):
 def contract_pdf(request, contract_id: int):
     contract = selectors.contract_for(request.user, contract_id)
     try:
-        pdf = documents.to_pdf(services.contract_docx(contract))
+        pdf = documents.to_pdf(files.contract_docx(contract))
     except DocumentFailed as exc:
         messages.error(request, exc.message)
         return _back(contract, "#files")
@@ -452,7 +461,7 @@ def contract_verify(request, contract_id: int):
     if upload is None or upload.size > settings.CONTRACT_UPLOAD_MAX_BYTES:
         messages.error(request, _("Choose the file to check (at most the upload limit)."))
         return _back(contract, "#files")
-    match = services.verify_file(contract, upload.read())
+    match = files.verify_file(contract, upload.read())
     if match is None:
         messages.error(
             request,
@@ -535,9 +544,9 @@ def template_list(request):
         upload = request.FILES.get("docx")
         try:
             if upload is not None and upload.size > settings.CONTRACT_UPLOAD_MAX_BYTES:
-                message = services.too_large_message()
+                message = files.too_large_message()
                 raise DomainError("too_large", message, {"docx": message})
-            template = services.template_save(
+            template = template_versions.template_save(
                 by=request.user,
                 code=request.POST.get("code", ""),
                 name=request.POST.get("name", ""),
