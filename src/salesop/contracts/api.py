@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from ninja import File, Router, Status, UploadedFile
@@ -15,7 +14,7 @@ from salesop.contracts import (
     template_versions,
 )
 from salesop.contracts.documents import DOCX_TYPE
-from salesop.contracts.models import Contract, ContractTemplate
+from salesop.contracts.models import Contract
 from salesop.contracts.schemas import (
     AllowedIncentiveOut,
     CancelIn,
@@ -38,7 +37,6 @@ from salesop.contracts.schemas import (
 from salesop.core.api import READ_ERRORS, STATE_ERRORS, WRITE_ERRORS, Id
 from salesop.core.errors import DomainError
 from salesop.deals.selectors import deal_for
-from salesop.pricing.models import Quote
 
 router = Router(tags=["contracts"])
 
@@ -93,7 +91,7 @@ def contract_templates_list(request):
     operation_id="contract_templates_get",
 )
 def contract_templates_get(request, template_id: Id):
-    return get_object_or_404(ContractTemplate.objects.prefetch_related("clauses"), pk=template_id)
+    return selectors.template_for(template_id)
 
 
 @router.post(
@@ -133,8 +131,7 @@ def contracts_list(request, deal_id: Id):
 def contracts_create(request, deal_id: Id, payload: ContractIn):
     """A contract from the deal's current approved quote and a template's current version."""
     deal = deal_for(request.user, deal_id)
-    quote = get_object_or_404(Quote, pk=payload.quote_id, deal=deal)
-    template = get_object_or_404(ContractTemplate, pk=payload.template_id)
+    quote, template = selectors.contract_sources(deal, payload.quote_id, payload.template_id)
     contract = services.contract_create(
         deal=deal,
         quote=quote,
@@ -354,7 +351,7 @@ def contracts_docx(request, contract_id: Id):
 )
 def contracts_file(request, contract_id: Id, file_id: Id):
     contract = _contract(request, contract_id)
-    stored = get_object_or_404(contract.documents, pk=file_id)
+    stored = selectors.contract_file(contract, file_id)
     response = HttpResponse(bytes(stored.content), content_type=stored.content_type)
     response["Content-Disposition"] = content_disposition_header(True, stored.name)
     response["X-Content-SHA256"] = stored.sha256

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
@@ -95,9 +95,7 @@ def template_list(request):
 
 @login_required
 def template_detail(request, template_id: int):
-    template = get_object_or_404(
-        ContractTemplate.objects.prefetch_related("clauses"), pk=template_id
-    )
+    template = selectors.template_for(template_id)
     return render(
         request,
         "contracts/template.html",
@@ -111,7 +109,7 @@ def template_detail(request, template_id: int):
 
 @login_required
 def template_docx(request, template_id: int):
-    template = get_object_or_404(ContractTemplate, pk=template_id)
+    template = selectors.template_for(template_id)
     content = bytes(template.docx) if template.docx else documents.DEFAULT_TEMPLATE.read_bytes()
     response = HttpResponse(content, content_type=documents.DOCX_TYPE)
     name = template.docx_name or f"{template.code}-v{template.number}.docx"

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -22,7 +22,6 @@ from salesop.contracts.models import (
     OPEN_STATUSES,
     ClauseVerdict,
     ContractStatus,
-    ContractTemplate,
     Risk,
     SigningIncentive,
 )
@@ -34,7 +33,6 @@ from salesop.core.params import parse_int
 from salesop.core.time import company_today
 from salesop.deals.models import Deal
 from salesop.deals.selectors import deal_for, playbook_of
-from salesop.pricing.models import Quote
 
 STEPS = [
     ContractStatus.DRAFT,
@@ -59,8 +57,9 @@ def _act(request, contract, action, success: str, anchor: str = ""):
 @require_POST
 def contract_add(request, deal_id: int):
     deal = deal_for(request.user, deal_id)
-    quote = get_object_or_404(Quote, pk=request.POST.get("quote") or 0, deal=deal)
-    template = get_object_or_404(ContractTemplate, pk=request.POST.get("template") or 0)
+    quote, template = selectors.contract_sources(
+        deal, request.POST.get("quote") or 0, request.POST.get("template") or 0
+    )
     try:
         target = _date(request.POST.get("target_signing_date"))
         contract = services.contract_create(
@@ -370,7 +369,7 @@ def contract_pdf(request, contract_id: int):
 @login_required
 def contract_file(request, contract_id: int, file_id: int):
     contract = selectors.contract_for(request.user, contract_id)
-    stored = get_object_or_404(contract.documents, pk=file_id)
+    stored = selectors.contract_file(contract, file_id)
     response = HttpResponse(bytes(stored.content), content_type=stored.content_type)
     response["Content-Disposition"] = content_disposition_header(True, stored.name)
     return response
