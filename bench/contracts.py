@@ -22,13 +22,9 @@ CLAUSE = (
 def build(queue: int):
     from django.utils import timezone
 
-    from salesop.contracts.services import (
-        clauses_edit,
-        contract_create,
-        contract_submit,
-        review_decide,
-        template_save,
-    )
+    from salesop.contracts.legal_review import contract_submit, review_decide
+    from salesop.contracts.services import clauses_edit, contract_create
+    from salesop.contracts.template_versions import template_save
     from salesop.core.testing import approved_quote, make_deal, make_org
     from salesop.pricing.selectors import current_quote
 
@@ -84,7 +80,7 @@ def run(db: str, repeats: int, queue: int, write: bool) -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
 
     from salesop.contracts import rules
-    from salesop.contracts.services import contract_docx
+    from salesop.contracts.files import contract_docx
 
     rows = []
     one = CLAUSE.replace("20%", "50%", 1)

@@ -7,13 +7,10 @@ from django.db import connection
 from django.utils import timezone
 
 from salesop.accounts.models import Role
+from salesop.contracts.legal_review import contract_submit, review_decide
 from salesop.contracts.models import Contract, Handover
-from salesop.contracts.services import (
-    clauses_edit,
-    contract_sign,
-    contract_submit,
-    review_decide,
-)
+from salesop.contracts.services import clauses_edit
+from salesop.contracts.signing import contract_sign
 from salesop.core.testing import SIGNED_PDF, cleared_contract, make_deal, make_org, make_user
 from tests.contracts.test_services import IP_EDIT, in_contracting, ready_to_sign
 from tests.deals.test_concurrency import race

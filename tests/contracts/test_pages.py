@@ -8,8 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from salesop.contracts.legal_review import contract_submit
 from salesop.contracts.models import Contract, ContractStatus, ContractTemplate
-from salesop.contracts.services import clauses_edit, contract_create, contract_submit
+from salesop.contracts.services import clauses_edit, contract_create
 from salesop.contracts.starter import CLAUSES_ZH, as_dicts
 from salesop.core.testing import (
     SIGNED_PDF,
@@ -221,7 +222,7 @@ def test_template_version_form_refuses_a_bad_clause_beside_it(client, org):
 def test_a_template_failing_only_on_a_real_contract_says_so_and_changes_nothing(client, org, deal):
     # It passed its check on sample data; a clause the rep wrote makes it raise. Downloading
     # and legal's approval answered 500 (the error surfaced from the rendering child).
-    from salesop.contracts.services import template_save
+    from salesop.contracts.template_versions import template_save
     from salesop.core.testing import docx_with
 
     content = docx_with(
@@ -294,7 +295,7 @@ def test_page_queries_do_not_grow_with_clauses_or_contracts(
         {"key": f"extra{i}", "title": f"附加 {i}", "text": "附加条款。", "risk": "special"}
         for i in range(10)
     ]
-    from salesop.contracts.services import template_save
+    from salesop.contracts.template_versions import template_save
 
     bigger = template_save(by=org.ops, code="long", name="长", clauses=long)
     for i in range(4):
@@ -311,7 +312,7 @@ def test_page_queries_do_not_grow_with_clauses_or_contracts(
 
 
 def test_incentive_approval_reads_with_its_label_in_the_inbox(client, org, template):
-    from salesop.contracts.services import incentive_offer
+    from salesop.contracts.signing import incentive_offer
     from salesop.core.testing import make_policy, make_product
     from salesop.pricing.services import quote_create, quote_submit
 

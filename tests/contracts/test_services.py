@@ -13,6 +13,8 @@ from django.utils import timezone
 from docx import Document
 
 from salesop.contracts.documents import sha256
+from salesop.contracts.files import contract_docx, verify_file
+from salesop.contracts.legal_review import contract_submit, review_decide
 from salesop.contracts.models import (
     Contract,
     ContractDocument,
@@ -21,24 +23,23 @@ from salesop.contracts.models import (
     DocumentKind,
     Handover,
 )
-from salesop.contracts.selectors import contract_for, contracts_visible_to, review_queue
-from salesop.contracts.services import (
+from salesop.contracts.selectors import (
     allowed_incentives,
-    clauses_edit,
+    contract_for,
+    contracts_visible_to,
+    review_queue,
+)
+from salesop.contracts.services import clauses_edit, contract_create
+from salesop.contracts.signing import (
     contract_cancel,
-    contract_create,
-    contract_docx,
     contract_schedule,
     contract_send,
     contract_sign,
-    contract_submit,
     document_tick,
     incentive_offer,
-    review_decide,
-    template_save,
-    verify_file,
 )
 from salesop.contracts.starter import CLAUSES_ZH, as_dicts
+from salesop.contracts.template_versions import template_save
 from salesop.core.errors import DomainError
 from salesop.core.testing import (
     SIGNED_PDF,

@@ -26,18 +26,16 @@ from hypothesis.stateful import (
     rule,
 )
 
+from salesop.contracts.legal_review import contract_submit, review_decide
 from salesop.contracts.models import Contract, ContractTemplate, Handover, LegalReview
-from salesop.contracts.services import (
-    clauses_edit,
+from salesop.contracts.services import clauses_edit, contract_create
+from salesop.contracts.signing import (
     contract_archive,
     contract_cancel,
-    contract_create,
     contract_schedule,
     contract_send,
     contract_sign,
-    contract_submit,
     document_tick,
-    review_decide,
 )
 from salesop.contracts.starter import CLAUSES_ZH
 from salesop.core.errors import DomainError

@@ -12,8 +12,8 @@ import pytest
 from django.utils import translation
 from docx import Document
 
-from salesop.contracts.services import template_save
 from salesop.contracts.starter import CLAUSES_ZH, as_dicts
+from salesop.contracts.template_versions import template_save
 from salesop.core.errors import Busy, DomainError
 from salesop.core.spreadsheets import NotASpreadsheet, read_rows
 from salesop.core.testing import docx_with

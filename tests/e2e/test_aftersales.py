@@ -11,7 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from salesop.accounts.models import Role
-from salesop.contracts.services import contract_schedule, contract_send, document_tick
+from salesop.contracts.signing import contract_schedule, contract_send, document_tick
 from salesop.core.testing import (
     SIGNED_PDF,
     cleared_contract,

@@ -1,13 +1,20 @@
 from django.conf import settings
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from ninja import File, Router, Status, UploadedFile
 
-from salesop.contracts import documents, selectors, services
+from salesop.contracts import (
+    documents,
+    files,
+    legal_review,
+    selectors,
+    services,
+    signing,
+    template_versions,
+)
 from salesop.contracts.documents import DOCX_TYPE
-from salesop.contracts.models import Contract, ContractTemplate
+from salesop.contracts.models import Contract
 from salesop.contracts.schemas import (
     AllowedIncentiveOut,
     CancelIn,
@@ -30,7 +37,6 @@ from salesop.contracts.schemas import (
 from salesop.core.api import READ_ERRORS, STATE_ERRORS, WRITE_ERRORS, Id
 from salesop.core.errors import DomainError
 from salesop.deals.selectors import deal_for
-from salesop.pricing.models import Quote
 
 router = Router(tags=["contracts"])
 
@@ -48,7 +54,7 @@ def _detail(contract: Contract) -> Contract:
     """The contract with what the detail schema reads, fetched in a fixed number of queries."""
     contract.files = list(contract.documents.defer("content"))
     contract.incentives_list = list(contract.incentives.select_related("approval"))
-    contract.documents_missing = services.missing_documents(contract)
+    contract.documents_missing = signing.missing_documents(contract)
     return contract
 
 
@@ -61,7 +67,7 @@ def _upload_bytes(file: UploadedFile | None) -> bytes:
     if file is None:
         return b""
     if file.size > settings.CONTRACT_UPLOAD_MAX_BYTES:
-        message = services.too_large_message()
+        message = files.too_large_message()
         raise DomainError("too_large", message, {"file": message})
     return file.read()
 
@@ -85,7 +91,7 @@ def contract_templates_list(request):
     operation_id="contract_templates_get",
 )
 def contract_templates_get(request, template_id: Id):
-    return get_object_or_404(ContractTemplate.objects.prefetch_related("clauses"), pk=template_id)
+    return selectors.template_for(template_id)
 
 
 @router.post(
@@ -95,7 +101,7 @@ def contract_templates_get(request, template_id: Id):
 )
 def contract_templates_create(request, payload: TemplateIn):
     """Saves a new version of a template (legal or sales ops)."""
-    template = services.template_save(
+    template = template_versions.template_save(
         by=request.user,
         code=payload.code,
         name=payload.name,
@@ -125,8 +131,7 @@ def contracts_list(request, deal_id: Id):
 def contracts_create(request, deal_id: Id, payload: ContractIn):
     """A contract from the deal's current approved quote and a template's current version."""
     deal = deal_for(request.user, deal_id)
-    quote = get_object_or_404(Quote, pk=payload.quote_id, deal=deal)
-    template = get_object_or_404(ContractTemplate, pk=payload.template_id)
+    quote, template = selectors.contract_sources(deal, payload.quote_id, payload.template_id)
     contract = services.contract_create(
         deal=deal,
         quote=quote,
@@ -175,7 +180,7 @@ def contracts_clauses_edit(request, contract_id: Id, payload: ClausesIn):
 def contracts_submit(request, contract_id: Id, payload: ContractVersionIn | None = None):
     """To legal when a clause needs it, otherwise cleared at once."""
     contract = _contract(request, contract_id)
-    services.contract_submit(
+    legal_review.contract_submit(
         contract=contract,
         by=request.user,
         expected_version=payload.expected_version if payload else None,
@@ -201,7 +206,7 @@ def contract_reviews_list(request):
 def contracts_review(request, contract_id: Id, payload: ReviewIn):
     """Legal's decision: a verdict per flagged clause, then approve or return."""
     contract = _contract(request, contract_id)
-    services.review_decide(
+    legal_review.review_decide(
         contract=contract,
         by=request.user,
         approve=payload.approve,
@@ -220,7 +225,7 @@ def contracts_review(request, contract_id: Id, payload: ReviewIn):
 def contracts_schedule(request, contract_id: Id, payload: ScheduleIn):
     """The date the customer agreed to sign by; the follow-up comes due after it."""
     contract = _contract(request, contract_id)
-    services.contract_schedule(
+    signing.contract_schedule(
         contract=contract,
         by=request.user,
         target_signing_date=payload.target_signing_date,
@@ -237,7 +242,7 @@ def contracts_schedule(request, contract_id: Id, payload: ScheduleIn):
 def contracts_document_ready(request, contract_id: Id, key: str, payload: DocumentReadyIn):
     """Marks one of the playbook's signing documents ready (or not)."""
     contract = _contract(request, contract_id)
-    services.document_tick(contract=contract, by=request.user, key=key, ready=payload.ready)
+    signing.document_tick(contract=contract, by=request.user, key=key, ready=payload.ready)
     return _then(request, contract)
 
 
@@ -248,7 +253,7 @@ def contracts_document_ready(request, contract_id: Id, key: str, payload: Docume
 )
 def contracts_send(request, contract_id: Id, payload: ContractVersionIn | None = None):
     contract = _contract(request, contract_id)
-    services.contract_send(
+    signing.contract_send(
         contract=contract,
         by=request.user,
         expected_version=payload.expected_version if payload else None,
@@ -266,7 +271,7 @@ def contracts_sign(request, contract_id: Id, file: File[UploadedFile] = None):
     deal is won through its gate and the hand-over to delivery is created."""
     contract = _contract(request, contract_id)
     name = (file.name or "") if file else ""
-    services.contract_sign(
+    signing.contract_sign(
         contract=contract, by=request.user, name=name, content=_upload_bytes(file)
     )
     return _then(request, contract)
@@ -279,7 +284,7 @@ def contracts_sign(request, contract_id: Id, file: File[UploadedFile] = None):
 )
 def contracts_archive(request, contract_id: Id):
     contract = _contract(request, contract_id)
-    services.contract_archive(contract=contract, by=request.user)
+    signing.contract_archive(contract=contract, by=request.user)
     return _then(request, contract)
 
 
@@ -290,7 +295,7 @@ def contracts_archive(request, contract_id: Id):
 )
 def contracts_cancel(request, contract_id: Id, payload: CancelIn):
     contract = _contract(request, contract_id)
-    services.contract_cancel(contract=contract, by=request.user, reason=payload.reason)
+    signing.contract_cancel(contract=contract, by=request.user, reason=payload.reason)
     return _then(request, contract)
 
 
@@ -312,7 +317,7 @@ def contracts_incentives_allowed(request, contract_id: Id):
 )
 def contracts_incentives_offer(request, contract_id: Id, payload: IncentiveIn):
     """Offers an incentive; one that needs approval waits for the manager."""
-    incentive = services.incentive_offer(
+    incentive = signing.incentive_offer(
         contract=_contract(request, contract_id),
         by=request.user,
         key=payload.key,
@@ -329,7 +334,7 @@ def contracts_incentives_offer(request, contract_id: Id, payload: IncentiveIn):
 )
 def contracts_docx(request, contract_id: Id):
     contract = _contract(request, contract_id)
-    response = HttpResponse(services.contract_docx(contract), content_type=DOCX_TYPE)
+    response = HttpResponse(files.contract_docx(contract), content_type=DOCX_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, f"{contract.number}.docx")
     return response
 
@@ -346,7 +351,7 @@ def contracts_docx(request, contract_id: Id):
 )
 def contracts_file(request, contract_id: Id, file_id: Id):
     contract = _contract(request, contract_id)
-    stored = get_object_or_404(contract.documents, pk=file_id)
+    stored = selectors.contract_file(contract, file_id)
     response = HttpResponse(bytes(stored.content), content_type=stored.content_type)
     response["Content-Disposition"] = content_disposition_header(True, stored.name)
     response["X-Content-SHA256"] = stored.sha256
@@ -365,5 +370,5 @@ def contracts_verify(request, contract_id: Id, file: File[UploadedFile] = None):
     if not content:
         message = _("Upload the file to compare.")
         raise DomainError("file", message, {"file": message})
-    match = services.verify_file(contract, content)
+    match = files.verify_file(contract, content)
     return {"matches": match is not None, "file": match}

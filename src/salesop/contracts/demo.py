@@ -4,20 +4,20 @@ legal) and contracts in the states the deals need."""
 from datetime import timedelta
 
 from salesop.accounts.models import User
-from salesop.contracts.models import Contract, ContractTemplate
-from salesop.contracts.services import (
-    clauses_edit,
+from salesop.contracts.legal_review import contract_submit
+from salesop.contracts.models import ContractTemplate
+from salesop.contracts.services import STALE, clauses_edit, contract_create
+from salesop.contracts.signing import (
     contract_archive,
-    contract_create,
     contract_send,
     contract_sign,
-    contract_submit,
     document_tick,
     incentive_offer,
-    template_save,
 )
 from salesop.contracts.starter import CLAUSES_EN, CLAUSES_ZH, as_dicts
+from salesop.contracts.template_versions import template_save
 from salesop.core.time import company_today
+from salesop.core.versioned import versioned_update
 from salesop.deals.discovery_rules import recap_language
 from salesop.deals.models import Deal
 from salesop.deals.rules import close_due_at
@@ -113,8 +113,13 @@ def demo_contract(deal: Deal, owner: User, how: str) -> None:
     contract_send(contract=contract, by=owner)
     if how == "overdue":
         past = company_today() - timedelta(days=3)
-        Contract.objects.filter(pk=contract.pk).update(  # demo backdating (deals.demo._backdate)
-            target_signing_date=past, signing_due_at=close_due_at(past)
+        # demo backdating (deals.demo._backdate): a date the service refuses as past
+        versioned_update(
+            contract,
+            by=owner,
+            stale=STALE,
+            target_signing_date=past,
+            signing_due_at=close_due_at(past),
         )
         for key in ("training", "extended_support"):
             incentive_offer(

@@ -4,12 +4,14 @@ from typing import Any
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from salesop.accounts.models import Role, User
 from salesop.contracts.models import (
     OPEN_STATUSES,
     ClauseDecision,
     Contract,
+    ContractDocument,
     ContractStatus,
     ContractTemplate,
     LegalReview,
@@ -85,6 +87,24 @@ def review_queue(user: User) -> QuerySet[Contract]:
 
 def templates_current() -> QuerySet[ContractTemplate]:
     return ContractTemplate.objects.filter(current=True).annotate(n_clauses=Count("clauses"))
+
+
+def template_for(template_id) -> ContractTemplate:
+    """One template version with its clauses (every version is readable: contracts keep the
+    one they were made from)."""
+    return get_object_or_404(ContractTemplate.objects.prefetch_related("clauses"), pk=template_id)
+
+
+def contract_sources(deal: Deal, quote_id, template_id) -> tuple[Quote, ContractTemplate]:
+    """The deal's quote and the template version a new contract is asked to be made from;
+    404 for a quote of another deal. Whether they may be used is the service's to say."""
+    quote = get_object_or_404(Quote, pk=quote_id, deal=deal)
+    return quote, get_object_or_404(ContractTemplate, pk=template_id)
+
+
+def contract_file(contract: Contract, file_id) -> ContractDocument:
+    """One archived file of a contract already fetched for the reader."""
+    return get_object_or_404(contract.documents, pk=file_id)
 
 
 def template_versions(code: str) -> QuerySet[ContractTemplate]:

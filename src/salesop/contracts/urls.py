@@ -1,19 +1,19 @@
 from django.urls import path
 
-from salesop.contracts import views
+from salesop.contracts import review_views, template_views, views
 
 app_name = "contracts"
 urlpatterns = [
     path("", views.contract_list, name="list"),
-    path("review/", views.review_queue, name="review_queue"),
-    path("templates/", views.template_list, name="templates"),
-    path("templates/<int:template_id>/", views.template_detail, name="template"),
-    path("templates/<int:template_id>/docx/", views.template_docx, name="template_docx"),
+    path("review/", review_views.review_queue, name="review_queue"),
+    path("templates/", template_views.template_list, name="templates"),
+    path("templates/<int:template_id>/", template_views.template_detail, name="template"),
+    path("templates/<int:template_id>/docx/", template_views.template_docx, name="template_docx"),
     path("deal/<int:deal_id>/new/", views.contract_add, name="add"),
     path("<int:contract_id>/", views.contract_detail, name="detail"),
     path("<int:contract_id>/clauses/", views.clauses_edit, name="clauses"),
-    path("<int:contract_id>/submit/", views.contract_submit, name="submit"),
-    path("<int:contract_id>/review/", views.review_decide, name="review"),
+    path("<int:contract_id>/submit/", review_views.contract_submit, name="submit"),
+    path("<int:contract_id>/review/", review_views.review_decide, name="review"),
     path("<int:contract_id>/schedule/", views.contract_schedule, name="schedule"),
     path("<int:contract_id>/documents/", views.document_tick, name="document"),
     path("<int:contract_id>/send/", views.contract_send, name="send"),

@@ -1,15 +1,15 @@
-"""Contract pages: the contract with its clauses marked against the standard text, legal's
-queue and decisions, signing, the archive; the deal page's contract card; templates."""
+"""Contract pages: making one from a deal, the contract with its clauses marked against the
+standard text, rewording, signing, its files and the archive, the list. Legal review's pages
+are in review_views, templates' in template_views."""
 
 from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -17,12 +17,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from salesop.contracts import documents, rules, selectors, services
+from salesop.contracts import documents, files, legal_review, rules, selectors, services, signing
 from salesop.contracts.models import (
     OPEN_STATUSES,
     ClauseVerdict,
     ContractStatus,
-    ContractTemplate,
     Risk,
     SigningIncentive,
 )
@@ -30,11 +29,10 @@ from salesop.core.audit import audit_entries_for
 from salesop.core.docx import DocumentFailed
 from salesop.core.errors import DomainError
 from salesop.core.forms import act_then_redirect, flash_refusal
-from salesop.core.params import parse_id, parse_int
+from salesop.core.params import parse_int
 from salesop.core.time import company_today
 from salesop.deals.models import Deal
 from salesop.deals.selectors import deal_for, playbook_of
-from salesop.pricing.models import Quote
 
 STEPS = [
     ContractStatus.DRAFT,
@@ -46,7 +44,7 @@ STEPS = [
 ]
 
 
-def _back(contract, anchor: str = ""):
+def back(contract, anchor: str = ""):
     return redirect(reverse("contracts:detail", args=[contract.pk]) + anchor)
 
 
@@ -59,8 +57,9 @@ def _act(request, contract, action, success: str, anchor: str = ""):
 @require_POST
 def contract_add(request, deal_id: int):
     deal = deal_for(request.user, deal_id)
-    quote = get_object_or_404(Quote, pk=request.POST.get("quote") or 0, deal=deal)
-    template = get_object_or_404(ContractTemplate, pk=request.POST.get("template") or 0)
+    quote, template = selectors.contract_sources(
+        deal, request.POST.get("quote") or 0, request.POST.get("template") or 0
+    )
     try:
         target = _date(request.POST.get("target_signing_date"))
         contract = services.contract_create(
@@ -70,7 +69,7 @@ def contract_add(request, deal_id: int):
         flash_refusal(request, exc)
         return redirect(reverse("deals:detail", args=[deal.pk]) + "#contracts")
     messages.success(request, _("Contract %(number)s made.") % {"number": contract.number})
-    return _back(contract)
+    return back(contract)
 
 
 def _date(value: str | None) -> date | None:
@@ -86,9 +85,11 @@ def _date(value: str | None) -> date | None:
 # --- the contract page ----------------------------------------------------------------------
 
 
-def _page(
+def page_context(
     request, contract, *, edit_errors=None, edit_values=None, review_errors=None, review_values=None
 ):
+    """What the contract page shows; a refused edit or decision comes back with its errors
+    and what was posted."""
     user = request.user
     deal = contract.deal
     clauses = list(contract.clauses.all())
@@ -118,8 +119,8 @@ def _page(
     may_review = rules.may_review(user, contract) and contract.status == ContractStatus.IN_REVIEW
     spec = playbook_of(deal).contracts
     language = get_language() or "zh-hans"
-    missing = services.missing_documents(contract)
-    overdue = services.signing_late(contract)
+    missing = signing.missing_documents(contract)
+    overdue = signing.signing_late(contract)
     # Fetched once: the page lists them and the offerable choices leave out those offered.
     prefetch_related_objects(
         [contract], Prefetch("incentives", SigningIncentive.objects.select_related("approval"))
@@ -144,7 +145,7 @@ def _page(
             }
             for s in STEPS
         ],
-        "review_reasons": services.review_reasons(contract) if contract.editable else [],
+        "review_reasons": legal_review.review_reasons(contract) if contract.editable else [],
         "signing_documents": [
             {
                 "key": d.key,
@@ -188,7 +189,7 @@ def _value_rows(deal):
 @login_required
 def contract_detail(request, contract_id: int):
     contract = selectors.contract_for(request.user, contract_id)
-    return render(request, "contracts/detail.html", _page(request, contract))
+    return render(request, "contracts/detail.html", page_context(request, contract))
 
 
 @login_required
@@ -204,94 +205,24 @@ def clauses_edit(request, contract_id: int):
     changed = {k: v for k, v in texts.items() if v.strip() != original.get(k)}
     if not changed:
         messages.info(request, _("Nothing changed."))
-        return _back(contract, "#clauses")
+        return back(contract, "#clauses")
     try:
         services.clauses_edit(
             contract=contract,
             by=request.user,
             texts=changed,
-            expected_version=_version(request),
+            expected_version=posted_version(request),
         )
     except DomainError as exc:
         flash_refusal(request, exc)
-        context = _page(request, contract, edit_errors=exc.fields, edit_values=texts)
+        context = page_context(request, contract, edit_errors=exc.fields, edit_values=texts)
         return render(request, "contracts/detail.html", context, status=422)
     messages.success(request, _("Clauses saved and compared with the standard text."))
-    return _back(contract, "#clauses")
+    return back(contract, "#clauses")
 
 
-def _version(request) -> int | None:
+def posted_version(request) -> int | None:
     return parse_int(request.POST.get("expected_version"))
-
-
-@login_required
-@require_POST
-def contract_submit(request, contract_id: int):
-    contract = selectors.contract_for(request.user, contract_id)
-    try:
-        services.contract_submit(
-            contract=contract, by=request.user, expected_version=_version(request)
-        )
-    except DomainError as exc:
-        flash_refusal(request, exc)
-    else:
-        if contract.status == ContractStatus.IN_REVIEW:
-            messages.success(request, _("Sent to legal for review."))
-        else:
-            messages.success(request, _("No clause needs legal review: the contract is cleared."))
-    return _back(contract)
-
-
-@login_required
-@require_POST
-def review_decide(request, contract_id: int):
-    contract = selectors.contract_for(request.user, contract_id)
-    decisions = []
-    for clause in contract.clauses.all():
-        verdict = request.POST.get(f"verdict-{clause.key}", "")
-        if not verdict:
-            continue
-        decisions.append(
-            {
-                "clause": clause.key,
-                "verdict": verdict,
-                "comment": request.POST.get(f"comment-{clause.key}", ""),
-                "proposed_text": request.POST.get(f"proposed-{clause.key}", ""),
-            }
-        )
-    approve = request.POST.get("outcome") == "approve"
-    try:
-        services.review_decide(
-            contract=contract,
-            by=request.user,
-            approve=approve,
-            decisions=decisions,
-            comment=request.POST.get("comment", ""),
-            expected_version=_version(request),
-        )
-    except DomainError as exc:
-        flash_refusal(request, exc)
-        errors = {}
-        for name, message in exc.fields.items():
-            parts = name.split(".")
-            if len(parts) == 3 and parts[0] == "decisions" and parts[1].isdigit():
-                index = int(parts[1])
-                if index < len(decisions):
-                    errors[f"{parts[2]}-{decisions[index]['clause']}"] = message
-            else:
-                errors[name] = message
-        context = _page(
-            request,
-            contract,
-            review_errors=errors,
-            review_values=dict(request.POST.items()),
-        )
-        return render(request, "contracts/detail.html", context, status=422)
-    if approve:
-        messages.success(request, _("Contract approved."))
-    else:
-        messages.success(request, _("Contract returned to the rep with your comments."))
-    return redirect("contracts:review_queue")
 
 
 @login_required
@@ -301,7 +232,7 @@ def contract_schedule(request, contract_id: int):
     return _act(
         request,
         contract,
-        lambda: services.contract_schedule(
+        lambda: signing.contract_schedule(
             contract=contract,
             by=request.user,
             target_signing_date=_date(request.POST.get("target_signing_date")),
@@ -318,7 +249,7 @@ def document_tick(request, contract_id: int):
     return _act(
         request,
         contract,
-        lambda: services.document_tick(
+        lambda: signing.document_tick(
             contract=contract,
             by=request.user,
             key=request.POST.get("key", ""),
@@ -336,7 +267,7 @@ def contract_send(request, contract_id: int):
     return _act(
         request,
         contract,
-        lambda: services.contract_send(contract=contract, by=request.user),
+        lambda: signing.contract_send(contract=contract, by=request.user),
         _("Sent for signature."),
         "#signing",
     )
@@ -353,9 +284,9 @@ def contract_sign(request, contract_id: int):
             message = _("Upload the signed copy.")
             raise DomainError("invalid", message, {"file": message})
         if upload.size > settings.CONTRACT_UPLOAD_MAX_BYTES:
-            message = services.too_large_message()
+            message = files.too_large_message()
             raise DomainError("too_large", message, {"file": message})
-        services.contract_sign(
+        signing.contract_sign(
             contract=contract, by=request.user, name=upload.name, content=upload.read()
         )
 
@@ -369,7 +300,7 @@ def contract_archive(request, contract_id: int):
     return _act(
         request,
         contract,
-        lambda: services.contract_archive(contract=contract, by=request.user),
+        lambda: signing.contract_archive(contract=contract, by=request.user),
         _("Archived."),
     )
 
@@ -381,7 +312,7 @@ def contract_cancel(request, contract_id: int):
     return _act(
         request,
         contract,
-        lambda: services.contract_cancel(
+        lambda: signing.contract_cancel(
             contract=contract, by=request.user, reason=request.POST.get("reason", "")
         ),
         _("Contract cancelled."),
@@ -395,7 +326,7 @@ def incentive_offer(request, contract_id: int):
     return _act(
         request,
         contract,
-        lambda: services.incentive_offer(
+        lambda: signing.incentive_offer(
             contract=contract,
             by=request.user,
             key=request.POST.get("key", ""),
@@ -410,10 +341,10 @@ def incentive_offer(request, contract_id: int):
 def contract_docx(request, contract_id: int):
     contract = selectors.contract_for(request.user, contract_id)
     try:
-        content = services.contract_docx(contract)
+        content = files.contract_docx(contract)
     except DocumentFailed as exc:
         messages.error(request, exc.message)
-        return _back(contract, "#files")
+        return back(contract, "#files")
     response = HttpResponse(content, content_type=documents.DOCX_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, f"{contract.number}.docx")
     return response
@@ -423,13 +354,13 @@ def contract_docx(request, contract_id: int):
 def contract_pdf(request, contract_id: int):
     contract = selectors.contract_for(request.user, contract_id)
     try:
-        pdf = documents.to_pdf(services.contract_docx(contract))
+        pdf = documents.to_pdf(files.contract_docx(contract))
     except DocumentFailed as exc:
         messages.error(request, exc.message)
-        return _back(contract, "#files")
+        return back(contract, "#files")
     if pdf is None:
         messages.error(request, _("PDF needs LibreOffice on the server; download the Word file."))
-        return _back(contract, "#files")
+        return back(contract, "#files")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(True, f"{contract.number}.pdf")
     return response
@@ -438,7 +369,7 @@ def contract_pdf(request, contract_id: int):
 @login_required
 def contract_file(request, contract_id: int, file_id: int):
     contract = selectors.contract_for(request.user, contract_id)
-    stored = get_object_or_404(contract.documents, pk=file_id)
+    stored = selectors.contract_file(contract, file_id)
     response = HttpResponse(bytes(stored.content), content_type=stored.content_type)
     response["Content-Disposition"] = content_disposition_header(True, stored.name)
     return response
@@ -451,8 +382,8 @@ def contract_verify(request, contract_id: int):
     upload = request.FILES.get("file")
     if upload is None or upload.size > settings.CONTRACT_UPLOAD_MAX_BYTES:
         messages.error(request, _("Choose the file to check (at most the upload limit)."))
-        return _back(contract, "#files")
-    match = services.verify_file(contract, upload.read())
+        return back(contract, "#files")
+    match = files.verify_file(contract, upload.read())
     if match is None:
         messages.error(
             request,
@@ -469,7 +400,7 @@ def contract_verify(request, contract_id: int):
                 "date": timezone.localtime(match.created_at).strftime("%Y-%m-%d %H:%M"),
             },
         )
-    return _back(contract, "#files")
+    return back(contract, "#files")
 
 
 # --- lists ----------------------------------------------------------------------------------
@@ -492,119 +423,3 @@ def contract_list(request):
             "is_legal": rules.is_reviewer(request.user),
         },
     )
-
-
-@login_required
-def review_queue(request):
-    if not rules.is_reviewer(request.user):
-        raise PermissionDenied
-    return render(
-        request,
-        "contracts/review_queue.html",
-        {"contracts": list(selectors.review_queue(request.user)[:200])},
-    )
-
-
-# --- templates ------------------------------------------------------------------------------
-
-
-def _template_form_rows(post) -> list[dict]:
-    rows = []
-    count = parse_int(post.get("clause_count")) or 0
-    for i in range(max(0, min(count, 100))):
-        row = {
-            "key": post.get(f"key-{i}", "").strip(),
-            "title": post.get(f"title-{i}", "").strip(),
-            "text": post.get(f"text-{i}", "").strip(),
-            "risk": post.get(f"risk-{i}", Risk.STANDARD),
-        }
-        if any((row["key"], row["title"], row["text"])):
-            rows.append(row)
-    return rows
-
-
-@login_required
-def template_list(request):
-    if not rules.may_manage_templates(request.user):
-        raise PermissionDenied
-    base_id = parse_id(request.GET.get("from"))
-    base = ContractTemplate.objects.filter(pk=base_id).first() if base_id else None
-    errors, values = {}, None
-    if request.method == "POST":
-        values = _template_form_rows(request.POST)
-        upload = request.FILES.get("docx")
-        try:
-            if upload is not None and upload.size > settings.CONTRACT_UPLOAD_MAX_BYTES:
-                message = services.too_large_message()
-                raise DomainError("too_large", message, {"docx": message})
-            template = services.template_save(
-                by=request.user,
-                code=request.POST.get("code", ""),
-                name=request.POST.get("name", ""),
-                clauses=values,
-                docx=upload.read() if upload else None,
-                docx_name=upload.name if upload else "",
-                note=request.POST.get("note", ""),
-            )
-        except DomainError as exc:
-            flash_refusal(request, exc)
-            errors = exc.fields
-        else:
-            messages.success(
-                request,
-                _("Template %(name)s saved as version %(number)d.")
-                % {"name": template.name, "number": template.number},
-            )
-            return redirect("contracts:template", template.pk)
-    if values is None:
-        values = [
-            {"key": c.key, "title": c.title, "text": c.text, "risk": c.risk}
-            for c in (base.clauses.all() if base else [])
-        ]
-    rows = values + [{"key": "", "title": "", "text": "", "risk": Risk.STANDARD} for _ in "ab"]
-    for i, row in enumerate(rows):
-        row["index"] = i
-        row["errors"] = {
-            f: errors.get(f"clauses.{i}.{f}", "") for f in ("key", "title", "text", "risk")
-        }
-    context = {
-        "templates": list(selectors.templates_current()),
-        "base": base,
-        "rows": rows,
-        "errors": errors,
-        "form": {
-            "code": request.POST.get("code", base.code if base else ""),
-            "name": request.POST.get("name", base.name if base else ""),
-            "note": request.POST.get("note", ""),
-        },
-        "risks": Risk.choices,
-        "placeholders": documents.PLACEHOLDERS,
-    }
-    status = 422 if errors else 200
-    return render(request, "contracts/templates.html", context, status=status)
-
-
-@login_required
-def template_detail(request, template_id: int):
-    template = get_object_or_404(
-        ContractTemplate.objects.prefetch_related("clauses"), pk=template_id
-    )
-    return render(
-        request,
-        "contracts/template.html",
-        {
-            "template": template,
-            "versions": list(selectors.template_versions(template.code)),
-            "may_manage": rules.may_manage_templates(request.user),
-        },
-    )
-
-
-@login_required
-def template_docx(request, template_id: int):
-    template = get_object_or_404(ContractTemplate, pk=template_id)
-    content = bytes(template.docx) if template.docx else documents.DEFAULT_TEMPLATE.read_bytes()
-    response = HttpResponse(content, content_type=documents.DOCX_TYPE)
-    name = template.docx_name or f"{template.code}-v{template.number}.docx"
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    return response

@@ -200,8 +200,8 @@ SIGNED_PDF = b"%PDF-1.4\n% signed scan\n1 0 obj << >> endobj\ntrailer << >>\n%%E
 
 
 def make_template(by: User, code: str = "standard", name: str = "标准销售合同"):
-    from salesop.contracts.services import template_save
     from salesop.contracts.starter import CLAUSES_ZH, as_dicts
+    from salesop.contracts.template_versions import template_save
 
     return template_save(by=by, code=code, name=name, clauses=as_dicts(CLAUSES_ZH))
 
@@ -209,9 +209,10 @@ def make_template(by: User, code: str = "standard", name: str = "标准销售合
 def cleared_contract(deal, by: User):
     """The deal's contract in its standard wording, cleared (no deviation skips review); made
     from the current quote, which is approved first if need be."""
+    from salesop.contracts.legal_review import contract_submit
     from salesop.contracts.models import ContractTemplate
     from salesop.contracts.selectors import current_contract
-    from salesop.contracts.services import contract_create, contract_submit
+    from salesop.contracts.services import contract_create
     from salesop.pricing.models import QuoteStatus
     from salesop.pricing.selectors import current_quote
 
@@ -237,7 +238,7 @@ def sign_contract(deal, by: User):
     gate (tick the contracting checklist first)."""
     from datetime import timedelta
 
-    from salesop.contracts.services import (
+    from salesop.contracts.signing import (
         contract_schedule,
         contract_send,
         contract_sign,
