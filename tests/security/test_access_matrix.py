@@ -287,7 +287,7 @@ def _foreign_world(asker: User) -> World:
     )
     ticket = hidden("aftersales.Ticket").first()
     if ticket is None:  # the demo's tickets are all in sight of this asker: one on a company
-        from salesop.aftersales.services import ticket_open  # they may not see
+        from salesop.aftersales.tickets import ticket_open  # they may not see
 
         ticket = ticket_open(
             account=hidden("customers.Account").order_by("pk").first(),

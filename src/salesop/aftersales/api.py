@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
-from salesop.aftersales import growth, revisits, selectors, services
+from salesop.aftersales import growth, projects, revisits, selectors, surveys, tickets
 from salesop.aftersales.models import Milestone, SurveyTrigger, UpdateStatus
 from salesop.aftersales.schemas import (
     AcceptIn,
@@ -37,7 +37,7 @@ router = Router(tags=["after-sales"])
 
 def _project(request, project_id: Id):
     project = selectors.project_for(request.user, project_id)
-    project.missing_roles = services.missing_roles(project)
+    project.missing_roles = selectors.missing_roles(project)
     return project
 
 
@@ -65,7 +65,7 @@ def projects_get(request, project_id: Id):
 def projects_milestone_done(request, project_id: Id, milestone_id: Id):
     project = selectors.project_for(request.user, project_id)
     milestone = get_object_or_404(project.milestones, pk=milestone_id)
-    services.milestone_done(milestone=milestone, by=request.user)
+    projects.milestone_done(milestone=milestone, by=request.user)
     return _project(request, project_id)
 
 
@@ -76,7 +76,7 @@ def projects_milestone_done(request, project_id: Id, milestone_id: Id):
 )
 def projects_update_draft(request, project_id: Id):
     """This week's update to the customer, drafted from the milestones."""
-    return services.update_draft(
+    return projects.update_draft(
         project=selectors.project_for(request.user, project_id), by=request.user
     )
 
@@ -90,7 +90,7 @@ def projects_update_send(request, project_id: Id, update_id: Id, payload: Update
     """Emails the edited update (or, with `email: false`, records it as sent another way)."""
     project = selectors.project_for(request.user, project_id)
     update = get_object_or_404(project.updates, pk=update_id, status=UpdateStatus.DRAFT)
-    return services.update_send(
+    return projects.update_send(
         update=update,
         by=request.user,
         text=payload.text,
@@ -111,7 +111,7 @@ def tickets_create(request, payload: TicketIn):
     project = (
         selectors.project_for(request.user, payload.project_id) if payload.project_id else None
     )
-    ticket = services.ticket_open(
+    ticket = tickets.ticket_open(
         account=account,
         project=project,
         by=request.user,
@@ -140,7 +140,7 @@ def tickets_get(request, ticket_id: Id):
 def tickets_respond(request, ticket_id: Id, payload: ResponseIn):
     """A reply to the customer; the first stops the first-response clock."""
     ticket = selectors.ticket_for(request.user, ticket_id)
-    services.ticket_respond(
+    tickets.ticket_respond(
         ticket=ticket,
         by=request.user,
         body=payload.body,
@@ -157,7 +157,7 @@ def tickets_respond(request, ticket_id: Id, payload: ResponseIn):
 )
 def tickets_direction(request, ticket_id: Id, payload: DirectionIn):
     ticket = selectors.ticket_for(request.user, ticket_id)
-    return services.ticket_direction(
+    return tickets.ticket_direction(
         ticket=ticket,
         by=request.user,
         direction=payload.direction,
@@ -172,7 +172,7 @@ def tickets_direction(request, ticket_id: Id, payload: DirectionIn):
     operation_id="tickets_resolve",
 )
 def tickets_resolve(request, ticket_id: Id, payload: TicketResolveIn | None = None):
-    return services.ticket_resolve(
+    return tickets.ticket_resolve(
         ticket=selectors.ticket_for(request.user, ticket_id),
         by=request.user,
         expected_version=payload.expected_version if payload else None,
@@ -184,13 +184,13 @@ def surveys_send(request, payload: SurveyIn):
     """A survey after a resolved ticket or a done milestone; answers the one-time link."""
     if payload.ticket_id:
         ticket = selectors.ticket_for(request.user, payload.ticket_id)
-        survey, token = services.survey_send(
+        survey, token = surveys.survey_send(
             by=request.user, trigger=SurveyTrigger.TICKET, ticket=ticket, email=payload.email
         )
     elif payload.milestone_id:
         milestone = get_object_or_404(Milestone, pk=payload.milestone_id)
         selectors.project_for(request.user, milestone.project_id)  # 404 unless visible
-        survey, token = services.survey_send(
+        survey, token = surveys.survey_send(
             by=request.user,
             trigger=SurveyTrigger.MILESTONE,
             milestone=milestone,

@@ -7,8 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext_lazy
+
 from salesop.accounts.models import Role, User
 from salesop.aftersales.models import DeliveryProject
+
+# What a writer is told when someone else changed the ticket or project since they read it.
+STALE = gettext_lazy("Someone else changed this record. Reload it and try again.")
 
 
 @dataclass(frozen=True)

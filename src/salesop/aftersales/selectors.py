@@ -13,6 +13,7 @@ from salesop.aftersales.models import (
     GrowthStage,
     Milestone,
     Opportunity,
+    PortalLink,
     ProjectMember,
     ProjectStatus,
     Revisit,
@@ -24,6 +25,8 @@ from salesop.aftersales.models import (
 )
 from salesop.contracts.selectors import contracts_visible_to
 from salesop.core.time import company_today
+from salesop.core.tokens import token_hash
+from salesop.customers.models import Account
 from salesop.customers.selectors import account_for
 from salesop.playbook.selectors import active_playbook
 
@@ -55,6 +58,12 @@ def project_for(user: User, project_id: int) -> DeliveryProject:
         user,
         pk=project_id,
     )
+
+
+def missing_roles(project: DeliveryProject) -> list[str]:
+    """The playbook's delivery roles nobody holds on the project yet."""
+    assigned = {m.role for m in project.members.all()}
+    return [role for role in active_playbook().delivery.roles if role not in assigned]
 
 
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:
@@ -95,6 +104,21 @@ def ticket_queue(user: User, *, include_resolved: bool = False) -> QuerySet[Tick
 def portal_tickets(account) -> QuerySet[Ticket]:
     """What the customer's link shows: that account's tickets only, newest first."""
     return with_next_due(Ticket.objects.filter(account=account)).order_by("-opened_at", "-id")
+
+
+def portal_account(token: str) -> Account | None:
+    """The account a customer link opens, or None for an unknown or revoked token."""
+    link = (
+        PortalLink.objects.filter(token_hash=token_hash(token), revoked_at__isnull=True)
+        .select_related("account")
+        .first()
+    )
+    return link.account if link else None
+
+
+def survey_for(token: str) -> Survey | None:
+    """The survey a one-time link opens (answered, expired or not), or None."""
+    return Survey.objects.select_related("account").filter(token_hash=token_hash(token)).first()
 
 
 def revisit_for(user: User, revisit_id: int) -> Revisit:

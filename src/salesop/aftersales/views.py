@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from salesop.accounts.models import User
-from salesop.aftersales import growth, revisits, rules, selectors, services
+from salesop.aftersales import growth, projects, revisits, rules, selectors, surveys, tickets
 from salesop.aftersales.models import (
     DeliveryRole,
     Health,
@@ -37,7 +37,7 @@ from salesop.pricing.models import Product
 
 
 def _severity_choices() -> list[tuple[str, str]]:
-    return [(s[0], s[1]) for s in services.severities(active_playbook())]
+    return [(s[0], s[1]) for s in tickets.severities(active_playbook())]
 
 
 def time_left(due, now) -> dict:
@@ -56,8 +56,8 @@ def time_left(due, now) -> dict:
 
 @login_required
 def project_list(request):
-    projects = list(selectors.projects_visible_to(request.user).order_by("-created_at")[:200])
-    return render(request, "aftersales/projects.html", {"projects": projects})
+    rows = list(selectors.projects_visible_to(request.user).order_by("-created_at")[:200])
+    return render(request, "aftersales/projects.html", {"projects": rows})
 
 
 @login_required
@@ -71,7 +71,7 @@ def project_detail(request, project_id: int):
         role: list(User.objects.filter(is_active=True, role_grants__role=role).order_by("username"))
         for role in DeliveryRole.values
     }
-    tickets = _clocked(
+    queue = _clocked(
         selectors.ticket_queue(request.user, include_resolved=True).filter(project=project)[:50]
     )
     return render(
@@ -88,13 +88,13 @@ def project_detail(request, project_id: int):
                 }
                 for role in DeliveryRole.values
             ],
-            "missing_roles": services.missing_roles(project),
+            "missing_roles": selectors.missing_roles(project),
             "may_manage": rules.may_manage(request.user, project),
             "statuses": ProjectStatus.choices,
             "healths": Health.choices,
             "this_week": this_week,
             "updates": updates,
-            "tickets": tickets,
+            "tickets": queue,
             "severities": _severity_choices(),
             "channels": TicketChannel.choices,
             "today": company_today(),
@@ -115,7 +115,7 @@ def member_set(request, project_id: int):
     user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
     return act_then_redirect(
         request,
-        lambda: services.member_set(
+        lambda: projects.member_set(
             project=project, by=request.user, role=request.POST.get("role", ""), user=user
         ),
         _("Team updated."),
@@ -129,7 +129,7 @@ def project_update(request, project_id: int):
     project = selectors.project_for(request.user, project_id)
     return act_then_redirect(
         request,
-        lambda: services.project_update(
+        lambda: projects.project_update(
             project=project,
             by=request.user,
             status=request.POST.get("status", ""),
@@ -147,7 +147,7 @@ def milestone_done(request, project_id: int, milestone_id: int):
     milestone = get_object_or_404(project.milestones, pk=milestone_id)
     return act_then_redirect(
         request,
-        lambda: services.milestone_done(milestone=milestone, by=request.user),
+        lambda: projects.milestone_done(milestone=milestone, by=request.user),
         _("Milestone done."),
         reverse("aftersales:project", args=[project.pk]),
     )
@@ -159,7 +159,7 @@ def update_draft(request, project_id: int):
     project = selectors.project_for(request.user, project_id)
     return act_then_redirect(
         request,
-        lambda: services.update_draft(project=project, by=request.user),
+        lambda: projects.update_draft(project=project, by=request.user),
         _("Drafted from the milestones: edit it and send."),
         reverse("aftersales:project", args=[project.pk]) + "#update",
     )
@@ -178,7 +178,7 @@ def update_send(request, project_id: int, update_id: int):
     email = request.POST.get("how") != "marked"
     return act_then_redirect(
         request,
-        lambda: services.update_send(
+        lambda: projects.update_send(
             update=update,
             by=request.user,
             text=request.POST.get("text", ""),
@@ -194,7 +194,7 @@ def update_send(request, project_id: int, update_id: int):
 @require_POST
 def portal_link(request, project_id: int):
     project = selectors.project_for(request.user, project_id)
-    token = services.portal_link_create(account=project.account, by=request.user)
+    token = tickets.portal_link_create(account=project.account, by=request.user)
     url = request.build_absolute_uri(reverse("portal:home", args=[token]))
     messages.success(
         request,
@@ -206,22 +206,22 @@ def portal_link(request, project_id: int):
 # --- tickets --------------------------------------------------------------------------------
 
 
-def _clocked(tickets) -> list:
+def _clocked(queryset) -> list:
     """The tickets (annotated with `next_due`) with the time left on their running clock."""
     now = timezone.now()
-    tickets = list(tickets)
-    for ticket in tickets:
+    rows = list(queryset)
+    for ticket in rows:
         ticket.clock = time_left(ticket.next_due, now) if ticket.next_due else None
-    return tickets
+    return rows
 
 
 @login_required
 def ticket_queue(request):
-    tickets = _clocked(selectors.ticket_queue(request.user)[:200])
+    queue = _clocked(selectors.ticket_queue(request.user)[:200])
     return render(
         request,
         "aftersales/tickets.html",
-        {"tickets": tickets, "labels": dict(_severity_choices())},
+        {"tickets": queue, "labels": dict(_severity_choices())},
     )
 
 
@@ -230,7 +230,7 @@ def ticket_queue(request):
 def ticket_add(request, project_id: int):
     project = selectors.project_for(request.user, project_id)
     try:
-        ticket = services.ticket_open(
+        ticket = tickets.ticket_open(
             account=project.account,
             project=project,
             by=request.user,
@@ -270,17 +270,17 @@ def ticket_action(request, ticket_id: int):
     ticket = selectors.ticket_for(request.user, ticket_id)
     action = request.POST.get("action", "")
     if action == "respond":
-        run = lambda: services.ticket_respond(  # noqa: E731
+        run = lambda: tickets.ticket_respond(  # noqa: E731
             ticket=ticket, by=request.user, body=request.POST.get("body", "")
         )
         done = _("Reply recorded.")
     elif action == "direction":
-        run = lambda: services.ticket_direction(  # noqa: E731
+        run = lambda: tickets.ticket_direction(  # noqa: E731
             ticket=ticket, by=request.user, direction=request.POST.get("direction", "")
         )
         done = _("Solution direction recorded.")
     elif action == "resolve":
-        run = lambda: services.ticket_resolve(ticket=ticket, by=request.user)  # noqa: E731
+        run = lambda: tickets.ticket_resolve(ticket=ticket, by=request.user)  # noqa: E731
         done = _("Ticket resolved.")
     else:
         raise Http404
@@ -291,7 +291,7 @@ def ticket_action(request, ticket_id: int):
 
 
 def _portal_account(token: str):
-    account = services.portal_account(token)
+    account = selectors.portal_account(token)
     if account is None:
         raise Http404
     return account
@@ -314,7 +314,7 @@ def portal(request, token: str):
     elif request.method == "POST":
         values = request.POST
         try:
-            ticket = services.ticket_open(
+            ticket = tickets.ticket_open(
                 account=account,
                 by=None,
                 channel=TicketChannel.PORTAL,
@@ -327,14 +327,14 @@ def portal(request, token: str):
             errors = exc.fields or {"title": exc.message}
         else:
             return redirect("portal:ticket", token, ticket.number)
-    tickets = _clocked(selectors.portal_tickets(account)[:100])
+    listed = _clocked(selectors.portal_tickets(account)[:100])
     return render(
         request,
         "aftersales/portal.html",
         {
             "account": account,
             "token": token,
-            "tickets": tickets,
+            "tickets": listed,
             "severities": _severity_choices(),
             "errors": errors,
             "values": values,
@@ -350,7 +350,7 @@ def portal_ticket(request, token: str, number: str):
         messages.error(request, flooded)
     elif request.method == "POST":
         try:
-            services.portal_message(
+            tickets.portal_message(
                 ticket=ticket, name=request.POST.get("name", ""), body=request.POST.get("body", "")
             )
         except DomainError as exc:
@@ -390,7 +390,7 @@ def survey_send(request):
         milestone = get_object_or_404(project.milestones, pk=milestone_id)
         back, trigger = project.get_absolute_url(), SurveyTrigger.MILESTONE
     try:
-        _survey, token = services.survey_send(
+        _survey, token = surveys.survey_send(
             by=request.user,
             trigger=trigger,
             account=account,
@@ -407,8 +407,8 @@ def survey_send(request):
 
 
 def survey_page(request, token: str):
-    survey = services.survey_for(token)
-    closed = services.survey_open(survey)
+    survey = selectors.survey_for(token)
+    closed = surveys.survey_open(survey)
     errors = {}
     if closed is None and request.method == "POST":
 
@@ -416,7 +416,7 @@ def survey_page(request, token: str):
             return parse_int(request.POST.get(name))
 
         try:
-            services.survey_answer(
+            surveys.survey_answer(
                 token=token,
                 nps=score("nps"),
                 csat=score("csat"),
