@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,6 +35,7 @@ from salesop.aftersales.rules import (
 from salesop.core.audit import audit_actor, guarded_update
 from salesop.core.errors import DomainError, StaleWrite
 from salesop.core.time import company_today
+from salesop.core.versioned import versioned_update
 from salesop.deals.discovery_rules import recap_language
 from salesop.playbook.selectors import active_playbook
 
@@ -135,16 +136,16 @@ def member_set(
             "role": DeliveryRole(role).label
         }
         raise DomainError("invalid", message, {"user": message})
+    if role == DeliveryRole.PROJECT_MANAGER and project.owner_id != user.pk:
+        # The project first: its UPDATE holds the row to the end of the transaction, and a
+        # project changed since it was read leaves the team as it was.
+        versioned_update(project, by=by, stale=STALE, owner=user)
     with audit_actor(by):
         member, _created = ProjectMember.objects.update_or_create(
             project=project, role=role, defaults={"user": user}
         )
         project.shared_with.add(user)
         project.account.shared_with.add(user)  # as at the hand-over: they serve the customer
-        if role == DeliveryRole.PROJECT_MANAGER and project.owner_id != user.pk:
-            guarded_update(
-                project, {"version": project.version}, owner=user, version=F("version") + 1
-            )
     return member
 
 
@@ -167,16 +168,7 @@ def project_update(
         due = None
     elif due is None:
         due = timezone.now() + timedelta(days=active_playbook().sla.progress_update_days)
-    with audit_actor(by):
-        if not guarded_update(
-            project,
-            {"version": project.version},
-            status=status,
-            health=health,
-            update_due_at=due,
-            version=F("version") + 1,
-        ):
-            raise StaleWrite("stale", str(STALE))
+    versioned_update(project, by=by, stale=STALE, status=status, health=health, update_due_at=due)
     return project
 
 

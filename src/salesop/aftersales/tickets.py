@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -32,6 +31,7 @@ from salesop.core.audit import audit_actor, guarded_update
 from salesop.core.errors import DomainError, StaleWrite
 from salesop.core.time import company_date
 from salesop.core.tokens import token_hash
+from salesop.core.versioned import versioned_update
 from salesop.customers.models import Account
 from salesop.playbook.schema import Playbook
 from salesop.playbook.selectors import active_playbook
@@ -169,15 +169,19 @@ def ticket_open(
             owner=owner,
             team=account.team,
         )
-        ticket.number = f"T{ticket.pk:06d}"
-        ticket.save(update_fields=["number"])
+        # The number is the row's own id, known only once it is inserted. Not a versioned
+        # write: nobody else has seen this row yet, and a ticket just opened is at version 1
+        # (the version a client sends back with its first reply).
+        guarded_update(ticket, {"number": ""}, number=f"T{ticket.pk:06d}")
     return ticket
 
 
-def _lock(ticket: Ticket, expected_version: int | None = None) -> Ticket:
-    """The ticket's row, held to the end of the transaction; StaleWrite if it changed since
-    the caller read `expected_version` (two people answering at once: one wins)."""
-    current = Ticket.objects.select_for_update().get(pk=ticket.pk)
+def _current(ticket: Ticket, expected_version: int | None) -> Ticket:
+    """The ticket's row as it is now, the state a reply, direction or resolution is judged
+    on; StaleWrite if it changed since the caller read `expected_version`. The write that
+    follows is conditional on the version read here (two people answering at once: one
+    wins, the other is told it changed)."""
+    current = Ticket.objects.get(pk=ticket.pk)
     if expected_version is not None and current.version != expected_version:
         raise StaleWrite("stale", str(STALE))
     return current
@@ -198,22 +202,24 @@ def ticket_respond(
     if not body:
         message = _("Write the reply.")
         raise DomainError("invalid", message, {"body": message})
-    current = _lock(ticket, expected_version)
+    current = _current(ticket, expected_version)
     when = _check_moment(at, current.opened_at, "at")
+    if current.responded_at is None:
+        # The ticket first: its UPDATE holds the row to the end of the transaction, so the
+        # reply below is recorded against the clock it stopped.
+        versioned_update(
+            current,
+            by=by,
+            stale=STALE,
+            responded_at=when,
+            response_breach_seconds=breach_seconds(current.first_response_due_at, when, when),
+            response_alert_at=None,
+            status=TicketStatus.RESPONDED
+            if current.status == TicketStatus.OPEN
+            else current.status,
+        )
     with audit_actor(by):
         message = TicketMessage.objects.create(ticket=current, author=by, body=body[:5000], at=when)
-        if current.responded_at is None:
-            guarded_update(
-                current,
-                {"version": current.version},
-                responded_at=when,
-                response_breach_seconds=breach_seconds(current.first_response_due_at, when, when),
-                response_alert_at=None,
-                status=TicketStatus.RESPONDED
-                if current.status == TicketStatus.OPEN
-                else current.status,
-                version=F("version") + 1,
-            )
     ticket.refresh_from_db()
     return message
 
@@ -233,7 +239,7 @@ def ticket_direction(
     if not direction:
         message = _("Describe the solution direction you gave the customer.")
         raise DomainError("invalid", message, {"direction": message})
-    current = _lock(ticket, expected_version)
+    current = _current(ticket, expected_version)
     if current.direction_at is not None:
         raise DomainError("already", _("A solution direction is already recorded."))
     when = _check_moment(at, current.opened_at, "at")
@@ -250,33 +256,24 @@ def ticket_direction(
             response_breach_seconds=breach_seconds(current.first_response_due_at, when, when),
             response_alert_at=None,
         )
-    with audit_actor(by):
-        guarded_update(current, {"version": current.version}, version=F("version") + 1, **changes)
+    versioned_update(current, by=by, stale=STALE, **changes)
     ticket.refresh_from_db()
     return ticket
 
 
 @transaction.atomic
 def ticket_resolve(*, ticket: Ticket, by: User, expected_version: int | None = None) -> Ticket:
-    current = _lock(ticket, expected_version)
+    current = _current(ticket, expected_version)
     if current.direction_at is None:
         message = _("Record the solution direction before resolving the ticket.")
         raise DomainError("invalid", message, {"direction": message})
     if current.resolved_at is not None:
         raise DomainError("already", _("The ticket is already resolved."))
-    with audit_actor(by):
-        guarded_update(
-            current,
-            {"version": current.version},
-            resolved_at=timezone.now(),
-            status=TicketStatus.RESOLVED,
-            version=F("version") + 1,
-        )
+    versioned_update(
+        current, by=by, stale=STALE, resolved_at=timezone.now(), status=TicketStatus.RESOLVED
+    )
     ticket.refresh_from_db()
     return ticket
-
-
-# --- the customer's link --------------------------------------------------------------------
 
 
 @transaction.atomic
