@@ -7,13 +7,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from salesop.accounts.models import User
 from salesop.aftersales import growth, projects, revisits, rules, selectors, surveys, tickets
 from salesop.aftersales.models import (
     DeliveryRole,
@@ -22,7 +21,6 @@ from salesop.aftersales.models import (
     RevisitForm,
     SurveyTrigger,
     TicketChannel,
-    UpdateStatus,
 )
 from salesop.aftersales.rules import week_of
 from salesop.core.audit import audit_entries_for
@@ -33,7 +31,6 @@ from salesop.core.throttle import over_limit
 from salesop.core.time import company_today
 from salesop.customers.selectors import account_for
 from salesop.playbook.selectors import active_playbook
-from salesop.pricing.models import Product
 
 
 def _severity_choices() -> list[tuple[str, str]]:
@@ -56,24 +53,20 @@ def time_left(due, now) -> dict:
 
 @login_required
 def project_list(request):
-    rows = list(selectors.projects_visible_to(request.user).order_by("-created_at")[:200])
-    return render(request, "aftersales/projects.html", {"projects": rows})
+    return render(
+        request, "aftersales/projects.html", {"projects": selectors.projects_latest(request.user)}
+    )
 
 
 @login_required
 def project_detail(request, project_id: int):
     project = selectors.project_for(request.user, project_id)
     week = week_of(company_today())
-    updates = list(project.updates.select_related("sent_by")[:12])
+    updates = selectors.updates_of(project)
     this_week = next((u for u in updates if u.week == week), None)
     members = {m.role: m for m in project.members.all()}
-    candidates = {
-        role: list(User.objects.filter(is_active=True, role_grants__role=role).order_by("username"))
-        for role in DeliveryRole.values
-    }
-    queue = _clocked(
-        selectors.ticket_queue(request.user, include_resolved=True).filter(project=project)[:50]
-    )
+    candidates = selectors.delivery_candidates()
+    queue = _clocked(selectors.project_tickets(request.user, project)[:50])
     return render(
         request,
         "aftersales/project.html",
@@ -98,9 +91,7 @@ def project_detail(request, project_id: int):
             "severities": _severity_choices(),
             "channels": TicketChannel.choices,
             "today": company_today(),
-            "contacts": list(
-                project.account.contacts.exclude(email="").values_list("email", flat=True)[:10]
-            ),
+            "contacts": selectors.contact_emails(project.account),
             "audit_entries": audit_entries_for(project),
         },
     )
@@ -112,7 +103,7 @@ def member_set(request, project_id: int):
     project = selectors.project_for(request.user, project_id)
     # Looked up here, judged by the service after its own check of who may manage the team.
     user_id = parse_id(request.POST.get("user"))
-    user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
+    user = selectors.active_user(user_id) if user_id else None
     return act_then_redirect(
         request,
         lambda: projects.member_set(
@@ -144,7 +135,7 @@ def project_update(request, project_id: int):
 @require_POST
 def milestone_done(request, project_id: int, milestone_id: int):
     project = selectors.project_for(request.user, project_id)
-    milestone = get_object_or_404(project.milestones, pk=milestone_id)
+    milestone = selectors.milestone_of(project, milestone_id)
     return act_then_redirect(
         request,
         lambda: projects.milestone_done(milestone=milestone, by=request.user),
@@ -169,7 +160,7 @@ def update_draft(request, project_id: int):
 @require_POST
 def update_send(request, project_id: int, update_id: int):
     project = selectors.project_for(request.user, project_id)
-    update = get_object_or_404(project.updates, pk=update_id, status=UpdateStatus.DRAFT)
+    update = selectors.draft_update_of(project, update_id)
     recipients = [
         r.strip()
         for r in request.POST.get("recipients", "").replace(";", ",").split(",")
@@ -345,7 +336,7 @@ def portal(request, token: str):
 
 def portal_ticket(request, token: str, number: str):
     account = _portal_account(token)
-    ticket = get_object_or_404(selectors.portal_tickets(account), number=number)
+    ticket = selectors.portal_ticket(account, number)
     if flooded := _portal_flooded(request, account):
         messages.error(request, flooded)
     elif request.method == "POST":
@@ -363,7 +354,7 @@ def portal_ticket(request, token: str, number: str):
             "account": account,
             "token": token,
             "ticket": ticket,
-            "messages_list": list(ticket.messages.select_related("author")),
+            "messages_list": selectors.messages_of(ticket),
         },
         status=429 if flooded else 200,
     )
@@ -387,7 +378,7 @@ def survey_send(request):
     else:
         project = selectors.project_for(request.user, parse_id(request.POST.get("project")) or 0)
         milestone_id = parse_id(request.POST.get("milestone")) or 0
-        milestone = get_object_or_404(project.milestones, pk=milestone_id)
+        milestone = selectors.milestone_of(project, milestone_id)
         back, trigger = project.get_absolute_url(), SurveyTrigger.MILESTONE
     try:
         _survey, token = surveys.survey_send(
@@ -495,7 +486,7 @@ def churn_record(request, account_id: int):
 @require_POST
 def recommendation_accept(request, account_id: int):
     account = account_for(request.user, account_id)
-    product = get_object_or_404(Product, pk=request.POST.get("product") or 0, active=True)
+    product = selectors.product_on_offer(request.POST.get("product") or 0)
     try:
         opportunity = growth.recommendation_accept(
             account=account, by=request.user, product=product, reason=request.POST.get("reason", "")
