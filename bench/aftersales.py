@@ -21,7 +21,7 @@ def build(tickets: int, customers: int):
 
     from salesop.accounts.models import Role
     from salesop.aftersales.models import DeliveryProject, Ticket
-    from salesop.aftersales.services import ticket_due_times
+    from salesop.aftersales.tickets import ticket_due_times
     from salesop.contracts.models import Contract
     from salesop.core.testing import (
         make_account,

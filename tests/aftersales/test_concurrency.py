@@ -7,7 +7,7 @@ from django.db import connection
 from django.test import Client
 
 from salesop.aftersales.models import Ticket
-from salesop.aftersales.services import ticket_open
+from salesop.aftersales.tickets import ticket_open
 from salesop.core.testing import at_once, make_account, make_org, signed_in
 
 

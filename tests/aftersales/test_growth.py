@@ -26,7 +26,8 @@ from salesop.aftersales.revisits import (
     revisit_to_lead,
     revisits_plan,
 )
-from salesop.aftersales.services import survey_answer, survey_send, ticket_open
+from salesop.aftersales.surveys import survey_answer, survey_send
+from salesop.aftersales.tickets import ticket_open
 from salesop.core.errors import DomainError
 from salesop.core.testing import make_account, make_channel, make_product
 from salesop.customers.services import account_update

@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import translation
 
 from salesop.aftersales.business_calendar import arrangement_known
-from salesop.aftersales.services import ticket_open
+from salesop.aftersales.tickets import ticket_open
 from salesop.core.testing import admin_login, make_account
 from salesop.playbook.loader import InvalidPlaybook, parse_playbook
 from salesop.playbook.services import default_playbook_text, playbook_activate, playbook_draft

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from salesop.aftersales.models import ProgressUpdate, Ticket, UpdateStatus
-from salesop.aftersales.services import portal_link_create, ticket_open
+from salesop.aftersales.tickets import portal_link_create, ticket_open
 from salesop.core.testing import make_account
 from tests.aftersales.test_services import delivery, win  # noqa: F401 (fixture)
 
@@ -175,7 +175,7 @@ def test_the_customers_link_lists_its_tickets_in_every_state(
 ):
     # the portal's home answered 500 as soon as the company had a ticket: it read a clock only
     # the staff queue's selector worked out
-    from salesop.aftersales.services import ticket_direction, ticket_resolve, ticket_respond
+    from salesop.aftersales.tickets import ticket_direction, ticket_resolve, ticket_respond
 
     account = make_account(org.rep)
 

@@ -15,19 +15,20 @@ from salesop.aftersales.models import (
     TicketStatus,
     UpdateStatus,
 )
-from salesop.aftersales.selectors import projects_visible_to, ticket_queue
-from salesop.aftersales.services import (
+from salesop.aftersales.projects import (
     member_set,
     milestone_done,
-    portal_account,
-    portal_link_create,
     project_from_handover,
+    update_draft,
+    update_send,
+)
+from salesop.aftersales.selectors import portal_account, projects_visible_to, ticket_queue
+from salesop.aftersales.tickets import (
+    portal_link_create,
     ticket_direction,
     ticket_open,
     ticket_resolve,
     ticket_respond,
-    update_draft,
-    update_send,
 )
 from salesop.core.errors import DomainError
 from salesop.core.testing import make_account, make_deal, make_user, sign_contract, tick_stage
@@ -245,14 +246,14 @@ def test_customer_link_opens_only_its_account(org):
 def test_project_from_handover_without_delivery_people_leaves_roles_open(org):
     project = win(org)
     assert project.owner == org.rep  # no project manager on staff: the deal's owner holds it
-    from salesop.aftersales.services import missing_roles
+    from salesop.aftersales.selectors import missing_roles
 
     assert missing_roles(project) == ["project_manager", "tech_support", "customer_success"]
     assert project_from_handover  # the service the signature calls
 
 
 def test_status_and_health_set_by_the_project_manager(org, delivery):
-    from salesop.aftersales.services import project_update
+    from salesop.aftersales.projects import project_update
 
     project = win(org)
     with pytest.raises(DomainError):

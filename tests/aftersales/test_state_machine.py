@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from salesop.aftersales.models import Ticket, TicketStatus
-from salesop.aftersales.services import ticket_direction, ticket_open, ticket_resolve
-from salesop.aftersales.services import ticket_respond as respond
+from salesop.aftersales.tickets import ticket_direction, ticket_open, ticket_resolve
+from salesop.aftersales.tickets import ticket_respond as respond
 from salesop.core.errors import DomainError
 from salesop.core.testing import make_account, make_org
 

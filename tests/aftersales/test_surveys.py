@@ -8,14 +8,9 @@ from django.utils import timezone
 
 from salesop.activities.models import Task
 from salesop.aftersales.models import Survey
-from salesop.aftersales.services import (
-    milestone_done,
-    survey_answer,
-    survey_send,
-    ticket_direction,
-    ticket_open,
-    ticket_resolve,
-)
+from salesop.aftersales.projects import milestone_done
+from salesop.aftersales.surveys import survey_answer, survey_send
+from salesop.aftersales.tickets import ticket_direction, ticket_open, ticket_resolve
 from salesop.core.errors import DomainError
 from tests.aftersales.test_services import delivery, win  # noqa: F401 (fixture)
 

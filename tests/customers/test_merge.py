@@ -19,12 +19,9 @@ from salesop.aftersales.models import (
     Ticket,
 )
 from salesop.aftersales.revisits import revisits_plan
-from salesop.aftersales.services import (
-    portal_account,
-    portal_link_create,
-    survey_send,
-    ticket_open,
-)
+from salesop.aftersales.selectors import portal_account
+from salesop.aftersales.surveys import survey_send
+from salesop.aftersales.tickets import portal_link_create, ticket_open
 from salesop.core.errors import DomainError
 from salesop.core.testing import (
     make_account,

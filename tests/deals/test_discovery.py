@@ -438,7 +438,7 @@ def test_confirmed_pain_tags_and_the_decision_chain_feed_the_ideal_customer_prof
 
 
 def test_prep_brief_lists_the_companys_open_tickets(org):
-    from salesop.aftersales.services import ticket_open
+    from salesop.aftersales.tickets import ticket_open
     from salesop.deals.selectors import prep_brief
 
     account = make_account(org.rep, "上海云仓物流有限公司")

@@ -202,11 +202,11 @@ QUEUES = {
     "csm": Queue(
         why="customer success on a project: the project, the customer's record and the "
         "revisits they own; the project's tickets are technical support's",
-        # milestones are the project manager's or a sales manager's (services.may_manage)
+        # milestones are the project manager's or a sales manager's (aftersales.rules.may_manage)
         ops={**_DELIVERY_OPS, "projects_milestone_done": 403},
         pages={
             **_DELIVERY_PAGES,
-            # the project manager's or a sales manager's (aftersales.services.may_manage)
+            # the project manager's or a sales manager's (aftersales.rules.may_manage)
             **dict.fromkeys(["aftersales:member_set", "aftersales:project_update"], REFUSED),
             "aftersales:milestone_done": REFUSED,
             "aftersales:portal_link": REACH,
@@ -287,7 +287,7 @@ def _foreign_world(asker: User) -> World:
     )
     ticket = hidden("aftersales.Ticket").first()
     if ticket is None:  # the demo's tickets are all in sight of this asker: one on a company
-        from salesop.aftersales.services import ticket_open  # they may not see
+        from salesop.aftersales.tickets import ticket_open  # they may not see
 
         ticket = ticket_open(
             account=hidden("customers.Account").order_by("pk").first(),

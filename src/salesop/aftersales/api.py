@@ -1,10 +1,9 @@
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
-from salesop.aftersales import growth, revisits, selectors, services
-from salesop.aftersales.models import Milestone, SurveyTrigger, UpdateStatus
+from salesop.aftersales import growth, projects, revisits, selectors, surveys, tickets
+from salesop.aftersales.models import SurveyTrigger
 from salesop.aftersales.schemas import (
     AcceptIn,
     ChurnIn,
@@ -30,14 +29,13 @@ from salesop.aftersales.schemas import (
 from salesop.core.api import READ_ERRORS, STATE_ERRORS, WRITE_ERRORS, Id
 from salesop.core.errors import DomainError
 from salesop.customers.selectors import account_for
-from salesop.pricing.models import Product
 
 router = Router(tags=["after-sales"])
 
 
 def _project(request, project_id: Id):
     project = selectors.project_for(request.user, project_id)
-    project.missing_roles = services.missing_roles(project)
+    project.missing_roles = selectors.missing_roles(project)
     return project
 
 
@@ -45,7 +43,7 @@ def _project(request, project_id: Id):
     "/projects", response={200: list[ProjectOut], **READ_ERRORS}, operation_id="projects_list"
 )
 def projects_list(request):
-    return list(selectors.projects_visible_to(request.user).order_by("-created_at")[:200])
+    return selectors.projects_latest(request.user)
 
 
 @router.get(
@@ -64,8 +62,8 @@ def projects_get(request, project_id: Id):
 )
 def projects_milestone_done(request, project_id: Id, milestone_id: Id):
     project = selectors.project_for(request.user, project_id)
-    milestone = get_object_or_404(project.milestones, pk=milestone_id)
-    services.milestone_done(milestone=milestone, by=request.user)
+    milestone = selectors.milestone_of(project, milestone_id)
+    projects.milestone_done(milestone=milestone, by=request.user)
     return _project(request, project_id)
 
 
@@ -76,7 +74,7 @@ def projects_milestone_done(request, project_id: Id, milestone_id: Id):
 )
 def projects_update_draft(request, project_id: Id):
     """This week's update to the customer, drafted from the milestones."""
-    return services.update_draft(
+    return projects.update_draft(
         project=selectors.project_for(request.user, project_id), by=request.user
     )
 
@@ -89,8 +87,8 @@ def projects_update_draft(request, project_id: Id):
 def projects_update_send(request, project_id: Id, update_id: Id, payload: UpdateSendIn):
     """Emails the edited update (or, with `email: false`, records it as sent another way)."""
     project = selectors.project_for(request.user, project_id)
-    update = get_object_or_404(project.updates, pk=update_id, status=UpdateStatus.DRAFT)
-    return services.update_send(
+    update = selectors.draft_update_of(project, update_id)
+    return projects.update_send(
         update=update,
         by=request.user,
         text=payload.text,
@@ -111,7 +109,7 @@ def tickets_create(request, payload: TicketIn):
     project = (
         selectors.project_for(request.user, payload.project_id) if payload.project_id else None
     )
-    ticket = services.ticket_open(
+    ticket = tickets.ticket_open(
         account=account,
         project=project,
         by=request.user,
@@ -140,7 +138,7 @@ def tickets_get(request, ticket_id: Id):
 def tickets_respond(request, ticket_id: Id, payload: ResponseIn):
     """A reply to the customer; the first stops the first-response clock."""
     ticket = selectors.ticket_for(request.user, ticket_id)
-    services.ticket_respond(
+    tickets.ticket_respond(
         ticket=ticket,
         by=request.user,
         body=payload.body,
@@ -157,7 +155,7 @@ def tickets_respond(request, ticket_id: Id, payload: ResponseIn):
 )
 def tickets_direction(request, ticket_id: Id, payload: DirectionIn):
     ticket = selectors.ticket_for(request.user, ticket_id)
-    return services.ticket_direction(
+    return tickets.ticket_direction(
         ticket=ticket,
         by=request.user,
         direction=payload.direction,
@@ -172,7 +170,7 @@ def tickets_direction(request, ticket_id: Id, payload: DirectionIn):
     operation_id="tickets_resolve",
 )
 def tickets_resolve(request, ticket_id: Id, payload: TicketResolveIn | None = None):
-    return services.ticket_resolve(
+    return tickets.ticket_resolve(
         ticket=selectors.ticket_for(request.user, ticket_id),
         by=request.user,
         expected_version=payload.expected_version if payload else None,
@@ -184,13 +182,12 @@ def surveys_send(request, payload: SurveyIn):
     """A survey after a resolved ticket or a done milestone; answers the one-time link."""
     if payload.ticket_id:
         ticket = selectors.ticket_for(request.user, payload.ticket_id)
-        survey, token = services.survey_send(
+        survey, token = surveys.survey_send(
             by=request.user, trigger=SurveyTrigger.TICKET, ticket=ticket, email=payload.email
         )
     elif payload.milestone_id:
-        milestone = get_object_or_404(Milestone, pk=payload.milestone_id)
-        selectors.project_for(request.user, milestone.project_id)  # 404 unless visible
-        survey, token = services.survey_send(
+        milestone = selectors.milestone_for(request.user, payload.milestone_id)
+        survey, token = surveys.survey_send(
             by=request.user,
             trigger=SurveyTrigger.MILESTONE,
             milestone=milestone,
@@ -236,9 +233,10 @@ def revisits_follow_up(request, revisit_id: Id, payload: FollowUpIn):
 
 
 def _growth(account) -> dict:
-    suggestion = growth.suggest_stage(account)
+    offers = selectors.growth_of(account)
+    suggestion = offers["suggestion"]
     return {
-        "stage": growth.stage_of(account),
+        "stage": offers["stage"],
         "suggested_stage": suggestion[0] if suggestion else None,
         "suggestion_reason": suggestion[1] if suggestion else "",
         "recommendations": [
@@ -248,7 +246,7 @@ def _growth(account) -> dict:
                 "reason": r.reason,
                 "source": r.source,
             }
-            for r in growth.recommendations(account)
+            for r in offers["recommendations"]
         ],
     }
 
@@ -282,7 +280,7 @@ def growth_set(request, account_id: Id, payload: GrowthIn):
 def growth_accept(request, account_id: Id, payload: AcceptIn):
     """Opens a deal for a recommended add-on, recording where it came from."""
     account = account_for(request.user, account_id)
-    product = get_object_or_404(Product, pk=payload.product_id, active=True)
+    product = selectors.product_on_offer(payload.product_id)
     return Status(
         201,
         growth.recommendation_accept(

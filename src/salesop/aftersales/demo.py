@@ -5,18 +5,15 @@ from datetime import timedelta
 from salesop.accounts.models import User
 from salesop.aftersales.growth import stage_set
 from salesop.aftersales.models import DeliveryProject, ProgressUpdate
+from salesop.aftersales.projects import milestone_done, update_draft, update_send
 from salesop.aftersales.revisits import revisit_record
-from salesop.aftersales.services import (
-    milestone_done,
+from salesop.aftersales.surveys import survey_answer, survey_send
+from salesop.aftersales.tickets import (
     portal_link_create,
-    survey_answer,
-    survey_send,
     ticket_direction,
     ticket_open,
     ticket_resolve,
     ticket_respond,
-    update_draft,
-    update_send,
 )
 from salesop.core.time import company_today
 

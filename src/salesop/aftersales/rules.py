@@ -7,8 +7,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from salesop.accounts.models import Role, User
 from salesop.aftersales.models import DeliveryProject
+
+# What a writer is told when someone else changed the ticket or project since they read it.
+STALE = gettext_lazy("Someone else changed this record. Reload it and try again.")
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,7 @@ def sla_due_at(start: datetime, hours: int, calendar: BusinessCalendar | None = 
         return start + timedelta(hours=hours)
     remaining = timedelta(hours=hours)
     moment = start.astimezone(calendar.zone)
-    for _ in range(3660):  # at most ten years of days: a calendar with no working day ends
+    for _day in range(3660):  # at most ten years of days: a calendar with no working day ends
         day = moment.date()
         if calendar.is_workday(day):
             opens = datetime.combine(day, calendar.start, tzinfo=calendar.zone)
@@ -83,22 +90,20 @@ def progress_draft(milestones: Iterable[MilestoneView], today: date, language: s
     upcoming = sorted((m for m in items if m.done is None), key=lambda m: m.due)
     following = [m.title for m in upcoming if m.due < next_monday + timedelta(days=7)]
     following = following or [m.title for m in upcoming[:1]]
-    zh = language.startswith("zh")
-    sep = "\u3001" if zh else ", "  # 、
-    parts = []
-    if zh:
-        parts.append(f"本周已完成{sep.join(done)}" if done else "本周项目按计划推进")
-        if following:
-            parts.append(f"下周将进入{sep.join(following)}环节")
+    # The customer's language, not the reader's: Chinese, else English.
+    with translation.override("zh-hans" if language.startswith("zh") else "en"):
+        separator = _(", ")
+        if done:
+            this_week = _("This week we completed %(items)s") % {"items": separator.join(done)}
         else:
-            parts.append("全部里程碑均已完成")
-        return "\uff0c".join(parts) + "\u3002"  # ,。
-    parts.append(f"This week we completed {sep.join(done)}" if done else "The project is on plan")
-    if following:
-        parts.append(f"next week we move on to {sep.join(following)}")
-    else:
-        parts.append("every milestone is complete")
-    return "; ".join(parts) + "."
+            this_week = _("The project is on plan")
+        if following:
+            next_week = _("next week we move on to %(items)s") % {
+                "items": separator.join(following)
+            }
+        else:
+            next_week = _("every milestone is complete")
+        return _("%(this_week)s; %(next_week)s.") % {"this_week": this_week, "next_week": next_week}
 
 
 # --- who may do what: the one answer for pages, the API and the services ---------------

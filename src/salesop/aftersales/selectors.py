@@ -10,9 +10,12 @@ from salesop.accounts.visibility import get_visible_or_404
 from salesop.aftersales import growth
 from salesop.aftersales.models import (
     DeliveryProject,
+    DeliveryRole,
     GrowthStage,
     Milestone,
     Opportunity,
+    PortalLink,
+    ProgressUpdate,
     ProjectMember,
     ProjectStatus,
     Revisit,
@@ -20,12 +23,18 @@ from salesop.aftersales.models import (
     RevisitStatus,
     Survey,
     Ticket,
+    TicketMessage,
     TicketStatus,
+    UpdateStatus,
 )
 from salesop.contracts.selectors import contracts_visible_to
 from salesop.core.time import company_today
+from salesop.core.tokens import token_hash
+from salesop.customers.models import Account
 from salesop.customers.selectors import account_for
 from salesop.playbook.selectors import active_playbook
+from salesop.pricing.models import Product
+from salesop.pricing.selectors import products_on_sale
 
 
 def delivery_person(account, role: str, project=None, *, active_only: bool = False) -> User:
@@ -46,6 +55,11 @@ def projects_visible_to(user: User) -> QuerySet[DeliveryProject]:
     return DeliveryProject.objects.visible_to(user).select_related("account", "owner", "deal")
 
 
+def projects_latest(user: User) -> list[DeliveryProject]:
+    """The newest projects the user sees, for the list page and the API's list."""
+    return list(projects_visible_to(user).order_by("-created_at")[:200])
+
+
 def project_for(user: User, project_id: int) -> DeliveryProject:
     return get_visible_or_404(
         DeliveryProject.objects.select_related("account", "owner", "deal", "team").prefetch_related(
@@ -55,6 +69,53 @@ def project_for(user: User, project_id: int) -> DeliveryProject:
         user,
         pk=project_id,
     )
+
+
+def milestone_of(project: DeliveryProject, milestone_id: int) -> Milestone:
+    """One of the project's milestones (the caller fetched the project through its visibility
+    selector); 404 otherwise."""
+    return get_object_or_404(project.milestones, pk=milestone_id)
+
+
+def milestone_for(user: User, milestone_id: int) -> Milestone:
+    """A milestone through its project's visibility: 404 alike for missing and forbidden."""
+    milestone = get_object_or_404(Milestone, pk=milestone_id)
+    project_for(user, milestone.project_id)
+    return milestone
+
+
+def draft_update_of(project: DeliveryProject, update_id: int) -> ProgressUpdate:
+    """The project's progress update still in draft; 404 for a sent one, as for a missing one."""
+    return get_object_or_404(project.updates, pk=update_id, status=UpdateStatus.DRAFT)
+
+
+def updates_of(project: DeliveryProject) -> list[ProgressUpdate]:
+    """The project's latest weekly updates, newest first."""
+    return list(project.updates.select_related("sent_by")[:12])
+
+
+def delivery_candidates() -> dict[str, list[User]]:
+    """Per delivery role, the active people who hold it: whom the team may be given."""
+    return {
+        role: list(User.objects.filter(is_active=True, role_grants__role=role).order_by("username"))
+        for role in DeliveryRole.values
+    }
+
+
+def active_user(user_id: int) -> User | None:
+    """An active user by id, or None: the service refuses a missing and an inactive one alike."""
+    return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+def contact_emails(account: Account) -> list[str]:
+    """Addresses of the company's contacts, offered as a progress update's recipients."""
+    return list(account.contacts.exclude(email="").values_list("email", flat=True)[:10])
+
+
+def missing_roles(project: DeliveryProject) -> list[str]:
+    """The playbook's delivery roles nobody holds on the project yet."""
+    assigned = {m.role for m in project.members.all()}
+    return [role for role in active_playbook().delivery.roles if role not in assigned]
 
 
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:
@@ -92,9 +153,56 @@ def ticket_queue(user: User, *, include_resolved: bool = False) -> QuerySet[Tick
     return with_next_due(tickets).order_by(F("next_due").asc(nulls_last=True), "opened_at", "id")
 
 
+def project_tickets(user: User, project: DeliveryProject) -> QuerySet[Ticket]:
+    """The project's tickets, resolved ones included, in the queue's order."""
+    return ticket_queue(user, include_resolved=True).filter(project=project)
+
+
 def portal_tickets(account) -> QuerySet[Ticket]:
     """What the customer's link shows: that account's tickets only, newest first."""
     return with_next_due(Ticket.objects.filter(account=account)).order_by("-opened_at", "-id")
+
+
+def portal_ticket(account, number: str) -> Ticket:
+    """One of the account's tickets by its number, as the customer's link shows it; 404 for
+    another company's, as for a missing one."""
+    return get_object_or_404(portal_tickets(account), number=number)
+
+
+def messages_of(ticket: Ticket) -> list[TicketMessage]:
+    """The ticket's conversation, oldest first, with who wrote each message."""
+    return list(ticket.messages.select_related("author"))
+
+
+def portal_account(token: str) -> Account | None:
+    """The account a customer link opens, or None for an unknown or revoked token."""
+    link = (
+        PortalLink.objects.filter(token_hash=token_hash(token), revoked_at__isnull=True)
+        .select_related("account")
+        .first()
+    )
+    return link.account if link else None
+
+
+def survey_for(token: str) -> Survey | None:
+    """The survey a one-time link opens (answered, expired or not), or None."""
+    return Survey.objects.select_related("account").filter(token_hash=token_hash(token)).first()
+
+
+def product_on_offer(product_id) -> Product:
+    """A product the company still sells, to offer a customer as an add-on; 404 otherwise."""
+    return get_object_or_404(products_on_sale(), pk=product_id)
+
+
+def growth_of(account) -> dict:
+    """The customer's growth stage, what the playbook's rules suggest instead (or None), and
+    the add-ons to recommend: one read for the company page and the API."""
+    stage = growth.stage_of(account)
+    return {
+        "stage": stage,
+        "suggestion": growth.suggest_stage(account),
+        "recommendations": growth.recommendations(account, stage=stage),
+    }
 
 
 def revisit_for(user: User, revisit_id: int) -> Revisit:
@@ -132,8 +240,8 @@ def account_context(user, account) -> dict:
     if not contracts and not projects:
         return {"aftersales": None}
     today = company_today()
-    stage = growth.stage_of(account)
-    suggestion = growth.suggest_stage(account)
+    offers = growth_of(account)
+    stage, suggestion = offers["stage"], offers["suggestion"]
     return {
         "aftersales": {
             "contracts": contracts,
@@ -159,7 +267,7 @@ def account_context(user, account) -> dict:
             "stages": GrowthStage.choices,
             "suggestion": suggestion,
             "suggestion_label": GrowthStage(suggestion[0]).label if suggestion else "",
-            "recommendations": growth.recommendations(account, stage=stage),
+            "recommendations": offers["recommendations"],
             "revisit_forms": RevisitForm.choices,
             "churn_reasons": [
                 (r.key, r.label.get(get_language() or "zh-hans"))

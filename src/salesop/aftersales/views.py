@@ -7,14 +7,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from salesop.accounts.models import User
-from salesop.aftersales import growth, revisits, rules, selectors, services
+from salesop.aftersales import growth, projects, revisits, rules, selectors, surveys, tickets
 from salesop.aftersales.models import (
     DeliveryRole,
     Health,
@@ -22,7 +21,6 @@ from salesop.aftersales.models import (
     RevisitForm,
     SurveyTrigger,
     TicketChannel,
-    UpdateStatus,
 )
 from salesop.aftersales.rules import week_of
 from salesop.core.audit import audit_entries_for
@@ -33,11 +31,10 @@ from salesop.core.throttle import over_limit
 from salesop.core.time import company_today
 from salesop.customers.selectors import account_for
 from salesop.playbook.selectors import active_playbook
-from salesop.pricing.models import Product
 
 
 def _severity_choices() -> list[tuple[str, str]]:
-    return [(s[0], s[1]) for s in services.severities(active_playbook())]
+    return [(s[0], s[1]) for s in tickets.severities(active_playbook())]
 
 
 def time_left(due, now) -> dict:
@@ -56,24 +53,20 @@ def time_left(due, now) -> dict:
 
 @login_required
 def project_list(request):
-    projects = list(selectors.projects_visible_to(request.user).order_by("-created_at")[:200])
-    return render(request, "aftersales/projects.html", {"projects": projects})
+    return render(
+        request, "aftersales/projects.html", {"projects": selectors.projects_latest(request.user)}
+    )
 
 
 @login_required
 def project_detail(request, project_id: int):
     project = selectors.project_for(request.user, project_id)
     week = week_of(company_today())
-    updates = list(project.updates.select_related("sent_by")[:12])
+    updates = selectors.updates_of(project)
     this_week = next((u for u in updates if u.week == week), None)
     members = {m.role: m for m in project.members.all()}
-    candidates = {
-        role: list(User.objects.filter(is_active=True, role_grants__role=role).order_by("username"))
-        for role in DeliveryRole.values
-    }
-    tickets = _clocked(
-        selectors.ticket_queue(request.user, include_resolved=True).filter(project=project)[:50]
-    )
+    candidates = selectors.delivery_candidates()
+    queue = _clocked(selectors.project_tickets(request.user, project)[:50])
     return render(
         request,
         "aftersales/project.html",
@@ -88,19 +81,17 @@ def project_detail(request, project_id: int):
                 }
                 for role in DeliveryRole.values
             ],
-            "missing_roles": services.missing_roles(project),
+            "missing_roles": selectors.missing_roles(project),
             "may_manage": rules.may_manage(request.user, project),
             "statuses": ProjectStatus.choices,
             "healths": Health.choices,
             "this_week": this_week,
             "updates": updates,
-            "tickets": tickets,
+            "tickets": queue,
             "severities": _severity_choices(),
             "channels": TicketChannel.choices,
             "today": company_today(),
-            "contacts": list(
-                project.account.contacts.exclude(email="").values_list("email", flat=True)[:10]
-            ),
+            "contacts": selectors.contact_emails(project.account),
             "audit_entries": audit_entries_for(project),
         },
     )
@@ -112,10 +103,10 @@ def member_set(request, project_id: int):
     project = selectors.project_for(request.user, project_id)
     # Looked up here, judged by the service after its own check of who may manage the team.
     user_id = parse_id(request.POST.get("user"))
-    user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
+    user = selectors.active_user(user_id) if user_id else None
     return act_then_redirect(
         request,
-        lambda: services.member_set(
+        lambda: projects.member_set(
             project=project, by=request.user, role=request.POST.get("role", ""), user=user
         ),
         _("Team updated."),
@@ -129,7 +120,7 @@ def project_update(request, project_id: int):
     project = selectors.project_for(request.user, project_id)
     return act_then_redirect(
         request,
-        lambda: services.project_update(
+        lambda: projects.project_update(
             project=project,
             by=request.user,
             status=request.POST.get("status", ""),
@@ -144,10 +135,10 @@ def project_update(request, project_id: int):
 @require_POST
 def milestone_done(request, project_id: int, milestone_id: int):
     project = selectors.project_for(request.user, project_id)
-    milestone = get_object_or_404(project.milestones, pk=milestone_id)
+    milestone = selectors.milestone_of(project, milestone_id)
     return act_then_redirect(
         request,
-        lambda: services.milestone_done(milestone=milestone, by=request.user),
+        lambda: projects.milestone_done(milestone=milestone, by=request.user),
         _("Milestone done."),
         reverse("aftersales:project", args=[project.pk]),
     )
@@ -159,7 +150,7 @@ def update_draft(request, project_id: int):
     project = selectors.project_for(request.user, project_id)
     return act_then_redirect(
         request,
-        lambda: services.update_draft(project=project, by=request.user),
+        lambda: projects.update_draft(project=project, by=request.user),
         _("Drafted from the milestones: edit it and send."),
         reverse("aftersales:project", args=[project.pk]) + "#update",
     )
@@ -169,7 +160,7 @@ def update_draft(request, project_id: int):
 @require_POST
 def update_send(request, project_id: int, update_id: int):
     project = selectors.project_for(request.user, project_id)
-    update = get_object_or_404(project.updates, pk=update_id, status=UpdateStatus.DRAFT)
+    update = selectors.draft_update_of(project, update_id)
     recipients = [
         r.strip()
         for r in request.POST.get("recipients", "").replace(";", ",").split(",")
@@ -178,7 +169,7 @@ def update_send(request, project_id: int, update_id: int):
     email = request.POST.get("how") != "marked"
     return act_then_redirect(
         request,
-        lambda: services.update_send(
+        lambda: projects.update_send(
             update=update,
             by=request.user,
             text=request.POST.get("text", ""),
@@ -194,7 +185,7 @@ def update_send(request, project_id: int, update_id: int):
 @require_POST
 def portal_link(request, project_id: int):
     project = selectors.project_for(request.user, project_id)
-    token = services.portal_link_create(account=project.account, by=request.user)
+    token = tickets.portal_link_create(account=project.account, by=request.user)
     url = request.build_absolute_uri(reverse("portal:home", args=[token]))
     messages.success(
         request,
@@ -206,22 +197,22 @@ def portal_link(request, project_id: int):
 # --- tickets --------------------------------------------------------------------------------
 
 
-def _clocked(tickets) -> list:
+def _clocked(queryset) -> list:
     """The tickets (annotated with `next_due`) with the time left on their running clock."""
     now = timezone.now()
-    tickets = list(tickets)
-    for ticket in tickets:
+    rows = list(queryset)
+    for ticket in rows:
         ticket.clock = time_left(ticket.next_due, now) if ticket.next_due else None
-    return tickets
+    return rows
 
 
 @login_required
 def ticket_queue(request):
-    tickets = _clocked(selectors.ticket_queue(request.user)[:200])
+    queue = _clocked(selectors.ticket_queue(request.user)[:200])
     return render(
         request,
         "aftersales/tickets.html",
-        {"tickets": tickets, "labels": dict(_severity_choices())},
+        {"tickets": queue, "labels": dict(_severity_choices())},
     )
 
 
@@ -230,7 +221,7 @@ def ticket_queue(request):
 def ticket_add(request, project_id: int):
     project = selectors.project_for(request.user, project_id)
     try:
-        ticket = services.ticket_open(
+        ticket = tickets.ticket_open(
             account=project.account,
             project=project,
             by=request.user,
@@ -270,17 +261,17 @@ def ticket_action(request, ticket_id: int):
     ticket = selectors.ticket_for(request.user, ticket_id)
     action = request.POST.get("action", "")
     if action == "respond":
-        run = lambda: services.ticket_respond(  # noqa: E731
+        run = lambda: tickets.ticket_respond(  # noqa: E731
             ticket=ticket, by=request.user, body=request.POST.get("body", "")
         )
         done = _("Reply recorded.")
     elif action == "direction":
-        run = lambda: services.ticket_direction(  # noqa: E731
+        run = lambda: tickets.ticket_direction(  # noqa: E731
             ticket=ticket, by=request.user, direction=request.POST.get("direction", "")
         )
         done = _("Solution direction recorded.")
     elif action == "resolve":
-        run = lambda: services.ticket_resolve(ticket=ticket, by=request.user)  # noqa: E731
+        run = lambda: tickets.ticket_resolve(ticket=ticket, by=request.user)  # noqa: E731
         done = _("Ticket resolved.")
     else:
         raise Http404
@@ -291,7 +282,7 @@ def ticket_action(request, ticket_id: int):
 
 
 def _portal_account(token: str):
-    account = services.portal_account(token)
+    account = selectors.portal_account(token)
     if account is None:
         raise Http404
     return account
@@ -314,7 +305,7 @@ def portal(request, token: str):
     elif request.method == "POST":
         values = request.POST
         try:
-            ticket = services.ticket_open(
+            ticket = tickets.ticket_open(
                 account=account,
                 by=None,
                 channel=TicketChannel.PORTAL,
@@ -327,14 +318,14 @@ def portal(request, token: str):
             errors = exc.fields or {"title": exc.message}
         else:
             return redirect("portal:ticket", token, ticket.number)
-    tickets = _clocked(selectors.portal_tickets(account)[:100])
+    listed = _clocked(selectors.portal_tickets(account)[:100])
     return render(
         request,
         "aftersales/portal.html",
         {
             "account": account,
             "token": token,
-            "tickets": tickets,
+            "tickets": listed,
             "severities": _severity_choices(),
             "errors": errors,
             "values": values,
@@ -345,12 +336,12 @@ def portal(request, token: str):
 
 def portal_ticket(request, token: str, number: str):
     account = _portal_account(token)
-    ticket = get_object_or_404(selectors.portal_tickets(account), number=number)
+    ticket = selectors.portal_ticket(account, number)
     if flooded := _portal_flooded(request, account):
         messages.error(request, flooded)
     elif request.method == "POST":
         try:
-            services.portal_message(
+            tickets.portal_message(
                 ticket=ticket, name=request.POST.get("name", ""), body=request.POST.get("body", "")
             )
         except DomainError as exc:
@@ -363,7 +354,7 @@ def portal_ticket(request, token: str, number: str):
             "account": account,
             "token": token,
             "ticket": ticket,
-            "messages_list": list(ticket.messages.select_related("author")),
+            "messages_list": selectors.messages_of(ticket),
         },
         status=429 if flooded else 200,
     )
@@ -387,10 +378,10 @@ def survey_send(request):
     else:
         project = selectors.project_for(request.user, parse_id(request.POST.get("project")) or 0)
         milestone_id = parse_id(request.POST.get("milestone")) or 0
-        milestone = get_object_or_404(project.milestones, pk=milestone_id)
+        milestone = selectors.milestone_of(project, milestone_id)
         back, trigger = project.get_absolute_url(), SurveyTrigger.MILESTONE
     try:
-        _survey, token = services.survey_send(
+        _survey, token = surveys.survey_send(
             by=request.user,
             trigger=trigger,
             account=account,
@@ -407,8 +398,8 @@ def survey_send(request):
 
 
 def survey_page(request, token: str):
-    survey = services.survey_for(token)
-    closed = services.survey_open(survey)
+    survey = selectors.survey_for(token)
+    closed = surveys.survey_open(survey)
     errors = {}
     if closed is None and request.method == "POST":
 
@@ -416,7 +407,7 @@ def survey_page(request, token: str):
             return parse_int(request.POST.get(name))
 
         try:
-            services.survey_answer(
+            surveys.survey_answer(
                 token=token,
                 nps=score("nps"),
                 csat=score("csat"),
@@ -495,7 +486,7 @@ def churn_record(request, account_id: int):
 @require_POST
 def recommendation_accept(request, account_id: int):
     account = account_for(request.user, account_id)
-    product = get_object_or_404(Product, pk=request.POST.get("product") or 0, active=True)
+    product = selectors.product_on_offer(request.POST.get("product") or 0)
     try:
         opportunity = growth.recommendation_accept(
             account=account, by=request.user, product=product, reason=request.POST.get("reason", "")

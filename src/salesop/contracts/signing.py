@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import Role, User
-from salesop.aftersales.services import project_from_handover
+from salesop.aftersales.projects import project_from_handover
 from salesop.contracts import documents
 from salesop.contracts.files import store_file, too_large_message
 from salesop.contracts.models import (

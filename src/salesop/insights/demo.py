@@ -5,7 +5,7 @@ from datetime import timedelta
 from salesop.accounts.models import User
 from salesop.aftersales.growth import account_churn
 from salesop.aftersales.models import DeliveryProject, Survey
-from salesop.aftersales.services import survey_answer, survey_send
+from salesop.aftersales.surveys import survey_answer, survey_send
 from salesop.core.time import company_today
 from salesop.customers.models import Account
 from salesop.deals.models import Deal
