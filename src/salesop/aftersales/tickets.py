@@ -27,8 +27,9 @@ from salesop.aftersales.rules import (
     sla_due_at,
 )
 from salesop.aftersales.selectors import delivery_person
-from salesop.core.audit import audit_actor, guarded_update
+from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, StaleWrite
+from salesop.core.ids import next_id
 from salesop.core.time import company_date
 from salesop.core.tokens import token_hash
 from salesop.core.versioned import versioned_update
@@ -146,14 +147,18 @@ def ticket_open(
     opened = _check_moment(opened_at, now - timedelta(days=365), "opened_at")
     response_due, direction_due = ticket_due_times(opened, severity)
     owner = delivery_person(account, DeliveryRole.TECH_SUPPORT, project, active_only=True)
-    # One transaction: a list read between the insert and its number showed a ticket with
-    # none (the portal's link to it raised); the company's row is held so that links opening
-    # tickets at once are counted one after the other against the day's allowance.
+    # One transaction: the company's row is held so that links opening tickets at once are
+    # counted one after the other against the day's allowance. The number is the row's own
+    # id, drawn first so the insert writes it (a list read between an insert and a later
+    # number showed a ticket with none, and the portal's link to it raised).
     with transaction.atomic(), audit_actor(by):
         if by is None:
             Account.objects.select_for_update().filter(pk=account.pk).first()
             _refuse_a_flood(account, now)
+        pk = next_id(Ticket)
         ticket = Ticket.objects.create(
+            pk=pk,
+            number=f"T{pk:06d}",
             account=account,
             project=project,
             channel=channel,
@@ -169,10 +174,6 @@ def ticket_open(
             owner=owner,
             team=account.team,
         )
-        # The number is the row's own id, known only once it is inserted. Not a versioned
-        # write: nobody else has seen this row yet, and a ticket just opened is at version 1
-        # (the version a client sends back with its first reply).
-        guarded_update(ticket, {"number": ""}, number=f"T{ticket.pk:06d}")
     return ticket
 
 
