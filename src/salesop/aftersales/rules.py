@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from salesop.accounts.models import Role, User
 from salesop.aftersales.models import DeliveryProject
+from salesop.core.bilingual import reads_chinese
 
 # What a writer is told when someone else changed the ticket or project since they read it.
 STALE = gettext_lazy("Someone else changed this record. Reload it and try again.")
@@ -91,7 +92,7 @@ def progress_draft(milestones: Iterable[MilestoneView], today: date, language: s
     following = [m.title for m in upcoming if m.due < next_monday + timedelta(days=7)]
     following = following or [m.title for m in upcoming[:1]]
     # The customer's language, not the reader's: Chinese, else English.
-    with translation.override("zh-hans" if language.startswith("zh") else "en"):
+    with translation.override("zh-hans" if reads_chinese(language) else "en"):
         separator = _(", ")
         if done:
             this_week = _("This week we completed %(items)s") % {"items": separator.join(done)}

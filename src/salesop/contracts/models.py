@@ -7,9 +7,10 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from salesop.core.bilingual import in_language
 from salesop.core.money import Currency, format_money
 
 
@@ -175,8 +176,9 @@ class Contract(models.Model):
         return self.status in CLEARED_STATUSES
 
     def concession_labels(self) -> list[str]:
-        zh = (get_language() or "").startswith("zh")
-        return [c.get("label_zh" if zh else "label_en") or c["key"] for c in self.concessions]
+        return [
+            in_language(c.get("label_zh"), c.get("label_en")) or c["key"] for c in self.concessions
+        ]
 
 
 class ContractClause(models.Model):
@@ -326,7 +328,7 @@ class SigningIncentive(models.Model):
 
     @property
     def label(self) -> str:
-        return self.label_zh if (get_language() or "").startswith("zh") else self.label_en
+        return in_language(self.label_zh, self.label_en)
 
     @property
     def status(self) -> str:

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from salesop.core.bilingual import in_language
+
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=32)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=300)]
 
@@ -20,7 +22,7 @@ class Label(Strict):
     en: Text
 
     def get(self, language: str) -> str:
-        return self.zh if language.startswith("zh") else self.en
+        return in_language(self.zh, self.en, language)
 
 
 class Keyed(Strict):

@@ -7,9 +7,10 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from salesop.core.bilingual import in_language
 from salesop.core.money import Currency, format_money, minor_unit
 from salesop.pricing.rules import net_price
 
@@ -170,7 +171,7 @@ class Concession(models.Model):
 
     @property
     def label(self) -> str:
-        return self.label_zh if (get_language() or "").startswith("zh") else self.label_en
+        return in_language(self.label_zh, self.label_en)
 
 
 class QuoteStatus(models.TextChoices):
@@ -250,10 +251,9 @@ class Quote(models.Model):
         return [self.concession_label(c["key"]) for c in self.concessions]
 
     def concession_label(self, key: str) -> str:
-        zh = (get_language() or "").startswith("zh")
         for c in self.concessions:
             if c["key"] == key:
-                return c.get("label_zh" if zh else "label_en") or key
+                return in_language(c.get("label_zh"), c.get("label_en")) or key
         return key
 
 
