@@ -370,7 +370,9 @@ def test_a_yen_quote_is_in_whole_yen(org):
             currency="JPY",
             lines=[{"description": "導入支援", "list_price": "1000.50"}],
         )
-    assert "JP¥1" in refused.value.fields["lines[0].list_price"]
+    # the yen's smallest unit, as the reader's language writes the yen (CLDR: ¥ in English,
+    # where the yuan is CN¥; JP¥ in Chinese, where it is ¥)
+    assert "in steps of ¥1." in refused.value.fields["lines[0].list_price"]
     quote = quote_propose(
         deal=deal,
         by=org.rep,

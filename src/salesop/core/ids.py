@@ -20,7 +20,7 @@ def next_id(model: type[Model]) -> int:
             # AUTOINCREMENT: never an id used before, even one since deleted
             quoted = connection.ops.quote_name
             cursor.execute(
-                f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "  # noqa: S608 (names from the model's meta, quoted)
+                f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "  # noqa: S608  # nosec B608 (names from the model's meta, quoted)
                 f"coalesce((SELECT max({quoted(column)}) FROM {quoted(table)}), 0)) + 1",
                 [table],
             )

@@ -1,8 +1,13 @@
 """Money is a Decimal amount with an ISO 4217 currency code; never a float."""
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_currency, get_currency_precision
+from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
 
 
@@ -16,17 +21,12 @@ class Currency(models.TextChoices):
     SGD = "SGD", _("Singapore dollar (SGD)")
 
 
-SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "HKD": "HK$", "JPY": "JP¥", "GBP": "£", "SGD": "S$"}
 MAX_AMOUNT = Decimal("999999999999.99")
 
 
-# ISO 4217 minor units where they are not two: the yen has no fractions.
-_NO_FRACTIONS = {"JPY"}
-
-
 def minor_unit(currency: str) -> Decimal:
-    """The smallest amount of the currency: 0.01, or 1 for the yen."""
-    return Decimal(1) if currency in _NO_FRACTIONS else Decimal("0.01")
+    """The smallest amount of the currency (ISO 4217, through Babel): 0.01, or 1 for the yen."""
+    return Decimal(1).scaleb(-get_currency_precision(currency))
 
 
 def in_minor_units(amount: Decimal, currency: str) -> bool:
@@ -34,8 +34,19 @@ def in_minor_units(amount: Decimal, currency: str) -> bool:
     return amount == amount.quantize(minor_unit(currency), ROUND_HALF_UP)
 
 
+@lru_cache(maxsize=16)
+def _locale(language: str) -> Locale:
+    try:
+        return Locale.parse(to_locale(language))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
+
 def format_money(amount: Decimal | None, currency: str) -> str:
+    """The amount as a reader of the active language writes it (CLDR, through Babel): ¥1,200.00
+    and US$50.00 in Chinese, CN¥1,200.00 and $50.00 in English; the yen without fractions."""
     if amount is None:
         return "—"
-    places = 0 if currency in _NO_FRACTIONS else 2
-    return f"{SYMBOLS.get(currency, currency + ' ')}{amount:,.{places}f}"
+    return format_currency(
+        amount, currency, locale=_locale(get_language() or settings.LANGUAGE_CODE)
+    )
