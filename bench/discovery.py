@@ -40,7 +40,7 @@ def timed(fn, repeats: int) -> list[float]:
 
 def build_deal():
     from salesop.core.testing import delivered_proposal, make_deal, make_org
-    from salesop.deals import discovery
+    from salesop.deals.discovery import services as discovery
     from salesop.pricing.services import quote_create
 
     org = make_org()
@@ -79,7 +79,7 @@ def run(db: str, repeats: int, write: bool) -> None:
 
     call_command("collectstatic", interactive=False, verbosity=0)  # pages link hashed assets
 
-    from salesop.deals import discovery_rules as rules
+    from salesop.deals.discovery import rules
 
     rows = []
     start = time.perf_counter()

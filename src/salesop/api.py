@@ -10,8 +10,8 @@ from salesop.contracts.api import router as contracts_router
 from salesop.core.api import Parser, install_error_handlers
 from salesop.customers.api import router as customers_router
 from salesop.deals.api import router as deals_router
-from salesop.deals.discovery_api import router as discovery_router
-from salesop.deals.proposal_api import router as proposals_router
+from salesop.deals.discovery.api import router as discovery_router
+from salesop.deals.proposals.api import router as proposals_router
 from salesop.enablement.api import router as enablement_router
 from salesop.insights.api import router as insights_router
 from salesop.leads.api import intake_router

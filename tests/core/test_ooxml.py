@@ -17,7 +17,7 @@ from salesop.contracts.template_versions import template_save
 from salesop.core.errors import Busy, DomainError
 from salesop.core.spreadsheets import NotASpreadsheet, read_rows
 from salesop.core.testing import docx_with
-from salesop.deals.proposals import proposal_template_upload
+from salesop.deals.proposals.services import proposal_template_upload
 
 pytestmark = pytest.mark.django_db
 MB = 1024 * 1024

@@ -6,7 +6,7 @@ from salesop.core.errors import DomainError
 from salesop.core.testing import admin_login, make_account, make_deal
 from salesop.deals.models import ObjectionEntry
 from salesop.deals.objections import objection_raise, objection_resolve
-from salesop.deals.proposal_selectors import anticipated_objections, objection_library
+from salesop.deals.proposals.selectors import anticipated_objections, objection_library
 from salesop.deals.rules import GateContext
 from salesop.deals.selectors import playbook_of
 from salesop.playbook.registry import CRITERIA

@@ -17,7 +17,12 @@ from salesop.deals.models import (
     Proposal,
     ProposalTemplate,
 )
-from salesop.deals.proposals import RowInput, proposal_create, proposal_roi_set, value_rows_add
+from salesop.deals.proposals.services import (
+    RowInput,
+    proposal_create,
+    proposal_roi_set,
+    value_rows_add,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,9 @@ from salesop.activities.models import Activity
 from salesop.core.errors import DomainError
 from salesop.core.testing import docx_with, engage, make_deal, tick_stage
 from salesop.deals.models import Need, Proposal, ProposalTemplate, Stakeholder, ValueRow
-from salesop.deals.proposal_selectors import proposal_page
-from salesop.deals.proposals import (
+from salesop.deals.proposals.roi import BenefitLine, roi_figures, suggested_audience
+from salesop.deals.proposals.selectors import proposal_page
+from salesop.deals.proposals.services import (
     RowInput,
     proposal_create,
     proposal_docx,
@@ -22,7 +23,6 @@ from salesop.deals.proposals import (
     value_rows_add,
     value_rows_replace,
 )
-from salesop.deals.roi import BenefitLine, roi_figures, suggested_audience
 from salesop.deals.services import GateRefused, deal_move
 from salesop.playbook.registry import CRITERIA
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext, pgettext
 from playwright.sync_api import expect
 
 from salesop.core.testing import make_account, make_deal, make_org
-from salesop.deals import discovery
+from salesop.deals.discovery import services as discovery
 from salesop.deals.models import Deal, Need, RecapStatus
 from tests.e2e.test_shell import log_in
 

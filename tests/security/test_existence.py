@@ -23,9 +23,9 @@ from salesop.contracts.models import ContractTemplate
 from salesop.core.testing import make_deal, make_lead
 from salesop.customers.models import Account, Contact
 from salesop.customers.services import contact_create
-from salesop.deals.discovery import need_add
+from salesop.deals.discovery.services import need_add
 from salesop.deals.models import ObjectionEntry, Question
-from salesop.deals.proposals import proposal_create
+from salesop.deals.proposals.services import proposal_create
 from salesop.enablement.models import RolePlayScenario
 from salesop.enablement.selectors import people_looked_after
 from salesop.insights import filters as insight_filters

@@ -36,7 +36,7 @@ from salesop.core.audit import audit_actor, guarded_update
 from salesop.core.errors import DomainError, StaleWrite
 from salesop.core.time import company_today
 from salesop.core.versioned import versioned_update
-from salesop.deals.discovery_rules import recap_language
+from salesop.deals.discovery.rules import recap_language
 from salesop.playbook.selectors import active_playbook
 
 

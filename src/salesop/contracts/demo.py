@@ -18,7 +18,7 @@ from salesop.contracts.starter import CLAUSES_EN, CLAUSES_ZH, as_dicts
 from salesop.contracts.template_versions import template_save
 from salesop.core.time import company_today
 from salesop.core.versioned import versioned_update
-from salesop.deals.discovery_rules import recap_language
+from salesop.deals.discovery.rules import recap_language
 from salesop.deals.models import Deal
 from salesop.deals.rules import close_due_at
 from salesop.deals.selectors import playbook_of

@@ -145,7 +145,7 @@ def tick_stage(deal, by: User, stage: str | None = None, *, meet_criteria: bool 
 
 
 def confirm_recap(deal, by: User) -> None:
-    from salesop.deals import discovery
+    from salesop.deals.discovery import services as discovery
 
     if not deal.needs.exists():
         discovery.need_add(
@@ -160,7 +160,7 @@ def confirm_recap(deal, by: User) -> None:
 
 
 def engage(deal, by: User, role: str) -> None:
-    from salesop.deals import discovery
+    from salesop.deals.discovery import services as discovery
 
     person = deal.stakeholders.filter(role=role).first() or discovery.stakeholder_add(
         deal=deal, by=by, role=role, new_contact_name=f"{role} 联系人"
@@ -178,7 +178,12 @@ def approved_quote(deal, by: User) -> None:
 
 
 def delivered_proposal(deal, by: User) -> None:
-    from salesop.deals.proposals import RowInput, proposal_create, proposal_present, value_rows_add
+    from salesop.deals.proposals.services import (
+        RowInput,
+        proposal_create,
+        proposal_present,
+        value_rows_add,
+    )
 
     proposal = proposal_create(deal=deal, by=by, title="智能仓储方案")
     value_rows_add(

@@ -14,7 +14,6 @@ class DealsConfig(AppConfig):
             criteria,
             history,
             playbook_hooks,
-            proposal_criteria,
         )
         from salesop.deals.models import (
             Deal,
@@ -27,6 +26,7 @@ class DealsConfig(AppConfig):
             Stakeholder,
             ValueRow,
         )
+        from salesop.deals.proposals import criteria as proposal_criteria  # noqa: F401
 
         audit_register(
             Deal,

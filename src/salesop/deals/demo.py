@@ -12,7 +12,8 @@ from salesop.contracts.demo import demo_contract
 from salesop.core.time import company_date
 from salesop.customers.models import Account
 from salesop.deals.demo_proposals import demo_proposal
-from salesop.deals.discovery import (
+from salesop.deals.discovery.rules import recap_language
+from salesop.deals.discovery.services import (
     call_plan_add,
     keyword_confirm,
     keywords_extract,
@@ -25,7 +26,6 @@ from salesop.deals.discovery import (
     stakeholder_engaged,
     transcript_upload,
 )
-from salesop.deals.discovery_rules import recap_language
 from salesop.deals.models import Deal, Question
 from salesop.deals.rules import stage_due_at
 from salesop.deals.selectors import playbook_of

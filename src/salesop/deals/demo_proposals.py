@@ -4,10 +4,10 @@ proposals with an objection raised and resolved."""
 from decimal import Decimal
 
 from salesop.accounts.models import User
-from salesop.deals.discovery_rules import recap_language
+from salesop.deals.discovery.rules import recap_language
 from salesop.deals.models import Deal, DealObjection, ObjectionEntry
 from salesop.deals.objections import objection_raise
-from salesop.deals.proposals import (
+from salesop.deals.proposals.services import (
     RowInput,
     proposal_create,
     proposal_present,

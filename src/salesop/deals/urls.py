@@ -1,7 +1,8 @@
 from django.urls import path
 
-from salesop.deals import discovery_views as dv
-from salesop.deals import proposal_views, views
+from salesop.deals import views
+from salesop.deals.discovery import views as dv
+from salesop.deals.proposals import views as proposal_views
 
 app_name = "deals"
 urlpatterns = [

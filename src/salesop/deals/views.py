@@ -16,8 +16,9 @@ from salesop.core.forms import add_domain_error, styled
 from salesop.core.pagination import keyset_page
 from salesop.core.params import parse_id
 from salesop.customers.selectors import account_for, accounts_visible_to
-from salesop.deals import discovery, selectors, services
-from salesop.deals.discovery_views import contacts_of, decision_chain_context
+from salesop.deals import selectors, services
+from salesop.deals.discovery import services as discovery
+from salesop.deals.discovery.views import contacts_of, decision_chain_context
 from salesop.deals.forms import (
     DealCreateForm,
     DealFilterForm,

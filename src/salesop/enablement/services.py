@@ -226,7 +226,7 @@ def roleplay_record(
 ) -> RolePlaySession:
     """A role-play scored on each rubric step within its range; with a transcript, the
     trainee's talk share and questions as on a real call."""
-    from salesop.deals.discovery_rules import talk_ratio
+    from salesop.deals.discovery.rules import talk_ratio
 
     if by.pk == trainee.pk:
         raise DomainError("self", _("Someone else scores your role-play."))

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from salesop.core.errors import DomainError
 from salesop.core.forms import act_then_redirect, flash_refusal
 from salesop.core.params import parse_id, parse_int, parse_text
-from salesop.deals.discovery_rules import TranscriptError, transcript_turns
+from salesop.deals.discovery.rules import TranscriptError, transcript_turns
 from salesop.deals.models import ObjectionCategory
 from salesop.deals.selectors import deal_for
 from salesop.enablement import rules, selectors, services

@@ -178,7 +178,7 @@ def _feedback(accounts, start, end) -> list[Feedback]:
 def _themes(accounts, start, end, limit: int = 10) -> list[tuple[str, int]]:
     """The keywords that come back most often across the period's survey comments (each
     comment counts a keyword once)."""
-    from salesop.deals.discovery_rules import extract_keywords
+    from salesop.deals.discovery.rules import extract_keywords
 
     comments = Survey.objects.filter(
         account__in=accounts, answered_at__gte=start, answered_at__lt=end

@@ -9,8 +9,8 @@ from ninja import Query, Router, Status
 from salesop.core.api import READ_ERRORS, WRITE_ERRORS, Id
 from salesop.core.errors import DomainError
 from salesop.customers.models import Contact
-from salesop.deals import discovery as services
 from salesop.deals import selectors
+from salesop.deals.discovery import services
 from salesop.deals.models import Discovery
 from salesop.deals.schemas import (
     CallPlanIn,

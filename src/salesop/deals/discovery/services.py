@@ -16,7 +16,7 @@ from salesop.activities.services import activity_log
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, full_clean_or_refuse
 from salesop.customers.models import Contact
-from salesop.deals import discovery_rules as rules
+from salesop.deals.discovery import rules
 from salesop.deals.models import (
     CallPlanItem,
     CallTranscript,

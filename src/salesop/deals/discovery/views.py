@@ -12,9 +12,9 @@ from salesop.accounts.models import Role
 from salesop.core.errors import DomainError
 from salesop.core.forms import add_domain_error, styled
 from salesop.customers.models import Contact
-from salesop.deals import discovery as services
 from salesop.deals import selectors
-from salesop.deals.discovery_rules import recap_language
+from salesop.deals.discovery import services
+from salesop.deals.discovery.rules import recap_language
 from salesop.deals.forms import (
     CallPlanForm,
     KeywordForm,

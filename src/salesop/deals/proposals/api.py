@@ -8,9 +8,10 @@ from ninja import Query, Router, Status
 
 from salesop.core.api import READ_ERRORS, WRITE_ERRORS, Id
 from salesop.core.errors import DomainError
-from salesop.deals import objections, proposals
+from salesop.deals import objections
 from salesop.deals.models import ObjectionCategory, ObjectionEntry, Proposal, ProposalAudience
-from salesop.deals.proposal_schemas import (
+from salesop.deals.proposals import services as proposals
+from salesop.deals.proposals.schemas import (
     DealObjectionIn,
     DealObjectionOut,
     ObjectionEntryOut,
@@ -23,7 +24,7 @@ from salesop.deals.proposal_schemas import (
     RowsIn,
     ValueRowOut,
 )
-from salesop.deals.proposal_selectors import (
+from salesop.deals.proposals.selectors import (
     objection_for,
     objection_library,
     objections_of,

@@ -1,12 +1,12 @@
 """Builds the Word template salesop ships for proposal export (docxtpl's Jinja tags inside a
-python-docx document). Run `python -m salesop.deals.docx_template` to rebuild the committed
-file; sales ops start their own template from a copy of it."""
+python-docx document). Run `python -m salesop.deals.proposals.docx_template` to rebuild the
+committed file; sales ops start their own template from a copy of it."""
 
 from pathlib import Path
 
 from salesop.core.docx import add_loop_table
 
-DEFAULT_TEMPLATE = Path(__file__).parent / "templates" / "deals" / "proposals" / "proposal.docx"
+DEFAULT_TEMPLATE = Path(__file__).parents[1] / "templates" / "deals" / "proposals" / "proposal.docx"
 
 
 def build_default_template(path: Path = DEFAULT_TEMPLATE) -> Path:

@@ -18,8 +18,8 @@ from salesop.deals.models import (
     StakeholderRole,
     ValueRow,
 )
-from salesop.deals.proposals import figures_of
-from salesop.deals.roi import RoiFigures, suggested_audience
+from salesop.deals.proposals.roi import RoiFigures, suggested_audience
+from salesop.deals.proposals.services import figures_of
 from salesop.deals.selectors import deal_for, playbook_of
 
 

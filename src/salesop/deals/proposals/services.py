@@ -18,7 +18,6 @@ from salesop.core.docx import render_docx, template_problem
 from salesop.core.errors import DomainError
 from salesop.core.money import MAX_AMOUNT, Currency, format_money
 from salesop.core.time import company_today
-from salesop.deals.docx_template import DEFAULT_TEMPLATE
 from salesop.deals.models import (
     Deal,
     Need,
@@ -28,7 +27,8 @@ from salesop.deals.models import (
     ProposalTemplate,
     ValueRow,
 )
-from salesop.deals.roi import (
+from salesop.deals.proposals.docx_template import DEFAULT_TEMPLATE
+from salesop.deals.proposals.roi import (
     BenefitLine,
     RoiFigures,
     missing_placeholders,

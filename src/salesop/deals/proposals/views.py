@@ -14,10 +14,11 @@ from salesop.core.docx import DocumentFailed
 from salesop.core.errors import DomainError
 from salesop.core.forms import styled
 from salesop.core.params import parse_id
-from salesop.deals import objections, proposals
-from salesop.deals.docx_template import DEFAULT_TEMPLATE
+from salesop.deals import objections
 from salesop.deals.models import ObjectionCategory, ProposalAudience, ProposalTemplate
-from salesop.deals.proposal_forms import (
+from salesop.deals.proposals import services as proposals
+from salesop.deals.proposals.docx_template import DEFAULT_TEMPLATE
+from salesop.deals.proposals.forms import (
     BENEFIT_LINES,
     ObjectionForm,
     PresentForm,
@@ -27,7 +28,8 @@ from salesop.deals.proposal_forms import (
     TemplateUploadForm,
     ValueRowForm,
 )
-from salesop.deals.proposal_selectors import (
+from salesop.deals.proposals.roi import REQUIRED_PLACEHOLDERS, suggested_audience
+from salesop.deals.proposals.selectors import (
     anticipated_objections,
     objection_for,
     objection_library,
@@ -36,7 +38,6 @@ from salesop.deals.proposal_selectors import (
     proposal_page,
     proposals_of,
 )
-from salesop.deals.roi import REQUIRED_PLACEHOLDERS, suggested_audience
 from salesop.deals.selectors import deal_for
 
 _PATH = re.compile(r"^(?:roi\.|rows\[\d+\]\.)?(?P<name>\w+)(?:\[(?P<i>\d+)\]\.(?P<sub>\w+))?$")
