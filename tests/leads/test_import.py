@@ -237,3 +237,76 @@ def test_mapping_is_remembered_for_the_next_file_with_the_same_columns(org, star
     start(job, org, mapping={"Firma": "company_name", "Person": "contact_name", "Handy": "phone"})
     again = upload(org, (b"Handy,Firma,Person\r\n13800002222,Beta,Li\r\n"))
     assert again.mapping == {"Firma": "company_name", "Person": "contact_name", "Handy": "phone"}
+
+
+# Who may import what (issue 20) ---------------------------------------------------------------
+
+HISTORY = (
+    "客户名称,负责人,金额,阶段,结果,开始日期,成交日期\r\n"
+    "上海云仓物流有限公司,outsider,9999999,签约,赢单,2024-01-05,2024-03-01\r\n"
+)
+
+
+def test_a_rep_cannot_bring_in_won_deals_from_the_page_or_the_service(client, org):
+    """History is closed deals of any amount for any owner, through no gate: sales ops only."""
+    client.force_login(org.rep)
+    assert 'value="deals"' not in client.get("/leads/import/").content.decode()
+    page = client.post(
+        "/leads/import/",
+        {"kind": "deals", "file": SimpleUploadedFile("history.csv", HISTORY.encode())},
+    )
+    assert page.status_code == 200 and "deals" in page.content.decode()  # the form says so
+    with pytest.raises(DomainError) as refused:
+        import_upload(
+            by=org.rep,
+            upload=SimpleUploadedFile("history.csv", HISTORY.encode()),
+            channel=None,
+            kind="deals",
+        )
+    assert refused.value.code == "forbidden" and "销售运营" in refused.value.message
+    # a job sales ops uploaded cannot be started by a rep either
+    job = import_upload(
+        by=org.ops,
+        upload=SimpleUploadedFile("history.csv", HISTORY.encode()),
+        channel=None,
+        kind="deals",
+    )
+    with pytest.raises(DomainError):
+        import_start(
+            job=job, by=org.rep, mapping=job.mapping, dedupe="skip", all_or_nothing=True,
+            dry_run=False,
+        )  # fmt: skip
+    from salesop.deals.models import Deal
+
+    assert ImportJob.objects.filter(created_by=org.rep).count() == 0 and not Deal.objects.exists()
+
+
+def test_a_rep_names_only_themselves_and_dedupes_only_against_what_they_see(org, start):
+    """A file naming another team's rep is refused on that row; another team's leads with the
+    same phones are neither reported as duplicates nor merged into (their data untouched)."""
+    north = [
+        make_lead(org.outsider, company="北方甲公司", phone="13805710001"),
+        make_lead(org.outsider, company="北方乙公司", phone="13905100002"),
+    ]
+    header = "公司名称,联系人,手机,负责人\r\n"
+    skipped = start(
+        upload(org, (header + "嘉兴恒通冷链物流有限公司,周经理,13805710001,").encode()), org
+    )
+    assert (skipped.created_count, skipped.skipped_count) == (1, 0)  # nothing said of theirs
+    rows = ["无锡华晨电子科技有限公司,吴工,13905100002,", "合肥新桥食品有限公司,钱总,,outsider"]
+    job = upload(org, (header + "\r\n".join(rows)).encode())
+    assert job.mapping["负责人"] == "owner"
+    job = start(job, org, dedupe="merge", all_or_nothing=False)
+    assert (job.created_count, job.merged_count, job.skipped_count) == (1, 0, 0)
+    assert [(e["row"], e["column"]) for e in job.errors] == [(3, "负责人")]
+    for lead in north:
+        now = Lead.objects.get(pk=lead.pk)
+        assert (now.version, now.company_name, now.contact_name) == (
+            lead.version,
+            lead.company_name,
+            "王经理",
+        )
+    assert set(Lead.objects.filter(owner=org.rep).values_list("company_name", flat=True)) == {
+        "嘉兴恒通冷链物流有限公司",
+        "无锡华晨电子科技有限公司",
+    }

@@ -29,10 +29,12 @@ def teams_visible_to(user: User) -> QuerySet[Team]:
     return Team.objects.none()
 
 
-def colleagues_visible_to(user: User) -> QuerySet[User]:
+def colleagues_visible_to(user: User, *, active_only: bool = True) -> QuerySet[User]:
     """The people whose records `user` may filter by: everyone for ops, the team subtree for a
-    manager, else only themselves."""
-    users = User.objects.filter(is_active=True).order_by("full_name", "username")
+    manager, else only themselves (with `active_only`, those who may still log in)."""
+    users = User.objects.order_by("full_name", "username")
+    if active_only:
+        users = users.filter(is_active=True)
     if user.sees_everything:
         return users
     if Role.MANAGER in user.roles and user.team_id:

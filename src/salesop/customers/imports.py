@@ -4,7 +4,7 @@ name, then skipped, merged (empty fields filled) or created, per row."""
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from salesop.accounts.models import User
+from salesop.accounts.selectors import colleagues_visible_to
 from salesop.customers.models import Account, EmployeeBand, Tier
 from salesop.customers.rules import normalize_company
 from salesop.leads.imports import KINDS, ImportKind, Outcome, Rollback, RowError
@@ -31,8 +31,8 @@ TIERS = {"战略客户": "strategic", "重点客户": "key", "普通客户": "st
 
 
 def run_accounts(job, rows, progress=None) -> Outcome:
-    users = {}
-    for user in User.objects.all():
+    users = {}  # the importer's people: a rep names only themselves, a manager their team
+    for user in colleagues_visible_to(job.created_by, active_only=False):
         users[user.username.casefold()] = user
         if user.full_name:
             users.setdefault(user.full_name.casefold(), user)

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from salesop.core.money import Currency
 from salesop.customers.models import EmployeeBand
 from salesop.leads.models import ChannelCategory, ChannelKind, Grade
+from salesop.leads.rules import may_import
 
 
 class LeadForm(forms.Form):
@@ -124,9 +125,11 @@ class ImportUploadForm(forms.Form):
         label=_("Channel the leads came from"), queryset=None, required=False
     )
 
-    def __init__(self, *args, channels=None, **kwargs):
+    def __init__(self, *args, channels=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["channel"].queryset = channels
+        kind = self.fields["kind"]
+        kind.choices = [(k, label) for k, label in kind.choices if may_import(user, k)]
 
 
 class ChannelForm(forms.Form):

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import User
+from salesop.accounts.selectors import colleagues_visible_to
 from salesop.core.errors import StaleWrite
 from salesop.core.spreadsheets import NotASpreadsheet, Row, count_rows, read_rows
 from salesop.core.versioned import versioned_update
@@ -206,11 +207,11 @@ def _batches(rows: Iterator[Row]) -> Iterator[list[Row]]:
         yield batch
 
 
-def _existing(batch_values: list[dict]) -> tuple[dict[str, Lead], dict[str, Lead]]:
+def _existing(batch_values: list[dict], visible) -> tuple[dict[str, Lead], dict[str, Lead]]:
     emails = {normalize_email(v.get("email", "")) for v in batch_values} - {""}
     phones = {normalize_phone(v.get("phone", "")) for v in batch_values} - {""}
     found = (
-        Lead.objects.filter(Q(email_normalized__in=emails) | Q(phone_e164__in=phones)).exclude(
+        visible.filter(Q(email_normalized__in=emails) | Q(phone_e164__in=phones)).exclude(
             status__in=("disqualified", "converted")
         )
         if emails or phones
@@ -262,7 +263,10 @@ def run_import(job: ImportJob, progress=None) -> Outcome:
     problems = check_mapping(header, job.mapping)
     if problems:
         raise NotASpreadsheet("; ".join(problems))
-    owners = {u.username: u for u in User.objects.filter(is_active=True)}
+    # Owners named in the file, and the leads it may duplicate, only among what the importer
+    # sees: a rep cannot give leads to another team, nor learn that it holds a phone number.
+    owners = {u.username: u for u in colleagues_visible_to(job.created_by)}
+    visible = Lead.objects.visible_to(job.created_by)
     outcome = Outcome()
     now = timezone.now()
     first_due = now + timedelta(hours=first_contact_hours(playbook))
@@ -272,7 +276,7 @@ def run_import(job: ImportJob, progress=None) -> Outcome:
     def process() -> None:
         for batch in _batches(rows):
             cleaned = [(row, *_clean(row, job.mapping, owners)) for row in batch]
-            by_email, by_phone = _existing([v for _r, v, errs in cleaned if not errs])
+            by_email, by_phone = _existing([v for _r, v, errs in cleaned if not errs], visible)
             creates, merges = [], {}
             for _row, values, errors in cleaned:
                 if errors:

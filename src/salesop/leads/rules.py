@@ -11,6 +11,15 @@ from salesop.playbook.schema import Bant, Playbook, Territory
 
 STALE = gettext_lazy("Someone else changed this lead a moment ago. Reload it and try again.")
 
+# History is closed deals of any amount, for any owner, that pass through no stage gate (and
+# may create the owners it names): sales ops bring it in. Leads and companies anyone may
+# import, as their own or their team's.
+OPS_ONLY_IMPORTS = frozenset({"deals"})
+
+
+def may_import(user, kind: str) -> bool:
+    return kind not in OPS_ONLY_IMPORTS or user.can_administer
+
 
 @dataclass(frozen=True)
 class FactorScore:

@@ -465,6 +465,15 @@ def mapping_remember(*, kind: str, header: list[str], mapping: dict[str, str]) -
     )
 
 
+def _require_import(by: User, kind: str) -> None:
+    if not rules.may_import(by, kind):
+        raise DomainError(
+            "forbidden",
+            _("Only sales operations import historical deals."),
+            {"kind": _("Choose leads or companies.")},
+        )
+
+
 def import_upload(*, by: User, upload, channel: Channel | None, kind: str = "leads") -> ImportJob:
     """Stores an uploaded spreadsheet as a pending import with a guessed column mapping."""
     if upload.size > settings.IMPORT_MAX_BYTES:
@@ -476,6 +485,7 @@ def import_upload(*, by: User, upload, channel: Channel | None, kind: str = "lea
         )
     if kind != "leads" and kind not in IMPORT_KINDS:
         raise DomainError("kind", _("Unknown import: %(k)s.") % {"k": kind})
+    _require_import(by, kind)
     if kind == "leads" and channel is None:
         raise DomainError(
             "channel", _("Choose the channel the leads came from."), {"channel": _("Required.")}
@@ -506,6 +516,7 @@ def import_start(
     create_owners: bool = False,
 ) -> ImportJob:
     """Checks the mapping and options, then queues the job (progress shows on its page)."""
+    _require_import(by, job.kind)
     if job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING):
         raise DomainError("running", _("This import is already running."))
     header, _rows = read_rows(Path(job.file.path))

@@ -277,7 +277,11 @@ def channel_detail(request, channel_id: int):
 @login_required
 def import_new(request):
     channels = selectors.channels().filter(is_active=True)
-    form = styled(ImportUploadForm(request.POST or None, request.FILES or None, channels=channels))
+    form = styled(
+        ImportUploadForm(
+            request.POST or None, request.FILES or None, channels=channels, user=request.user
+        )
+    )
     if request.method == "POST" and form.is_valid():
         try:
             job = services.import_upload(
