@@ -98,10 +98,6 @@ class Deal(OwnedModel):
         return reverse("deals:detail", args=[self.pk])
 
     @property
-    def amount_display(self) -> str:
-        return format_money(self.amount, self.currency)
-
-    @property
     def is_open(self) -> bool:
         return self.status == DealStatus.OPEN
 

@@ -14,5 +14,13 @@ def may_sign_off(user: User, enrollment: Enrollment) -> bool:
 
 
 def can_score(user: User) -> bool:
-    """Who scores role-plays: trainers, managers, sales ops, and mentors."""
+    """Who scores role-plays at all: trainers, managers, sales ops, and mentors (one query)."""
     return trains(user) or Enrollment.objects.filter(mentor=user).exists()
+
+
+def may_score(user: User, trainee: User) -> bool:
+    """Whether `user` scores this trainee's role-play: those who train, or the trainee's
+    mentor (one query); never their own."""
+    if user.pk == trainee.pk:
+        return False
+    return trains(user) or Enrollment.objects.filter(user=trainee, mentor=user).exists()

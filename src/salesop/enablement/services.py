@@ -14,6 +14,7 @@ from salesop.accounts.models import Role, User
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError
 from salesop.core.time import company_date, company_today
+from salesop.enablement import rules
 from salesop.enablement.models import (
     RUBRIC,
     Certification,
@@ -230,7 +231,7 @@ def roleplay_record(
 
     if by.pk == trainee.pk:
         raise DomainError("self", _("Someone else scores your role-play."))
-    if not (trains(by) or Enrollment.objects.filter(user=trainee, mentor=by).exists()):
+    if not rules.may_score(by, trainee):
         raise DomainError(
             "forbidden", _("Only a trainer, a manager or the trainee's mentor scores role-plays.")
         )

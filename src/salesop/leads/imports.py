@@ -226,23 +226,26 @@ def _existing(batch_values: list[dict], visible) -> tuple[dict[str, Lead], dict[
     return by_email, by_phone
 
 
-def _merge(lead: Lead, filled: dict, job: ImportJob) -> None:
+def _merge(lead: Lead, filled: dict, job: ImportJob) -> bool:
     """Fills the lead's empty fields from the file: a versioned write (what someone typed into
     the lead since the import read it is kept: the file fills only what is still empty),
-    audited, and a "merged" event on the lead's history."""
+    audited, and a "merged" event on the lead's history. False when nothing was merged
+    (someone filled the fields meanwhile, or kept changing the lead)."""
     for _attempt in range(3):
         filled = {name: value for name, value in filled.items() if not getattr(lead, name)}
         if not filled:
-            break
+            return False
         email, phone = filled.get("email", lead.email), filled.get("phone", lead.phone)
         keys = {"email_normalized": normalize_email(email), "phone_e164": normalize_phone(phone)}
         try:
             with transaction.atomic():
                 versioned_update(lead, by=job.created_by, stale=STALE, **filled, **keys)
-            break
         except StaleWrite:
             lead.refresh_from_db()
-    lead_event(lead, LeadEventKind.MERGED, job.created_by, to_value=f"import {job.pk}")
+            continue
+        lead_event(lead, LeadEventKind.MERGED, job.created_by, to_value=f"import {job.pk}")
+        return True
+    return False
 
 
 class Rollback(Exception):
@@ -333,10 +336,11 @@ def run_import(job: ImportJob, progress=None) -> Outcome:
                             for lead in made
                         ]
                     )
-                    for twin, filled in merges.values():
-                        _merge(twin, filled, job)
+                    merged = sum(_merge(twin, filled, job) for twin, filled in merges.values())
+            else:
+                merged = len(merges)  # what a real run would merge
             outcome.created += len(creates)
-            outcome.merged += len(merges)
+            outcome.merged += merged
             job.processed_rows += len(batch)
             if progress:
                 progress(job, outcome)

@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from salesop.accounts.models import Role
 from salesop.core.errors import DomainError
 from salesop.core.forms import add_domain_error, styled
 from salesop.customers.models import Contact
@@ -347,7 +346,7 @@ def question_bank(request):
                 return redirect("deals:questions")
         status = 422
     questions = Question.objects.order_by("layer", "industry", "id")
-    if Role.OPS not in request.user.roles and not request.user.is_superuser:
+    if not request.user.can_administer:
         questions = questions.filter(active=True)
     return render(
         request,
@@ -355,7 +354,7 @@ def question_bank(request):
         {
             "questions": questions[:500],
             "form": form,
-            "may_edit": Role.OPS in request.user.roles or request.user.is_superuser,
+            "may_edit": request.user.can_administer,
         },
         status=status,
     )
