@@ -1,11 +1,17 @@
 from typing import Literal
 
-from salesop.accounts.models import Team
+from salesop.accounts.models import Role, Team, User
 
 RECOVERY_CODE_COUNT = 10
 # No 0/o or 1/i/l: codes are read off paper and typed by hand. 31**10 is about 2**49.
 RECOVERY_CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 RECOVERY_CODE_LENGTH = 10
+
+
+def manages_others(user: User) -> bool:
+    """A sales manager, or someone who sees everything (sales ops, a director): who may act on
+    other people's records they can see (reassign, reopen, merge, approve in their stead)."""
+    return user.sees_everything or Role.MANAGER in user.roles
 
 
 def team_move_creates_cycle(team: Team, parent: Team | None) -> bool:

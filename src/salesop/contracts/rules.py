@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from salesop.accounts.models import Role, User
+from salesop.accounts.rules import manages_others
 from salesop.contracts.models import Contract
 from salesop.deals.models import Deal
 
@@ -144,8 +145,8 @@ def may_edit(user: User, contract: Contract) -> bool:
     """The deal's owner, or a manager or sales ops who can see the deal."""
     if user.pk == contract.deal.owner_id:
         return True
-    return bool(Deal.objects.visible_to(user).filter(pk=contract.deal_id).exists()) and (
-        user.sees_everything or Role.MANAGER in user.roles
+    return (
+        manages_others(user) and Deal.objects.visible_to(user).filter(pk=contract.deal_id).exists()
     )
 
 

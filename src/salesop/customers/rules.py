@@ -6,6 +6,8 @@ import unicodedata
 
 import phonenumbers
 
+from salesop.accounts.rules import manages_others
+
 # Legal-form suffixes that do not tell two companies apart. Chinese ones end the name without
 # a space, so they are cut from the joined key; Latin ones only as whole trailing words (so
 # "Nico" keeps its "co").
@@ -81,3 +83,8 @@ def normalize_phone(raw: str, region: str = "CN") -> str:
     if not phonenumbers.is_valid_number(number):
         return ""
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def may_merge(user) -> bool:
+    """Merges a duplicate company into another: a sales manager or sales operations."""
+    return manages_others(user)

@@ -5,10 +5,10 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from salesop.accounts.models import Role, User
+from salesop.accounts.models import User
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, full_clean_or_refuse
-from salesop.customers import merging
+from salesop.customers import merging, rules
 from salesop.customers.hooks import TIER_CHANGED
 from salesop.customers.models import (
     Account,
@@ -97,7 +97,7 @@ def account_merge(*, keep: Account, merge: Account, by: User) -> AccountMerge:
     tickets, surveys, revisits, churns... by `merging.POLICY`), empty fields are filled, viewers
     are kept; the merge is recorded with what moved, each moved row's trail says so, and
     `merge` is deleted. Refused, naming them, when it holds records that cannot move."""
-    if not (by.sees_everything or Role.MANAGER in by.roles):
+    if not rules.may_merge(by):
         raise DomainError("forbidden", _("Only a sales manager or sales operations may merge."))
     if keep.pk == merge.pk:
         raise DomainError(

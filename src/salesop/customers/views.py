@@ -15,7 +15,7 @@ from salesop.core.export import csv_rows
 from salesop.core.forms import add_domain_error, styled
 from salesop.core.pagination import keyset_page
 from salesop.core.params import parse_id
-from salesop.customers import selectors, services
+from salesop.customers import rules, selectors, services
 from salesop.customers.forms import AccountForm, AccountSearchForm, ContactForm
 from salesop.customers.models import TrainingRun
 from salesop.customers.profiling import latest
@@ -55,6 +55,7 @@ def account_detail(request, account_id: int):
             .filter(account=account)
             .order_by("-created_at")[:50],
             "audit_entries": audit_entries_for(account),
+            "may_merge": rules.may_merge(request.user),
             **activity_panel_context(account),
             **account_context(request.user, account),
         },

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from salesop.accounts.models import Role, User
+from salesop.accounts.models import User
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, StaleWrite, full_clean_or_refuse
 from salesop.core.versioned import versioned_update
@@ -313,7 +313,7 @@ def deal_reopen(*, deal: Deal, by: User, reason: str, expected_version: int | No
     _check_version(deal, expected_version)
     if deal.status != DealStatus.LOST:
         raise DomainError("not_lost", _("Only a lost deal can be reopened."))
-    if not (by.sees_everything or Role.MANAGER in by.roles):
+    if not may_override(by):
         raise DomainError("role", _("Only a sales manager may reopen a lost deal."))
     reason = reason.strip()
     if not reason:

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext_lazy
 
+from salesop.accounts.rules import manages_others
 from salesop.playbook.schema import Bant, Playbook, Territory
 
 STALE = gettext_lazy("Someone else changed this lead a moment ago. Reload it and try again.")
@@ -15,6 +16,11 @@ STALE = gettext_lazy("Someone else changed this lead a moment ago. Reload it and
 # may create the owners it names): sales ops bring it in. Leads and companies anyone may
 # import, as their own or their team's.
 OPS_ONLY_IMPORTS = frozenset({"deals"})
+
+
+def may_assign(user) -> bool:
+    """Hands leads to someone else: a sales manager or sales operations."""
+    return manages_others(user)
 
 
 def may_import(user, kind: str) -> bool:

@@ -355,7 +355,7 @@ def lead_assign(*, lead: Lead, to: User | None, by: User) -> Lead:
     """Hands the lead to an active person the assigner may see (their team's subtree; anyone
     for sales ops); recorded. Managers and sales ops only. Someone out of their sight is
     refused like no one (`to` None), so user ids cannot be probed."""
-    if not (by.sees_everything or Role.MANAGER in by.roles):
+    if not rules.may_assign(by):
         raise DomainError(
             "forbidden", _("Only a sales manager or sales operations may reassign leads.")
         )

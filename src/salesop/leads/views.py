@@ -14,7 +14,7 @@ from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
 from salesop.core.forms import add_domain_error, styled
 from salesop.core.pagination import keyset_page
-from salesop.leads import channels, selectors, services
+from salesop.leads import channels, rules, selectors, services
 from salesop.leads.forms import (
     AssignForm,
     BantForm,
@@ -121,7 +121,7 @@ def _detail_context(request, lead, **extra):
         "disqualify_reasons": dict(reasons),
         "convert_form": styled(ConvertForm(initial={"deal_name": lead.company_name})),
         "assign_form": styled(AssignForm(owners=colleagues_visible_to(request.user))),
-        "can_assign": request.user.sees_everything or request.user.has_role("manager"),
+        "can_assign": rules.may_assign(request.user),
         "events": lead.events.select_related("by").order_by("at", "id"),
         "statuses": dict(_statuses(playbook)),
         "audit_entries": audit_entries_for(lead),
