@@ -15,6 +15,7 @@ from salesop.deals.models import (
     ChecklistTick,
     Deal,
     DealStatus,
+    Discovery,
     KeywordTag,
     Question,
     StageEvent,
@@ -167,6 +168,30 @@ def deal_detail(deal: Deal) -> DealDetail:
 
 
 # --- Discovery workspace and decision chain ----------------------------------------------------
+
+
+@dataclass
+class DiscoveryWorkspace:
+    """What discovery holds for a deal, as the page and the API show it."""
+
+    discovery: Discovery
+    call_plan: list
+    needs: list
+    keywords: list
+    transcripts: list  # the latest TRANSCRIPTS_SHOWN
+
+
+TRANSCRIPTS_SHOWN = 20
+
+
+def discovery_workspace(deal: Deal) -> DiscoveryWorkspace:
+    return DiscoveryWorkspace(
+        discovery=Discovery.objects.filter(deal=deal).first() or Discovery(deal=deal),
+        call_plan=list(deal.call_plan.select_related("question")),
+        needs=list(deal.needs.order_by("layer", "id")),
+        keywords=list(deal.keywords.all()),
+        transcripts=list(deal.transcripts.all()[:TRANSCRIPTS_SHOWN]),
+    )
 
 
 def question_bank(industry: str = "") -> QuerySet[Question]:

@@ -11,7 +11,6 @@ from salesop.core.errors import DomainError
 from salesop.customers.models import Contact
 from salesop.deals import selectors
 from salesop.deals.discovery import services
-from salesop.deals.models import Discovery
 from salesop.deals.schemas import (
     CallPlanIn,
     CallPlanItemOut,
@@ -39,13 +38,14 @@ NO_CONTENT = {204: None, **WRITE_ERRORS}
 
 
 def _workspace(deal) -> dict:
-    discovery = Discovery.objects.filter(deal=deal).first() or Discovery(deal=deal)
+    space = selectors.discovery_workspace(deal)
+    discovery = space.discovery
     return {
         **{f: getattr(discovery, f) for f in DiscoveryOut.model_fields if hasattr(discovery, f)},
-        "needs": list(deal.needs.order_by("layer", "id")),
-        "keywords": list(deal.keywords.all()),
-        "call_plan": list(deal.call_plan.select_related("question")),
-        "transcripts": list(deal.transcripts.all()[:20]),
+        "needs": space.needs,
+        "keywords": space.keywords,
+        "call_plan": space.call_plan,
+        "transcripts": space.transcripts,
     }
 
 

@@ -26,7 +26,7 @@ from salesop.deals.forms import (
     StakeholderForm,
     TranscriptForm,
 )
-from salesop.deals.models import Discovery, Question, QuestionLayer, RecapStatus
+from salesop.deals.models import Question, QuestionLayer, RecapStatus
 
 
 def contacts_of(deal):
@@ -34,17 +34,18 @@ def contacts_of(deal):
 
 
 def _workspace(request, deal, forms: dict | None = None, status: int = 200):
-    discovery = Discovery.objects.filter(deal=deal).first() or Discovery(deal=deal)
+    space = selectors.discovery_workspace(deal)
+    discovery = space.discovery
     bank = selectors.question_bank(deal.account.industry)
     forms = forms or {}
     context = {
         "deal": deal,
         "discovery": discovery,
         "brief": selectors.prep_brief(request.user, deal),
-        "call_plan": list(deal.call_plan.select_related("question")),
-        "needs": list(deal.needs.order_by("layer", "id")),
-        "keywords": list(deal.keywords.all()),
-        "transcripts": list(deal.transcripts.all()[:5]),
+        "call_plan": space.call_plan,
+        "needs": space.needs,
+        "keywords": space.keywords,
+        "transcripts": space.transcripts,
         "recap_confirmed": discovery.recap_status == RecapStatus.CONFIRMED,
         "recap_language": discovery.recap_language or recap_language(deal.account.name),
         "prep_form": forms.get("prep")

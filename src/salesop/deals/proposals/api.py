@@ -9,7 +9,7 @@ from ninja import Query, Router, Status
 from salesop.core.api import READ_ERRORS, WRITE_ERRORS, Id
 from salesop.core.errors import DomainError
 from salesop.deals import objections
-from salesop.deals.models import ObjectionCategory, ObjectionEntry, Proposal, ProposalAudience
+from salesop.deals.models import ObjectionCategory, Proposal, ProposalAudience
 from salesop.deals.proposals import services as proposals
 from salesop.deals.proposals.schemas import (
     DealObjectionIn,
@@ -25,6 +25,7 @@ from salesop.deals.proposals.schemas import (
     ValueRowOut,
 )
 from salesop.deals.proposals.selectors import (
+    library_answer_for,
     objection_for,
     objection_library,
     objections_of,
@@ -221,7 +222,7 @@ def deal_objections_create(request, deal_id: Id, payload: DealObjectionIn):
     deal = deal_for(request.user, deal_id)
     entry = None
     if payload.entry_id is not None:
-        entry = ObjectionEntry.objects.filter(pk=payload.entry_id).first()
+        entry = library_answer_for(deal, payload.entry_id)
         if entry is None:
             raise DomainError(
                 "invalid", _("Unknown library answer."), {"entry_id": _("Choose one.")}

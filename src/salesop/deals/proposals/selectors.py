@@ -62,6 +62,14 @@ def objection_library(
     return entries.order_by("category", "-industry", "id")
 
 
+def library_answer_for(deal, entry_id: int | None) -> ObjectionEntry | None:
+    """The library answer a rep picked for the deal's objection: an active one for the
+    deal's industry or every industry (what the page offers), else None."""
+    if entry_id is None:
+        return None
+    return objection_library(deal.account.industry).filter(pk=entry_id).first()
+
+
 @dataclass
 class Anticipated:
     category: str

@@ -31,6 +31,7 @@ from salesop.deals.proposals.forms import (
 from salesop.deals.proposals.roi import REQUIRED_PLACEHOLDERS, suggested_audience
 from salesop.deals.proposals.selectors import (
     anticipated_objections,
+    library_answer_for,
     objection_for,
     objection_library,
     objections_of,
@@ -333,7 +334,7 @@ def objection_add(request, deal_id: int):
         )
         return _back(request, deal)
     data = form.cleaned_data
-    entry = objection_library(deal.account.industry).filter(pk=data["entry"]).first()
+    entry = library_answer_for(deal, data["entry"])
     try:
         objections.objection_raise(
             deal=deal,
