@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from salesop.accounts.hooks import USER_CREATED
+from salesop.accounts.events import user_created
 from salesop.accounts.models import ApiToken, Role, RoleGrant, Team, User
 from salesop.accounts.rules import (
     RECOVERY_CODE_ALPHABET,
@@ -93,8 +93,7 @@ def user_create(
         user.set_unusable_password()
     user.save()
     user_set_roles(user=user, roles=roles)
-    for hook in USER_CREATED:
-        hook(user)
+    user_created(user)
     return user
 
 

@@ -8,11 +8,7 @@ class AftersalesConfig(AppConfig):
     verbose_name = _("After-sales")
 
     def ready(self) -> None:
-        from salesop.aftersales import alerts  # noqa: F401 (registers them)
-        from salesop.aftersales.revisits import revisits_plan
-        from salesop.customers.hooks import on_tier_change
-
-        on_tier_change(lambda account, by: revisits_plan(account=account, by=by))
+        from salesop.aftersales import alerts, handlers  # noqa: F401 (registers them)
         from salesop.aftersales.models import (
             AccountGrowth,
             Churn,

@@ -9,7 +9,7 @@ from salesop.accounts.models import User
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, full_clean_or_refuse
 from salesop.customers import merging, rules
-from salesop.customers.hooks import TIER_CHANGED
+from salesop.customers.events import tier_changed
 from salesop.customers.models import (
     Account,
     AccountMerge,
@@ -85,8 +85,7 @@ def account_update(*, account: Account, by: User, **values: Any) -> Account:
     with audit_actor(by):
         account.save(update_fields=[*values, "normalized_name", "updated_at"])
     if account.tier != old_tier:
-        for hook in TIER_CHANGED:
-            hook(account, by)
+        tier_changed(account, by)
     return account
 
 

@@ -8,9 +8,8 @@ class EnablementConfig(AppConfig):
     verbose_name = _("Enablement")
 
     def ready(self) -> None:
-        from salesop.accounts.hooks import on_user_created
         from salesop.core.audit import audit_register
-        from salesop.enablement import criteria, services  # noqa: F401 (registers them)
+        from salesop.enablement import criteria, handlers  # noqa: F401 (registers them)
         from salesop.enablement.models import (
             Certification,
             Course,
@@ -19,6 +18,5 @@ class EnablementConfig(AppConfig):
             RolePlaySession,
         )
 
-        on_user_created(services.new_hire_enroll)
         for model in (Course, Enrollment, ModuleResult, RolePlaySession, Certification):
             audit_register(model)

@@ -1,0 +1,13 @@
+"""What after-sales does when other apps' events happen (core.events)."""
+
+from salesop.accounts.models import User
+from salesop.aftersales.revisits import revisits_plan
+from salesop.core.events import subscribe
+from salesop.customers.events import TIER_CHANGED
+from salesop.customers.models import Account
+
+
+@subscribe(TIER_CHANGED)
+def replan_revisits(account: Account, by: User) -> None:
+    """A company's tier sets how often it is revisited: its planned revisits follow."""
+    revisits_plan(account=account, by=by)
