@@ -273,9 +273,13 @@ def test_a_rep_cannot_bring_in_won_deals_from_the_page_or_the_service(client, or
     )
     with pytest.raises(DomainError):
         import_start(
-            job=job, by=org.rep, mapping=job.mapping, dedupe="skip", all_or_nothing=True,
+            job=job,
+            by=org.rep,
+            mapping=job.mapping,
+            dedupe="skip",
+            all_or_nothing=True,
             dry_run=False,
-        )  # fmt: skip
+        )
     from salesop.deals.models import Deal
 
     assert ImportJob.objects.filter(created_by=org.rep).count() == 0 and not Deal.objects.exists()
