@@ -1,4 +1,5 @@
 import os
+import sys
 from datetime import datetime
 
 import pytest
@@ -106,9 +107,13 @@ def pytest_sessionfinish(session, exitstatus):
             session.exitstatus = 1
 
 
-# A record with a version column changes only through core.versioned.versioned_update (the
-# version checked and bumped, an audit entry, an event): a save() of an existing one from the
-# product's code fails every test that reaches it. Tests may still save() to arrange a record.
+# A record with a version column changes only through core.versioned (versioned_update for one
+# record, versioned_bulk_update for a job moving many: the version checked or bumped, an audit
+# entry): a save() of an existing one, or an UPDATE of its rows that leaves the version where it
+# was, from the product's code fails every test that reaches it. A model may name columns it
+# derives by itself (a nightly score) in UNVERSIONED_FIELDS: writing only those moves nothing a
+# person edits. Tests, and the demo's story (backdating what it just created), may still save()
+# and update() to arrange a record.
 VERSIONED = (
     "deals.Deal",
     "leads.Lead",
@@ -118,35 +123,77 @@ VERSIONED = (
     "aftersales.DeliveryProject",
 )
 _PRODUCT = os.path.join("src", "salesop") + os.sep
+_HELPERS = (os.path.join("core", "testing.py"), os.path.join("core", "versioned.py"), "demo.py")
 
 
-def _refuse_unversioned_save(sender, instance, **kwargs):
-    import sys
-
-    if instance._state.adding:
-        return
+def _product_caller() -> str | None:
+    """Where in the product's code the write comes from, or None when a test (or a test
+    helper) makes it."""
     frame = sys._getframe(1)
     while frame is not None:
         path = frame.f_code.co_filename
-        if path.endswith(os.path.join("core", "testing.py")):
-            return  # the tests' own helpers arranging a record
+        if path == __file__:
+            frame = frame.f_back
+            continue
+        if path.endswith(_HELPERS):
+            return None
         if _PRODUCT in path:
-            raise AssertionError(
-                f"{sender.__name__} {instance.pk} saved with save() at {path}:{frame.f_lineno}: "
-                "write it with core.versioned.versioned_update"
-            )
+            return f"{path}:{frame.f_lineno}"
         if os.sep + "tests" + os.sep in path and "site-packages" not in path:
-            return  # a test arranging its record
+            return None
         frame = frame.f_back
+    return None
+
+
+def _refuse_unversioned_save(sender, instance, **kwargs):
+    if instance._state.adding:
+        return
+    where = _product_caller()
+    if where:
+        raise AssertionError(
+            f"{sender.__name__} {instance.pk} saved with save() at {where}: "
+            "write it with core.versioned.versioned_update"
+        )
+
+
+_DELETION = os.path.join("django", "db", "models", "deletion.py")
+
+
+def _refuse_unversioned_bulk(model, fields) -> None:
+    if model._meta.label not in VERSIONED or "version" in fields:
+        return
+    if _DELETION in sys._getframe(2).f_code.co_filename:
+        return  # a deletion's SET_NULL: the database's referential action, not an edit
+    if set(fields) <= set(getattr(model, "UNVERSIONED_FIELDS", ())):
+        return
+    where = _product_caller()
+    if where:
+        raise AssertionError(
+            f"{model.__name__} rows updated ({', '.join(sorted(fields))}) without moving their "
+            f"version at {where}: write them with core.versioned.versioned_bulk_update"
+        )
 
 
 @pytest.fixture(autouse=True, scope="session")
 def _versioned_writes_only():
     from django.apps import apps
+    from django.db.models.query import QuerySet
     from django.db.models.signals import pre_save
 
+    update, bulk_update = QuerySet.update, QuerySet.bulk_update
+
+    def guarded_update(self, **kwargs):
+        _refuse_unversioned_bulk(self.model, kwargs)
+        return update(self, **kwargs)
+
+    def guarded_bulk_update(self, objs, fields, *args, **kwargs):
+        _refuse_unversioned_bulk(self.model, fields)
+        return bulk_update(self, objs, fields, *args, **kwargs)
+
+    QuerySet.update, QuerySet.bulk_update = guarded_update, guarded_bulk_update
     for label in VERSIONED:
         pre_save.connect(_refuse_unversioned_save, sender=apps.get_model(label))
     yield
     for label in VERSIONED:
         pre_save.disconnect(_refuse_unversioned_save, sender=apps.get_model(label))
+    QuerySet.update, QuerySet.bulk_update = update, bulk_update

@@ -264,3 +264,18 @@ def test_status_and_health_set_by_the_project_manager(org, delivery):
     project_update(project=project, by=delivery["pm"], status="done", health="green")
     project.refresh_from_db()
     assert (project.status, project.update_due_at) == ("done", None)  # no more weekly updates
+
+
+def test_an_update_sent_after_the_project_was_paused_sets_no_new_due_date(org, delivery):
+    """The manager pauses the project while the weekly update is being written: sending it
+    must not put a due date (and so a missed-update alert) back on a paused project."""
+    from salesop.aftersales.projects import project_update
+
+    project = win(org)
+    draft = update_draft(project=project, by=delivery["pm"])
+    paused = DeliveryProject.objects.get(pk=project.pk)
+    project_update(project=paused, by=delivery["pm"], status="on_hold", health="yellow")
+    update_send(update=draft, by=delivery["pm"], text=draft.text, recipients=[], email=False)
+    paused.refresh_from_db()
+    assert (paused.status, paused.update_due_at) == ("on_hold", None)
+    assert ProgressUpdate.objects.get(pk=draft.pk).status == UpdateStatus.MARKED

@@ -6,7 +6,7 @@ from auditlog.models import LogEntry
 
 from salesop.core.errors import StaleWrite
 from salesop.core.testing import make_lead
-from salesop.core.versioned import versioned_update
+from salesop.core.versioned import versioned_bulk_update, versioned_update
 from salesop.leads.models import Lead
 
 pytestmark = pytest.mark.django_db
@@ -43,3 +43,22 @@ def test_a_guard_that_no_longer_holds_is_refused(org):
     with pytest.raises(StaleWrite):
         versioned_update(lead, by=org.rep, stale=STALE, guard={"status": "won"}, notes="x")
     assert Lead.objects.get(pk=lead.pk).version == lead.version
+
+
+def test_a_bulk_job_moves_every_version_and_audits_each_row_to_its_author(org):
+    leads = [make_lead(org.rep, company=f"杭州{i}号科技") for i in range(3)]
+    untouched = make_lead(org.rep, company="Acme Co., Ltd.")
+    written = versioned_bulk_update(
+        Lead.objects.filter(pk__in=[lead.pk for lead in leads]), by=org.ops, notes="合并后复核"
+    )
+
+    assert written == 3
+    for lead in leads:
+        stored = Lead.objects.get(pk=lead.pk)
+        assert (stored.version, stored.notes) == (lead.version + 1, "合并后复核")
+        entry = LogEntry.objects.get_for_object(stored).latest("timestamp")
+        assert entry.actor == org.ops and "notes" in entry.changes_dict
+        with pytest.raises(StaleWrite):  # a form read before the job
+            versioned_update(lead, by=org.rep, stale=STALE, notes="rep's old form")
+    assert Lead.objects.get(pk=untouched.pk).version == untouched.version
+    assert versioned_bulk_update(Lead.objects.none(), by=org.ops, notes="x") == 0

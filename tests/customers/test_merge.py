@@ -34,6 +34,7 @@ from salesop.core.testing import (
 from salesop.customers import merging
 from salesop.customers.models import Account, AccountMerge, Contact
 from salesop.customers.services import account_merge
+from salesop.deals.models import Deal
 from salesop.deals.services import deal_move
 
 pytestmark = pytest.mark.django_db
@@ -187,6 +188,10 @@ def test_a_company_in_delivery_merges_with_every_record_moved_and_audited(client
     before_keep, before_dup = _counts(keep), _counts(dup)
     missing = [key for key, n in before_dup.items() if not n]
     assert missing == [], f"the duplicate holds no {missing}: build one in _in_delivery"
+    read = {  # the versions forms opened on the duplicate's records hold
+        model: dict(model.objects.filter(account=dup).values_list("pk", "version"))
+        for model in (Deal, Ticket, DeliveryProject)
+    }
 
     org.manager.language = "en"
     org.manager.save()
@@ -224,6 +229,12 @@ def test_a_company_in_delivery_merges_with_every_record_moved_and_audited(client
     moved_ticket = Ticket.objects.filter(account=keep).exclude(pk=keep_ticket.pk).get()
     entry = LogEntry.objects.get_for_object(moved_ticket).filter(changes__icontains="account")
     assert entry.exists() and entry.first().actor == org.manager
+    # and each moved record's version moved: a form opened before the merge answers 409
+    # instead of writing the old company back
+    for model, versions in read.items():
+        assert versions, model
+        stored = dict(model.objects.filter(pk__in=versions).values_list("pk", "version"))
+        assert stored == {pk: version + 1 for pk, version in versions.items()}, model
 
 
 def test_a_record_that_cannot_move_refuses_the_merge_naming_it(client, org, monkeypatch):

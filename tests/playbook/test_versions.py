@@ -5,9 +5,10 @@ import pytest
 import yaml
 from auditlog.models import LogEntry
 
-from salesop.core.errors import DomainError
+from salesop.core.errors import DomainError, StaleWrite
 from salesop.core.testing import make_deal
 from salesop.deals.models import Deal
+from salesop.deals.services import deal_update
 from salesop.playbook.models import PlaybookVersion
 from salesop.playbook.selectors import active_version
 from salesop.playbook.services import (
@@ -57,6 +58,7 @@ def test_only_ops_edit_the_playbook(org):
 
 def test_activation_is_audited_and_moves_open_deals(org):
     deal = make_deal(org.rep)
+    read = deal.version  # a rep's deal form, open across the activation
     text = variant(lambda d: d["stages"][0].update(probability=15))
     version = playbook_version_create(text=text, by=org.ops, comment="discovery 15%")
     playbook_activate(version=version, by=org.ops)
@@ -65,6 +67,12 @@ def test_activation_is_audited_and_moves_open_deals(org):
     assert deal.playbook_version == version and deal.probability == 15
     entries = LogEntry.objects.get_for_object(version)
     assert any("is_active" in e.changes_dict and e.actor == org.ops for e in entries)
+    # the deal's own trail says who changed its probability, and a form opened before the
+    # activation cannot write the old one back
+    change = LogEntry.objects.get_for_object(deal).latest("timestamp")
+    assert change.actor == org.ops and "probability" in change.changes_dict
+    with pytest.raises(StaleWrite):
+        deal_update(deal=deal, by=org.rep, expected_version=read, name="old form")
 
 
 def test_removing_a_stage_with_live_deals_is_refused_with_the_count(org):

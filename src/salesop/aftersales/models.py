@@ -54,6 +54,9 @@ class DeliveryProject(OwnedModel):
     update_due_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Alert timers the sweep claims (core's open_due_rows clears the column as it alerts): the
+    # system's, not a person's edit, so claiming one does not move the version.
+    UNVERSIONED_FIELDS = ("update_due_at",)
 
     class Meta:
         verbose_name = _("delivery project")
@@ -181,6 +184,9 @@ class Ticket(OwnedModel):
     response_alert_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
     direction_alert_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Alert timers the sweep claims (core's open_due_rows clears the column as it alerts): the
+    # system's, not a person's edit, so claiming one does not move the version.
+    UNVERSIONED_FIELDS = ("response_alert_at", "direction_alert_at")
 
     class Meta:
         verbose_name = _("ticket")

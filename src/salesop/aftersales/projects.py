@@ -35,7 +35,7 @@ from salesop.aftersales.rules import (
 from salesop.core.audit import audit_actor, guarded_update
 from salesop.core.errors import DomainError, StaleWrite
 from salesop.core.time import company_today
-from salesop.core.versioned import versioned_update
+from salesop.core.versioned import versioned_bulk_update, versioned_update
 from salesop.deals.discovery.rules import recap_language
 from salesop.playbook.selectors import active_playbook
 
@@ -238,8 +238,11 @@ def update_send(
         ):
             raise StaleWrite("stale", str(STALE))
         days = active_playbook().sla.progress_update_days
-        DeliveryProject.objects.filter(pk=project.pk).update(
-            update_due_at=now + timedelta(days=days)
+        # the next one falls due only while the project runs: one paused meanwhile owes none
+        versioned_bulk_update(
+            DeliveryProject.objects.filter(pk=project.pk, status=ProjectStatus.ACTIVE),
+            by=by,
+            update_due_at=now + timedelta(days=days),
         )
     update.refresh_from_db()
     if email:

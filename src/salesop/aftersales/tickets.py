@@ -28,11 +28,11 @@ from salesop.aftersales.rules import (
 )
 from salesop.aftersales.selectors import delivery_person
 from salesop.core.audit import audit_actor
-from salesop.core.errors import DomainError, StaleWrite
+from salesop.core.errors import DomainError
 from salesop.core.ids import next_id
 from salesop.core.time import company_date
 from salesop.core.tokens import token_hash
-from salesop.core.versioned import versioned_update
+from salesop.core.versioned import check_read, versioned_update
 from salesop.customers.models import Account
 from salesop.playbook.schema import Playbook
 from salesop.playbook.selectors import active_playbook
@@ -183,8 +183,7 @@ def _current(ticket: Ticket, expected_version: int | None) -> Ticket:
     follows is conditional on the version read here (two people answering at once: one
     wins, the other is told it changed)."""
     current = Ticket.objects.get(pk=ticket.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise StaleWrite("stale", str(STALE))
+    check_read(current, expected_version, stale=STALE)
     return current
 
 

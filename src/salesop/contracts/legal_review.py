@@ -23,7 +23,6 @@ from salesop.contracts.models import (
 from salesop.contracts.rules import may_review, review_reason
 from salesop.contracts.services import (
     STALE,
-    check_version,
     mark_clause,
     moving,
     require_edit,
@@ -31,7 +30,7 @@ from salesop.contracts.services import (
 )
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError
-from salesop.core.versioned import versioned_update
+from salesop.core.versioned import check_read, versioned_update
 
 
 def review_reasons(contract: Contract) -> list[dict[str, str]]:
@@ -66,7 +65,7 @@ def contract_submit(*, contract: Contract, by: User, expected_version: int | Non
 
 
 def _submit(*, contract: Contract, by: User, expected_version: int | None, files) -> Contract:
-    check_version(contract, expected_version)
+    check_read(contract, expected_version, stale=STALE)
     if contract.status not in (ContractStatus.DRAFT, ContractStatus.RETURNED):
         raise DomainError("not_draft", _("Only a draft or returned contract can be submitted."))
     reasons = review_reasons(contract)
@@ -163,7 +162,7 @@ def review_decide(
 
 
 def _decide(*, contract, by, approve, decisions, comment, expected_version, files) -> LegalReview:
-    check_version(contract, expected_version)
+    check_read(contract, expected_version, stale=STALE)
     if contract.status != ContractStatus.IN_REVIEW:
         raise DomainError("not_in_review", _("This contract is not waiting for legal review."))
     with moving(contract):

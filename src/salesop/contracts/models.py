@@ -136,6 +136,9 @@ class Contract(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Alert timers the sweep claims (core's open_due_rows clears the column as it alerts): the
+    # system's, not a person's edit, so claiming one does not move the version.
+    UNVERSIONED_FIELDS = ("signing_due_at",)
 
     class Meta:
         verbose_name = _("contract")

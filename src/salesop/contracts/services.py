@@ -25,10 +25,10 @@ from salesop.contracts.models import (
 from salesop.contracts.rules import deviates, may_edit, review_reason
 from salesop.core.audit import audit_actor
 from salesop.core.docx import DocumentFailed
-from salesop.core.errors import DomainError, StaleWrite
+from salesop.core.errors import DomainError
 from salesop.core.ids import next_id
 from salesop.core.time import company_today
-from salesop.core.versioned import versioned_update
+from salesop.core.versioned import check_read, versioned_update
 from salesop.deals.models import Deal
 from salesop.deals.rules import close_due_at
 from salesop.deals.selectors import playbook_of
@@ -36,13 +36,6 @@ from salesop.pricing.models import Quote, QuoteStatus
 from salesop.pricing.selectors import current_quote
 
 STALE = gettext_lazy("Someone else changed this contract. Reload it and try again.")
-
-
-def check_version(contract: Contract, expected_version: int | None) -> None:
-    """The version the person acted on (a form's or API call's `expected_version`) is the one
-    read: a service checks what was read, and that version guards its write."""
-    if expected_version is not None and expected_version != contract.version:
-        raise StaleWrite("stale", str(STALE))
 
 
 @contextmanager
@@ -192,7 +185,7 @@ def clauses_edit(
     """Rewords clauses (by key) and marks each against its standard text. Editing an approved
     contract withdraws its clearance: it goes back to draft."""
     require_edit(by, contract)
-    check_version(contract, expected_version)
+    check_read(contract, expected_version, stale=STALE)
     _require_editable(contract)
     clauses = {c.key: c for c in contract.clauses.all()}
     errors = {}

@@ -27,7 +27,6 @@ from salesop.contracts.selectors import allowed_incentives
 from salesop.contracts.services import (
     STALE,
     check_date,
-    check_version,
     moving,
     require_edit,
     review_settings,
@@ -35,7 +34,7 @@ from salesop.contracts.services import (
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError
 from salesop.core.time import company_today
-from salesop.core.versioned import versioned_update
+from salesop.core.versioned import check_read, versioned_update
 from salesop.deals.models import Stakeholder
 from salesop.deals.rules import close_due_at
 from salesop.deals.services import deal_move
@@ -52,7 +51,7 @@ def contract_schedule(
 ) -> Contract:
     """Sets the date the customer agreed to sign by; the follow-up comes due after it."""
     require_edit(by, contract)
-    check_version(contract, expected_version)
+    check_read(contract, expected_version, stale=STALE)
     if contract.status not in OPEN_STATUSES:
         raise DomainError("closed", _("The contract is no longer open."))
     check_date(target_signing_date)
@@ -110,7 +109,7 @@ def contract_send(*, contract: Contract, by: User, expected_version: int | None 
     """Sends the cleared contract for signature once every signing document is ready and a
     signing date is agreed."""
     require_edit(by, contract)
-    check_version(contract, expected_version)
+    check_read(contract, expected_version, stale=STALE)
     if contract.status != ContractStatus.APPROVED:
         raise DomainError(
             "not_cleared", _("Only a contract cleared by legal can be sent for signature.")
@@ -151,7 +150,7 @@ def contract_sign(
     clearance, with a file that is not a PDF or image or is too large, or when the deal's
     gate does not pass."""
     require_edit(by, contract)
-    check_version(contract, expected_version)
+    check_read(contract, expected_version, stale=STALE)
     if contract.status in (ContractStatus.SIGNED, ContractStatus.ARCHIVED):
         raise DomainError("signed", _("This contract is already signed."))
     if contract.status not in (ContractStatus.APPROVED, ContractStatus.SENT):

@@ -2,11 +2,28 @@
 audit entry. Five apps had a helper of their own (and two locking styles); only one wrote the
 audit entry, and the import's merge bypassed them all with a plain save()."""
 
-from django.db.models import F, Model
+from auditlog.diff import model_instance_diff
+from auditlog.models import LogEntry
+from django.db.models import F, Model, QuerySet
 from django.utils import timezone
 
 from salesop.core.audit import audit_actor, guarded_update
 from salesop.core.errors import StaleWrite
+
+
+def check_read(instance: Model, expected_version: int | None, *, stale: str) -> None:
+    """Refuses (StaleWrite, 409) a change decided on a version other than the instance's: the
+    `expected_version` a form or API call carries, checked before a service judges the change
+    on the row as it is now. The write itself is then guarded by versioned_update."""
+    if expected_version is not None and expected_version != instance.version:
+        raise StaleWrite("stale", str(stale))
+
+
+def hold(model: type[Model], pk: int) -> None:
+    """Holds the row until the transaction ends, for a write whose checks read what another
+    writer may change meanwhile (the next number of a deal's quotes, a quote's approvals):
+    PostgreSQL's row lock; SQLite's IMMEDIATE transactions already run one writer at a time."""
+    list(model._default_manager.select_for_update().filter(pk=pk).values_list("pk", flat=True))
 
 
 def versioned_update(
@@ -31,3 +48,26 @@ def versioned_update(
         )
     if not written:
         raise StaleWrite("stale", str(stale))  # a lazy text, read in the language in force
+
+
+def versioned_bulk_update(rows: QuerySet, *, by, **changes) -> int:
+    """The twin of versioned_update for a job that moves many records at once (a playbook
+    activation re-timing every open deal, a merge re-pointing them): each row's version moves,
+    so a form read before the job answers 409 instead of writing the old values back;
+    `updated_at` stamped when the model has one; each row's own audit entry attributed to `by`,
+    as a save() would write it. No expected version: the job takes the rows as they are."""
+    model = rows.model
+    if any(f.name == "updated_at" for f in model._meta.concrete_fields):
+        changes.setdefault("updated_at", timezone.now())
+    with audit_actor(by):
+        before = {row.pk: row for row in rows.order_by("pk")}
+        if not before:
+            return 0
+        written = model._default_manager.filter(pk__in=before).update(
+            version=F("version") + 1, **changes
+        )
+        for row in model._default_manager.filter(pk__in=before).order_by("pk"):
+            changed = model_instance_diff(before[row.pk], row)
+            if changed:
+                LogEntry.objects.log_create(row, action=LogEntry.Action.UPDATE, changes=changed)
+    return written

@@ -15,6 +15,7 @@ from django.db.models import ForeignObjectRel
 from django.utils.translation import gettext as _
 
 from salesop.core.errors import DomainError
+from salesop.core.versioned import versioned_bulk_update
 from salesop.customers.models import Account
 
 # The duplicate's rows move to the surviving company.
@@ -119,7 +120,7 @@ def _audit_moves(rows: Iterable, field, keep: Account) -> None:
             LogEntry.objects.log_create(row, action=LogEntry.Action.UPDATE, changes=changes)
 
 
-def move_records(*, keep: Account, merge: Account) -> dict:
+def move_records(*, keep: Account, merge: Account, by) -> dict:
     """Moves every row pointing at `merge` to `keep` by the policy above (call under the
     merge's lock, after `refuse_unmovable`). Returns what moved per kind, and what stayed
     behind and why under "not_moved"."""
@@ -138,6 +139,10 @@ def move_records(*, keep: Account, merge: Account) -> dict:
                 not_moved[name] = {"kept": survivor.pk, "dropped": _values(row)}
                 row.delete()
             moved[name] = 0
+            continue
+        if any(f.name == "version" for f in model._meta.concrete_fields):
+            # a deal or lead form opened on the merged company answers 409, not a write back
+            moved[name] = versioned_bulk_update(rows, by=by, **{field.name: keep})
             continue
         if auditlog.contains(model):
             _audit_moves(rows.order_by("pk"), field, keep)

@@ -116,7 +116,7 @@ def account_merge(*, keep: Account, merge: Account, by: User) -> AccountMerge:
     if keep.lifecycle == Lifecycle.PROSPECT and merge.lifecycle != Lifecycle.PROSPECT:
         keep.lifecycle = merge.lifecycle  # the duplicate was already a customer
     with audit_actor(by):
-        moved = merging.move_records(keep=keep, merge=merge)
+        moved = merging.move_records(keep=keep, merge=merge, by=by)
         keep.save()
         keep.shared_with.add(*merge.shared_with.all(), merge.owner)
         record = AccountMerge.objects.create(

@@ -60,6 +60,9 @@ class Deal(OwnedModel):
     close_due_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Optimistic lock: every state change is an UPDATE ... WHERE version = n.
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Alert timers the sweep claims (core's open_due_rows clears the column as it alerts): the
+    # system's, not a person's edit, so claiming one does not move the version.
+    UNVERSIONED_FIELDS = ("stage_due_at", "close_due_at")
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.db.models import Count, DateTimeField, ExpressionWrapper, F
 from django.utils.translation import gettext as _
 
+from salesop.core.versioned import versioned_bulk_update
 from salesop.deals.models import Deal, DealStatus
 from salesop.playbook.hooks import activation_guard, activation_upgrade
 
@@ -29,18 +30,21 @@ def open_deals_in_removed_stages(playbook, version) -> list[str]:
 
 @activation_upgrade
 def move_open_deals(playbook, version) -> None:
+    """Each open deal takes the version, its stage's probability and, from a new maximum
+    dwell, a new deadline: one versioned write per stage, so a deal form opened before the
+    activation answers 409 instead of writing the old deadline back."""
     open_deals = Deal.objects.filter(status=DealStatus.OPEN)
-    open_deals.update(playbook_version=version)
     for stage in playbook.stages:
-        in_stage = open_deals.filter(stage=stage.key)
-        in_stage.update(probability=stage.probability)
-        # A new maximum dwell moves every deadline of the stage.
-        if stage.max_dwell_days is None:
-            in_stage.update(stage_due_at=None)
-        else:
-            in_stage.update(
-                stage_due_at=ExpressionWrapper(
-                    F("stage_entered_at") + timedelta(days=stage.max_dwell_days),
-                    output_field=DateTimeField(),
-                )
+        due = None
+        if stage.max_dwell_days is not None:
+            due = ExpressionWrapper(
+                F("stage_entered_at") + timedelta(days=stage.max_dwell_days),
+                output_field=DateTimeField(),
             )
+        versioned_bulk_update(
+            open_deals.filter(stage=stage.key),
+            by=version.activated_by,
+            playbook_version=version,
+            probability=stage.probability,
+            stage_due_at=due,
+        )

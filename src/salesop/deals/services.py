@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy
 
 from salesop.accounts.models import User
 from salesop.core.audit import audit_actor
-from salesop.core.errors import DomainError, StaleWrite, full_clean_or_refuse
-from salesop.core.versioned import versioned_update
+from salesop.core.errors import DomainError, full_clean_or_refuse
+from salesop.core.versioned import check_read, versioned_update
 from salesop.customers.models import Account
 from salesop.deals.events import stage_event
 from salesop.deals.models import ChecklistTick, Deal, DealStatus, StageEventKind
@@ -51,11 +51,6 @@ def ticked_items(deal: Deal) -> set[tuple[str, str]]:
 
 
 STALE = gettext_lazy("Someone else changed this deal a moment ago. Reload it and try again.")
-
-
-def _check_version(deal: Deal, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != deal.version:
-        raise StaleWrite("stale", str(STALE))
 
 
 def _validate_fields(values: dict) -> dict:
@@ -124,7 +119,7 @@ def deal_create(
 
 @transaction.atomic
 def deal_update(*, deal: Deal, by: User, expected_version: int | None = None, **values) -> Deal:
-    _check_version(deal, expected_version)
+    check_read(deal, expected_version, stale=STALE)
     values = _validate_fields(values)
     draft = copy.copy(deal)  # checked as it will be; the deal itself changes once written
     for name, value in values.items():
@@ -192,7 +187,7 @@ def deal_move(
 ) -> Deal:
     """Moves the deal if every gate on the way passes. A manager may pass failed gates with a
     written reason, which is recorded on the stage event and counts against compliance."""
-    _check_version(deal, expected_version)
+    check_read(deal, expected_version, stale=STALE)
     failures = move_check(deal=deal, to_stage=to_stage, by=by)
     override_reason = override_reason.strip()
     blocking = [
@@ -264,7 +259,7 @@ def deal_mark_lost(
     competitor: str = "",
     expected_version: int | None = None,
 ) -> Deal:
-    _check_version(deal, expected_version)
+    check_read(deal, expected_version, stale=STALE)
     if not deal.is_open:
         raise DomainError("deal_closed", _("This deal is already closed."))
     playbook = playbook_of(deal)
@@ -310,7 +305,7 @@ def deal_mark_lost(
 @transaction.atomic
 def deal_reopen(*, deal: Deal, by: User, reason: str, expected_version: int | None = None) -> Deal:
     """A manager brings a lost deal back to the stage it was lost from."""
-    _check_version(deal, expected_version)
+    check_read(deal, expected_version, stale=STALE)
     if deal.status != DealStatus.LOST:
         raise DomainError("not_lost", _("Only a lost deal can be reopened."))
     if not may_override(by):

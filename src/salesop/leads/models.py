@@ -137,6 +137,12 @@ class Lead(OwnedModel):
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    # What the system writes, not a person: the alert timers the sweep claims (core's
+    # open_due_rows clears the column as it alerts) and the scores the nightly profiling job
+    # derives. Writing only these does not move the version (a rep's open form would answer
+    # 409 whenever an alert fired or every morning otherwise).
+    UNVERSIONED_FIELDS = ("first_contact_due_at", "followup_due_at", "icp_fit", "win_probability")
+
     class Meta:
         verbose_name = _("lead")
         verbose_name_plural = _("leads")

@@ -19,7 +19,7 @@ from salesop.accounts.selectors import colleagues_visible_to
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, StaleWrite, full_clean_or_refuse
 from salesop.core.spreadsheets import NotASpreadsheet, read_rows
-from salesop.core.versioned import versioned_update
+from salesop.core.versioned import hold, versioned_update
 from salesop.customers.models import Account, Contact
 from salesop.customers.profiling import latest, lead_fit
 from salesop.customers.rules import normalize_company, normalize_email, normalize_phone
@@ -216,10 +216,6 @@ def _lead_write(
     return lead
 
 
-def _apply(lead: Lead, by: User | None, **changes) -> None:
-    versioned_update(lead, by=by, stale=rules.STALE, **changes)
-
-
 def _require_open(lead: Lead) -> None:
     if lead.status not in OPEN_STATUSES:
         raise DomainError("lead_closed", _("This lead is closed (converted or disqualified)."))
@@ -234,7 +230,7 @@ def lead_update(*, lead: Lead, by: User, **values) -> Lead:
         raise DomainError(
             "required", _("The company is required."), {"company_name": _("Required.")}
         )
-    Lead.objects.select_for_update().filter(pk=lead.pk).exists()  # held to the end
+    hold(Lead, lead.pk)
     lead.refresh_from_db()
     draft = copy.copy(lead)  # checked as it will be; the lead itself changes once written
     for name, value in values.items():
@@ -244,7 +240,9 @@ def lead_update(*, lead: Lead, by: User, **values) -> Lead:
         _refuse_duplicate(draft, exclude=lead.pk)
     full_clean_or_refuse(draft, exclude=["owner", "team", "channel", "account", "deal"])
     keys = ("company_key", "email_normalized", "phone_e164")
-    _apply(lead, by, **{name: getattr(draft, name) for name in (*values, *keys)})
+    versioned_update(
+        lead, by=by, stale=rules.STALE, **{name: getattr(draft, name) for name in (*values, *keys)}
+    )
     return lead
 
 
@@ -261,7 +259,7 @@ def lead_touched(*, lead: Lead, at: datetime, by: User) -> None:
         changes.update(first_contacted_at=at, first_contact_due_at=None)
     if lead.status == "new":
         changes["status"] = "contacted"
-    _apply(lead, by, **changes)
+    versioned_update(lead, by=by, stale=rules.STALE, **changes)
     if changes.get("status"):
         lead_event(lead, LeadEventKind.STATUS, by, "new", "contacted")
 
@@ -318,7 +316,7 @@ def lead_qualify(
             4,
         )
     old_grade, old_status = lead.grade, lead.status
-    _apply(lead, by, **changes)
+    versioned_update(lead, by=by, stale=rules.STALE, **changes)
     if old_grade != score.grade:
         lead_event(lead, LeadEventKind.GRADED, by, old_grade, score.grade, note=f"{score.total}")
     if old_status != status:
@@ -337,9 +335,10 @@ def lead_disqualify(*, lead: Lead, by: User, reason: str, note: str = "") -> Lea
             {"reason": _("Choose one of: %(keys)s.") % {"keys": ", ".join(sorted(reasons))}},
         )
     old = lead.status
-    _apply(
+    versioned_update(
         lead,
-        by,
+        by=by,
+        stale=rules.STALE,
         status="disqualified",
         disqualify_reason=reason,
         first_contact_due_at=None,
@@ -364,7 +363,7 @@ def lead_assign(*, lead: Lead, to: User | None, by: User) -> Lead:
             "owner", _("Choose someone you manage."), {"owner_id": _("Not someone you manage.")}
         )
     old = lead.owner.username
-    _apply(lead, by, owner=to, team=to.team)
+    versioned_update(lead, by=by, stale=rules.STALE, owner=to, team=to.team)
     lead_event(lead, LeadEventKind.ASSIGNED, by, old, to.username)
     return lead
 
@@ -435,9 +434,10 @@ def lead_convert(
         expected_close_date=expected_close_date,
         owner=lead.owner,
     )
-    _apply(
+    versioned_update(
         lead,
-        by,
+        by=by,
+        stale=rules.STALE,
         status="converted",
         account=account,
         deal=deal,

@@ -19,7 +19,7 @@ from salesop.core.audit import audit_actor, guarded_update
 from salesop.core.errors import DomainError, StaleWrite
 from salesop.core.money import MAX_AMOUNT, format_money, in_minor_units, minor_unit
 from salesop.core.params import parse_int
-from salesop.core.versioned import versioned_update
+from salesop.core.versioned import hold, versioned_update
 from salesop.deals.models import Deal
 from salesop.playbook.selectors import active_playbook
 from salesop.pricing.models import (
@@ -46,12 +46,6 @@ def _approval_wait_hours() -> int | None:
         (r for r in active_playbook().alerts if r.kind == "approval.pending_too_long"), None
     )
     return rule.after_hours if rule else None
-
-
-def _lock_quote(quote_id: int) -> None:
-    """Holds the quote's row until the transaction ends (PostgreSQL; SQLite's IMMEDIATE
-    transactions already run one writer at a time)."""
-    list(Quote.objects.select_for_update().filter(pk=quote_id).values_list("pk", flat=True))
 
 
 STALE = gettext_lazy("Someone else changed this quote. Reload it and try again.")
@@ -227,7 +221,7 @@ def _write_quote(
     _refuse(routing)
     if number is None:
         # The deal's row is held so that two quotes made at once get two numbers.
-        list(Deal.objects.select_for_update().filter(pk=deal.pk).values_list("pk", flat=True))
+        hold(Deal, deal.pk)
         number = (deal.quotes.aggregate(n=Max("number"))["n"] or 0) + 1
     with audit_actor(by):
         quote = Quote.objects.create(
@@ -366,7 +360,7 @@ def quote_revise(
     ones are marked voided, their decisions untouched. Only the newest revision is revised."""
     if quote.status == QuoteStatus.SUPERSEDED:
         raise DomainError("superseded", _("This revision was superseded; revise the newest one."))
-    _lock_quote(quote.pk)
+    hold(Quote, quote.pk)
     with audit_actor(by):
         versioned_update(
             quote,
@@ -442,7 +436,7 @@ def approval_decide(*, approval: Approval, by: User, approve: bool, comment: str
     status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
     # The quote's row first, as quote_revise does: two approvers deciding the same quote at
     # once then see each other's decision, and a decision racing a revision cannot deadlock.
-    _lock_quote(approval.quote_id)
+    hold(Quote, approval.quote_id)
     with audit_actor(by):
         decided = guarded_update(
             approval,
