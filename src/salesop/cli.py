@@ -12,49 +12,13 @@ from pathlib import Path
 # messages of the services they print: one language in one run. Called only after setup().
 from django.utils.translation import gettext as _
 
-
-def _data_dir() -> Path:
-    path = Path(os.environ.get("SALESOP_DATA_DIR", "salesop-data")).expanduser().resolve()
-    path.mkdir(parents=True, exist_ok=True)
-    os.environ["SALESOP_DATA_DIR"] = str(path)
-    return path
-
-
-def setup(*, hold: bool = True) -> None:
-    """Django set up, a killed restore's leftovers made whole, and (unless `hold` is false, as
-    for the restore itself) this process counted as one using the installation: every command
-    reads or writes the data a restore replaces, so none runs beside one (an import beside a
-    restore lost the rows written before the swap while both said they had succeeded)."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesop.settings")
-    _data_dir()
-    import django
-    from django.core.exceptions import ImproperlyConfigured
-
-    try:
-        django.setup()
-    except ImproperlyConfigured as exc:
-        sys.exit(f"salesop: configuration error: {exc}")
-    from salesop.core.backup import recover_interrupted
-
-    done = _archive_step(recover_interrupted)  # a restore that was killed part-way
-    if done:
-        print(f"salesop: {done}", file=sys.stderr)
-    if hold:
-        _hold_running()
-
-
-def _hold_running() -> None:
-    """This process (and those it forks) counts as a running server or worker: no restore
-    starts until it exits."""
-    from salesop.core.installation import hold_running
-
-    _archive_step(hold_running)
+from salesop import cli_records
+from salesop.cli_setup import archive_step, data_dir, setup
 
 
 def _prepare_demo_environment(host: str) -> None:
     """Demo mode: plain HTTP on this machine, a secret key kept in the data directory."""
-    data_dir = _data_dir()
-    key_file = data_dir / "secret_key"
+    key_file = data_dir() / "secret_key"
     if not os.environ.get("SALESOP_SECRET_KEY") and not key_file.exists():
         key_file.write_text(secrets.token_urlsafe(50), encoding="utf-8")
         key_file.chmod(0o600)
@@ -300,17 +264,6 @@ def cmd_createadmin(args: argparse.Namespace) -> None:
     print(_("Created administrator %(username)s (sales operations).") % {"username": args.username})
 
 
-def _archive_step(step):
-    """Runs a backup or restore step; its refusal (a failed pg_dump or pg_restore included)
-    ends the command. Returns the step's result."""
-    from salesop.core.errors import DomainError
-
-    try:
-        return step()
-    except DomainError as exc:
-        sys.exit(f"salesop: {exc.message}")
-
-
 def _contents(manifest: dict) -> str:
     rows = sum(t["rows"] for t in manifest["tables"].values())
     return _("%(tables)d tables (%(rows)s rows) and %(files)d files") % {
@@ -325,7 +278,7 @@ def cmd_backup(args: argparse.Namespace) -> None:
     setup()
     from salesop.core.backup import backup
 
-    archive, manifest = _archive_step(lambda: backup(Path(args.out)))
+    archive, manifest = archive_step(lambda: backup(Path(args.out)))
     print(
         _("Backed up %(contents)s to %(archive)s")
         % {"contents": _contents(manifest), "archive": archive}
@@ -349,7 +302,7 @@ def cmd_restore(args: argparse.Namespace) -> None:
             call_command("migrate", interactive=False, verbosity=0)
             return restore(Path(args.file), force=args.force)
 
-    manifest = _archive_step(step)
+    manifest = archive_step(step)
     print(
         _("Restored %(contents)s from the backup of %(created)s; every checksum matches.")
         % {"contents": _contents(manifest), "created": manifest["created_at"]}
@@ -390,8 +343,6 @@ def cmd_manage(args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    # imported here: cli_records imports setup() from this module
-    from salesop import cli_records
 
     parser = argparse.ArgumentParser(prog="salesop", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)

@@ -1,5 +1,6 @@
 """The `salesop` commands that bring records in or read the department's results: the playbook,
-imports, the lead-scoring model, the monthly review. Each sets Django up first (`cli.setup`)."""
+imports, the lead-scoring model, the monthly review. Each sets Django up first
+(`cli_setup.setup`)."""
 
 import argparse
 import sys
@@ -8,7 +9,7 @@ from pathlib import Path
 # Messages in the installation's language, as in cli.py: called only after setup().
 from django.utils.translation import gettext as _
 
-from salesop.cli import setup
+from salesop.cli_setup import setup
 
 
 def cmd_playbook(args: argparse.Namespace) -> None:

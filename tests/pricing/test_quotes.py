@@ -64,7 +64,7 @@ def test_a_product_line_takes_its_list_price_and_the_totals_are_exact(org, wms):
     assert quote.subtotal == Decimal("301999.98")
     assert quote.discount_amount == Decimal("15000.00")
     assert quote.total == Decimal("286999.98")
-    assert quote.total_display == "¥286,999.98"
+    assert quote.money(quote.total) == "¥286,999.98"
     assert (quote.number, quote.revision, quote.status) == (1, 1, "approved")
     assert propose(org, [{"product_id": wms.pk}], deal=quote.deal).number == 2
 
@@ -381,4 +381,4 @@ def test_a_yen_quote_is_in_whole_yen(org):
     )
     line = quote.lines.get()
     assert line.net_price == Decimal("926") and quote.total == Decimal("926")
-    assert quote.total_display == "JP¥926"
+    assert quote.money(quote.total) == "JP¥926"

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from salesop.accounts.models import User
 from salesop.accounts.visibility import get_visible_or_404
-from salesop.customers.models import Account
+from salesop.customers.models import Account, TrainingRun
 
 # Newest first; id breaks ties so keyset pages never skip or repeat a row.
 ACCOUNT_ORDERING = ("-created_at", "-id")
@@ -25,3 +25,8 @@ def accounts_visible_to(
 
 def account_for(user: User, account_id: int) -> Account:
     return get_visible_or_404(Account.objects.select_related("owner", "team"), user, pk=account_id)
+
+
+def latest_training_run() -> TrainingRun | None:
+    """The newest run of the profile and win-model training, for its progress on the page."""
+    return TrainingRun.objects.first()

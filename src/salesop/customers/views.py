@@ -17,7 +17,6 @@ from salesop.core.pagination import keyset_page
 from salesop.core.params import parse_id
 from salesop.customers import rules, selectors, services
 from salesop.customers.forms import AccountForm, AccountSearchForm, ContactForm
-from salesop.customers.models import TrainingRun
 from salesop.customers.profiling import latest
 from salesop.deals.selectors import deals_visible_to
 
@@ -172,7 +171,7 @@ def icp_page(request):
     for stat in stats:
         stat["attribute_label"] = labels.get(stat["attribute"], stat["attribute"])
         stat["value_label"] = labels.get(stat["value"], stat["value"])
-    run = TrainingRun.objects.first()
+    run = selectors.latest_training_run()
     if request.htmx:
         return render(request, "customers/_partials/training.html", {"run": run})
     return render(

@@ -194,9 +194,16 @@ def discovery_workspace(deal: Deal) -> DiscoveryWorkspace:
     )
 
 
-def question_bank(industry: str = "") -> QuerySet[Question]:
-    """Active questions for an industry: its own and those for any industry."""
-    return Question.objects.filter(active=True, industry__in={"", industry})
+def question_bank(industry: str | None = "", *, active_only: bool = True) -> QuerySet[Question]:
+    """Questions for an industry: its own and those for any industry; with `industry` None,
+    every industry's (the bank's own page). Retired ones only without `active_only` (for
+    whoever edits the bank)."""
+    questions = Question.objects.all()
+    if active_only:
+        questions = questions.filter(active=True)
+    if industry is not None:
+        questions = questions.filter(industry__in={"", industry})
+    return questions
 
 
 @dataclass

@@ -38,7 +38,8 @@ from salesop.insights.filters import (
 )
 from salesop.insights.review import review
 from salesop.insights.rules import Period, month_asked
-from salesop.leads.models import Channel, Grade
+from salesop.leads.models import Grade
+from salesop.leads.selectors import channels as lead_channels
 from salesop.playbook.selectors import active_playbook
 
 # A drill-down page lists this many records, misses first; the CSV has them all.
@@ -100,7 +101,7 @@ def _context(request, asked: Asked, tab: str, **extra) -> dict:
         "query": asked.query,
         "teams": list(teams_visible_to(user)),
         "owners": list(owners_visible_to(user)),
-        "channels": list(Channel.objects.order_by("name")),
+        "channels": list(lead_channels().order_by("name")),
         "grades": Grade.choices,
         "unnarrowed": not_narrowed_notes(asked.filters),
         **extra,

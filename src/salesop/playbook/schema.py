@@ -24,6 +24,10 @@ class Label(Strict):
     def get(self, language: str) -> str:
         return in_language(self.zh, self.en, language)
 
+    def __str__(self) -> str:
+        """In the reader's language: what a template shows for `{{ stage.label }}`."""
+        return in_language(self.zh, self.en)
+
 
 class Keyed(Strict):
     key: Key

@@ -8,7 +8,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from salesop.aftersales.business_calendar import unknown_holiday_year
-from salesop.core.bilingual import reads_chinese
 from salesop.core.errors import DomainError
 from salesop.core.forms import styled
 from salesop.core.params import parse_id
@@ -37,7 +36,6 @@ def index(request):
             "holiday_year": unknown_holiday_year(playbook, company_today())
             if request.user.can_administer
             else None,
-            "language": "zh" if reads_chinese() else "en",
             "criteria": {name: c.description for name, c in CRITERIA.items()},
             "versions": selectors.versions()[:50] if request.user.can_administer else [],
         },

@@ -243,10 +243,6 @@ class Quote(models.Model):
     def money(self, amount: Decimal) -> str:
         return format_money(amount, self.currency)
 
-    @property
-    def total_display(self) -> str:
-        return self.money(self.total)
-
     def concession_labels(self) -> list[str]:
         return [self.concession_label(c["key"]) for c in self.concessions]
 

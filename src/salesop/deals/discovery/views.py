@@ -346,14 +346,12 @@ def question_bank(request):
                 messages.success(request, _("Question added."))
                 return redirect("deals:questions")
         status = 422
-    questions = Question.objects.order_by("layer", "industry", "id")
-    if not request.user.can_administer:
-        questions = questions.filter(active=True)
+    questions = selectors.question_bank(None, active_only=not request.user.can_administer)
     return render(
         request,
         "deals/questions.html",
         {
-            "questions": questions[:500],
+            "questions": questions.order_by("layer", "industry", "id")[:500],
             "form": form,
             "may_edit": request.user.can_administer,
         },

@@ -18,6 +18,7 @@ from salesop.core.docx import render_docx, template_problem
 from salesop.core.errors import DomainError
 from salesop.core.money import MAX_AMOUNT, Currency, format_money
 from salesop.core.time import company_today
+from salesop.core.versioned import hold
 from salesop.deals.models import (
     Deal,
     Need,
@@ -136,7 +137,7 @@ def proposal_create(
         raise DomainError("invalid", _("The title is too long."), {"title": _("At most 200.")})
     # Serialises concurrent version numbering on PostgreSQL; SQLite's IMMEDIATE transactions
     # already do. The unique (deal, number) constraint is the last guard.
-    Deal.objects.select_for_update().filter(pk=deal.pk).values_list("pk", flat=True).get()
+    hold(Deal, deal.pk)
     if source is not None and source.deal_id != deal.pk:
         raise DomainError("invalid", _("That proposal belongs to another deal."))
     source = source or deal.proposals.order_by("-number").first()
@@ -391,7 +392,8 @@ def docx_context(proposal: Proposal, audience: str | None = None) -> dict[str, A
     }
 
 
-def _template_bytes() -> bytes:
+def template_bytes() -> bytes:
+    """The Word template proposals are made from: the active upload, else the shipped one."""
     active = ProposalTemplate.objects.filter(active=True).order_by("-number").first()
     if active is not None:
         return bytes(active.content)
@@ -400,7 +402,7 @@ def _template_bytes() -> bytes:
 
 def proposal_docx(*, proposal: Proposal, audience: str | None = None) -> bytes:
     """The proposal as a Word document, from the active uploaded template or the shipped one."""
-    return render_docx(_template_bytes(), docx_context(proposal, audience))
+    return render_docx(template_bytes(), docx_context(proposal, audience))
 
 
 def docx_filename(proposal: Proposal) -> str:

@@ -17,7 +17,6 @@ from salesop.core.params import parse_id
 from salesop.deals import objections
 from salesop.deals.models import ObjectionCategory, ProposalAudience, ProposalTemplate
 from salesop.deals.proposals import services as proposals
-from salesop.deals.proposals.docx_template import DEFAULT_TEMPLATE
 from salesop.deals.proposals.forms import (
     BENEFIT_LINES,
     ObjectionForm,
@@ -430,8 +429,6 @@ def proposal_templates(request):
 @login_required
 def proposal_template_download(request):
     """The template in use (or the shipped one): where sales ops start their own."""
-    active = ProposalTemplate.objects.filter(active=True).order_by("-number").first()
-    content = bytes(active.content) if active else DEFAULT_TEMPLATE.read_bytes()
-    response = HttpResponse(content, content_type=proposals.DOCX_CONTENT_TYPE)
+    response = HttpResponse(proposals.template_bytes(), content_type=proposals.DOCX_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="proposal-template.docx"'
     return response
