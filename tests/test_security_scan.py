@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.no_clock
+
 ROOT = Path(__file__).resolve().parent.parent
 
 SECRETS = {

@@ -19,7 +19,7 @@ from salesop.core.spreadsheets import NotASpreadsheet, read_rows
 from salesop.core.testing import docx_with
 from salesop.deals.proposals.services import proposal_template_upload
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.no_clock]
 MB = 1024 * 1024
 W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 

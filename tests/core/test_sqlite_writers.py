@@ -12,12 +12,14 @@ writers, as bench.sqlite_writers runs them; the full proof, 16 writers for 60 s 
 import sqlite3
 import time
 
+import pytest
 from bench.sqlite_writers import check, failed, post, run_writers, site
 
 WRITERS = 16
 SECONDS = 12  # the benchmark's 60 s x 5, shortened for CI
 
 
+@pytest.mark.process
 def test_sixteen_api_writers_wait_their_turn_and_none_fails(tmp_path):
     with site(tmp_path) as s:
         conn = sqlite3.connect(s.db)

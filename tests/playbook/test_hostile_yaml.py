@@ -28,6 +28,8 @@ from salesop.playbook.loader import (
 from salesop.playbook.models import PlaybookVersion
 from salesop.playbook.services import default_playbook_text
 
+pytestmark = pytest.mark.no_clock
+
 # Nine levels of nine aliases each: a billion values once expanded, 600 bytes as text. Before
 # the loader counted aliases, `salesop playbook validate` ran 37 s and 2.96 GB on it.
 BOMB = "\n".join(

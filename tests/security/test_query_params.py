@@ -18,7 +18,7 @@ from salesop.accounts.models import ApiToken, User
 from .openapi import operations
 from .urls import routes
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.no_clock]
 
 HOSTILE = [
     "abc",
