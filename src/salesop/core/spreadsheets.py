@@ -32,30 +32,74 @@ class Row:
     problem: str = ""  # e.g. bytes that are not text in the file's encoding
 
 
+# csv's own limit (128 KB a cell) ended the whole file at one long cell: raised for every
+# reader in the process, so a cell over MAX_CELL is a row error instead (a cell is still
+# bounded by the upload's size limit).
+csv.field_size_limit(16 * 1024 * 1024)
+# What a file may hold before it is refused whole (a 100,000-column CSV made a 65 MB mapping
+# page) or a cell is refused as a row error (a 200,000-character cell stopped the job).
+MAX_COLUMNS = 500
+MAX_CELL = 10_000
+
+
 def _sniff_encoding(head: bytes) -> str:
-    """UTF-8 (with or without BOM) when the header line reads as UTF-8, else GB18030, a superset
-    of the GBK that Excel in China saves. Later rows that do not decode become row errors."""
+    """The encoding of a CSV from the first 64 KB of it, not its first line (a GBK file under an
+    ASCII header had every Chinese row refused): a byte-order mark; UTF-8 when the sample reads
+    as UTF-8 but for a few damaged bytes; else the likeliest of the encodings Chinese and
+    English spreadsheets are saved in (charset-normalizer), GB18030 (a superset of GBK) when it
+    cannot tell. Later rows that do not decode become row errors."""
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    first_line = head.split(b"\n", 1)[0]
-    try:
-        first_line.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        return "gb18030"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"  # Excel's "Unicode text"
+    text = codecs.getincrementaldecoder("utf-8")("replace").decode(head, final=False)
+    bad = text.count("\ufffd")
+    if 4 * bad <= sum(1 for c in text if c > "\x7f") - bad:
+        return "utf-8"  # a few damaged rows in a UTF-8 file are row errors, not another encoding
+    from charset_normalizer import from_bytes
+
+    sample = head[: head.rfind(b"\n") + 1] or head  # whole lines: no character cut in two
+    best = from_bytes(sample, cp_isolation=["gb18030", "big5", "cp1252"]).best()
+    return best.encoding if best is not None else "gb18030"
+
+
+def _sniff_delimiter(head: bytes, encoding: str) -> str:
+    """Comma, semicolon (a European Excel), tab (Excel's text export) or bar: the one that
+    splits the header into the most columns with at least half the next lines agreeing;
+    comma when none splits it."""
+    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=False)
+    lines = text[: text.rfind("\n") + 1 or None].splitlines()
+    lines = [line for line in lines if line.strip()][:20]
+    best, best_columns = ",", 1
+    for delimiter in (",", ";", "\t", "|"):
+        counts = [len(cells) for cells in csv.reader(lines, delimiter=delimiter)]
+        if not counts or counts[0] <= best_columns:
+            continue
+        rest = counts[1:]
+        if not rest or 2 * sum(n == counts[0] for n in rest) >= len(rest):
+            best, best_columns = delimiter, counts[0]
+    return best
 
 
 def read_rows(path: Path) -> tuple[list[str], Iterator[Row]]:
-    """(header, rows) of a CSV (UTF-8, UTF-8 with BOM, or GBK) or XLSX file."""
-    with open(path, "rb") as fh:
-        head = fh.read(65536)
+    """(header, rows) of a CSV (UTF-8, GBK, Big5 or UTF-16; comma, semicolon or tab between
+    cells) or XLSX file."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(65536)
+    except OSError as exc:  # removed from the data directory, or unreadable
+        raise NotASpreadsheet(
+            _("The uploaded file cannot be read (%(e)s); upload it again.") % {"e": exc.strerror}
+        ) from None
     if head.startswith(b"PK\x03\x04"):
         if problem := zip_problem(path, SPREADSHEET):
             raise NotASpreadsheet(problem)
         return _xlsx(path)
-    if b"\x00" in head[:4096] or not head.strip():
+    utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if (b"\x00" in head[:4096] and not utf16) or not head.strip():
         raise NotASpreadsheet(_("This file is not a CSV or XLSX spreadsheet (or it is empty)."))
-    return _csv(path, _sniff_encoding(head))
+    encoding = _sniff_encoding(head)
+    return _csv(path, encoding, _sniff_delimiter(head, encoding))
 
 
 def count_rows(path: Path) -> int:
@@ -88,32 +132,59 @@ def count_rows(path: Path) -> int:
 
 
 def _clean_header(header: Iterable[Any]) -> list[str]:
-    return [str(h).strip() if h is not None else "" for h in header]
+    cells = [str(h).strip() if h is not None else "" for h in header]
+    while cells and not cells[-1]:
+        cells.pop()  # a sheet formatted far to the right has empty header cells there
+    if len(cells) > MAX_COLUMNS:
+        raise NotASpreadsheet(
+            _("The file has %(n)d columns; at most %(max)d can be imported.")
+            % {"n": len(cells), "max": MAX_COLUMNS}
+        )
+    return cells
 
 
-def _csv(path: Path, encoding: str) -> tuple[list[str], Iterator[Row]]:
+def _cell_problem(header: list[str], values: Iterable[Any]) -> str:
+    """A row error for a cell longer than any field takes, naming its column."""
+    for name, value in zip(header, values, strict=False):
+        if isinstance(value, str) and len(value) > MAX_CELL:
+            return _("column %(column)s holds %(n)d characters; at most %(max)d are read") % {
+                "column": name or "?",
+                "n": len(value),
+                "max": MAX_CELL,
+            }
+    return ""
+
+
+def _csv(path: Path, encoding: str, delimiter: str) -> tuple[list[str], Iterator[Row]]:
     raw = open(path, "rb")  # noqa: SIM115 (closed by the generator)
     text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
-    reader = csv.reader(text)
+    reader = csv.reader(text, delimiter=delimiter)
     try:
         header = _clean_header(next(reader))
     except StopIteration:
         raw.close()
         raise NotASpreadsheet(_("The file is empty.")) from None
-    except csv.Error as exc:
+    except (csv.Error, NotASpreadsheet) as exc:
         raw.close()
+        if isinstance(exc, NotASpreadsheet):
+            raise
         raise NotASpreadsheet(_("This file is not a CSV spreadsheet: %(e)s") % {"e": exc}) from None
 
     def rows() -> Iterator[Row]:
+        number = 1
         try:
-            for number, cells in enumerate(reader, start=2):
+            for number, cells in enumerate(reader, start=2):  # noqa: B007 (read after the loop)
                 if not any(c.strip() for c in cells):
                     continue
                 values = dict(zip(header, cells, strict=False))
-                problem = ""
-                if any("\ufffd" in c for c in cells):
+                problem = _cell_problem(header, cells)
+                if not problem and any("\ufffd" in c for c in cells):
                     problem = _("the row has bytes that are not %(enc)s text") % {"enc": encoding}
                 yield Row(number, values, problem)
+        except csv.Error as exc:
+            raise NotASpreadsheet(
+                _("The file cannot be read after row %(row)d: %(e)s") % {"row": number, "e": exc}
+            ) from None
         finally:
             raw.close()
 
@@ -152,7 +223,8 @@ def _xlsx(path: Path) -> tuple[list[str], Iterator[Row]]:
             for number, values in enumerate(cells, start=2):  # noqa: B007 (read after the loop)
                 if not any(v not in (None, "") for v in values):
                     continue
-                yield Row(number, dict(zip(header, values, strict=False)))
+                problem = _cell_problem(header, values)
+                yield Row(number, dict(zip(header, values, strict=False)), problem)
         except _DAMAGED as exc:
             raise NotASpreadsheet(
                 _("The workbook is damaged after row %(row)d: %(e)s") % {"row": number, "e": exc}

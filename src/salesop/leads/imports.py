@@ -5,6 +5,7 @@ commit all-or-nothing or only the valid rows. Rows stream from the file in batch
 
 import csv
 import io
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -31,6 +32,7 @@ from salesop.leads.rules import STALE, first_contact_hours, followup_due
 from salesop.monitor.heartbeat import beating
 from salesop.playbook.selectors import active_playbook
 
+log = logging.getLogger(__name__)
 BATCH = 1000
 SHOWN_ERRORS = 200
 
@@ -391,8 +393,8 @@ def _execute(job: ImportJob, progress=None) -> ImportJob:
     job.processed_rows = 0
     try:
         job.total_rows = count_rows(Path(job.file.path))
-    except NotASpreadsheet:
-        job.total_rows = 0
+    except (NotASpreadsheet, OSError):
+        job.total_rows = 0  # the run below says what is wrong with the file
     job.save(update_fields=["status", "processed_rows", "total_rows"])
 
     def report(job_, outcome):
@@ -408,6 +410,16 @@ def _execute(job: ImportJob, progress=None) -> ImportJob:
         job.status, job.message = ImportStatus.FAILED, str(exc)[:500]
         job.finished_at = timezone.now()
         job.save()
+        return job
+    except Exception as exc:
+        # Any failure ends the job, saying so and what it left behind; it stayed "running"
+        # for ever (a 200,000-character cell did it) and could not be retried.
+        log.exception("import %s stopped on an unexpected error", job.pk)
+        reason = _("The import stopped on an unexpected error (%(error)s).") % {
+            "error": f"{type(exc).__name__}: {exc}"[:200]
+        }
+        import_fail(job=job, reason=reason)
+        job.refresh_from_db()
         return job
     job.created_count, job.merged_count = outcome.created, outcome.merged
     job.skipped_count, job.error_count = outcome.skipped, len(outcome.errors)

@@ -1,0 +1,153 @@
+"""The files teams really export, read whole through the page's import: a GBK export whose
+header is ASCII (every Chinese row was refused: the encoding was guessed from the first line),
+Big5 from a Taiwan office, Excel's "Unicode text" (UTF-16, tabs), semicolon CSVs from a European
+Excel, a 100,000-column file, a 200,000-character cell, and a job that meets an error nobody
+foresaw."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+
+from salesop.core.errors import DomainError
+from salesop.core.spreadsheets import MAX_CELL, MAX_COLUMNS
+from salesop.core.testing import make_channel
+from salesop.leads.models import ImportJob, Lead
+from salesop.leads.services import import_start, import_upload
+
+pytestmark = pytest.mark.django_db
+
+# ASCII header, Chinese rows: an export of an English-language CRM used in China
+HEADER = ["company", "contact", "phone", "email", "region"]
+ROWS = [
+    ["嘉兴恒通冷链物流有限公司", "周经理", "13805710001", "zhou@hengtong.cn", "浙江"],
+    ["无锡华晨电子科技有限公司", "吴工", "13905100002", "wu@huachen.cn", "江苏"],
+    ["合肥新桥食品有限公司", "钱总", "13705510003", "", "安徽"],
+    ["北京星河科技有限公司", "赵女士", "13601010004", "zhao@xinghe.cn", "北京"],
+]
+
+
+def text(delimiter=",", rows=ROWS, header=HEADER) -> str:
+    return "\r\n".join(delimiter.join(cells) for cells in [header, *rows]) + "\r\n"
+
+
+def upload(org, content: bytes, name="leads.csv"):
+    return import_upload(
+        by=org.rep, upload=SimpleUploadedFile(name, content), channel=make_channel()
+    )
+
+
+def run(org, job, django_capture_on_commit_callbacks, **options):
+    options = {
+        "mapping": job.mapping,
+        "dedupe": "skip",
+        "all_or_nothing": False,
+        "dry_run": False,
+        **options,
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        import_start(job=job, by=org.rep, **options)
+    job.refresh_from_db()
+    return job
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("GBK under an ASCII header", text().encode("gbk")),
+        ("GB18030", text().encode("gb18030")),
+        ("UTF-8 with BOM", text().encode("utf-8-sig")),
+        ("UTF-16 with tabs (Excel's Unicode text)", text("\t").encode("utf-16")),
+        ("semicolons", text(";").encode("utf-8")),
+        ("tabs in GBK", text("\t").encode("gbk")),
+        ("bars", text("|").encode("utf-8")),
+    ],
+)
+def test_every_row_of_the_files_teams_export_comes_in(
+    org, name, content, django_capture_on_commit_callbacks
+):
+    job = upload(org, content)
+    assert job.columns == HEADER, name
+    assert job.mapping["company"] == "company_name" and job.mapping["phone"] == "phone"
+    job = run(org, job, django_capture_on_commit_callbacks)
+    assert (job.status, job.created_count, job.error_count) == ("done", 4, 0), (name, job.errors)
+    assert set(Lead.objects.values_list("company_name", flat=True)) == {r[0] for r in ROWS}
+    assert Lead.objects.get(contact_name="周经理").region == "浙江"
+
+
+def test_big5_from_a_taiwan_office_reads_as_big5(org, django_capture_on_commit_callbacks):
+    rows = [
+        ["台北宏達電子股份有限公司", "陳經理", "0912345678", "chen@hongda.tw", "台灣"],
+        ["新竹聯發資訊股份有限公司", "林小姐", "0922333444", "lin@lianfa.tw", "台灣"],
+        ["高雄港灣物流股份有限公司", "黃先生", "0933555666", "", "台灣"],
+    ] * 5
+    job = upload(org, text(rows=rows).encode("big5"))
+    job = run(org, job, django_capture_on_commit_callbacks, mapping={**job.mapping, "phone": ""})
+    assert job.status == "done" and job.error_count == 0, job.errors
+    assert Lead.objects.filter(contact_name="陳經理").exists()
+
+
+def test_a_comma_file_with_semicolons_in_its_cells_stays_a_comma_file(org):
+    rows = [["上海云仓; 物流", "周经理", "13805710001", "a@b.cn", "上海"]]
+    job = upload(org, text(rows=rows).encode())
+    assert job.columns == HEADER
+
+
+def test_a_hundred_thousand_columns_are_refused_before_a_mapping_page(org):
+    header = ",".join(f"c{i}" for i in range(100_000))
+    with pytest.raises(DomainError) as refused:
+        upload(org, (header + "\r\n" + "x," * 99_999 + "x\r\n").encode())
+    assert "100000" in refused.value.message.replace(",", "")
+    assert str(MAX_COLUMNS) in refused.value.message
+    assert not ImportJob.objects.exists()
+
+
+def test_a_cell_too_long_is_a_row_error_naming_its_column(org, django_capture_on_commit_callbacks):
+    rows = [ROWS[0], [ROWS[1][0], "吴工", "13905100002", "wu@huachen.cn", "江" * 200_000], ROWS[2]]
+    job = run(org, upload(org, text(rows=rows).encode()), django_capture_on_commit_callbacks)
+    assert (job.status, job.created_count) == ("done", 2)
+    assert {error["row"] for error in job.errors} == {3}
+    assert any("region" in e["reason"] and f"{MAX_CELL}" in e["reason"] for e in job.errors)
+
+
+def test_a_file_gone_before_the_worker_reached_it_fails_the_job_saying_so(
+    org, django_capture_on_commit_callbacks
+):
+    job = upload(org, text().encode())
+    with django_capture_on_commit_callbacks() as queued:
+        import_start(
+            job=job, by=org.rep, mapping=job.mapping, dedupe="skip", all_or_nothing=True,
+            dry_run=False,
+        )  # fmt: skip
+    job.file.storage.delete(job.file.name)
+    for callback in queued:
+        callback()
+    job.refresh_from_db()
+    assert job.status == "failed" and "重新上传" in job.message, job.message
+    assert job.finished_at is not None and not Lead.objects.exists()
+
+
+def test_an_error_nobody_foresaw_ends_the_job_saying_so(org, django_capture_on_commit_callbacks):
+    """The database refuses the writes after every check passed (a full disk, here a trigger
+    that refuses every new lead): the job ends as failed with its message and what it left
+    behind, instead of running for ever with no way to retry it."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "CREATE TRIGGER disk_full BEFORE INSERT ON leads_lead "
+                "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+            )
+        else:
+            cursor.execute(
+                "CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'disk full'; END $$"
+            )
+            cursor.execute(
+                "CREATE TRIGGER disk_full BEFORE INSERT ON leads_lead "
+                "FOR EACH ROW EXECUTE FUNCTION disk_full()"
+            )
+    job = run(
+        org, upload(org, text().encode()), django_capture_on_commit_callbacks, all_or_nothing=True
+    )
+    assert job.status == "failed" and "disk full" in job.message, job.message
+    assert "没有导入任何数据" in job.message
+    assert job.finished_at is not None and not Lead.objects.exists()
