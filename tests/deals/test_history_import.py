@@ -33,10 +33,9 @@ def run(django_capture_on_commit_callbacks):
             kind="deals",
         )
         options.setdefault("all_or_nothing", True)
+        options.setdefault("dry_run", False)
         with django_capture_on_commit_callbacks(execute=True):
-            import_start(
-                job=job, by=org.ops, mapping=job.mapping, dedupe="skip", dry_run=False, **options
-            )
+            import_start(job=job, by=org.ops, mapping=job.mapping, dedupe="skip", **options)
         job.refresh_from_db()
         return job
 
@@ -134,3 +133,51 @@ def test_an_open_deal_started_today_imports(org, run):
         job = run(org, content)
     assert job.status == "done", (job.message, job.errors)
     assert Deal.objects.get().created_at <= job.finished_at
+
+
+def test_the_same_history_imported_twice_is_there_once(org, run):
+    """The same file again creates nothing and says so (revenue and win counts doubled), and
+    a file that brings the same deals under their ids finds them by id."""
+    first = run(org, CSV, create_owners=True)
+    assert (first.created_count, first.skipped_count) == (3, 0)
+    revenue = sum(Deal.objects.filter(status="won").values_list("amount", flat=True))
+    again = run(org, CSV, create_owners=True)
+    assert (again.status, again.created_count, again.skipped_count) == ("done", 0, 3)
+    assert Deal.objects.count() == 3
+    assert sum(Deal.objects.filter(status="won").values_list("amount", flat=True)) == revenue
+    assert User.objects.filter(full_name="Ghost Rep").count() == 1
+
+    with_ids = (
+        "Opportunity ID,Company,Outcome,Created,Closed,Amount\r\n"
+        "OPP-1001,Northwind Traders,won,2024-01-10,2024-02-20,50000\r\n"
+        "OPP-1002,Northwind Traders,won,2024-01-10,2024-02-20,50000\r\n"  # same but its id
+    )
+    assert run(org, with_ids).created_count == 2
+    changed_amount = with_ids.replace(",50000\r\n", ",52000\r\n")
+    job = run(org, changed_amount)  # the id says it is the same deal
+    assert (job.created_count, job.skipped_count) == (0, 2)
+    assert Deal.objects.filter(account__name="Northwind Traders").count() == 2
+
+
+def test_a_dry_run_of_history_creates_no_owner(org, run):
+    users = User.objects.count()
+    job = run(org, CSV, create_owners=True, dry_run=True)
+    assert (job.status, job.created_count) == ("done", 3), job.errors
+    assert User.objects.count() == users and not Deal.objects.exists()
+
+
+def test_a_loss_without_a_reason_is_not_recorded_and_the_review_proposes_nothing_from_it(org, run):
+    from salesop.customers.models import Account
+    from salesop.insights.losses import losses
+    from salesop.insights.rules import month_period
+
+    rows = "".join(f"公司{i},输单,2024-03-01,2024-04-{1 + i:02d},\r\n" for i in range(6))
+    rows += "Contoso,lost,2024-03-01,2024-04-20,budget cut\r\n"  # a reason the playbook lacks
+    job = run(org, "客户名称,结果,开始日期,成交日期,输单原因\r\n" + rows)
+    assert job.created_count == 7, job.errors
+    assert set(Deal.objects.values_list("lost_reason", flat=True)) == {"", "other"}
+    report = losses(month_period(2024, 4), Deal.objects.all(), Account.objects.all())
+    assert [(bar.key, bar.label, bar.count) for bar in report.reasons] == [
+        ("", "未记录", 6),
+        ("other", "其他", 1),
+    ]

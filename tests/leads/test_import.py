@@ -210,7 +210,11 @@ def test_cli_import_with_progress(tmp_path):
         SALESOP_LANGUAGE="en",
     )
     data = tmp_path / "leads.csv"
-    rows = [r.replace(",138", ",158").replace(",139", ",159").replace(",137", ",157") for r in ROWS]
+    # the demo's pool holds these people and companies: other numbers and names, so they are new
+    rows = [
+        r.replace(",138", ",158").replace(",139", ",159").replace(",137", ",157")
+        for r in (row.replace("有限公司", "贸易有限公司", 1) for row in ROWS)
+    ]
     data.write_bytes((HEADER + "\r\n".join([*rows, ",无公司,13800000000,,"])).encode("gbk"))
 
     def run(*args):

@@ -1,16 +1,15 @@
 """The files teams really export, read whole through the page's import: a GBK export whose
 header is ASCII (every Chinese row was refused: the encoding was guessed from the first line),
 Big5 from a Taiwan office, Excel's "Unicode text" (UTF-16, tabs), semicolon CSVs from a European
-Excel, a 100,000-column file, a 200,000-character cell, and a job that meets an error nobody
-foresaw."""
+Excel, a 100,000-column file, a 200,000-character cell, a file gone before the worker reached
+it, and the same company under another suffix."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 
 from salesop.core.errors import DomainError
 from salesop.core.spreadsheets import MAX_CELL, MAX_COLUMNS
-from salesop.core.testing import make_channel
+from salesop.core.testing import make_channel, make_lead
 from salesop.leads.models import ImportJob, Lead
 from salesop.leads.services import import_start, import_upload
 
@@ -126,28 +125,24 @@ def test_a_file_gone_before_the_worker_reached_it_fails_the_job_saying_so(
     assert job.finished_at is not None and not Lead.objects.exists()
 
 
-def test_an_error_nobody_foresaw_ends_the_job_saying_so(org, django_capture_on_commit_callbacks):
-    """The database refuses the writes after every check passed (a full disk, here a trigger
-    that refuses every new lead): the job ends as failed with its message and what it left
-    behind, instead of running for ever with no way to retry it."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute(
-                "CREATE TRIGGER disk_full BEFORE INSERT ON leads_lead "
-                "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
-            )
-        else:
-            cursor.execute(
-                "CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS "
-                "$$ BEGIN RAISE EXCEPTION 'disk full'; END $$"
-            )
-            cursor.execute(
-                "CREATE TRIGGER disk_full BEFORE INSERT ON leads_lead "
-                "FOR EACH ROW EXECUTE FUNCTION disk_full()"
-            )
-    job = run(
-        org, upload(org, text().encode()), django_capture_on_commit_callbacks, all_or_nothing=True
-    )
-    assert job.status == "failed" and "disk full" in job.message, job.message
-    assert "没有导入任何数据" in job.message
-    assert job.finished_at is not None and not Lead.objects.exists()
+@pytest.mark.parametrize(
+    ("in_pool", "in_file"),
+    [
+        ("北京星河科技有限公司", "北京星河科技（有限公司）"),
+        ("Acme Co., Ltd.", "ACME CO LTD"),
+    ],
+)
+def test_a_company_already_in_the_pool_is_a_duplicate_whatever_its_suffix(
+    org, in_pool, in_file, django_capture_on_commit_callbacks
+):
+    make_lead(org.rep, company=in_pool, phone="13900000001")
+    rows = [[in_file, "新联系人", "13700000009", "new@example.cn", "北京"], ROWS[0]]
+    job = run(org, upload(org, text(rows=rows).encode()), django_capture_on_commit_callbacks)
+    assert (job.created_count, job.skipped_count) == (1, 1), job.errors
+    assert not Lead.objects.filter(company_name=in_file).exists()
+
+
+def test_a_company_twice_in_one_file_comes_in_once(org, django_capture_on_commit_callbacks):
+    rows = [ROWS[0], ["嘉兴恒通冷链物流（有限公司）", "钱经理", "13700000010", "", "浙江"]]
+    job = run(org, upload(org, text(rows=rows).encode()), django_capture_on_commit_callbacks)
+    assert (job.created_count, job.skipped_count) == (1, 1)

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from salesop.core.testing import make_channel, make_lead
@@ -164,10 +164,26 @@ def test_monthly_work_whose_worker_died_runs_again_and_once(
 def test_a_job_that_raises_is_failed_rather_than_left_running(
     org, django_capture_on_commit_callbacks
 ):
+    """An error nobody foresaw (the database refusing every write after all checks passed: a
+    full disk, here a trigger) ends the job as failed instead of leaving it running."""
     job = import_upload(by=org.rep, upload=SimpleUploadedFile("l.csv", CSV), channel=make_channel())
-    job.file.delete(save=False)  # the upload vanished from the media directory
     ImportJob.objects.filter(pk=job.pk).update(status="queued")
-    with pytest.raises(FileNotFoundError):
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "CREATE TRIGGER disk_full BEFORE INSERT ON leads_lead "
+                "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+            )
+        else:
+            cursor.execute(
+                "CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'disk full'; END $$"
+            )
+            cursor.execute(
+                "CREATE TRIGGER disk_full BEFORE INSERT ON leads_lead "
+                "FOR EACH ROW EXECUTE FUNCTION disk_full()"
+            )
+    with pytest.raises(DatabaseError):
         run_import_job.call_local(job.pk)
     job.refresh_from_db()
     assert job.status == "failed"

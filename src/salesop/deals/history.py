@@ -3,6 +3,7 @@ reached, won or lost with dates and reason) from a spreadsheet, so the ideal cus
 the win model and the reports work from the first day. Each row is a deal with a stage
 history spread between its dates, marked as imported."""
 
+import hashlib
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
@@ -35,6 +36,7 @@ FIELDS = {
     "created": 40,
     "closed": 40,
     "lost_reason": 64,
+    "source_id": 64,
 }
 SYNONYMS = {
     "company": ["company", "customer", "account", "客户", "公司", "客户名称", "公司名称"],
@@ -51,7 +53,11 @@ SYNONYMS = {
     "created": ["created", "opened", "start", "创建日期", "开始日期"],
     "closed": ["closed", "close date", "end", "结束日期", "成交日期", "关闭日期"],
     "lost_reason": ["lost reason", "reason", "输单原因", "原因"],
-}
+    "source_id": [
+        "id", "opportunity id", "opportunity_id", "deal id", "deal_id", "source id",
+        "商机编号", "商机ID", "编号",
+    ],
+}  # fmt: skip
 WON = {"won", "win", "赢单", "成交", "签约", "赢"}
 LOST = {"lost", "lose", "输单", "丢单", "失败", "输"}
 
@@ -64,7 +70,9 @@ def _day(d, zone) -> datetime:
     return min(datetime.combine(d, time(12), tzinfo=zone), timezone.now())
 
 
-def _owner(name: str, users: dict[str, User], create: bool, batch_created: dict) -> User | None:
+def _owner(
+    name: str, users: dict[str, User], create: bool, batch_created: dict, dry_run: bool
+) -> User | None:
     found = users.get(name.casefold())
     if found or not create:
         return found
@@ -75,9 +83,31 @@ def _owner(name: str, users: dict[str, User], create: bool, batch_created: dict)
             is_active=False,
         )
         user.set_unusable_password()
-        user.save()
+        if not dry_run:  # a dry run created 30 users
+            user.save()
         batch_created[name] = user
     return batch_created[name]
+
+
+def import_key(values: dict, amount, currency: str, status: str, dates: dict) -> str:
+    """The deal's natural key: the file's own id for it when a column holds one, else what
+    tells two deals apart in a file without ids (company, name, dates, amount, outcome)."""
+    if values.get("source_id"):
+        natural = "id:" + values["source_id"].casefold()
+    else:
+        natural = "row:" + "|".join(
+            str(part)
+            for part in (
+                normalize_company(values["company"]),
+                (values.get("deal_name") or values.get("product") or "").casefold(),
+                dates.get("created") or "",
+                dates.get("closed") or "",
+                amount if amount is not None else "",
+                currency,
+                status,
+            )
+        )
+    return hashlib.sha256(natural.encode()).hexdigest()
 
 
 def run_history(job, rows, progress=None) -> Outcome:
@@ -103,6 +133,9 @@ def run_history(job, rows, progress=None) -> Outcome:
     created_owners: dict[str, User] = {}
     outcome = Outcome()
     stages = [s.key for s in playbook.stages]
+    # deals earlier imports brought in, and this file's own: a row with one of their keys is
+    # already here (the same file imported twice doubled revenue and win counts)
+    imported = set(Deal.objects.exclude(import_key=None).values_list("import_key", flat=True))
 
     def process() -> None:
         for row in rows:
@@ -121,7 +154,7 @@ def run_history(job, rows, progress=None) -> Outcome:
                 errors.append(RowError(row.number, col("company"), _("the company is empty")))
             owner = None
             if values.get("owner"):
-                owner = _owner(values["owner"], users, create_owners, created_owners)
+                owner = _owner(values["owner"], users, create_owners, created_owners, job.dry_run)
                 if owner is None:
                     errors.append(
                         RowError(
@@ -188,7 +221,10 @@ def run_history(job, rows, progress=None) -> Outcome:
                 )
             reason = ""
             if status == DealStatus.LOST:
-                reason = reasons.get(values.get("lost_reason", "").casefold(), "other")
+                # a reason the playbook does not know is "other"; none is "not recorded" (""),
+                # which the reports show as such and the review proposes nothing from
+                given = values.get("lost_reason", "").casefold()
+                reason = reasons.get(given, "other") if given else ""
             currency = (values.get("currency") or "CNY").upper()
             if currency not in Currency.values:
                 errors.append(RowError(row.number, col("currency"), _("unknown currency")))
@@ -225,10 +261,16 @@ def run_history(job, rows, progress=None) -> Outcome:
                 job.processed_rows += 1
                 continue
             owner = owner or job.created_by
-            if job.dry_run:
+            key = import_key(values, amount, currency, status, dates)
+            if key in imported:
+                outcome.skipped += 1
+            elif job.dry_run:
+                imported.add(key)
                 outcome.created += 1
             else:
+                imported.add(key)
                 _save(
+                    key,
                     values,
                     owner,
                     amount,
@@ -263,14 +305,14 @@ def run_history(job, rows, progress=None) -> Outcome:
 
 
 def _save(
-    values, owner, amount, currency, stage, status, reason, dates, zone, version, stages, job
+    key, values, owner, amount, currency, stage, status, reason, dates, zone, version, stages, job
 ) -> Deal:
-    key = normalize_company(values["company"])
-    account = Account.objects.filter(normalized_name=key).first()
+    company_key = normalize_company(values["company"])
+    account = Account.objects.filter(normalized_name=company_key).first()
     if account is None:
         account = Account.objects.create(
             name=values["company"],
-            normalized_name=key,
+            normalized_name=company_key,
             owner=owner,
             team=owner.team,
             industry=values.get("industry", ""),
@@ -303,6 +345,7 @@ def _save(
         created_at=created,
         stage_entered_at=closed or created,
         expected_close_date=dates.get("closed"),
+        import_key=key,
     )
     # A stage history spread evenly between the dates, marked as imported.
     path = stages[: reached + 1]
@@ -343,7 +386,7 @@ def _save(
                 at=closed,
                 by=job.created_by,
                 seconds_in_previous=int(step.total_seconds()),
-                reason=reason or "imported",
+                reason=reason,
                 playbook_version=version,
             )
         )

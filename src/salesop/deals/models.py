@@ -54,6 +54,10 @@ class Deal(OwnedModel):
     lost_note = models.TextField(_("lost note"), blank=True, max_length=2000)
     lost_to = models.CharField(_("lost to (competitor)"), max_length=100, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # A deal brought in by a history import: its natural key (the file's opportunity id, else
+    # company, name, dates, amount and outcome), so the same file imported again creates
+    # nothing. NULL for deals made here; nullable so SQLite adds the column in place.
+    import_key = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001
     # Deadlines the monitor's sweeps select on (NULL: nothing due). Set by the services that
     # change their inputs; a sweep claims a due row by clearing its column.
     stage_due_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -91,6 +95,12 @@ class Deal(OwnedModel):
             models.CheckConstraint(
                 condition=models.Q(amount__gte=0) | models.Q(amount__isnull=True),
                 name="deal_amount_not_negative",
+            ),
+            # partial: SQLite adds it as an index, where a plain one rebuilds the table
+            models.UniqueConstraint(
+                fields=["import_key"],
+                condition=models.Q(import_key__isnull=False),
+                name="deal_imported_once",
             ),
         ]
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import Avg, Count, Q, QuerySet
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from salesop.aftersales.models import Churn, Survey, SurveyTrigger
 from salesop.deals.models import (
@@ -95,6 +96,7 @@ def losses(period: Period, deals: QuerySet, accounts: QuerySet) -> Losses:
         ).values_list("reason", "deal__lost_to", "from_stage")
     )
     reason_labels = {r.key: r.label.get(language) for r in playbook.lost_reasons}
+    reason_labels[""] = _("not recorded")  # history imported without a reason
     stage_labels = {s.key: s.label.get(language) for s in playbook.stages}
     accounts = accounts.values("pk")
     churn_rows = list(

@@ -267,8 +267,9 @@ def _proposals(review_parts: dict) -> list[ProposedChange]:
                 },
             )
         )
-    if losses.reasons and losses.reasons[0].share and losses.reasons[0].share >= 30:
-        top = losses.reasons[0]
+    recorded = [bar for bar in losses.reasons if bar.key]  # nothing from "not recorded"
+    if recorded and recorded[0].share and recorded[0].share >= 30:
+        top = recorded[0]
         proposals.append(
             ProposedChange(
                 _(

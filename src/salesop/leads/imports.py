@@ -5,7 +5,6 @@ commit all-or-nothing or only the valid rows. Rows stream from the file in batch
 
 import csv
 import io
-import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -32,7 +31,6 @@ from salesop.leads.rules import STALE, first_contact_hours, followup_due
 from salesop.monitor.heartbeat import beating
 from salesop.playbook.selectors import active_playbook
 
-log = logging.getLogger(__name__)
 BATCH = 1000
 SHOWN_ERRORS = 200
 
@@ -209,23 +207,28 @@ def _batches(rows: Iterator[Row]) -> Iterator[list[Row]]:
         yield batch
 
 
-def _existing(batch_values: list[dict], visible) -> tuple[dict[str, Lead], dict[str, Lead]]:
+def _existing(batch_values: list[dict], visible) -> dict[str, Lead]:
+    """The open leads the batch's rows duplicate, among those the importer sees, by key:
+    "e:" email, "p:" phone, "c:" company name (case, width, punctuation and suffixes such
+    as 有限公司 / Co., Ltd. ignored, as the lead form does)."""
     emails = {normalize_email(v.get("email", "")) for v in batch_values} - {""}
     phones = {normalize_phone(v.get("phone", "")) for v in batch_values} - {""}
-    found = (
-        visible.filter(Q(email_normalized__in=emails) | Q(phone_e164__in=phones)).exclude(
-            status__in=("disqualified", "converted")
-        )
-        if emails or phones
-        else Lead.objects.none()
-    )
-    by_email, by_phone = {}, {}
-    for lead in found:
-        if lead.email_normalized:
-            by_email.setdefault(lead.email_normalized, lead)
-        if lead.phone_e164:
-            by_phone.setdefault(lead.phone_e164, lead)
-    return by_email, by_phone
+    companies = {normalize_company(v.get("company_name", "")) for v in batch_values} - {""}
+    found = visible.filter(
+        Q(email_normalized__in=emails) | Q(phone_e164__in=phones) | Q(company_key__in=companies)
+    ).exclude(status__in=("disqualified", "converted"))
+    by_key: dict[str, Lead] = {}
+    for lead in found.order_by("pk"):
+        for key in _keys(lead.email_normalized, lead.phone_e164, lead.company_key):
+            by_key.setdefault(key, lead)
+    return by_key
+
+
+def _keys(email: str, phone: str, company: str) -> list[str]:
+    """A row's or a lead's dedupe keys, strongest first."""
+    return [
+        f"{kind}:{value}" for kind, value in (("e", email), ("p", phone), ("c", company)) if value
+    ]
 
 
 def _merge(lead: Lead, filled: dict, job: ImportJob) -> bool:
@@ -281,7 +284,7 @@ def run_import(job: ImportJob, progress=None) -> Outcome:
     def process() -> None:
         for batch in _batches(rows):
             cleaned = [(row, *_clean(row, job.mapping, owners)) for row in batch]
-            by_email, by_phone = _existing([v for _r, v, errs in cleaned if not errs], visible)
+            existing = _existing([v for _r, v, errs in cleaned if not errs], visible)
             creates, merges = [], {}
             for _row, values, errors in cleaned:
                 if errors:
@@ -291,13 +294,10 @@ def run_import(job: ImportJob, progress=None) -> Outcome:
                     normalize_email(values.get("email", "")),
                     normalize_phone(values.get("phone", "")),
                 )
-                twin = by_email.get(email) if email else None
-                twin = twin or (by_phone.get(phone) if phone else None)
-                in_file = (email and f"e:{email}" in seen_keys) or (
-                    phone and f"p:{phone}" in seen_keys
-                )
-                seen_keys.update({f"e:{email}"} if email else set())
-                seen_keys.update({f"p:{phone}"} if phone else set())
+                keys = _keys(email, phone, normalize_company(values.get("company_name", "")))
+                twin = next((existing[key] for key in keys if key in existing), None)
+                in_file = any(key in seen_keys for key in keys)
+                seen_keys.update(keys)
                 if (twin or in_file) and job.dedupe == "skip":
                     outcome.skipped += 1
                     continue
@@ -410,16 +410,6 @@ def _execute(job: ImportJob, progress=None) -> ImportJob:
         job.status, job.message = ImportStatus.FAILED, str(exc)[:500]
         job.finished_at = timezone.now()
         job.save()
-        return job
-    except Exception as exc:
-        # Any failure ends the job, saying so and what it left behind; it stayed "running"
-        # for ever (a 200,000-character cell did it) and could not be retried.
-        log.exception("import %s stopped on an unexpected error", job.pk)
-        reason = _("The import stopped on an unexpected error (%(error)s).") % {
-            "error": f"{type(exc).__name__}: {exc}"[:200]
-        }
-        import_fail(job=job, reason=reason)
-        job.refresh_from_db()
         return job
     job.created_count, job.merged_count = outcome.created, outcome.merged
     job.skipped_count, job.error_count = outcome.skipped, len(outcome.errors)
