@@ -91,13 +91,24 @@ def cmd_import(args: argparse.Namespace) -> None:
             job = import_upload(by=user, upload=upload, channel=channel, kind=args.what)
         except DomainError as exc:
             sys.exit(f"salesop: {exc.message}")
-    mapping = {c: f for c, f in job.mapping.items() if f}  # guessed from the header
-    if args.map:
-        mapping = dict(pair.partition("=")[::2] for pair in args.map)
+    # guessed from the header (or remembered for it), with --map's pairs added over the
+    # guesses; COLUMN= leaves a guessed column out
+    mapping = {c: f for c, f in job.mapping.items() if f}
+    for pair in args.map or []:
+        column, _eq, target = pair.partition("=")
+        mapping[column.strip()] = target.strip()
+    mapping = {c: f for c, f in mapping.items() if f}
     header, _rows = read_rows(Path(job.file.path))
     problems = check_mapping(header, mapping, args.what)
     if problems:
         sys.exit("salesop: " + "; ".join(problems))
+    print(
+        _("Columns: %(pairs)s") % {"pairs": ", ".join(f"{c} → {f}" for c, f in mapping.items())},
+        file=sys.stderr,
+    )
+    unused = [c for c in header if c and c not in mapping]
+    if unused:
+        print(_("Not imported: %(columns)s") % {"columns": ", ".join(unused)}, file=sys.stderr)
     mapping_remember(kind=args.what, header=header, mapping=mapping)
     job.mapping, job.dedupe = mapping, args.dedupe
     job.all_or_nothing, job.dry_run = not args.valid_only, args.dry_run
@@ -108,10 +119,10 @@ def cmd_import(args: argparse.Namespace) -> None:
         total = job_.total_rows or 1
         done = min(job_.processed_rows, total)
         bar = "#" * int(30 * done / total)
-        counts = _("%(done)d/%(total)d rows, %(errors)d errors") % {
+        counts = _("%(done)d/%(total)d rows, %(errors)d with errors") % {
             "done": done,
             "total": total,
-            "errors": len(outcome.errors),
+            "errors": outcome.error_rows,
         }
         print(
             f"\r[{bar:<30}] {counts}",
@@ -124,13 +135,13 @@ def cmd_import(args: argparse.Namespace) -> None:
     print(file=sys.stderr)
     if job.dry_run:
         summary = _(
-            "%(status)s: would create %(created)d, merged %(merged)d, skipped %(skipped)d, "
-            "errors %(errors)d"
+            "%(status)s: would create %(created)d, merge %(merged)d, skip %(skipped)d; "
+            "rows with errors %(errors)d"
         )
     else:
         summary = _(
-            "%(status)s: created %(created)d, merged %(merged)d, skipped %(skipped)d, "
-            "errors %(errors)d"
+            "%(status)s: created %(created)d, merged %(merged)d, skipped %(skipped)d; "
+            "rows with errors %(errors)d"
         )
     print(
         summary

@@ -3,7 +3,12 @@
 import pytest
 
 from salesop.core.errors import DomainError
-from salesop.customers.rules import normalize_company, normalize_email, normalize_phone
+from salesop.customers.rules import (
+    employee_band,
+    normalize_company,
+    normalize_email,
+    normalize_phone,
+)
 from salesop.customers.services import account_create
 
 
@@ -59,3 +64,26 @@ def test_duplicate_company_is_refused_on_create(org):
     with pytest.raises(DomainError) as refused:
         account_create(by=org.outsider, name="上海 云仓物流")
     assert refused.value.code == "duplicate" and "name" in refused.value.fields
+
+
+@pytest.mark.parametrize(
+    ("cell", "band"),
+    [
+        ("4,320", "1000-4999"),
+        ("4320人", "1000-4999"),
+        (4320.0, "1000-4999"),
+        ("８５０", "200-999"),  # full-width digits, as a Chinese input method types them
+        ("49", "1-49"),
+        ("50 employees", "50-199"),
+        ("5000+", "5000+"),
+        ("120000", "5000+"),
+        ("50-199", "50-199"),
+        ("", ""),
+        (None, ""),
+        ("about fifty", None),
+        ("0", None),
+        ("-5", None),
+    ],
+)
+def test_a_head_count_lands_in_its_band(cell, band):
+    assert employee_band(cell) == band

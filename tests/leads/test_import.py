@@ -230,6 +230,31 @@ def test_cli_import_with_progress(tmp_path):
     assert strict.returncode == 1 and "row 5, 公司名称" in strict.stdout
     loose = run(*base, "--valid-only")
     assert loose.returncode == 0 and "created 3" in loose.stdout and "4/4 rows" in loose.stderr
+    assert "Columns: 公司名称 → company_name" in loose.stderr  # the mapping it guessed, shown
+
+    # A CRM export in English: sector and office_location recognised, head counts banded,
+    # --map adding a column to the guesses (it replaced them), a wrong field listing the right
+    history = tmp_path / "pipeline.csv"
+    history.write_text(
+        "account,sector,office_location,employees,sales_agent,close_value,deal_stage,"
+        "engage_date,close_date\r\n"
+        'Cheapfix Ltd,technolgy,Shanghai,"4,320",Ghost Agent,1054,won,2023-01-01,2023-03-01\r\n'
+        "Betasoloin,medical,Beijing,850,Ghost Agent,0,lost,2023-02-01,2023-04-01\r\n",
+        encoding="utf-8",
+    )
+    deals = ["import", "deals", str(history), "--user", "ops", "--create-owners"]
+    wrong = run(*deals, "--map", "sales_agent=agent")
+    assert wrong.returncode != 0 and "'agent'" in wrong.stderr and "owner" in wrong.stderr
+    mapped = [
+        "--map", "sales_agent=owner", "--map", "close_value=amount", "--map", "deal_stage=outcome",
+        "--map", "engage_date=created", "--map", "close_date=closed",
+    ]  # fmt: skip
+    done = run(*deals, *mapped)
+    assert done.returncode == 0 and "created 2" in done.stdout, (done.stdout, done.stderr)
+    assert "sector → industry" in done.stderr and "office_location → region" in done.stderr
+    assert "employees → employee_band" in done.stderr and "account → company" in done.stderr
+    again = run(*deals, *mapped)  # the same file twice: nothing new
+    assert "created 0" in again.stdout and "skipped 2" in again.stdout
     trained = run("train")  # the demo's imported history gives the profile evidence
     assert trained.returncode == 0 and "ICP:" in trained.stdout and "AUC" in trained.stdout
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from salesop.accounts.selectors import colleagues_visible_to
 from salesop.customers.models import Account, EmployeeBand, Tier
-from salesop.customers.rules import normalize_company
+from salesop.customers.rules import employee_band, normalize_company
 from salesop.leads.imports import KINDS, ImportKind, Outcome, Rollback, RowError
 
 FIELDS = {
@@ -20,10 +20,20 @@ FIELDS = {
 }
 SYNONYMS = {
     "company": ["company", "account", "name", "公司", "公司名称", "客户", "客户名称"],
-    "industry": ["industry", "行业"],
-    "region": ["region", "地区", "省份"],
+    "industry": ["industry", "sector", "行业", "所属行业"],
+    "region": ["region", "office location", "location", "地区", "省份", "办公地点", "所在地"],
     "website": ["website", "url", "网站", "官网"],
-    "employee_band": ["employees", "size", "规模", "员工规模"],
+    "employee_band": [
+        "employees",
+        "size",
+        "head count",
+        "headcount",
+        "staff",
+        "规模",
+        "员工规模",
+        "员工人数",
+        "人数",
+    ],
     "tier": ["tier", "level", "客户等级", "等级"],
     "owner": ["owner", "负责人", "销售"],
 }
@@ -59,13 +69,15 @@ def run_accounts(job, rows, progress=None) -> Outcome:
                         _("use one of: %(v)s") % {"v": ", ".join(Tier.values)},
                     )
                 )
-            band = values.get("employee_band", "")
-            if band and band not in EmployeeBand.values:
+            band = employee_band(values.get("employee_band"))
+            if band is None:
+                band = ""
                 errors.append(
                     RowError(
                         row.number,
                         col("employee_band"),
-                        _("use one of: %(v)s") % {"v": ", ".join(EmployeeBand.values)},
+                        _("%(value)r is neither a head count nor one of: %(v)s")
+                        % {"value": values["employee_band"], "v": ", ".join(EmployeeBand.values)},
                     )
                 )
             owner = job.created_by

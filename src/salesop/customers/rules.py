@@ -85,6 +85,27 @@ def normalize_phone(raw: str, region: str = "CN") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# The employee bands a company is sorted into, by their lowest head count (customers.models'
+# EmployeeBand values); a file's head count (4,320, "4320人") lands in its band.
+BANDS = ((5000, "5000+"), (1000, "1000-4999"), (200, "200-999"), (50, "50-199"), (1, "1-49"))
+
+
+def employee_band(value) -> str | None:
+    """A band for a file's employees cell: a band as written ("50-199", "5000+"), or a head
+    count (4,320, "4320人", 4320.0) banded; "" for an empty cell; None when it is neither."""
+    text = unicodedata.normalize("NFKC", str(value if value is not None else "")).strip()
+    text = re.sub(r"\s*(人|名|employees?|staff)$", "", text, flags=re.IGNORECASE).strip()
+    if not text:
+        return ""
+    if text in {band for _floor, band in BANDS}:
+        return text
+    digits = text.replace(",", "")
+    if re.fullmatch(r"\d+(\.0+)?", digits) and int(float(digits)) >= 1:
+        count = int(float(digits))
+        return next(band for floor, band in BANDS if count >= floor)
+    return None
+
+
 def may_merge(user) -> bool:
     """Merges a duplicate company into another: a sales manager or sales operations."""
     return manages_others(user)

@@ -15,7 +15,7 @@ from salesop.core.money import Currency
 from salesop.core.parsing import ParseError, parse_date, parse_decimal
 from salesop.core.time import company_today, company_zone
 from salesop.customers.models import Account, EmployeeBand
-from salesop.customers.rules import normalize_company
+from salesop.customers.rules import employee_band, normalize_company
 from salesop.deals.events import stage_events
 from salesop.deals.models import Deal, DealStatus, StageEvent, StageEventKind
 from salesop.leads.imports import KINDS, ImportKind, Outcome, Rollback, RowError
@@ -40,9 +40,12 @@ FIELDS = {
 }
 SYNONYMS = {
     "company": ["company", "customer", "account", "客户", "公司", "客户名称", "公司名称"],
-    "industry": ["industry", "行业"],
-    "region": ["region", "地区", "省份"],
-    "employee_band": ["employees", "size", "规模", "员工规模"],
+    "industry": ["industry", "sector", "行业", "所属行业"],
+    "region": ["region", "office location", "location", "地区", "省份", "办公地点", "所在地"],
+    "employee_band": [
+        "employees", "size", "head count", "headcount", "staff", "规模", "员工规模", "员工人数",
+        "人数",
+    ],
     "owner": ["owner", "sales", "rep", "负责人", "销售", "销售代表"],
     "deal_name": ["deal", "opportunity", "商机", "商机名称", "项目"],
     "product": ["product", "产品"],
@@ -228,15 +231,18 @@ def run_history(job, rows, progress=None) -> Outcome:
             currency = (values.get("currency") or "CNY").upper()
             if currency not in Currency.values:
                 errors.append(RowError(row.number, col("currency"), _("unknown currency")))
-            band = values.get("employee_band", "")
-            if band and band not in EmployeeBand.values:
+            band = employee_band(values.get("employee_band"))
+            if band is None:
                 errors.append(
                     RowError(
                         row.number,
                         col("employee_band"),
-                        _("use one of: %(v)s") % {"v": ", ".join(EmployeeBand.values)},
+                        _("%(value)r is neither a head count nor one of: %(v)s")
+                        % {"value": values["employee_band"], "v": ", ".join(EmployeeBand.values)},
                     )
                 )
+            else:
+                values["employee_band"] = band
             if status in (DealStatus.WON, DealStatus.LOST) and not dates.get("closed"):
                 errors.append(
                     RowError(

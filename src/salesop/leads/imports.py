@@ -24,7 +24,12 @@ from salesop.core.errors import StaleWrite
 from salesop.core.spreadsheets import NotASpreadsheet, Row, count_rows, read_rows
 from salesop.core.versioned import versioned_update
 from salesop.customers.models import EmployeeBand
-from salesop.customers.rules import normalize_company, normalize_email, normalize_phone
+from salesop.customers.rules import (
+    employee_band,
+    normalize_company,
+    normalize_email,
+    normalize_phone,
+)
 from salesop.leads.events import lead_event, lead_events
 from salesop.leads.models import ImportJob, ImportStatus, Lead, LeadEvent, LeadEventKind
 from salesop.leads.rules import STALE, first_contact_hours, followup_due
@@ -56,9 +61,31 @@ SYNONYMS = {
     "phone": ["phone", "mobile", "tel", "电话", "手机", "手机号", "联系电话"],
     "email": ["email", "e-mail", "邮箱", "电子邮件"],
     "wechat": ["wechat", "微信", "微信号"],
-    "industry": ["industry", "行业"],
-    "region": ["region", "province", "city", "地区", "省份", "城市", "区域"],
-    "employee_band": ["employees", "size", "员工规模", "规模"],
+    "industry": ["industry", "sector", "行业", "所属行业"],
+    "region": [
+        "region",
+        "province",
+        "city",
+        "office location",
+        "location",
+        "地区",
+        "省份",
+        "城市",
+        "区域",
+        "办公地点",
+        "所在地",
+    ],
+    "employee_band": [
+        "employees",
+        "size",
+        "head count",
+        "headcount",
+        "staff",
+        "员工规模",
+        "规模",
+        "员工人数",
+        "人数",
+    ],
     "notes": ["notes", "remark", "备注", "说明"],
     "owner": ["owner", "负责人", "销售"],
 }
@@ -90,7 +117,7 @@ def guess_mapping(header: list[str], kind: str = "leads") -> dict[str, str]:
     _fields, _required, synonyms = _spec(kind)
     mapping = {}
     for column in header:
-        word = column.strip().casefold()
+        word = " ".join(column.replace("_", " ").replace("-", " ").casefold().split())
         for name, words in synonyms.items():
             if word == name or word in words and name not in mapping.values():
                 mapping[column] = name
@@ -113,6 +140,11 @@ class Outcome:
     errors: list[RowError] = field(default_factory=list)
     preview: list[dict] = field(default_factory=list)
 
+    @property
+    def error_rows(self) -> int:
+        """Rows with at least one error (a row can have several): what the counts report."""
+        return len({error.row for error in self.errors})
+
 
 def check_mapping(header: list[str], mapping: dict[str, str], kind: str = "leads") -> list[str]:
     """What is wrong with a mapping, in words: columns not in the file, unknown fields, a field
@@ -121,9 +153,15 @@ def check_mapping(header: list[str], mapping: dict[str, str], kind: str = "leads
     problems = []
     for column, target in mapping.items():
         if column not in header:
-            problems.append(_("column %(c)r is not in the file") % {"c": column})
+            problems.append(
+                _("column %(c)r is not in the file; its columns: %(columns)s")
+                % {"c": column, "columns": ", ".join(header[:40])}
+            )
         if target not in fields:
-            problems.append(_("%(f)r is not a field of this import") % {"f": target})
+            problems.append(
+                _("%(f)r is not a field of this import; its fields: %(fields)s")
+                % {"f": target, "fields": ", ".join(fields)}
+            )
     targets = [t for t in mapping.values() if t]
     for dup in {t for t in targets if targets.count(t) > 1}:
         problems.append(_("two columns go to %(f)s") % {"f": dup})
@@ -167,14 +205,19 @@ def _clean(
         errors.append(
             RowError(row.number, _column(mapping, "phone"), _("not a valid phone number"))
         )
-    if values.get("employee_band") and values["employee_band"] not in EmployeeBand.values:
-        errors.append(
-            RowError(
-                row.number,
-                _column(mapping, "employee_band"),
-                _("use one of: %(v)s") % {"v": ", ".join(EmployeeBand.values)},
+    if values.get("employee_band"):
+        band = employee_band(values["employee_band"])
+        if band is None:
+            errors.append(
+                RowError(
+                    row.number,
+                    _column(mapping, "employee_band"),
+                    _("%(value)r is neither a head count nor one of: %(v)s")
+                    % {"value": values["employee_band"], "v": ", ".join(EmployeeBand.values)},
+                )
             )
-        )
+        else:
+            values["employee_band"] = band
     if "owner" in values:
         name = values.pop("owner")
         if name:
@@ -399,7 +442,7 @@ def _execute(job: ImportJob, progress=None) -> ImportJob:
 
     def report(job_, outcome):
         ImportJob.objects.filter(pk=job_.pk).update(
-            processed_rows=job_.processed_rows, error_count=len(outcome.errors)
+            processed_rows=job_.processed_rows, error_count=outcome.error_rows
         )
         if progress:
             progress(job_, outcome)
@@ -412,7 +455,7 @@ def _execute(job: ImportJob, progress=None) -> ImportJob:
         job.save()
         return job
     job.created_count, job.merged_count = outcome.created, outcome.merged
-    job.skipped_count, job.error_count = outcome.skipped, len(outcome.errors)
+    job.skipped_count, job.error_count = outcome.skipped, outcome.error_rows
     job.errors = [e.__dict__ for e in outcome.errors[:SHOWN_ERRORS]]
     if outcome.errors:
         buffer = io.StringIO()
@@ -428,7 +471,7 @@ def _execute(job: ImportJob, progress=None) -> ImportJob:
     job.status = ImportStatus.FAILED if failed else ImportStatus.DONE
     job.message = (
         _("Nothing was imported: %(n)d row(s) have errors and the import was all-or-nothing.")
-        % {"n": len(outcome.errors)}
+        % {"n": outcome.error_rows}
         if failed
         else ""
     )
