@@ -4,12 +4,15 @@ Big5 from a Taiwan office, Excel's "Unicode text" (UTF-16, tabs), semicolon CSVs
 Excel, a 100,000-column file, a 200,000-character cell, a file gone before the worker reached
 it, and the same company under another suffix."""
 
+from datetime import date
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from salesop.core.errors import DomainError
 from salesop.core.spreadsheets import MAX_CELL, MAX_COLUMNS
 from salesop.core.testing import make_channel, make_lead
+from salesop.core.time import company_date
 from salesop.leads.models import ImportJob, Lead
 from salesop.leads.services import import_start, import_upload
 
@@ -146,3 +149,28 @@ def test_a_company_twice_in_one_file_comes_in_once(org, django_capture_on_commit
     rows = [ROWS[0], ["嘉兴恒通冷链物流（有限公司）", "钱经理", "13700000010", "", "浙江"]]
     job = run(org, upload(org, text(rows=rows).encode()), django_capture_on_commit_callbacks)
     assert (job.created_count, job.skipped_count) == (1, 1)
+
+
+def test_each_lead_keeps_its_source_and_its_date(org, django_capture_on_commit_callbacks):
+    """A CRM export's source and created columns: each lead is counted for the channel it came
+    from and dated when it came (every lead was dated at import time and given the file's
+    channel), day-first dates read in the declared order."""
+    fair = make_channel(name="物流展 Logistics fair")
+    header = [*HEADER, "lead source", "created"]
+    rows = [
+        [*ROWS[0], "物流展 logistics FAIR", "05-03-24"],
+        [*ROWS[1], "", "2024-03-06"],
+        [*ROWS[2], "Cold calls", "07-03-24"],
+        [*ROWS[3], "物流展 Logistics fair", "31-02-24"],
+    ]
+    job = upload(org, text(rows=rows, header=header).encode())
+    assert job.mapping["lead source"] == "channel" and job.mapping["created"] == "created"
+    job = run(org, job, django_capture_on_commit_callbacks, date_order="dmy")
+    assert (job.created_count, job.error_count) == (2, 2)
+    reasons = {error["row"]: error["reason"] for error in job.errors}
+    assert "Cold calls" in reasons[4] and "物流展 Logistics fair" in reasons[4]
+    assert "31-02-24" in reasons[5]
+    first = Lead.objects.get(contact_name="周经理")
+    assert first.channel == fair and company_date(first.created_at) == date(2024, 3, 5)
+    second = Lead.objects.get(contact_name="吴工")
+    assert second.channel == job.channel and company_date(second.created_at) == date(2024, 3, 6)

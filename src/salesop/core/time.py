@@ -6,7 +6,7 @@ activates for each request, only changes how times are shown: a rep in New York 
 same month's figures and the same overdue contracts as their manager in Shanghai.
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -37,3 +37,9 @@ def at_company_time(*, hour: int, minute: int, day: int | None = None):
         return (local.hour, local.minute) == (hour, minute) and day in (None, local.day)
 
     return due
+
+
+def day_in_company_time(day: date) -> datetime:
+    """A past day from a file (a lead's or a deal's date) as a moment: noon of it in the
+    company's zone, or now when today's noon is still ahead."""
+    return min(datetime.combine(day, time(12), tzinfo=company_zone()), timezone.now())

@@ -4,7 +4,7 @@ the win model and the reports work from the first day. Each row is a deal with a
 history spread between its dates, marked as imported."""
 
 import hashlib
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from salesop.accounts.models import User
 from salesop.core.money import Currency
 from salesop.core.parsing import ParseError, parse_date, parse_decimal
-from salesop.core.time import company_today, company_zone
+from salesop.core.time import company_today, day_in_company_time
 from salesop.customers.models import Account, EmployeeBand
 from salesop.customers.rules import employee_band, normalize_company
 from salesop.deals.events import stage_events
@@ -68,11 +68,6 @@ LOST = {"lost", "lose", "输单", "丢单", "失败", "输"}
 FIRST_DAY = date(1970, 1, 1)  # the earliest date a historical deal may carry
 
 
-def _day(d, zone) -> datetime:
-    """Noon of the day, or now if today's noon is still ahead."""
-    return min(datetime.combine(d, time(12), tzinfo=zone), timezone.now())
-
-
 def _owner(
     name: str, users: dict[str, User], create: bool, batch_created: dict, dry_run: bool
 ) -> User | None:
@@ -116,7 +111,6 @@ def import_key(values: dict, amount, currency: str, status: str, dates: dict) ->
 def run_history(job, rows, progress=None) -> Outcome:
     playbook = active_playbook()
     version = active_version()
-    zone = company_zone()
     order = job.date_order
     mapping = job.mapping
     stage_keys = {}
@@ -285,7 +279,6 @@ def run_history(job, rows, progress=None) -> Outcome:
                     status,
                     reason,
                     dates,
-                    zone,
                     version,
                     stages,
                     job,
@@ -311,7 +304,7 @@ def run_history(job, rows, progress=None) -> Outcome:
 
 
 def _save(
-    key, values, owner, amount, currency, stage, status, reason, dates, zone, version, stages, job
+    key, values, owner, amount, currency, stage, status, reason, dates, version, stages, job
 ) -> Deal:
     company_key = normalize_company(values["company"])
     account = Account.objects.filter(normalized_name=company_key).first()
@@ -326,9 +319,9 @@ def _save(
             employee_band=values.get("employee_band", ""),
             lifecycle="customer" if status == DealStatus.WON else "prospect",
         )
-    closed = _day(dates["closed"], zone) if dates.get("closed") else None
+    closed = day_in_company_time(dates["closed"]) if dates.get("closed") else None
     created = (
-        _day(dates["created"], zone)
+        day_in_company_time(dates["created"])
         if dates.get("created")
         else ((closed or timezone.now()) - timedelta(days=60))
     )

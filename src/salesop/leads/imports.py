@@ -7,7 +7,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -21,7 +21,9 @@ from django.utils.translation import gettext as _
 from salesop.accounts.models import User
 from salesop.accounts.selectors import colleagues_visible_to
 from salesop.core.errors import StaleWrite
+from salesop.core.parsing import ParseError, parse_date
 from salesop.core.spreadsheets import NotASpreadsheet, Row, count_rows, read_rows
+from salesop.core.time import company_today, day_in_company_time
 from salesop.core.versioned import versioned_update
 from salesop.customers.models import EmployeeBand
 from salesop.customers.rules import (
@@ -31,7 +33,14 @@ from salesop.customers.rules import (
     normalize_phone,
 )
 from salesop.leads.events import lead_event, lead_events
-from salesop.leads.models import ImportJob, ImportStatus, Lead, LeadEvent, LeadEventKind
+from salesop.leads.models import (
+    Channel,
+    ImportJob,
+    ImportStatus,
+    Lead,
+    LeadEvent,
+    LeadEventKind,
+)
 from salesop.leads.rules import STALE, first_contact_hours, followup_due
 from salesop.monitor.heartbeat import beating
 from salesop.playbook.selectors import active_playbook
@@ -51,6 +60,8 @@ FIELDS = {
     "employee_band": 16,
     "notes": 5000,
     "owner": 150,
+    "channel": 100,
+    "created": 40,
 }
 REQUIRED = ("company_name",)
 # Header words people use, in both languages, for each field.
@@ -60,6 +71,8 @@ SYNONYMS = {
     "title": ["title", "job title", "职位", "职务"],
     "phone": ["phone", "mobile", "tel", "电话", "手机", "手机号", "联系电话"],
     "email": ["email", "e-mail", "邮箱", "电子邮件"],
+    "channel": ["channel", "source", "lead source", "渠道", "来源", "线索来源"],
+    "created": ["created", "created date", "date", "创建日期", "创建时间", "日期", "录入日期"],
     "wechat": ["wechat", "微信", "微信号"],
     "industry": ["industry", "sector", "行业", "所属行业"],
     "region": [
@@ -172,7 +185,7 @@ def check_mapping(header: list[str], mapping: dict[str, str], kind: str = "leads
 
 
 def _clean(
-    row: Row, mapping: dict[str, str], owners: dict[str, User | None]
+    row: Row, mapping: dict[str, str], owners: dict[str, User | None], context: "Context"
 ) -> tuple[dict, list[RowError]]:
     values: dict = {}
     errors: list[RowError] = []
@@ -218,6 +231,41 @@ def _clean(
             )
         else:
             values["employee_band"] = band
+    if values.get("channel"):
+        # the lead's own source when the file says it; else the channel chosen for the file
+        channel = context.channels.get(values["channel"].casefold())
+        if channel is None:
+            errors.append(
+                RowError(
+                    row.number,
+                    _column(mapping, "channel"),
+                    _("no channel named %(c)r; channels: %(all)s")
+                    % {"c": values["channel"], "all": ", ".join(context.channel_names)},
+                )
+            )
+        values["channel"] = channel
+    else:
+        values.pop("channel", None)
+    if values.get("created"):
+        column = _column(mapping, "created")
+        try:
+            day = parse_date(row.values.get(column), context.date_order)
+        except ParseError:
+            day = None
+            errors.append(
+                RowError(
+                    row.number,
+                    column,
+                    _("%(v)r is not a date (use 2024-03-01, 2024/3/1, or declare the day-first "
+                      "order)") % {"v": values["created"]},
+                )
+            )  # fmt: skip
+        if day is not None and not FIRST_DAY <= day <= company_today():
+            errors.append(RowError(row.number, column, _("a date from 1970-01-01 to today")))
+            day = None
+        values["created"] = day_in_company_time(day) if day else None
+    else:
+        values.pop("created", None)
     if "owner" in values:
         name = values.pop("owner")
         if name:
@@ -233,6 +281,22 @@ def _clean(
             else:
                 values["owner"] = owner
     return values, errors
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a lead row is checked against besides itself: the channels by name, the day order
+    of its dates."""
+
+    channels: dict[str, Channel]
+    date_order: str
+
+    @property
+    def channel_names(self) -> list[str]:
+        return sorted({channel.name for channel in self.channels.values()})
+
+
+FIRST_DAY = date(1970, 1, 1)  # the earliest date a row may carry
 
 
 def _column(mapping: dict[str, str], target: str) -> str:
@@ -317,6 +381,10 @@ def run_import(job: ImportJob, progress=None) -> Outcome:
     # Owners named in the file, and the leads it may duplicate, only among what the importer
     # sees: a rep cannot give leads to another team, nor learn that it holds a phone number.
     owners = {u.username: u for u in colleagues_visible_to(job.created_by)}
+    context = Context(
+        channels={c.name.casefold(): c for c in Channel.objects.filter(is_active=True)},
+        date_order=job.date_order,
+    )
     visible = Lead.objects.visible_to(job.created_by)
     outcome = Outcome()
     now = timezone.now()
@@ -326,13 +394,16 @@ def run_import(job: ImportJob, progress=None) -> Outcome:
 
     def process() -> None:
         for batch in _batches(rows):
-            cleaned = [(row, *_clean(row, job.mapping, owners)) for row in batch]
+            cleaned = [(row, *_clean(row, job.mapping, owners, context)) for row in batch]
             existing = _existing([v for _r, v, errs in cleaned if not errs], visible)
             creates, merges = [], {}
             for _row, values, errors in cleaned:
                 if errors:
                     outcome.errors.extend(errors)
                     continue
+                # the lead's history, not fields a merge fills
+                channel = values.pop("channel", None) or job.channel
+                created = values.pop("created", None)
                 email, phone = (
                     normalize_email(values.get("email", "")),
                     normalize_phone(values.get("phone", "")),
@@ -353,11 +424,11 @@ def run_import(job: ImportJob, progress=None) -> Outcome:
                     continue
                 owner = values.pop("owner", None) or job.created_by
                 lead = Lead(
-                    channel=job.channel,
+                    channel=channel,
                     owner=owner,
                     team=owner.team,
                     status="new",
-                    created_at=now,
+                    created_at=created or now,
                     first_contact_due_at=first_due,
                     followup_due_at=follow_due,
                     **values,
@@ -366,7 +437,14 @@ def run_import(job: ImportJob, progress=None) -> Outcome:
                 lead.email_normalized, lead.phone_e164 = email, phone
                 creates.append(lead)
                 if len(outcome.preview) < 20:
-                    outcome.preview.append({**values, "owner": owner.username})
+                    outcome.preview.append(
+                        {
+                            **values,
+                            "owner": owner.username,
+                            "channel": channel.name,
+                            **({"created": f"{created:%Y-%m-%d}"} if created else {}),
+                        }
+                    )
             if not job.dry_run:
                 with transaction.atomic():
                     made = Lead.objects.bulk_create(creates)
