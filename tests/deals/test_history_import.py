@@ -25,10 +25,11 @@ CSV = (
 
 @pytest.fixture
 def run(django_capture_on_commit_callbacks):
-    def go(org, content, **options):
+    def go(org, content, name="history.csv", **options):
+        data = content if isinstance(content, bytes) else content.encode()
         job = import_upload(
             by=org.ops,
-            upload=SimpleUploadedFile("history.csv", content.encode()),
+            upload=SimpleUploadedFile(name, data),
             channel=None,
             kind="deals",
         )
@@ -181,3 +182,37 @@ def test_a_loss_without_a_reason_is_not_recorded_and_the_review_proposes_nothing
         ("", "未记录", 6),
         ("other", "其他", 1),
     ]
+
+
+def test_ids_are_the_files_own_so_two_offices_numbering_1_2_3_both_come_in(org, run):
+    north = (
+        "ID,Company,Outcome,Created,Closed,Amount\r\n1,北方物流,won,2024-01-10,2024-02-20,1000\r\n"
+    )
+    south = (
+        "ID,Company,Outcome,Created,Closed,Amount\r\n1,南方贸易,won,2024-01-10,2024-02-20,2000\r\n"
+    )
+    assert run(org, north).created_count == 1
+    assert run(org, south).created_count == 1
+    assert Deal.objects.count() == 2
+
+
+@pytest.mark.parametrize("written", ["50000.00", "50,000.0", "5万"])
+def test_an_amount_written_another_way_is_the_same_deal(org, run, written):
+    head = "Company,Outcome,Created,Closed,Amount\r\n"
+    run(org, head + "Acme,won,2024-01-10,2024-02-20,50000\r\n")
+    job = run(org, head + f'Acme,won,2024-01-10,2024-02-20,"{written}"\r\n')
+    assert (job.created_count, job.skipped_count) == (0, 1) and Deal.objects.count() == 1
+
+
+def test_the_same_history_as_a_workbook_after_the_csv_is_there_once(org, run, tmp_path):
+    from datetime import date
+
+    from salesop.core.spreadsheets import write_xlsx
+
+    head = "Company,Product,Outcome,Created,Closed,Amount"
+    run(org, head + "\r\nAcme,ERP,won,2024-01-10,2024-02-20,50000.5\r\n")
+    book = tmp_path / "history.xlsx"
+    row = ["Acme", "ERP", "won", date(2024, 1, 10), date(2024, 2, 20), 50000.50]
+    write_xlsx(book, head.split(","), [row])
+    job = run(org, book.read_bytes(), name="history.xlsx")
+    assert (job.created_count, job.skipped_count) == (0, 1) and Deal.objects.count() == 1

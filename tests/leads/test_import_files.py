@@ -138,17 +138,34 @@ def test_a_file_gone_before_the_worker_reached_it_fails_the_job_saying_so(
 def test_a_company_already_in_the_pool_is_a_duplicate_whatever_its_suffix(
     org, in_pool, in_file, django_capture_on_commit_callbacks
 ):
-    make_lead(org.rep, company=in_pool, phone="13900000001")
-    rows = [[in_file, "新联系人", "13700000009", "new@example.cn", "北京"], ROWS[0]]
+    make_lead(org.rep, company=in_pool, phone="13900000001", contact_name="王 经理")
+    rows = [[in_file, "王经理", "13700000009", "new@example.cn", "北京"], ROWS[0]]
     job = run(org, upload(org, text(rows=rows).encode()), django_capture_on_commit_callbacks)
     assert (job.created_count, job.skipped_count) == (1, 1), job.errors
     assert not Lead.objects.filter(company_name=in_file).exists()
 
 
-def test_a_company_twice_in_one_file_comes_in_once(org, django_capture_on_commit_callbacks):
-    rows = [ROWS[0], ["嘉兴恒通冷链物流（有限公司）", "钱经理", "13700000010", "", "浙江"]]
+def test_a_person_twice_in_one_file_comes_in_once(org, django_capture_on_commit_callbacks):
+    rows = [ROWS[0], ["嘉兴恒通冷链物流（有限公司）", "周经理", "13700000010", "", "浙江"]]
     job = run(org, upload(org, text(rows=rows).encode()), django_capture_on_commit_callbacks)
     assert (job.created_count, job.skipped_count) == (1, 1)
+
+
+@pytest.mark.parametrize("dedupe", ["skip", "merge"])
+def test_two_people_at_one_company_are_two_leads(org, dedupe, django_capture_on_commit_callbacks):
+    """A company match is the same person at the same company, never a colleague: Bob was
+    skipped, or his phone written into Alice's lead."""
+    alice = make_lead(org.rep, company="Acme Co., Ltd.", contact_name="Alice", email="a@acme.com")
+    rows = [
+        ["ACME CO LTD", "Bob", "13905100002", "bob@acme.com", "上海"],
+        ["个人", "张三", "13905100003", "", "上海"],
+        ["个人", "李四", "13905100004", "", "上海"],
+    ]
+    job = upload(org, text(rows=rows).encode())
+    job = run(org, job, django_capture_on_commit_callbacks, dedupe=dedupe)
+    assert (job.created_count, job.skipped_count, job.merged_count) == (3, 0, 0)
+    alice.refresh_from_db()
+    assert alice.phone == "" and Lead.objects.get(contact_name="Bob").company_name == "ACME CO LTD"
 
 
 def test_each_lead_keeps_its_source_and_its_date(org, django_capture_on_commit_callbacks):
@@ -174,3 +191,81 @@ def test_each_lead_keeps_its_source_and_its_date(org, django_capture_on_commit_c
     assert first.channel == fair and company_date(first.created_at) == date(2024, 3, 5)
     second = Lead.objects.get(contact_name="吴工")
     assert second.channel == job.channel and company_date(second.created_at) == date(2024, 3, 6)
+
+
+ENGLISH = "company,contact,phone,email\r\n"
+
+
+def test_a_damaged_byte_in_a_utf8_file_is_a_row_error_not_another_encoding(
+    org, django_capture_on_commit_callbacks
+):
+    content = (
+        ENGLISH
+        + "".join(f"Co{i},Name{i},,n{i}@x.com\r\n" for i in range(20))
+        + "Acme,José,,jose@acme.com\r\nFoo,Renée,,renee@foo.com\r\n"
+    ).encode() + b"Bar,Fran\xe7ois,,f@bar.com\r\n"
+    job = run(org, upload(org, content), django_capture_on_commit_callbacks)
+    assert job.created_count == 22 and [e["row"] for e in job.errors] == [24]
+    assert Lead.objects.filter(contact_name__in=["José", "Renée"]).count() == 2
+
+
+def test_chinese_rows_after_64_kb_of_ascii_come_in(org, django_capture_on_commit_callbacks):
+    rows = "".join(f"Company {i},John {i},,j{i}@x{i}.com\r\n" for i in range(2500))
+    content = (
+        ENGLISH + rows + "北京星河科技有限公司,赵女士,13601010004,zhao@xinghe.cn\r\n"
+    ).encode("gbk")
+    assert len(content) > 65536
+    job = run(org, upload(org, content), django_capture_on_commit_callbacks)
+    assert (
+        job.error_count == 0 and Lead.objects.filter(company_name="北京星河科技有限公司").exists()
+    )
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"company;contact;phone;email\r\nAcme;Alice;13805710001;a@acme.com;\r\n"
+        b"Foo;Bob;13905100002;b@foo.com;\r\n",
+        b"sep=;\r\ncompany;contact;phone;email\r\nAcme;Alice;13805710001;a@acme.com\r\n"
+        b"Foo;Bob;13905100002;b@foo.com\r\n",
+    ],
+    ids=["rows ending in a semicolon", "Excel's sep= line"],
+)
+def test_semicolon_files_as_excel_writes_them(org, content, django_capture_on_commit_callbacks):
+    job = upload(org, content)
+    assert job.columns == ["company", "contact", "phone", "email"]
+    assert run(org, job, django_capture_on_commit_callbacks).created_count == 2
+
+
+def test_a_quote_never_closed_fails_the_job_naming_its_row(org, django_capture_on_commit_callbacks):
+    """It read the rest of the file into one cell and said "done" with 0 of 3,000 rows."""
+    rows = "".join(f"Co{i},Name{i},,n{i}@x{i}.com\r\n" for i in range(3000))
+    content = (ENGLISH + '"Acme,Alice,,alice@acme.com\r\n' + rows).encode()
+    job = run(org, upload(org, content), django_capture_on_commit_callbacks)
+    assert job.status == "failed" and "2" in job.message and "引号" in job.message
+    assert not Lead.objects.exists()
+
+
+def test_a_workbook_uploaded_under_a_csv_name_is_read(org, django_capture_on_commit_callbacks):
+    import io
+
+    from salesop.core.spreadsheets import write_xlsx
+
+    book = io.BytesIO()
+    write_xlsx(book, HEADER, ROWS)
+    job = upload(org, book.getvalue(), name="leads.csv")
+    assert job.columns == HEADER
+    assert run(org, job, django_capture_on_commit_callbacks).created_count == 4
+
+
+def test_merging_the_same_person_twice_in_a_file_makes_one_lead(
+    org, django_capture_on_commit_callbacks
+):
+    content = (
+        ENGLISH + "Acme,Alice,,alice@acme.com\r\nAcme Inc,Alice,13805710001,alice@acme.com\r\n"
+    )
+    job = run(
+        org, upload(org, content.encode()), django_capture_on_commit_callbacks, dedupe="merge"
+    )
+    assert (job.created_count, job.skipped_count) == (1, 1)
+    assert Lead.objects.filter(email_normalized="alice@acme.com").count() == 1

@@ -42,37 +42,59 @@ MAX_COLUMNS = 500
 MAX_CELL = 10_000
 
 
-def _sniff_encoding(head: bytes) -> str:
-    """The encoding of a CSV from the first 64 KB of it, not its first line (a GBK file under an
-    ASCII header had every Chinese row refused): a byte-order mark; UTF-8 when the sample reads
-    as UTF-8 but for a few damaged bytes; else the likeliest of the encodings Chinese and
-    English spreadsheets are saved in (charset-normalizer), GB18030 (a superset of GBK) when it
-    cannot tell. Later rows that do not decode become row errors."""
+SAMPLE = 65536
+
+
+def _text_lines(path: Path) -> bytes:
+    """Up to 64 KB of the file's lines that hold text beyond ASCII, from wherever they are:
+    what tells an encoding (a GBK file whose first 2,500 rows are ASCII had its Chinese rows
+    refused). Reads the whole file only when it is all ASCII."""
+    sample = bytearray()
+    with open(path, "rb") as fh:
+        for line in fh:
+            if not line.isascii():
+                sample += line
+                if len(sample) >= SAMPLE:
+                    break
+    return bytes(sample)
+
+
+def _sniff_encoding(head: bytes, path: Path) -> str:
+    """The encoding of a CSV: a byte-order mark; else UTF-8 when more of its non-ASCII lines
+    read as UTF-8 than not (a damaged row in a UTF-8 file is a row error, not a reason to read
+    the whole file as another encoding); else the likeliest of the encodings Chinese and English
+    spreadsheets are saved in (charset-normalizer), GB18030 (a superset of GBK) when it cannot
+    tell. Later rows that do not decode become row errors."""
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"  # Excel's "Unicode text"
-    text = codecs.getincrementaldecoder("utf-8")("replace").decode(head, final=False)
-    bad = text.count("\ufffd")
-    if 4 * bad <= sum(1 for c in text if c > "\x7f") - bad:
-        return "utf-8"  # a few damaged rows in a UTF-8 file are row errors, not another encoding
+    sample = _text_lines(path)
+    if not sample:
+        return "utf-8"  # all ASCII
+    valid = invalid = 0
+    for line in sample.splitlines():
+        try:
+            line.decode("utf-8")
+            valid += 1
+        except UnicodeDecodeError:
+            invalid += 1
+    if valid > invalid:
+        return "utf-8"
     from charset_normalizer import from_bytes
 
-    sample = head[: head.rfind(b"\n") + 1] or head  # whole lines: no character cut in two
     best = from_bytes(sample, cp_isolation=["gb18030", "big5", "cp1252"]).best()
     return best.encoding if best is not None else "gb18030"
 
 
-def _sniff_delimiter(head: bytes, encoding: str) -> str:
+def _sniff_delimiter(lines: list[str]) -> str:
     """Comma, semicolon (a European Excel), tab (Excel's text export) or bar: the one that
-    splits the header into the most columns with at least half the next lines agreeing;
-    comma when none splits it."""
-    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=False)
-    lines = text[: text.rfind("\n") + 1 or None].splitlines()
+    splits the header into the most columns with at least half the next lines agreeing (empty
+    cells at a line's end not counted); comma when none splits it."""
     lines = [line for line in lines if line.strip()][:20]
     best, best_columns = ",", 1
     for delimiter in (",", ";", "\t", "|"):
-        counts = [len(cells) for cells in csv.reader(lines, delimiter=delimiter)]
+        counts = [len(_trimmed(cells)) for cells in csv.reader(lines, delimiter=delimiter)]
         if not counts or counts[0] <= best_columns:
             continue
         rest = counts[1:]
@@ -81,12 +103,19 @@ def _sniff_delimiter(head: bytes, encoding: str) -> str:
     return best
 
 
+def _trimmed(cells: list[str]) -> list[str]:
+    end = len(cells)
+    while end and not cells[end - 1].strip():
+        end -= 1
+    return cells[:end]
+
+
 def read_rows(path: Path) -> tuple[list[str], Iterator[Row]]:
-    """(header, rows) of a CSV (UTF-8, GBK, Big5 or UTF-16; comma, semicolon or tab between
-    cells) or XLSX file."""
+    """(header, rows) of a CSV (UTF-8, GBK, Big5 or UTF-16; comma, semicolon, tab or bar
+    between cells; Excel's `sep=` line understood) or XLSX file."""
     try:
         with open(path, "rb") as fh:
-            head = fh.read(65536)
+            head = fh.read(SAMPLE)
     except OSError as exc:  # removed from the data directory, or unreadable
         raise NotASpreadsheet(
             _("The uploaded file cannot be read (%(e)s); upload it again.") % {"e": exc.strerror}
@@ -98,8 +127,13 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[Row]]:
     utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     if (b"\x00" in head[:4096] and not utf16) or not head.strip():
         raise NotASpreadsheet(_("This file is not a CSV or XLSX spreadsheet (or it is empty)."))
-    encoding = _sniff_encoding(head)
-    return _csv(path, encoding, _sniff_delimiter(head, encoding))
+    encoding = _sniff_encoding(head, path)
+    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=False)
+    lines = text[: text.rfind("\n") + 1 or None].splitlines()
+    first = lines[0].strip().lstrip("\ufeff").casefold() if lines else ""
+    if first.startswith("sep=") and len(first) == 5:  # Excel's hint line: "sep=;"
+        return _csv(path, encoding, lines[0].strip()[-1], skip=1)
+    return _csv(path, encoding, _sniff_delimiter(lines))
 
 
 def count_rows(path: Path) -> int:
@@ -112,15 +146,18 @@ def count_rows(path: Path) -> int:
             if problem := zip_problem(path, SPREADSHEET):
                 raise NotASpreadsheet(problem)
 
-            book = load_workbook(path, read_only=True)
             try:
-                sheet = book.worksheets[0]
-                rows = sheet.max_row
-                if not rows or rows <= 1:  # no dimension recorded: count them
-                    rows = sum(1 for _row in sheet.iter_rows(values_only=True))
-                return max(0, rows - 1)
-            finally:
-                book.close()
+                book = load_workbook(fh, read_only=True)
+                try:
+                    sheet = book.worksheets[0]
+                    rows = sheet.max_row
+                    if not rows or rows <= 1:  # no dimension recorded: count them
+                        rows = sum(1 for _row in sheet.iter_rows(values_only=True))
+                    return max(0, rows - 1)
+                finally:
+                    book.close()
+            except (*_DAMAGED, KeyError) as exc:
+                raise NotASpreadsheet(str(exc)) from None
         fh.seek(0)
         lines, last = 0, b""
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -155,9 +192,13 @@ def _cell_problem(header: list[str], values: Iterable[Any]) -> str:
     return ""
 
 
-def _csv(path: Path, encoding: str, delimiter: str) -> tuple[list[str], Iterator[Row]]:
+def _csv(
+    path: Path, encoding: str, delimiter: str, skip: int = 0
+) -> tuple[list[str], Iterator[Row]]:
     raw = open(path, "rb")  # noqa: SIM115 (closed by the generator)
     text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+    for _line in range(skip):
+        text.readline()
     reader = csv.reader(text, delimiter=delimiter)
     try:
         header = _clean_header(next(reader))
@@ -178,6 +219,14 @@ def _csv(path: Path, encoding: str, delimiter: str) -> tuple[list[str], Iterator
                     continue
                 values = dict(zip(header, cells, strict=False))
                 problem = _cell_problem(header, cells)
+                if problem and any(c.count("\n") > 50 for c in cells if len(c) > MAX_CELL):
+                    raise NotASpreadsheet(
+                        _(
+                            "Row %(row)d opens a quotation mark that is never closed: the rest "
+                            "of the file was read into one cell. Close it and upload again."
+                        )
+                        % {"row": number}
+                    )
                 if not problem and any("\ufffd" in c for c in cells):
                     problem = _("the row has bytes that are not %(enc)s text") % {"enc": encoding}
                 yield Row(number, values, problem)
@@ -191,16 +240,28 @@ def _csv(path: Path, encoding: str, delimiter: str) -> tuple[list[str], Iterator
     return header, rows()
 
 
-# What reading a sheet's rows raises when its XML is cut off or its compressed data broken
-_DAMAGED = (ElementTree.ParseError, LxmlError, zipfile.BadZipFile, zlib.error, EOFError)
+# What reading a sheet's rows raises when its XML is cut off or its compressed data broken, or
+# a cell's reference or value is not what Excel writes (r="ZZZZ1": ValueError)
+_DAMAGED = (
+    ElementTree.ParseError,
+    LxmlError,
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    ValueError,
+    TypeError,
+)
 
 
 def _xlsx(path: Path) -> tuple[list[str], Iterator[Row]]:
     from openpyxl import load_workbook
 
+    # the file itself, not its name: openpyxl refuses a workbook uploaded as "x.csv"
+    stream = open(path, "rb")  # noqa: SIM115 (closed with the book)
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        book = load_workbook(stream, read_only=True, data_only=True)
     except (*_DAMAGED, KeyError, OSError, MemoryError, NotImplementedError, RuntimeError) as exc:
+        stream.close()
         raise NotASpreadsheet(
             _("This file is not a readable XLSX workbook: %(e)s") % {"e": exc}
         ) from None
@@ -210,9 +271,11 @@ def _xlsx(path: Path) -> tuple[list[str], Iterator[Row]]:
         header = _clean_header(next(cells))
     except StopIteration:
         book.close()
+        stream.close()
         raise NotASpreadsheet(_("The workbook's first sheet is empty.")) from None
     except _DAMAGED as exc:  # the sheet's XML cut off or its compressed data broken
         book.close()
+        stream.close()
         raise NotASpreadsheet(
             _("This file is not a readable XLSX workbook: %(e)s") % {"e": exc}
         ) from None
@@ -231,6 +294,7 @@ def _xlsx(path: Path) -> tuple[list[str], Iterator[Row]]:
             ) from None
         finally:
             book.close()
+            stream.close()
 
     return header, rows()
 

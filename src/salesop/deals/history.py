@@ -6,7 +6,7 @@ history spread between its dates, marked as imported."""
 import hashlib
 from datetime import date, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -88,19 +88,22 @@ def _owner(
 
 
 def import_key(values: dict, amount, currency: str, status: str, dates: dict) -> str:
-    """The deal's natural key: the file's own id for it when a column holds one, else what
-    tells two deals apart in a file without ids (company, name, dates, amount, outcome)."""
+    """The deal's natural key: the file's own id for it with its company when a column holds
+    one (two offices' files that both number their rows 1, 2, 3 are different deals), else
+    what tells two deals apart in a file without ids (company, name, dates, amount to the
+    cent however written, outcome)."""
+    company = normalize_company(values["company"])
     if values.get("source_id"):
-        natural = "id:" + values["source_id"].casefold()
+        natural = "id:" + values["source_id"].casefold() + "|" + company
     else:
         natural = "row:" + "|".join(
             str(part)
             for part in (
-                normalize_company(values["company"]),
+                company,
                 (values.get("deal_name") or values.get("product") or "").casefold(),
                 dates.get("created") or "",
                 dates.get("closed") or "",
-                amount if amount is not None else "",
+                f"{amount:.2f}" if amount is not None else "",
                 currency,
                 status,
             )
@@ -269,21 +272,18 @@ def run_history(job, rows, progress=None) -> Outcome:
                 outcome.created += 1
             else:
                 imported.add(key)
-                _save(
-                    key,
-                    values,
-                    owner,
-                    amount,
-                    currency,
-                    stage,
-                    status,
-                    reason,
-                    dates,
-                    version,
-                    stages,
-                    job,
-                )
-                outcome.created += 1
+                try:
+                    with transaction.atomic():  # a concurrent import took it first: skipped
+                        _save(
+                            key, values, owner, amount, currency, stage, status, reason, dates,
+                            version, stages, job,
+                        )  # fmt: skip
+                except IntegrityError:
+                    if not Deal.objects.filter(import_key=key).exists():
+                        raise
+                    outcome.skipped += 1
+                else:
+                    outcome.created += 1
             job.processed_rows += 1
             if progress and job.processed_rows % 200 == 0:
                 progress(job, outcome)

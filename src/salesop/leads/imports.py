@@ -5,6 +5,7 @@ commit all-or-nothing or only the valid rows. Rows stream from the file in batch
 
 import csv
 import io
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -317,7 +318,8 @@ def _batches(rows: Iterator[Row]) -> Iterator[list[Row]]:
 def _existing(batch_values: list[dict], visible) -> dict[str, Lead]:
     """The open leads the batch's rows duplicate, among those the importer sees, by key:
     "e:" email, "p:" phone, "c:" company name (case, width, punctuation and suffixes such
-    as 有限公司 / Co., Ltd. ignored, as the lead form does)."""
+    as 有限公司 / Co., Ltd. ignored) with the contact's name: the same person at the same
+    company, not two people who work there."""
     emails = {normalize_email(v.get("email", "")) for v in batch_values} - {""}
     phones = {normalize_phone(v.get("phone", "")) for v in batch_values} - {""}
     companies = {normalize_company(v.get("company_name", "")) for v in batch_values} - {""}
@@ -326,15 +328,19 @@ def _existing(batch_values: list[dict], visible) -> dict[str, Lead]:
     ).exclude(status__in=("disqualified", "converted"))
     by_key: dict[str, Lead] = {}
     for lead in found.order_by("pk"):
-        for key in _keys(lead.email_normalized, lead.phone_e164, lead.company_key):
+        keys = _keys(lead.email_normalized, lead.phone_e164, lead.company_key, lead.contact_name)
+        for key in keys:
             by_key.setdefault(key, lead)
     return by_key
 
 
-def _keys(email: str, phone: str, company: str) -> list[str]:
+def _keys(email: str, phone: str, company: str, contact: str) -> list[str]:
     """A row's or a lead's dedupe keys, strongest first."""
+    person = "".join(unicodedata.normalize("NFKC", contact or "").casefold().split())
     return [
-        f"{kind}:{value}" for kind, value in (("e", email), ("p", phone), ("c", company)) if value
+        f"{kind}:{value}"
+        for kind, value in (("e", email), ("p", phone), ("c", company and f"{company}|{person}"))
+        if value
     ]
 
 
@@ -408,11 +414,22 @@ def run_import(job: ImportJob, progress=None) -> Outcome:
                     normalize_email(values.get("email", "")),
                     normalize_phone(values.get("phone", "")),
                 )
-                keys = _keys(email, phone, normalize_company(values.get("company_name", "")))
+                keys = _keys(
+                    email,
+                    phone,
+                    normalize_company(values.get("company_name", "")),
+                    values.get("contact_name", ""),
+                )
                 twin = next((existing[key] for key in keys if key in existing), None)
                 in_file = any(key in seen_keys for key in keys)
                 seen_keys.update(keys)
-                if (twin or in_file) and job.dedupe == "skip":
+                # merging, a row repeating an earlier row of the file (and nobody already
+                # here) is skipped too: it came in twice
+                if (
+                    (twin or in_file)
+                    and job.dedupe == "skip"
+                    or (in_file and not twin and job.dedupe == "merge")
+                ):
                     outcome.skipped += 1
                     continue
                 if twin and job.dedupe == "merge":
