@@ -6,7 +6,13 @@ from django.utils.translation import gettext as _
 
 from salesop.accounts.selectors import colleagues_visible_to
 from salesop.customers.models import Account, EmployeeBand, Tier
-from salesop.customers.rules import employee_band, normalize_company
+from salesop.customers.rules import (
+    EMPLOYEE_WORDS,
+    INDUSTRY_WORDS,
+    REGION_WORDS,
+    employee_band,
+    normalize_company,
+)
 from salesop.leads.imports import KINDS, ImportKind, Outcome, Rollback, RowError
 
 FIELDS = {
@@ -20,20 +26,10 @@ FIELDS = {
 }
 SYNONYMS = {
     "company": ["company", "account", "name", "公司", "公司名称", "客户", "客户名称"],
-    "industry": ["industry", "sector", "行业", "所属行业"],
-    "region": ["region", "office location", "location", "地区", "省份", "办公地点", "所在地"],
+    "industry": INDUSTRY_WORDS,
+    "region": REGION_WORDS,
     "website": ["website", "url", "网站", "官网"],
-    "employee_band": [
-        "employees",
-        "size",
-        "head count",
-        "headcount",
-        "staff",
-        "规模",
-        "员工规模",
-        "员工人数",
-        "人数",
-    ],
+    "employee_band": EMPLOYEE_WORDS,
     "tier": ["tier", "level", "客户等级", "等级"],
     "owner": ["owner", "负责人", "销售"],
 }

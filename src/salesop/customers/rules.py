@@ -85,6 +85,14 @@ def normalize_phone(raw: str, region: str = "CN") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# The header words every import kind knows a company's columns by, English and Chinese (an
+# English CRM export's sector and office_location included).
+INDUSTRY_WORDS = ["industry", "sector", "行业", "所属行业"]
+REGION_WORDS = ["region", "office location", "location", "地区", "省份", "办公地点", "所在地"]
+EMPLOYEE_WORDS = [
+    "employees", "size", "head count", "headcount", "staff", "规模", "员工规模", "员工人数", "人数",
+]  # fmt: skip
+
 # The employee bands a company is sorted into, by their lowest head count (customers.models'
 # EmployeeBand values); a file's head count (4,320, "4320人") lands in its band.
 BANDS = ((5000, "5000+"), (1000, "1000-4999"), (200, "200-999"), (50, "50-199"), (1, "1-49"))

@@ -15,7 +15,13 @@ from salesop.core.money import Currency
 from salesop.core.parsing import ParseError, parse_date, parse_decimal
 from salesop.core.time import company_today, day_in_company_time
 from salesop.customers.models import Account, EmployeeBand
-from salesop.customers.rules import employee_band, normalize_company
+from salesop.customers.rules import (
+    EMPLOYEE_WORDS,
+    INDUSTRY_WORDS,
+    REGION_WORDS,
+    employee_band,
+    normalize_company,
+)
 from salesop.deals.events import stage_events
 from salesop.deals.models import Deal, DealStatus, StageEvent, StageEventKind
 from salesop.leads.imports import KINDS, ImportKind, Outcome, Rollback, RowError
@@ -40,12 +46,9 @@ FIELDS = {
 }
 SYNONYMS = {
     "company": ["company", "customer", "account", "客户", "公司", "客户名称", "公司名称"],
-    "industry": ["industry", "sector", "行业", "所属行业"],
-    "region": ["region", "office location", "location", "地区", "省份", "办公地点", "所在地"],
-    "employee_band": [
-        "employees", "size", "head count", "headcount", "staff", "规模", "员工规模", "员工人数",
-        "人数",
-    ],
+    "industry": INDUSTRY_WORDS,
+    "region": REGION_WORDS,
+    "employee_band": EMPLOYEE_WORDS,
     "owner": ["owner", "sales", "rep", "负责人", "销售", "销售代表"],
     "deal_name": ["deal", "opportunity", "商机", "商机名称", "项目"],
     "product": ["product", "产品"],
