@@ -218,9 +218,7 @@ def test_the_same_history_as_a_workbook_after_the_csv_is_there_once(org, run, tm
     assert (job.created_count, job.skipped_count) == (0, 1) and Deal.objects.count() == 1
 
 
-def test_the_deal_page_says_a_deal_is_imported_history_and_its_loss_unrecorded(
-    client, org, run
-):
+def test_the_deal_page_says_a_deal_is_imported_history_and_its_loss_unrecorded(client, org, run):
     run(org, "客户名称,结果,开始日期,成交日期\r\n北京华信,输单,2024-01-05,2024-03-01\r\n")
     deal = Deal.objects.get()
     client.force_login(org.ops)
