@@ -50,6 +50,9 @@ def versioned_update(
         raise StaleWrite("stale", str(stale))  # a lazy text, read in the language in force
 
 
+BULK_BATCH = 1000
+
+
 def versioned_bulk_update(rows: QuerySet, *, by, **changes) -> int:
     """The twin of versioned_update for a job that moves many records at once (a playbook
     activation re-timing every open deal, a merge re-pointing them): each row's version moves,
@@ -59,15 +62,15 @@ def versioned_bulk_update(rows: QuerySet, *, by, **changes) -> int:
     model = rows.model
     if any(f.name == "updated_at" for f in model._meta.concrete_fields):
         changes.setdefault("updated_at", timezone.now())
+    written = 0
     with audit_actor(by):
-        before = {row.pk: row for row in rows.order_by("pk")}
-        if not before:
-            return 0
-        written = model._default_manager.filter(pk__in=before).update(
-            version=F("version") + 1, **changes
-        )
-        for row in model._default_manager.filter(pk__in=before).order_by("pk"):
-            changed = model_instance_diff(before[row.pk], row)
-            if changed:
-                LogEntry.objects.log_create(row, action=LogEntry.Action.UPDATE, changes=changed)
+        pks = list(rows.order_by("pk").values_list("pk", flat=True))
+        for start in range(0, len(pks), BULK_BATCH):  # SQLite takes 32,766 parameters a query
+            batch = model._default_manager.filter(pk__in=pks[start : start + BULK_BATCH])
+            before = {row.pk: row for row in batch}
+            written += batch.update(version=F("version") + 1, **changes)
+            for row in batch.order_by("pk"):
+                changed = model_instance_diff(before[row.pk], row)
+                if changed:
+                    LogEntry.objects.log_create(row, action=LogEntry.Action.UPDATE, changes=changed)
     return written
