@@ -3,7 +3,6 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import yaml
 from django.utils import timezone
 
 from salesop.activities.models import Activity, Task
@@ -11,6 +10,7 @@ from salesop.activities.services import activity_log, task_create
 from salesop.core.errors import DomainError
 from salesop.core.testing import in_zone, make_account, make_deal, tick_stage
 from salesop.deals.services import GateRefused, deal_move
+from salesop.playbook.loader import yaml_data, yaml_text
 from salesop.playbook.services import (
     default_playbook_text,
     playbook_activate,
@@ -57,11 +57,9 @@ def test_deal_of_another_company_is_refused(org):
 
 
 def test_contact_in_stage_criterion_gates_the_move(org):
-    data = yaml.safe_load(default_playbook_text())
+    data = yaml_data(default_playbook_text())
     data["stages"][0]["exit_criteria"].append("activity.logged_in_stage")
-    version = playbook_version_create(
-        text=yaml.safe_dump(data, allow_unicode=True, sort_keys=False), by=org.ops
-    )
+    version = playbook_version_create(text=yaml_text(data), by=org.ops)
     playbook_activate(version=version, by=org.ops)
     deal = make_deal(org.rep)
     tick_stage(deal, org.rep)

@@ -31,6 +31,7 @@ from salesop.aftersales.tickets import ticket_open
 from salesop.core.errors import DomainError
 from salesop.core.testing import make_account, make_channel, make_product
 from salesop.customers.services import account_update
+from salesop.playbook.loader import yaml_data, yaml_text
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +72,6 @@ def test_schedule_per_tier_and_replanned_when_the_tier_changes(org):
 
 
 def test_a_tier_without_a_cadence_uses_the_default_and_says_so(org):
-    import yaml
 
     from salesop.playbook.services import (
         default_playbook_text,
@@ -79,10 +79,10 @@ def test_a_tier_without_a_cadence_uses_the_default_and_says_so(org):
         playbook_version_create,
     )
 
-    data = yaml.safe_load(default_playbook_text())
+    data = yaml_data(default_playbook_text())
     del data["revisit_days"]["strategic"]
     version = playbook_version_create(
-        text=yaml.safe_dump(data, allow_unicode=True), by=org.ops, comment="no strategic cadence"
+        text=yaml_text(data), by=org.ops, comment="no strategic cadence"
     )
     playbook_activate(version=version, by=org.ops)
     account = make_account(org.rep, tier="strategic")

@@ -4,7 +4,6 @@ qualification, nurture, disqualification, conversion, assignment."""
 from datetime import timedelta
 
 import pytest
-import yaml
 from django.utils import timezone
 
 from salesop.activities.services import activity_log
@@ -21,6 +20,7 @@ from salesop.leads.services import (
     lead_disqualify,
     lead_qualify,
 )
+from salesop.playbook.loader import yaml_data, yaml_text
 from salesop.playbook.selectors import active_playbook
 from salesop.playbook.services import (
     default_playbook_text,
@@ -92,9 +92,9 @@ def test_bant_grade_comes_from_the_playbook_weights(org, answers, total, grade):
 def test_changing_the_weights_in_the_playbook_changes_the_grade(org):
     answers = {"budget": "confirmed", "authority": "user", "need": "vague", "timeline": "none"}
     assert bant_score(answers, active_playbook().bant).grade == "C"
-    data = yaml.safe_load(default_playbook_text())
+    data = yaml_data(default_playbook_text())
     data["bant"]["grades"] = {"a": 80, "b": 35}
-    version = playbook_version_create(text=yaml.safe_dump(data, allow_unicode=True), by=org.ops)
+    version = playbook_version_create(text=yaml_text(data), by=org.ops)
     playbook_activate(version=version, by=org.ops)
     assert bant_score(answers, active_playbook().bant).grade == "B"  # 30+5+7.5 = 42.5
 
@@ -199,12 +199,12 @@ def test_round_robin_and_territory_assignment(org):
     ]
     reps = sorted([org.rep, org.teammate, org.outsider], key=lambda u: u.pk)
     assert owners == [*reps, reps[0]]
-    data = yaml.safe_load(default_playbook_text())
+    data = yaml_data(default_playbook_text())
     data["assignment"]["territories"] = [
         {"key": "north", "team": "North China", "regions": ["北京", "天津"]}
     ]
     playbook_activate(
-        version=playbook_version_create(text=yaml.safe_dump(data, allow_unicode=True), by=org.ops),
+        version=playbook_version_create(text=yaml_text(data), by=org.ops),
         by=org.ops,
     )
     lead = lead_create(by=None, channel=channel, company_name="北京某公司", region="北京")

@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import yaml
 from django.utils import translation
 
 from salesop.core.testing import signed_in
@@ -24,6 +23,8 @@ from salesop.playbook.loader import (
     MAX_VALUES,
     InvalidPlaybook,
     parse_playbook,
+    yaml_data,
+    yaml_text,
 )
 from salesop.playbook.models import PlaybookVersion
 from salesop.playbook.services import default_playbook_text
@@ -121,9 +122,9 @@ def test_an_alias_inside_its_own_anchor_is_refused():
 
 
 def test_a_playbook_with_a_few_honest_aliases_loads():
-    data = yaml.safe_load(default_playbook_text())
+    data = yaml_data(default_playbook_text())
     data["stages"][1]["movers"] = "SHARED"
-    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    text = yaml_text(data)
     first = "  movers:\n  - rep\n  - manager\n"
     text = text.replace(first, first.replace("movers:", "movers: &movers"), 1)
     text = text.replace("movers: SHARED", "movers: *movers")

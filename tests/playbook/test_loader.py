@@ -4,10 +4,9 @@ import copy
 from importlib import resources
 
 import pytest
-import yaml
 from django.utils import translation
 
-from salesop.playbook.loader import InvalidPlaybook, parse_playbook
+from salesop.playbook.loader import InvalidPlaybook, parse_playbook, yaml_data, yaml_text
 
 
 @pytest.fixture(autouse=True)
@@ -20,7 +19,7 @@ DEFAULT = resources.files("salesop.playbook").joinpath("default.yaml").read_text
 
 
 def default_data():
-    return yaml.safe_load(DEFAULT)
+    return yaml_data(DEFAULT)
 
 
 def test_default_playbook_mirrors_the_sop():
@@ -38,7 +37,7 @@ def test_default_playbook_mirrors_the_sop():
 def mutate(fn):
     data = copy.deepcopy(default_data())
     fn(data)
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    return yaml_text(data)
 
 
 def _set(path, value):

@@ -2,13 +2,13 @@
 need a stage the new version drops; the same through pages, API and the command line."""
 
 import pytest
-import yaml
 from auditlog.models import LogEntry
 
 from salesop.core.errors import DomainError, StaleWrite
 from salesop.core.testing import make_deal
 from salesop.deals.models import Deal
 from salesop.deals.services import deal_update
+from salesop.playbook.loader import yaml_data, yaml_text
 from salesop.playbook.models import PlaybookVersion
 from salesop.playbook.selectors import active_version
 from salesop.playbook.services import (
@@ -22,9 +22,9 @@ pytestmark = pytest.mark.django_db
 
 
 def variant(change):
-    data = yaml.safe_load(default_playbook_text())
+    data = yaml_data(default_playbook_text())
     change(data)
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    return yaml_text(data)
 
 
 def without_solution(data):
@@ -173,9 +173,10 @@ def test_cli_validate_and_load(tmp_path):
 
 @pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
 def test_a_stored_playbook_can_be_changed_whatever_its_line_breaks(org, separator):
-    # PyYAML reads NEL and the Unicode line and paragraph separators as line breaks, so a
-    # playbook pasted with them was stored and activated; ruamel, which applies a review's or
-    # a calibration's changes to the active text, does not, and raised: the review's "draft
+    # YAML 1.1, which validates a playbook, reads NEL and the Unicode line and paragraph
+    # separators as line breaks, so a playbook pasted with them was stored and activated;
+    # YAML 1.2, which applies a review's or a calibration's changes to the active text, does
+    # not, and raised: the review's "draft
     # the playbook" and the grading's "apply" answered 500 to sales ops. Refused at save, or
     # changed: either, never an exception that is not a refusal.
     from salesop.playbook.services import playbook_draft
@@ -187,4 +188,4 @@ def test_a_stored_playbook_can_be_changed_whatever_its_line_breaks(org, separato
     except DomainError:
         return
     draft = playbook_draft(changes={("bant", "grades", "a"): 81}, by=org.ops, comment="calibration")
-    assert yaml.safe_load(draft.text)["bant"]["grades"]["a"] == 81
+    assert yaml_data(draft.text)["bant"]["grades"]["a"] == 81

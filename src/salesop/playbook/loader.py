@@ -1,13 +1,20 @@
 """Turns playbook YAML into a validated Playbook, or into a list of errors that each say where
 (a path like `stages[2].exit_criteria[0]` and the line) and what is wrong."""
 
+import io
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import yaml
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.composer import Composer
+from ruamel.yaml.constructor import SafeConstructor
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 
 from salesop.accounts.models import Role
 from salesop.customers.models import Tier
@@ -23,7 +30,7 @@ MAX_SIZE = 256 * 1024
 # and are checked while the document is composed, before anything is expanded.
 MAX_ALIASES = 100
 MAX_VALUES = 50_000  # counting each alias as the values it stands for
-MAX_DEPTH = 32  # PyYAML composes recursively: thousands of "[" are a RecursionError
+MAX_DEPTH = 32  # YAML is composed recursively: thousands of "[" are a RecursionError
 
 
 @dataclass(frozen=True)
@@ -62,41 +69,33 @@ def _shown(value: str) -> str:
     return _("%(start)r… (%(n)s characters)") % {"start": value[:20], "n": f"{len(value):,}"}
 
 
-class _BoundedLoader(yaml.SafeLoader):
-    """PyYAML's safe loader refusing, at the line where it happens, more aliases, values or
-    depth than the bounds above, and an alias inside the value it names (a cycle); and, at
-    the path and line of the value, any value Python cannot build from its text."""
+class _BoundedComposer(Composer):
+    """ruamel's composer refusing, at the line where it happens, more aliases, values or depth
+    than the bounds above, and an alias inside the value it names (a cycle)."""
 
-    def __init__(self, stream):
-        super().__init__(stream)
+    def __init__(self, loader=None):
+        super().__init__(loader)
         self._aliases = 0
         self._values = 0  # values composed so far, aliases expanded
         self._depth = 0
         self._sizes: dict[int, int] = {}  # id(node) -> its values, aliases expanded
         self.paths: dict[int, Path] = {}  # id(node) -> the first path it is at
-        # Each value is built inside the construct_object call for its node, so a failure
-        # is caught there knowing which node (and so which path and line) it was; the
-        # bounded depth keeps this recursion shallow.
-        self.deep_construct = True
-
-    def _refuse(self, mark, message: str):
-        raise InvalidPlaybook([PlaybookError("", mark.line + 1, message)])
 
     def _count(self, values: int, mark) -> None:
         self._values += values
         if self._values > MAX_VALUES:
-            self._refuse(
+            _refuse(
                 mark,
                 _("more than %(n)s values, each alias counted as the values it repeats")
                 % {"n": f"{MAX_VALUES:,}"},
             )
 
     def compose_node(self, parent, index):
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent):
+        event = self.parser.peek_event()
+        if isinstance(event, AliasEvent):
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
-                self._refuse(
+                _refuse(
                     event.start_mark,
                     _("more than %(n)d aliases; *%(name)s is one too many")
                     % {"n": MAX_ALIASES, "name": event.anchor},
@@ -104,7 +103,7 @@ class _BoundedLoader(yaml.SafeLoader):
             node = super().compose_node(parent, index)  # refuses an undefined alias
             size = self._sizes.get(id(node))
             if size is None:  # its anchor's value is still being composed
-                self._refuse(
+                _refuse(
                     event.start_mark,
                     _("the alias *%(name)s is inside the value it names") % {"name": event.anchor},
                 )
@@ -112,15 +111,25 @@ class _BoundedLoader(yaml.SafeLoader):
             return node
         self._depth += 1
         if self._depth > MAX_DEPTH:
-            self._refuse(
-                event.start_mark, _("nested more than %(n)d levels deep") % {"n": MAX_DEPTH}
-            )
+            _refuse(event.start_mark, _("nested more than %(n)d levels deep") % {"n": MAX_DEPTH})
         before = self._values
         node = super().compose_node(parent, index)
         self._count(1, event.start_mark)
         self._sizes[id(node)] = self._values - before
         self._depth -= 1
         return node
+
+
+class _PathConstructor(SafeConstructor):
+    """ruamel's safe constructor refusing, at the path and line of the value, any value Python
+    cannot build from its text."""
+
+    def __init__(self, preserve_quotes=None, loader=None):
+        super().__init__(preserve_quotes=preserve_quotes, loader=loader)
+        # Each value is built inside the construct_object call for its node, so a failure
+        # is caught there knowing which node (and so which path and line) it was; the
+        # bounded depth keeps this recursion shallow.
+        self.deep_construct = True
 
     def construct_object(self, node, deep=False):
         try:
@@ -132,34 +141,64 @@ class _BoundedLoader(yaml.SafeLoader):
         # on no date an AttributeError. Whatever it raises, the value is refused where it is.
         except Exception as exc:
             mark = getattr(exc, "problem_mark", None) or node.start_mark
-            if isinstance(exc, yaml.YAMLError):
+            if isinstance(exc, YAMLError):
                 reason = getattr(exc, "problem", None) or str(exc)
                 message = _("not valid YAML: %(reason)s") % {"reason": reason}
             else:
-                kind = node.tag.removeprefix(YAML_TAG)
-                value = node.value if isinstance(node, yaml.ScalarNode) else ""
+                kind = node.tag.removeprefix(YAML_TAG) if isinstance(node.tag, str) else node.tag
+                value = node.value if isinstance(node, ScalarNode) else ""
                 message = _("cannot read %(value)s as a YAML %(kind)s") % {
                     "value": _shown(value),
                     "kind": kind,
                 }
-            path = format_path(self.paths.get(id(node), ()))
+            path = format_path(self.composer.paths.get(id(node), ()))
             raise InvalidPlaybook([PlaybookError(path, mark.line + 1, message)]) from None
+
+
+def _refuse(mark, message: str):
+    raise InvalidPlaybook([PlaybookError("", mark.line + 1, message)])
 
 
 def _load(text: str):
     """The composed node tree (for lines) and the data built from it, within the bounds."""
-    loader = _BoundedLoader(text)
+    yaml = YAML(typ="safe", pure=True)
+    # YAML 1.1, as the playbooks stored so far were read: `yes` and `on` are booleans.
+    yaml.version = (1, 1)
+    yaml.Composer = _BoundedComposer
+    yaml.Constructor = _PathConstructor
+    yaml.allow_duplicate_keys = True  # _line_map reports each one at its path and line
+    constructor, parser = yaml.get_constructor_parser(text)
     try:
-        root = loader.get_single_node()
+        root = constructor.composer.get_single_node()
         lines: dict[Path, int] = {}
         dupes: list[tuple[Path, int]] = []
         if root is not None:
             # before construction merges `<<` keys in place
-            _line_map(root, (), lines, dupes, loader.paths)
-        data = loader.construct_document(root) if root is not None else None
+            _line_map(root, (), lines, dupes, constructor.composer.paths)
+        data = constructor.construct_document(root) if root is not None else None
     finally:
-        loader.dispose()
+        parser.dispose()
     return data, lines, dupes
+
+
+def yaml_data(text: str):
+    """The data in a YAML text, read as playbooks are (within the bounds, YAML 1.1)."""
+    return _load(text)[0]
+
+
+def yaml_text(data) -> str:
+    """Data as YAML text a person can read: keys in their order, Chinese as itself."""
+    yaml = YAML(typ="safe", pure=True)
+    # Written as YAML 1.1, which quotes what 1.1 would read otherwise (`18:00` is a number
+    # there, `on` a boolean): quoted, a 1.1 and a 1.2 reader agree, so the directive is left off.
+    yaml.version = (1, 1)
+    yaml.default_flow_style = False
+    yaml.allow_unicode = True
+    yaml.width = 120
+    yaml.sort_base_mapping_type_on_output = False
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue().removeprefix("%YAML 1.1\n---\n")
 
 
 def _line_map(
@@ -171,10 +210,10 @@ def _line_map(
 ) -> None:
     lines[path] = node.start_mark.line + 1
     paths.setdefault(id(node), path)
-    if isinstance(node, yaml.MappingNode):
+    if isinstance(node, MappingNode):
         seen = set()
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
+            if not isinstance(key_node, ScalarNode):
                 # Python cannot use a list or a mapping as a key, and no playbook needs one.
                 raise InvalidPlaybook(
                     [
@@ -192,7 +231,7 @@ def _line_map(
             paths.setdefault(id(key_node), (*path, key))
             _line_map(value_node, (*path, key), lines, dupes, paths)
             lines[(*path, key)] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
+    elif isinstance(node, SequenceNode):
         for i, item in enumerate(node.value):
             _line_map(item, (*path, i), lines, dupes, paths)
 
@@ -498,7 +537,7 @@ def parse_playbook(text: str) -> Playbook:
         raise InvalidPlaybook([PlaybookError("", None, _("the playbook is larger than 256 KB"))])
     try:
         data, lines, dupes = _load(text)
-    except yaml.reader.ReaderError as exc:
+    except ReaderError as exc:
         # A character YAML does not allow (NUL, a control character): its line from its position.
         raise InvalidPlaybook(
             [
@@ -510,7 +549,7 @@ def parse_playbook(text: str) -> Playbook:
                 )
             ]
         ) from None
-    except yaml.YAMLError as exc:
+    except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         reason = getattr(exc, "problem", None) or str(exc)
         raise InvalidPlaybook(

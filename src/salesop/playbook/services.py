@@ -122,8 +122,9 @@ def playbook_text_with(text: str, changes: dict[tuple[str, ...], object]) -> str
     yaml = _yaml()
     # `text` is a stored version, so parse_playbook's bounds on aliases and depth held for it;
     # round-trip loading keeps aliases as references and expands none.
-    # PyYAML (which validated it) reads NEL and the Unicode line and paragraph separators as
-    # line breaks, ruamel does not: a version pasted with them is changed as the lines it is.
+    # The loader (YAML 1.1, which validated it) reads NEL and the Unicode line and paragraph
+    # separators as line breaks, round-trip YAML 1.2 does not: a version pasted with them is
+    # changed as the lines it is.
     document = yaml.load(text.translate(YAML_LINE_BREAKS))
     for path, value in changes.items():
         node = document
