@@ -66,8 +66,9 @@ def cmd_import(args: argparse.Namespace) -> None:
 
     from salesop.accounts.models import User
     from salesop.core.errors import DomainError
+    from salesop.core.imports import check_mapping
     from salesop.core.spreadsheets import read_rows
-    from salesop.leads.imports import check_mapping, import_execute
+    from salesop.leads.imports import import_execute
     from salesop.leads.models import Channel
     from salesop.leads.services import import_upload, mapping_remember
 

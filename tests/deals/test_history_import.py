@@ -64,6 +64,24 @@ def test_history_with_created_owners(org, run):
     assert Deal.objects.get(owner=ghost).lost_reason == "competitor"
 
 
+def test_history_invents_no_time_in_a_stage(org, run):
+    # The file says which stage each deal reached, not when: no stage dwell comes from it, so
+    # the monthly review names no bottleneck from durations nobody measured; the cycle from
+    # opening to closing, which the file does say, is kept.
+    from salesop.insights.rules import month_period
+    from salesop.insights.selectors import cycle_times
+
+    job = run(org, CSV, create_owners=True)
+    assert job.created_count == 3
+    won = Deal.objects.get(account__name="上海云仓物流有限公司")
+    events = StageEvent.objects.filter(deal=won).order_by("at", "pk")
+    assert {e.seconds_in_previous for e in events} == {0}
+    assert {e.at.date().isoformat() for e in events} == {"2024-01-05", "2024-03-01"}
+    assert (won.closed_at - won.created_at).days == 56
+    for month in (1, 2, 3, 4, 5):
+        assert all(d.moves == 0 for d in cycle_times(org.ops, month_period(2024, month)))
+
+
 def test_day_first_dates_need_the_declared_order(org, run):
     content = "客户名称,结果,开始日期,成交日期\r\n北京华信,赢单,05-01-24,01-03-24\r\n"
     assert run(org, content).errors[0]["column"] == "开始日期"

@@ -1,10 +1,18 @@
 """Importing companies from a spreadsheet (a CRM's account export): matched by normalised
 name, then skipped, merged (empty fields filled) or created, per row."""
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from salesop.accounts.selectors import colleagues_visible_to
+from salesop.core.imports import (
+    KINDS,
+    ImportKind,
+    Outcome,
+    RowError,
+    all_or_nothing,
+    cells,
+    column_of,
+)
 from salesop.customers.models import Account, EmployeeBand, Tier
 from salesop.customers.rules import (
     EMPLOYEE_WORDS,
@@ -13,7 +21,6 @@ from salesop.customers.rules import (
     employee_band,
     normalize_company,
 )
-from salesop.leads.imports import KINDS, ImportKind, Outcome, Rollback, RowError
 
 FIELDS = {
     "company": 200,
@@ -47,11 +54,10 @@ def run_accounts(job, rows, progress=None) -> Outcome:
 
     def process() -> None:
         for row in rows:
-            values = {f: str(row.values.get(c) or "").strip() for c, f in job.mapping.items() if f}
-            errors = [RowError(row.number, "", row.problem)] if row.problem else []
+            values, errors = cells(row, job.mapping, FIELDS)
 
             def col(field):
-                return next((c for c, f in job.mapping.items() if f == field), "")
+                return column_of(job.mapping, field)
 
             key = normalize_company(values.get("company", ""))
             if not key:
@@ -122,18 +128,8 @@ def run_accounts(job, rows, progress=None) -> Outcome:
             outcome.created += 1
             if progress and job.processed_rows % 500 == 0:
                 progress(job, outcome)
-        if job.all_or_nothing and outcome.errors and not job.dry_run:
-            raise Rollback
 
-    try:
-        if job.all_or_nothing and not job.dry_run:
-            with transaction.atomic():
-                process()
-        else:
-            process()
-    except Rollback:
-        outcome.created = outcome.merged = 0
-    return outcome
+    return all_or_nothing(job, outcome, process)
 
 
 KINDS["accounts"] = ImportKind(

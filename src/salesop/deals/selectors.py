@@ -19,6 +19,7 @@ from salesop.deals.models import (
     KeywordTag,
     Question,
     StageEvent,
+    StageEventKind,
     Stakeholder,
     StakeholderRole,
 )
@@ -40,6 +41,12 @@ class DealFilters:
     close_from: date | None = None
     close_to: date | None = None
     q: str = ""
+
+
+def imported_deals() -> QuerySet:
+    """The ids of the deals the history import brought in: they did not run the SOP here, and
+    their file said which stage each reached, not when."""
+    return StageEvent.objects.filter(kind=StageEventKind.CREATED, reason="imported").values("deal")
 
 
 def deals_visible_to(user: User, filters: DealFilters | None = None) -> QuerySet[Deal]:

@@ -21,7 +21,8 @@ from django.db.models.functions import Coalesce, TruncMonth
 from salesop.accounts.models import Role, User
 from salesop.aftersales.models import DeliveryProject, Revisit, Ticket
 from salesop.core.time import company_today, company_zone
-from salesop.deals.models import Deal, DealStatus, StageEvent, StageEventKind
+from salesop.deals.models import Deal, DealStatus
+from salesop.deals.selectors import imported_deals
 from salesop.insights.compliance import COLLECTORS, Scope
 from salesop.insights.filters import Filters
 from salesop.insights.models import AggregateRun, CohortMonth, ComplianceDay
@@ -92,12 +93,11 @@ def refresh(start: date, end: date) -> AggregateRun:
 
 def _refresh_compliance(period: Period) -> None:
     zone = company_zone()
-    imported = StageEvent.objects.filter(kind=StageEventKind.CREATED, reason="imported")
     scope = Scope(
         user=None,
         period=period,
         deals=Deal.objects.all(),
-        imported=imported.values("deal"),
+        imported=imported_deals(),
         leads=Lead.objects.all(),
         tickets=Ticket.objects.all(),
         projects=DeliveryProject.objects.all(),

@@ -17,6 +17,7 @@ from salesop.core.expressions import HoursBetween
 from salesop.core.time import company_today, company_zone
 from salesop.customers.models import Account
 from salesop.deals.models import Deal, DealStatus, Proposal, StageEvent, StageEventKind
+from salesop.deals.selectors import imported_deals
 from salesop.insights import aggregates, calibration
 from salesop.insights.channels import WINDOW_MONTHS, channel_report
 from salesop.insights.compliance import Scope, scorecards
@@ -157,7 +158,8 @@ class Dwell:
 
 def cycle_times(user: User, period: Period, filters: Filters | None = None) -> list[Dwell]:
     """How long deals stayed in each stage before leaving it during the period (from the stage
-    events' recorded time in the previous stage), against the playbook's maximum dwell."""
+    events' recorded time in the previous stage), against the playbook's maximum dwell. Deals
+    the history import brought in are left out: their file gave no date for each stage."""
     filters = filters or Filters()
     playbook = active_playbook()
     language = get_language() or "zh-hans"
@@ -171,6 +173,7 @@ def cycle_times(user: User, period: Period, filters: Filters | None = None) -> l
             kind__in=[StageEventKind.MOVED, StageEventKind.WON, StageEventKind.LOST],
         )
         .exclude(from_stage="")
+        .exclude(deal__in=imported_deals())
         .values_list("from_stage", "seconds_in_previous")
     )
     by_stage: dict[str, list[float]] = {}
@@ -347,13 +350,11 @@ def compliance_scope(user: User, period: Period, filters: Filters | None = None)
         owners = owners.filter(team__path__startswith=filters.team.path)
     if filters.owner_id:
         owners = owners.filter(pk=filters.owner_id)
-    # Deals brought in by the history import did not run through the SOP here.
-    imported = StageEvent.objects.filter(kind=StageEventKind.CREATED, reason="imported")
     return Scope(
         user=user,
         period=period,
         deals=deals_for(user, filters),
-        imported=imported.values("deal"),
+        imported=imported_deals(),
         leads=_leads(user, filters),
         tickets=tickets_for(user, filters),
         projects=projects_for(user, filters),

@@ -12,6 +12,7 @@ class LeadsConfig(AppConfig):
         from salesop.leads import (  # noqa: F401 (register lead timers, job kinds, subscribers)
             alerts,
             handlers,
+            imports,
             tasks,
         )
         from salesop.leads.models import Channel, Lead

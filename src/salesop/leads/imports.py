@@ -6,8 +6,8 @@ commit all-or-nothing or only the valid rows. Rows stream from the file in batch
 import csv
 import io
 import unicodedata
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -22,8 +22,19 @@ from django.utils.translation import gettext as _
 from salesop.accounts.models import User
 from salesop.accounts.selectors import colleagues_visible_to
 from salesop.core.errors import StaleWrite
+from salesop.core.imports import (
+    KINDS,
+    ImportKind,
+    Outcome,
+    RowError,
+    all_or_nothing,
+    batches,
+    cells,
+    column_of,
+    run_import,
+)
 from salesop.core.parsing import ParseError, parse_date
-from salesop.core.spreadsheets import NotASpreadsheet, Row, count_rows, read_rows
+from salesop.core.spreadsheets import NotASpreadsheet, Row, count_rows
 from salesop.core.time import company_today, day_in_company_time
 from salesop.core.versioned import versioned_update
 from salesop.customers.models import EmployeeBand
@@ -49,7 +60,6 @@ from salesop.leads.rules import STALE, first_contact_hours, followup_due
 from salesop.monitor.heartbeat import beating
 from salesop.playbook.selectors import active_playbook
 
-BATCH = 1000
 SHOWN_ERRORS = 200
 
 FIELDS = {
@@ -86,119 +96,24 @@ SYNONYMS = {
 }
 
 
-@dataclass(frozen=True)
-class ImportKind:
-    """Another app's spreadsheet import (e.g. historical deals): its fields with their maximum
-    lengths, the required ones, header words, and the function that imports the rows."""
-
-    fields: dict[str, int]
-    required: tuple[str, ...]
-    synonyms: dict[str, list[str]]
-    run: Callable[..., "Outcome"]
-
-
-KINDS: dict[str, ImportKind] = {}
-
-
-def _spec(kind: str) -> tuple[dict[str, int], tuple[str, ...], dict[str, list[str]]]:
-    if kind == "leads":
-        return FIELDS, REQUIRED, SYNONYMS
-    spec = KINDS[kind]
-    return spec.fields, spec.required, spec.synonyms
-
-
-def guess_mapping(header: list[str], kind: str = "leads") -> dict[str, str]:
-    """Column -> field for the columns whose header is a known word for a field."""
-    _fields, _required, synonyms = _spec(kind)
-    mapping = {}
-    for column in header:
-        word = " ".join(column.replace("_", " ").replace("-", " ").casefold().split())
-        for name, words in synonyms.items():
-            if word == name or word in words and name not in mapping.values():
-                mapping[column] = name
-                break
-    return mapping
-
-
-@dataclass
-class RowError:
-    row: int
-    column: str
-    reason: str
-
-
-@dataclass
-class Outcome:
-    created: int = 0
-    merged: int = 0
-    skipped: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    preview: list[dict] = field(default_factory=list)
-
-    @property
-    def error_rows(self) -> int:
-        """Rows with at least one error (a row can have several): what the counts report."""
-        return len({error.row for error in self.errors})
-
-
-def check_mapping(header: list[str], mapping: dict[str, str], kind: str = "leads") -> list[str]:
-    """What is wrong with a mapping, in words: columns not in the file, unknown fields, a field
-    taken twice, a required field missing."""
-    fields, required_fields, _synonyms = _spec(kind)
-    problems = []
-    for column, target in mapping.items():
-        if column not in header:
-            problems.append(
-                _("column %(c)r is not in the file; its columns: %(columns)s")
-                % {"c": column, "columns": ", ".join(header[:40])}
-            )
-        if target not in fields:
-            problems.append(
-                _("%(f)r is not a field of this import; its fields: %(fields)s")
-                % {"f": target, "fields": ", ".join(fields)}
-            )
-    targets = [t for t in mapping.values() if t]
-    for dup in {t for t in targets if targets.count(t) > 1}:
-        problems.append(_("two columns go to %(f)s") % {"f": dup})
-    for required in required_fields:
-        if required not in targets:
-            problems.append(_("no column is mapped to the required field %(f)s") % {"f": required})
-    return problems
-
-
 def _clean(
     row: Row, mapping: dict[str, str], owners: dict[str, User | None], context: "Context"
 ) -> tuple[dict, list[RowError]]:
-    values: dict = {}
-    errors: list[RowError] = []
-    if row.problem:
-        errors.append(RowError(row.number, "", row.problem))
-    for column, target in mapping.items():
-        if not target:
-            continue
-        raw = row.values.get(column)
-        text = "" if raw is None else str(raw).strip()
-        if len(text) > FIELDS[target]:
-            errors.append(
-                RowError(
-                    row.number, column, _("longer than %(n)d characters") % {"n": FIELDS[target]}
-                )
-            )
-            continue
-        values[target] = text
+    values, errors = cells(row, mapping, FIELDS)
     if not values.get("company_name"):
-        column = next((c for c, t in mapping.items() if t == "company_name"), "")
-        errors.append(RowError(row.number, column, _("the company is empty")))
+        errors.append(
+            RowError(row.number, column_of(mapping, "company_name"), _("the company is empty"))
+        )
     if values.get("email"):
         try:
             validate_email(values["email"])
         except ValidationError:
             errors.append(
-                RowError(row.number, _column(mapping, "email"), _("not an email address"))
+                RowError(row.number, column_of(mapping, "email"), _("not an email address"))
             )
     if values.get("phone") and not normalize_phone(values["phone"]):
         errors.append(
-            RowError(row.number, _column(mapping, "phone"), _("not a valid phone number"))
+            RowError(row.number, column_of(mapping, "phone"), _("not a valid phone number"))
         )
     if values.get("employee_band"):
         band = employee_band(values["employee_band"])
@@ -206,7 +121,7 @@ def _clean(
             errors.append(
                 RowError(
                     row.number,
-                    _column(mapping, "employee_band"),
+                    column_of(mapping, "employee_band"),
                     _("%(value)r is neither a head count nor one of: %(v)s")
                     % {"value": values["employee_band"], "v": ", ".join(EmployeeBand.values)},
                 )
@@ -220,7 +135,7 @@ def _clean(
             errors.append(
                 RowError(
                     row.number,
-                    _column(mapping, "channel"),
+                    column_of(mapping, "channel"),
                     _("no channel named %(c)r; channels: %(all)s")
                     % {"c": values["channel"], "all": ", ".join(context.channel_names)},
                 )
@@ -229,7 +144,7 @@ def _clean(
     else:
         values.pop("channel", None)
     if values.get("created"):
-        column = _column(mapping, "created")
+        column = column_of(mapping, "created")
         try:
             day = parse_date(row.values.get(column), context.date_order)
         except ParseError:
@@ -256,7 +171,7 @@ def _clean(
                 errors.append(
                     RowError(
                         row.number,
-                        _column(mapping, "owner"),
+                        column_of(mapping, "owner"),
                         _("no active user named %(u)r") % {"u": name},
                     )
                 )
@@ -279,21 +194,6 @@ class Context:
 
 
 FIRST_DAY = date(1970, 1, 1)  # the earliest date a row may carry
-
-
-def _column(mapping: dict[str, str], target: str) -> str:
-    return next((c for c, t in mapping.items() if t == target), "")
-
-
-def _batches(rows: Iterator[Row]) -> Iterator[list[Row]]:
-    batch = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _existing(batch_values: list[dict], visible) -> dict[str, Lead]:
@@ -347,24 +247,10 @@ def _merge(lead: Lead, filled: dict, job: ImportJob) -> bool:
     return False
 
 
-class Rollback(Exception):
-    """Raised inside an all-or-nothing import's transaction when any row was refused."""
-
-
-def run_import(job: ImportJob, progress=None) -> Outcome:
-    """Processes the job's file. Dry run: validates and counts, writes nothing."""
-    if job.kind != "leads":
-        header, rows = read_rows(Path(job.file.path))
-        problems = check_mapping(header, job.mapping, job.kind)
-        if problems:
-            raise NotASpreadsheet("; ".join(problems))
-        return KINDS[job.kind].run(job, rows, progress)
+def run_leads(job: ImportJob, rows: Iterator[Row], progress=None) -> Outcome:
+    """Imports the rows as leads, a batch at a time. Dry run: validates and counts, writes
+    nothing."""
     playbook = active_playbook()
-    path = Path(job.file.path)
-    header, rows = read_rows(path)
-    problems = check_mapping(header, job.mapping)
-    if problems:
-        raise NotASpreadsheet("; ".join(problems))
     # Owners named in the file, and the leads it may duplicate, only among what the importer
     # sees: a rep cannot give leads to another team, nor learn that it holds a phone number.
     owners = {u.username: u for u in colleagues_visible_to(job.created_by)}
@@ -380,7 +266,7 @@ def run_import(job: ImportJob, progress=None) -> Outcome:
     seen_keys: set[str] = set()
 
     def process() -> None:
-        for batch in _batches(rows):
+        for batch in batches(rows):
             cleaned = [(row, *_clean(row, job.mapping, owners, context)) for row in batch]
             existing = _existing([v for _r, v, errs in cleaned if not errs], visible)
             creates, merges = [], {}
@@ -465,18 +351,11 @@ def run_import(job: ImportJob, progress=None) -> Outcome:
             job.processed_rows += len(batch)
             if progress:
                 progress(job, outcome)
-        if job.all_or_nothing and outcome.errors and not job.dry_run:
-            raise Rollback
 
-    try:
-        if job.all_or_nothing and not job.dry_run:
-            with transaction.atomic():
-                process()
-        else:
-            process()
-    except Rollback:
-        outcome.created = outcome.merged = 0
-    return outcome
+    return all_or_nothing(job, outcome, process)
+
+
+KINDS["leads"] = ImportKind(fields=FIELDS, required=REQUIRED, synonyms=SYNONYMS, run=run_leads)
 
 
 def import_execute(job: ImportJob, progress=None) -> ImportJob:

@@ -18,6 +18,8 @@ from salesop.accounts.models import Role, Team, User
 from salesop.accounts.selectors import colleagues_visible_to
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, StaleWrite, full_clean_or_refuse
+from salesop.core.imports import KINDS as IMPORT_KINDS
+from salesop.core.imports import check_mapping, guess_mapping
 from salesop.core.spreadsheets import NotASpreadsheet, read_rows
 from salesop.core.versioned import hold, versioned_update
 from salesop.customers.models import Account, Contact
@@ -28,8 +30,6 @@ from salesop.deals.models import Deal
 from salesop.deals.services import deal_create
 from salesop.leads import rules
 from salesop.leads.events import lead_event
-from salesop.leads.imports import KINDS as IMPORT_KINDS
-from salesop.leads.imports import check_mapping, guess_mapping
 from salesop.leads.models import (
     AssignmentCursor,
     Channel,
@@ -483,7 +483,7 @@ def import_upload(*, by: User, upload, channel: Channel | None, kind: str = "lea
             % {"size": upload.size // 2**20, "limit": settings.IMPORT_MAX_BYTES // 2**20},
             {"file": _("File too large.")},
         )
-    if kind != "leads" and kind not in IMPORT_KINDS:
+    if kind not in IMPORT_KINDS:
         raise DomainError("kind", _("Unknown import: %(k)s.") % {"k": kind})
     _require_import(by, kind)
     if kind == "leads" and channel is None:

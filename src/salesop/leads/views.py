@@ -13,6 +13,7 @@ from salesop.activities.selectors import activity_panel_context
 from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
 from salesop.core.forms import add_domain_error, styled
+from salesop.core.imports import KINDS as IMPORT_KINDS
 from salesop.core.pagination import keyset_page
 from salesop.leads import channels, rules, selectors, services
 from salesop.leads.forms import (
@@ -26,8 +27,6 @@ from salesop.leads.forms import (
     LeadForm,
     SpendForm,
 )
-from salesop.leads.imports import FIELDS as IMPORT_FIELDS
-from salesop.leads.imports import KINDS as IMPORT_KINDS
 from salesop.leads.rules import bant_score
 from salesop.playbook.selectors import active_playbook
 
@@ -324,7 +323,7 @@ def import_detail(request, job_id: int):
         template,
         {
             "job": job,
-            "fields": IMPORT_FIELDS if job.kind == "leads" else IMPORT_KINDS[job.kind].fields,
+            "fields": IMPORT_KINDS[job.kind].fields,
             "columns": [(i, (c, job.mapping.get(c, ""))) for i, c in enumerate(job.columns)],
         },
     )

@@ -1,0 +1,153 @@
+"""One framework for every spreadsheet import (leads, companies, past deals). A kind registers
+its fields, header words and the function that imports its rows; the framework guesses and
+checks the column mapping, reads the file, and runs the rows all-or-nothing or valid rows
+only, collecting each refused row's number, column and reason."""
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from salesop.core.spreadsheets import NotASpreadsheet, Row, read_rows
+
+BATCH = 1000
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    """What can be imported: its fields with their maximum lengths, the required ones, the
+    header words people use for each (both languages), and `run(job, rows, progress)`."""
+
+    fields: dict[str, int]
+    required: tuple[str, ...]
+    synonyms: dict[str, list[str]]
+    run: Callable[..., "Outcome"]
+
+
+KINDS: dict[str, ImportKind] = {}
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    reason: str
+
+
+@dataclass
+class Outcome:
+    created: int = 0
+    merged: int = 0
+    skipped: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    preview: list[dict] = field(default_factory=list)
+
+    @property
+    def error_rows(self) -> int:
+        """Rows with at least one error (a row can have several): what the counts report."""
+        return len({error.row for error in self.errors})
+
+
+class _Rollback(Exception):
+    """Raised inside an all-or-nothing import's transaction when any row was refused."""
+
+
+def guess_mapping(header: list[str], kind: str) -> dict[str, str]:
+    """Column -> field for the columns whose header is a known word for a field."""
+    mapping = {}
+    for column in header:
+        word = " ".join(column.replace("_", " ").replace("-", " ").casefold().split())
+        for name, words in KINDS[kind].synonyms.items():
+            if word == name or word in words and name not in mapping.values():
+                mapping[column] = name
+                break
+    return mapping
+
+
+def check_mapping(header: list[str], mapping: dict[str, str], kind: str) -> list[str]:
+    """What is wrong with a mapping, in words: columns not in the file, unknown fields, a field
+    taken twice, a required field missing."""
+    spec = KINDS[kind]
+    problems = []
+    for column, target in mapping.items():
+        if column not in header:
+            problems.append(
+                _("column %(c)r is not in the file; its columns: %(columns)s")
+                % {"c": column, "columns": ", ".join(header[:40])}
+            )
+        if target not in spec.fields:
+            problems.append(
+                _("%(f)r is not a field of this import; its fields: %(fields)s")
+                % {"f": target, "fields": ", ".join(spec.fields)}
+            )
+    targets = [t for t in mapping.values() if t]
+    for dup in {t for t in targets if targets.count(t) > 1}:
+        problems.append(_("two columns go to %(f)s") % {"f": dup})
+    for required in spec.required:
+        if required not in targets:
+            problems.append(_("no column is mapped to the required field %(f)s") % {"f": required})
+    return problems
+
+
+def column_of(mapping: dict[str, str], target: str) -> str:
+    """The file's column mapped to a field ("" when none is): where a row error points."""
+    return next((c for c, t in mapping.items() if t == target), "")
+
+
+def cells(row: Row, mapping: dict[str, str], fields: dict[str, int]):
+    """The row's mapped cells as trimmed text by field ("" for an empty cell), and its errors
+    so far: what reading the row found wrong, and each cell longer than its field allows."""
+    values: dict[str, str] = {}
+    errors = [RowError(row.number, "", row.problem)] if row.problem else []
+    for column, target in mapping.items():
+        if not target:
+            continue
+        raw = row.values.get(column)
+        text = "" if raw is None else str(raw).strip()
+        if len(text) > fields[target]:
+            errors.append(
+                RowError(
+                    row.number, column, _("longer than %(n)d characters") % {"n": fields[target]}
+                )
+            )
+        values[target] = text  # kept, so that it is not reported empty too
+    return values, errors
+
+
+def batches(rows: Iterable[Row], size: int = BATCH) -> Iterator[list[Row]]:
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def run_import(job, progress=None) -> Outcome:
+    """Reads the job's file, checks its mapping, and imports the rows as its kind does.
+    Raises NotASpreadsheet saying what is wrong with the file or the mapping."""
+    header, rows = read_rows(Path(job.file.path))
+    problems = check_mapping(header, job.mapping, job.kind)
+    if problems:
+        raise NotASpreadsheet("; ".join(problems))
+    return KINDS[job.kind].run(job, rows, progress)
+
+
+def all_or_nothing(job, outcome: Outcome, process: Callable[[], None]) -> Outcome:
+    """Runs `process`, which imports the rows into `outcome`. An all-or-nothing import (not a
+    dry run) runs in one transaction and, if any row was refused, writes nothing at all."""
+    if not job.all_or_nothing or job.dry_run:
+        process()
+        return outcome
+    try:
+        with transaction.atomic():
+            process()
+            if outcome.errors:
+                raise _Rollback
+    except _Rollback:
+        outcome.created = outcome.merged = 0
+    return outcome
