@@ -443,6 +443,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="COLUMN=FIELD",
         help="map a file column to a field (default: guessed from the header)",
     )
+    p.add_argument(
+        "--values",
+        action="append",
+        default=[],
+        metavar="FIELD:VALUE=OURS",
+        help="deals: read a value of the file as ours, e.g. stage:Prospecting=discovery",
+    )
     p.add_argument("--dedupe", choices=["skip", "merge", "create"], default="skip")
     p.add_argument("--valid-only", action="store_true", help="import valid rows, report others")
     p.add_argument("--dry-run", action="store_true", help="check and count, write nothing")

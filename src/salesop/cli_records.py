@@ -66,7 +66,7 @@ def cmd_import(args: argparse.Namespace) -> None:
 
     from salesop.accounts.models import User
     from salesop.core.errors import DomainError
-    from salesop.core.imports import check_mapping
+    from salesop.core.imports import KINDS, check_mapping, check_value_map, values_in
     from salesop.core.spreadsheets import read_rows
     from salesop.leads.imports import import_execute
     from salesop.leads.models import Channel
@@ -110,8 +110,36 @@ def cmd_import(args: argparse.Namespace) -> None:
     unused = [c for c in header if c and c not in mapping]
     if unused:
         print(_("Not imported: %(columns)s") % {"columns": ", ".join(unused)}, file=sys.stderr)
+    value_map: dict[str, dict[str, str]] = {}
+    for item in args.values:
+        target, _colon, pair = item.partition(":")
+        theirs, _eq, ours = pair.rpartition("=")
+        if not (target and theirs and ours):
+            sys.exit(_("salesop: --values %(v)r is not FIELD:VALUE=OURS") % {"v": item})
+        value_map.setdefault(target.strip(), {})[theirs.strip()] = ours.strip()
+    problems = check_value_map(value_map, args.what)
+    if problems:
+        sys.exit("salesop: " + "; ".join(problems))
+    # the file's values we would not know, each said before a row is refused for it
+    for target, choices in KINDS[args.what].choices().items():
+        column = next((c for c, f in mapping.items() if f == target), None)
+        unknown = column and [
+            v
+            for v in values_in(Path(job.file.path), column)
+            if choices.read(v, value_map.get(target, {})) is None
+        ]
+        if unknown:
+            print(
+                _("Values of %(f)s not known: %(values)s (map them: --values %(f)s:VALUE=%(ours)s)")
+                % {
+                    "f": target,
+                    "values": ", ".join(unknown),
+                    "ours": "|".join(key for key, _label in choices.options),
+                },
+                file=sys.stderr,
+            )
     mapping_remember(kind=args.what, header=header, mapping=mapping)
-    job.mapping, job.dedupe = mapping, args.dedupe
+    job.mapping, job.dedupe, job.value_map = mapping, args.dedupe, value_map
     job.all_or_nothing, job.dry_run = not args.valid_only, args.dry_run
     job.date_order, job.create_owners = args.date_order, args.create_owners
     job.save()

@@ -242,3 +242,65 @@ def test_the_deal_page_says_a_deal_is_imported_history_and_its_loss_unrecorded(c
     client.force_login(org.ops)
     html = client.get(f"/deals/{deal.pk}/").content.decode()
     assert 'data-testid="imported-history"' in html and "未记录" in html
+
+
+# A public CRM data set's shape: no outcome column; the stage says Prospecting or Engaging
+# for the open pipeline, Won or Lost for the rest.
+PIPELINE = (
+    "opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value\r\n"
+    "1C1I7A6R,rep,GTX Plus Basic,Cancity,Won,2024-10-20,2024-03-01,1054\r\n"
+    "Z063OYW0,rep,GTXPro,Isdom,Lost,2024-10-25,2024-03-11,0\r\n"
+    "EC4QE1BX,rep,MG Special,Cancity,Engaging,2024-10-25,,\r\n"
+    "MV1LWRNH,rep,GTX Basic,Codehow,Prospecting,,,\r\n"
+).replace("2024-10-2", "2024-01-2")
+
+
+def test_an_open_pipeline_at_the_files_own_stage_names_comes_in_once_they_are_mapped(org, run):
+    from salesop.core.errors import DomainError
+    from salesop.leads.selectors import import_values
+
+    job = run(org, PIPELINE, all_or_nothing=False)
+    assert (job.created_count, job.error_count) == (2, 2)
+    assert [(e["row"], e["column"]) for e in job.errors] == [(4, "deal_stage"), (5, "deal_stage")]
+    assert "Engaging" in job.errors[0]["reason"] and "discovery" in job.errors[0]["reason"]
+    assert {d.status for d in Deal.objects.all()} == {"won", "lost"}
+    # what the page offers to map: each value of the stage column, with ours where we know it
+    chosen = {v.theirs: v.ours for v in import_values(job)}
+    assert chosen == {"Won": "won", "Lost": "lost", "Engaging": "", "Prospecting": ""}
+    with pytest.raises(DomainError, match="'negotiating'"):
+        import_start(
+            job=job, by=org.ops, mapping=job.mapping, dedupe="skip", all_or_nothing=True,
+            dry_run=False, value_map={"stage": {"Engaging": "negotiating"}},
+        )  # fmt: skip
+    job = run(
+        org,
+        PIPELINE,
+        value_map={"stage": {"Prospecting": "discovery", "engaging": "solution"}},
+    )
+    assert (job.status, job.created_count, job.skipped_count) == ("done", 2, 2), job.errors
+    open_deals = Deal.objects.filter(status="open").order_by("name")
+    assert [(d.name, d.stage) for d in open_deals] == [
+        ("GTX Basic", "discovery"),
+        ("MG Special", "solution"),
+    ]
+
+
+def test_the_import_page_maps_the_files_stage_names(
+    client, org, django_capture_on_commit_callbacks
+):
+    job = import_upload(
+        by=org.ops, upload=SimpleUploadedFile("p.csv", PIPELINE.encode()), channel=None,
+        kind="deals",
+    )  # fmt: skip
+    client.force_login(org.ops)
+    page = client.get(f"/leads/import/{job.pk}/").content.decode()
+    assert 'name="value:stage:Prospecting"' in page and 'name="value:stage:Won"' in page
+    form = {f"map_{i}": job.mapping.get(c, "") for i, c in enumerate(job.columns)}
+    form |= {"value:stage:Prospecting": "discovery", "value:stage:Engaging": "solution"}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/leads/import/{job.pk}/", {**form, "dedupe": "skip", "mode": "all_or_nothing"}
+        )
+    job.refresh_from_db()
+    assert job.value_map == {"stage": {"Prospecting": "discovery", "Engaging": "solution"}}
+    assert (job.status, job.created_count) == ("done", 4), job.errors

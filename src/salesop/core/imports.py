@@ -16,14 +16,31 @@ BATCH = 1000
 
 
 @dataclass(frozen=True)
+class Choices:
+    """A field whose cells must be one of our values (a deal's stage): the values with their
+    labels, and the words read as one of them without being told (our keys and labels)."""
+
+    options: list[tuple[str, str]]
+    words: dict[str, str]  # casefolded word -> our value
+
+    def read(self, text: str, value_map: dict[str, str]) -> str | None:
+        """Our value for a cell: as the import's value map says, else a word we know."""
+        word = text.casefold()
+        mapped = {k.casefold(): v for k, v in value_map.items()}.get(word)
+        return mapped or self.words.get(word)
+
+
+@dataclass(frozen=True)
 class ImportKind:
     """What can be imported: its fields with their maximum lengths, the required ones, the
-    header words people use for each (both languages), and `run(job, rows, progress)`."""
+    header words people use for each (both languages), `run(job, rows, progress)`, and the
+    fields whose cells are one of our values (`choices()`, read when the import starts)."""
 
     fields: dict[str, int]
     required: tuple[str, ...]
     synonyms: dict[str, list[str]]
     run: Callable[..., "Outcome"]
+    choices: Callable[[], dict[str, Choices]] = dict
 
 
 KINDS: dict[str, ImportKind] = {}
@@ -89,6 +106,42 @@ def check_mapping(header: list[str], mapping: dict[str, str], kind: str) -> list
         if required not in targets:
             problems.append(_("no column is mapped to the required field %(f)s") % {"f": required})
     return problems
+
+
+def check_value_map(value_map: dict[str, dict[str, str]], kind: str) -> list[str]:
+    """What is wrong with a value map, in words: a field whose values are not ours to map, a
+    value mapped to something that is not one of ours."""
+    choices = KINDS[kind].choices()
+    problems = []
+    for target, pairs in value_map.items():
+        if target not in choices:
+            problems.append(
+                _("the values of %(f)r cannot be mapped; of this import: %(fields)s")
+                % {"f": target, "fields": ", ".join(choices) or "-"}
+            )
+            continue
+        ours = [key for key, _label in choices[target].options]
+        for theirs, value in pairs.items():
+            if value not in ours:
+                problems.append(
+                    _("%(v)r (for %(theirs)r) is not a %(f)s; use one of: %(ours)s")
+                    % {"v": value, "theirs": theirs, "f": target, "ours": ", ".join(ours)}
+                )
+    return problems
+
+
+def values_in(path: Path, column: str, most: int = 50, rows: int = 20_000) -> list[str]:
+    """The distinct values of a column, in the order met, among the file's first rows: what a
+    value map is chosen for."""
+    _header, read = read_rows(path)
+    seen: dict[str, None] = {}
+    for number, row in enumerate(read):
+        text = "" if row.values.get(column) is None else str(row.values[column]).strip()
+        if text:
+            seen.setdefault(text)
+        if len(seen) >= most or number >= rows:
+            break
+    return list(seen)
 
 
 def column_of(mapping: dict[str, str], target: str) -> str:

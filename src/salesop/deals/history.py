@@ -8,11 +8,13 @@ from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import User
 from salesop.core.imports import (
     KINDS,
+    Choices,
     ImportKind,
     Outcome,
     RowError,
@@ -57,14 +59,14 @@ SYNONYMS = {
     "industry": INDUSTRY_WORDS,
     "region": REGION_WORDS,
     "employee_band": EMPLOYEE_WORDS,
-    "owner": ["owner", "sales", "rep", "负责人", "销售", "销售代表"],
+    "owner": ["owner", "sales", "rep", "sales agent", "agent", "负责人", "销售", "销售代表"],
     "deal_name": ["deal", "opportunity", "商机", "商机名称", "项目"],
     "product": ["product", "产品"],
-    "amount": ["amount", "value", "金额", "合同金额"],
+    "amount": ["amount", "value", "close value", "deal value", "金额", "合同金额"],
     "currency": ["currency", "币种"],
-    "stage": ["stage", "stage reached", "阶段", "最终阶段"],
+    "stage": ["stage", "deal stage", "stage reached", "阶段", "最终阶段"],
     "outcome": ["outcome", "result", "status", "结果", "状态"],
-    "created": ["created", "opened", "start", "创建日期", "开始日期"],
+    "created": ["created", "opened", "start", "engage date", "创建日期", "开始日期"],
     "closed": ["closed", "close date", "end", "结束日期", "成交日期", "关闭日期"],
     "lost_reason": ["lost reason", "reason", "输单原因", "原因"],
     "source_id": [
@@ -122,15 +124,28 @@ def import_key(values: dict, amount, currency: str, status: str, dates: dict) ->
     return hashlib.sha256(natural.encode()).hexdigest()
 
 
+def history_choices() -> dict[str, Choices]:
+    """A deal's stage is one of the playbook's, or won or lost (a file whose stage column
+    says how the deal ended); known by key or label in either language."""
+    playbook = active_playbook()
+    language = get_language() or "zh-hans"
+    # a stage's own name first: 签约 is the contracting stage before it is a win
+    words = dict.fromkeys(WON, DealStatus.WON.value) | dict.fromkeys(LOST, DealStatus.LOST.value)
+    for stage in playbook.stages:
+        for word in (stage.key, stage.label.zh, stage.label.en):
+            words[word.casefold()] = stage.key
+    options = [(stage.key, stage.label.get(language)) for stage in playbook.stages]
+    options += [(DealStatus.WON.value, _("won")), (DealStatus.LOST.value, _("lost"))]
+    return {"stage": Choices(options=options, words=words)}
+
+
 def run_history(job, rows, progress=None) -> Outcome:
     playbook = active_playbook()
     version = active_version()
     order = job.date_order
     mapping = job.mapping
-    stage_keys = {}
-    for stage in playbook.stages:
-        for word in (stage.key, stage.label.zh, stage.label.en):
-            stage_keys[word.casefold()] = stage.key
+    stage_choices = history_choices()["stage"]
+    stage_map = (job.value_map or {}).get("stage", {})
     reasons = {}
     for reason in playbook.lost_reasons:
         for word in (reason.key, reason.label.zh, reason.label.en):
@@ -211,20 +226,33 @@ def run_history(job, rows, progress=None) -> Outcome:
             )
             if status is None:
                 errors.append(RowError(row.number, col("outcome"), _("use won, lost or open")))
-            stage = (
-                stage_keys.get(values.get("stage", "").casefold())
-                if values.get("stage")
-                else stages[-1 if status == DealStatus.WON else 0]
-            )
-            if values.get("stage") and stage is None:
-                errors.append(
-                    RowError(
-                        row.number,
-                        col("stage"),
-                        _("unknown stage %(s)r; use one of %(all)s")
-                        % {"s": values["stage"], "all": ", ".join(stages)},
+            stage = stages[-1 if status == DealStatus.WON else 0]
+            if values.get("stage"):
+                # the stage reached, or (a file with no outcome column) won or lost
+                said = stage_choices.read(values["stage"], stage_map)
+                if said is None:
+                    errors.append(
+                        RowError(
+                            row.number,
+                            col("stage"),
+                            _("unknown stage %(s)r: map it to one of ours (%(all)s)")
+                            % {"s": values["stage"], "all": ", ".join(stages)},
+                        )
                     )
-                )
+                elif said in (DealStatus.WON, DealStatus.LOST):
+                    if word and status != said:
+                        errors.append(
+                            RowError(
+                                row.number,
+                                col("stage"),
+                                _("the stage says %(s)s, the outcome %(o)s")
+                                % {"s": values["stage"], "o": values["outcome"]},
+                            )
+                        )
+                    status = DealStatus(said)
+                    stage = stages[-1 if status == DealStatus.WON else 0]
+                else:
+                    stage = said
             reason = ""
             if status == DealStatus.LOST:
                 # a reason the playbook does not know is "other"; none is "not recorded" (""),
@@ -390,5 +418,9 @@ def _save(
 
 
 KINDS["deals"] = ImportKind(
-    fields=FIELDS, required=("company",), synonyms=SYNONYMS, run=run_history
+    fields=FIELDS,
+    required=("company",),
+    synonyms=SYNONYMS,
+    run=run_history,
+    choices=history_choices,
 )

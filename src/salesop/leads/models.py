@@ -233,6 +233,8 @@ class ImportJob(models.Model):
     channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.SET_NULL)
     columns = models.JSONField(default=list)  # the file's header, in order (jsonb sorts keys)
     mapping = models.JSONField(default=dict)  # file column -> field
+    # field -> {a value in the file: ours} (the file's "Prospecting" is our "discovery")
+    value_map = models.JSONField(default=dict, blank=True)
     dedupe = models.CharField(max_length=8, default="skip")  # skip | merge | create
     all_or_nothing = models.BooleanField(default=True)
     dry_run = models.BooleanField(default=False)

@@ -1,5 +1,6 @@
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -7,6 +8,8 @@ from django.db.models.expressions import RawSQL
 
 from salesop.accounts.models import User
 from salesop.accounts.visibility import get_visible_or_404
+from salesop.core.imports import KINDS, values_in
+from salesop.core.spreadsheets import NotASpreadsheet
 from salesop.core.tokens import token_hash
 from salesop.customers.models import Account, Contact
 from salesop.leads.models import Channel, ExportJob, ImportJob, Lead
@@ -123,6 +126,37 @@ def find_duplicates(
 def imports_of(user: User) -> QuerySet[ImportJob]:
     jobs = ImportJob.objects.select_related("channel", "created_by")
     return jobs if user.sees_everything else jobs.filter(created_by=user)
+
+
+@dataclass(frozen=True)
+class ValueChoice:
+    """A value of the file in a field whose cells must be one of ours, with ours as chosen
+    (or as read without being told; "" when we would not know it)."""
+
+    field: str
+    column: str
+    theirs: str
+    ours: str
+    options: list[tuple[str, str]]
+
+
+def import_values(job: ImportJob) -> list[ValueChoice]:
+    """The values to map before the import runs: of each such field's column, the file's
+    distinct values (its first rows), each with ours."""
+    result = []
+    for target, choices in KINDS[job.kind].choices().items():
+        column = next((c for c, f in job.mapping.items() if f == target), None)
+        if column is None:
+            continue
+        chosen = job.value_map.get(target, {})
+        try:
+            found = values_in(Path(job.file.path), column)
+        except (NotASpreadsheet, OSError):
+            continue  # the run says what is wrong with the file
+        for theirs in found:
+            ours = choices.read(theirs, chosen) or ""
+            result.append(ValueChoice(target, column, theirs, ours, choices.options))
+    return result
 
 
 def exports_of(user: User) -> QuerySet[ExportJob]:

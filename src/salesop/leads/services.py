@@ -19,7 +19,7 @@ from salesop.accounts.selectors import colleagues_visible_to
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, StaleWrite, full_clean_or_refuse
 from salesop.core.imports import KINDS as IMPORT_KINDS
-from salesop.core.imports import check_mapping, guess_mapping
+from salesop.core.imports import check_mapping, check_value_map, guess_mapping
 from salesop.core.spreadsheets import NotASpreadsheet, read_rows
 from salesop.core.versioned import hold, versioned_update
 from salesop.customers.models import Account, Contact
@@ -514,8 +514,11 @@ def import_start(
     dry_run: bool,
     date_order: str = "ymd",
     create_owners: bool = False,
+    value_map: dict[str, dict[str, str]] | None = None,
 ) -> ImportJob:
-    """Checks the mapping and options, then queues the job (progress shows on its page)."""
+    """Checks the mapping and options, then queues the job (progress shows on its page).
+    `value_map` says which of our values a file's value stands for, per field ({"stage":
+    {"Prospecting": "discovery"}}); a value left empty is not mapped."""
     _require_import(by, job.kind)
     if job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING):
         raise DomainError("running", _("This import is already running."))
@@ -527,10 +530,22 @@ def import_start(
             _("The column mapping needs fixing: %(p)s.") % {"p": "; ".join(problems)},
             {"mapping": "; ".join(problems)},
         )
+    value_map = {
+        field: {theirs: ours for theirs, ours in pairs.items() if ours}
+        for field, pairs in (value_map or {}).items()
+    }
+    problems = check_value_map(value_map, job.kind)
+    if problems:
+        raise DomainError(
+            "value_map",
+            _("The value mapping needs fixing: %(p)s.") % {"p": "; ".join(problems)},
+            {"value_map": "; ".join(problems)},
+        )
     if dedupe not in ("skip", "merge", "create"):
         raise DomainError("dedupe", _("Choose skip, merge or create for duplicates."))
     ImportJob.objects.filter(pk=job.pk).update(
         mapping={c: f for c, f in mapping.items() if f},
+        value_map=value_map,
         dedupe=dedupe,
         all_or_nothing=all_or_nothing,
         date_order=date_order if date_order in ("ymd", "dmy", "mdy") else "ymd",

@@ -303,6 +303,11 @@ def import_detail(request, job_id: int):
     job = get_object_or_404(selectors.imports_of(request.user), pk=job_id)
     if request.method == "POST":
         mapping = {column: request.POST.get(f"map_{i}", "") for i, column in enumerate(job.columns)}
+        value_map: dict[str, dict[str, str]] = {}
+        for name, ours in request.POST.items():
+            if name.startswith("value:"):
+                target, _colon, theirs = name.removeprefix("value:").partition(":")
+                value_map.setdefault(target, {})[theirs] = ours
         try:
             services.import_start(
                 job=job,
@@ -313,6 +318,7 @@ def import_detail(request, job_id: int):
                 dry_run="dry_run" in request.POST,
                 date_order=request.POST.get("date_order", "ymd"),
                 create_owners="create_owners" in request.POST,
+                value_map=value_map,
             )
         except DomainError as exc:
             messages.error(request, exc.message)
@@ -325,6 +331,7 @@ def import_detail(request, job_id: int):
             "job": job,
             "fields": IMPORT_KINDS[job.kind].fields,
             "columns": [(i, (c, job.mapping.get(c, ""))) for i, c in enumerate(job.columns)],
+            "values": [] if request.htmx else selectors.import_values(job),
         },
     )
 
