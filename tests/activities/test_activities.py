@@ -168,3 +168,18 @@ def test_company_page_and_home_query_counts_stay_flat(client, org, django_assert
         assert client.get(f"/customers/{deal.account_id}/").status_code == 200
     with django_assert_max_num_queries(7):
         assert "任务 14" in client.get("/").content.decode()
+
+
+def test_done_is_offered_only_to_who_may_close_the_task(client, org):
+    # A teammate sees the deal's tasks; only the assignee, the one who set it and sales ops
+    # close one (the page offered Done to every viewer; the service refused them).
+    deal = make_deal(org.rep)
+    task = task_create(
+        by=org.rep, title="发送报价", due_at=timezone.now() + timedelta(days=1), deal=deal
+    )
+    done = f"/tasks/{task.pk}/done/"
+    client.force_login(org.manager)
+    page = client.get(f"/deals/{deal.pk}/").content.decode()
+    assert "发送报价" in page and done not in page
+    client.force_login(org.rep)
+    assert done in client.get(f"/deals/{deal.pk}/").content.decode()

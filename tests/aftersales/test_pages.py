@@ -228,3 +228,17 @@ def test_the_customers_link_is_limited_per_minute_and_per_day(client, org, setti
     assert reply.status_code == 429 and not ticket.messages.exists()
     assert client.get(f"/support/{token}/").status_code == 200  # reading is not limited
     assert Ticket.objects.filter(account=account).count() == 2
+
+
+def test_only_the_projects_team_is_offered_the_weekly_update(client, org, delivery):  # noqa: F811
+    # The manager sees the project (it is their team's) but is not on it: the page offered
+    # them the draft and send buttons, which the service then refused (drafting was not
+    # refused at all, so they overwrote the team's draft).
+    project = win(org)
+    client.force_login(org.manager)
+    page = client.get(f"/delivery/{project.pk}/").content.decode()
+    assert 'data-testid="draft-update"' not in page and "项目团队" in page
+    client.post(f"/delivery/{project.pk}/update/")
+    assert not ProgressUpdate.objects.exists()
+    client.force_login(delivery["pm"])
+    assert 'data-testid="draft-update"' in client.get(f"/delivery/{project.pk}/").content.decode()

@@ -102,3 +102,15 @@ def test_sales_ops_author_courses_and_scenarios_in_the_admin(client, org, negoti
         "/admin/enablement/roleplayscenario/add/",
     ):
         assert client.get(url).status_code == 200, url
+
+
+def test_a_mentor_who_does_not_train_is_not_offered_to_record_a_session(
+    client, org, negotiation_course
+):
+    # A mentor scores their mentee's role-plays but does not record sessions: the page
+    # offered them the form the service refused.
+    client.force_login(org.teammate)  # the rep's mentor, a rep
+    page = client.get("/enablement/sessions/").content.decode()
+    assert 'name="title"' not in page
+    client.force_login(org.manager)
+    assert 'name="title"' in client.get("/enablement/sessions/").content.decode()

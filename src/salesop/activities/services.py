@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import User
+from salesop.activities import rules
 from salesop.activities.events import activity_logged
 from salesop.activities.models import Activity, Task
 from salesop.core.audit import audit_actor
@@ -99,7 +100,7 @@ def task_create(
 
 @transaction.atomic
 def task_complete(*, task: Task, by: User, done: bool = True) -> Task:
-    if task.assignee_id != by.pk and task.created_by_id != by.pk and not by.sees_everything:
+    if not rules.may_complete(by, task):
         raise DomainError("forbidden", _("Only the assignee or the creator may close this task."))
     task.done_at = timezone.now() if done else None
     with audit_actor(by):

@@ -29,6 +29,7 @@ from salesop.aftersales.rules import (
     STALE,
     MilestoneView,
     may_manage,
+    may_send_update,
     progress_draft,
     week_of,
 )
@@ -194,6 +195,8 @@ def _views(project: DeliveryProject) -> list[MilestoneView]:
 def update_draft(*, project: DeliveryProject, by: User, language: str = "") -> ProgressUpdate:
     """This week's update, drafted from the milestones in the customer's language (a draft
     already written this week is redrafted; a sent one is kept)."""
+    if not may_send_update(by, project):
+        raise DomainError("forbidden", _("Only the project's team sends its updates."))
     language = language or recap_language(project.account.name)
     week = week_of(company_today())
     text = progress_draft(_views(project), company_today(), language)
@@ -215,7 +218,7 @@ def update_send(
     """Sends the edited update by email (or records it as sent another way, e.g. WeChat); the
     next one is due `sla.progress_update_days` later."""
     project = update.project
-    if by.pk not in {project.owner_id, *project.shared_with.values_list("pk", flat=True)}:
+    if not may_send_update(by, project):
         raise DomainError("forbidden", _("Only the project's team sends its updates."))
     text = (text or "").strip()
     errors = {}

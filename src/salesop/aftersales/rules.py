@@ -110,6 +110,11 @@ def progress_draft(milestones: Iterable[MilestoneView], today: date, language: s
 # --- who may do what: the one answer for pages, the API and the services ---------------
 
 
+def may_send_update(user: User, project: DeliveryProject) -> bool:
+    """The project's team (its manager and those it is shared with) sends its weekly update."""
+    return user.pk == project.owner_id or project.shared_with.filter(pk=user.pk).exists()
+
+
 def may_manage(user: User, project: DeliveryProject) -> bool:
     """The project manager, the deal's manager or sales ops change the team and milestones."""
     if user.pk == project.owner_id or user.sees_everything:

@@ -83,6 +83,7 @@ def project_detail(request, project_id: int):
             ],
             "missing_roles": selectors.missing_roles(project),
             "may_manage": rules.may_manage(request.user, project),
+            "may_send_update": rules.may_send_update(request.user, project),
             "statuses": ProjectStatus.choices,
             "healths": Health.choices,
             "this_week": this_week,

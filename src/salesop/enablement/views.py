@@ -307,6 +307,6 @@ def sessions(request):
             )[:50],
             "people": people,
             "kinds": SessionKind.choices,
-            "can_record": rules.can_score(request.user),
+            "can_record": rules.trains(request.user),
         },
     )
