@@ -348,3 +348,12 @@ def test_only_the_latest_version_changes(org):
     with pytest.raises(DomainError):
         proposal_present(proposal=first, by=org.rep, duration_minutes=30)
     assert first.rows.count() == 2 and not Activity.objects.exists()
+
+
+def test_a_benefit_past_the_largest_amount_names_the_largest_amount():
+    # The message said 1,000,000,000,000 (the limit rounded), a figure itself refused.
+    from salesop.core.money import MAX_AMOUNT
+    from salesop.deals.proposals.roi import roi_problems
+
+    problems = roi_problems(Decimal(100), [BenefitLine("省下的人工", MAX_AMOUNT + 1)], 3)
+    assert "999,999,999,999.99" in problems["roi.benefits[0].amount"]

@@ -4,7 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import format_currency, format_decimal, get_currency_precision
 from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language, to_locale
@@ -49,4 +49,12 @@ def format_money(amount: Decimal | None, currency: str) -> str:
         return "—"
     return format_currency(
         amount, currency, locale=_locale(get_language() or settings.LANGUAGE_CODE)
+    )
+
+
+def format_amount(amount: Decimal) -> str:
+    """An amount without its currency as a reader of the active language writes it (a limit
+    in a message): 999,999,999,999.99, never rounded to a figure that is not the limit."""
+    return format_decimal(
+        amount, format="#,##0.##", locale=_locale(get_language() or settings.LANGUAGE_CODE)
     )

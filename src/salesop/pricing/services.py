@@ -17,7 +17,13 @@ from django.utils.translation import gettext_lazy
 from salesop.accounts.models import User
 from salesop.core.audit import audit_actor, guarded_update
 from salesop.core.errors import DomainError, StaleWrite
-from salesop.core.money import MAX_AMOUNT, format_money, in_minor_units, minor_unit
+from salesop.core.money import (
+    MAX_AMOUNT,
+    format_amount,
+    format_money,
+    in_minor_units,
+    minor_unit,
+)
 from salesop.core.params import parse_int
 from salesop.core.versioned import hold, versioned_update
 from salesop.deals.models import Deal
@@ -108,11 +114,13 @@ def _parse_lines(lines: Sequence[dict], currency: str) -> tuple[list[dict], dict
                 "Enter an amount of 0 or more, in steps of %(unit)s."
             ) % {"unit": format_money(minor_unit(currency), currency)}
         elif list_price > MAX_AMOUNT:
-            errors[f"{at}.list_price"] = _("Enter at most %(max)s.") % {"max": f"{MAX_AMOUNT:,}"}
+            errors[f"{at}.list_price"] = _("Enter at most %(max)s.") % {
+                "max": format_amount(MAX_AMOUNT)
+            }
         if f"{at}.list_price" not in errors and f"{at}.quantity" not in errors and list_price:
             if list_price * quantity > MAX_AMOUNT:
                 errors[f"{at}.quantity"] = _("This line comes to more than %(max)s.") % {
-                    "max": f"{MAX_AMOUNT:,}"
+                    "max": format_amount(MAX_AMOUNT)
                 }
         description = str(line.get("description") or "").strip()[:200]
         if not description and product is not None:
@@ -130,7 +138,7 @@ def _parse_lines(lines: Sequence[dict], currency: str) -> tuple[list[dict], dict
         )
     if not errors and sum(line["list_price"] * line["quantity"] for line in parsed) > MAX_AMOUNT:
         errors["lines"] = _("The lines come to more than %(max)s; split the quote.") % {
-            "max": f"{MAX_AMOUNT:,}"
+            "max": format_amount(MAX_AMOUNT)
         }
     return parsed, errors
 

@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
-from salesop.core.money import MAX_AMOUNT
+from salesop.core.money import MAX_AMOUNT, format_amount
 
 # Names every proposal Word template must use; export fills them (see proposals.docx_context).
 REQUIRED_PLACEHOLDERS = ("customer", "deal", "version", "rows", "roi")
@@ -61,7 +61,7 @@ def roi_problems(
         if line.amount < 0 or line.amount > MAX_AMOUNT:
             problems[f"roi.benefits[{i}].amount"] = _(
                 "Enter a yearly amount between 0 and %(max)s."
-            ) % {"max": f"{MAX_AMOUNT:,.0f}"}
+            ) % {"max": format_amount(MAX_AMOUNT)}
     if not 1 <= horizon_years <= MAX_HORIZON_YEARS:
         problems["roi.horizon_years"] = _("The horizon is between 1 and %(max)d years.") % {
             "max": MAX_HORIZON_YEARS
