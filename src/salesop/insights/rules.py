@@ -2,6 +2,7 @@
 durations, and a period's neighbours (the previous one, the same one a year earlier)."""
 
 import re
+import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -48,16 +49,12 @@ def funnel_steps(counts: list[tuple[str, str, int]]) -> list[Step]:
     return steps
 
 
-def percentile(values: list[float], q: float) -> float | None:
-    """The q-th percentile (0-100) by linear interpolation between closest ranks; None for no
-    values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+def percentile(values: list[float], q: int) -> float | None:
+    """The q-th percentile (1-99) by linear interpolation between closest ranks (the standard
+    library's inclusive quantiles); None for no values."""
+    if len(values) < 2:
+        return float(values[0]) if values else None
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
 @dataclass(frozen=True)
