@@ -132,7 +132,14 @@ VERSIONED = (
     "aftersales.DeliveryProject",
 )
 _PRODUCT = os.path.join("src", "salesop") + os.sep
-_HELPERS = (os.path.join("core", "testing.py"), os.path.join("core", "versioned.py"), "demo.py")
+_HELPERS = (os.path.join("core", "testing.py"), os.path.join("core", "versioned.py"))
+
+
+def _helper(path: str) -> bool:
+    """The test helpers, the versioned writes themselves, and an app's demo story (demo.py,
+    demo_*.py): not a product file that merely ends in "demo.py"."""
+    name = os.path.basename(path)
+    return path.endswith(_HELPERS) or name == "demo.py" or name.startswith("demo_")
 
 
 def _product_caller() -> str | None:
@@ -144,7 +151,7 @@ def _product_caller() -> str | None:
         if path == __file__:
             frame = frame.f_back
             continue
-        if path.endswith(_HELPERS):
+        if _helper(path):
             return None
         if _PRODUCT in path:
             return f"{path}:{frame.f_lineno}"
