@@ -34,3 +34,25 @@ def test_a_cell_longer_than_its_field_is_refused_where_it_is(
     assert job.errors == [{"row": 3, "column": "公司名称", "reason": "超过 200 个字符"}]
     assert job.created_count == 1
     assert not Account.objects.filter(name=long_name).exists()
+
+
+@pytest.mark.parametrize("kind", ["accounts", "deals"])
+def test_what_an_import_writes_is_audited_as_the_importers(
+    org, kind, django_capture_on_commit_callbacks
+):
+    from auditlog.models import LogEntry
+
+    job = import_upload(
+        by=org.ops,
+        upload=SimpleUploadedFile("f.csv", "公司名称\r\n杭州智造科技股份有限公司\r\n".encode()),
+        channel=None,
+        kind=kind,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        import_start(
+            job=job, by=org.ops, mapping=job.mapping, dedupe="skip", all_or_nothing=True,
+            dry_run=False,
+        )  # fmt: skip
+    account = Account.objects.get(name="杭州智造科技股份有限公司")
+    entry = LogEntry.objects.get_for_object(account).get()
+    assert entry.actor == org.ops

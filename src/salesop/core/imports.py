@@ -10,6 +10,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from salesop.core.audit import audit_actor
 from salesop.core.spreadsheets import NotASpreadsheet, Row, read_rows
 
 BATCH = 1000
@@ -191,16 +192,18 @@ def run_import(job, progress=None) -> Outcome:
 
 
 def all_or_nothing(job, outcome: Outcome, process: Callable[[], None]) -> Outcome:
-    """Runs `process`, which imports the rows into `outcome`. An all-or-nothing import (not a
-    dry run) runs in one transaction and, if any row was refused, writes nothing at all."""
-    if not job.all_or_nothing or job.dry_run:
-        process()
-        return outcome
-    try:
-        with transaction.atomic():
+    """Runs `process`, which imports the rows into `outcome`, with the audit entries it writes
+    attributed to whoever started the import. An all-or-nothing import (not a dry run) runs in
+    one transaction and, if any row was refused, writes nothing at all."""
+    with audit_actor(job.created_by):
+        if not job.all_or_nothing or job.dry_run:
             process()
-            if outcome.errors:
-                raise _Rollback
-    except _Rollback:
-        outcome.created = outcome.merged = 0
+            return outcome
+        try:
+            with transaction.atomic():
+                process()
+                if outcome.errors:
+                    raise _Rollback
+        except _Rollback:
+            outcome.created = outcome.merged = 0
     return outcome
