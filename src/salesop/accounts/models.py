@@ -1,3 +1,6 @@
+"""Our own people: users, their roles and teams. (A customer company is
+customers.Account; "accounts" here are user accounts, as in Django.)"""
+
 from zoneinfo import available_timezones
 
 from django.conf import settings

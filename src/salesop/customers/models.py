@@ -36,7 +36,9 @@ class DecisionRole(models.TextChoices):
 
 
 class Account(OwnedModel):
-    """A customer company (客户)."""
+    """A customer company (客户). Not the `accounts` app, which holds our own people and teams
+    (users, roles, teams): the name follows Django's user accounts there and the CRM's
+    customer accounts here (docs/ARCHITECTURE.md)."""
 
     name = models.CharField(_("company name"), max_length=200)
     # Matching key for duplicates (see customers.rules.normalize_company), kept by the services.

@@ -12,6 +12,7 @@ from salesop.core.errors import DomainError
 from salesop.core.time import company_date
 from salesop.deals.models import Deal, DealStatus, StageEventKind
 from salesop.enablement.models import Case, CaseStatus
+from salesop.enablement.rules import may_review_case
 
 
 @transaction.atomic
@@ -94,14 +95,7 @@ def case_write(*, by: User, case: Case, title: str, decisive_moments: str, lesso
 @transaction.atomic
 def case_review(*, by: User, case: Case, publish: bool, note: str = "") -> Case:
     """A manager of the author's team (or sales ops) publishes the case or returns it."""
-    author = case.author
-    manages = (
-        Role.MANAGER in by.roles
-        and by.team_id
-        and author.team_id
-        and author.team.path.startswith(by.team.path)
-    )
-    if not (manages or by.can_administer) or by.pk == author.pk:
+    if not may_review_case(by, case):
         raise DomainError("forbidden", _("A manager of the author's team reviews the case."))
     if case.status != CaseStatus.IN_REVIEW:
         raise DomainError("not_in_review", _("The case is not waiting for review."))

@@ -1,7 +1,7 @@
 """Who may do what in enablement: the one answer the pages, the API and the services ask."""
 
 from salesop.accounts.models import Role, User
-from salesop.enablement.models import Enrollment
+from salesop.enablement.models import Case, Enrollment
 
 
 def trains(user: User) -> bool:
@@ -24,3 +24,18 @@ def may_score(user: User, trainee: User) -> bool:
     if user.pk == trainee.pk:
         return False
     return trains(user) or Enrollment.objects.filter(user=trainee, mentor=user).exists()
+
+
+def may_review_case(user: User, case: Case) -> bool:
+    """A manager of the author's team, or sales ops, publishes a case or returns it; never
+    its author."""
+    author = case.author
+    if user.pk == author.pk:
+        return False
+    manages = (
+        Role.MANAGER in user.roles
+        and user.team_id is not None
+        and author.team_id is not None
+        and author.team.path.startswith(user.team.path)
+    )
+    return manages or user.can_administer

@@ -261,7 +261,7 @@ def case_detail(request, case_id: int):
         {
             "case": case,
             "editable": case.author_id == request.user.pk and case.status in ("draft", "returned"),
-            "reviewing": case.status == "in_review" and case.author_id != request.user.pk,
+            "reviewing": case.status == "in_review" and rules.may_review_case(request.user, case),
         },
     )
 

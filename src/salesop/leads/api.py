@@ -72,11 +72,7 @@ def leads_list(request, query: Query[LeadQuery]):
         q=query.q,
         fit_min=query.fit_min,
     )
-    leads = selectors.leads_visible_to(request.user, filters)
-    if query.sort in ("score", "fit"):
-        leads = leads.filter(
-            **{f"{'score' if query.sort == 'score' else 'icp_fit'}__isnull": False}
-        )
+    leads = selectors.lead_list(request.user, filters, query.sort)
     page = keyset_page(
         leads,
         ordering=selectors.LEAD_ORDERINGS[query.sort],

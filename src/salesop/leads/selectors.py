@@ -31,6 +31,15 @@ class LeadFilters:
     fit_min: float | None = None
 
 
+def lead_list(user: User, filters: LeadFilters, sort: str) -> QuerySet[Lead]:
+    """The list the page and the API show, for `LEAD_ORDERINGS[sort]`: sorted by score or ICP
+    fit, only the leads that have one."""
+    leads = leads_visible_to(user, filters)
+    if sort in ("score", "fit"):
+        leads = leads.filter(**{f"{'score' if sort == 'score' else 'icp_fit'}__isnull": False})
+    return leads
+
+
 def leads_visible_to(user: User, filters: LeadFilters | None = None) -> QuerySet[Lead]:
     f = filters or LeadFilters()
     leads = Lead.objects.visible_to(user).select_related("owner", "channel")

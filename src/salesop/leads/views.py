@@ -66,9 +66,7 @@ def lead_list(request):
     playbook = active_playbook()
     form, data, filters = _filters(request, playbook)
     sort = data.get("sort") or "newest"
-    leads = selectors.leads_visible_to(request.user, filters)
-    if sort in ("score", "fit"):
-        leads = leads.filter(**{f"{'score' if sort == 'score' else 'icp_fit'}__isnull": False})
+    leads = selectors.lead_list(request.user, filters, sort)
     try:
         page = keyset_page(
             leads, ordering=selectors.LEAD_ORDERINGS[sort], cursor=data.get("cursor") or None
