@@ -5,6 +5,7 @@ import pytest
 from auditlog.models import LogEntry
 
 from salesop.core.errors import StaleWrite
+from salesop.core.events import subscribe
 from salesop.core.testing import make_lead
 from salesop.core.versioned import versioned_bulk_update, versioned_update
 from salesop.leads.models import Lead
@@ -62,3 +63,26 @@ def test_a_bulk_job_moves_every_version_and_audits_each_row_to_its_author(org):
             versioned_update(lead, by=org.rep, stale=STALE, notes="rep's old form")
     assert Lead.objects.get(pk=untouched.pk).version == untouched.version
     assert versioned_bulk_update(Lead.objects.none(), by=org.ops, notes="x") == 0
+
+
+HEARD: list[tuple] = []
+
+
+@subscribe("leads.lead.changed")
+def _heard(instance, fields, by) -> None:
+    HEARD.append((instance.pk, fields, by))
+
+
+def test_every_versioned_write_is_published_for_subscribers(org):
+    # a hand-off or a timeline subscribes to one stream, whichever service wrote the change
+    lead, other = make_lead(org.rep), make_lead(org.rep, company="杭州智造科技")
+    HEARD.clear()
+    versioned_update(lead, by=org.manager, stale=STALE, notes="周五回访")
+    versioned_bulk_update(Lead.objects.filter(pk=other.pk), by=org.ops, region="浙江")
+    assert [(pk, fields[0], by) for pk, fields, by in HEARD] == [
+        (lead.pk, "notes", org.manager),
+        (other.pk, "region", org.ops),
+    ]
+    with pytest.raises(StaleWrite):
+        versioned_update(lead, by=org.rep, stale=STALE, expected_version=1, notes="旧的")
+    assert len(HEARD) == 2  # a refused write publishes nothing

@@ -1,6 +1,7 @@
 """The one way a record with a version column changes: optimistic locking that always leaves an
-audit entry. Five apps had a helper of their own (and two locking styles); only one wrote the
-audit entry, and the import's merge bypassed them all with a plain save()."""
+audit entry and publishes an event (core.events). Five apps had a helper of their own (and two
+locking styles); only one wrote the audit entry, and the import's merge bypassed them all with a
+plain save()."""
 
 from auditlog.diff import model_instance_diff
 from auditlog.models import LogEntry
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from salesop.core.audit import audit_actor, guarded_update
 from salesop.core.errors import StaleWrite
+from salesop.core.events import publish
 
 
 def check_read(instance: Model, expected_version: int | None, *, stale: str) -> None:
@@ -48,6 +50,7 @@ def versioned_update(
         )
     if not written:
         raise StaleWrite("stale", str(stale))  # a lazy text, read in the language in force
+    publish(changed_event(instance), instance=instance, fields=_written(changes), by=by)
 
 
 BULK_BATCH = 1000
@@ -73,4 +76,15 @@ def versioned_bulk_update(rows: QuerySet, *, by, **changes) -> int:
                 changed = model_instance_diff(before[row.pk], row)
                 if changed:
                     LogEntry.objects.log_create(row, action=LogEntry.Action.UPDATE, changes=changed)
+                publish(changed_event(row), instance=row, fields=_written(changes), by=by)
     return written
+
+
+def _written(changes: dict) -> list[str]:
+    return sorted(set(changes) - {"updated_at"})
+
+
+def changed_event(instance: Model) -> str:
+    """The event every versioned write publishes, after its audit entry: "<app>.<model>.changed"
+    ("deals.deal.changed") with the instance, the names of the fields written and `by`."""
+    return f"{instance._meta.label_lower}.changed"
