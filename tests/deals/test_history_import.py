@@ -62,6 +62,11 @@ def test_history_with_created_owners(org, run):
     ghost = User.objects.get(full_name="Ghost Rep")
     assert not ghost.is_active
     assert Deal.objects.get(owner=ghost).lost_reason == "competitor"
+    # inactive, and still in the per-person reports: the figures are the team's past
+    from salesop.insights.filters import owners_visible_to
+
+    assert ghost in owners_visible_to(org.ops)
+    assert not User.objects.filter(is_active=False).exclude(pk=ghost.pk).exists()
 
 
 def test_history_invents_no_time_in_a_stage(org, run):

@@ -3,12 +3,13 @@ which figures a filter cannot narrow."""
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from salesop.accounts.models import Role, Team, User
+from salesop.deals.models import Deal
 
 
 @dataclass(frozen=True)
@@ -41,13 +42,14 @@ def team_for(user: User, team_id: int) -> Team:
 
 def owners_visible_to(user: User) -> QuerySet[User]:
     """The people whose figures a report may show: everyone for sales ops, a manager's
-    subtree, otherwise the user alone."""
+    subtree, otherwise the user alone. Those who may no longer log in count while they own
+    deals (a rep who left, the owners a history import brought in as inactive users): their
+    figures are the team's past."""
+    people = User.objects.filter(Q(is_active=True) | Q(pk__in=Deal.objects.values("owner")))
     if user.sees_everything:
-        return User.objects.filter(is_active=True).order_by("username")
+        return people.order_by("username")
     if Role.MANAGER in user.roles and user.team_id:
-        return User.objects.filter(team__path__startswith=user.team.path, is_active=True).order_by(
-            "username"
-        )
+        return people.filter(team__path__startswith=user.team.path).order_by("username")
     return User.objects.filter(pk=user.pk)
 
 
