@@ -115,6 +115,17 @@ LEADS = [
 ]
 
 
+# What the customer said they may spend, where they said it (12.5万 and $180,000 as typed).
+BUDGETS = {
+    "嘉兴恒通冷链物流有限公司": (Decimal("1200000"), "CNY"),
+    "无锡华晨电子科技有限公司": (Decimal("125000"), "CNY"),
+    "Pacific Rim Foods Ltd.": (Decimal("180000"), "USD"),
+    "北京智联云仓科技有限公司": (Decimal("800000"), "CNY"),
+    "杭州智造科技股份有限公司": (Decimal("2500000"), "CNY"),
+    "Evergreen Retail Group": (Decimal("60000"), "EUR"),
+}
+
+
 def load_leads(users: dict[str, User], now) -> None:
     channels = []
     for name, category, kind, monthly in CHANNELS:
@@ -144,6 +155,7 @@ def load_leads(users: dict[str, User], now) -> None:
             region=region,
             industry=industry,
             allow_duplicate=True,
+            **dict(zip(("budget", "budget_currency"), BUDGETS.get(company, ()), strict=False)),
         )
         if outcome != "new":
             activity_log(

@@ -73,6 +73,8 @@ def _execute(job: ExportJob) -> ExportJob:
             _("Grade"),
             _("Score"),
             _("ICP fit"),
+            _("Budget"),
+            _("Currency"),
             _("Owner"),
             _("Created"),
         ]
@@ -99,6 +101,8 @@ def _execute(job: ExportJob) -> ExportJob:
                     lead.grade,
                     lead.score,
                     lead.icp_fit,
+                    lead.budget,
+                    lead.budget_currency if lead.budget is not None else "",
                     str(lead.owner),
                     timezone.localtime(lead.created_at, zone).strftime("%Y-%m-%d %H:%M"),
                 ]

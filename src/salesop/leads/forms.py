@@ -23,10 +23,19 @@ class LeadForm(forms.Form):
     notes = forms.CharField(
         label=_("Notes"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
+    budget = forms.DecimalField(
+        label=_("Budget"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    budget_currency = forms.ChoiceField(
+        label=_("Budget currency"), choices=Currency.choices, initial=Currency.CNY, required=False
+    )
 
     def __init__(self, *args, channels=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["channel"].queryset = channels
+
+    def clean_budget_currency(self) -> str:
+        return self.cleaned_data["budget_currency"] or Currency.CNY
 
 
 class LeadFilterForm(forms.Form):

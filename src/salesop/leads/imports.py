@@ -33,7 +33,8 @@ from salesop.core.imports import (
     column_of,
     run_import,
 )
-from salesop.core.parsing import ParseError, parse_date
+from salesop.core.money import Currency
+from salesop.core.parsing import ParseError, parse_date, parse_decimal
 from salesop.core.spreadsheets import NotASpreadsheet, Row, count_rows
 from salesop.core.time import company_today, day_in_company_time
 from salesop.core.versioned import versioned_update
@@ -56,7 +57,7 @@ from salesop.leads.models import (
     LeadEvent,
     LeadEventKind,
 )
-from salesop.leads.rules import STALE, first_contact_hours, followup_due
+from salesop.leads.rules import STALE, budget_problem, first_contact_hours, followup_due
 from salesop.monitor.heartbeat import beating
 from salesop.playbook.selectors import active_playbook
 
@@ -73,6 +74,8 @@ FIELDS = {
     "region": 100,
     "employee_band": 16,
     "notes": 5000,
+    "budget": 40,
+    "budget_currency": 3,
     "owner": 150,
     "channel": 100,
     "created": 40,
@@ -92,6 +95,8 @@ SYNONYMS = {
     "region": [*REGION_WORDS, "province", "city", "城市", "区域"],
     "employee_band": EMPLOYEE_WORDS,
     "notes": ["notes", "remark", "备注", "说明"],
+    "budget": ["budget", "expected budget", "预算", "预算金额", "采购预算"],
+    "budget_currency": ["currency", "budget currency", "币种", "货币"],
     "owner": ["owner", "负责人", "销售"],
 }
 
@@ -128,6 +133,7 @@ def _clean(
             )
         else:
             values["employee_band"] = band
+    errors += budget_problems(row, mapping, values)
     if values.get("channel"):
         # the lead's own source when the file says it; else the channel chosen for the file
         channel = context.channels.get(values["channel"].casefold())
@@ -178,6 +184,29 @@ def _clean(
             else:
                 values["owner"] = owner
     return values, errors
+
+
+def budget_problems(row: Row, mapping: dict[str, str], values: dict) -> list[RowError]:
+    """Reads the budget cell (1,200,000, 12.5万) into `values` as a Decimal, with its currency
+    (CNY unless a column says); each problem a row error at its column."""
+    errors = []
+    currency = (values.pop("budget_currency", "") or "CNY").upper()
+    if "budget" not in values:
+        return errors
+    column = column_of(mapping, "budget")
+    try:
+        budget = parse_decimal(row.values.get(column))
+    except ParseError:
+        errors.append(
+            RowError(row.number, column, _("not an amount: %(v)s") % {"v": values["budget"]})
+        )
+        budget = None
+    problem = budget_problem(budget, currency) if budget is not None or currency != "CNY" else None
+    if problem:
+        at = column if currency in Currency.values else column_of(mapping, "budget_currency")
+        errors.append(RowError(row.number, at, problem))
+    values["budget"], values["budget_currency"] = budget, currency
+    return errors
 
 
 @dataclass(frozen=True)
@@ -305,6 +334,8 @@ def run_leads(job: ImportJob, rows: Iterator[Row], progress=None) -> Outcome:
                     for name, value in values.items():
                         if name != "owner" and value and not getattr(twin, name):
                             filled.setdefault(name, value)
+                    if "budget" in filled:  # in the file's currency, not the lead's default
+                        filled["budget_currency"] = values["budget_currency"]
                     continue
                 owner = values.pop("owner", None) or job.created_by
                 lead = Lead(
@@ -324,6 +355,7 @@ def run_leads(job: ImportJob, rows: Iterator[Row], progress=None) -> Outcome:
                     outcome.preview.append(
                         {
                             **values,
+                            "budget": "" if lead.budget is None else str(lead.budget),
                             "owner": owner.username,
                             "channel": channel.name,
                             **({"created": f"{created:%Y-%m-%d}"} if created else {}),

@@ -101,6 +101,13 @@ class Lead(OwnedModel):
         _("employees"), max_length=16, choices=EmployeeBand.choices, blank=True
     )
     notes = models.TextField(_("notes"), blank=True, max_length=5000)
+    # what the customer said they may spend: the deal's amount when the lead converts
+    budget = models.DecimalField(
+        _("budget"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    budget_currency = models.CharField(
+        _("budget currency"), max_length=3, choices=Currency.choices, default=Currency.CNY
+    )
 
     # Qualification (BANT answers are playbook factor key -> level key).
     bant = models.JSONField(_("BANT answers"), default=dict, blank=True)

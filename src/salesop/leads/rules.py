@@ -5,9 +5,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from salesop.accounts.rules import manages_others
+from salesop.core.money import (
+    MAX_AMOUNT,
+    Currency,
+    format_amount,
+    format_money,
+    in_minor_units,
+    minor_unit,
+)
 from salesop.playbook.schema import Bant, Playbook, Territory
 
 STALE = gettext_lazy("Someone else changed this lead a moment ago. Reload it and try again.")
@@ -110,4 +119,22 @@ def territory_for(playbook: Playbook, region: str, industry: str) -> Territory |
     for territory in territories:
         if industry and industry in territory.industries:
             return territory
+    return None
+
+
+def budget_problem(budget: Decimal | None, currency: str) -> str | None:
+    """What is wrong with a lead's budget, in words; None when it is fine (or not given)."""
+    if currency not in Currency.values:
+        return _("Unknown currency %(c)r; use one of: %(all)s") % {
+            "c": currency,
+            "all": ", ".join(Currency.values),
+        }
+    if budget is None:
+        return None
+    if not 0 <= budget <= MAX_AMOUNT:
+        return _("Enter a budget between 0 and %(max)s.") % {"max": format_amount(MAX_AMOUNT)}
+    if not in_minor_units(budget, currency):
+        return _("Enter an amount of 0 or more, in steps of %(unit)s.") % {
+            "unit": format_money(minor_unit(currency), currency)
+        }
     return None

@@ -1,4 +1,5 @@
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated
 
 from ninja import Field, Schema
@@ -10,6 +11,7 @@ from salesop.customers.models import EmployeeBand
 from salesop.leads.models import ChannelCategory, ChannelKind
 
 Short = Annotated[str, Field(max_length=100)]
+Amount = DecimalIn()
 
 
 class ChannelOut(Schema):
@@ -34,6 +36,8 @@ class LeadOut(Schema):
     industry: str
     region: str
     employee_band: str
+    budget: Decimal | None
+    budget_currency: Currency
     score: int | None
     grade: str
     icp_fit: float | None
@@ -67,6 +71,8 @@ class LeadFields(StrictIn):
     region: Short = ""
     employee_band: EmployeeBand | None = None
     notes: str = Field(default="", max_length=5000)
+    budget: Amount | None = None
+    budget_currency: Currency = Currency.CNY
 
 
 class LeadIn(LeadFields):
@@ -89,6 +95,8 @@ class LeadPatch(StrictIn):
     industry: Short = Field(default=None)
     region: Short = Field(default=None)
     notes: str = Field(default=None, max_length=5000)
+    budget: Amount | None = Field(default=None)
+    budget_currency: Currency = Field(default=None)
 
 
 class QualifyIn(StrictIn):

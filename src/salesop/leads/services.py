@@ -57,6 +57,8 @@ EDITABLE_FIELDS = (
     "region",
     "employee_band",
     "notes",
+    "budget",
+    "budget_currency",
 )
 OPEN_STATUSES = ("new", "contacted", "qualified", "nurturing")
 
@@ -75,7 +77,11 @@ def _check_fields(values: dict) -> dict:
             _("These fields cannot be set: %(fields)s.") % {"fields": ", ".join(unknown)},
             {name: _("This field cannot be set.") for name in unknown},
         )
-    return {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+    values = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+    problem = rules.budget_problem(values.get("budget"), values.get("budget_currency") or "CNY")
+    if problem:
+        raise DomainError("budget", problem, {"budget": problem})
+    return values
 
 
 def _refuse_duplicate(lead: Lead, exclude: int | None = None) -> None:
@@ -236,6 +242,8 @@ def lead_update(*, lead: Lead, by: User, **values) -> Lead:
     for name, value in values.items():
         setattr(draft, name, value)
     _keys(draft)
+    if problem := rules.budget_problem(draft.budget, draft.budget_currency):
+        raise DomainError("budget", problem, {"budget": problem})  # the currency now its own
     if {"email", "phone"} & set(values):
         _refuse_duplicate(draft, exclude=lead.pk)
     full_clean_or_refuse(draft, exclude=["owner", "team", "channel", "account", "deal"])

@@ -116,7 +116,15 @@ def _detail_context(request, lead, **extra):
         "bant_form": styled(BantForm(initial=initial, model=playbook.bant, language=language)),
         "disqualify_form": styled(DisqualifyForm(reasons=reasons)),
         "disqualify_reasons": dict(reasons),
-        "convert_form": styled(ConvertForm(initial={"deal_name": lead.company_name})),
+        "convert_form": styled(
+            ConvertForm(
+                initial={
+                    "deal_name": lead.company_name,
+                    "amount": lead.budget,  # what the customer said they may spend
+                    "currency": lead.budget_currency,
+                }
+            )
+        ),
         "assign_form": styled(AssignForm(owners=colleagues_visible_to(request.user))),
         "can_assign": rules.may_assign(request.user),
         "events": lead.events.select_related("by").order_by("at", "id"),
