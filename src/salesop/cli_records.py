@@ -66,10 +66,11 @@ def cmd_import(args: argparse.Namespace) -> None:
 
     from salesop.accounts.models import User
     from salesop.core.errors import DomainError
-    from salesop.core.imports import KINDS, check_mapping, check_value_map, values_in
+    from salesop.core.imports import KINDS, check_mapping, check_value_map
     from salesop.core.spreadsheets import read_rows
     from salesop.leads.imports import import_execute
     from salesop.leads.models import Channel
+    from salesop.leads.selectors import import_values
     from salesop.leads.services import import_upload, mapping_remember
 
     user = User.objects.filter(username=args.user, is_active=True).first()
@@ -121,25 +122,20 @@ def cmd_import(args: argparse.Namespace) -> None:
     if problems:
         sys.exit("salesop: " + "; ".join(problems))
     # the file's values we would not know, each said before a row is refused for it
-    for target, choices in KINDS[args.what].choices().items():
-        column = next((c for c, f in mapping.items() if f == target), None)
-        unknown = column and [
-            v
-            for v in values_in(Path(job.file.path), column)
-            if choices.read(v, value_map.get(target, {})) is None
-        ]
-        if unknown:
-            print(
-                _("Values of %(f)s not known: %(values)s (map them: --values %(f)s:VALUE=%(ours)s)")
-                % {
-                    "f": target,
-                    "values": ", ".join(unknown),
-                    "ours": "|".join(key for key, _label in choices.options),
-                },
-                file=sys.stderr,
-            )
+    job.mapping, job.value_map = mapping, value_map
+    unknown: dict[str, list[str]] = {}
+    for value in import_values(job):
+        if not value.ours:
+            unknown.setdefault(value.field, []).append(value.theirs)
+    for target, values in unknown.items():
+        ours = KINDS[args.what].choices()[target].options
+        print(
+            _("Values of %(f)s not known: %(values)s (map them: --values %(f)s:VALUE=%(ours)s)")
+            % {"f": target, "values": ", ".join(values), "ours": "|".join(k for k, _l in ours)},
+            file=sys.stderr,
+        )
     mapping_remember(kind=args.what, header=header, mapping=mapping)
-    job.mapping, job.dedupe, job.value_map = mapping, args.dedupe, value_map
+    job.dedupe = args.dedupe
     job.all_or_nothing, job.dry_run = not args.valid_only, args.dry_run
     job.date_order, job.create_owners = args.date_order, args.create_owners
     job.save()

@@ -309,3 +309,29 @@ def test_the_import_page_maps_the_files_stage_names(
     job.refresh_from_db()
     assert job.value_map == {"stage": {"Prospecting": "discovery", "Engaging": "solution"}}
     assert (job.status, job.created_count) == ("done", 4), job.errors
+
+
+def test_the_command_line_names_unknown_stages_and_maps_them(org, tmp_path, capsys):
+    from django.utils import translation
+
+    from salesop.cli import main
+
+    path = tmp_path / "pipeline.csv"
+    path.write_text(PIPELINE)
+    base = ["import", "deals", str(path), "--user", "ops"]
+    with translation.override("en"):
+        main([*base, "--dry-run"])
+    said = capsys.readouterr().err
+    assert "Values of stage not known: Engaging, Prospecting" in said, said
+    with translation.override("en"):
+        main(
+            [
+                *base,
+                "--values",
+                "stage:Prospecting=discovery",
+                "--values",
+                "stage:Engaging=solution",
+            ]
+        )
+    assert "not known" not in capsys.readouterr().err
+    assert Deal.objects.filter(status="open").count() == 2
