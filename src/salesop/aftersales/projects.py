@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import User
+from salesop.aftersales import events
 from salesop.aftersales.growth import stage_set
 from salesop.aftersales.models import (
     AccountGrowth,
@@ -112,6 +113,7 @@ def project_from_handover(*, handover, by: User) -> DeliveryProject:
     if not AccountGrowth.objects.filter(account=deal.account).exists():
         stage_set(account=deal.account, by=by, stage=GrowthStage.ONBOARDING)
     revisits_plan(account=deal.account, by=by, owner=members.get(DeliveryRole.CUSTOMER_SUCCESS))
+    events.project_opened(project, by=by)
     return project
 
 
@@ -248,6 +250,7 @@ def update_send(
             update_due_at=now + timedelta(days=days),
         )
     update.refresh_from_db()
+    events.update_sent(update, by=by)
     if email:
         subject = _("Progress update: %(project)s") % {"project": project.name}
         transaction.on_commit(lambda: send_mail(subject, text, None, recipients))

@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import User
+from salesop.aftersales import events
 from salesop.aftersales.business_calendar import business_calendar
 from salesop.aftersales.models import (
     DeliveryProject,
@@ -174,6 +175,7 @@ def ticket_open(
             owner=owner,
             team=account.team,
         )
+        events.ticket_opened(ticket, by=by)
     return ticket
 
 
@@ -272,6 +274,7 @@ def ticket_resolve(*, ticket: Ticket, by: User, expected_version: int | None = N
     versioned_update(
         current, by=by, stale=STALE, resolved_at=timezone.now(), status=TicketStatus.RESOLVED
     )
+    events.ticket_resolved(current, by=by)
     ticket.refresh_from_db()
     return ticket
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import User
-from salesop.contracts import documents
+from salesop.contracts import documents, events
 from salesop.contracts.files import docx_context, store_file, template_docx
 from salesop.contracts.models import (
     ClauseDecision,
@@ -77,12 +77,14 @@ def _submit(*, contract: Contract, by: User, expected_version: int | None, files
             )
             rounds = contract.reviews.aggregate(n=Max("round"))["n"] or 0
             with audit_actor(by):
-                LegalReview.objects.create(
+                review = LegalReview.objects.create(
                     contract=contract, round=rounds + 1, submitted_by=by, reasons=reasons
                 )
+            events.contract_submitted(review, by=by)
         else:
             versioned_update(contract, by=by, stale=STALE, guard=submittable, **_cleared(True))
             _archive_generated(contract, by, files)
+            events.contract_cleared(contract, by=by)
     return contract
 
 
@@ -177,6 +179,9 @@ def _decide(*, contract, by, approve, decisions, comment, expected_version, file
         review = _decision(contract, by, approve, decisions, comment)
         if approve:
             _archive_generated(contract, by, files)
+            events.contract_cleared(contract, by=by)
+        else:
+            events.contract_returned(review, by=by)
     return review
 
 

@@ -11,8 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import Role, User
-from salesop.aftersales.projects import project_from_handover
-from salesop.contracts import documents
+from salesop.contracts import documents, events
 from salesop.contracts.files import store_file, too_large_message
 from salesop.contracts.models import (
     OPEN_STATUSES,
@@ -189,7 +188,7 @@ def contract_sign(
             content,
         )
         deal_move(deal=deal, to_stage="won", by=by)
-        project_from_handover(handover=_handover(contract, by), by=by)
+        events.contract_signed(_handover(contract, by), by=by)
     return contract
 
 
@@ -254,6 +253,7 @@ def contract_cancel(*, contract: Contract, by: User, reason: str) -> Contract:
         cancel_reason=reason[:300],
         signing_due_at=None,
     )
+    events.contract_cancelled(contract, by=by)
     return contract
 
 

@@ -1,38 +1,108 @@
-"""What happens to deals: each kept as a StageEvent row (stage durations, the funnel and the
-compliance scorecards are computed from them) and published on the core event stream as
-"deal.<kind>" (created, moved, won, lost, reopened)."""
+"""What happens to deals, one function an event: each keeps its StageEvent row (stage
+durations, the funnel and the compliance scorecards are computed from them) and publishes it on
+the core event stream under its name, with the deal and the row."""
 
 from salesop.accounts.models import User
 from salesop.core.events import publish, publish_rows
-from salesop.deals.models import Deal, StageEvent
+from salesop.deals.models import Deal, StageEvent, StageEventKind
+
+CREATED = "deal.created"
+MOVED = "deal.moved"
+WON = "deal.won"
+LOST = "deal.lost"
+REOPENED = "deal.reopened"
 
 
-def stage_event(
-    deal: Deal,
-    *,
-    kind: str,
-    from_stage: str,
-    to_stage: str,
-    by: User | None,
-    seconds: int = 0,
-    **extra,
-) -> StageEvent:
+def _record(deal: Deal, kind: str, by: User | None, **fields) -> StageEvent:
     event = StageEvent.objects.create(
-        deal=deal,
-        kind=kind,
-        from_stage=from_stage,
-        to_stage=to_stage,
-        by=by,
-        seconds_in_previous=seconds,
-        playbook_version_id=deal.playbook_version_id,
-        **extra,
+        deal=deal, kind=kind, by=by, playbook_version_id=deal.playbook_version_id, **fields
     )
     publish(f"deal.{kind}", deal=deal, event=event)
     return event
 
 
-def stage_events(events: list[StageEvent]) -> list[StageEvent]:
-    """Many at once (a history import): one INSERT, each published."""
+def _unmet(failures) -> list[dict[str, str]]:
+    return [{"stage": f.stage, "criterion": f.criterion, "message": f.message} for f in failures]
+
+
+def deal_created(deal: Deal, *, by: User | None) -> StageEvent:
+    """A deal was opened at its first stage."""
+    return _record(deal, StageEventKind.CREATED, by, from_stage="", to_stage=deal.stage)
+
+
+def deal_moved(
+    deal: Deal,
+    *,
+    by: User,
+    from_stage: str,
+    seconds: int,
+    override_reason: str = "",
+    failures=(),
+) -> StageEvent:
+    """A deal moved to another open stage, after `seconds` in `from_stage`; a gate a manager
+    overrode keeps the reason and the criteria it did not meet."""
+    return _record(
+        deal,
+        StageEventKind.MOVED,
+        by,
+        from_stage=from_stage,
+        to_stage=deal.stage,
+        seconds_in_previous=seconds,
+        override_reason=override_reason,
+        unmet=_unmet(failures),
+    )
+
+
+def deal_won(
+    deal: Deal,
+    *,
+    by: User,
+    from_stage: str,
+    seconds: int,
+    override_reason: str = "",
+    failures=(),
+) -> StageEvent:
+    """A deal was won from `from_stage` (through the won gate, or its override)."""
+    return _record(
+        deal,
+        StageEventKind.WON,
+        by,
+        from_stage=from_stage,
+        to_stage="won",
+        seconds_in_previous=seconds,
+        override_reason=override_reason,
+        unmet=_unmet(failures),
+    )
+
+
+def deal_lost(deal: Deal, *, by: User, from_stage: str, seconds: int) -> StageEvent:
+    """A deal was lost from `from_stage`, for the reason recorded on the deal."""
+    return _record(
+        deal,
+        StageEventKind.LOST,
+        by,
+        from_stage=from_stage,
+        to_stage="lost",
+        seconds_in_previous=seconds,
+        reason=deal.lost_reason,
+    )
+
+
+def deal_reopened(deal: Deal, *, by: User, reason: str) -> StageEvent:
+    """A manager brought a lost deal back to the stage it was lost from, saying why."""
+    return _record(
+        deal,
+        StageEventKind.REOPENED,
+        by,
+        from_stage="lost",
+        to_stage=deal.stage,
+        override_reason=reason,
+    )
+
+
+def history_imported(events: list[StageEvent]) -> list[StageEvent]:
+    """Past deals brought in by an import, with the stages each reached (no time in a stage is
+    known): one INSERT, each row published as the event of its kind."""
     made = StageEvent.objects.bulk_create(events)
     publish_rows(made, "deal")
     return made

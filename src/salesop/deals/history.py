@@ -33,7 +33,7 @@ from salesop.customers.rules import (
     employee_band,
     normalize_company,
 )
-from salesop.deals.events import stage_events
+from salesop.deals.events import history_imported
 from salesop.deals.models import Deal, DealStatus, StageEvent, StageEventKind
 from salesop.playbook.selectors import active_playbook, active_version
 
@@ -413,7 +413,7 @@ def _save(
                 playbook_version=version,
             )
         )
-    stage_events(events)
+    history_imported(events)
     return deal
 
 

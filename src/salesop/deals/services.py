@@ -16,7 +16,7 @@ from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, full_clean_or_refuse
 from salesop.core.versioned import check_read, versioned_update
 from salesop.customers.models import Account
-from salesop.deals.events import stage_event
+from salesop.deals import events
 from salesop.deals.models import ChecklistTick, Deal, DealStatus, StageEventKind
 from salesop.deals.rules import (
     GateFailure,
@@ -113,7 +113,7 @@ def deal_create(
     full_clean_or_refuse(deal)
     with audit_actor(by):
         deal.save()
-    stage_event(deal, kind=StageEventKind.CREATED, from_stage="", to_stage=first.key, by=by)
+    events.deal_created(deal, by=by)
     return deal
 
 
@@ -222,7 +222,7 @@ def deal_move(
             stage_due_at=None,
             close_due_at=None,
         )
-        kind = StageEventKind.WON
+        record = events.deal_won
     else:
         versioned_update(
             deal,
@@ -233,18 +233,14 @@ def deal_move(
             stage_entered_at=now,
             stage_due_at=stage_due_at(playbook, to_stage, now),
         )
-        kind = StageEventKind.MOVED
-    stage_event(
+        record = events.deal_moved
+    record(
         deal,
-        kind=kind,
-        from_stage=from_stage,
-        to_stage=to_stage,
         by=by,
+        from_stage=from_stage,
         seconds=seconds,
         override_reason=override_reason if failures else "",
-        unmet=[
-            {"stage": f.stage, "criterion": f.criterion, "message": f.message} for f in failures
-        ],
+        failures=failures,
     )
     return deal
 
@@ -290,15 +286,7 @@ def deal_mark_lost(
         stage_due_at=None,
         close_due_at=None,
     )
-    stage_event(
-        deal,
-        kind=StageEventKind.LOST,
-        from_stage=from_stage,
-        to_stage="lost",
-        by=by,
-        seconds=seconds,
-        reason=reason,
-    )
+    events.deal_lost(deal, by=by, from_stage=from_stage, seconds=seconds)
     return deal
 
 
@@ -334,12 +322,5 @@ def deal_reopen(*, deal: Deal, by: User, reason: str, expected_version: int | No
         stage_due_at=stage_due_at(playbook, back_to, now),
         close_due_at=close_due_at(deal.expected_close_date),
     )
-    stage_event(
-        deal,
-        kind=StageEventKind.REOPENED,
-        from_stage="lost",
-        to_stage=back_to,
-        by=by,
-        override_reason=reason,
-    )
+    events.deal_reopened(deal, by=by, reason=reason)
     return deal

@@ -11,6 +11,7 @@ from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError
 from salesop.core.time import company_date
 from salesop.deals.models import Deal, DealStatus, StageEventKind
+from salesop.enablement import events
 from salesop.enablement.models import Case, CaseStatus
 from salesop.enablement.rules import may_review_case
 
@@ -30,9 +31,8 @@ def case_create(*, by: User, deal: Deal) -> Case:
         )
     if Case.objects.filter(deal=deal).exists():
         raise DomainError("case_exists", _("This deal is already a case."))
-    events = deal.stage_events.order_by("at", "id")
     timeline = []
-    for event in events:
+    for event in deal.stage_events.order_by("at", "id"):
         if event.kind in (
             StageEventKind.CREATED,
             StageEventKind.MOVED,
@@ -89,6 +89,7 @@ def case_write(*, by: User, case: Case, title: str, decisive_moments: str, lesso
         case.lessons = lessons.strip()[:5000]
         case.status = CaseStatus.IN_REVIEW
         case.save()
+    events.case_submitted(case, by=by)
     return case
 
 
@@ -107,6 +108,7 @@ def case_review(*, by: User, case: Case, publish: bool, note: str = "") -> Case:
         case.reviewed_at = timezone.now()
         case.review_note = note.strip()[:1000]
         case.save()
+    events.case_reviewed(case, by=by)
     return case
 
 

@@ -14,7 +14,7 @@ from salesop.accounts.models import Role, User
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError
 from salesop.core.time import company_date, company_today
-from salesop.enablement import rules
+from salesop.enablement import events, rules
 from salesop.enablement.models import (
     RUBRIC,
     Certification,
@@ -175,6 +175,7 @@ def practice_submit(
                 "submitted_at": timezone.now(),
             },
         )
+    events.practice_submitted(result, by=by)
     return result
 
 
@@ -198,6 +199,7 @@ def practice_sign_off(*, by: User, result: ModuleResult, passed: bool, note: str
         result.signed_off_at = timezone.now()
         result.note = note.strip()[:1000]
         result.save(update_fields=["status", "signed_off_by", "signed_off_at", "note"])
+    events.practice_signed_off(result, by=by)
     _progress(enrollment, timezone.now())
 
 
@@ -302,9 +304,11 @@ def certify(user: User, stage: str) -> Certification | None:
     best = roleplays.order_by("-total_pct", "-held_at").first()
     if best is None:
         return None
-    return Certification.objects.create(
+    certification = Certification.objects.create(
         user=user, stage=stage, playbook_version=active_version(), roleplay=best
     )
+    events.certified(certification)
+    return certification
 
 
 def material(old: Playbook, new: Playbook, stage: str) -> bool:

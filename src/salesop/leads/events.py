@@ -1,12 +1,20 @@
-"""What happens to leads: each kept as a LeadEvent row (the funnel and grading calibration are
-computed from them) and published on the core event stream as "lead.<kind>"."""
+"""What happens to leads, one function an event: each keeps its LeadEvent row (the funnel,
+first-contact times and grading calibration are computed from them) and publishes it on the
+core event stream under its name, with the lead and the row."""
 
 from salesop.accounts.models import User
 from salesop.core.events import publish, publish_rows
-from salesop.leads.models import Lead, LeadEvent
+from salesop.leads.models import Lead, LeadEvent, LeadEventKind
+
+CREATED = "lead.created"
+STATUS = "lead.status"
+GRADED = "lead.graded"
+ASSIGNED = "lead.assigned"
+CONVERTED = "lead.converted"
+MERGED = "lead.merged"
 
 
-def lead_event(
+def _record(
     lead: Lead, kind: str, by: User | None, from_value="", to_value="", note=""
 ) -> LeadEvent:
     event = LeadEvent.objects.create(
@@ -21,8 +29,41 @@ def lead_event(
     return event
 
 
-def lead_events(events: list[LeadEvent]) -> list[LeadEvent]:
-    """Many at once (an import): one INSERT, each published."""
-    made = LeadEvent.objects.bulk_create(events)
+def lead_created(lead: Lead, *, by: User | None) -> LeadEvent:
+    """A lead came in through its channel; then lead_assigned names its first owner."""
+    return _record(lead, LeadEventKind.CREATED, by, to_value=lead.channel.name)
+
+
+def lead_assigned(lead: Lead, *, by: User | None, previous: str = "") -> LeadEvent:
+    """The lead was handed to its owner (from `previous`, a user name, when it had one)."""
+    return _record(lead, LeadEventKind.ASSIGNED, by, previous, lead.owner.username)
+
+
+def lead_status_changed(lead: Lead, *, by: User | None, previous: str, note="") -> LeadEvent:
+    """The lead's status moved from `previous` to the one it has now."""
+    return _record(lead, LeadEventKind.STATUS, by, previous, lead.status, note=note)
+
+
+def lead_graded(lead: Lead, *, by: User | None, previous: str, total) -> LeadEvent:
+    """The lead's grade changed from `previous`, on a score of `total`."""
+    return _record(lead, LeadEventKind.GRADED, by, previous, lead.grade, note=f"{total}")
+
+
+def lead_converted(lead: Lead, *, by: User) -> LeadEvent:
+    """The qualified lead became a deal (lead.deal)."""
+    return _record(lead, LeadEventKind.CONVERTED, by, "qualified", f"deal {lead.deal_id}")
+
+
+def lead_merged(lead: Lead, *, by: User, job_id: int) -> LeadEvent:
+    """An import filled the lead's empty fields from a row that is the same lead."""
+    return _record(lead, LeadEventKind.MERGED, by, to_value=f"import {job_id}")
+
+
+def leads_imported(leads: list[Lead], *, by: User, job_id: int) -> list[LeadEvent]:
+    """Leads created by an import: one INSERT of their "created" rows, each published."""
+    made = LeadEvent.objects.bulk_create(
+        LeadEvent(lead=lead, kind=LeadEventKind.CREATED, by=by, to_value=f"import {job_id}")
+        for lead in leads
+    )
     publish_rows(made, "lead")
     return made

@@ -48,14 +48,12 @@ from salesop.customers.rules import (
     normalize_email,
     normalize_phone,
 )
-from salesop.leads.events import lead_event, lead_events
+from salesop.leads.events import lead_merged, leads_imported
 from salesop.leads.models import (
     Channel,
     ImportJob,
     ImportStatus,
     Lead,
-    LeadEvent,
-    LeadEventKind,
 )
 from salesop.leads.rules import STALE, budget_problem, first_contact_hours, followup_due
 from salesop.monitor.heartbeat import beating
@@ -271,7 +269,7 @@ def _merge(lead: Lead, filled: dict, job: ImportJob) -> bool:
         except StaleWrite:
             lead.refresh_from_db()
             continue
-        lead_event(lead, LeadEventKind.MERGED, job.created_by, to_value=f"import {job.pk}")
+        lead_merged(lead, by=job.created_by, job_id=job.pk)
         return True
     return False
 
@@ -364,17 +362,7 @@ def run_leads(job: ImportJob, rows: Iterator[Row], progress=None) -> Outcome:
             if not job.dry_run:
                 with transaction.atomic():
                     made = Lead.objects.bulk_create(creates)
-                    lead_events(
-                        [
-                            LeadEvent(
-                                lead=lead,
-                                kind=LeadEventKind.CREATED,
-                                by=job.created_by,
-                                to_value=f"import {job.pk}",
-                            )
-                            for lead in made
-                        ]
-                    )
+                    leads_imported(made, by=job.created_by, job_id=job.pk)
                     merged = sum(_merge(twin, filled, job) for twin, filled in merges.values())
             else:
                 merged = len(merges)  # what a real run would merge

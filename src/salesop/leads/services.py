@@ -28,8 +28,7 @@ from salesop.customers.rules import normalize_company, normalize_email, normaliz
 from salesop.customers.services import account_create
 from salesop.deals.models import Deal
 from salesop.deals.services import deal_create
-from salesop.leads import rules
-from salesop.leads.events import lead_event
+from salesop.leads import events, rules
 from salesop.leads.models import (
     AssignmentCursor,
     Channel,
@@ -37,7 +36,6 @@ from salesop.leads.models import (
     ImportJob,
     ImportStatus,
     Lead,
-    LeadEventKind,
     SavedMapping,
 )
 from salesop.leads.prediction import predict
@@ -217,8 +215,8 @@ def _lead_write(
     lead.icp_fit = lead_fit(lead)
     with audit_actor(by):
         lead.save()
-    lead_event(lead, LeadEventKind.CREATED, by, to_value=channel.name)
-    lead_event(lead, LeadEventKind.ASSIGNED, by, to_value=owner.username)
+    events.lead_created(lead, by=by)
+    events.lead_assigned(lead, by=by)
     return lead
 
 
@@ -269,7 +267,7 @@ def lead_touched(*, lead: Lead, at: datetime, by: User) -> None:
         changes["status"] = "contacted"
     versioned_update(lead, by=by, stale=rules.STALE, **changes)
     if changes.get("status"):
-        lead_event(lead, LeadEventKind.STATUS, by, "new", "contacted")
+        events.lead_status_changed(lead, by=by, previous="new")
 
 
 @transaction.atomic
@@ -326,9 +324,9 @@ def lead_qualify(
     old_grade, old_status = lead.grade, lead.status
     versioned_update(lead, by=by, stale=rules.STALE, **changes)
     if old_grade != score.grade:
-        lead_event(lead, LeadEventKind.GRADED, by, old_grade, score.grade, note=f"{score.total}")
+        events.lead_graded(lead, by=by, previous=old_grade, total=score.total)
     if old_status != status:
-        lead_event(lead, LeadEventKind.STATUS, by, old_status, status)
+        events.lead_status_changed(lead, by=by, previous=old_status)
     return score
 
 
@@ -353,7 +351,7 @@ def lead_disqualify(*, lead: Lead, by: User, reason: str, note: str = "") -> Lea
         followup_due_at=None,
         next_touch_at=None,
     )
-    lead_event(lead, LeadEventKind.STATUS, by, old, "disqualified", note=note)
+    events.lead_status_changed(lead, by=by, previous=old, note=note)
     return lead
 
 
@@ -372,7 +370,7 @@ def lead_assign(*, lead: Lead, to: User | None, by: User) -> Lead:
         )
     old = lead.owner.username
     versioned_update(lead, by=by, stale=rules.STALE, owner=to, team=to.team)
-    lead_event(lead, LeadEventKind.ASSIGNED, by, old, to.username)
+    events.lead_assigned(lead, by=by, previous=old)
     return lead
 
 
@@ -453,7 +451,7 @@ def lead_convert(
         followup_due_at=None,
         next_touch_at=None,
     )
-    lead_event(lead, LeadEventKind.CONVERTED, by, "qualified", f"deal {deal.pk}")
+    events.lead_converted(lead, by=by)
     return deal
 
 

@@ -28,6 +28,7 @@ from salesop.core.params import parse_int
 from salesop.core.versioned import hold, versioned_update
 from salesop.deals.models import Deal
 from salesop.playbook.selectors import active_playbook
+from salesop.pricing import events
 from salesop.pricing.models import (
     Approval,
     ApprovalStatus,
@@ -298,7 +299,7 @@ def _request_approvals(quote: Quote, by: User) -> Quote:
     now = timezone.now()
     hours = _approval_wait_hours()
     with audit_actor(by):
-        for need in routing.needed:
+        requested = [
             Approval.objects.create(
                 quote=quote,
                 line=lines[need.line] if need.line is not None else None,
@@ -313,6 +314,8 @@ def _request_approvals(quote: Quote, by: User) -> Quote:
                 requested_at=now,
                 due_at=now + timedelta(hours=hours) if hours else None,
             )
+            for need in routing.needed
+        ]
         status = QuoteStatus.PENDING if routing.needed else QuoteStatus.APPROVED
         versioned_update(
             quote,
@@ -321,6 +324,10 @@ def _request_approvals(quote: Quote, by: User) -> Quote:
             guard={"status": QuoteStatus.DRAFT},
             status=status,
         )
+    for approval in requested:
+        events.approval_requested(approval)
+    if not requested:
+        events.quote_approved(quote, by=by)
     return quote
 
 
@@ -418,6 +425,7 @@ def quote_send(*, quote: Quote, by: User) -> Quote:
             sent_at=timezone.now(),
             sent_by=by,
         )
+    events.quote_sent(quote, by=by)
     return quote
 
 
@@ -457,6 +465,7 @@ def approval_decide(*, approval: Approval, by: User, approve: bool, comment: str
         )
         if not decided:
             raise StaleWrite("decided", _("This approval was already decided."))
+        events.approval_decided(approval, by=by)
         quote = approval.quote
         quote.refresh_from_db()
         if quote.status != QuoteStatus.PENDING:
@@ -484,4 +493,5 @@ def approval_decide(*, approval: Approval, by: User, approve: bool, comment: str
             guard={"status": QuoteStatus.PENDING},
             status=new_status,
         )
+    (events.quote_approved if approve else events.quote_rejected)(quote, by=by)
     return approval

@@ -1,0 +1,33 @@
+"""What happens after the sale, one function an event, published on the core event stream
+(core.events). Each event's row is the record it is about: the delivery project, the ticket
+(with its audit entries), the progress update sent."""
+
+from salesop.accounts.models import User
+from salesop.aftersales.models import DeliveryProject, ProgressUpdate, Ticket
+from salesop.core.events import publish
+
+PROJECT_OPENED = "project.opened"
+UPDATE_SENT = "project.update_sent"
+TICKET_OPENED = "ticket.opened"
+TICKET_RESOLVED = "ticket.resolved"
+
+
+def project_opened(project: DeliveryProject, *, by: User) -> None:
+    """A signed contract's delivery project was opened with its team and milestones."""
+    publish(PROJECT_OPENED, project=project, by=by)
+
+
+def update_sent(update: ProgressUpdate, *, by: User) -> None:
+    """The week's progress update went to the customer."""
+    publish(UPDATE_SENT, project=update.project, update=update, by=by)
+
+
+def ticket_opened(ticket: Ticket, *, by: User | None) -> None:
+    """A customer's ticket was opened (by a person, or by the customer through the support
+    link: `by` None); its owner's SLA clocks run."""
+    publish(TICKET_OPENED, ticket=ticket, by=by)
+
+
+def ticket_resolved(ticket: Ticket, *, by: User) -> None:
+    """The ticket was resolved."""
+    publish(TICKET_RESOLVED, ticket=ticket, by=by)
