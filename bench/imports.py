@@ -1,8 +1,12 @@
-"""Lead import benchmark: a 100,000-row CSV through the real import (validation, dedupe
-lookups, bulk inserts), timed, with the process's peak memory.
+"""Import benchmarks: a 100,000-row lead CSV, and a 100,000-row deal history shaped like a
+public CRM data set (open deals at stages named in the file's own words, won and lost with
+dd-mm-yy dates, agents, products), through the real import (validation, value mapping, dedupe
+lookups, bulk inserts), timed, with the process's peak memory; the history is imported twice,
+the second time creating nothing.
 
-    python -m bench.imports --rows 100000            # SQLite
+    python -m bench.imports --rows 100000            # leads, SQLite
     python -m bench.imports --rows 100000 --db postgres
+    python -m bench.imports --kind deals --rows 100000   # history
     python -m bench.imports --rows 5000 --no-record  # CI
     python -m bench.imports --into bench_large_sqlite   # into a generated data set (bench.run)
 """
@@ -37,6 +41,41 @@ def write_csv(path, rows: int) -> None:
                     f"lead{i}@example.cn",
                     city,
                     "制造业",
+                ]
+            )
+
+
+AGENTS = [f"{surname}{given}" for surname in "王李张刘陈" for given in ("伟", "芳")] + [
+    "Anna Snelling", "Cecily Lampkin", "Darcel Schlecht", "Moses Frase", "Zane Levy",
+]  # fmt: skip
+PRODUCTS = ["GTX Basic", "GTX Pro", "MG Special", "MG Advanced", "GTX Plus Pro", "GTK 500"]
+# the file's stage words; the open ones are mapped to ours with --values
+HISTORY_STAGES = ["Won", "Won", "Lost", "Lost", "Prospecting", "Engaging"]
+HISTORY_VALUES = {"stage": {"Prospecting": "discovery", "Engaging": "solution"}}
+
+
+def write_history(path, rows: int) -> None:
+    rng = random.Random(12)
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(
+            ["opportunity_id", "sales_agent", "product", "account", "deal_stage", "engage_date",
+             "close_date", "close_value"]
+        )  # fmt: skip
+        for i in range(rows):
+            stage = rng.choice(HISTORY_STAGES)
+            day = 1 + i % 28
+            closed = stage in ("Won", "Lost")
+            out.writerow(
+                [
+                    f"OPP{i:07d}",
+                    rng.choice(AGENTS),
+                    rng.choice(PRODUCTS),
+                    f"{rng.choice(CITIES)}{i % 5000}号{rng.choice(SUFFIX)}",
+                    stage,
+                    f"{day:02d}-0{1 + i % 6}-24",
+                    f"{day:02d}-0{4 + i % 6}-24" if closed else "",
+                    f"{rng.randint(5, 500) * 100}" if stage == "Won" else "",
                 ]
             )
 
@@ -76,6 +115,74 @@ def measure(rows: int, by, channel):
     job = import_execute(job)
     seconds = time.perf_counter() - started
     return job, seconds, baseline, peak_rss_mb(), path.stat().st_size / 2**20
+
+
+def measure_history(path: Path, by) -> tuple:
+    """Imports the history file at `path` as `by` (valid rows, stages mapped); the finished
+    job and its seconds."""
+    from django.core.files import File
+
+    from salesop.leads.imports import import_execute
+    from salesop.leads.services import import_upload
+
+    with open(path, "rb") as fh:
+        upload = File(fh, name=path.name)
+        upload.size = path.stat().st_size
+        job = import_upload(by=by, upload=upload, channel=None, kind="deals")
+    job.all_or_nothing = False
+    job.date_order = "dmy"
+    job.value_map = HISTORY_VALUES
+    job.save()
+    started = time.perf_counter()
+    job = import_execute(job)
+    return job, time.perf_counter() - started
+
+
+def run_history(db: str, rows: int, write: bool) -> None:
+    setup(db, f"bench_history_{db}")
+    from salesop.core.testing import make_org, make_product, make_user
+    from salesop.deals.models import Deal
+
+    org = make_org()
+    for i, name in enumerate(AGENTS):
+        make_user(f"agent{i}", team=org.sales, full_name=name)
+    for name in PRODUCTS:
+        make_product(code=name, name=name)
+    path = ROOT / ".data" / f"history-{rows}.csv"
+    if not path.exists():
+        write_history(path, rows)
+    baseline = peak_rss_mb()
+    job, seconds = measure_history(path, org.ops)
+    peak = peak_rss_mb()
+    assert job.created_count == rows == Deal.objects.count(), (job.error_count, job.errors[:3])
+    again, again_seconds = measure_history(path, org.ops)
+    assert again.created_count == 0 and Deal.objects.count() == rows, again.errors[:3]
+    size_mb = path.stat().st_size / 2**20
+    print(
+        f"imported {rows} deals ({size_mb:.1f} MB) in {seconds:.1f} s ({rows / seconds:.0f} "
+        f"rows/s); again in {again_seconds:.1f} s, 0 created; peak RSS {peak:.0f} MB "
+        f"(after set-up {baseline:.0f} MB)"
+    )
+    if write:
+        record(
+            f"Deal history import ({db})",
+            [
+                (
+                    f"import {rows:,} past deals ({size_mb:.1f} MB CSV: open, won, lost; "
+                    "stages mapped; dd-mm-yy), valid rows",
+                    "< 120 s, < 300 MB",
+                    f"{seconds:.1f} s ({rows / seconds:,.0f} rows/s), "
+                    f"peak RSS {peak:.0f} MB (Django loaded: {baseline:.0f} MB)",
+                ),
+                (
+                    "the same file again",
+                    "creates 0",
+                    f"{again_seconds:.1f} s, {again.created_count} created, "
+                    f"{again.skipped_count:,} recognised",
+                ),
+            ],
+            ("figure", "target", "measured"),
+        )
 
 
 def into(db: str, name: str, rows: int) -> None:
@@ -138,12 +245,15 @@ def run(db: str, rows: int, write: bool) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--kind", choices=["leads", "deals"], default="leads")
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--no-record", action="store_true")
     parser.add_argument("--into", default="", help="a generated data set's database name")
     args = parser.parse_args()
     if args.into:
         into(args.db, args.into, args.rows)
+    elif args.kind == "deals":
+        run_history(args.db, args.rows, not args.no_record)
     else:
         run(args.db, args.rows, not args.no_record)
 
