@@ -148,3 +148,34 @@ def test_quote_criterion_gates_the_move(org):
         by=org.rep,
     )
     deal_move(deal=deal, to_stage="contracting", by=org.rep)
+
+
+def test_who_decides_is_one_rule_for_the_queue_the_page_and_the_service(client, org):
+    # the manager of another team neither sees nor decides; a superuser, whom the service
+    # lets decide, sees it in their queue (their queue was their own requests only)
+    from salesop.core.testing import make_user, signed_in
+    from salesop.pricing.selectors import approval_queue
+
+    approval = Approval.objects.get(quote=quote(org))
+    assert [a.pk for a in approval_queue(org.other_manager)] == []
+    with pytest.raises(DomainError) as refused:
+        approval_decide(approval=approval, by=org.other_manager, approve=True)
+    assert refused.value.code == "forbidden"
+    assert signed_in(org.other_manager).post(f"/approvals/{approval.pk}/decide/").status_code == 404
+
+    [mine] = approval_queue(org.rep)
+    assert not mine.decidable  # the rep follows their request
+    [theirs] = approval_queue(org.manager)
+    assert theirs.decidable and "Sales manager" in theirs.reason
+    root = make_user("root", team=org.sales, roles=())
+    root.is_superuser = True
+    root.save(update_fields=["is_superuser"])
+    assert [(a.pk, a.decidable) for a in approval_queue(root)] == [(approval.pk, True)]
+
+    page = signed_in(org.rep).get("/approvals/").content.decode()
+    assert "your request" in page and 'value="approve"' not in page
+    page = signed_in(org.manager).get("/approvals/").content.decode()
+    assert 'value="approve"' in page
+    api = signed_in(org.manager).get("/api/v1/approvals").json()
+    assert [(a["id"], a["decidable"]) for a in api] == [(approval.pk, True)]
+    assert api[0]["reason"] == theirs.reason

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from salesop.accounts.models import Role, User
+from salesop.accounts.models import User
 from salesop.contracts import documents, events
 from salesop.contracts.files import store_file, too_large_message
 from salesop.contracts.models import (
@@ -37,7 +37,7 @@ from salesop.core.versioned import check_read, versioned_update
 from salesop.deals.models import Stakeholder
 from salesop.deals.rules import close_due_at
 from salesop.deals.services import deal_move
-from salesop.pricing.models import Approval, ApprovalBasis, ApprovalSubject
+from salesop.pricing.services import concession_approval_request
 
 
 @transaction.atomic
@@ -276,18 +276,12 @@ def incentive_offer(*, contract: Contract, by: User, key: str, note: str = "") -
         if contract.incentives.filter(key=key).exists():
             message = _("This incentive was already offered.")
             raise DomainError("duplicate", message, {"key": message})
-        approval = None
+        approval = (
+            concession_approval_request(quote=contract.quote, by=by, key=key)
+            if chosen["needs_approval"]
+            else None
+        )
         with audit_actor(by):
-            if chosen["needs_approval"]:
-                approval = Approval.objects.create(
-                    quote=contract.quote,
-                    subject=ApprovalSubject.CONCESSION,
-                    basis=ApprovalBasis.POLICY,
-                    detail=key,
-                    role=Role.MANAGER,
-                    owner=by,
-                    team=contract.deal.team,
-                )
             return SigningIncentive.objects.create(
                 contract=contract,
                 key=key,

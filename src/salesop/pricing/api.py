@@ -6,6 +6,7 @@ from salesop.deals.selectors import deal_for
 from salesop.pricing import selectors, services
 from salesop.pricing.schemas import (
     ApprovalOut,
+    ApprovalQueueOut,
     DecideIn,
     ProductDetailOut,
     ProductOut,
@@ -107,12 +108,14 @@ def products_get(request, product_id: Id):
 
 
 @router.get(
-    "/approvals", response={200: list[ApprovalOut], **READ_ERRORS}, operation_id="approvals_list"
+    "/approvals",
+    response={200: list[ApprovalQueueOut], **READ_ERRORS},
+    operation_id="approvals_list",
 )
 def approvals_list(
     request, status: str = Query("pending", pattern="^(pending|approved|rejected|void)$")
 ):
-    return list(selectors.approvals_for(request.user).filter(status=status)[:200])
+    return selectors.approval_queue(request.user, status)
 
 
 @router.post(

@@ -279,3 +279,23 @@ def approval_reason(
         "source": source,
         "role": role_label,
     }
+
+
+# Managers and directors decide for their team's subtree; other roles for everyone.
+TEAM_SCOPED_ROLES = (Role.MANAGER, Role.DIRECTOR)
+
+
+def may_decide(user, approval) -> bool:
+    """Whether `user` decides `approval`: never their own request; a superuser any other; else
+    someone holding its role, a manager or director only within their team's subtree (sales
+    operations, who see every team, for every team). Reads approval.team."""
+    if approval.owner_id == user.pk:
+        return False
+    if user.is_superuser:
+        return True
+    if approval.role not in user.roles:
+        return False
+    if approval.role not in TEAM_SCOPED_ROLES or user.sees_everything:
+        return True
+    team = approval.team
+    return bool(user.team_id and team and team.path.startswith(user.team.path))

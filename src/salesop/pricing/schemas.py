@@ -67,6 +67,14 @@ class ApprovalOut(Schema):
     voided_at: datetime | None
 
 
+class ApprovalQueueOut(ApprovalOut):
+    """An approval in the caller's queue, as the approvals page shows it."""
+
+    detail_label: str = Field(description="a concession's label; else the detail as stored")
+    reason: str = Field(description="why the approval went to its role, for the approver")
+    decidable: bool = Field(description="whether the caller decides it")
+
+
 class ConcessionOut(Schema):
     key: str
     label_zh: str

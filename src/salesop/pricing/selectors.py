@@ -10,15 +10,16 @@ from salesop.deals.selectors import deal_for
 from salesop.pricing.forms import MoreLines, QuoteForm, choices, styled_formset
 from salesop.pricing.models import (
     Approval,
+    ApprovalStatus,
+    ApprovalSubject,
+    Concession,
     PricePolicy,
     Product,
     Quote,
     QuoteLine,
     QuoteStatus,
 )
-
-# Managers and directors decide for their team's subtree; other roles for everyone.
-TEAM_SCOPED_ROLES = (Role.MANAGER, Role.DIRECTOR)
+from salesop.pricing.rules import TEAM_SCOPED_ROLES, approval_reason, may_decide
 
 
 def quotes_of(deal: Deal) -> QuerySet[Quote]:
@@ -44,20 +45,52 @@ def current_quote(deal: Deal) -> Quote | None:
 
 
 def approvals_for(user: User) -> QuerySet[Approval]:
-    """Approvals the user may decide: their roles' requests, for a manager or director only from
-    their team's subtree; plus the ones they asked for (to follow them)."""
-    mine = Q(owner=user)
-    if user.sees_everything:
-        decidable = Q()
-    else:
-        decidable = Q(role__in=[r for r in user.roles if r not in TEAM_SCOPED_ROLES])
-        if user.team_id:
-            for role in TEAM_SCOPED_ROLES:
-                if role in user.roles:
-                    decidable |= Q(role=role, team__path__startswith=user.team.path)
-    return Approval.objects.filter(decidable | mine).select_related(
-        "quote__deal", "owner", "line__product"
+    """Approvals the user may decide (rules.may_decide, as a query) and the ones they asked for
+    (to follow them)."""
+    if user.is_superuser:
+        return Approval.objects.select_related("quote__deal", "owner", "line__product", "team")
+    decidable = Q(role__in=[r for r in user.roles if r not in TEAM_SCOPED_ROLES])
+    for role in TEAM_SCOPED_ROLES:
+        if role in user.roles:
+            if user.sees_everything:
+                decidable |= Q(role=role)
+            elif user.team_id:
+                decidable |= Q(role=role, team__path__startswith=user.team.path)
+    return Approval.objects.filter(decidable | Q(owner=user)).select_related(
+        "quote__deal", "owner", "line__product", "team"
     )
+
+
+def approval_queue(user: User, status: str = ApprovalStatus.PENDING) -> list[Approval]:
+    """The approvals page and API's list: each with what it is about in words (`detail_label`,
+    a concession's label), why it went to its role (`reason`) and whether this user decides it
+    (`decidable`)."""
+    approvals = list(approvals_for(user).filter(status=status)[:200])
+    # A signing incentive asks for a concession the quote itself did not offer: its label
+    # comes from the policies' catalogue, one query for all of them.
+    catalogue = {
+        c.key: c.label
+        for c in Concession.objects.filter(
+            key__in={a.detail for a in approvals if a.subject == ApprovalSubject.CONCESSION}
+        )
+    }
+    for approval in approvals:
+        offered = {c["key"] for c in approval.quote.concessions}
+        approval.detail_label = (
+            approval.quote.concession_label(approval.detail)
+            if approval.detail in offered
+            else catalogue.get(approval.detail, approval.detail)
+        )
+        approval.reason = approval_reason(
+            subject=approval.subject,
+            value=approval.value,
+            limit=approval.limit,
+            basis=approval.basis,
+            role=approval.role,
+            concession=approval.detail_label,
+        )
+        approval.decidable = may_decide(user, approval)
+    return approvals
 
 
 def products_on_sale() -> QuerySet[Product]:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from salesop.accounts.models import User
+from salesop.accounts.models import Role, User
 from salesop.core.audit import audit_actor, guarded_update
 from salesop.core.errors import DomainError, StaleWrite
 from salesop.core.money import (
@@ -31,7 +31,9 @@ from salesop.playbook.selectors import active_playbook
 from salesop.pricing import events
 from salesop.pricing.models import (
     Approval,
+    ApprovalBasis,
     ApprovalStatus,
+    ApprovalSubject,
     Product,
     Quote,
     QuoteLine,
@@ -41,6 +43,7 @@ from salesop.pricing.rules import (
     ConcessionTerms,
     LineTerms,
     Routing,
+    may_decide,
     route_quote,
 )
 from salesop.pricing.selectors import policies_for
@@ -432,6 +435,28 @@ def quote_send(*, quote: Quote, by: User) -> Quote:
 # --- approvals ---------------------------------------------------------------------------
 
 
+def concession_approval_request(*, quote: Quote, by: User, key: str) -> Approval:
+    """A concession offered after the quote was approved (a signing incentive its policy marks
+    as needing approval) waits for a manager of the deal's team, on the playbook's timer like
+    any approval. The caller holds the quote's contract."""
+    now = timezone.now()
+    hours = _approval_wait_hours()
+    with audit_actor(by):
+        approval = Approval.objects.create(
+            quote=quote,
+            subject=ApprovalSubject.CONCESSION,
+            basis=ApprovalBasis.POLICY,
+            detail=key,
+            role=Role.MANAGER,
+            owner=by,
+            team=quote.deal.team,
+            requested_at=now,
+            due_at=now + timedelta(hours=hours) if hours else None,
+        )
+    events.approval_requested(approval)
+    return approval
+
+
 @transaction.atomic
 def approval_decide(*, approval: Approval, by: User, approve: bool, comment: str = "") -> Approval:
     """The named role decides, once; not the person who asked; the decision is never edited
@@ -439,10 +464,13 @@ def approval_decide(*, approval: Approval, by: User, approve: bool, comment: str
     refusal (which voids the approvals still waiting)."""
     if by.pk == approval.owner_id:
         raise DomainError("own_request", _("You cannot approve your own request."))
-    if approval.role not in by.roles and not by.is_superuser:
-        raise DomainError(
-            "forbidden", _("This approval needs the %(role)s role.") % {"role": approval.role}
+    if not may_decide(by, approval):
+        message = (
+            _("This approval needs the %(role)s role.")
+            if approval.role not in by.roles
+            else _("This approval is for the %(role)s of the requester's team.")
         )
+        raise DomainError("forbidden", message % {"role": approval.role})
     if approval.status == ApprovalStatus.VOID:
         if approval.quote.status == QuoteStatus.REJECTED:
             raise DomainError("void", _("This approval is void: the quote was rejected."))

@@ -21,8 +21,7 @@ from salesop.pricing.forms import (
     choices,
     styled_formset,
 )
-from salesop.pricing.models import ApprovalStatus, ApprovalSubject, Concession, Quote
-from salesop.pricing.rules import approval_reason
+from salesop.pricing.models import Quote
 
 
 def _done(request, action, success: str) -> None:
@@ -121,32 +120,7 @@ def quote_send(request, quote_id: int):
 
 @login_required
 def approval_queue(request):
-    approvals = list(
-        selectors.approvals_for(request.user).filter(status=ApprovalStatus.PENDING)[:200]
-    )
-    # A signing incentive asks for a concession the quote itself did not offer: its label
-    # comes from the policies' catalogue, one query for all of them.
-    catalogue = {
-        c.key: c.label
-        for c in Concession.objects.filter(
-            key__in={a.detail for a in approvals if a.subject == ApprovalSubject.CONCESSION}
-        )
-    }
-    for approval in approvals:
-        offered = {c["key"] for c in approval.quote.concessions}
-        approval.detail_label = (
-            approval.quote.concession_label(approval.detail)
-            if approval.detail in offered
-            else catalogue.get(approval.detail, approval.detail)
-        )
-        approval.reason = approval_reason(
-            subject=approval.subject,
-            value=approval.value,
-            limit=approval.limit,
-            basis=approval.basis,
-            role=approval.role,
-            concession=approval.detail_label,
-        )
+    approvals = selectors.approval_queue(request.user)
     return render(
         request,
         "pricing/approvals.html",
