@@ -265,10 +265,12 @@ def cmd_createadmin(args: argparse.Namespace) -> None:
 
 
 def _contents(manifest: dict) -> str:
+    from salesop.core.money import format_amount
+
     rows = sum(t["rows"] for t in manifest["tables"].values())
     return _("%(tables)d tables (%(rows)s rows) and %(files)d files") % {
         "tables": len(manifest["tables"]),
-        "rows": f"{rows:,}",
+        "rows": format_amount(rows),
         "files": len(manifest["files"]),
     }
 

@@ -14,7 +14,7 @@ from salesop.aftersales import demo as aftersales
 from salesop.contracts import demo as contracts
 from salesop.customers import demo as customers
 from salesop.deals import demo as deals
-from salesop.deals import demo_proposals as proposals
+from salesop.deals.proposals import demo as proposals
 from salesop.enablement import demo as enablement
 from salesop.insights import demo as insights
 from salesop.leads import demo as leads

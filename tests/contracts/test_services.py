@@ -27,6 +27,7 @@ from salesop.contracts.selectors import (
     allowed_incentives,
     contract_for,
     contracts_visible_to,
+    incentives_offerable,
     review_queue,
 )
 from salesop.contracts.services import clauses_edit, contract_create
@@ -547,12 +548,18 @@ def test_incentives_come_from_the_policy_and_approval_when_needed(org, template)
     assert current_quote(deal).status == QuoteStatus.APPROVED
     contract = new_contract(org, deal, template)
     assert {c["key"] for c in allowed_incentives(contract)} == {"training", "onsite"}
+    # what the page and the API offer is what the service accepts: nothing to legal, who reads
+    assert {c["key"] for c in incentives_offerable(org.rep, contract)} == {"training", "onsite"}
+    assert incentives_offerable(org.legal, contract) == []
+    with pytest.raises(DomainError):
+        incentive_offer(contract=contract, by=org.legal, key="onsite")
     onsite = incentive_offer(contract=contract, by=org.rep, key="onsite", note="本月签约")
     assert onsite.status == "offered" and onsite.approval is None
     assert onsite.valid_until == timezone.localdate() + timedelta(days=14)
     training = incentive_offer(contract=contract, by=org.rep, key="training")
     assert training.status == "pending"
     assert training.approval.role == "manager" and training.approval.detail == "training"
+    assert training.approval.due_at is not None  # on the playbook's approval timer
     approval_decide(approval=training.approval, by=org.manager, approve=True)
     training.refresh_from_db()
     assert training.status == "offered"

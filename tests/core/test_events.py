@@ -85,17 +85,18 @@ def test_a_deal_walked_to_delivery_publishes_each_hand_off_in_order(org, heard):
 
     subjects = ("deal", "quote", "contract", "project")
     hand_offs = [name for name in names(heard) if name.split(".")[0] in subjects]
-    assert hand_offs[:7] == [
+    assert hand_offs[:8] == [
         "deal.created",
         "deal.moved",
         "deal.moved",
         "quote.approved",  # within policy: approved at once
         "deal.moved",
         "contract.cleared",  # standard wording: cleared without legal
+        "contract.sent",
         "deal.won",
     ]
     # after-sales subscribed first: it hears the signature, opening the project, before us
-    assert sorted(hand_offs[7:]) == ["contract.signed", "project.opened"]
+    assert sorted(hand_offs[8:]) == ["contract.signed", "project.opened"]
     project = DeliveryProject.objects.get(deal=deal)
     signed = next(data for name, data in heard if name == "contract.signed")
     assert signed["handover"].deal == deal and signed["by"] == org.rep

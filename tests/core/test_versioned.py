@@ -86,3 +86,37 @@ def test_every_versioned_write_is_published_for_subscribers(org):
     with pytest.raises(StaleWrite):
         versioned_update(lead, by=org.rep, stale=STALE, expected_version=1, notes="旧的")
     assert len(HEARD) == 2  # a refused write publishes nothing
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        "lead.save()",
+        "Lead.objects.filter(pk=lead.pk).update(notes='x')",
+        "Lead.objects.filter(pk=lead.pk).update(version=F('version'), notes='x')",
+        "Lead.objects.filter(pk=lead.pk).update(version=1, notes='x')",
+        "Lead.objects.bulk_update([lead], ['notes'])",
+        "Lead.objects.update_or_create(pk=lead.pk, defaults={'notes': 'x'})",
+        "Lead.objects.bulk_create([lead], update_conflicts=True, unique_fields=['id'], "
+        "update_fields=['notes'])",
+    ],
+)
+def test_product_code_that_writes_around_the_version_fails_the_tests_that_reach_it(org, write):
+    # the guard in tests/conftest.py, as product code (a file under src/salesop) would meet it
+    from pathlib import Path
+
+    from django.db.models import F
+
+    import salesop
+
+    lead = make_lead(org.rep)
+    code = compile(write, str(Path(salesop.__file__).parent / "imagined.py"), "exec")
+    with pytest.raises(AssertionError, match="core.versioned"):
+        exec(code, {"Lead": Lead, "F": F, "lead": lead})  # noqa: S102 (our own line, above)
+    moved = compile(
+        "Lead.objects.filter(pk=lead.pk).update(version=F('version') + 1, notes='x')",
+        str(Path(salesop.__file__).parent / "imagined.py"),
+        "exec",
+    )
+    exec(moved, {"Lead": Lead, "F": F, "lead": lead})  # noqa: S102
+    assert Lead.objects.get(pk=lead.pk).version == lead.version + 1

@@ -14,7 +14,7 @@ from salesop.monitor.models import Alert, Notification
 from salesop.monitor.services import sweep
 from salesop.playbook.selectors import active_playbook
 from salesop.pricing.models import Approval, Quote
-from salesop.pricing.rules import BeyondPolicy, needed_approvals
+from salesop.pricing.rules import LineTerms, route_quote
 from salesop.pricing.services import approval_decide, quote_create, quote_submit
 
 pytestmark = pytest.mark.django_db
@@ -32,17 +32,25 @@ pytestmark = pytest.mark.django_db
     ],
 )
 def test_needed_approvals_follow_the_playbook(org, discount, term, roles):
-    needed = needed_approvals(
-        max_discount=Decimal(discount), payment_term_days=term, policy=active_playbook().approvals
+    # a free line (no product policy) follows the playbook's bands, as does the term
+    routing = route_quote(
+        lines=[LineTerms("WMS 许可", Decimal(100000), Decimal(discount))],
+        payment_term_days=term,
+        currency="CNY",
+        bands=active_playbook().approvals,
     )
-    assert [n.role for n in needed] == roles
+    assert routing.refused == []
+    assert [n.role for n in routing.needed] == roles
 
 
 def test_beyond_the_last_step_is_refused(org):
-    with pytest.raises(BeyondPolicy):
-        needed_approvals(
-            max_discount=Decimal(35), payment_term_days=30, policy=active_playbook().approvals
-        )
+    routing = route_quote(
+        lines=[LineTerms("WMS 许可", Decimal(100000), Decimal(35))],
+        payment_term_days=30,
+        currency="CNY",
+        bands=active_playbook().approvals,
+    )
+    assert [r.field for r in routing.refused] == ["lines[0].discount_pct"]
     deal = make_deal(org.rep)
     # No approval path exists: refused when the quote is made, and nothing is written.
     with pytest.raises(DomainError) as refused:

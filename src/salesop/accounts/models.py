@@ -110,9 +110,6 @@ class User(AbstractUser):
     def roles(self) -> frozenset[str]:
         return frozenset(self.role_grants.values_list("role", flat=True))
 
-    def has_role(self, *roles: str) -> bool:
-        return bool(self.roles.intersection(roles))
-
     @property
     def sees_everything(self) -> bool:
         return self.is_superuser or Role.OPS in self.roles

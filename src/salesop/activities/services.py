@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from salesop.accounts.models import User
 from salesop.activities import rules
-from salesop.activities.events import activity_logged
+from salesop.activities.events import activity_logged, task_assigned
 from salesop.activities.models import Activity, Task
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, full_clean_or_refuse
@@ -95,6 +95,7 @@ def task_create(
     full_clean_or_refuse(task, exclude=["created_by"])
     with audit_actor(by):
         task.save()
+    task_assigned(task, by=by)
     return task
 
 

@@ -3,18 +3,31 @@
 (with its audit entries), the progress update sent."""
 
 from salesop.accounts.models import User
-from salesop.aftersales.models import DeliveryProject, ProgressUpdate, Ticket
+from salesop.aftersales.models import (
+    DeliveryProject,
+    ProgressUpdate,
+    ProjectMember,
+    Ticket,
+    TicketMessage,
+)
 from salesop.core.events import publish
 
 PROJECT_OPENED = "project.opened"
+MEMBER_SET = "project.member_set"
 UPDATE_SENT = "project.update_sent"
 TICKET_OPENED = "ticket.opened"
+TICKET_CUSTOMER_WROTE = "ticket.customer_wrote"
 TICKET_RESOLVED = "ticket.resolved"
 
 
 def project_opened(project: DeliveryProject, *, by: User) -> None:
     """A signed contract's delivery project was opened with its team and milestones."""
     publish(PROJECT_OPENED, project=project, by=by)
+
+
+def member_set(member: ProjectMember, *, by: User) -> None:
+    """Someone was put on the project's team in a role (member.role): now theirs to serve."""
+    publish(MEMBER_SET, project=member.project, member=member, by=by)
 
 
 def update_sent(update: ProgressUpdate, *, by: User) -> None:
@@ -26,6 +39,11 @@ def ticket_opened(ticket: Ticket, *, by: User | None) -> None:
     """A customer's ticket was opened (by a person, or by the customer through the support
     link: `by` None); its owner's SLA clocks run."""
     publish(TICKET_OPENED, ticket=ticket, by=by)
+
+
+def customer_wrote(message: TicketMessage) -> None:
+    """The customer wrote on their ticket through the support link: the owner's turn."""
+    publish(TICKET_CUSTOMER_WROTE, ticket=message.ticket, message=message, by=None)
 
 
 def ticket_resolved(ticket: Ticket, *, by: User) -> None:

@@ -149,6 +149,7 @@ def member_set(
         )
         project.shared_with.add(user)
         project.account.shared_with.add(user)  # as at the hand-over: they serve the customer
+    events.member_set(member, by=by)
     return member
 
 

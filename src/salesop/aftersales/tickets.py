@@ -297,6 +297,8 @@ def portal_message(*, ticket: Ticket, name: str, body: str) -> TicketMessage:
     if not body:
         message = _("Write your message.")
         raise DomainError("invalid", message, {"body": message})
-    return TicketMessage.objects.create(
+    message = TicketMessage.objects.create(
         ticket=ticket, customer_name=(name or "").strip()[:100], body=body[:5000]
     )
+    events.customer_wrote(message)
+    return message

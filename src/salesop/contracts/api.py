@@ -305,9 +305,10 @@ def contracts_cancel(request, contract_id: Id, payload: CancelIn):
     operation_id="contracts_incentives_allowed",
 )
 def contracts_incentives_allowed(request, contract_id: Id):
-    """The concessions the contract may still be offered as a time-limited incentive to sign:
-    allowed by the price policy, not offered yet, while the contract is open."""
-    return selectors.incentives_offerable(_contract(request, contract_id))
+    """The concessions the caller may still offer on the contract as a time-limited incentive
+    to sign: allowed by the price policy, not offered yet, while the contract is open; none
+    for someone who does not edit it (legal, a manager reading)."""
+    return selectors.incentives_offerable(request.user, _contract(request, contract_id))
 
 
 @router.post(

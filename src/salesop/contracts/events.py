@@ -11,6 +11,7 @@ from salesop.core.events import publish
 SUBMITTED = "contract.submitted"
 RETURNED = "contract.returned"
 CLEARED = "contract.cleared"
+SENT = "contract.sent"
 SIGNED = "contract.signed"
 CANCELLED = "contract.cancelled"
 
@@ -29,6 +30,11 @@ def contract_cleared(contract: Contract, *, by: User) -> None:
     """The contract may be sent and signed: cleared by legal, or at once when no clause needed
     a review (contract.review_skipped)."""
     publish(CLEARED, contract=contract, by=by)
+
+
+def contract_sent(contract: Contract, *, by: User) -> None:
+    """The cleared contract went to the customer for signature (by the target signing date)."""
+    publish(SENT, contract=contract, by=by)
 
 
 def contract_signed(handover: Handover, *, by: User) -> None:

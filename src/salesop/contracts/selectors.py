@@ -16,7 +16,7 @@ from salesop.contracts.models import (
     ContractTemplate,
     LegalReview,
 )
-from salesop.contracts.rules import is_reviewer
+from salesop.contracts.rules import is_reviewer, may_edit
 from salesop.deals.models import Deal
 from salesop.pricing.models import Quote, QuoteStatus
 from salesop.pricing.selectors import policies_for
@@ -130,11 +130,11 @@ def allowed_incentives(contract: Contract) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
-def incentives_offerable(contract: Contract) -> list[dict[str, Any]]:
-    """The incentives the contract may still be offered, as the service would accept them:
-    allowed by the price policy, not offered yet, while the contract is open. The page's
-    choices and the API's list are this one answer."""
-    if contract.status not in OPEN_STATUSES:
+def incentives_offerable(user: User, contract: Contract) -> list[dict[str, Any]]:
+    """The incentives `user` may still offer on the contract, as the service would accept
+    them: none unless they edit it; else allowed by the price policy, not offered yet, while
+    the contract is open. The page's choices and the API's list are this one answer."""
+    if contract.status not in OPEN_STATUSES or not may_edit(user, contract):
         return []
     offered = {i.key for i in contract.incentives.all()}
     return [c for c in allowed_incentives(contract) if c["key"] not in offered]

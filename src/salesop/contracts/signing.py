@@ -133,6 +133,7 @@ def contract_send(*, contract: Contract, by: User, expected_version: int | None 
         status=ContractStatus.SENT,
         sent_at=timezone.now(),
     )
+    events.contract_sent(contract, by=by)
     return contract
 
 

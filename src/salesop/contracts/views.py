@@ -31,8 +31,7 @@ from salesop.core.errors import DomainError
 from salesop.core.forms import act_then_redirect, flash_refusal
 from salesop.core.params import parse_int
 from salesop.core.time import company_today
-from salesop.deals.models import Deal
-from salesop.deals.selectors import deal_for, playbook_of
+from salesop.deals.selectors import deal_for, playbook_of, sees_deal
 
 STEPS = [
     ContractStatus.DRAFT,
@@ -129,7 +128,7 @@ def page_context(
     context = {
         "contract": contract,
         "deal": deal,
-        "deal_visible": Deal.objects.visible_to(user).filter(pk=deal.pk).exists(),
+        "deal_visible": sees_deal(user, deal),
         "clauses": clauses,
         "reviews": reviews,
         "open_review": open_review,
@@ -159,7 +158,7 @@ def page_context(
         "pdf_available": documents.pdf_available(),
         "overdue": overdue,
         "incentives": incentives,
-        "allowed_incentives": selectors.incentives_offerable(contract) if may_edit else [],
+        "allowed_incentives": selectors.incentives_offerable(user, contract),
         "value_rows": _value_rows(deal) if overdue else None,
         "verdicts": ClauseVerdict.choices,
         "review_errors": review_errors or {},

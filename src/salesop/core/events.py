@@ -32,14 +32,3 @@ def publish(name: str, **data) -> None:
     """Calls every subscriber of `name` with `data`, in the order they subscribed."""
     for handler in _subscribers.get(name, ()):
         handler(**data)
-
-
-def publish_rows(rows: list, subject: str) -> None:
-    """Publishes each event row made in bulk (an import) as "<subject>.<row.kind>", with the
-    record it is about (`row.<subject>`) and the row."""
-    for row in rows:
-        publish(f"{subject}.{row.kind}", **{subject: getattr(row, subject)}, event=row)
-
-
-def subscribers(name: str) -> list[Callable[..., None]]:
-    return list(_subscribers.get(name, ()))

@@ -52,7 +52,7 @@ def format_money(amount: Decimal | None, currency: str) -> str:
     )
 
 
-def format_amount(amount: Decimal) -> str:
+def format_amount(amount: Decimal | int) -> str:
     """An amount without its currency as a reader of the active language writes it (a limit
     in a message): 999,999,999,999.99, never rounded to a figure that is not the limit."""
     return format_decimal(

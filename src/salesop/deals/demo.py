@@ -11,7 +11,6 @@ from salesop.activities.services import activity_log, task_create
 from salesop.contracts.demo import demo_contract
 from salesop.core.time import company_date
 from salesop.customers.models import Account
-from salesop.deals.demo_proposals import demo_proposal
 from salesop.deals.discovery.rules import recap_language
 from salesop.deals.discovery.services import (
     call_plan_add,
@@ -27,6 +26,7 @@ from salesop.deals.discovery.services import (
     transcript_upload,
 )
 from salesop.deals.models import Deal, Question
+from salesop.deals.proposals.demo import demo_proposal
 from salesop.deals.rules import stage_due_at
 from salesop.deals.selectors import playbook_of
 from salesop.deals.services import (

@@ -3,7 +3,7 @@ durations, the funnel and the compliance scorecards are computed from them) and 
 the core event stream under its name, with the deal and the row."""
 
 from salesop.accounts.models import User
-from salesop.core.events import publish, publish_rows
+from salesop.core.events import publish
 from salesop.deals.models import Deal, StageEvent, StageEventKind
 
 CREATED = "deal.created"
@@ -11,6 +11,7 @@ MOVED = "deal.moved"
 WON = "deal.won"
 LOST = "deal.lost"
 REOPENED = "deal.reopened"
+IMPORTED = "deal.imported"
 
 
 def _record(deal: Deal, kind: str, by: User | None, **fields) -> StageEvent:
@@ -102,7 +103,12 @@ def deal_reopened(deal: Deal, *, by: User, reason: str) -> StageEvent:
 
 def history_imported(events: list[StageEvent]) -> list[StageEvent]:
     """Past deals brought in by an import, with the stages each reached (no time in a stage is
-    known): one INSERT, each row published as the event of its kind."""
+    known): one INSERT of their rows; each deal published once as imported, with its rows, not
+    as moves and wins that happen now."""
     made = StageEvent.objects.bulk_create(events)
-    publish_rows(made, "deal")
+    rows: dict[int, list[StageEvent]] = {}
+    for event in made:
+        rows.setdefault(event.deal_id, []).append(event)
+    for deal_events in rows.values():
+        publish(IMPORTED, deal=deal_events[0].deal, events=deal_events)
     return made

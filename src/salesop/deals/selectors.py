@@ -10,7 +10,7 @@ from salesop.accounts.visibility import get_visible_or_404
 from salesop.activities.models import Activity
 from salesop.aftersales.models import Ticket, TicketStatus
 from salesop.core.money import format_money
-from salesop.customers.models import Account
+from salesop.customers.models import Account, Contact
 from salesop.deals.models import (
     ChecklistTick,
     Deal,
@@ -71,6 +71,17 @@ def deals_visible_to(user: User, filters: DealFilters | None = None) -> QuerySet
     if f.q:
         deals = deals.filter(name__icontains=f.q)
     return deals
+
+
+def sees_deal(user: User, deal: Deal) -> bool:
+    """Whether the deal is among those `user` sees (one query)."""
+    return Deal.objects.visible_to(user).filter(pk=deal.pk).exists()
+
+
+def contacts_of(deal: Deal) -> QuerySet[Contact]:
+    """The people of the deal's company, by name: whom a stakeholder or a recap's recipient is
+    chosen from."""
+    return Contact.objects.filter(account_id=deal.account_id).order_by("name")
 
 
 def deal_for(user: User, deal_id: int) -> Deal:

@@ -18,7 +18,7 @@ from salesop.core.params import parse_id
 from salesop.customers.selectors import account_for, accounts_visible_to
 from salesop.deals import selectors, services
 from salesop.deals.discovery import services as discovery
-from salesop.deals.discovery.views import contacts_of, decision_chain_context
+from salesop.deals.discovery.views import decision_chain_context
 from salesop.deals.forms import (
     DealCreateForm,
     DealFilterForm,
@@ -176,7 +176,7 @@ def deal_detail(request, deal_id: int):
 @require_POST
 def stakeholder_add(request, deal_id: int):
     deal = selectors.deal_for(request.user, deal_id)
-    form = styled(StakeholderForm(request.POST, contacts=contacts_of(deal)))
+    form = styled(StakeholderForm(request.POST, contacts=selectors.contacts_of(deal)))
     if form.is_valid():
         try:
             discovery.stakeholder_add(deal=deal, by=request.user, **form.cleaned_data)

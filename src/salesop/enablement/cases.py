@@ -13,7 +13,7 @@ from salesop.core.time import company_date
 from salesop.deals.models import Deal, DealStatus, StageEventKind
 from salesop.enablement import events
 from salesop.enablement.models import Case, CaseStatus
-from salesop.enablement.rules import may_review_case
+from salesop.enablement.rules import may_edit_case, may_review_case
 
 
 @transaction.atomic
@@ -75,9 +75,9 @@ def case_create(*, by: User, deal: Deal) -> Case:
 
 @transaction.atomic
 def case_write(*, by: User, case: Case, title: str, decisive_moments: str, lessons: str) -> Case:
-    if by.pk != case.author_id:
-        raise DomainError("not_author", _("Only the case's author edits it."))
-    if case.status not in (CaseStatus.DRAFT, CaseStatus.RETURNED):
+    if not may_edit_case(by, case):
+        if by.pk != case.author_id:
+            raise DomainError("not_author", _("Only the case's author edits it."))
         raise DomainError("case_locked", _("The case is with the manager or published."))
     if not lessons.strip():
         raise DomainError(

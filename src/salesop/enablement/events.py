@@ -11,6 +11,7 @@ PRACTICE_SIGNED_OFF = "enablement.practice_signed_off"
 CASE_SUBMITTED = "enablement.case_submitted"
 CASE_REVIEWED = "enablement.case_reviewed"
 CERTIFIED = "enablement.certified"
+CERTIFICATION_LAPSED = "enablement.certification_lapsed"
 
 
 def practice_submitted(result: ModuleResult, *, by: User) -> None:
@@ -36,3 +37,9 @@ def case_reviewed(case: Case, *, by: User) -> None:
 def certified(certification: Certification) -> None:
     """A rep was certified for a stage (passed its course and role-play)."""
     publish(CERTIFIED, certification=certification, user=certification.user)
+
+
+def certification_lapsed(certification: Certification) -> None:
+    """A new playbook version changed the stage materially: the rep certifies again
+    (certification.lapsed_reason says which version)."""
+    publish(CERTIFICATION_LAPSED, certification=certification, user=certification.user)

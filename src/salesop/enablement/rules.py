@@ -1,7 +1,7 @@
 """Who may do what in enablement: the one answer the pages, the API and the services ask."""
 
 from salesop.accounts.models import Role, User
-from salesop.enablement.models import Case, Enrollment
+from salesop.enablement.models import Case, CaseStatus, Enrollment
 
 
 def trains(user: User) -> bool:
@@ -24,6 +24,11 @@ def may_score(user: User, trainee: User) -> bool:
     if user.pk == trainee.pk:
         return False
     return trains(user) or Enrollment.objects.filter(user=trainee, mentor=user).exists()
+
+
+def may_edit_case(user: User, case: Case) -> bool:
+    """The author, while the case is a draft or returned to them."""
+    return user.pk == case.author_id and case.status in (CaseStatus.DRAFT, CaseStatus.RETURNED)
 
 
 def may_review_case(user: User, case: Case) -> bool:

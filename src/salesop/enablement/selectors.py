@@ -3,6 +3,7 @@ for trainers, managers and sales ops the people they look after."""
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from salesop.accounts.models import Role, User
 from salesop.enablement.models import (
@@ -12,6 +13,7 @@ from salesop.enablement.models import (
     ModuleResult,
     RolePlayScenario,
     RolePlaySession,
+    TrainingSession,
 )
 
 
@@ -68,3 +70,20 @@ def roleplays_visible_to(user: User) -> QuerySet[RolePlaySession]:
     return RolePlaySession.objects.filter(
         Q(trainee__in=people_looked_after(user)) | Q(evaluator=user)
     ).select_related("scenario", "trainee", "evaluator")
+
+
+def module_result(enrollment: Enrollment, module: Module) -> ModuleResult | None:
+    """The trainee's result on a module of their course, if any yet."""
+    return ModuleResult.objects.filter(enrollment=enrollment, module=module).first()
+
+
+def result_for(user: User, result_id: int) -> ModuleResult:
+    """A module result of an enrolment `user` sees (404 otherwise)."""
+    result = get_object_or_404(ModuleResult.objects.select_related("enrollment"), pk=result_id)
+    enrollment_for(user, result.enrollment_id)
+    return result
+
+
+def sessions_recent(most: int = 50) -> QuerySet[TrainingSession]:
+    """The latest training sessions with their host and attendees."""
+    return TrainingSession.objects.prefetch_related("attendees").select_related("host")[:most]

@@ -340,6 +340,7 @@ def lapse_changed_stages(playbook: Playbook, version) -> None:
                 "n": version.number
             }
             cert.save(update_fields=["lapsed_at", "lapsed_reason"])
+            events.certification_lapsed(cert)
         else:
             cert.playbook_version = version
             cert.save(update_fields=["playbook_version"])

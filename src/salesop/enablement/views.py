@@ -28,10 +28,8 @@ from salesop.enablement.cases import (
 )
 from salesop.enablement.models import (
     RUBRIC,
-    ModuleResult,
     ResultStatus,
     SessionKind,
-    TrainingSession,
 )
 from salesop.enablement.ramp import ramp
 from salesop.playbook.selectors import active_playbook
@@ -72,7 +70,7 @@ def home(request):
 def module(request, enrollment_id: int, module_id: int):
     enrollment = selectors.enrollment_for(request.user, enrollment_id)
     chosen = get_object_or_404(enrollment.course.modules.all(), pk=module_id)
-    result = ModuleResult.objects.filter(enrollment=enrollment, module=chosen).first()
+    result = selectors.module_result(enrollment, chosen)
     if request.method == "POST":
         return _answer(request, enrollment, chosen)
     return render(
@@ -127,8 +125,7 @@ def _answer(request, enrollment, chosen):
 @login_required
 @require_POST
 def sign_off(request, result_id: int):
-    result = get_object_or_404(ModuleResult.objects.select_related("enrollment"), pk=result_id)
-    selectors.enrollment_for(request.user, result.enrollment_id)  # 404 when not visible
+    result = selectors.result_for(request.user, result_id)
     return act_then_redirect(
         request,
         lambda: services.practice_sign_off(
@@ -260,7 +257,7 @@ def case_detail(request, case_id: int):
         "enablement/case.html",
         {
             "case": case,
-            "editable": case.author_id == request.user.pk and case.status in ("draft", "returned"),
+            "editable": rules.may_edit_case(request.user, case),
             "reviewing": case.status == "in_review" and rules.may_review_case(request.user, case),
         },
     )
@@ -302,9 +299,7 @@ def sessions(request):
         request,
         "enablement/sessions.html",
         {
-            "sessions": TrainingSession.objects.prefetch_related("attendees").select_related(
-                "host"
-            )[:50],
+            "sessions": selectors.sessions_recent(),
             "people": people,
             "kinds": SessionKind.choices,
             "can_record": rules.trains(request.user),

@@ -3,7 +3,7 @@ first-contact times and grading calibration are computed from them) and publishe
 core event stream under its name, with the lead and the row."""
 
 from salesop.accounts.models import User
-from salesop.core.events import publish, publish_rows
+from salesop.core.events import publish
 from salesop.leads.models import Lead, LeadEvent, LeadEventKind
 
 CREATED = "lead.created"
@@ -12,6 +12,7 @@ GRADED = "lead.graded"
 ASSIGNED = "lead.assigned"
 CONVERTED = "lead.converted"
 MERGED = "lead.merged"
+IMPORTED = "lead.imported"
 
 
 def _record(
@@ -60,10 +61,12 @@ def lead_merged(lead: Lead, *, by: User, job_id: int) -> LeadEvent:
 
 
 def leads_imported(leads: list[Lead], *, by: User, job_id: int) -> list[LeadEvent]:
-    """Leads created by an import: one INSERT of their "created" rows, each published."""
+    """Leads created by an import: one INSERT of their "created" rows; each lead published
+    as imported (its owner's timers start from its own date), not as created now."""
     made = LeadEvent.objects.bulk_create(
         LeadEvent(lead=lead, kind=LeadEventKind.CREATED, by=by, to_value=f"import {job_id}")
         for lead in leads
     )
-    publish_rows(made, "lead")
+    for event in made:
+        publish(IMPORTED, lead=event.lead, event=event, by=by)
     return made

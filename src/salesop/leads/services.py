@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from salesop.accounts.models import Role, Team, User
 from salesop.accounts.selectors import colleagues_visible_to
 from salesop.core.audit import audit_actor
-from salesop.core.errors import DomainError, StaleWrite, full_clean_or_refuse
+from salesop.core.errors import DomainError, full_clean_or_refuse
 from salesop.core.imports import KINDS as IMPORT_KINDS
 from salesop.core.imports import check_mapping, check_value_map, guess_mapping
 from salesop.core.spreadsheets import NotASpreadsheet, read_rows
-from salesop.core.versioned import hold, versioned_update
+from salesop.core.versioned import check_read, hold, versioned_update
 from salesop.customers.models import Account, Contact
 from salesop.customers.profiling import latest, lead_fit
 from salesop.customers.rules import normalize_company, normalize_email, normalize_phone
@@ -282,8 +282,7 @@ def lead_qualify(
     """Scores the lead with the playbook's BANT model. Only a contacted lead is qualified (the
     SOP's first-contact verification). A and B become qualified; C goes to nurture with a
     next-touch date."""
-    if expected_version is not None and expected_version != lead.version:
-        raise StaleWrite("stale", str(rules.STALE))
+    check_read(lead, expected_version, stale=rules.STALE)
     _require_open(lead)
     if lead.first_contacted_at is None:
         raise DomainError(

@@ -17,6 +17,7 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
 from salesop.accounts.models import Role
+from salesop.core.money import format_amount
 from salesop.customers.models import Tier
 from salesop.playbook.registry import ALERT_KINDS, CRITERIA
 from salesop.playbook.schema import CLOSED_STAGES, REQUIRED_LEAD_STATUSES, Playbook
@@ -66,7 +67,10 @@ YAML_TAG = "tag:yaml.org,2002:"
 def _shown(value: str) -> str:
     if len(value) <= 40:
         return repr(value)
-    return _("%(start)r… (%(n)s characters)") % {"start": value[:20], "n": f"{len(value):,}"}
+    return _("%(start)r… (%(n)s characters)") % {
+        "start": value[:20],
+        "n": format_amount(len(value)),
+    }
 
 
 class _BoundedComposer(Composer):
@@ -87,7 +91,7 @@ class _BoundedComposer(Composer):
             _refuse(
                 mark,
                 _("more than %(n)s values, each alias counted as the values it repeats")
-                % {"n": f"{MAX_VALUES:,}"},
+                % {"n": format_amount(MAX_VALUES)},
             )
 
     def compose_node(self, parent, index):

@@ -92,25 +92,6 @@ def _band(value: Decimal, steps, limit: str) -> tuple[str | None, Decimal | None
     raise BeyondPolicy(limit)
 
 
-def needed_approvals(
-    *, max_discount: Decimal, payment_term_days: int, policy: Approvals
-) -> list[Needed]:
-    """The playbook's bands alone: the approver for the largest discount and for the payment
-    term, the first step whose limit covers the value. Beyond the last step: BeyondPolicy."""
-    out = []
-    for subject, value, steps, limit in (
-        ("discount", max_discount, policy.discount, "max_pct"),
-        ("payment_term", Decimal(payment_term_days), policy.payment_term, "max_days"),
-    ):
-        try:
-            role, _passed = _band(value, steps, limit)
-        except BeyondPolicy:
-            raise BeyondPolicy(subject) from None
-        if role:
-            out.append(Needed(subject, value, role))
-    return out
-
-
 def _pct(value: Decimal) -> str:
     return f"{value.normalize():f}"
 

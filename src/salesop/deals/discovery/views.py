@@ -10,7 +10,6 @@ from django.views.decorators.http import require_POST
 
 from salesop.core.errors import DomainError
 from salesop.core.forms import add_domain_error, styled
-from salesop.customers.models import Contact
 from salesop.deals import selectors
 from salesop.deals.discovery import services
 from salesop.deals.discovery.rules import recap_language
@@ -27,10 +26,6 @@ from salesop.deals.forms import (
     TranscriptForm,
 )
 from salesop.deals.models import Question, QuestionLayer, RecapStatus
-
-
-def contacts_of(deal):
-    return Contact.objects.filter(account_id=deal.account_id).order_by("name")
 
 
 def _workspace(request, deal, forms: dict | None = None, status: int = 200):
@@ -65,7 +60,7 @@ def _workspace(request, deal, forms: dict | None = None, status: int = 200):
         or styled(RecapForm(initial={"recap_text": discovery.recap_text})),
         "confirm_form": forms.get("confirm") or styled(RecapConfirmForm()),
         "send_form": forms.get("send")
-        or styled(RecapSendForm(contacts=contacts_of(deal).exclude(email=""))),
+        or styled(RecapSendForm(contacts=selectors.contacts_of(deal).exclude(email=""))),
         "transcript_form": forms.get("transcript")
         or styled(TranscriptForm(initial={"rep_speaker": request.user.get_full_name()})),
         "layers": QuestionLayer,
@@ -248,7 +243,7 @@ def recap_send(request, deal_id: int):
         request,
         deal_id,
         "send",
-        lambda deal: RecapSendForm(request.POST, contacts=contacts_of(deal)),
+        lambda deal: RecapSendForm(request.POST, contacts=selectors.contacts_of(deal)),
         lambda deal, data: services.recap_send(deal=deal, by=request.user, **data),
         _("Recap sent; mark it confirmed when the customer agrees."),
         "recap",
@@ -299,7 +294,7 @@ def transcript_upload(request, deal_id: int):
 def decision_chain_context(deal, form=None) -> dict:
     return {
         "role_map": selectors.decision_chain(deal),
-        "stakeholder_form": form or styled(StakeholderForm(contacts=contacts_of(deal))),
+        "stakeholder_form": form or styled(StakeholderForm(contacts=selectors.contacts_of(deal))),
     }
 
 

@@ -14,6 +14,7 @@ from salesop.deals.models import (
     ObjectionCategory,
     ObjectionEntry,
     Proposal,
+    ProposalTemplate,
     Stakeholder,
     StakeholderRole,
     ValueRow,
@@ -149,3 +150,8 @@ def proposal_page(proposal: Proposal) -> ProposalPage:
         anticipated=anticipated_objections(deal),
         objections=list(objections_of(deal)),
     )
+
+
+def templates_uploaded(most: int = 50) -> QuerySet[ProposalTemplate]:
+    """The uploaded proposal templates, newest first, without their files."""
+    return ProposalTemplate.objects.select_related("uploaded_by").defer("content")[:most]

@@ -15,7 +15,7 @@ from salesop.core.errors import DomainError
 from salesop.core.forms import styled
 from salesop.core.params import parse_id
 from salesop.deals import objections
-from salesop.deals.models import ObjectionCategory, ProposalAudience, ProposalTemplate
+from salesop.deals.models import ObjectionCategory, ProposalAudience
 from salesop.deals.proposals import services as proposals
 from salesop.deals.proposals.forms import (
     BENEFIT_LINES,
@@ -37,6 +37,7 @@ from salesop.deals.proposals.selectors import (
     proposal_for,
     proposal_page,
     proposals_of,
+    templates_uploaded,
 )
 from salesop.deals.selectors import deal_for
 
@@ -417,9 +418,7 @@ def proposal_templates(request):
         "deals/proposals/templates.html",
         {
             "form": form,
-            "templates": ProposalTemplate.objects.select_related("uploaded_by").defer("content")[
-                :50
-            ],
+            "templates": templates_uploaded(),
             "required": REQUIRED_PLACEHOLDERS,
         },
         status=status,
