@@ -290,3 +290,23 @@ def test_the_command_line_imports_people_and_says_so_the_second_time(org, tmp_pa
         second = capsys.readouterr().out
     assert "created 36" in first, first
     assert "created 0, merged 0, skipped 30" in second, second
+
+
+def test_sales_ops_import_people_through_the_import_page(
+    client, org, django_capture_on_commit_callbacks
+):
+    client.force_login(org.ops)
+    content = "销售,经理,办事处\r\n孙明,周杰,成都办事处\r\n"
+    client.post(
+        "/leads/import/", {"kind": "users", "file": SimpleUploadedFile("a.csv", content.encode())}
+    )
+    job = ImportJob.objects.get(kind="users")
+    assert job.mapping == {"销售": "name", "经理": "manager", "办事处": "office"}
+    page = client.get(f"/leads/import/{job.pk}/").content.decode()
+    assert 'name="date_order"' not in page and 'name="create_owners"' not in page
+    form = {f"map_{i}": job.mapping.get(c, "") for i, c in enumerate(job.columns)}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/leads/import/{job.pk}/", {**form, "mode": "all_or_nothing"})
+    job.refresh_from_db()
+    assert (job.status, job.created_count) == ("done", 2), job.errors
+    assert User.objects.get(full_name="孙明").team.parent.name == "成都办事处"
