@@ -1,8 +1,7 @@
 """One framework for every spreadsheet import (leads, companies, past deals, people). A kind
 registers its fields, header words, who may import it and the function that imports its rows;
-the framework guesses and
-checks the column mapping, reads the file, and runs the rows all-or-nothing or valid rows
-only, collecting each refused row's number, column and reason."""
+the framework guesses and checks the column mapping, reads the file, and runs the rows
+all-or-nothing or valid rows only, collecting each refused row's number, column and reason."""
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field

@@ -87,8 +87,8 @@ FIRST_DAY = date(1970, 1, 1)  # the earliest date a historical deal may carry
 
 def _owner(name: str, users: dict[str, User], create: bool, dry_run: bool) -> User | None:
     """The user a row names among those the importer sees, by user name or full name; with
-    `create`, someone new is made active without a login (a dry run only pretends: a dry run
-    created 30 users), so they count in the reports of their period."""
+    `create`, someone new is made active without a login, so they count in the reports of
+    their period (a dry run makes no one: one created 30 users)."""
     found = users.get(name.casefold())
     if found or not create:
         return found

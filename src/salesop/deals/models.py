@@ -124,7 +124,6 @@ class DealLine(models.Model):
     product = models.ForeignKey(
         "pricing.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
     )
-    quantity = models.PositiveIntegerField(_("quantity"), default=1)
     amount = models.DecimalField(
         _("amount"),
         max_digits=14,

@@ -17,7 +17,6 @@ class Migration(migrations.Migration):
             name='DealLine',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.PositiveIntegerField(default=1, verbose_name='quantity')),
                 ('amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='amount')),
                 ('currency', models.CharField(choices=[('CNY', 'Chinese yuan (CNY)'), ('USD', 'US dollar (USD)'), ('EUR', 'Euro (EUR)'), ('HKD', 'Hong Kong dollar (HKD)'), ('JPY', 'Japanese yen (JPY)'), ('GBP', 'Pound sterling (GBP)'), ('SGD', 'Singapore dollar (SGD)')], default='CNY', max_length=3, verbose_name='currency')),
                 ('deal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='deals.deal')),
