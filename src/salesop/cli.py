@@ -422,8 +422,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", default="", help="user name recorded as author (default: none)")
     p.set_defaults(func=cli_records.cmd_playbook)
 
-    p = sub.add_parser("import", help="import leads or historical deals from CSV or XLSX")
-    p.add_argument("what", choices=["leads", "deals", "accounts"])
+    p = sub.add_parser(
+        "import", help="import leads, companies, historical deals or users from CSV or XLSX"
+    )
+    p.add_argument("what", choices=["leads", "deals", "accounts", "users"])
     p.add_argument("file")
     p.add_argument("--channel", default="", help="leads: the channel's name")
     p.add_argument(
@@ -435,7 +437,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--create-owners",
         action="store_true",
-        help="deals: create unknown owners as inactive users",
+        help="deals: create unknown owners as users without a login",
     )
     p.add_argument("--user", required=True, help="who imports (owner of rows without one)")
     p.add_argument(
@@ -450,7 +452,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="FIELD:VALUE=OURS",
-        help="deals: read a value of the file as ours, e.g. stage:Prospecting=discovery",
+        help="read a value of the file as ours, e.g. stage:Prospecting=discovery (deals), "
+        "role:Lead=manager (users)",
     )
     p.add_argument("--dedupe", choices=["skip", "merge", "create"], default="skip")
     p.add_argument("--valid-only", action="store_true", help="import valid rows, report others")

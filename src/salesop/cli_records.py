@@ -60,7 +60,8 @@ def cmd_playbook(args: argparse.Namespace) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> None:
-    """Imports leads from a CSV/XLSX file, showing progress; the same checks as the web import."""
+    """Imports a file of one kind (leads, companies, historical deals, users and teams), showing
+    progress; the same checks as the web import."""
     setup()
     from django.core.files import File
 

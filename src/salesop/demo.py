@@ -46,8 +46,8 @@ def load_demo() -> DemoResult:
     users = accounts.load_people(password)
     now = timezone.now()
     customers.load_accounts(users, now)
+    pricing.load_products_and_policies()  # the history sells the catalogue's products
     leads.load_history(users, now)
-    pricing.load_products_and_policies()
     deals.load_question_bank(users["ops"])
     contracts.load_contract_templates(users)
     deals.load_deals(users, now)

@@ -5,6 +5,7 @@ past deals, which checked no length), the rows beside it come in."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from salesop.accounts.models import User
 from salesop.core.imports import KINDS
 from salesop.core.testing import make_channel
 from salesop.customers.models import Account
@@ -13,27 +14,33 @@ from salesop.leads.services import import_start, import_upload
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("kind", ["leads", "accounts", "deals"])
+@pytest.mark.parametrize(
+    ("kind", "header", "most"),
+    [("leads", "公司名称", 200), ("accounts", "公司名称", 200), ("deals", "公司名称", 200),
+     ("users", "姓名", 150)],
+)  # fmt: skip
 def test_a_cell_longer_than_its_field_is_refused_where_it_is(
-    org, kind, django_capture_on_commit_callbacks
+    org, kind, header, most, django_capture_on_commit_callbacks
 ):
-    assert set(KINDS) == {"leads", "accounts", "deals"}
-    long_name = "长" * 201
-    content = f"公司名称,备注\r\n上海云仓物流有限公司,\r\n{long_name},\r\n".encode()
+    assert set(KINDS) == {"leads", "accounts", "deals", "users"}
+    too_long = "长" * (most + 1)
+    content = f"{header},备注\r\n上海云仓物流有限公司,\r\n{too_long},\r\n".encode()
     channel = make_channel() if kind == "leads" else None
     job = import_upload(
         by=org.ops, upload=SimpleUploadedFile("f.csv", content), channel=channel, kind=kind
     )
-    mapping = {"公司名称": job.mapping["公司名称"]}  # guessed: company_name or company
+    mapping = {header: job.mapping[header]}  # guessed: company_name, company or name
     with django_capture_on_commit_callbacks(execute=True):
         import_start(
             job=job, by=org.ops, mapping=mapping, dedupe="skip", all_or_nothing=False, dry_run=False
         )
     job.refresh_from_db()
     assert job.status == "done", job.message
-    assert job.errors == [{"row": 3, "column": "公司名称", "reason": "超过 200 个字符"}]
+    reason = f"超过 {most} 个字符"
+    assert job.errors == [{"row": 3, "column": header, "reason": reason}]
     assert job.created_count == 1
-    assert not Account.objects.filter(name=long_name).exists()
+    assert not Account.objects.filter(name=too_long).exists()
+    assert not User.objects.filter(full_name=too_long).exists()
 
 
 @pytest.mark.parametrize("kind", ["accounts", "deals"])

@@ -11,6 +11,7 @@ class AccountsConfig(AppConfig):
         from django_otp.plugins.otp_static.models import StaticDevice
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
+        from salesop.accounts import imports  # noqa: F401 (registers the users import)
         from salesop.accounts.models import ApiToken, RoleGrant, Team, User
         from salesop.core.audit import audit_register
 

@@ -1,7 +1,7 @@
 """Demo data of the accounts app: the teams, one user per role, the admin."""
 
-from salesop.accounts.models import Role, Team, User
-from salesop.accounts.services import team_create, user_create
+from salesop.accounts.models import Role, User
+from salesop.accounts.services import team_ensure, user_create
 
 # username, full name, team key, roles, language, what the login shows
 USERS = [
@@ -27,21 +27,15 @@ USERS = [
 ]
 
 
-def _team(name: str, parent: Team | None) -> Team:
-    return Team.objects.filter(name=name, parent=parent).first() or team_create(
-        name=name, parent=parent
-    )
-
-
 def load_people(password: str) -> dict[str, User]:
     """The teams, one user per role (USERS) and the admin, all with `password`; the users by
     username."""
-    root = _team("销售部 Sales", None)
-    east = _team("华东大区 East China", root)
+    root = team_ensure(name="销售部 Sales", parent=None)
+    east = team_ensure(name="华东大区 East China", parent=root)
     teams = {
         "east": east,
-        "shanghai": _team("上海一组 Shanghai 1", east),
-        "north": _team("华北大区 North China", root),
+        "shanghai": team_ensure(name="上海一组 Shanghai 1", parent=east),
+        "north": team_ensure(name="华北大区 North China", parent=root),
     }
     users: dict[str, User] = {}
     for username, full_name, team_key, roles, language, _description in USERS:

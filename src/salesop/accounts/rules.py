@@ -14,6 +14,27 @@ def manages_others(user: User) -> bool:
     return user.sees_everything or Role.MANAGER in user.roles
 
 
+def may_import_people(user: User) -> bool:
+    """Brings users and teams in from a file: sales operations (and administrators) only, as
+    who is whose manager decides who sees what."""
+    return user.can_administer
+
+
+def placement_changes(
+    user: User, *, team: Team | None, roles: tuple[str, ...], email: str
+) -> list[str]:
+    """What placing `user` in `team` (None: where they are) with `roles` added and `email`
+    (kept when they have one) would change: "team", "email", "roles"."""
+    changes = []
+    if team is not None and (team.pk is None or user.team_id != team.pk):
+        changes.append("team")
+    if email and not user.email:
+        changes.append("email")
+    if set(roles) - user.roles:
+        changes.append("roles")
+    return changes
+
+
 def team_move_creates_cycle(team: Team, parent: Team | None) -> bool:
     """True when `parent` is the team itself or inside its subtree."""
     return parent is not None and team.pk is not None and parent.path.startswith(team.path)

@@ -20,6 +20,7 @@ from salesop.accounts.rules import (
     RECOVERY_CODE_ALPHABET,
     RECOVERY_CODE_COUNT,
     RECOVERY_CODE_LENGTH,
+    placement_changes,
     recovery_code_display,
     second_factor_code,
     team_move_creates_cycle,
@@ -95,6 +96,59 @@ def user_create(
     user_set_roles(user=user, roles=roles)
     user_created(user)
     return user
+
+
+def username_from(full_name: str) -> str:
+    """A free user name made from a person's name ("Moses Frase" gives moses.frase, 张伟 gives
+    张伟), with a number added when it is taken."""
+    allowed = "".join(c if c.isalnum() or c in "@+-_" else "." for c in full_name.casefold())
+    base = ".".join(part for part in allowed.split(".") if part)[:140] or "user"
+    candidate, n = base, 1
+    while User.objects.filter(username__iexact=candidate).exists():
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def person_create(
+    *, full_name: str, team: Team | None = None, roles: tuple[str, ...] = (), email: str = ""
+) -> User:
+    """Someone the department's records name who has no login yet (an imported agent, a past
+    deal's owner): active, so they count in every per-person report of their period, with an
+    unusable password until an administrator gives them one."""
+    return user_create(
+        username=username_from(full_name),
+        password=None,
+        full_name=full_name,
+        email=email,
+        team=team,
+        roles=roles,
+    )
+
+
+@transaction.atomic
+def person_place(
+    *, user: User, team: Team | None, roles: tuple[str, ...] = (), email: str = ""
+) -> bool:
+    """Puts a person in `team` (None: where they are), adds `roles` to theirs and gives them
+    `email` when they have none; True when anything changed."""
+    changes = placement_changes(user, team=team, roles=roles, email=email)
+    if "team" in changes:
+        user.team = team
+    if "email" in changes:
+        user.email = email
+    if fields := [name for name in changes if name != "roles"]:
+        user.save(update_fields=fields)
+    if "roles" in changes:
+        user_set_roles(user=user, roles=sorted(user.roles | set(roles)))
+    return bool(changes)
+
+
+def team_ensure(*, name: str, parent: Team | None) -> Team:
+    """The team named `name` under `parent`, made when there is none."""
+    return Team.objects.filter(name=name, parent=parent).first() or team_create(
+        name=name, parent=parent
+    )
 
 
 @transaction.atomic

@@ -31,6 +31,7 @@ from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError
 from salesop.core.time import company_date
 from salesop.customers.models import Account, Lifecycle
+from salesop.deals.models import DealLine, DealStatus
 from salesop.deals.services import deal_create
 from salesop.playbook.schema import Playbook
 from salesop.playbook.selectors import active_playbook
@@ -167,18 +168,26 @@ class Recommendation:
 
 def purchases(account: Account) -> dict[int, set[int]]:
     """Which products the account and every customer sharing a product with it bought: the
-    product lines of their signed contracts (two queries, bounded by similar customers)."""
+    product lines of their signed contracts, and the lines of their won imported deals
+    (history has no contracts); four queries, bounded by similar customers."""
     signed = QuoteLine.objects.filter(
         product__isnull=False,
         quote__in=Contract.objects.filter(status__in=SIGNED_STATUSES).values("quote"),
     )
-    mine = set(signed.filter(quote__deal__account=account).values_list("product_id", flat=True))
-    rows = signed.filter(
-        quote__deal__account__in=signed.filter(product__in=mine).values("quote__deal__account")
-    ).values_list("quote__deal__account_id", "product_id")
+    imported = DealLine.objects.filter(deal__status=DealStatus.WON)
+    sources = ((signed, "quote__deal__account"), (imported, "deal__account"))
+    mine: set[int] = set()
+    for lines, path in sources:
+        mine |= set(lines.filter(**{path: account}).values_list("product_id", flat=True))
+    similar = Q()
+    for lines, path in sources:
+        similar |= Q(pk__in=lines.filter(product__in=mine).values(path))
+    customers = Account.objects.filter(similar).values("pk")
     bought: dict[int, set[int]] = {account.pk: mine}
-    for account_id, product_id in rows:
-        bought.setdefault(account_id, set()).add(product_id)
+    for lines, path in sources:
+        rows = lines.filter(**{f"{path}__in": customers})
+        for account_id, product_id in rows.values_list(f"{path}_id", "product_id"):
+            bought.setdefault(account_id, set()).add(product_id)
     return bought
 
 

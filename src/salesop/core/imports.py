@@ -1,11 +1,12 @@
-"""One framework for every spreadsheet import (leads, companies, past deals). A kind registers
-its fields, header words and the function that imports its rows; the framework guesses and
-checks the column mapping, reads the file, and runs the rows all-or-nothing or valid rows
-only, collecting each refused row's number, column and reason."""
+"""One framework for every spreadsheet import (leads, companies, past deals, people). A kind
+registers its fields, header words, who may import it and the function that imports its rows;
+the framework guesses and checks the column mapping, reads the file, and runs the rows
+all-or-nothing or valid rows only, collecting each refused row's number, column and reason."""
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -31,17 +32,25 @@ class Choices:
         return mapped or self.words.get(word)
 
 
+def anyone(user) -> bool:
+    """An import anyone may start: what it writes is theirs or checked row by row."""
+    return True
+
+
 @dataclass(frozen=True)
 class ImportKind:
-    """What can be imported: its fields with their maximum lengths, the required ones, the
-    header words people use for each (both languages), `run(job, rows, progress)`, and the
-    fields whose cells are one of our values (`choices()`, read when the import starts)."""
+    """What can be imported: its name for people, its fields with their maximum lengths, the
+    required ones, the header words people use for each (both languages), `run(job, rows,
+    progress)`, the fields whose cells are one of our values (`choices()`, read when the
+    import starts), and who may import it (`allowed(user)`, asked before a file is taken)."""
 
+    label: str
     fields: dict[str, int]
     required: tuple[str, ...]
     synonyms: dict[str, list[str]]
     run: Callable[..., "Outcome"]
     choices: Callable[[], dict[str, Choices]] = dict
+    allowed: Callable[[Any], bool] = anyone
 
 
 KINDS: dict[str, ImportKind] = {}

@@ -2,6 +2,7 @@
 name, then skipped, merged (empty fields filled) or created, per row."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from salesop.accounts.selectors import colleagues_visible_to
 from salesop.core.imports import (
@@ -133,5 +134,9 @@ def run_accounts(job, rows, progress=None) -> Outcome:
 
 
 KINDS["accounts"] = ImportKind(
-    fields=FIELDS, required=("company",), synonyms=SYNONYMS, run=run_accounts
+    label=gettext_lazy("Companies"),
+    fields=FIELDS,
+    required=("company",),
+    synonyms=SYNONYMS,
+    run=run_accounts,
 )

@@ -8,10 +8,12 @@ from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import User
+from salesop.accounts.selectors import colleagues_visible_to
+from salesop.accounts.services import person_create
 from salesop.core.imports import (
     KINDS,
     Choices,
@@ -34,8 +36,10 @@ from salesop.customers.rules import (
     normalize_company,
 )
 from salesop.deals.events import history_imported
-from salesop.deals.models import Deal, DealStatus, StageEvent, StageEventKind
+from salesop.deals.models import Deal, DealLine, DealStatus, StageEvent, StageEventKind
+from salesop.deals.rules import may_import_history
 from salesop.playbook.selectors import active_playbook, active_version
+from salesop.pricing.models import Product
 
 FIELDS = {
     "company": 200,
@@ -81,23 +85,17 @@ LOST = {"lost", "lose", "输单", "丢单", "失败", "输"}
 FIRST_DAY = date(1970, 1, 1)  # the earliest date a historical deal may carry
 
 
-def _owner(
-    name: str, users: dict[str, User], create: bool, batch_created: dict, dry_run: bool
-) -> User | None:
+def _owner(name: str, users: dict[str, User], create: bool, dry_run: bool) -> User | None:
+    """The user a row names among those the importer sees, by user name or full name; with
+    `create`, someone new is made active without a login, so they count in the reports of
+    their period (a dry run makes no one: one created 30 users)."""
     found = users.get(name.casefold())
     if found or not create:
         return found
-    if name not in batch_created:
-        user = User(
-            username=f"imported-{len(users) + len(batch_created) + 1}",
-            full_name=name,
-            is_active=False,
-        )
-        user.set_unusable_password()
-        if not dry_run:  # a dry run created 30 users
-            user.save()
-        batch_created[name] = user
-    return batch_created[name]
+    users[name.casefold()] = (
+        User(username=name, full_name=name) if dry_run else person_create(full_name=name)
+    )
+    return users[name.casefold()]
 
 
 def import_key(values: dict, amount, currency: str, status: str, dates: dict) -> str:
@@ -126,7 +124,8 @@ def import_key(values: dict, amount, currency: str, status: str, dates: dict) ->
 
 def history_choices() -> dict[str, Choices]:
     """A deal's stage is one of the playbook's, or won or lost (a file whose stage column
-    says how the deal ended); known by key or label in either language."""
+    says how the deal ended); known by key or label in either language. Its product is one
+    of the catalogue's, by code or name."""
     playbook = active_playbook()
     language = get_language() or "zh-hans"
     # a stage's own name first: 签约 is the contracting stage before it is a win
@@ -136,7 +135,13 @@ def history_choices() -> dict[str, Choices]:
             words[word.casefold()] = stage.key
     options = [(stage.key, stage.label.get(language)) for stage in playbook.stages]
     options += [(DealStatus.WON.value, _("won")), (DealStatus.LOST.value, _("lost"))]
-    return {"stage": Choices(options=options, words=words)}
+    products = list(Product.objects.order_by("code").values_list("code", "name"))
+    product_words = {name.casefold(): code for code, name in products}
+    product_words |= {code.casefold(): code for code, _name in products}
+    return {
+        "stage": Choices(options=options, words=words),
+        "product": Choices(options=products, words=product_words),
+    }
 
 
 def run_history(job, rows, progress=None) -> Outcome:
@@ -144,19 +149,19 @@ def run_history(job, rows, progress=None) -> Outcome:
     version = active_version()
     order = job.date_order
     mapping = job.mapping
-    stage_choices = history_choices()["stage"]
+    choices = history_choices()
     stage_map = (job.value_map or {}).get("stage", {})
+    product_map = (job.value_map or {}).get("product", {})
+    products = {p.code: p for p in Product.objects.all()}
     reasons = {}
     for reason in playbook.lost_reasons:
         for word in (reason.key, reason.label.zh, reason.label.en):
             reasons[word.casefold()] = reason.key
     users = {}
-    for user in User.objects.all():
+    for user in colleagues_visible_to(job.created_by, active_only=False):
         users[user.username.casefold()] = user
         if user.full_name:
             users.setdefault(user.full_name.casefold(), user)
-    create_owners = job.create_owners
-    created_owners: dict[str, User] = {}
     outcome = Outcome()
     stages = [s.key for s in playbook.stages]
     # deals earlier imports brought in, and this file's own: a row with one of their keys is
@@ -175,17 +180,33 @@ def run_history(job, rows, progress=None) -> Outcome:
                 errors.append(RowError(row.number, col("company"), _("the company is empty")))
             owner = None
             if values.get("owner"):
-                owner = _owner(values["owner"], users, create_owners, created_owners, job.dry_run)
+                owner = _owner(values["owner"], users, job.create_owners, job.dry_run)
                 if owner is None:
                     errors.append(
                         RowError(
                             row.number,
                             col("owner"),
                             _(
-                                "no user named %(u)r (import with “create missing owners” to "
-                                "add them as inactive users)"
+                                "no user named %(u)r among the people you see (import with "
+                                "“create missing owners” to add them as users without a login)"
                             )
                             % {"u": values["owner"]},
+                        )
+                    )
+            product = None
+            if values.get("product"):
+                code = choices["product"].read(values["product"], product_map)
+                product = products.get(code or "")
+                if product is None:
+                    errors.append(
+                        RowError(
+                            row.number,
+                            col("product"),
+                            _(
+                                "unknown product %(p)r: add it to the products, or map it to "
+                                "one of ours (%(all)s)"
+                            )
+                            % {"p": values["product"], "all": ", ".join(products) or "-"},
                         )
                     )
             try:
@@ -229,7 +250,7 @@ def run_history(job, rows, progress=None) -> Outcome:
             stage = stages[-1 if status == DealStatus.WON else 0]
             if values.get("stage"):
                 # the stage reached, or (a file with no outcome column) won or lost
-                said = stage_choices.read(values["stage"], stage_map)
+                said = choices["stage"].read(values["stage"], stage_map)
                 if said is None:
                     errors.append(
                         RowError(
@@ -309,8 +330,8 @@ def run_history(job, rows, progress=None) -> Outcome:
                 try:
                     with transaction.atomic():  # a concurrent import took it first: skipped
                         _save(
-                            key, values, owner, amount, currency, stage, status, reason, dates,
-                            version, stages, job,
+                            key, values, owner, product, amount, currency, stage, status, reason,
+                            dates, version, stages, job,
                         )  # fmt: skip
                 except IntegrityError:
                     if not Deal.objects.filter(import_key=key).exists():
@@ -329,8 +350,9 @@ def run_history(job, rows, progress=None) -> Outcome:
 
 
 def _save(
-    key, values, owner, amount, currency, stage, status, reason, dates, version, stages, job
-) -> Deal:
+    key, values, owner, product, amount, currency, stage, status, reason, dates, version, stages,
+    job,
+) -> Deal:  # fmt: skip
     company_key = normalize_company(values["company"])
     account = Account.objects.filter(normalized_name=company_key).first()
     if account is None:
@@ -371,6 +393,8 @@ def _save(
         expected_close_date=dates.get("closed"),
         import_key=key,
     )
+    if product is not None:
+        DealLine.objects.create(deal=deal, product=product, amount=amount, currency=currency)
     # The file says which stage the deal reached, not when it entered each one: the stages it
     # passed are recorded as reached when it opened, with no time measured in any, and the
     # reports that measure time in a stage leave imported deals out. (An even spread of the
@@ -418,9 +442,11 @@ def _save(
 
 
 KINDS["deals"] = ImportKind(
+    label=gettext_lazy("Historical deals (won, lost, open)"),
     fields=FIELDS,
     required=("company",),
     synonyms=SYNONYMS,
     run=run_history,
     choices=history_choices,
+    allowed=may_import_history,
 )

@@ -115,6 +115,36 @@ class Deal(OwnedModel):
         return self.status == DealStatus.OPEN
 
 
+class DealLine(models.Model):
+    """A product a deal sold, as a history import's file says it (history has no quotes): what
+    the per-product reports and the co-purchase recommendations read for an imported deal,
+    where a deal made here has the lines of its signed contract's quote."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(
+        "pricing.Product", verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
+    )
+    amount = models.DecimalField(
+        _("amount"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY
+    )
+
+    class Meta:
+        verbose_name = _("deal line")
+        verbose_name_plural = _("deal lines")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.deal}: {self.product}"
+
+
 class StageEventKind(models.TextChoices):
     CREATED = "created", pgettext_lazy("stage event", "created")
     MOVED = "moved", pgettext_lazy("stage event", "moved")

@@ -227,7 +227,7 @@ def load_history(users: dict[str, User], now) -> None:
                     rng.choice(HISTORY_REGIONS),
                     band,
                     owner,
-                    rng.choice(["WMS", "MES", "TMS", "BI"]),
+                    rng.choice(["WMS-LIC", "MES-LIC", "IMPL-SVC", "TRAIN-DAY"]),
                     str(rng.randint(8, 120) * 10000),
                     "赢单" if won else "输单",
                     f"{company_date(start):%Y-%m-%d}",

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from salesop.core.imports import KINDS as IMPORT_KINDS
 from salesop.core.money import Currency
 from salesop.customers.models import EmployeeBand
 from salesop.leads.models import ChannelCategory, ChannelKind, Grade
@@ -120,15 +121,7 @@ class AssignForm(forms.Form):
 
 
 class ImportUploadForm(forms.Form):
-    kind = forms.ChoiceField(
-        label=_("What the file holds"),
-        required=False,
-        choices=[
-            ("leads", _("Leads")),
-            ("deals", _("Historical deals (won, lost, open)")),
-            ("accounts", _("Companies")),
-        ],
-    )
+    kind = forms.ChoiceField(label=_("What the file holds"), required=False)
     file = forms.FileField(label=_("Spreadsheet (CSV or XLSX)"))
     channel = forms.ModelChoiceField(
         label=_("Channel the leads came from"), queryset=None, required=False
@@ -138,7 +131,9 @@ class ImportUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["channel"].queryset = channels
         kind = self.fields["kind"]
-        kind.choices = [(k, label) for k, label in kind.choices if may_import(user, k)]
+        # leads first: what a form without a choice imports
+        kinds = sorted(IMPORT_KINDS, key=lambda k: k != "leads")
+        kind.choices = [(k, IMPORT_KINDS[k].label) for k in kinds if may_import(user, k)]
 
 
 class ChannelForm(forms.Form):

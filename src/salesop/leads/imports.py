@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from salesop.accounts.models import User
 from salesop.accounts.selectors import colleagues_visible_to
@@ -375,7 +376,9 @@ def run_leads(job: ImportJob, rows: Iterator[Row], progress=None) -> Outcome:
     return all_or_nothing(job, outcome, process)
 
 
-KINDS["leads"] = ImportKind(fields=FIELDS, required=REQUIRED, synonyms=SYNONYMS, run=run_leads)
+KINDS["leads"] = ImportKind(
+    label=gettext_lazy("Leads"), fields=FIELDS, required=REQUIRED, synonyms=SYNONYMS, run=run_leads
+)
 
 
 def import_execute(job: ImportJob, progress=None) -> ImportJob:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from salesop.accounts.rules import manages_others
+from salesop.core.imports import KINDS as IMPORT_KINDS
 from salesop.core.money import (
     MAX_AMOUNT,
     Currency,
@@ -21,11 +22,6 @@ from salesop.playbook.schema import Bant, Playbook, Territory
 
 STALE = gettext_lazy("Someone else changed this lead a moment ago. Reload it and try again.")
 
-# History is closed deals of any amount, for any owner, that pass through no stage gate (and
-# may create the owners it names): sales ops bring it in. Leads and companies anyone may
-# import, as their own or their team's.
-OPS_ONLY_IMPORTS = frozenset({"deals"})
-
 
 def may_assign(user) -> bool:
     """Hands leads to someone else: a sales manager or sales operations."""
@@ -33,7 +29,9 @@ def may_assign(user) -> bool:
 
 
 def may_import(user, kind: str) -> bool:
-    return kind not in OPS_ONLY_IMPORTS or user.can_administer
+    """Starts an import of `kind`: as the kind says (history and people only sales ops; leads
+    and companies anyone, as their own or their team's)."""
+    return kind in IMPORT_KINDS and IMPORT_KINDS[kind].allowed(user)
 
 
 @dataclass(frozen=True)

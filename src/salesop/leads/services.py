@@ -474,7 +474,7 @@ def _require_import(by: User, kind: str) -> None:
     if not rules.may_import(by, kind):
         raise DomainError(
             "forbidden",
-            _("Only sales operations import historical deals."),
+            _("Only sales operations import %(what)s.") % {"what": IMPORT_KINDS[kind].label},
             {"kind": _("Choose leads or companies.")},
         )
 
