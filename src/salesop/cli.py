@@ -420,9 +420,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", default="", help="user name recorded as author (default: none)")
     p.set_defaults(func=cli_records.cmd_playbook)
 
-    p = sub.add_parser("import", help="import leads or historical deals from CSV or XLSX")
-    p.add_argument("what", choices=["leads", "deals", "accounts"])
-    p.add_argument("file")
+    p = sub.add_parser(
+        "import",
+        help="import leads or historical deals from CSV or XLSX; `import resume JOB` runs a "
+        "stopped import again",
+    )
+    p.add_argument("what", choices=["leads", "deals", "accounts", "resume"])
+    p.add_argument("file", help="the file; after resume, the import's number")
     p.add_argument("--channel", default="", help="leads: the channel's name")
     p.add_argument(
         "--date-order",

@@ -36,6 +36,12 @@ def may_import(user, kind: str) -> bool:
     return kind not in OPS_ONLY_IMPORTS or user.can_administer
 
 
+def may_resume_import(user, job) -> bool:
+    """Runs a stopped import again: who started it, or sales operations (the import writes as
+    its creator, whom a manager seeing the job is not)."""
+    return job.created_by_id == user.pk or user.can_administer
+
+
 @dataclass(frozen=True)
 class FactorScore:
     key: str
