@@ -70,7 +70,7 @@ def cmd_import(args: argparse.Namespace) -> None:
 
     from salesop.accounts.models import User
     from salesop.core.errors import DomainError
-    from salesop.core.imports import KINDS, check_mapping, check_value_map
+    from salesop.core.imports import KINDS, check_mapping, check_value_map, mapping_over
     from salesop.core.spreadsheets import read_rows
     from salesop.leads.models import Channel
     from salesop.leads.selectors import import_values
@@ -98,11 +98,11 @@ def cmd_import(args: argparse.Namespace) -> None:
             sys.exit(f"salesop: {exc.message}")
     # guessed from the header (or remembered for it), with --map's pairs added over the
     # guesses; COLUMN= leaves a guessed column out
-    mapping = {c: f for c, f in job.mapping.items() if f}
+    given = {}
     for pair in args.map or []:
         column, _eq, target = pair.partition("=")
-        mapping[column.strip()] = target.strip()
-    mapping = {c: f for c, f in mapping.items() if f}
+        given[column.strip()] = target.strip()
+    mapping = mapping_over(job.mapping, given)
     header, _rows = read_rows(Path(job.file.path))
     problems = check_mapping(header, mapping, args.what)
     if problems:

@@ -7,6 +7,7 @@ insert after every check passed (a trigger, as a full disk would), in the third 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 
 from salesop.core.errors import DomainError
 from salesop.customers.models import Account
@@ -217,3 +218,33 @@ def test_more_rows_than_an_import_takes_are_refused_saying_how_many(
     job = started(job, org.ops, django_capture_on_commit_callbacks, all_or_nothing=True)
     assert job.status == "failed" and not job.interrupted and "1" in job.message
     assert not Lead.objects.exists()
+
+
+def test_a_stopped_import_is_resumed_through_the_api(org, django_capture_on_commit_callbacks):
+    table, column, value = KINDS["accounts"][2]
+    refuse_insert(table, column, value)
+    client = Client()
+    client.force_login(org.ops)
+    with django_capture_on_commit_callbacks(execute=True):
+        posted = client.post(
+            "/api/v1/imports",
+            {
+                "file": SimpleUploadedFile("accounts.csv", csv_of("accounts")),
+                "kind": "accounts",
+                "valid_only": "true",
+                "dedupe": "create",
+            },
+        )
+    job = client.get(f"/api/v1/imports/{posted.json()['id']}").json()
+    assert (job["status"], job["resumable"], job["committed_row"]) == ("failed", True, 2001)
+    assert job["created"] == Account.objects.count() == 1999 and "disk full" in job["message"]
+
+    disk_freed(table)
+    with django_capture_on_commit_callbacks(execute=True):
+        resumed = client.post(f"/api/v1/imports/{job['id']}/resume")
+    assert resumed.status_code == 200 and resumed.json()["status"] == "queued"
+    job = client.get(f"/api/v1/imports/{job['id']}").json()
+    assert (job["status"], job["created"], job["error_rows"]) == ("done", ROWS - len(BAD), 2)
+    assert Account.objects.count() == len(set(Account.objects.values_list("name", flat=True)))
+    again = client.post(f"/api/v1/imports/{job['id']}/resume")
+    assert again.status_code == 422 and again.json()["code"] == "not_resumable"

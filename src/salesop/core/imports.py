@@ -114,6 +114,12 @@ def guess_mapping(header: list[str], kind: str) -> dict[str, str]:
     return mapping
 
 
+def mapping_over(guessed: dict[str, str], given: dict[str, str]) -> dict[str, str]:
+    """The guessed (or remembered) mapping with the pairs given over it: a column given ""
+    is left out (`--map COLUMN=`)."""
+    return {column: target for column, target in {**guessed, **given}.items() if target}
+
+
 def check_mapping(header: list[str], mapping: dict[str, str], kind: str) -> list[str]:
     """What is wrong with a mapping, in words: columns not in the file, unknown fields, a field
     taken twice, a required field missing."""

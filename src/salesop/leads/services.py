@@ -23,6 +23,7 @@ from salesop.core.imports import (
     check_mapping,
     check_value_map,
     guess_mapping,
+    mapping_over,
     resumes_midway,
     too_many_rows,
 )
@@ -490,6 +491,8 @@ def _require_import(by: User, kind: str) -> None:
 
 def import_upload(*, by: User, upload, channel: Channel | None, kind: str = "leads") -> ImportJob:
     """Stores an uploaded spreadsheet as a pending import with a guessed column mapping."""
+    if upload is None:  # an API call without its file (or an empty one)
+        raise DomainError("file", _("Choose the file to import."), {"file": _("Required.")})
     if upload.size > settings.IMPORT_MAX_BYTES:
         raise DomainError(
             "too_large",
@@ -596,6 +599,42 @@ def import_start(
     mapping_remember(kind=job.kind, header=header, mapping=job.mapping)
     transaction.on_commit(lambda: run_import_job(job.pk))
     return job
+
+
+def import_create(
+    *,
+    by: User,
+    upload,
+    kind: str,
+    channel: Channel | None,
+    mapping: dict[str, str],
+    value_map: dict[str, dict[str, str]],
+    dedupe: str,
+    all_or_nothing: bool,
+    dry_run: bool,
+    date_order: str,
+    create_owners: bool,
+) -> ImportJob:
+    """Uploads and starts an import in one step (the API; the page asks for the mapping in
+    between): the mapping guessed from the header, or remembered for it, with `mapping`'s
+    pairs over it. A refusal of the mapping or an option leaves no job behind."""
+    job = import_upload(by=by, upload=upload, channel=channel, kind=kind)
+    try:
+        return import_start(
+            job=job,
+            by=by,
+            mapping=mapping_over(job.mapping, mapping),
+            value_map=value_map,
+            dedupe=dedupe,
+            all_or_nothing=all_or_nothing,
+            dry_run=dry_run,
+            date_order=date_order,
+            create_owners=create_owners,
+        )
+    except DomainError:
+        job.file.delete(save=False)
+        job.delete()
+        raise
 
 
 def import_resume(*, job: ImportJob, by: User, queue: bool = True) -> ImportJob:

@@ -306,7 +306,7 @@ def import_new(request):
 
 @login_required
 def import_detail(request, job_id: int):
-    job = get_object_or_404(selectors.imports_of(request.user), pk=job_id)
+    job = selectors.import_for(request.user, job_id)
     if request.method == "POST":
         mapping = {column: request.POST.get(f"map_{i}", "") for i, column in enumerate(job.columns)}
         value_map: dict[str, dict[str, str]] = {}
@@ -346,7 +346,7 @@ def import_detail(request, job_id: int):
 @login_required
 @require_POST
 def import_resume(request, job_id: int):
-    job = get_object_or_404(selectors.imports_of(request.user), pk=job_id)
+    job = selectors.import_for(request.user, job_id)
     try:
         services.import_resume(job=job, by=request.user)
     except DomainError as exc:
@@ -356,7 +356,7 @@ def import_resume(request, job_id: int):
 
 @login_required
 def import_errors(request, job_id: int):
-    job = get_object_or_404(selectors.imports_of(request.user), pk=job_id)
+    job = selectors.import_for(request.user, job_id)
     if not job.error_report:
         raise Http404
     return FileResponse(
