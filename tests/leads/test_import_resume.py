@@ -248,3 +248,21 @@ def test_a_stopped_import_is_resumed_through_the_api(org, django_capture_on_comm
     assert Account.objects.count() == len(set(Account.objects.values_list("name", flat=True)))
     again = client.post(f"/api/v1/imports/{job['id']}/resume")
     assert again.status_code == 422 and again.json()["code"] == "not_resumable"
+
+
+def test_a_file_damaged_mid_way_says_what_came_in_and_is_not_offered_to_resume(
+    org, django_capture_on_commit_callbacks
+):
+    """A quotation mark never closed at row 1500: running it again would stop there again."""
+    lines = csv_of("leads").decode().split("\r\n")
+    lines[1499] = '"' + lines[1499]  # file row 1500
+    job = started(
+        uploaded(org, "leads", "\r\n".join(lines).encode()), org.ops,
+        django_capture_on_commit_callbacks,
+    )  # fmt: skip
+    assert (job.status, job.interrupted, job.committed_row) == ("failed", False, 1001)
+    assert "1500" in job.message and "第 1001 行及之前的行已导入（新建 999" in job.message
+    assert Lead.objects.count() == job.created_count == 999
+    with pytest.raises(DomainError) as refused:
+        import_resume(job=job, by=org.ops)
+    assert refused.value.code == "not_resumable"

@@ -440,7 +440,11 @@ def _execute(job: ImportJob, progress=None) -> ImportJob:
         outcome = run_import(job, progress)
     except NotASpreadsheet as exc:
         # the file itself is wrong: running it again would stop at the same place
-        message = str(exc) if not job.committed_row else f"{exc} {_left_behind(job)}"
+        message = str(exc)
+        if job.committed_row:
+            message += " " + _(
+                "The rows up to row %(n)d were imported (%(created)d created, %(merged)d merged)."
+            ) % {"n": job.committed_row, "created": job.created_count, "merged": job.merged_count}
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportStatus.FAILED, message=message[:500], finished_at=timezone.now()
         )

@@ -526,6 +526,19 @@ def import_upload(*, by: User, upload, channel: Channel | None, kind: str = "lea
     return job
 
 
+# What a run that starts from the file's first row starts from.
+_FROM_THE_FIRST_ROW = {
+    "processed_rows": 0,
+    "committed_row": 0,
+    "created_count": 0,
+    "merged_count": 0,
+    "skipped_count": 0,
+    "error_count": 0,
+    "errors": [],
+    "preview": [],
+}
+
+
 def import_start(
     *,
     job: ImportJob,
@@ -584,16 +597,9 @@ def import_start(
         dry_run=dry_run,
         status=ImportStatus.QUEUED,
         interrupted=False,
-        processed_rows=0,
-        committed_row=0,
-        created_count=0,
-        merged_count=0,
-        skipped_count=0,
-        error_count=0,
-        errors=[],
-        preview=[],
         message="",
         finished_at=None,
+        **_FROM_THE_FIRST_ROW,
     )
     job.refresh_from_db()
     mapping_remember(kind=job.kind, header=header, mapping=job.mapping)
@@ -648,18 +654,7 @@ def import_resume(*, job: ImportJob, by: User, queue: bool = True) -> ImportJob:
             "forbidden", _("Only who started this import, or sales operations, may resume it.")
         )
     _require_import(by, job.kind)
-    again = {}
-    if not resumes_midway(job):
-        again = {
-            "processed_rows": 0,
-            "committed_row": 0,
-            "created_count": 0,
-            "merged_count": 0,
-            "skipped_count": 0,
-            "error_count": 0,
-            "errors": [],
-            "preview": [],
-        }
+    again = {} if resumes_midway(job) else _FROM_THE_FIRST_ROW
     claimed = ImportJob.objects.filter(
         pk=job.pk, status=ImportStatus.FAILED, interrupted=True
     ).update(status=ImportStatus.QUEUED, interrupted=False, message="", finished_at=None, **again)
