@@ -423,10 +423,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cli_records.cmd_playbook)
 
     p = sub.add_parser(
-        "import", help="import leads, companies, historical deals or users from CSV or XLSX"
+        "import",
+        help="import leads, companies, historical deals or users from CSV or XLSX; "
+        "`import resume JOB` runs a stopped import again",
     )
-    p.add_argument("what", choices=["leads", "deals", "accounts", "users"])
-    p.add_argument("file")
+    p.add_argument("what", choices=["leads", "deals", "accounts", "users", "resume"])
+    p.add_argument("file", help="the file; after resume, the import's number")
     p.add_argument("--channel", default="", help="leads: the channel's name")
     p.add_argument(
         "--date-order",

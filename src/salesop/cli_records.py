@@ -61,15 +61,18 @@ def cmd_playbook(args: argparse.Namespace) -> None:
 
 def cmd_import(args: argparse.Namespace) -> None:
     """Imports a file of one kind (leads, companies, historical deals, users and teams), showing
-    progress; the same checks as the web import."""
+    progress; the same checks as the web import. `import resume JOB` runs a stopped import
+    again, as its page's button does."""
     setup()
+    if args.what == "resume":
+        _import_resume(args)
+        return
     from django.core.files import File
 
     from salesop.accounts.models import User
     from salesop.core.errors import DomainError
-    from salesop.core.imports import KINDS, check_mapping, check_value_map
+    from salesop.core.imports import KINDS, check_mapping, check_value_map, mapping_over
     from salesop.core.spreadsheets import read_rows
-    from salesop.leads.imports import import_execute
     from salesop.leads.models import Channel
     from salesop.leads.selectors import import_values
     from salesop.leads.services import import_upload, mapping_remember
@@ -96,11 +99,11 @@ def cmd_import(args: argparse.Namespace) -> None:
             sys.exit(f"salesop: {exc.message}")
     # guessed from the header (or remembered for it), with --map's pairs added over the
     # guesses; COLUMN= leaves a guessed column out
-    mapping = {c: f for c, f in job.mapping.items() if f}
+    given = {}
     for pair in args.map or []:
         column, _eq, target = pair.partition("=")
-        mapping[column.strip()] = target.strip()
-    mapping = {c: f for c, f in mapping.items() if f}
+        given[column.strip()] = target.strip()
+    mapping = mapping_over(job.mapping, given)
     header, _rows = read_rows(Path(job.file.path))
     problems = check_mapping(header, mapping, args.what)
     if problems:
@@ -141,6 +144,34 @@ def cmd_import(args: argparse.Namespace) -> None:
     job.date_order, job.create_owners = args.date_order, args.create_owners
     job.save()
 
+    _run_and_report(job)
+
+
+def _import_resume(args: argparse.Namespace) -> None:
+    from salesop.accounts.models import User
+    from salesop.core.errors import DomainError
+    from salesop.leads.selectors import imports_of
+    from salesop.leads.services import import_resume
+
+    user = User.objects.filter(username=args.user, is_active=True).first()
+    if user is None:
+        sys.exit(_("salesop: no active user named %(name)r (--user).") % {"name": args.user})
+    job = imports_of(user).filter(pk=int(args.file) if args.file.isdigit() else None).first()
+    if job is None:
+        sys.exit(_("salesop: %(user)s has no import %(job)s.") % {"user": user, "job": args.file})
+    try:
+        job = import_resume(job=job, by=user, queue=False)
+    except DomainError as exc:
+        sys.exit(f"salesop: {exc.message}")
+    if job.committed_row:
+        print(_("Resuming after row %(n)d.") % {"n": job.committed_row}, file=sys.stderr)
+    _run_and_report(job)
+
+
+def _run_and_report(job) -> None:
+    """Runs the import here with a progress bar, then prints its outcome (exit 1 if failed)."""
+    from salesop.leads.imports import import_execute
+
     def progress(job_, outcome):
         total = job_.total_rows or 1
         done = min(job_.processed_rows, total)
@@ -157,6 +188,11 @@ def cmd_import(args: argparse.Namespace) -> None:
             flush=True,
         )
 
+    print(
+        _("Import %(n)d (if it stops: salesop import resume %(n)d --user %(user)s)")
+        % {"n": job.pk, "user": job.created_by.username},
+        file=sys.stderr,
+    )
     job = import_execute(job, progress)
     print(file=sys.stderr)
     if job.dry_run:

@@ -256,6 +256,8 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("SALESOP_WEBHOOK_TIMEOUT_SECONDS", 5)
 
 # Spreadsheet imports: the largest file accepted.
 IMPORT_MAX_BYTES = env_int("SALESOP_IMPORT_MAX_MB", 200) * 1024 * 1024
+# ... and the most rows it holds (more are refused at upload, naming the count).
+IMPORT_MAX_ROWS = env_int("SALESOP_IMPORT_MAX_ROWS", 1_000_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to a temporary file
 
 # Restore: the most a backup may unpack to (and never more than the free disk space).

@@ -71,6 +71,7 @@ RECORDS = {
     "module_id": "enablement.Module",
     "version_id": "playbook.PlaybookVersion",
     "endpoint_id": "monitor.WebhookEndpoint",
+    "job_id": "leads.ImportJob",
 }
 PER_KIND = 6  # records of each kind to choose from: open and closed, early and late
 

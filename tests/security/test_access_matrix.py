@@ -15,6 +15,7 @@ import pytest
 from auditlog.models import LogEntry
 from django.apps import apps
 from django.contrib.messages import get_messages
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.forms.models import model_to_dict
@@ -67,6 +68,7 @@ POLICY = {
             "insights_compliance",
             "insights_review",
             "insights_losses",
+            "imports_create",
         ],
         "self",
     ),
@@ -104,7 +106,7 @@ OBJECT_PARAMS = {
     "account_id", "deal_id", "lead_id", "need_id", "keyword_id", "stakeholder_id",
     "objection_id", "task_id", "quote_id", "approval_id", "proposal_id", "contract_id", "key",
     "file_id", "project_id", "milestone_id", "update_id", "ticket_id", "revisit_id",
-    "token_id", "enrollment_id", "module_id",
+    "token_id", "enrollment_id", "module_id", "job_id",
 }  # fmt: skip
 
 REACH = "reach"  # the record is found: any answer but 401, 403 and 404
@@ -309,9 +311,11 @@ def _foreign_world(asker: User) -> World:
     token = ApiToken.objects.exclude(user=asker).first()
     enrollment = _model("enablement.Enrollment").objects.exclude(user=asker).first()
     lead = one("leads.Lead")
+    job = _import_of(deal.owner)  # someone else's import, stopped (so it may be resumed)
+    assert job.created_by != asker
     records = [deal, deal.account, lead, need, keyword, stakeholder, objection, quote]
     records += [proposal, contract, project, milestone, update, ticket, revisit, task]
-    records += [approval, token, enrollment]
+    records += [approval, token, enrollment, job]
     assert all(records), [type(r).__name__ for r in records if r is None]
     ids = {
         "account_id": deal.account_id,
@@ -336,6 +340,7 @@ def _foreign_world(asker: User) -> World:
         "token_id": token.pk,
         "enrollment_id": enrollment.pk,
         "module_id": enrollment.course.modules.first().pk,
+        "job_id": job.pk,
         # the same for everyone (catalogues) or sales ops' own: named so every path resolves
         "version_id": _model("playbook.PlaybookVersion").objects.first().pk,
         "template_id": _model("contracts.ContractTemplate").objects.first().pk,
@@ -343,6 +348,25 @@ def _foreign_world(asker: User) -> World:
         "endpoint_id": 1,
     }
     return World(ids=ids, records=records, queue=_queue(asker))
+
+
+def _import_of(user: User):
+    """An import `user` started that stopped half-way, with its file and error report."""
+    job = _model("leads.ImportJob")(
+        created_by=user,
+        kind="accounts",
+        original_name="客户.csv",
+        columns=["客户名称"],
+        mapping={"客户名称": "company"},
+        all_or_nothing=False,
+        status="failed",
+        interrupted=True,
+        message="失败：后台任务未完成就停止了。",
+    )
+    job.file.save("客户.csv", ContentFile("客户名称\r\n甲公司\r\n".encode()), save=False)
+    job.error_report.save("errors.csv", ContentFile(b"row,column,reason\r\n"), save=False)
+    job.save()
+    return job
 
 
 def _project_of(deal):

@@ -1,13 +1,20 @@
 """One framework for every spreadsheet import (leads, companies, past deals, people). A kind
 registers its fields, header words, who may import it and the function that imports its rows;
 the framework guesses and checks the column mapping, reads the file, and runs the rows
-all-or-nothing or valid rows only, collecting each refused row's number, column and reason."""
+all-or-nothing or valid rows only, collecting each refused row's number, column and reason.
+
+A kind writes its rows a batch at a time inside `checkpoint`, whose transaction ends by
+recording on the job the last row it wrote and the counts so far: what a stopped run (its worker
+killed, an error nobody foresaw) wrote is exactly what its job says, and the run resumed starts
+after that row (`run_import`), so no row is written twice whatever the kind's dedupe mode."""
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -15,6 +22,7 @@ from salesop.core.audit import audit_actor
 from salesop.core.spreadsheets import NotASpreadsheet, Row, read_rows
 
 BATCH = 1000
+SHOWN_ERRORS = 200  # the errors a job keeps for its page; the error report has them all
 
 
 @dataclass(frozen=True)
@@ -70,11 +78,33 @@ class Outcome:
     skipped: int = 0
     errors: list[RowError] = field(default_factory=list)
     preview: list[dict] = field(default_factory=list)
+    # A resumed run's rows before its checkpoint: their error rows, and the errors the job kept
+    earlier_error_rows: int = 0
+    earlier_errors: list[RowError] = field(default_factory=list)
+
+    @classmethod
+    def so_far(cls, job) -> "Outcome":
+        """Where the job's run starts counting: from nothing, or (a run resumed after its
+        checkpoint) from the counts and the kept errors of the rows already written."""
+        if not job.committed_row:
+            return cls()
+        return cls(
+            created=job.created_count,
+            merged=job.merged_count,
+            skipped=job.skipped_count,
+            earlier_error_rows=job.error_count,
+            earlier_errors=[RowError(**error) for error in job.errors],
+        )
 
     @property
     def error_rows(self) -> int:
         """Rows with at least one error (a row can have several): what the counts report."""
-        return len({error.row for error in self.errors})
+        return self.earlier_error_rows + len({error.row for error in self.errors})
+
+    @property
+    def all_errors(self) -> list[RowError]:
+        """The errors of the whole file: of a resumed run, those kept from before it too."""
+        return self.earlier_errors + self.errors
 
 
 class _Rollback(Exception):
@@ -91,6 +121,12 @@ def guess_mapping(header: list[str], kind: str) -> dict[str, str]:
                 mapping[column] = name
                 break
     return mapping
+
+
+def mapping_over(guessed: dict[str, str], given: dict[str, str]) -> dict[str, str]:
+    """The guessed (or remembered) mapping with the pairs given over it: a column given ""
+    is left out (`--map COLUMN=`)."""
+    return {column: target for column, target in {**guessed, **given}.items() if target}
 
 
 def check_mapping(header: list[str], mapping: dict[str, str], kind: str) -> list[str]:
@@ -191,13 +227,74 @@ def batches(rows: Iterable[Row], size: int = BATCH) -> Iterator[list[Row]]:
 
 
 def run_import(job, progress=None) -> Outcome:
-    """Reads the job's file, checks its mapping, and imports the rows as its kind does.
-    Raises NotASpreadsheet saying what is wrong with the file or the mapping."""
+    """Reads the job's file, checks its mapping, and imports the rows as its kind does: the
+    rows after the job's checkpoint (all of them, unless a stopped run is resumed). Raises
+    NotASpreadsheet saying what is wrong with the file or the mapping."""
     header, rows = read_rows(Path(job.file.path))
     problems = check_mapping(header, job.mapping, job.kind)
     if problems:
         raise NotASpreadsheet("; ".join(problems))
-    return KINDS[job.kind].run(job, rows, progress)
+    return KINDS[job.kind].run(job, _after(rows, job.committed_row), progress)
+
+
+def _after(rows: Iterator[Row], committed_row: int) -> Iterator[Row]:
+    """The rows after the checkpoint, refusing a file with more than IMPORT_MAX_ROWS (counted
+    at upload; counted here for a workbook whose recorded size understated them)."""
+    most = settings.IMPORT_MAX_ROWS
+    for read, row in enumerate(rows, start=1):
+        if read > most:
+            raise NotASpreadsheet(too_many_rows(most))
+        if row.number > committed_row:
+            yield row
+
+
+def too_many_rows(most: int, rows: int | None = None) -> str:
+    """The refusal of a file with more rows than an import takes, with its count if known."""
+    if rows is None:
+        return _(
+            "The file has more than %(most)d rows; at most %(most)d are imported at once "
+            "(SALESOP_IMPORT_MAX_ROWS): split it and import the parts."
+        ) % {"most": most}
+    return _(
+        "The file has %(n)d rows; at most %(most)d are imported at once "
+        "(SALESOP_IMPORT_MAX_ROWS): split it and import the parts."
+    ) % {"n": rows, "most": most}
+
+
+def resumes_midway(job) -> bool:
+    """Whether a stopped run of the job continues after its last batch: only a valid-rows
+    import writes as it goes; an all-or-nothing import (one transaction) or a dry run left
+    nothing, and runs again from the first row."""
+    return not job.all_or_nothing and not job.dry_run
+
+
+PROGRESS_FIELDS = [
+    "processed_rows",
+    "committed_row",
+    "created_count",
+    "merged_count",
+    "skipped_count",
+    "error_count",
+    "errors",
+]
+
+
+@contextmanager
+def checkpoint(job, outcome: Outcome, batch: list[Row], progress=None) -> Iterator[None]:
+    """Runs a batch's work in one transaction that ends by recording the job's progress: the
+    rows read, the counts so far, and (a valid-rows import) the batch's last row as the one a
+    resumed run starts after. The rows and the record of them commit together, or neither."""
+    with transaction.atomic():
+        yield
+        job.processed_rows += len(batch)
+        if resumes_midway(job):
+            job.committed_row = batch[-1].number
+        job.created_count, job.merged_count = outcome.created, outcome.merged
+        job.skipped_count, job.error_count = outcome.skipped, outcome.error_rows
+        job.errors = [error.__dict__ for error in outcome.all_errors[:SHOWN_ERRORS]]
+        job.save(update_fields=PROGRESS_FIELDS)
+    if progress:
+        progress(job, outcome)
 
 
 def all_or_nothing(job, outcome: Outcome, process: Callable[[], None]) -> Outcome:

@@ -11,9 +11,12 @@ from salesop.core.imports import (
     Outcome,
     RowError,
     all_or_nothing,
+    batches,
     cells,
+    checkpoint,
     column_of,
 )
+from salesop.core.spreadsheets import Row
 from salesop.customers.models import Account, EmployeeBand, Tier
 from salesop.customers.rules import (
     EMPLOYEE_WORDS,
@@ -50,85 +53,90 @@ def run_accounts(job, rows, progress=None) -> Outcome:
         users[user.username.casefold()] = user
         if user.full_name:
             users.setdefault(user.full_name.casefold(), user)
-    outcome = Outcome()
+    outcome = Outcome.so_far(job)
     seen: set[str] = set()
 
     def process() -> None:
-        for row in rows:
-            values, errors = cells(row, job.mapping, FIELDS)
+        for batch in batches(rows):
+            with checkpoint(job, outcome, batch, progress):
+                for row in batch:
+                    import_row(row)
 
-            def col(field):
-                return column_of(job.mapping, field)
+    def import_row(row: Row) -> None:
+        values, errors = cells(row, job.mapping, FIELDS)
 
-            key = normalize_company(values.get("company", ""))
-            if not key:
-                errors.append(RowError(row.number, col("company"), _("the company is empty")))
-            tier = TIERS.get(values.get("tier", ""), values.get("tier", "") or "standard")
-            if tier not in Tier.values:
+        def col(field):
+            return column_of(job.mapping, field)
+
+        key = normalize_company(values.get("company", ""))
+        if not key:
+            errors.append(RowError(row.number, col("company"), _("the company is empty")))
+        tier = TIERS.get(values.get("tier", ""), values.get("tier", "") or "standard")
+        if tier not in Tier.values:
+            errors.append(
+                RowError(
+                    row.number,
+                    col("tier"),
+                    _("use one of: %(v)s") % {"v": ", ".join(Tier.values)},
+                )
+            )
+        band = employee_band(values.get("employee_band"))
+        if band is None:
+            band = ""
+            errors.append(
+                RowError(
+                    row.number,
+                    col("employee_band"),
+                    _("%(value)r is neither a head count nor one of: %(v)s")
+                    % {"value": values["employee_band"], "v": ", ".join(EmployeeBand.values)},
+                )
+            )
+        owner = job.created_by
+        if values.get("owner"):
+            owner = users.get(values["owner"].casefold())
+            if owner is None:
                 errors.append(
                     RowError(
                         row.number,
-                        col("tier"),
-                        _("use one of: %(v)s") % {"v": ", ".join(Tier.values)},
+                        col("owner"),
+                        _("no active user named %(u)r") % {"u": values["owner"]},
                     )
                 )
-            band = employee_band(values.get("employee_band"))
-            if band is None:
-                band = ""
-                errors.append(
-                    RowError(
-                        row.number,
-                        col("employee_band"),
-                        _("%(value)r is neither a head count nor one of: %(v)s")
-                        % {"value": values["employee_band"], "v": ", ".join(EmployeeBand.values)},
-                    )
-                )
-            owner = job.created_by
-            if values.get("owner"):
-                owner = users.get(values["owner"].casefold())
-                if owner is None:
-                    errors.append(
-                        RowError(
-                            row.number,
-                            col("owner"),
-                            _("no active user named %(u)r") % {"u": values["owner"]},
-                        )
-                    )
-            job.processed_rows += 1
-            if errors:
-                outcome.errors.extend(errors)
-                continue
-            twin = Account.objects.filter(normalized_name=key).first() if key not in seen else None
-            if (twin or key in seen) and job.dedupe == "skip":
-                outcome.skipped += 1
-                continue
-            seen.add(key)
-            fields = {
-                "industry": values.get("industry", ""),
-                "region": values.get("region", ""),
-                "website": values.get("website", ""),
-                "employee_band": band,
-                "tier": tier,
-            }
-            if twin and job.dedupe == "merge":
-                for name, value in fields.items():
-                    if value and not getattr(twin, name):
-                        setattr(twin, name, value)
-                if not job.dry_run:
-                    twin.save()
-                outcome.merged += 1
-                continue
+        if errors:
+            outcome.errors.extend(errors)
+            return
+        in_file = key in seen
+        seen.add(key)
+        twin = None if in_file else Account.objects.filter(normalized_name=key).first()
+        # a company the file names again is skipped when merging too (as leads are): merge
+        # mode created it twice
+        if (in_file and job.dedupe != "create") or (twin and job.dedupe == "skip"):
+            outcome.skipped += 1
+            return
+        fields = {
+            "industry": values.get("industry", ""),
+            "region": values.get("region", ""),
+            "website": values.get("website", ""),
+            "employee_band": band,
+            "tier": tier,
+        }
+        if twin and job.dedupe == "merge":
+            for name, value in fields.items():
+                if value and not getattr(twin, name):
+                    setattr(twin, name, value)
             if not job.dry_run:
-                Account.objects.create(
-                    name=values["company"],
-                    normalized_name=key,
-                    owner=owner,
-                    team=owner.team,
-                    **fields,
-                )
-            outcome.created += 1
-            if progress and job.processed_rows % 500 == 0:
-                progress(job, outcome)
+                twin.save()
+            outcome.merged += 1
+            return
+        if not job.dry_run:
+            Account.objects.create(
+                name=values["company"],
+                normalized_name=key,
+                owner=owner,
+                team=owner.team,
+                **fields,
+            )
+        outcome.created += 1
 
     return all_or_nothing(job, outcome, process)
 

@@ -21,11 +21,14 @@ from salesop.core.imports import (
     Outcome,
     RowError,
     all_or_nothing,
+    batches,
     cells,
+    checkpoint,
     column_of,
 )
 from salesop.core.money import Currency
 from salesop.core.parsing import ParseError, parse_date, parse_decimal
+from salesop.core.spreadsheets import Row
 from salesop.core.time import company_today, day_in_company_time
 from salesop.customers.models import Account, EmployeeBand
 from salesop.customers.rules import (
@@ -162,191 +165,182 @@ def run_history(job, rows, progress=None) -> Outcome:
         users[user.username.casefold()] = user
         if user.full_name:
             users.setdefault(user.full_name.casefold(), user)
-    outcome = Outcome()
+    outcome = Outcome.so_far(job)
     stages = [s.key for s in playbook.stages]
     # deals earlier imports brought in, and this file's own: a row with one of their keys is
     # already here (the same file imported twice doubled revenue and win counts)
     imported = set(Deal.objects.exclude(import_key=None).values_list("import_key", flat=True))
 
     def process() -> None:
-        for row in rows:
-            values, errors = cells(row, mapping, FIELDS)
-            raw = {f: row.values.get(c) for c, f in mapping.items() if f}
+        for batch in batches(rows):
+            with checkpoint(job, outcome, batch, progress):
+                for row in batch:
+                    import_row(row)
 
-            def col(field):
-                return column_of(mapping, field)
+    def import_row(row: Row) -> None:
+        values, errors = cells(row, mapping, FIELDS)
+        raw = {f: row.values.get(c) for c, f in mapping.items() if f}
 
-            if not values.get("company"):
-                errors.append(RowError(row.number, col("company"), _("the company is empty")))
-            owner = None
-            if values.get("owner"):
-                owner = _owner(values["owner"], users, job.create_owners, job.dry_run)
-                if owner is None:
-                    errors.append(
-                        RowError(
-                            row.number,
-                            col("owner"),
-                            _(
-                                "no user named %(u)r among the people you see (import with "
-                                "“create missing owners” to add them as users without a login)"
-                            )
-                            % {"u": values["owner"]},
-                        )
-                    )
-            product = None
-            if values.get("product"):
-                code = choices["product"].read(values["product"], product_map)
-                product = products.get(code or "")
-                if product is None:
-                    errors.append(
-                        RowError(
-                            row.number,
-                            col("product"),
-                            _(
-                                "unknown product %(p)r: add it to the products, or map it to "
-                                "one of ours (%(all)s)"
-                            )
-                            % {"p": values["product"], "all": ", ".join(products) or "-"},
-                        )
-                    )
-            try:
-                amount = parse_decimal(raw.get("amount"))
-                if amount is not None and amount < 0:
-                    raise ParseError("negative")
-            except ParseError:
-                amount = None
+        def col(field):
+            return column_of(mapping, field)
+
+        if not values.get("company"):
+            errors.append(RowError(row.number, col("company"), _("the company is empty")))
+        owner = None
+        if values.get("owner"):
+            owner = _owner(values["owner"], users, job.create_owners, job.dry_run)
+            if owner is None:
                 errors.append(
                     RowError(
                         row.number,
-                        col("amount"),
-                        _("not an amount: %(v)s") % {"v": values.get("amount")},
+                        col("owner"),
+                        _(
+                            "no user named %(u)r among the people you see (import with "
+                            "“create missing owners” to add them as users without a login)"
+                        )
+                        % {"u": values["owner"]},
                     )
                 )
-            dates = {}
-            for name in ("created", "closed"):
-                try:
-                    dates[name] = parse_date(raw.get(name), order)
-                except ParseError:
-                    errors.append(
-                        RowError(
-                            row.number,
-                            col(name),
-                            _(
-                                "not a date (use 2024-03-01, 2024/3/1, or declare the "
-                                "day-first order)"
-                            ),
+        product = None
+        if values.get("product"):
+            code = choices["product"].read(values["product"], product_map)
+            product = products.get(code or "")
+            if product is None:
+                errors.append(
+                    RowError(
+                        row.number,
+                        col("product"),
+                        _(
+                            "unknown product %(p)r: add it to the products, or map it to "
+                            "one of ours (%(all)s)"
                         )
+                        % {"p": values["product"], "all": ", ".join(products) or "-"},
                     )
-            word = values.get("outcome", "").casefold()
-            status = (
-                DealStatus.WON
-                if word in WON
-                else DealStatus.LOST
-                if word in LOST
-                else (DealStatus.OPEN if not word or word in {"open", "进行中"} else None)
+                )
+        try:
+            amount = parse_decimal(raw.get("amount"))
+            if amount is not None and amount < 0:
+                raise ParseError("negative")
+        except ParseError:
+            amount = None
+            errors.append(
+                RowError(
+                    row.number,
+                    col("amount"),
+                    _("not an amount: %(v)s") % {"v": values.get("amount")},
+                )
             )
-            if status is None:
-                errors.append(RowError(row.number, col("outcome"), _("use won, lost or open")))
-            stage = stages[-1 if status == DealStatus.WON else 0]
-            if values.get("stage"):
-                # the stage reached, or (a file with no outcome column) won or lost
-                said = choices["stage"].read(values["stage"], stage_map)
-                if said is None:
+        dates = {}
+        for name in ("created", "closed"):
+            try:
+                dates[name] = parse_date(raw.get(name), order)
+            except ParseError:
+                errors.append(
+                    RowError(
+                        row.number,
+                        col(name),
+                        _("not a date (use 2024-03-01, 2024/3/1, or declare the day-first order)"),
+                    )
+                )
+        word = values.get("outcome", "").casefold()
+        status = (
+            DealStatus.WON
+            if word in WON
+            else DealStatus.LOST
+            if word in LOST
+            else (DealStatus.OPEN if not word or word in {"open", "进行中"} else None)
+        )
+        if status is None:
+            errors.append(RowError(row.number, col("outcome"), _("use won, lost or open")))
+        stage = stages[-1 if status == DealStatus.WON else 0]
+        if values.get("stage"):
+            # the stage reached, or (a file with no outcome column) won or lost
+            said = choices["stage"].read(values["stage"], stage_map)
+            if said is None:
+                errors.append(
+                    RowError(
+                        row.number,
+                        col("stage"),
+                        _("unknown stage %(s)r: map it to one of ours (%(all)s)")
+                        % {"s": values["stage"], "all": ", ".join(stages)},
+                    )
+                )
+            elif said in (DealStatus.WON, DealStatus.LOST):
+                if word and status != said:
                     errors.append(
                         RowError(
                             row.number,
                             col("stage"),
-                            _("unknown stage %(s)r: map it to one of ours (%(all)s)")
-                            % {"s": values["stage"], "all": ", ".join(stages)},
+                            _("the stage says %(s)s, the outcome %(o)s")
+                            % {"s": values["stage"], "o": values["outcome"]},
                         )
                     )
-                elif said in (DealStatus.WON, DealStatus.LOST):
-                    if word and status != said:
-                        errors.append(
-                            RowError(
-                                row.number,
-                                col("stage"),
-                                _("the stage says %(s)s, the outcome %(o)s")
-                                % {"s": values["stage"], "o": values["outcome"]},
-                            )
-                        )
-                    status = DealStatus(said)
-                    stage = stages[-1 if status == DealStatus.WON else 0]
-                else:
-                    stage = said
-            reason = ""
-            if status == DealStatus.LOST:
-                # a reason the playbook does not know is "other"; none is "not recorded" (""),
-                # which the reports show as such and the review proposes nothing from
-                given = values.get("lost_reason", "").casefold()
-                reason = reasons.get(given, "other") if given else ""
-            currency = (values.get("currency") or "CNY").upper()
-            if currency not in Currency.values:
-                errors.append(RowError(row.number, col("currency"), _("unknown currency")))
-            band = employee_band(values.get("employee_band"))
-            if band is None:
-                errors.append(
-                    RowError(
-                        row.number,
-                        col("employee_band"),
-                        _("%(value)r is neither a head count nor one of: %(v)s")
-                        % {"value": values["employee_band"], "v": ", ".join(EmployeeBand.values)},
-                    )
-                )
+                status = DealStatus(said)
+                stage = stages[-1 if status == DealStatus.WON else 0]
             else:
-                values["employee_band"] = band
-            if status in (DealStatus.WON, DealStatus.LOST) and not dates.get("closed"):
-                errors.append(
-                    RowError(
-                        row.number, col("closed"), _("a won or lost deal needs its closing date")
-                    )
+                stage = said
+        reason = ""
+        if status == DealStatus.LOST:
+            # a reason the playbook does not know is "other"; none is "not recorded" (""),
+            # which the reports show as such and the review proposes nothing from
+            given = values.get("lost_reason", "").casefold()
+            reason = reasons.get(given, "other") if given else ""
+        currency = (values.get("currency") or "CNY").upper()
+        if currency not in Currency.values:
+            errors.append(RowError(row.number, col("currency"), _("unknown currency")))
+        band = employee_band(values.get("employee_band"))
+        if band is None:
+            errors.append(
+                RowError(
+                    row.number,
+                    col("employee_band"),
+                    _("%(value)r is neither a head count nor one of: %(v)s")
+                    % {"value": values["employee_band"], "v": ", ".join(EmployeeBand.values)},
                 )
-            for name, day in dates.items():
-                if day and not FIRST_DAY <= day <= company_today():
-                    errors.append(
-                        RowError(row.number, col(name), _("a date from 1970-01-01 to today"))
-                    )
-            if dates.get("created") and dates.get("closed") and dates["created"] > dates["closed"]:
-                errors.append(
-                    RowError(
-                        row.number,
-                        col("created"),
-                        _("after the closing date %(d)s") % {"d": dates["closed"].isoformat()},
-                    )
+            )
+        else:
+            values["employee_band"] = band
+        if status in (DealStatus.WON, DealStatus.LOST) and not dates.get("closed"):
+            errors.append(
+                RowError(row.number, col("closed"), _("a won or lost deal needs its closing date"))
+            )
+        for name, day in dates.items():
+            if day and not FIRST_DAY <= day <= company_today():
+                errors.append(RowError(row.number, col(name), _("a date from 1970-01-01 to today")))
+        if dates.get("created") and dates.get("closed") and dates["created"] > dates["closed"]:
+            errors.append(
+                RowError(
+                    row.number,
+                    col("created"),
+                    _("after the closing date %(d)s") % {"d": dates["closed"].isoformat()},
                 )
-            if errors:
-                outcome.errors.extend(errors)
-                job.processed_rows += 1
-                continue
-            owner = owner or job.created_by
-            key = import_key(values, amount, currency, status, dates)
-            if key in imported:
+            )
+        if errors:
+            outcome.errors.extend(errors)
+            return
+        owner = owner or job.created_by
+        key = import_key(values, amount, currency, status, dates)
+        if key in imported:
+            outcome.skipped += 1
+        elif job.dry_run:
+            imported.add(key)
+            outcome.created += 1
+        else:
+            imported.add(key)
+            try:
+                with transaction.atomic():  # a concurrent import took it first: skipped
+                    _save(
+                        key, values, owner, product, amount, currency, stage, status, reason,
+                        dates, version, stages, job,
+                    )  # fmt: skip
+            except IntegrityError:
+                if not Deal.objects.filter(import_key=key).exists():
+                    raise
                 outcome.skipped += 1
-            elif job.dry_run:
-                imported.add(key)
-                outcome.created += 1
             else:
-                imported.add(key)
-                try:
-                    with transaction.atomic():  # a concurrent import took it first: skipped
-                        _save(
-                            key, values, owner, product, amount, currency, stage, status, reason,
-                            dates, version, stages, job,
-                        )  # fmt: skip
-                except IntegrityError:
-                    if not Deal.objects.filter(import_key=key).exists():
-                        raise
-                    outcome.skipped += 1
-                else:
-                    outcome.created += 1
-            job.processed_rows += 1
-            if progress and job.processed_rows % 200 == 0:
-                progress(job, outcome)
+                outcome.created += 1
 
-    all_or_nothing(job, outcome, process)
-    if progress:
-        progress(job, outcome)
-    return outcome
+    return all_or_nothing(job, outcome, process)
 
 
 def _save(

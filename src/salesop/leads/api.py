@@ -1,12 +1,17 @@
+import json
+
 from django.conf import settings
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
-from ninja import Header, Query, Router, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import File, Form, Header, Query, Router, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 from pydantic import Field
 
 from salesop.accounts.models import User
 from salesop.core.api import READ_ERRORS, STATE_ERRORS, WRITE_ERRORS, ErrorOut, Id
+from salesop.core.errors import DomainError
 from salesop.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, keyset_page
 from salesop.core.throttle import over_limit
 from salesop.deals.schemas import DealOut
@@ -18,6 +23,8 @@ from salesop.leads.schemas import (
     ChannelOut,
     ConvertIn,
     DisqualifyIn,
+    ImportIn,
+    ImportOut,
     IntakeIn,
     IntakeOut,
     LeadIn,
@@ -187,3 +194,100 @@ def intake_lead(
         channel=channel, idempotency_key=idempotency_key, **_fields(payload)
     )
     return Status(201 if created else 200, {"id": lead.pk, "created": created})
+
+
+# Imports -----------------------------------------------------------------------------------
+
+
+def _json_object(text: str, name: str) -> dict:
+    """A form field holding a JSON object ({} when empty), or a 422 naming the field."""
+    try:
+        value = json.loads(text) if text.strip() else {}
+    except json.JSONDecodeError as exc:
+        value = exc
+    if not isinstance(value, dict):
+        message = _("Not a JSON object: %(e)s") % {"e": str(value)[:200]}
+        raise DomainError(name, message, {name: message})
+    return value
+
+
+@router.post("/imports", response={201: ImportOut, **WRITE_ERRORS}, operation_id="imports_create")
+def imports_create(request, payload: Form[ImportIn], file: File[UploadedFile] = None):
+    """Uploads a spreadsheet (CSV or XLSX, multipart field `file`) and starts importing it in
+    the background, as `salesop import` does; poll `GET /imports/{id}` for its progress. The
+    same rules as the import page: history deals only by sales operations (403), owners and
+    duplicates only among what the importer sees. A file, mapping or option refused answers
+    422 and leaves no import behind."""
+    mapping = _json_object(payload.mapping, "mapping")
+    value_map = _json_object(payload.value_map, "value_map")
+    if not all(isinstance(v, str) for v in mapping.values()) or not all(
+        isinstance(pairs, dict) and all(isinstance(v, str) for v in pairs.values())
+        for pairs in value_map.values()
+    ):
+        message = _("Map each column to a field name, each value to one of ours (text).")
+        raise DomainError("mapping", message, {"mapping": message})
+    channel = None
+    if payload.channel_id is not None:
+        channel = selectors.channels().filter(pk=payload.channel_id, is_active=True).first()
+    job = services.import_create(
+        by=request.user,
+        upload=file,
+        kind=payload.kind,
+        channel=channel,
+        mapping=mapping,
+        value_map=value_map,
+        dedupe=payload.dedupe,
+        all_or_nothing=not payload.valid_only,
+        dry_run=payload.dry_run,
+        date_order=payload.date_order,
+        create_owners=payload.create_owners,
+    )
+    return Status(201, job)
+
+
+@router.get(
+    "/imports/{job_id}", response={200: ImportOut, **READ_ERRORS}, operation_id="imports_get"
+)
+def imports_get(request, job_id: Id):
+    """An import's status, counts, first errors and where its error report is: yours (sales
+    operations: anyone's)."""
+    return selectors.import_for(request.user, job_id)
+
+
+@router.post(
+    "/imports/{job_id}/resume",
+    response={200: ImportOut, **STATE_ERRORS},
+    operation_id="imports_resume",
+)
+def imports_resume(request, job_id: Id):
+    """Runs again an import that stopped before its end (`resumable`): a valid-rows import
+    continues after the last row it wrote, no row written twice; one that was all-or-nothing
+    or a dry run, which left nothing, from the start. Its creator or sales operations."""
+    job = selectors.import_for(request.user, job_id)
+    return services.import_resume(job=job, by=request.user)
+
+
+@router.get(
+    "/imports/{job_id}/errors.csv",
+    response={**READ_ERRORS},
+    operation_id="imports_errors",
+    url_name="imports_errors",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "Every refused row: row, column, reason (UTF-8 with BOM).",
+                "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def imports_errors(request, job_id: Id):
+    job = selectors.import_for(request.user, job_id)
+    if not job.error_report:
+        raise Http404
+    return FileResponse(
+        job.error_report.open("rb"),
+        as_attachment=True,
+        filename=f"import-{job.pk}-errors.csv",
+        content_type="text/csv",
+    )

@@ -5,18 +5,20 @@ commit all-or-nothing or only the valid rows. Rows stream from the file in batch
 
 import csv
 import io
+import logging
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -25,12 +27,14 @@ from salesop.accounts.selectors import colleagues_visible_to
 from salesop.core.errors import StaleWrite
 from salesop.core.imports import (
     KINDS,
+    SHOWN_ERRORS,
     ImportKind,
     Outcome,
     RowError,
     all_or_nothing,
     batches,
     cells,
+    checkpoint,
     column_of,
     run_import,
 )
@@ -60,7 +64,7 @@ from salesop.leads.rules import STALE, budget_problem, first_contact_hours, foll
 from salesop.monitor.heartbeat import beating
 from salesop.playbook.selectors import active_playbook
 
-SHOWN_ERRORS = 200
+log = logging.getLogger(__name__)
 
 FIELDS = {
     "company_name": 200,
@@ -287,7 +291,7 @@ def run_leads(job: ImportJob, rows: Iterator[Row], progress=None) -> Outcome:
         date_order=job.date_order,
     )
     visible = Lead.objects.visible_to(job.created_by)
-    outcome = Outcome()
+    outcome = Outcome.so_far(job)
     now = timezone.now()
     first_due = now + timedelta(hours=first_contact_hours(playbook))
     follow_due = followup_due(playbook, now)
@@ -295,83 +299,83 @@ def run_leads(job: ImportJob, rows: Iterator[Row], progress=None) -> Outcome:
 
     def process() -> None:
         for batch in batches(rows):
-            cleaned = [(row, *_clean(row, job.mapping, owners, context)) for row in batch]
-            existing = _existing([v for _r, v, errs in cleaned if not errs], visible)
-            creates, merges = [], {}
-            for _row, values, errors in cleaned:
-                if errors:
-                    outcome.errors.extend(errors)
-                    continue
-                # the lead's history, not fields a merge fills
-                channel = values.pop("channel", None) or job.channel
-                created = values.pop("created", None)
-                email, phone = (
-                    normalize_email(values.get("email", "")),
-                    normalize_phone(values.get("phone", "")),
+            with checkpoint(job, outcome, batch, progress):
+                import_batch(batch)
+
+    def import_batch(batch: list[Row]) -> None:
+        cleaned = [(row, *_clean(row, job.mapping, owners, context)) for row in batch]
+        existing = _existing([v for _r, v, errs in cleaned if not errs], visible)
+        creates, merges = [], {}
+        for _row, values, errors in cleaned:
+            if errors:
+                outcome.errors.extend(errors)
+                continue
+            # the lead's history, not fields a merge fills
+            channel = values.pop("channel", None) or job.channel
+            created = values.pop("created", None)
+            email, phone = (
+                normalize_email(values.get("email", "")),
+                normalize_phone(values.get("phone", "")),
+            )
+            keys = _keys(
+                email,
+                phone,
+                normalize_company(values.get("company_name", "")),
+                values.get("contact_name", ""),
+            )
+            twin = next((existing[key] for key in keys if key in existing), None)
+            in_file = any(key in seen_keys for key in keys)
+            seen_keys.update(keys)
+            # merging, a row repeating an earlier row of the file (and nobody already
+            # here) is skipped too: it came in twice
+            if (
+                (twin or in_file)
+                and job.dedupe == "skip"
+                or (in_file and not twin and job.dedupe == "merge")
+            ):
+                outcome.skipped += 1
+                continue
+            if twin and job.dedupe == "merge":
+                # what the file adds to the lead: only the fields it has empty
+                filled = merges.setdefault(twin.pk, (twin, {}))[1]
+                for name, value in values.items():
+                    if name != "owner" and value and not getattr(twin, name):
+                        filled.setdefault(name, value)
+                if "budget" in filled:  # in the file's currency, not the lead's default
+                    filled["budget_currency"] = values["budget_currency"]
+                continue
+            owner = values.pop("owner", None) or job.created_by
+            lead = Lead(
+                channel=channel,
+                owner=owner,
+                team=owner.team,
+                status="new",
+                created_at=created or now,
+                first_contact_due_at=first_due,
+                followup_due_at=follow_due,
+                **values,
+            )
+            lead.company_key = normalize_company(lead.company_name)
+            lead.email_normalized, lead.phone_e164 = email, phone
+            creates.append(lead)
+            if len(outcome.preview) < 20:
+                outcome.preview.append(
+                    {
+                        **values,
+                        "budget": "" if lead.budget is None else str(lead.budget),
+                        "owner": owner.username,
+                        "channel": channel.name,
+                        **({"created": f"{created:%Y-%m-%d}"} if created else {}),
+                    }
                 )
-                keys = _keys(
-                    email,
-                    phone,
-                    normalize_company(values.get("company_name", "")),
-                    values.get("contact_name", ""),
-                )
-                twin = next((existing[key] for key in keys if key in existing), None)
-                in_file = any(key in seen_keys for key in keys)
-                seen_keys.update(keys)
-                # merging, a row repeating an earlier row of the file (and nobody already
-                # here) is skipped too: it came in twice
-                if (
-                    (twin or in_file)
-                    and job.dedupe == "skip"
-                    or (in_file and not twin and job.dedupe == "merge")
-                ):
-                    outcome.skipped += 1
-                    continue
-                if twin and job.dedupe == "merge":
-                    # what the file adds to the lead: only the fields it has empty
-                    filled = merges.setdefault(twin.pk, (twin, {}))[1]
-                    for name, value in values.items():
-                        if name != "owner" and value and not getattr(twin, name):
-                            filled.setdefault(name, value)
-                    if "budget" in filled:  # in the file's currency, not the lead's default
-                        filled["budget_currency"] = values["budget_currency"]
-                    continue
-                owner = values.pop("owner", None) or job.created_by
-                lead = Lead(
-                    channel=channel,
-                    owner=owner,
-                    team=owner.team,
-                    status="new",
-                    created_at=created or now,
-                    first_contact_due_at=first_due,
-                    followup_due_at=follow_due,
-                    **values,
-                )
-                lead.company_key = normalize_company(lead.company_name)
-                lead.email_normalized, lead.phone_e164 = email, phone
-                creates.append(lead)
-                if len(outcome.preview) < 20:
-                    outcome.preview.append(
-                        {
-                            **values,
-                            "budget": "" if lead.budget is None else str(lead.budget),
-                            "owner": owner.username,
-                            "channel": channel.name,
-                            **({"created": f"{created:%Y-%m-%d}"} if created else {}),
-                        }
-                    )
-            if not job.dry_run:
-                with transaction.atomic():
-                    made = Lead.objects.bulk_create(creates)
-                    leads_imported(made, by=job.created_by, job_id=job.pk)
-                    merged = sum(_merge(twin, filled, job) for twin, filled in merges.values())
-            else:
-                merged = len(merges)  # what a real run would merge
-            outcome.created += len(creates)
-            outcome.merged += merged
-            job.processed_rows += len(batch)
-            if progress:
-                progress(job, outcome)
+        if not job.dry_run:
+            made = Lead.objects.bulk_create(creates)
+            leads_imported(made, by=job.created_by, job_id=job.pk)
+            merged = sum(_merge(twin, filled, job) for twin, filled in merges.values())
+        else:
+            merged = len(merges)  # what a real run would merge
+        outcome.created += len(creates)
+        outcome.merged += merged
 
     return all_or_nothing(job, outcome, process)
 
@@ -390,62 +394,96 @@ def import_execute(job: ImportJob, progress=None) -> ImportJob:
 
 def import_fail(*, job: ImportJob, reason: str) -> None:
     """Fails a run that stopped before it finished (queued or running only), saying what it
-    left behind. Never run again by itself: a valid-rows import would write its rows twice."""
-    if job.dry_run:
-        left = _("Nothing was written; preview it again.")
-    elif job.all_or_nothing:
-        left = _("Nothing was imported; start it again.")
-    else:
-        left = _(
-            "Rows up to about row %(n)d were imported: check the lead list before importing "
-            "the rest."
-        ) % {"n": job.processed_rows + 1}
+    left behind; its page and `salesop import resume` can run it again from there. Never run
+    again by itself: the job's creator decides."""
+    job.refresh_from_db(fields=["committed_row", "created_count", "merged_count"])
     ImportJob.objects.filter(
         pk=job.pk, status__in=(ImportStatus.QUEUED, ImportStatus.RUNNING)
     ).update(
         status=ImportStatus.FAILED,
-        message=" ".join((reason, left))[:500],
+        interrupted=True,
+        message=" ".join((reason, _left_behind(job)))[:500],
         finished_at=timezone.now(),
     )
 
 
+def _left_behind(job: ImportJob) -> str:
+    if job.dry_run:
+        return _("Nothing was written; preview it again.")
+    if job.all_or_nothing:
+        return _("Nothing was imported; start it again.")
+    if not job.committed_row:
+        return _("No row was imported yet; resume it to import the file.")
+    return _(
+        "The rows up to row %(n)d were imported (%(created)d created, %(merged)d merged); "
+        "resume it to import the rest: no row is imported twice."
+    ) % {"n": job.committed_row, "created": job.created_count, "merged": job.merged_count}
+
+
 def _execute(job: ImportJob, progress=None) -> ImportJob:
     job.status = ImportStatus.RUNNING
-    job.processed_rows = 0
     try:
         job.total_rows = count_rows(Path(job.file.path))
     except (NotASpreadsheet, OSError):
         job.total_rows = 0  # the run below says what is wrong with the file
-    job.save(update_fields=["status", "processed_rows", "total_rows"])
-
-    def report(job_, outcome):
-        ImportJob.objects.filter(pk=job_.pk).update(
-            processed_rows=job_.processed_rows, error_count=outcome.error_rows
-        )
-        if progress:
-            progress(job_, outcome)
-
+    job.save(update_fields=["status", "total_rows"])
     try:
-        outcome = run_import(job, report)
+        outcome = run_import(job, progress)
     except NotASpreadsheet as exc:
-        job.status, job.message = ImportStatus.FAILED, str(exc)[:500]
-        job.finished_at = timezone.now()
-        job.save()
+        # the file itself is wrong: running it again would stop at the same place
+        message = str(exc)
+        if job.committed_row:
+            message += " " + _(
+                "The rows up to row %(n)d were imported (%(created)d created, %(merged)d merged)."
+            ) % {"n": job.committed_row, "created": job.created_count, "merged": job.merged_count}
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportStatus.FAILED, message=message[:500], finished_at=timezone.now()
+        )
+        job.refresh_from_db()
+        return job
+    except Exception as exc:
+        # An error nobody foresaw (a full disk, a defect): the job ends failed saying it, with
+        # the rows written so far counted, and can be resumed; the log keeps the traceback.
+        log.exception("import %s stopped by an error", job.pk)
+        error = f"{type(exc).__name__}: {exc}"[:300]
+        with translation.override(job.created_by.language or settings.LANGUAGE_CODE):
+            import_fail(
+                job=job, reason=_("Failed: an error stopped it (%(error)s).") % {"error": error}
+            )
+        job.refresh_from_db()
         return job
     job.created_count, job.merged_count = outcome.created, outcome.merged
     job.skipped_count, job.error_count = outcome.skipped, outcome.error_rows
-    job.errors = [e.__dict__ for e in outcome.errors[:SHOWN_ERRORS]]
-    if outcome.errors:
+    errors = outcome.all_errors
+    job.errors = [e.__dict__ for e in errors[:SHOWN_ERRORS]]
+    if errors:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow([_("row"), _("column"), _("reason")])
-        writer.writerows([e.row, e.column, e.reason] for e in outcome.errors)
+        writer.writerows([e.row, e.column, e.reason] for e in errors)
+        kept = len({e.row for e in outcome.earlier_errors})
+        if kept < outcome.earlier_error_rows:
+            writer.writerow(
+                [
+                    "",
+                    "",
+                    _(
+                        "%(n)d more row(s) with errors before row %(row)d: the run that stopped "
+                        "there kept the first %(kept)d errors only."
+                    )
+                    % {
+                        "n": outcome.earlier_error_rows - kept,
+                        "row": job.committed_row,
+                        "kept": SHOWN_ERRORS,
+                    },
+                ]
+            )
         job.error_report.save(
             f"import-{job.pk}-errors.csv",
             ContentFile(("\ufeff" + buffer.getvalue()).encode()),
             save=False,
         )
-    failed = job.all_or_nothing and outcome.errors and not job.dry_run
+    failed = job.all_or_nothing and errors and not job.dry_run
     job.status = ImportStatus.FAILED if failed else ImportStatus.DONE
     job.message = (
         _("Nothing was imported: %(n)d row(s) have errors and the import was all-or-nothing.")

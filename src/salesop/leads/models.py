@@ -252,6 +252,12 @@ class ImportJob(models.Model):
     )
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
+    # The file row (header is 1) up to which a valid-rows run's work is committed, with the
+    # counts below: a resumed run starts after it, so no row is written twice.
+    committed_row = models.PositiveIntegerField(default=0)
+    # The run stopped before its end (its worker died, or an error nobody foresaw stopped it):
+    # it may be resumed. Not a run that ended refusing the file or its rows.
+    interrupted = models.BooleanField(default=False)
     created_count = models.PositiveIntegerField(default=0)
     merged_count = models.PositiveIntegerField(default=0)
     skipped_count = models.PositiveIntegerField(default=0)
@@ -275,6 +281,10 @@ class ImportJob(models.Model):
     @property
     def percent(self) -> int:
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+    @property
+    def resumable(self) -> bool:
+        return self.status == ImportStatus.FAILED and self.interrupted
 
 
 class ExportJob(models.Model):

@@ -34,6 +34,12 @@ def may_import(user, kind: str) -> bool:
     return kind in IMPORT_KINDS and IMPORT_KINDS[kind].allowed(user)
 
 
+def may_resume_import(user, job) -> bool:
+    """Runs a stopped import again: who started it, or sales operations (the import writes as
+    its creator, whom a manager seeing the job is not)."""
+    return job.created_by_id == user.pk or user.can_administer
+
+
 @dataclass(frozen=True)
 class FactorScore:
     key: str

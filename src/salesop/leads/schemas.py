@@ -1,14 +1,15 @@
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
+from django.urls import reverse
 from ninja import Field, Schema
-from pydantic import StrictBool
+from pydantic import StrictBool, WithJsonSchema
 
-from salesop.core.api import DecimalIn, ExpectedVersion, IdIn, StrictIn
+from salesop.core.api import BIGGEST, DecimalIn, ExpectedVersion, IdIn, StrictIn
 from salesop.core.money import Currency
 from salesop.customers.models import EmployeeBand
-from salesop.leads.models import ChannelCategory, ChannelKind
+from salesop.leads.models import ChannelCategory, ChannelKind, ImportStatus
 
 Short = Annotated[str, Field(max_length=100)]
 Amount = DecimalIn()
@@ -140,3 +141,87 @@ class ConvertIn(StrictIn):
 class IntakeOut(Schema):
     id: int
     created: bool
+
+
+class ImportIn(Schema):
+    """The options of an import, as multipart form fields beside its `file` (those of
+    `salesop import`)."""
+
+    kind: str = Field(
+        default="",
+        max_length=16,
+        description="What the file holds: leads, accounts or deals (history).",
+    )
+    # a form field is absent or a number: the schema says no null, which a form cannot send
+    channel_id: Annotated[
+        int | None, WithJsonSchema({"type": "integer", "minimum": 1, "maximum": BIGGEST})
+    ] = Field(
+        default=None, ge=1, le=BIGGEST, description="Leads: the channel they came from (required)."
+    )
+    mapping: str = Field(
+        default="",
+        max_length=50_000,
+        description='A JSON object {"column in the file": "field"}, added over the mapping '
+        'guessed from the header (or remembered for it); a column mapped to "" is left out.',
+    )
+    value_map: str = Field(
+        default="",
+        max_length=50_000,
+        description='A JSON object {"field": {"value in the file": "ours"}}, e.g. '
+        '{"stage": {"Prospecting": "discovery"}}.',
+    )
+    dedupe: Literal["skip", "merge", "create"] = "skip"
+    valid_only: bool = Field(
+        default=False,
+        description="Import the valid rows and report the others (default: nothing unless "
+        "every row is valid).",
+    )
+    dry_run: bool = Field(default=False, description="Check and count; write nothing.")
+    date_order: Literal["ymd", "dmy", "mdy"] = Field(
+        default="ymd", description="How dates like 01-03-24 read."
+    )
+    create_owners: bool = Field(
+        default=False, description="Deals: create owners the file names as inactive users."
+    )
+
+
+class ImportErrorOut(Schema):
+    row: int
+    column: str
+    reason: str
+
+
+class ImportOut(Schema):
+    id: int
+    kind: str
+    original_name: str
+    status: ImportStatus
+    dry_run: bool
+    all_or_nothing: bool
+    dedupe: str
+    mapping: dict[str, str]
+    value_map: dict[str, dict[str, str]]
+    total_rows: int
+    processed_rows: int
+    committed_row: int = Field(
+        description="The file row up to which a valid-rows import's work is in: a resumed "
+        "import starts after it."
+    )
+    created: int = Field(alias="created_count")
+    merged: int = Field(alias="merged_count")
+    skipped: int = Field(alias="skipped_count")
+    error_rows: int = Field(alias="error_count")
+    errors: list[ImportErrorOut] = Field(description="The first 200 row errors.")
+    error_report: str | None = Field(
+        description="Where the error report (CSV, every row error) is downloaded from."
+    )
+    message: str
+    resumable: bool = Field(description="It stopped before its end: POST .../resume.")
+    created_at: datetime
+    finished_at: datetime | None
+
+    @staticmethod
+    def resolve_error_report(obj) -> str | None:
+        if not obj.error_report:
+            return None
+        return reverse("api:imports_errors", kwargs={"job_id": obj.pk})

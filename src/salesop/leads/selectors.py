@@ -5,6 +5,7 @@ from pathlib import Path
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.shortcuts import get_object_or_404
 
 from salesop.accounts.models import User
 from salesop.accounts.visibility import get_visible_or_404
@@ -135,6 +136,11 @@ def find_duplicates(
 def imports_of(user: User) -> QuerySet[ImportJob]:
     jobs = ImportJob.objects.select_related("channel", "created_by")
     return jobs if user.sees_everything else jobs.filter(created_by=user)
+
+
+def import_for(user: User, job_id: int) -> ImportJob:
+    """An import the user started (sales ops: any); 404 alike for missing and another's."""
+    return get_object_or_404(imports_of(user), pk=job_id)
 
 
 @dataclass(frozen=True)

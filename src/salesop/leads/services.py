@@ -19,8 +19,15 @@ from salesop.accounts.selectors import colleagues_visible_to
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, full_clean_or_refuse
 from salesop.core.imports import KINDS as IMPORT_KINDS
-from salesop.core.imports import check_mapping, check_value_map, guess_mapping
-from salesop.core.spreadsheets import NotASpreadsheet, read_rows
+from salesop.core.imports import (
+    check_mapping,
+    check_value_map,
+    guess_mapping,
+    mapping_over,
+    resumes_midway,
+    too_many_rows,
+)
+from salesop.core.spreadsheets import NotASpreadsheet, count_rows, read_rows
 from salesop.core.versioned import check_read, hold, versioned_update
 from salesop.customers.models import Account, Contact
 from salesop.customers.profiling import latest, lead_fit
@@ -481,6 +488,8 @@ def _require_import(by: User, kind: str) -> None:
 
 def import_upload(*, by: User, upload, channel: Channel | None, kind: str = "leads") -> ImportJob:
     """Stores an uploaded spreadsheet as a pending import with a guessed column mapping."""
+    if upload is None:  # an API call without its file (or an empty one)
+        raise DomainError("file", _("Choose the file to import."), {"file": _("Required.")})
     if upload.size > settings.IMPORT_MAX_BYTES:
         raise DomainError(
             "too_large",
@@ -499,14 +508,32 @@ def import_upload(*, by: User, upload, channel: Channel | None, kind: str = "lea
     job.file.save(f"{secrets.token_hex(8)}-{Path(upload.name).name[-80:]}", upload, save=False)
     try:
         header, _rows = read_rows(Path(job.file.path))
+        rows = count_rows(Path(job.file.path))
     except NotASpreadsheet as exc:
         job.file.delete(save=False)
         raise DomainError("not_spreadsheet", str(exc), {"file": str(exc)}) from None
+    if rows > settings.IMPORT_MAX_ROWS:
+        job.file.delete(save=False)
+        message = too_many_rows(settings.IMPORT_MAX_ROWS, rows)
+        raise DomainError("too_many_rows", message, {"file": message})
     job.columns = header
     saved = SavedMapping.objects.filter(kind=kind, signature=_signature(header)).first()
     job.mapping = saved.mapping if saved else guess_mapping(header, kind)
     job.save()
     return job
+
+
+# What a run that starts from the file's first row starts from.
+_FROM_THE_FIRST_ROW = {
+    "processed_rows": 0,
+    "committed_row": 0,
+    "created_count": 0,
+    "merged_count": 0,
+    "skipped_count": 0,
+    "error_count": 0,
+    "errors": [],
+    "preview": [],
+}
 
 
 def import_start(
@@ -527,6 +554,15 @@ def import_start(
     _require_import(by, job.kind)
     if job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING):
         raise DomainError("running", _("This import is already running."))
+    if job.resumable and job.committed_row:
+        raise DomainError(
+            "resume",
+            _(
+                "This import stopped after importing the rows up to row %(n)d: resume it "
+                "(started again, it would import those rows twice)."
+            )
+            % {"n": job.committed_row},
+        )
     header, _rows = read_rows(Path(job.file.path))
     problems = check_mapping(header, {c: f for c, f in mapping.items() if f}, job.kind)
     if problems:
@@ -557,19 +593,81 @@ def import_start(
         create_owners=create_owners,
         dry_run=dry_run,
         status=ImportStatus.QUEUED,
-        processed_rows=0,
-        created_count=0,
-        merged_count=0,
-        skipped_count=0,
-        error_count=0,
-        errors=[],
-        preview=[],
+        interrupted=False,
         message="",
         finished_at=None,
+        **_FROM_THE_FIRST_ROW,
     )
     job.refresh_from_db()
     mapping_remember(kind=job.kind, header=header, mapping=job.mapping)
     transaction.on_commit(lambda: run_import_job(job.pk))
+    return job
+
+
+def import_create(
+    *,
+    by: User,
+    upload,
+    kind: str,
+    channel: Channel | None,
+    mapping: dict[str, str],
+    value_map: dict[str, dict[str, str]],
+    dedupe: str,
+    all_or_nothing: bool,
+    dry_run: bool,
+    date_order: str,
+    create_owners: bool,
+) -> ImportJob:
+    """Uploads and starts an import in one step (the API; the page asks for the mapping in
+    between): the mapping guessed from the header, or remembered for it, with `mapping`'s
+    pairs over it. A refusal of the mapping or an option leaves no job behind."""
+    job = import_upload(by=by, upload=upload, channel=channel, kind=kind)
+    try:
+        return import_start(
+            job=job,
+            by=by,
+            mapping=mapping_over(job.mapping, mapping),
+            value_map=value_map,
+            dedupe=dedupe,
+            all_or_nothing=all_or_nothing,
+            dry_run=dry_run,
+            date_order=date_order,
+            create_owners=create_owners,
+        )
+    except DomainError:
+        job.file.delete(save=False)
+        job.delete()
+        raise
+
+
+def import_resume(*, job: ImportJob, by: User, queue: bool = True) -> ImportJob:
+    """Runs again an import that stopped before its end (its worker died, or an error stopped
+    it): a valid-rows import continues after the last row it committed, with its counts, so
+    no row is written twice; an all-or-nothing import or a dry run, which left nothing, runs
+    from the first row. Claimed by a conditional update: two resumes at once run it once.
+    `queue=False`: the caller runs it (the command line, showing its progress)."""
+    if not rules.may_resume_import(by, job):
+        raise DomainError(
+            "forbidden", _("Only who started this import, or sales operations, may resume it.")
+        )
+    _require_import(by, job.kind)
+    again = {} if resumes_midway(job) else _FROM_THE_FIRST_ROW
+    claimed = ImportJob.objects.filter(
+        pk=job.pk, status=ImportStatus.FAILED, interrupted=True
+    ).update(status=ImportStatus.QUEUED, interrupted=False, message="", finished_at=None, **again)
+    if not claimed:
+        job.refresh_from_db()
+        raise DomainError(
+            "not_resumable",
+            _(
+                "Only an import that stopped before its end (its worker stopped, or an error "
+                "stopped it) can be resumed; this one is %(status)s."
+            )
+            % {"status": job.get_status_display()},
+        )
+    job.refresh_from_db()
+    if queue:
+        transaction.on_commit(lambda: run_import_job(job.pk))
     return job
 
 

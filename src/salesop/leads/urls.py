@@ -10,6 +10,7 @@ urlpatterns = [
     path("import/", views.import_new, name="import_new"),
     path("import/<int:job_id>/", views.import_detail, name="import"),
     path("import/<int:job_id>/errors.csv", views.import_errors, name="import_errors"),
+    path("import/<int:job_id>/resume/", views.import_resume, name="import_resume"),
     path("export.<str:fmt>", views.lead_export, name="export"),
     path("exports/<int:job_id>/", views.export_job, name="export_job"),
     path("exports/<int:job_id>/download/", views.export_download, name="export_download"),

@@ -306,7 +306,7 @@ def import_new(request):
 
 @login_required
 def import_detail(request, job_id: int):
-    job = get_object_or_404(selectors.imports_of(request.user), pk=job_id)
+    job = selectors.import_for(request.user, job_id)
     if request.method == "POST":
         mapping = {column: request.POST.get(f"map_{i}", "") for i, column in enumerate(job.columns)}
         value_map: dict[str, dict[str, str]] = {}
@@ -338,13 +338,25 @@ def import_detail(request, job_id: int):
             "fields": IMPORT_KINDS[job.kind].fields,
             "columns": [(i, (c, job.mapping.get(c, ""))) for i, c in enumerate(job.columns)],
             "values": [] if request.htmx else selectors.import_values(job),
+            "may_resume": job.resumable and rules.may_resume_import(request.user, job),
         },
     )
 
 
 @login_required
+@require_POST
+def import_resume(request, job_id: int):
+    job = selectors.import_for(request.user, job_id)
+    try:
+        services.import_resume(job=job, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("leads:import", job.pk)
+
+
+@login_required
 def import_errors(request, job_id: int):
-    job = get_object_or_404(selectors.imports_of(request.user), pk=job_id)
+    job = selectors.import_for(request.user, job_id)
     if not job.error_report:
         raise Http404
     return FileResponse(
