@@ -143,7 +143,11 @@ def run_people(job, rows, progress=None) -> Outcome:
     mapping = job.mapping
     roles = people_choices()["role"]
     role_map = (job.value_map or {}).get("role", {})
+    # Read whole each run (no checkpoint: a manager is placed once every row is read), so a
+    # stopped run resumed reads from the first row; nobody is made twice (people are found by
+    # name), so that writes nothing twice.
     outcome = Outcome()
+    job.processed_rows = 0
     organisation = _Organisation(job, outcome)
     named: dict[str, int] = {}  # person -> the row that placed them
     managers: dict[str, tuple[str, ...]] = {}  # manager -> their office, as first named
