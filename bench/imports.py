@@ -99,7 +99,7 @@ def measure(rows: int, by, channel):
     from django.core.files import File
 
     from salesop.leads.imports import import_execute
-    from salesop.leads.services import import_upload
+    from salesop.leads.jobs import import_upload
 
     path = ROOT / ".data" / f"leads-{rows}.csv"
     if not path.exists():
@@ -123,7 +123,7 @@ def measure_history(path: Path, by) -> tuple:
     from django.core.files import File
 
     from salesop.leads.imports import import_execute
-    from salesop.leads.services import import_upload
+    from salesop.leads.jobs import import_upload
 
     with open(path, "rb") as fh:
         upload = File(fh, name=path.name)

@@ -73,9 +73,9 @@ def cmd_import(args: argparse.Namespace) -> None:
     from salesop.core.errors import DomainError
     from salesop.core.imports import KINDS, check_mapping, check_value_map, mapping_over
     from salesop.core.spreadsheets import read_rows
+    from salesop.leads.jobs import import_upload, mapping_remember
     from salesop.leads.models import Channel
     from salesop.leads.selectors import import_values
-    from salesop.leads.services import import_upload, mapping_remember
 
     user = User.objects.filter(username=args.user, is_active=True).first()
     if user is None:
@@ -150,8 +150,8 @@ def cmd_import(args: argparse.Namespace) -> None:
 def _import_resume(args: argparse.Namespace) -> None:
     from salesop.accounts.models import User
     from salesop.core.errors import DomainError
+    from salesop.leads.jobs import import_resume
     from salesop.leads.selectors import imports_of
-    from salesop.leads.services import import_resume
 
     user = User.objects.filter(username=args.user, is_active=True).first()
     if user is None:

@@ -15,8 +15,8 @@ from salesop.accounts.models import Role, RoleGrant, Team, User
 from salesop.core.testing import make_product
 from salesop.customers.models import Account
 from salesop.deals.models import Deal, DealLine
+from salesop.leads.jobs import import_start, import_upload
 from salesop.leads.models import ImportJob
-from salesop.leads.services import import_start, import_upload
 from salesop.pricing.models import Product
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from salesop.accounts.models import User
 from salesop.core.imports import KINDS
 from salesop.core.testing import make_channel
 from salesop.customers.models import Account
-from salesop.leads.services import import_start, import_upload
+from salesop.leads.jobs import import_start, import_upload
 
 pytestmark = pytest.mark.django_db
 

@@ -79,7 +79,7 @@ def test_merge_of_a_foreign_company_is_404(client, org):
 def test_company_import_matches_by_normalised_name(org, django_capture_on_commit_callbacks):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from salesop.leads.services import import_start, import_upload
+    from salesop.leads.jobs import import_start, import_upload
 
     existing = make_account(org.rep, "上海云仓物流有限公司")
     existing.normalized_name = "上海云仓物流"

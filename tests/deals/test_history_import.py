@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from salesop.accounts.models import User
 from salesop.customers.profiling import icp_rebuild
 from salesop.deals.models import Deal, StageEvent
-from salesop.leads.services import import_start, import_upload
+from salesop.leads.jobs import import_start, import_upload
 
 pytestmark = pytest.mark.django_db
 

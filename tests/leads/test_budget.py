@@ -13,8 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from salesop.activities.services import activity_log
 from salesop.core.testing import make_channel, make_lead
 from salesop.leads.exports import export_execute
+from salesop.leads.jobs import import_start, import_upload
 from salesop.leads.models import ExportJob, Lead
-from salesop.leads.services import import_start, import_upload, lead_qualify
+from salesop.leads.services import lead_qualify
 
 pytestmark = pytest.mark.django_db
 

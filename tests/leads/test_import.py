@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from salesop.core.errors import DomainError
 from salesop.core.spreadsheets import write_xlsx
 from salesop.core.testing import make_channel, make_lead
+from salesop.leads.jobs import import_start, import_upload
 from salesop.leads.models import ImportJob, Lead
-from salesop.leads.services import import_start, import_upload
 
 pytestmark = pytest.mark.django_db
 

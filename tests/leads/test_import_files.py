@@ -13,8 +13,8 @@ from salesop.core.errors import DomainError
 from salesop.core.spreadsheets import MAX_CELL, MAX_COLUMNS
 from salesop.core.testing import make_channel, make_lead
 from salesop.core.time import company_date
+from salesop.leads.jobs import import_start, import_upload
 from salesop.leads.models import ImportJob, Lead
-from salesop.leads.services import import_start, import_upload
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from salesop.core.testing import make_channel
+from salesop.leads.jobs import import_start, import_upload
 from salesop.leads.models import ImportJob, Lead
-from salesop.leads.services import import_start, import_upload
 
 pytestmark = pytest.mark.django_db
 

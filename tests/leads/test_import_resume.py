@@ -12,8 +12,8 @@ from django.test import Client
 from salesop.core.errors import DomainError
 from salesop.customers.models import Account
 from salesop.deals.models import Deal
+from salesop.leads.jobs import import_resume, import_start, import_upload
 from salesop.leads.models import ImportJob, Lead
-from salesop.leads.services import import_resume, import_start, import_upload
 
 pytestmark = pytest.mark.django_db
 

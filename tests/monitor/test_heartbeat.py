@@ -18,8 +18,8 @@ from django.utils import timezone
 from salesop.core.testing import make_channel, make_lead
 from salesop.customers.models import TrainingRun
 from salesop.insights.models import AggregateRun, MonthlyReview
+from salesop.leads.jobs import export_start, import_upload
 from salesop.leads.models import ExportJob, ImportJob, Lead
-from salesop.leads.services import export_start, import_upload
 from salesop.leads.tasks import run_import_job
 from salesop.monitor import heartbeat
 from salesop.monitor.models import Heartbeat, ScheduledRun

@@ -37,7 +37,7 @@ from salesop.deals.models import Deal
 from salesop.leads.exports import export_execute
 from salesop.leads.imports import import_execute
 from salesop.leads.models import ExportJob, Lead
-from salesop.leads.services import import_upload
+from salesop.leads.jobs import import_upload
 from salesop.monitor.models import Heartbeat, ScheduledRun
 from salesop.monitor.tasks import scheduled_execute
 

@@ -30,7 +30,7 @@ ROWS = 20_000  # about five seconds of import: long enough to be killed in the m
 SEED = """
 from django.core.files.uploadedfile import SimpleUploadedFile
 from salesop.core.testing import make_channel, make_deal, make_org
-from salesop.leads.services import import_start, import_upload
+from salesop.leads.jobs import import_start, import_upload
 from salesop.monitor.models import WebhookEndpoint
 org = make_org()
 org.ops.email = "ops@example.com"

@@ -15,7 +15,7 @@ from salesop.core.errors import DomainError
 from salesop.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, keyset_page
 from salesop.core.throttle import over_limit
 from salesop.deals.schemas import DealOut
-from salesop.leads import channels, selectors, services
+from salesop.leads import channels, jobs, selectors, services
 from salesop.leads.models import Grade
 from salesop.leads.rules import bant_score
 from salesop.leads.schemas import (
@@ -229,7 +229,7 @@ def imports_create(request, payload: Form[ImportIn], file: File[UploadedFile] = 
     channel = None
     if payload.channel_id is not None:
         channel = selectors.channels().filter(pk=payload.channel_id, is_active=True).first()
-    job = services.import_create(
+    job = jobs.import_create(
         by=request.user,
         upload=file,
         kind=payload.kind,
@@ -264,7 +264,7 @@ def imports_resume(request, job_id: Id):
     continues after the last row it wrote, no row written twice; one that was all-or-nothing
     or a dry run, which left nothing, from the start. Its creator or sales operations."""
     job = selectors.import_for(request.user, job_id)
-    return services.import_resume(job=job, by=request.user)
+    return jobs.import_resume(job=job, by=request.user)
 
 
 @router.get(

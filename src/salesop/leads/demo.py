@@ -14,8 +14,9 @@ from salesop.core.time import company_date
 from salesop.customers.profiling import train_all
 from salesop.insights.rules import months_back
 from salesop.leads.imports import import_execute
+from salesop.leads.jobs import import_upload
 from salesop.leads.models import Channel, ChannelSpend, ImportJob, Lead
-from salesop.leads.services import import_upload, lead_create, lead_disqualify, lead_qualify
+from salesop.leads.services import lead_create, lead_disqualify, lead_qualify
 
 CHANNELS = [
     ("行业平台 Industry platform", "online", "industry_platform", 18000),

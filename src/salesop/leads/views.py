@@ -15,7 +15,7 @@ from salesop.core.errors import DomainError
 from salesop.core.forms import add_domain_error, styled
 from salesop.core.imports import KINDS as IMPORT_KINDS
 from salesop.core.pagination import keyset_page
-from salesop.leads import channels, rules, selectors, services
+from salesop.leads import channels, jobs, rules, selectors, services
 from salesop.leads.forms import (
     AssignForm,
     BantForm,
@@ -289,7 +289,7 @@ def import_new(request):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            job = services.import_upload(
+            job = jobs.import_upload(
                 by=request.user,
                 upload=form.cleaned_data["file"],
                 channel=form.cleaned_data["channel"],
@@ -315,7 +315,7 @@ def import_detail(request, job_id: int):
                 target, _colon, theirs = name.removeprefix("value:").partition(":")
                 value_map.setdefault(target, {})[theirs] = ours
         try:
-            services.import_start(
+            jobs.import_start(
                 job=job,
                 by=request.user,
                 mapping=mapping,
@@ -348,7 +348,7 @@ def import_detail(request, job_id: int):
 def import_resume(request, job_id: int):
     job = selectors.import_for(request.user, job_id)
     try:
-        services.import_resume(job=job, by=request.user)
+        jobs.import_resume(job=job, by=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("leads:import", job.pk)
@@ -371,7 +371,7 @@ def lead_export(request, fmt: str):
     then shows its progress. A POST with the CSRF token: a link another site shows cannot
     start one."""
     try:
-        job = services.export_start(by=request.user, fmt=fmt, query=request.GET.urlencode())
+        job = jobs.export_start(by=request.user, fmt=fmt, query=request.GET.urlencode())
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("leads:list")
