@@ -3,6 +3,7 @@ separators, unknown owners reported or created without a login, products as deal
 all-or-nothing leaving nothing."""
 
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -349,3 +350,79 @@ def test_the_command_line_names_unknown_stages_and_maps_them(org, tmp_path, caps
         )
     assert "not known" not in capsys.readouterr().err
     assert Deal.objects.filter(status="open").count() == 2
+
+
+def _won_deals(count: int, first: int = 0) -> str:
+    lines = ["Opportunity ID,Company,Owner,Product,Outcome,Created,Closed,Amount"]
+    lines += [
+        f"OPP-{i},客户{i}有限公司,rep,WMS,won,2024-01-10,2024-02-20,{1000 + i}"
+        for i in range(first, first + count)
+    ]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def test_a_batch_is_written_in_the_same_few_statements_whatever_its_size(org, run):
+    """A batch's accounts, deals, lines, stage events and audit entries are written in bulk:
+    ten times the rows is not ten times the statements (a dozen per row made 100,000 past
+    deals take a quarter of an hour). SQLite caps the values one INSERT may carry, so a bulk
+    write of a thousand stage events is a few INSERTs there: a statement per row would add 180
+    or more here, bulk writes add a few dozen at most."""
+    from auditlog.models import LogEntry
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for size, first in ((20, 0), (200, 100)):
+        with CaptureQueriesContext(connection) as queries:
+            job = run(org, _won_deals(size, first))
+        assert (job.status, job.created_count) == ("done", size), job.errors
+        counts.append(len(queries))
+    assert counts[1] - counts[0] < 36, counts
+    # each deal and each new company in the trail as the importer's, with what it started with
+    deal = Deal.objects.get(import_key__isnull=False, amount=1105)
+    entry = LogEntry.objects.get_for_object(deal).get()
+    assert (entry.action, entry.actor) == (LogEntry.Action.CREATE, org.ops)
+    assert entry.changes_dict["amount"][1] == "1105.00"
+    assert LogEntry.objects.get_for_object(deal.account).get().actor == org.ops
+
+
+def test_a_deal_another_import_wrote_first_is_skipped_and_the_rest_of_its_batch_kept(org):
+    """Two imports of overlapping files at once: the deal the other one wrote while this one
+    ran is recognised when its batch is written, and only it is left out."""
+    from salesop.core.imports import BATCH
+    from salesop.leads.imports import import_execute
+
+    def upload(content):
+        job = import_upload(
+            by=org.ops, upload=SimpleUploadedFile("h.csv", content.encode()), channel=None,
+            kind="deals",
+        )  # fmt: skip
+        job.all_or_nothing = False
+        job.save()
+        return job
+
+    rows = BATCH + 5
+    last = upload(_won_deals(1, first=rows - 1))
+
+    def other_import_meanwhile(job, outcome):
+        if job.processed_rows == BATCH:  # after the first batch: the other file's deal lands
+            assert import_execute(last).created_count == 1
+
+    job = import_execute(upload(_won_deals(rows)), progress=other_import_meanwhile)
+    assert (job.status, job.created_count, job.skipped_count) == ("done", rows - 1, 1)
+    assert Deal.objects.count() == rows
+    assert Deal.objects.filter(name="WMS", amount=1000 + rows - 1).count() == 1
+
+
+def test_an_amount_too_large_to_keep_is_refused_on_its_row(org, run):
+    """A stray digit run (a phone number in the amount column) is refused with its row, not a
+    database overflow that fails the batch; cents are kept to the cent."""
+    content = (
+        "Company,Owner,Outcome,Created,Closed,Amount\r\n"
+        "甲公司,rep,won,2024-01-10,2024-02-20,13812345678901234\r\n"
+        "乙公司,rep,won,2024-01-10,2024-02-20,1234.567\r\n"
+    )
+    job = run(org, content, all_or_nothing=False)
+    assert [(e["row"], e["column"]) for e in job.errors] == [(2, "Amount")], job.errors
+    assert "13812345678901234" in job.errors[0]["reason"]
+    assert Deal.objects.get(account__name="乙公司").amount == Decimal("1234.57")

@@ -4,7 +4,9 @@ the win model and the reports work from the first day. Each row is a deal, marke
 with the stages it reached and its opening and closing dates: no time in a stage is invented."""
 
 import hashlib
+from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -14,6 +16,7 @@ from django.utils.translation import gettext as _
 from salesop.accounts.models import User
 from salesop.accounts.selectors import colleagues_visible_to
 from salesop.accounts.services import person_create
+from salesop.core.audit import audit_created
 from salesop.core.imports import (
     KINDS,
     Choices,
@@ -26,7 +29,7 @@ from salesop.core.imports import (
     checkpoint,
     column_of,
 )
-from salesop.core.money import Currency
+from salesop.core.money import MAX_AMOUNT, Currency
 from salesop.core.parsing import ParseError, parse_date, parse_decimal
 from salesop.core.spreadsheets import Row
 from salesop.core.time import company_today, day_in_company_time
@@ -147,26 +150,180 @@ def history_choices() -> dict[str, Choices]:
     }
 
 
+@dataclass
+class _Past:
+    """One valid row: a past deal ready to be written."""
+
+    key: str
+    values: dict
+    owner: User
+    product: Product | None
+    amount: Decimal | None
+    currency: str
+    stage: str  # the last playbook stage it reached
+    status: DealStatus
+    reason: str
+    dates: dict
+
+
+class _Reader:
+    """Reads a row into a past deal or its errors, with what that needs looked up once per run:
+    the playbook's stages and loss reasons, the catalogue, the people the importer sees, and
+    the value maps and date order the import was given."""
+
+    def __init__(self, job):
+        playbook = active_playbook()
+        self.job = job
+        self.stages = [s.key for s in playbook.stages]
+        self.choices = history_choices()
+        self.value_map = job.value_map or {}
+        self.products = {p.code: p for p in Product.objects.all()}
+        self.reasons = {}
+        for reason in playbook.lost_reasons:
+            for word in (reason.key, reason.label.zh, reason.label.en):
+                self.reasons[word.casefold()] = reason.key
+        self.users = {}
+        for user in colleagues_visible_to(job.created_by, active_only=False):
+            self.users[user.username.casefold()] = user
+            if user.full_name:
+                self.users.setdefault(user.full_name.casefold(), user)
+
+    def read(self, row: Row) -> tuple[_Past | None, list[RowError]]:
+        values, errors = cells(row, self.job.mapping, FIELDS)
+        raw = {f: row.values.get(c) for c, f in self.job.mapping.items() if f}
+
+        def error(field: str, reason: str) -> None:
+            errors.append(RowError(row.number, column_of(self.job.mapping, field), reason))
+
+        if not values.get("company"):
+            error("company", _("the company is empty"))
+        owner = self._owner(values, error)
+        product = self._product(values, error)
+        try:
+            amount = parse_decimal(raw.get("amount"))
+            if amount is not None:
+                if not 0 <= amount <= MAX_AMOUNT:
+                    raise ParseError("out of range")
+                amount = amount.quantize(Decimal("0.01"))
+        except ParseError:
+            amount = None
+            error("amount", _("not an amount: %(v)s") % {"v": values.get("amount")})
+        dates = self._dates(raw, error)
+        status, stage, reason = self._ending(values, error)
+        currency = (values.get("currency") or "CNY").upper()
+        if currency not in Currency.values:
+            error("currency", _("unknown currency"))
+        band = employee_band(values.get("employee_band"))
+        if band is None:
+            error(
+                "employee_band",
+                _("%(value)r is neither a head count nor one of: %(v)s")
+                % {"value": values["employee_band"], "v": ", ".join(EmployeeBand.values)},
+            )
+        else:
+            values["employee_band"] = band
+        if status in (DealStatus.WON, DealStatus.LOST) and not dates.get("closed"):
+            error("closed", _("a won or lost deal needs its closing date"))
+        if errors:
+            return None, errors
+        key = import_key(values, amount, currency, status, dates)
+        owner = owner or self.job.created_by
+        return _Past(
+            key, values, owner, product, amount, currency, stage, status, reason, dates
+        ), []
+
+    def _owner(self, values: dict, error) -> User | None:
+        if not values.get("owner"):
+            return None
+        owner = _owner(values["owner"], self.users, self.job.create_owners, self.job.dry_run)
+        if owner is None:
+            error(
+                "owner",
+                _(
+                    "no user named %(u)r among the people you see (import with "
+                    "“create missing owners” to add them as users without a login)"
+                )
+                % {"u": values["owner"]},
+            )
+        return owner
+
+    def _product(self, values: dict, error) -> Product | None:
+        if not values.get("product"):
+            return None
+        code = self.choices["product"].read(values["product"], self.value_map.get("product", {}))
+        product = self.products.get(code or "")
+        if product is None:
+            error(
+                "product",
+                _(
+                    "unknown product %(p)r: add it to the products, or map it to "
+                    "one of ours (%(all)s)"
+                )
+                % {"p": values["product"], "all": ", ".join(self.products) or "-"},
+            )
+        return product
+
+    def _dates(self, raw: dict, error) -> dict:
+        dates = {}
+        for name in ("created", "closed"):
+            try:
+                dates[name] = parse_date(raw.get(name), self.job.date_order)
+            except ParseError:
+                error(
+                    name, _("not a date (use 2024-03-01, 2024/3/1, or declare the day-first order)")
+                )
+            else:
+                if dates[name] and not FIRST_DAY <= dates[name] <= company_today():
+                    error(name, _("a date from 1970-01-01 to today"))
+        if dates.get("created") and dates.get("closed") and dates["created"] > dates["closed"]:
+            error("created", _("after the closing date %(d)s") % {"d": dates["closed"].isoformat()})
+        return dates
+
+    def _ending(self, values: dict, error) -> tuple[DealStatus | None, str, str]:
+        """How the deal ended (won, lost, open), the last stage it reached, and why it was lost
+        ("" when not recorded, which the reports show as such and the review proposes nothing
+        from; a reason the playbook does not know is "other")."""
+        word = values.get("outcome", "").casefold()
+        if word in WON:
+            status = DealStatus.WON
+        elif word in LOST:
+            status = DealStatus.LOST
+        elif not word or word in {"open", "进行中"}:
+            status = DealStatus.OPEN
+        else:
+            status = None
+            error("outcome", _("use won, lost or open"))
+        stage = self.stages[-1 if status == DealStatus.WON else 0]
+        if values.get("stage"):
+            # the stage reached, or (a file with no outcome column) won or lost
+            said = self.choices["stage"].read(values["stage"], self.value_map.get("stage", {}))
+            if said is None:
+                error(
+                    "stage",
+                    _("unknown stage %(s)r: map it to one of ours (%(all)s)")
+                    % {"s": values["stage"], "all": ", ".join(self.stages)},
+                )
+            elif said in (DealStatus.WON, DealStatus.LOST):
+                if word and status != said:
+                    error(
+                        "stage",
+                        _("the stage says %(s)s, the outcome %(o)s")
+                        % {"s": values["stage"], "o": values["outcome"]},
+                    )
+                status = DealStatus(said)
+                stage = self.stages[-1 if status == DealStatus.WON else 0]
+            else:
+                stage = said
+        given = values.get("lost_reason", "").casefold()
+        reason = self.reasons.get(given, "other") if status == DealStatus.LOST and given else ""
+        return status, stage, reason
+
+
 def run_history(job, rows, progress=None) -> Outcome:
-    playbook = active_playbook()
-    version = active_version()
-    order = job.date_order
-    mapping = job.mapping
-    choices = history_choices()
-    stage_map = (job.value_map or {}).get("stage", {})
-    product_map = (job.value_map or {}).get("product", {})
-    products = {p.code: p for p in Product.objects.all()}
-    reasons = {}
-    for reason in playbook.lost_reasons:
-        for word in (reason.key, reason.label.zh, reason.label.en):
-            reasons[word.casefold()] = reason.key
-    users = {}
-    for user in colleagues_visible_to(job.created_by, active_only=False):
-        users[user.username.casefold()] = user
-        if user.full_name:
-            users.setdefault(user.full_name.casefold(), user)
+    """Imports the rows in checkpointed batches: each batch's valid rows that are not here yet
+    are written together (a few INSERTs per batch, not a dozen statements per row)."""
+    reader = _Reader(job)
     outcome = Outcome.so_far(job)
-    stages = [s.key for s in playbook.stages]
     # deals earlier imports brought in, and this file's own: a row with one of their keys is
     # already here (the same file imported twice doubled revenue and win counts)
     imported = set(Deal.objects.exclude(import_key=None).values_list("import_key", flat=True))
@@ -174,265 +331,155 @@ def run_history(job, rows, progress=None) -> Outcome:
     def process() -> None:
         for batch in batches(rows):
             with checkpoint(job, outcome, batch, progress):
+                ready = []
                 for row in batch:
-                    import_row(row)
-
-    def import_row(row: Row) -> None:
-        values, errors = cells(row, mapping, FIELDS)
-        raw = {f: row.values.get(c) for c, f in mapping.items() if f}
-
-        def col(field):
-            return column_of(mapping, field)
-
-        if not values.get("company"):
-            errors.append(RowError(row.number, col("company"), _("the company is empty")))
-        owner = None
-        if values.get("owner"):
-            owner = _owner(values["owner"], users, job.create_owners, job.dry_run)
-            if owner is None:
-                errors.append(
-                    RowError(
-                        row.number,
-                        col("owner"),
-                        _(
-                            "no user named %(u)r among the people you see (import with "
-                            "“create missing owners” to add them as users without a login)"
-                        )
-                        % {"u": values["owner"]},
-                    )
-                )
-        product = None
-        if values.get("product"):
-            code = choices["product"].read(values["product"], product_map)
-            product = products.get(code or "")
-            if product is None:
-                errors.append(
-                    RowError(
-                        row.number,
-                        col("product"),
-                        _(
-                            "unknown product %(p)r: add it to the products, or map it to "
-                            "one of ours (%(all)s)"
-                        )
-                        % {"p": values["product"], "all": ", ".join(products) or "-"},
-                    )
-                )
-        try:
-            amount = parse_decimal(raw.get("amount"))
-            if amount is not None and amount < 0:
-                raise ParseError("negative")
-        except ParseError:
-            amount = None
-            errors.append(
-                RowError(
-                    row.number,
-                    col("amount"),
-                    _("not an amount: %(v)s") % {"v": values.get("amount")},
-                )
-            )
-        dates = {}
-        for name in ("created", "closed"):
-            try:
-                dates[name] = parse_date(raw.get(name), order)
-            except ParseError:
-                errors.append(
-                    RowError(
-                        row.number,
-                        col(name),
-                        _("not a date (use 2024-03-01, 2024/3/1, or declare the day-first order)"),
-                    )
-                )
-        word = values.get("outcome", "").casefold()
-        status = (
-            DealStatus.WON
-            if word in WON
-            else DealStatus.LOST
-            if word in LOST
-            else (DealStatus.OPEN if not word or word in {"open", "进行中"} else None)
-        )
-        if status is None:
-            errors.append(RowError(row.number, col("outcome"), _("use won, lost or open")))
-        stage = stages[-1 if status == DealStatus.WON else 0]
-        if values.get("stage"):
-            # the stage reached, or (a file with no outcome column) won or lost
-            said = choices["stage"].read(values["stage"], stage_map)
-            if said is None:
-                errors.append(
-                    RowError(
-                        row.number,
-                        col("stage"),
-                        _("unknown stage %(s)r: map it to one of ours (%(all)s)")
-                        % {"s": values["stage"], "all": ", ".join(stages)},
-                    )
-                )
-            elif said in (DealStatus.WON, DealStatus.LOST):
-                if word and status != said:
-                    errors.append(
-                        RowError(
-                            row.number,
-                            col("stage"),
-                            _("the stage says %(s)s, the outcome %(o)s")
-                            % {"s": values["stage"], "o": values["outcome"]},
-                        )
-                    )
-                status = DealStatus(said)
-                stage = stages[-1 if status == DealStatus.WON else 0]
-            else:
-                stage = said
-        reason = ""
-        if status == DealStatus.LOST:
-            # a reason the playbook does not know is "other"; none is "not recorded" (""),
-            # which the reports show as such and the review proposes nothing from
-            given = values.get("lost_reason", "").casefold()
-            reason = reasons.get(given, "other") if given else ""
-        currency = (values.get("currency") or "CNY").upper()
-        if currency not in Currency.values:
-            errors.append(RowError(row.number, col("currency"), _("unknown currency")))
-        band = employee_band(values.get("employee_band"))
-        if band is None:
-            errors.append(
-                RowError(
-                    row.number,
-                    col("employee_band"),
-                    _("%(value)r is neither a head count nor one of: %(v)s")
-                    % {"value": values["employee_band"], "v": ", ".join(EmployeeBand.values)},
-                )
-            )
-        else:
-            values["employee_band"] = band
-        if status in (DealStatus.WON, DealStatus.LOST) and not dates.get("closed"):
-            errors.append(
-                RowError(row.number, col("closed"), _("a won or lost deal needs its closing date"))
-            )
-        for name, day in dates.items():
-            if day and not FIRST_DAY <= day <= company_today():
-                errors.append(RowError(row.number, col(name), _("a date from 1970-01-01 to today")))
-        if dates.get("created") and dates.get("closed") and dates["created"] > dates["closed"]:
-            errors.append(
-                RowError(
-                    row.number,
-                    col("created"),
-                    _("after the closing date %(d)s") % {"d": dates["closed"].isoformat()},
-                )
-            )
-        if errors:
-            outcome.errors.extend(errors)
-            return
-        owner = owner or job.created_by
-        key = import_key(values, amount, currency, status, dates)
-        if key in imported:
-            outcome.skipped += 1
-        elif job.dry_run:
-            imported.add(key)
-            outcome.created += 1
-        else:
-            imported.add(key)
-            try:
-                with transaction.atomic():  # a concurrent import took it first: skipped
-                    _save(
-                        key, values, owner, product, amount, currency, stage, status, reason,
-                        dates, version, stages, job,
-                    )  # fmt: skip
-            except IntegrityError:
-                if not Deal.objects.filter(import_key=key).exists():
-                    raise
-                outcome.skipped += 1
-            else:
-                outcome.created += 1
+                    past, errors = reader.read(row)
+                    if errors:
+                        outcome.errors.extend(errors)
+                    elif past.key in imported:
+                        outcome.skipped += 1
+                    else:
+                        imported.add(past.key)
+                        ready.append(past)
+                written = len(ready) if job.dry_run else _write(ready, job, reader.stages)
+                outcome.created += written
+                outcome.skipped += len(ready) - written
 
     return all_or_nothing(job, outcome, process)
 
 
-def _save(
-    key, values, owner, product, amount, currency, stage, status, reason, dates, version, stages,
-    job,
-) -> Deal:  # fmt: skip
-    company_key = normalize_company(values["company"])
-    account = Account.objects.filter(normalized_name=company_key).first()
-    if account is None:
-        account = Account.objects.create(
-            name=values["company"],
-            normalized_name=company_key,
-            owner=owner,
-            team=owner.team,
-            industry=values.get("industry", ""),
-            region=values.get("region", ""),
-            employee_band=values.get("employee_band", ""),
-            lifecycle="customer" if status == DealStatus.WON else "prospect",
-        )
-    closed = day_in_company_time(dates["closed"]) if dates.get("closed") else None
-    created = (
-        day_in_company_time(dates["created"])
-        if dates.get("created")
-        else ((closed or timezone.now()) - timedelta(days=60))
+def _write(ready: list[_Past], job, stages: list[str]) -> int:
+    """Writes the batch's past deals; a deal a concurrent import wrote first is left out (the
+    batch is written again without it). Returns how many were written."""
+    while ready:
+        try:
+            with transaction.atomic():
+                _write_batch(ready, job, stages)
+            return len(ready)
+        except IntegrityError:
+            keys = [past.key for past in ready]
+            taken = set(
+                Deal.objects.filter(import_key__in=keys).values_list("import_key", flat=True)
+            )
+            if not taken:
+                raise
+            ready = [past for past in ready if past.key not in taken]
+    return 0
+
+
+def _write_batch(ready: list[_Past], job, stages: list[str]) -> None:
+    version = active_version()
+    by = job.created_by
+    accounts = {}
+    for account in Account.objects.filter(
+        normalized_name__in={normalize_company(past.values["company"]) for past in ready}
+    ).order_by("pk"):
+        accounts.setdefault(account.normalized_name, account)
+    new_accounts = []
+    for past in ready:
+        company_key = normalize_company(past.values["company"])
+        if company_key not in accounts:
+            accounts[company_key] = Account(
+                name=past.values["company"],
+                normalized_name=company_key,
+                owner=past.owner,
+                team=past.owner.team,
+                industry=past.values.get("industry", ""),
+                region=past.values.get("region", ""),
+                employee_band=past.values.get("employee_band", ""),
+                lifecycle="customer" if past.status == DealStatus.WON else "prospect",
+            )
+            new_accounts.append(accounts[company_key])
+    audit_created(Account.objects.bulk_create(new_accounts), by=by)
+    deals = Deal.objects.bulk_create(
+        _deal(past, accounts[normalize_company(past.values["company"])], version, stages)
+        for past in ready
     )
-    name = values.get("deal_name") or values.get("product") or values["company"]
-    reached = stages.index(stage)
-    final_stage = {DealStatus.WON: "won", DealStatus.LOST: "lost"}.get(status, stage)
-    deal = Deal.objects.create(
-        name=name[:200],
+    audit_created(deals, by=by)
+    DealLine.objects.bulk_create(
+        DealLine(deal=deal, product=past.product, amount=past.amount, currency=past.currency)
+        for deal, past in zip(deals, ready, strict=True)
+        if past.product is not None
+    )
+    history_imported(
+        [
+            event
+            for deal, past in zip(deals, ready, strict=True)
+            for event in _stage_events(deal, past, stages, version, by)
+        ]
+    )
+
+
+def _deal(past: _Past, account: Account, version, stages: list[str]) -> Deal:
+    closed, created = _opened_and_closed(past.dates)
+    return Deal(
+        name=(past.values.get("deal_name") or past.values.get("product") or past.values["company"])[
+            :200
+        ],
         account=account,
-        owner=owner,
-        team=owner.team,
-        amount=amount,
-        currency=currency,
-        stage=final_stage,
-        status=status,
+        owner=past.owner,
+        team=past.owner.team,
+        amount=past.amount,
+        currency=past.currency,
+        stage={DealStatus.WON: "won", DealStatus.LOST: "lost"}.get(past.status, past.stage),
+        status=past.status,
         playbook_version=version,
-        probability=100 if status == DealStatus.WON else 0 if status == DealStatus.LOST else 10,
-        lost_reason=reason,
+        probability={DealStatus.WON: 100, DealStatus.LOST: 0}.get(past.status, 10),
+        lost_reason=past.reason,
         closed_at=closed,
         created_at=created,
         stage_entered_at=closed or created,
-        expected_close_date=dates.get("closed"),
-        import_key=key,
+        expected_close_date=past.dates.get("closed"),
+        import_key=past.key,
     )
-    if product is not None:
-        DealLine.objects.create(deal=deal, product=product, amount=amount, currency=currency)
-    # The file says which stage the deal reached, not when it entered each one: the stages it
-    # passed are recorded as reached when it opened, with no time measured in any, and the
-    # reports that measure time in a stage leave imported deals out. (An even spread of the
-    # cycle over the stages made the monthly review name a bottleneck nobody measured.)
-    path = stages[: reached + 1]
+
+
+def _opened_and_closed(dates: dict):
+    closed = day_in_company_time(dates["closed"]) if dates.get("closed") else None
+    if dates.get("created"):
+        return closed, day_in_company_time(dates["created"])
+    return closed, (closed or timezone.now()) - timedelta(days=60)
+
+
+def _stage_events(deal: Deal, past: _Past, stages: list[str], version, by) -> list[StageEvent]:
+    """The file says which stage the deal reached, not when it entered each one: the stages it
+    passed are recorded as reached when it opened, with no time measured in any, and the
+    reports that measure time in a stage leave imported deals out. (An even spread of the
+    cycle over the stages made the monthly review name a bottleneck nobody measured.)"""
+    path = stages[: stages.index(past.stage) + 1]
+    common = {"deal": deal, "by": by, "playbook_version": version}
     events = [
         StageEvent(
-            deal=deal,
             kind=StageEventKind.CREATED,
             to_stage=path[0],
-            at=created,
-            by=job.created_by,
+            at=deal.created_at,
             reason="imported",
-            playbook_version=version,
+            **common,
         )
     ]
     for i in range(1, len(path)):
         events.append(
             StageEvent(
-                deal=deal,
                 kind=StageEventKind.MOVED,
                 from_stage=path[i - 1],
                 to_stage=path[i],
-                at=created + timedelta(microseconds=i),  # in order, at the opening
-                by=job.created_by,
+                at=deal.created_at + timedelta(microseconds=i),  # in order, at the opening
                 reason="imported",
-                playbook_version=version,
+                **common,
             )
         )
-    if closed:
+    if deal.closed_at:
         events.append(
             StageEvent(
-                deal=deal,
-                kind=StageEventKind.WON if status == DealStatus.WON else StageEventKind.LOST,
+                kind=StageEventKind.WON if past.status == DealStatus.WON else StageEventKind.LOST,
                 from_stage=path[-1],
-                to_stage=final_stage,
-                at=closed,
-                by=job.created_by,
-                reason=reason,
-                playbook_version=version,
+                to_stage=deal.stage,
+                at=deal.closed_at,
+                reason=past.reason,
+                **common,
             )
         )
-    history_imported(events)
-    return deal
+    return events
 
 
 KINDS["deals"] = ImportKind(
