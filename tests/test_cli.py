@@ -35,6 +35,7 @@ def counts(db: Path) -> dict[str, int]:
                 "accounts_user",
                 "accounts_team",
                 "customers_account",
+                "customers_contact",
                 "accounts_rolegrant",
                 "deals_deal",
                 "deals_stageevent",
@@ -54,6 +55,7 @@ def test_demo_twice_does_not_duplicate(tmp_path):
     before = counts(tmp_path / "data" / "salesop.sqlite3")
     assert before["customers_account"] >= 10 and before["accounts_user"] >= 10
     assert before["deals_deal"] >= 10 and before["playbook_playbookversion"] == 2
+    assert before["customers_contact"] >= 40  # the old CRM's contact export, imported
     second = run("demo", "--no-serve", env=env)
     assert second.returncode == 0, second.stderr
     assert counts(tmp_path / "data" / "salesop.sqlite3") == before

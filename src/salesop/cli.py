@@ -424,10 +424,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "import",
-        help="import leads, companies, historical deals or users from CSV or XLSX; "
+        help="import leads, companies, contacts, historical deals or users from CSV or XLSX; "
         "`import resume JOB` runs a stopped import again",
     )
-    p.add_argument("what", choices=["leads", "deals", "accounts", "users", "resume"])
+    p.add_argument("what", choices=["leads", "deals", "accounts", "contacts", "users", "resume"])
     p.add_argument("file", help="the file; after resume, the import's number")
     p.add_argument("--channel", default="", help="leads: the channel's name")
     p.add_argument(
@@ -455,7 +455,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="FIELD:VALUE=OURS",
         help="read a value of the file as ours, e.g. stage:Prospecting=discovery (deals), "
-        "role:Lead=manager (users)",
+        "role:Lead=manager (users), decision_role:CEO=decision_maker (contacts)",
     )
     p.add_argument("--dedupe", choices=["skip", "merge", "create"], default="skip")
     p.add_argument("--valid-only", action="store_true", help="import valid rows, report others")

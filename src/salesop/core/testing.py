@@ -21,6 +21,7 @@ from salesop.accounts.selectors import totp_device_of
 from salesop.accounts.services import team_create, user_create
 from salesop.core.time import company_today
 from salesop.customers.models import Account
+from salesop.customers.rules import normalize_company
 from salesop.playbook.services import playbook_install_default
 
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105  (test personas only)  # nosec B105
@@ -116,6 +117,7 @@ def admin_login(client, user: User) -> TOTPDevice:
 
 
 def make_account(owner: User, name: str = "上海云仓物流有限公司", **fields) -> Account:
+    fields.setdefault("normalized_name", normalize_company(name))
     return Account.objects.create(owner=owner, team=owner.team, name=name, **fields)
 
 

@@ -213,6 +213,7 @@ def load_history(users: dict[str, User], now) -> None:
     rng = random.Random(2024)  # noqa: S311  (demo data, not security)  # nosec B311
     lines = ["客户名称,行业,地区,员工规模,负责人,产品,合同金额,结果,开始日期,成交日期,输单原因"]
     reasons = ["价格过高", "选择了竞品", "预算不足", "时机不合适"]
+    companies = []
     for i in range(320):
         industry, rate = rng.choice(HISTORY_INDUSTRIES)
         band = rng.choice(["50-199", "200-999", "1000-4999"])
@@ -220,10 +221,11 @@ def load_history(users: dict[str, User], now) -> None:
         start = now - timedelta(days=730 - 2 * i)
         end = min(start + timedelta(days=rng.randint(30, 120)), now)  # history: none ahead
         owner = rng.choice(["rep", "emily", "liuyang"])
+        companies.append(f"历史客户{i:03d}{industry}有限公司")
         lines.append(
             ",".join(
                 [
-                    f"历史客户{i:03d}{industry}有限公司",
+                    companies[-1],
                     industry,
                     rng.choice(HISTORY_REGIONS),
                     band,
@@ -239,6 +241,21 @@ def load_history(users: dict[str, User], now) -> None:
         )
     upload = SimpleUploadedFile("历史商机 history.csv", "\r\n".join(lines).encode("utf-8-sig"))
     job = import_upload(by=users["ops"], upload=upload, channel=None, kind="deals")
+    job.all_or_nothing = False
+    job.save()
+    import_execute(job)
+    # and the people at some of those companies, from the old CRM's contact export
+    people = [
+        ("王芳", "采购总监", "决策者"),
+        ("李娜", "IT 经理", "影响者"),
+        ("张磊", "仓储主管", "使用者"),
+    ]
+    lines = ["公司名称,联系人,职位,手机,邮箱,决策角色"]
+    for i in range(0, 320, 8):
+        name, title, role = people[i % 3]
+        lines.append(f"{companies[i]},{name},{title},139{i:08d},c{i:03d}@example.cn,{role}")
+    upload = SimpleUploadedFile("联系人 contacts.csv", "\r\n".join(lines).encode("utf-8-sig"))
+    job = import_upload(by=users["ops"], upload=upload, channel=None, kind="contacts")
     job.all_or_nothing = False
     job.save()
     import_execute(job)
