@@ -56,6 +56,7 @@ def test_demo_twice_does_not_duplicate(tmp_path):
     assert before["customers_account"] >= 10 and before["accounts_user"] >= 10
     assert before["deals_deal"] >= 10 and before["playbook_playbookversion"] == 2
     assert before["customers_contact"] >= 40  # the old CRM's contact export, imported
+    assert before["activities_activity"] >= 40  # and its call log
     second = run("demo", "--no-serve", env=env)
     assert second.returncode == 0, second.stderr
     assert counts(tmp_path / "data" / "salesop.sqlite3") == before

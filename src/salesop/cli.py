@@ -424,10 +424,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "import",
-        help="import leads, companies, contacts, historical deals or users from CSV or XLSX; "
+        help="import leads, companies, contacts, activities, historical deals or users from CSV "
+        "or XLSX; "
         "`import resume JOB` runs a stopped import again",
     )
-    p.add_argument("what", choices=["leads", "deals", "accounts", "contacts", "users", "resume"])
+    p.add_argument(
+        "what", choices=["leads", "deals", "accounts", "contacts", "activities", "users", "resume"]
+    )
     p.add_argument("file", help="the file; after resume, the import's number")
     p.add_argument("--channel", default="", help="leads: the channel's name")
     p.add_argument(

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def test_a_cell_longer_than_its_field_is_refused_where_it_is(
     org, kind, header, most, django_capture_on_commit_callbacks
 ):
-    assert set(KINDS) == {"leads", "accounts", "contacts", "deals", "users"}
+    assert set(KINDS) == {"leads", "accounts", "contacts", "activities", "deals", "users"}
     too_long = "长" * (most + 1)
     content = f"{header},备注\r\n上海云仓物流有限公司,\r\n{too_long},\r\n".encode()
     channel = make_channel() if kind == "leads" else None

@@ -204,6 +204,14 @@ HISTORY_INDUSTRIES = [
 HISTORY_REGIONS = ["上海", "浙江", "江苏", "北京", "广东"]
 
 
+def _import(by: User, name: str, kind: str, lines: list[str]) -> None:
+    upload = SimpleUploadedFile(name, "\r\n".join(lines).encode("utf-8-sig"))
+    job = import_upload(by=by, upload=upload, channel=None, kind=kind)
+    job.all_or_nothing = False
+    job.save()
+    import_execute(job)
+
+
 def load_history(users: dict[str, User], now) -> None:
     """Two years of closed deals, imported the way a company brings its past (through the
     import wizard's code), so the ideal customer profile has evidence from the first day."""
@@ -221,11 +229,11 @@ def load_history(users: dict[str, User], now) -> None:
         start = now - timedelta(days=730 - 2 * i)
         end = min(start + timedelta(days=rng.randint(30, 120)), now)  # history: none ahead
         owner = rng.choice(["rep", "emily", "liuyang"])
-        companies.append(f"历史客户{i:03d}{industry}有限公司")
+        companies.append((f"历史客户{i:03d}{industry}有限公司", owner, company_date(start)))
         lines.append(
             ",".join(
                 [
-                    companies[-1],
+                    companies[-1][0],
                     industry,
                     rng.choice(HISTORY_REGIONS),
                     band,
@@ -239,24 +247,21 @@ def load_history(users: dict[str, User], now) -> None:
                 ]
             )
         )
-    upload = SimpleUploadedFile("历史商机 history.csv", "\r\n".join(lines).encode("utf-8-sig"))
-    job = import_upload(by=users["ops"], upload=upload, channel=None, kind="deals")
-    job.all_or_nothing = False
-    job.save()
-    import_execute(job)
-    # and the people at some of those companies, from the old CRM's contact export
+    _import(users["ops"], "历史商机 history.csv", "deals", lines)
+    # and, from the old CRM's contact export and call log, the people at some of those
+    # companies and the first visit to each
     people = [
         ("王芳", "采购总监", "决策者"),
         ("李娜", "IT 经理", "影响者"),
         ("张磊", "仓储主管", "使用者"),
     ]
-    lines = ["公司名称,联系人,职位,手机,邮箱,决策角色"]
+    contacts = ["公司名称,联系人,职位,手机,邮箱,决策角色"]
+    visits = ["公司名称,跟进方式,主题,跟进时间,时长,跟进人"]
     for i in range(0, 320, 8):
+        company, owner, start = companies[i]
         name, title, role = people[i % 3]
-        lines.append(f"{companies[i]},{name},{title},139{i:08d},c{i:03d}@example.cn,{role}")
-    upload = SimpleUploadedFile("联系人 contacts.csv", "\r\n".join(lines).encode("utf-8-sig"))
-    job = import_upload(by=users["ops"], upload=upload, channel=None, kind="contacts")
-    job.all_or_nothing = False
-    job.save()
-    import_execute(job)
+        contacts.append(f"{company},{name},{title},139{i:08d},c{i:03d}@example.cn,{role}")
+        visits.append(f"{company},拜访,初次拜访 {name},{start:%Y-%m-%d} 10:00,60,{owner}")
+    _import(users["ops"], "联系人 contacts.csv", "contacts", contacts)
+    _import(users["ops"], "跟进记录 activities.csv", "activities", visits)
     train_all()
