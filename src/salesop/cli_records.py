@@ -138,7 +138,8 @@ def cmd_import(args: argparse.Namespace) -> None:
             % {"f": target, "values": ", ".join(values), "ours": "|".join(k for k, _l in ours)},
             file=sys.stderr,
         )
-    mapping_remember(kind=args.what, header=header, mapping=mapping)
+    if not args.dry_run:
+        mapping_remember(by=job.created_by, kind=args.what, header=header, mapping=mapping)
     job.dedupe = args.dedupe
     job.all_or_nothing, job.dry_run = not args.valid_only, args.dry_run
     job.date_order, job.create_owners = args.date_order, args.create_owners

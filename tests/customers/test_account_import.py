@@ -35,13 +35,18 @@ def test_a_merge_fills_only_companies_the_importer_sees(org, django_capture_on_c
     job = _run(org.rep, content, django_capture_on_commit_callbacks, dedupe="merge")
     assert (job.merged_count, job.created_count) == (1, 0)
     assert [(e["row"], e["column"]) for e in job.errors] == [(2, "Company")]
-    assert "另一个团队" in job.errors[0]["reason"] or "another team" in job.errors[0]["reason"]
+    assert "请联系销售运营共享" in job.errors[0]["reason"]  # as the company form says it
     theirs.refresh_from_db()
     mine.refresh_from_db()
     assert (theirs.industry, theirs.website) == ("", "")
     assert (mine.industry, mine.website) == ("物流", "https://www.yuncang.cn")
     entry = LogEntry.objects.get_for_object(mine).get(action=LogEntry.Action.UPDATE)
     assert entry.actor == org.rep
+    # again: nothing left to fill in is skipped, and another team's company is still refused
+    again = _run(org.rep, content, django_capture_on_commit_callbacks, dedupe="merge")
+    assert (again.merged_count, again.skipped_count, again.error_count) == (0, 1, 1)
+    skipped = _run(org.rep, content, django_capture_on_commit_callbacks, dedupe="skip")
+    assert (skipped.skipped_count, skipped.error_count) == (1, 1)
 
 
 def test_a_website_that_is_not_a_web_address_is_refused(org, django_capture_on_commit_callbacks):

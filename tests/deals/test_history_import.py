@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from auditlog.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from salesop.accounts.models import User
@@ -414,15 +415,39 @@ def test_a_deal_another_import_wrote_first_is_skipped_and_the_rest_of_its_batch_
     assert Deal.objects.filter(name="WMS", amount=1000 + rows - 1).count() == 1
 
 
-def test_an_amount_too_large_to_keep_is_refused_on_its_row(org, run):
+def test_an_amount_too_large_or_too_fine_to_keep_is_refused_on_its_row(org, run):
     """A stray digit run (a phone number in the amount column) is refused with its row, not a
-    database overflow that fails the batch; cents are kept to the cent."""
+    database overflow that fails the batch; so are a fraction of a cent (0.001 was kept as a
+    won deal of 0.00) and a decimal comma (1.234,56 was read as 1.23)."""
     content = (
         "Company,Owner,Outcome,Created,Closed,Amount\r\n"
         "甲公司,rep,won,2024-01-10,2024-02-20,13812345678901234\r\n"
         "乙公司,rep,won,2024-01-10,2024-02-20,1234.567\r\n"
+        '丙公司,rep,won,2024-01-10,2024-02-20,"1.234,56"\r\n'
+        '丁公司,rep,won,2024-01-10,2024-02-20,"1,234.50"\r\n'
     )
     job = run(org, content, all_or_nothing=False)
-    assert [(e["row"], e["column"]) for e in job.errors] == [(2, "Amount")], job.errors
+    refused = [(e["row"], e["column"]) for e in job.errors]
+    assert refused == [(2, "Amount"), (3, "Amount"), (4, "Amount")], job.errors
     assert "13812345678901234" in job.errors[0]["reason"]
-    assert Deal.objects.get(account__name="乙公司").amount == Decimal("1234.57")
+    assert "1234.567" in job.errors[1]["reason"] and "1.234,56" in job.errors[2]["reason"]
+    assert Deal.objects.get().amount == Decimal("1234.50")
+    assert (
+        str(LogEntry.objects.get_for_object(Deal.objects.get()).get().changes_dict["amount"][1])
+        == "1234.50"
+    )
+
+
+def test_a_company_imported_before_its_won_history_becomes_a_customer(org, run):
+    from salesop.core.testing import make_account
+
+    account = make_account(org.ops, "Acme Co., Ltd.")
+    content = (
+        "Company,Owner,Outcome,Created,Closed,Amount\r\n"
+        "ACME CO LTD,rep,won,2024-01-10,2024-02-20,1000\r\n"
+    )
+    run(org, content)
+    account.refresh_from_db()
+    assert account.lifecycle == "customer"
+    became = LogEntry.objects.get_for_object(account).get(action=LogEntry.Action.UPDATE)
+    assert (became.actor, became.changes_dict["lifecycle"]) == (org.ops, ["prospect", "customer"])

@@ -106,6 +106,9 @@ def test_dedupe_modes(org, dedupe, created, skipped, merged, start):
     assert (job.created_count, job.skipped_count, job.merged_count) == (created, skipped, merged)
     existing.refresh_from_db()
     assert existing.email == ("zhou@hengtong.cn" if dedupe == "merge" else "")
+    if dedupe == "merge":  # again: nothing left to fill in, every row counted as skipped
+        again = start(upload(org, (HEADER + "\r\n".join(ROWS)).encode()), org, dedupe=dedupe)
+        assert (again.created_count, again.skipped_count, again.merged_count) == (0, 3, 0)
 
 
 def test_xlsx_import(org, tmp_path, start):
@@ -268,6 +271,22 @@ def test_mapping_is_remembered_for_the_next_file_with_the_same_columns(org, star
     assert again.mapping == {"Firma": "company_name", "Person": "contact_name", "Handy": "phone"}
 
 
+def test_a_remembered_mapping_is_its_owners_and_a_dry_run_remembers_none(org, start):
+    """One person's mapping silently remapped another team's files with the same columns
+    (their emails landing in notes), and a dry run's trial mapping was kept."""
+    content = b"company,contact,phone,email\r\nAcme,Jo,13800001111,jo@acme.cn\r\n"
+    guessed = upload(org, content).mapping
+    trial = {"company": "company_name", "contact": "title", "email": "notes"}
+    start(upload(org, content), org, mapping=trial, dry_run=True)
+    assert upload(org, content).mapping == guessed  # the trial was not kept
+    start(upload(org, content), org, mapping=trial)
+    assert upload(org, content).mapping == trial  # the rep's own next file
+    theirs = import_upload(
+        by=org.other_manager, upload=SimpleUploadedFile("l.csv", content), channel=make_channel()
+    )
+    assert theirs.mapping == guessed
+
+
 # Who may import what (issue 20) ---------------------------------------------------------------
 
 HISTORY = (
@@ -343,3 +362,31 @@ def test_a_rep_names_only_themselves_and_dedupes_only_against_what_they_see(org,
         "嘉兴恒通冷链物流有限公司",
         "无锡华晨电子科技有限公司",
     }
+
+
+def test_row_errors_and_their_report_are_in_the_importers_language(org, start):
+    """Emily reads English: her import's errors were in the company's Chinese."""
+    org.rep.language = "en"
+    org.rep.save(update_fields=["language"])
+    content = "公司名称,联系人,邮箱\r\n上海云仓物流有限公司,王芳,not-an-email\r\n".encode()
+    job = start(upload(org, content), org, all_or_nothing=False)
+    assert "not an email address" in job.errors[0]["reason"], job.errors
+    report = job.error_report.read().decode("utf-8-sig")
+    assert report.startswith("row,column,reason")
+
+
+def test_a_manager_names_an_owner_by_full_name_as_other_imports_do(
+    org, django_capture_on_commit_callbacks
+):
+    content = "公司名称,联系人,负责人\r\n上海云仓物流有限公司,王芳,emily chen\r\n".encode()
+    job = import_upload(
+        by=org.manager, upload=SimpleUploadedFile("l.csv", content), channel=make_channel()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        import_start(
+            job=job, by=org.manager, mapping=job.mapping, dedupe="skip", all_or_nothing=True,
+            dry_run=False,
+        )  # fmt: skip
+    job.refresh_from_db()
+    assert (job.created_count, job.errors) == (1, [])
+    assert Lead.objects.get().owner == org.teammate

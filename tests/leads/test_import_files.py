@@ -269,3 +269,22 @@ def test_merging_the_same_person_twice_in_a_file_makes_one_lead(
     )
     assert (job.created_count, job.skipped_count) == (1, 1)
     assert Lead.objects.filter(email_normalized="alice@acme.com").count() == 1
+
+
+def test_a_repeated_header_keeps_both_columns_and_a_nul_is_a_row_error(
+    org, django_capture_on_commit_callbacks
+):
+    """`phone,phone`: the second column silently replaced the first; a NUL byte deep in the
+    file was stored in a lead's name (PostgreSQL refuses it)."""
+    content = (
+        "company,contact,phone,phone\r\n"
+        "嘉兴恒通冷链物流有限公司,周经理,13805710001,0573-88880001\r\n"
+        + "无锡华晨电子科技有限公司,吴工,13905100002,\r\n" * 200
+        + "合肥新桥食品有限公司,钱\x00总,13705510003,\r\n"
+    )
+    job = upload(org, content.encode())
+    assert job.columns == ["company", "contact", "phone", "phone (2)"]
+    assert job.mapping["phone"] == "phone" and "phone (2)" not in job.mapping
+    job = run(org, job, django_capture_on_commit_callbacks, all_or_nothing=False)
+    assert [(e["row"], e["column"]) for e in job.errors] == [(203, "contact")], job.errors
+    assert Lead.objects.get(company_name="嘉兴恒通冷链物流有限公司").phone == "13805710001"

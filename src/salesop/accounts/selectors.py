@@ -40,3 +40,14 @@ def colleagues_visible_to(user: User, *, active_only: bool = True) -> QuerySet[U
     if Role.MANAGER in user.roles and user.team_id:
         return users.filter(team__path__startswith=user.team.path)
     return users.filter(pk=user.pk)
+
+
+def colleagues_by_name(user: User, *, active_only: bool = True) -> dict[str, User]:
+    """The colleagues `user` sees by how a file names them: user name or full name, in any
+    case (a user name wins over someone else's identical full name)."""
+    colleagues = list(colleagues_visible_to(user, active_only=active_only))
+    people = {person.username.casefold(): person for person in colleagues}
+    for person in colleagues:
+        if person.full_name:
+            people.setdefault(person.full_name.casefold(), person)
+    return people

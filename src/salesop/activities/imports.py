@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from salesop.accounts.models import User
-from salesop.accounts.selectors import colleagues_visible_to
+from salesop.accounts.selectors import colleagues_by_name
 from salesop.activities.models import Activity, ActivityKind, Outcome
 from salesop.activities.services import activity_log
 from salesop.core.errors import DomainError
@@ -109,11 +109,7 @@ def run_activities(job, rows, progress=None) -> Counts:
     by_default: User = job.created_by
     choices = activity_choices()
     value_map = job.value_map or {}
-    people = {}
-    for user in colleagues_visible_to(by_default, active_only=False):
-        people[user.username.casefold()] = user
-        if user.full_name:
-            people.setdefault(user.full_name.casefold(), user)
+    people = colleagues_by_name(by_default, active_only=False)
     companies: dict[str, Account | None] = {}
     seen: set[tuple] = set()
     outcome = Counts.so_far(job)

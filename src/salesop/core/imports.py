@@ -211,6 +211,8 @@ def cells(row: Row, mapping: dict[str, str], fields: dict[str, int]):
                     row.number, column, _("longer than %(n)d characters") % {"n": fields[target]}
                 )
             )
+        elif "\x00" in text:  # PostgreSQL stores no NUL; SQLite kept it in a company's name
+            errors.append(RowError(row.number, column, _("holds a NUL (zero) character")))
         values[target] = text  # kept, so that it is not reported empty too
     return values, errors
 

@@ -12,6 +12,7 @@ DATE_ORDERS = {
 }
 _UNITS = {"万": Decimal(10_000), "亿": Decimal(100_000_000), "k": Decimal(1000), "K": Decimal(1000)}
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
 class ParseError(ValueError):
@@ -24,7 +25,7 @@ def parse_decimal(value) -> Decimal | None:
         return None
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         return Decimal(str(value))
-    text = str(value).strip().replace(",", "").replace("，", "").replace(" ", "")
+    text = str(value).strip().replace("，", ",").replace(" ", "")
     for symbol in ("¥", "￥", "$", "€", "£", "元", "RMB", "CNY", "USD"):
         text = text.replace(symbol, "")
     if not text:
@@ -32,6 +33,12 @@ def parse_decimal(value) -> Decimal | None:
     factor = Decimal(1)
     if text[-1] in _UNITS:
         factor, text = _UNITS[text[-1]], text[:-1]
+    if "," in text:
+        # commas group thousands (1,200,000.50); a decimal comma (1.234,56 or 1,5) is refused,
+        # not read as 1.23 or 15
+        if not _GROUPED.match(text):
+            raise ParseError(f"not a number: {value!r}")
+        text = text.replace(",", "")
     if not _NUMBER.match(text):
         raise ParseError(f"not a number: {value!r}")
     try:

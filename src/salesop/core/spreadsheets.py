@@ -177,6 +177,16 @@ def _clean_header(header: Iterable[Any]) -> list[str]:
             _("The file has %(n)d columns; at most %(max)d can be imported.")
             % {"n": len(cells), "max": MAX_COLUMNS}
         )
+    # a name the header repeats is told apart (phone, phone (2)): the second column's cells
+    # silently replaced the first's
+    seen: set[str] = set()
+    for i, name in enumerate(cells):
+        if name and name in seen:
+            number = 2
+            while f"{name} ({number})" in seen or f"{name} ({number})" in cells:
+                number += 1
+            cells[i] = f"{name} ({number})"
+        seen.add(cells[i])
     return cells
 
 

@@ -7,7 +7,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from salesop.accounts.selectors import colleagues_visible_to
+from salesop.accounts.selectors import colleagues_by_name
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError
 from salesop.core.imports import (
@@ -25,6 +25,7 @@ from salesop.core.imports import (
 from salesop.core.spreadsheets import Row
 from salesop.customers.models import Account, Contact, DecisionRole, EmployeeBand, Tier
 from salesop.customers.rules import (
+    ALREADY_HERE,
     EMPLOYEE_WORDS,
     INDUSTRY_WORDS,
     REGION_WORDS,
@@ -57,11 +58,8 @@ TIERS = {"战略客户": "strategic", "重点客户": "key", "普通客户": "st
 
 
 def run_accounts(job, rows, progress=None) -> Outcome:
-    users = {}  # the importer's people: a rep names only themselves, a manager their team
-    for user in colleagues_visible_to(job.created_by, active_only=False):
-        users[user.username.casefold()] = user
-        if user.full_name:
-            users.setdefault(user.full_name.casefold(), user)
+    # the importer's people: a rep names only themselves, a manager their team
+    users = colleagues_by_name(job.created_by, active_only=False)
     outcome = Outcome.so_far(job)
     seen: set[str] = set()
 
@@ -134,11 +132,20 @@ def run_accounts(job, rows, progress=None) -> Outcome:
             return
         in_file = key in seen
         seen.add(key)
-        twin = None if in_file else Account.objects.filter(normalized_name=key).first()
-        # a company the file names again is skipped when merging too (as leads are): merge
-        # mode created it twice
-        if (in_file and job.dedupe != "create") or (twin and job.dedupe == "skip"):
-            outcome.skipped += 1
+        twin = None
+        if not in_file:
+            twins = Account.objects.filter(normalized_name=key).order_by("pk")
+            twin = twins.visible_to(job.created_by).first() or twins.first()
+        if twin and not Account.objects.visible_to(job.created_by).filter(pk=twin.pk).exists():
+            # another team's company: refused as the company form refuses it (a merge filled
+            # it and a skip counted it as the importer's)
+            outcome.errors.append(
+                RowError(
+                    row.number,
+                    col("company"),
+                    str(ALREADY_HERE),
+                )
+            )
             return
         fields = {
             "industry": values.get("industry", ""),
@@ -147,21 +154,18 @@ def run_accounts(job, rows, progress=None) -> Outcome:
             "employee_band": band,
             "tier": tier,
         }
+        # filled as an edit of the company is (checked, audited as the importer's); a row
+        # with nothing to fill in is skipped, not counted as merged
+        empty = {k: v for k, v in fields.items() if v and twin and not getattr(twin, k)}
+        # a company the file names again is skipped when merging too (as leads are): merge
+        # mode created it twice
+        if (in_file and job.dedupe != "create") or (
+            twin and (job.dedupe == "skip" or job.dedupe == "merge" and not empty)
+        ):
+            outcome.skipped += 1
+            return
         if twin and job.dedupe == "merge":
-            # filled as an edit of the company is (checked, audited as the importer's), and
-            # only a company the importer may see: it overwrote other teams' companies
-            if not Account.objects.visible_to(job.created_by).filter(pk=twin.pk).exists():
-                outcome.errors.append(
-                    RowError(
-                        row.number,
-                        col("company"),
-                        _("%(c)r belongs to another team: ask sales operations to share it")
-                        % {"c": values["company"]},
-                    )
-                )
-                return
-            empty = {k: v for k, v in fields.items() if v and not getattr(twin, k)}
-            if empty and not job.dry_run:
+            if not job.dry_run:
                 try:
                     account_update(account=twin, by=job.created_by, **empty)
                 except DomainError as refused:

@@ -5,8 +5,15 @@ import re
 import unicodedata
 
 import phonenumbers
+from django.utils.translation import gettext_lazy as _
 
 from salesop.accounts.rules import manages_others
+
+# A company is in salesop once: what the form, the API and an import say to a second one.
+ALREADY_HERE = _(
+    "This company is already in salesop (same name once case, width, punctuation and suffixes "
+    "like 有限公司 or Co., Ltd. are ignored); ask sales operations to share it."
+)
 
 # Legal-form suffixes that do not tell two companies apart. Chinese ones end the name without
 # a space, so they are cut from the joined key; Latin ones only as whole trailing words (so

@@ -49,11 +49,7 @@ def _refuse_duplicate(account: Account) -> None:
     if account.normalized_name and twin.exists():
         raise DomainError(
             "duplicate",
-            _(
-                "This company is already in salesop (same name once case, width, punctuation "
-                "and suffixes like 有限公司 or Co., Ltd. are ignored); ask sales operations to "
-                "share it."
-            ),
+            str(rules.ALREADY_HERE),
             {"name": _("A company with this name already exists.")},
         )
 

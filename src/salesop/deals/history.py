@@ -14,9 +14,9 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import User
-from salesop.accounts.selectors import colleagues_visible_to
+from salesop.accounts.selectors import colleagues_by_name
 from salesop.accounts.services import person_create
-from salesop.core.audit import audit_created
+from salesop.core.audit import audit_actor, audit_created
 from salesop.core.imports import (
     KINDS,
     Choices,
@@ -29,11 +29,11 @@ from salesop.core.imports import (
     checkpoint,
     column_of,
 )
-from salesop.core.money import MAX_AMOUNT, Currency
+from salesop.core.money import MAX_AMOUNT, Currency, format_money, in_minor_units, minor_unit
 from salesop.core.parsing import ParseError, parse_date, parse_decimal
 from salesop.core.spreadsheets import Row
 from salesop.core.time import company_today, day_in_company_time
-from salesop.customers.models import Account, EmployeeBand
+from salesop.customers.models import Account, EmployeeBand, Lifecycle
 from salesop.customers.rules import (
     EMPLOYEE_WORDS,
     INDUSTRY_WORDS,
@@ -182,11 +182,7 @@ class _Reader:
         for reason in playbook.lost_reasons:
             for word in (reason.key, reason.label.zh, reason.label.en):
                 self.reasons[word.casefold()] = reason.key
-        self.users = {}
-        for user in colleagues_visible_to(job.created_by, active_only=False):
-            self.users[user.username.casefold()] = user
-            if user.full_name:
-                self.users.setdefault(user.full_name.casefold(), user)
+        self.users = colleagues_by_name(job.created_by, active_only=False)
 
     def read(self, row: Row) -> tuple[_Past | None, list[RowError]]:
         values, errors = cells(row, self.job.mapping, FIELDS)
@@ -199,20 +195,31 @@ class _Reader:
             error("company", _("the company is empty"))
         owner = self._owner(values, error)
         product = self._product(values, error)
-        try:
-            amount = parse_decimal(raw.get("amount"))
-            if amount is not None:
-                if not 0 <= amount <= MAX_AMOUNT:
-                    raise ParseError("out of range")
-                amount = amount.quantize(Decimal("0.01"))
-        except ParseError:
-            amount = None
-            error("amount", _("not an amount: %(v)s") % {"v": values.get("amount")})
-        dates = self._dates(raw, error)
-        status, stage, reason = self._ending(values, error)
         currency = (values.get("currency") or "CNY").upper()
         if currency not in Currency.values:
             error("currency", _("unknown currency"))
+        try:
+            amount = parse_decimal(raw.get("amount"))
+            if amount is not None and not 0 <= amount <= MAX_AMOUNT:
+                raise ParseError("out of range")
+        except ParseError:
+            amount = None
+            error("amount", _("not an amount: %(v)s") % {"v": values.get("amount")})
+        else:
+            if amount is not None and currency in Currency.values:
+                if in_minor_units(amount, currency):
+                    amount = amount.quantize(Decimal("0.01"))
+                else:  # 0.001 was kept as a won deal of 0.00
+                    error(
+                        "amount",
+                        _("%(v)s is finer than %(unit)s")
+                        % {
+                            "v": values.get("amount"),
+                            "unit": format_money(minor_unit(currency), currency),
+                        },
+                    )
+        dates = self._dates(raw, error)
+        status, stage, reason = self._ending(values, error)
         band = employee_band(values.get("employee_band"))
         if band is None:
             error(
@@ -387,10 +394,24 @@ def _write_batch(ready: list[_Past], job, stages: list[str]) -> None:
                 industry=past.values.get("industry", ""),
                 region=past.values.get("region", ""),
                 employee_band=past.values.get("employee_band", ""),
-                lifecycle="customer" if past.status == DealStatus.WON else "prospect",
+                lifecycle=Lifecycle.CUSTOMER
+                if past.status == DealStatus.WON
+                else Lifecycle.PROSPECT,
             )
             new_accounts.append(accounts[company_key])
     audit_created(Account.objects.bulk_create(new_accounts), by=by)
+    # a company already here (from a companies import) that this history shows won is a
+    # customer now, as one the history itself brings in is: it stayed a prospect
+    won = {
+        accounts[normalize_company(past.values["company"])]
+        for past in ready
+        if past.status == DealStatus.WON
+    }
+    with audit_actor(by):
+        for account in won:
+            if account.lifecycle == Lifecycle.PROSPECT:
+                account.lifecycle = Lifecycle.CUSTOMER
+                account.save(update_fields=["lifecycle", "updated_at"])
     deals = Deal.objects.bulk_create(
         _deal(past, accounts[normalize_company(past.values["company"])], version, stages)
         for past in ready

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from salesop.accounts.models import User
-from salesop.accounts.selectors import colleagues_visible_to
+from salesop.accounts.selectors import colleagues_by_name
 from salesop.core.errors import StaleWrite
 from salesop.core.imports import (
     KINDS,
@@ -175,7 +175,7 @@ def _clean(
     if "owner" in values:
         name = values.pop("owner")
         if name:
-            owner = owners.get(name)
+            owner = owners.get(name.casefold())
             if owner is None:
                 errors.append(
                     RowError(
@@ -285,7 +285,7 @@ def run_leads(job: ImportJob, rows: Iterator[Row], progress=None) -> Outcome:
     playbook = active_playbook()
     # Owners named in the file, and the leads it may duplicate, only among what the importer
     # sees: a rep cannot give leads to another team, nor learn that it holds a phone number.
-    owners = {u.username: u for u in colleagues_visible_to(job.created_by)}
+    owners = colleagues_by_name(job.created_by)
     context = Context(
         channels={c.name.casefold(): c for c in Channel.objects.filter(is_active=True)},
         date_order=job.date_order,
@@ -306,7 +306,7 @@ def run_leads(job: ImportJob, rows: Iterator[Row], progress=None) -> Outcome:
         cleaned = [(row, *_clean(row, job.mapping, owners, context)) for row in batch]
         existing = _existing([v for _r, v, errs in cleaned if not errs], visible)
         creates, merges = [], {}
-        for _row, values, errors in cleaned:
+        for row, values, errors in cleaned:
             if errors:
                 outcome.errors.extend(errors)
                 continue
@@ -337,7 +337,8 @@ def run_leads(job: ImportJob, rows: Iterator[Row], progress=None) -> Outcome:
                 continue
             if twin and job.dedupe == "merge":
                 # what the file adds to the lead: only the fields it has empty
-                filled = merges.setdefault(twin.pk, (twin, {}))[1]
+                _twin, filled, by_row = merges.setdefault(twin.pk, (twin, {}, []))
+                by_row.append(row)
                 for name, value in values.items():
                     if name != "owner" and value and not getattr(twin, name):
                         filled.setdefault(name, value)
@@ -371,11 +372,15 @@ def run_leads(job: ImportJob, rows: Iterator[Row], progress=None) -> Outcome:
         if not job.dry_run:
             made = Lead.objects.bulk_create(creates)
             leads_imported(made, by=job.created_by, job_id=job.pk)
-            merged = sum(_merge(twin, filled, job) for twin, filled in merges.values())
-        else:
-            merged = len(merges)  # what a real run would merge
         outcome.created += len(creates)
-        outcome.merged += merged
+        # each row counted: merged when it filled the lead in (a dry run: would have), else
+        # skipped (the same file merged again counted its rows nowhere)
+        for twin, filled, by_row in merges.values():
+            changed = bool(filled) if job.dry_run else _merge(twin, filled, job)
+            if changed:
+                outcome.merged += len(by_row)
+            else:
+                outcome.skipped += len(by_row)
 
     return all_or_nothing(job, outcome, process)
 
@@ -392,17 +397,25 @@ def import_execute(job: ImportJob, progress=None) -> ImportJob:
         return _execute(job, progress)
 
 
+def import_language(job: ImportJob) -> str:
+    """What the job's messages, row errors and error report are written in when no one is
+    watching it run (the worker): its starter's language (they were in the company's)."""
+    return job.created_by.language or settings.LANGUAGE_CODE
+
+
 def import_fail(*, job: ImportJob, reason: str) -> None:
     """Fails a run that stopped before it finished (queued or running only), saying what it
     left behind; its page and `salesop import resume` can run it again from there. Never run
     again by itself: the job's creator decides."""
     job.refresh_from_db(fields=["committed_row", "created_count", "merged_count"])
+    with translation.override(import_language(job)):
+        left_behind = _left_behind(job)
     ImportJob.objects.filter(
         pk=job.pk, status__in=(ImportStatus.QUEUED, ImportStatus.RUNNING)
     ).update(
         status=ImportStatus.FAILED,
         interrupted=True,
-        message=" ".join((reason, _left_behind(job)))[:500],
+        message=" ".join((reason, left_behind))[:500],
         finished_at=timezone.now(),
     )
 
@@ -446,10 +459,9 @@ def _execute(job: ImportJob, progress=None) -> ImportJob:
         # the rows written so far counted, and can be resumed; the log keeps the traceback.
         log.exception("import %s stopped by an error", job.pk)
         error = f"{type(exc).__name__}: {exc}"[:300]
-        with translation.override(job.created_by.language or settings.LANGUAGE_CODE):
-            import_fail(
-                job=job, reason=_("Failed: an error stopped it (%(error)s).") % {"error": error}
-            )
+        import_fail(
+            job=job, reason=_("Failed: an error stopped it (%(error)s).") % {"error": error}
+        )
         job.refresh_from_db()
         return job
     job.created_count, job.merged_count = outcome.created, outcome.merged

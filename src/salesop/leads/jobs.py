@@ -32,9 +32,10 @@ def _signature(header: list[str]) -> str:
     return hashlib.sha256("\x1f".join(sorted(header)).encode()).hexdigest()
 
 
-def mapping_remember(*, kind: str, header: list[str], mapping: dict[str, str]) -> None:
-    """Keeps the mapping for the next file with the same columns."""
+def mapping_remember(*, by: User, kind: str, header: list[str], mapping: dict[str, str]) -> None:
+    """Keeps the mapping for the person's next file with the same columns."""
     SavedMapping.objects.update_or_create(
+        user=by,
         kind=kind,
         signature=_signature(header),
         defaults={"mapping": mapping, "updated_at": timezone.now()},
@@ -81,7 +82,7 @@ def import_upload(*, by: User, upload, channel: Channel | None, kind: str = "lea
         message = too_many_rows(settings.IMPORT_MAX_ROWS, rows)
         raise DomainError("too_many_rows", message, {"file": message})
     job.columns = header
-    saved = SavedMapping.objects.filter(kind=kind, signature=_signature(header)).first()
+    saved = SavedMapping.objects.filter(user=by, kind=kind, signature=_signature(header)).first()
     job.mapping = saved.mapping if saved else guess_mapping(header, kind)
     job.save()
     return job
@@ -163,7 +164,8 @@ def import_start(
         **_FROM_THE_FIRST_ROW,
     )
     job.refresh_from_db()
-    mapping_remember(kind=job.kind, header=header, mapping=job.mapping)
+    if not dry_run:  # a dry run writes nothing, a remembered mapping included
+        mapping_remember(by=by, kind=job.kind, header=header, mapping=job.mapping)
     transaction.on_commit(lambda: run_import_job(job.pk))
     return job
 

@@ -318,9 +318,13 @@ class ExportJob(models.Model):
 
 
 class SavedMapping(models.Model):
-    """The column mapping last used for files with these columns: the next file from the same
-    system maps itself."""
+    """The column mapping a person last used for files with these columns: their next file
+    from the same system maps itself. Each person's own: one person's mapping (or a dry run's
+    trial) silently remapped another team's files."""
 
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+"
+    )
     kind = models.CharField(max_length=16)
     signature = models.CharField(max_length=64)  # hash of the sorted column names
     mapping = models.JSONField(default=dict)
@@ -328,7 +332,9 @@ class SavedMapping(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["kind", "signature"], name="mapping_once_per_header")
+            models.UniqueConstraint(
+                fields=["user", "kind", "signature"], name="mapping_once_per_person_and_header"
+            )
         ]
 
     def __str__(self) -> str:

@@ -1,8 +1,9 @@
 from django.db import transaction
+from django.utils import translation
 from huey.contrib.djhuey import db_task
 
 from salesop.leads.exports import export_execute, export_fail
-from salesop.leads.imports import import_execute, import_fail
+from salesop.leads.imports import import_execute, import_fail, import_language
 from salesop.leads.models import ExportJob, ImportJob, ImportStatus
 from salesop.monitor.heartbeat import JobKind, job_kind
 
@@ -13,7 +14,8 @@ def run_import_job(job_id: int) -> None:
     all-or-nothing imports leave nothing behind when they fail."""
     job = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).first()
     if job is not None:
-        import_execute(job)
+        with translation.override(import_language(job)):
+            import_execute(job)
 
 
 @db_task()
