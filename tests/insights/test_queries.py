@@ -17,6 +17,7 @@ PAGES = {
     "/insights/compliance/?month=2026-10": 24,
     "/insights/compliance/checklist/?month=2026-10": 10,
     "/insights/losses/?month=2026-10": 16,
+    "/insights/products/?month=2026-10": 12,
     "/insights/review/?month=2026-10": 110,
 }
 

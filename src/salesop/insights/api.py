@@ -5,6 +5,7 @@ cannot see answers 404."""
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
@@ -15,6 +16,7 @@ from salesop.core.time import company_today
 from salesop.insights import selectors
 from salesop.insights.compliance import MEASURES, Card
 from salesop.insights.filters import Filters, filters_for, not_narrowed
+from salesop.insights.products import won_by_product
 from salesop.insights.review import review
 from salesop.insights.rules import Period, month_asked
 from salesop.leads.models import Grade
@@ -392,4 +394,39 @@ def insights_losses(request, query: Query[ReportQuery]):
         },
         "themes": [{"term": t, "comments": n} for t, n in report.themes],
         "not_narrowed": _not_narrowed(filters, "churns", "feedback"),
+    }
+
+
+class ProductRevenueOut(Schema):
+    code: str
+    name: str
+    won: int = Field(description="deals won in the month that sold it")
+    revenue: Decimal = Field(description="their revenue from it, in the report currency")
+
+
+class ProductsOut(Schema):
+    currency: str
+    products: list[ProductRevenueOut]
+
+
+@router.get(
+    "/insights/products",
+    response={200: ProductsOut, **READ_ERRORS},
+    operation_id="insights_products",
+)
+def insights_products(request, query: Query[ReportQuery]):
+    """Won revenue per product in the month, largest first (as the products tab)."""
+    period, filters = _asked(request, query)
+    rows = won_by_product(request.user, period, filters)
+    return {
+        "currency": settings.REPORT_CURRENCY,
+        "products": [
+            {
+                "code": r.product.code,
+                "name": r.product.name,
+                "won": r.won,
+                "revenue": r.revenue.quantize(Decimal("0.01")),
+            }
+            for r in rows
+        ],
     }

@@ -11,6 +11,7 @@ urlpatterns = [
     path("review/", views.review_page, name="review"),
     path("review/draft/", views.review_draft, name="review_draft"),
     path("losses/", views.losses, name="losses"),
+    path("products/", views.products, name="products"),
     path("grading/", views.grading, name="grading"),
     path("grading/apply/", views.grading_apply, name="grading_apply"),
 ]

@@ -36,6 +36,7 @@ from salesop.insights.filters import (
     owners_visible_to,
     teams_visible_to,
 )
+from salesop.insights.products import won_by_product
 from salesop.insights.review import review
 from salesop.insights.rules import Period, month_asked
 from salesop.leads.models import Grade
@@ -383,6 +384,31 @@ def losses(request):
             sections=sections,
             chart=charts.pareto(_("Lost-deal reasons"), report.reasons),
         ),
+    )
+
+
+@login_required
+def products(request):
+    """Won revenue per product in the period, in the report currency, as the person sees the
+    deals (imported history's lines included)."""
+    asked = _asked(request)
+    rows = won_by_product(request.user, asked.period, asked.filters)
+    currency = settings.REPORT_CURRENCY
+    if request.GET.get("format") == "xlsx":
+        return _download(
+            f"products-{asked.period.start:%Y-%m}.xlsx",
+            [
+                _("Code"),
+                _("Product"),
+                _("Deals won"),
+                _("Won revenue (%(currency)s)") % {"currency": currency},
+            ],
+            ([r.product.code, r.product.name, r.won, r.revenue] for r in rows),
+        )
+    return render(
+        request,
+        "insights/products.html",
+        _context(request, asked, "products", rows=rows, currency=currency),
     )
 
 
