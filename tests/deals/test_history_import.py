@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from auditlog.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from salesop.accounts.models import User
 from salesop.customers.profiling import icp_rebuild
@@ -451,3 +452,34 @@ def test_a_company_imported_before_its_won_history_becomes_a_customer(org, run):
     assert account.lifecycle == "customer"
     became = LogEntry.objects.get_for_object(account).get(action=LogEntry.Action.UPDATE)
     assert (became.actor, became.changes_dict["lifecycle"]) == (org.ops, ["prospect", "customer"])
+
+
+def test_a_deal_without_an_opening_date_gets_no_made_up_cycle(org, run):
+    """With no created date the importer spread 60 days before the close: every such deal
+    counted in the signing cycle, and open ones were dated two months before the import."""
+    from datetime import date
+
+    from salesop.insights.rules import Period
+    from salesop.insights.selectors import durations
+
+    content = (
+        "Company,Owner,Outcome,Created,Closed,Amount\r\n"
+        "甲公司,rep,won,2024-01-05,2024-03-05,1000\r\n"
+        "乙公司,rep,won,,2024-03-06,1000\r\n"
+        "丙公司,rep,open,,,1000\r\n"
+    )
+    before = timezone.now()
+    run(org, content)
+    deals = {d.account.name: d for d in Deal.objects.select_related("account")}
+    assert not deals["甲公司"].opened_unknown
+    assert deals["乙公司"].opened_unknown
+    assert deals["乙公司"].created_at == deals["乙公司"].closed_at
+    assert deals["丙公司"].opened_unknown and deals["丙公司"].created_at >= before
+    events = list(deals["乙公司"].stage_events.order_by("at", "pk").values_list("kind", flat=True))
+    assert events[-1] == "won"  # closed after the stages it passed, even opened as it closed
+    cycle = next(
+        d
+        for d in durations(org.ops, Period(date(2024, 3, 1), date(2024, 3, 31)))
+        if d.key == "signing_cycle"
+    )
+    assert (cycle.count, cycle.median) == (1, 60.0)

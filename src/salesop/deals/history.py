@@ -452,14 +452,17 @@ def _deal(past: _Past, account: Account, version, stages: list[str]) -> Deal:
         stage_entered_at=closed or created,
         expected_close_date=past.dates.get("closed"),
         import_key=past.key,
+        opened_unknown=not past.dates.get("created"),
     )
 
 
 def _opened_and_closed(dates: dict):
+    """When the deal closed (None: open) and when it opened: as the file says, or (no opening
+    date) when it closed or, open, now: never a made-up cycle (`Deal.opened_unknown`)."""
     closed = day_in_company_time(dates["closed"]) if dates.get("closed") else None
     if dates.get("created"):
         return closed, day_in_company_time(dates["created"])
-    return closed, (closed or timezone.now()) - timedelta(days=60)
+    return closed, closed or timezone.now()
 
 
 def _stage_events(deal: Deal, past: _Past, stages: list[str], version, by) -> list[StageEvent]:
@@ -495,7 +498,8 @@ def _stage_events(deal: Deal, past: _Past, stages: list[str], version, by) -> li
                 kind=StageEventKind.WON if past.status == DealStatus.WON else StageEventKind.LOST,
                 from_stage=path[-1],
                 to_stage=deal.stage,
-                at=deal.closed_at,
+                # after the moves even when the file gave no opening date (opened as it closed)
+                at=max(deal.closed_at, events[-1].at + timedelta(microseconds=1)),
                 reason=past.reason,
                 **common,
             )

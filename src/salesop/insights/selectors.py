@@ -523,9 +523,9 @@ def durations(user: User, period: Period, filters: Filters | None = None) -> lis
     ]
     cycle = [
         hours / 24
-        for hours in won.annotate(h=HoursBetween("created_at", "closed_at")).values_list(
-            "h", flat=True
-        )
+        for hours in won.filter(opened_unknown=False)
+        .annotate(h=HoursBetween("created_at", "closed_at"))
+        .values_list("h", flat=True)
     ]
     contact = list(
         _cohort(user, period, filters)
