@@ -107,6 +107,21 @@ def test_a_spreadsheet_bomb_is_refused_before_it_is_read(tmp_path):
     assert "xl/sharedStrings.xml" in str(refused.value)
 
 
+def test_shared_strings_a_reader_holds_whole_are_bounded_below_a_sheets_size(tmp_path):
+    """A 17 MB workbook whose shared strings unpacked to 1 GB (59 times packed, within the
+    ratio) took the reader to 1.3 GB: they are read whole, so they have their own bound."""
+    path = tmp_path / "leads.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        with zf.open("xl/sharedStrings.xml", "w") as part:
+            line = "".join(f"<si><t>客户{i:07x}</t></si>" for i in range(10_000)).encode()
+            for _ in range(70 * MB // len(line) + 1):
+                part.write(line)
+    with pytest.raises(NotASpreadsheet) as refused:
+        read_rows(path)
+    assert "xl/sharedStrings.xml" in str(refused.value) and "64 MB" in str(refused.value)
+
+
 REQUIRED = "{{ customer }} {{ amount }} {{ payment_term_days }} {{ contract_number }}"
 CLAUSES = ("{%p for clause in clauses %}", "{{ clause.text }}", "{%p endfor %}")
 COSTLY = {
