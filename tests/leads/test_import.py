@@ -390,3 +390,18 @@ def test_a_manager_names_an_owner_by_full_name_as_other_imports_do(
     job.refresh_from_db()
     assert (job.created_count, job.errors) == (1, [])
     assert Lead.objects.get().owner == org.teammate
+
+
+def test_a_dry_run_says_what_all_or_nothing_would_do_and_is_marked_among_earlier_imports(
+    client, org, start
+):
+    content = (HEADER + "\r\n".join([*ROWS, ",无公司,13800000000,,"])).encode()
+    job = start(upload(org, content), org, dry_run=True)
+    client.force_login(org.rep)
+    page = client.get(f"/leads/import/{job.pk}/").content.decode()
+    assert "将新建" in page and "全部或全不导入将不会导入任何行" in page
+    real = start(upload(org, content), org, all_or_nothing=False)
+    page = client.get(f"/leads/import/{real.pk}/").content.decode()
+    assert "已新建" in page and "创建时间" not in page  # a count, not a time
+    listed = client.get("/leads/import/").content.decode()
+    assert listed.count('bg-secondary-lt">试运行<') == 1
