@@ -29,9 +29,7 @@ WORD_TEMPLATE = Bounds(xml_member=4 * MB, member=20 * MB, total=50 * MB)
 # A spreadsheet import: 100,000 leads make a sheet of about 60 MB, streamed; Excel keeps their
 # text in a shared-strings part of about 20 MB, which is read whole (a 17 MB file whose shared
 # strings unpacked to 1 GB took the reader to 1.3 GB).
-SPREADSHEET = Bounds(
-    xml_member=1024 * MB, member=50 * MB, total=1536 * MB, shared_strings=64 * MB
-)
+SPREADSHEET = Bounds(xml_member=1024 * MB, member=50 * MB, total=1536 * MB, shared_strings=64 * MB)
 
 
 def zip_problem(source, bounds: Bounds) -> str | None:
