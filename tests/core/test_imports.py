@@ -63,3 +63,9 @@ def test_what_an_import_writes_is_audited_as_the_importers(
     account = Account.objects.get(name="杭州智造科技股份有限公司")
     entry = LogEntry.objects.get_for_object(account).get()
     assert entry.actor == org.ops
+
+
+def test_every_field_of_every_kind_has_a_name_people_read():
+    from salesop.core.imports import FIELD_LABELS
+
+    assert {f for kind in KINDS.values() for f in kind.fields} <= set(FIELD_LABELS)

@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from salesop.core.audit import audit_actor
 from salesop.core.spreadsheets import NotASpreadsheet, Row, read_rows
@@ -62,6 +63,49 @@ class ImportKind:
 
 
 KINDS: dict[str, ImportKind] = {}
+
+# What the mapping page calls each field a kind imports (the command line's --map takes the
+# name itself).
+FIELD_LABELS = {
+    "amount": gettext_lazy("Amount"),
+    "budget": gettext_lazy("Budget"),
+    "budget_currency": gettext_lazy("Budget currency"),
+    "by": gettext_lazy("By (person)"),
+    "channel": gettext_lazy("Channel"),
+    "closed": gettext_lazy("Closing date"),
+    "company": gettext_lazy("Company"),
+    "company_name": gettext_lazy("Company"),
+    "contact_name": gettext_lazy("Contact"),
+    "created": gettext_lazy("Created date"),
+    "currency": gettext_lazy("Currency"),
+    "deal_name": gettext_lazy("Deal name"),
+    "decision_role": gettext_lazy("Decision role"),
+    "duration": gettext_lazy("Duration (minutes)"),
+    "email": gettext_lazy("Email"),
+    "employee_band": gettext_lazy("Employees"),
+    "industry": gettext_lazy("Industry"),
+    "kind": gettext_lazy("Kind"),
+    "lost_reason": gettext_lazy("Lost reason"),
+    "manager": gettext_lazy("Manager"),
+    "name": gettext_lazy("Name"),
+    "notes": gettext_lazy("Notes"),
+    "occurred": gettext_lazy("Date and time"),
+    "office": gettext_lazy("Office"),
+    "outcome": gettext_lazy("Outcome"),
+    "owner": gettext_lazy("Owner"),
+    "phone": gettext_lazy("Phone"),
+    "product": gettext_lazy("Product"),
+    "region": gettext_lazy("Region"),
+    "role": gettext_lazy("Role"),
+    "source_id": gettext_lazy("Opportunity ID"),
+    "stage": gettext_lazy("Stage"),
+    "subject": gettext_lazy("Subject"),
+    "team": gettext_lazy("Team"),
+    "tier": gettext_lazy("Tier"),
+    "title": gettext_lazy("Job title"),
+    "website": gettext_lazy("Website"),
+    "wechat": gettext_lazy("WeChat ID"),
+}
 
 
 @dataclass

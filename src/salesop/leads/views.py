@@ -13,6 +13,7 @@ from salesop.activities.selectors import activity_panel_context
 from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
 from salesop.core.forms import add_domain_error, styled
+from salesop.core.imports import FIELD_LABELS
 from salesop.core.imports import KINDS as IMPORT_KINDS
 from salesop.core.pagination import keyset_page
 from salesop.leads import channels, jobs, rules, selectors, services
@@ -335,7 +336,9 @@ def import_detail(request, job_id: int):
         template,
         {
             "job": job,
-            "fields": IMPORT_KINDS[job.kind].fields,
+            "fields": [
+                (name, FIELD_LABELS.get(name, name)) for name in IMPORT_KINDS[job.kind].fields
+            ],
             "columns": [(i, (c, job.mapping.get(c, ""))) for i, c in enumerate(job.columns)],
             "values": [] if request.htmx else selectors.import_values(job),
             "may_resume": job.resumable and rules.may_resume_import(request.user, job),
