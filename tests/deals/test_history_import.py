@@ -483,3 +483,9 @@ def test_a_deal_without_an_opening_date_gets_no_made_up_cycle(org, run):
         if d.key == "signing_cycle"
     )
     assert (cycle.count, cycle.median) == (1, 60.0)
+
+
+def test_a_closing_date_that_is_no_date_is_said_once(org, run):
+    content = "Company,Owner,Outcome,Created,Closed\r\n甲公司,rep,won,01-02-24,31-02-24\r\n"
+    job = run(org, content, date_order="dmy")
+    assert [(e["row"], e["column"]) for e in job.errors] == [(2, "Closed")], job.errors

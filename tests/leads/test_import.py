@@ -405,3 +405,15 @@ def test_a_dry_run_says_what_all_or_nothing_would_do_and_is_marked_among_earlier
     assert "已新建" in page and "创建时间" not in page  # a count, not a time
     listed = client.get("/leads/import/").content.decode()
     assert listed.count('bg-secondary-lt">试运行<') == 1
+
+
+def test_legal_is_not_offered_a_lead_import_and_is_refused_one(client, org):
+    """Leads are imported by those who work them; legal owning a pool of leads serves nobody."""
+    client.force_login(org.legal)
+    assert 'value="leads"' not in client.get("/leads/import/").content.decode()
+    with pytest.raises(DomainError) as refused:
+        import_upload(
+            by=org.legal, upload=SimpleUploadedFile("l.csv", HEADER.encode() + b"x,y,,,"),
+            channel=make_channel(),
+        )  # fmt: skip
+    assert refused.value.code == "forbidden"

@@ -288,3 +288,11 @@ def test_a_repeated_header_keeps_both_columns_and_a_nul_is_a_row_error(
     job = run(org, job, django_capture_on_commit_callbacks, all_or_nothing=False)
     assert [(e["row"], e["column"]) for e in job.errors] == [(203, "contact")], job.errors
     assert Lead.objects.get(company_name="嘉兴恒通冷链物流有限公司").phone == "13805710001"
+
+
+@pytest.mark.parametrize("content", [b"company,contact,phone\r\n", b"company,contact,phone"])
+def test_a_header_without_rows_is_refused_at_upload_saying_so(org, content):
+    with pytest.raises(DomainError) as refused:
+        upload(org, content)
+    assert "没有数据行" in refused.value.message or "no rows" in refused.value.message
+    assert not ImportJob.objects.exists()

@@ -68,6 +68,7 @@ POLICY = {
             "insights_compliance",
             "insights_review",
             "insights_losses",
+            "insights_products",
             "imports_create",
         ],
         "self",

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from salesop.accounts.models import User
 from salesop.customers.models import Account, Tier
+from salesop.customers.rules import normalize_company
 
 # name, industry, region, website, tier, owner, days ago
 ACCOUNTS = [
@@ -68,6 +69,7 @@ def load_accounts(users: dict[str, User], now) -> None:
             continue
         Account.objects.create(
             name=name,
+            normalized_name=normalize_company(name),  # as the services keep it: dedupe reads it
             industry=industry,
             region=region,
             website=website,

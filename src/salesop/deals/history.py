@@ -229,7 +229,8 @@ class _Reader:
             )
         else:
             values["employee_band"] = band
-        if status in (DealStatus.WON, DealStatus.LOST) and not dates.get("closed"):
+        if status in (DealStatus.WON, DealStatus.LOST) and not values.get("closed"):
+            # (a closing date that is not a date is said once, above)
             error("closed", _("a won or lost deal needs its closing date"))
         if errors:
             return None, errors

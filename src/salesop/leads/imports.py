@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from salesop.accounts.models import User
+from salesop.accounts.models import Role, User
 from salesop.accounts.selectors import colleagues_by_name
 from salesop.core.errors import StaleWrite
 from salesop.core.imports import (
@@ -385,8 +385,20 @@ def run_leads(job: ImportJob, rows: Iterator[Row], progress=None) -> Outcome:
     return all_or_nothing(job, outcome, process)
 
 
+def may_import_leads(user) -> bool:
+    """Leads are imported by those who will work them: reps (their own), managers and directors
+    (their team's), sales operations; legal or finance owning a pool of leads serves nobody."""
+    selling = {Role.REP, Role.MANAGER, Role.DIRECTOR}
+    return user.can_administer or bool(selling & set(user.roles))
+
+
 KINDS["leads"] = ImportKind(
-    label=gettext_lazy("Leads"), fields=FIELDS, required=REQUIRED, synonyms=SYNONYMS, run=run_leads
+    label=gettext_lazy("Leads"),
+    fields=FIELDS,
+    required=REQUIRED,
+    synonyms=SYNONYMS,
+    run=run_leads,
+    allowed=may_import_leads,
 )
 
 

@@ -46,8 +46,8 @@ def _require_import(by: User, kind: str) -> None:
     if not rules.may_import(by, kind):
         raise DomainError(
             "forbidden",
-            _("Only sales operations import %(what)s.") % {"what": IMPORT_KINDS[kind].label},
-            {"kind": _("Choose leads or companies.")},
+            _("Your role does not import %(what)s; ask sales operations.") % {"what": IMPORT_KINDS[kind].label},
+            {"kind": _("Choose a kind of file your role imports.")},
         )
 
 
@@ -77,6 +77,10 @@ def import_upload(*, by: User, upload, channel: Channel | None, kind: str = "lea
     except NotASpreadsheet as exc:
         job.file.delete(save=False)
         raise DomainError("not_spreadsheet", str(exc), {"file": str(exc)}) from None
+    if rows == 0:  # it ran, "done, created 0", saying nothing
+        job.file.delete(save=False)
+        message = _("The file has its header row but no rows below it: nothing to import.")
+        raise DomainError("empty", message, {"file": message})
     if rows > settings.IMPORT_MAX_ROWS:
         job.file.delete(save=False)
         message = too_many_rows(settings.IMPORT_MAX_ROWS, rows)
