@@ -46,7 +46,8 @@ def _require_import(by: User, kind: str) -> None:
     if not rules.may_import(by, kind):
         raise DomainError(
             "forbidden",
-            _("Your role does not import %(what)s; ask sales operations.") % {"what": IMPORT_KINDS[kind].label},
+            _("Your role does not import %(what)s; ask sales operations.")
+            % {"what": IMPORT_KINDS[kind].label},
             {"kind": _("Choose a kind of file your role imports.")},
         )
 
