@@ -7,7 +7,6 @@ are moved to the team the file says, never made twice."""
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -63,12 +62,7 @@ ROLE_WORDS = {
 
 def people_choices() -> dict[str, Choices]:
     """A person's role is one of ours, known by key or label in either language."""
-    words = {word: role.value for word, role in ROLE_WORDS.items()}
-    for language in ("en", "zh-hans"):
-        with translation.override(language):
-            words |= {str(label).casefold(): value for value, label in Role.choices}
-    words |= {value: value for value in Role.values}
-    return {"role": Choices(options=[(v, str(label)) for v, label in Role.choices], words=words)}
+    return {"role": Choices.of(Role, {word: role.value for word, role in ROLE_WORDS.items()})}
 
 
 class _Organisation:

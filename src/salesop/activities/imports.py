@@ -7,7 +7,6 @@ from the real last contact, not from the day of the import. The same row again i
 import re
 from datetime import date, datetime, time
 
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -32,7 +31,7 @@ from salesop.core.parsing import ParseError, parse_date
 from salesop.core.spreadsheets import Row
 from salesop.core.time import company_today, company_zone, day_in_company_time
 from salesop.customers.models import Account
-from salesop.customers.rules import normalize_company
+from salesop.customers.selectors import company_finder
 from salesop.deals.history import FIRST_DAY, import_key
 from salesop.deals.models import Deal
 
@@ -63,26 +62,12 @@ SYNONYMS = {
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 
-def _words(choices) -> dict[str, str]:
-    words = {}
-    for value, label in choices:
-        words[value] = value
-        for language in ("zh-hans", "en"):
-            with translation.override(language):
-                text = str(label).casefold()
-            words[text] = value
-            # "Positive: moving forward" is written "positive" (积极)
-            words.setdefault(re.split(r"[:：/(]", text)[0].strip(), value)
-    return words
-
-
 def activity_choices() -> dict[str, Choices]:
     """A kind and an outcome are ours, by key or label in either language, or as the import's
     value map says (`--values kind:Phone=call`)."""
-    kinds = _words(ActivityKind.choices) | {"phone": "call", "电话": "call", "拜访": "visit"}
     return {
-        "kind": Choices(options=list(ActivityKind.choices), words=kinds),
-        "outcome": Choices(options=list(Outcome.choices), words=_words(Outcome.choices)),
+        "kind": Choices.of(ActivityKind, {"phone": "call", "电话": "call", "拜访": "visit"}),
+        "outcome": Choices.of(Outcome),
     }
 
 
@@ -110,20 +95,9 @@ def run_activities(job, rows, progress=None) -> Counts:
     choices = activity_choices()
     value_map = job.value_map or {}
     people = colleagues_by_name(by_default, active_only=False)
-    companies: dict[str, Account | None] = {}
+    company = company_finder(by_default)
     seen: set[tuple] = set()
     outcome = Counts.so_far(job)
-
-    def company(name: str) -> Account | None:
-        key = normalize_company(name)
-        if key not in companies:
-            companies[key] = (
-                Account.objects.visible_to(by_default)
-                .filter(normalized_name=key)
-                .order_by("pk")
-                .first()
-            )
-        return companies[key]
 
     def deal_of(account: Account, values: dict) -> Deal | None:
         deals = Deal.objects.visible_to(by_default).filter(account=account)

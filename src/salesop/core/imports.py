@@ -8,6 +8,7 @@ recording on the job the last row it wrote and the counts so far: what a stopped
 killed, an error nobody foresaw) wrote is exactly what its job says, and the run resumed starts
 after that row (`run_import`), so no row is written twice whatever the kind's dedupe mode."""
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -33,6 +35,21 @@ class Choices:
 
     options: list[tuple[str, str]]
     words: dict[str, str]  # casefolded word -> our value
+
+    @classmethod
+    def of(cls, choices: type, more: dict[str, str] | None = None) -> "Choices":
+        """A model's choices (TextChoices), known by key and by label in either language, the
+        label's first words too ("Positive: moving forward" as "positive", 积极), and the
+        `more` words files use."""
+        words = {value: value for value in choices.values}
+        for language in ("en", "zh-hans"):
+            with translation.override(language):
+                labels = [(str(label).casefold(), value) for value, label in choices.choices]
+            for label, value in labels:
+                words.setdefault(label, value)
+                words.setdefault(re.split(r"[:：/(（]", label)[0].strip(), value)
+        words |= {word.casefold(): value for word, value in (more or {}).items()}
+        return cls(options=[(v, str(label)) for v, label in choices.choices], words=words)
 
     def read(self, text: str, value_map: dict[str, str]) -> str | None:
         """Our value for a cell: as the import's value map says, else a word we know."""

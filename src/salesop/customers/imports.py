@@ -3,7 +3,6 @@ merged or created, per row) and the people at them (contacts: matched by email o
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -34,6 +33,7 @@ from salesop.customers.rules import (
     normalize_email,
     normalize_phone,
 )
+from salesop.customers.selectors import company_finder
 from salesop.customers.services import account_update, contact_create
 
 FIELDS = {
@@ -219,13 +219,7 @@ CONTACT_SYNONYMS = {
 def contact_choices() -> dict[str, Choices]:
     """A decision role is one of ours, by its key or its label in either language (or as the
     import's value map says: `--values decision_role:CEO=decision_maker`)."""
-    words = {}
-    for role in DecisionRole:
-        words[role.value] = role.value
-        for language in ("zh-hans", "en"):
-            with translation.override(language):
-                words[str(role.label).casefold()] = role.value
-    return {"decision_role": Choices(options=list(DecisionRole.choices), words=words)}
+    return {"decision_role": Choices.of(DecisionRole)}
 
 
 def run_contacts(job, rows, progress=None) -> Outcome:
@@ -237,17 +231,9 @@ def run_contacts(job, rows, progress=None) -> Outcome:
     by = job.created_by
     roles = contact_choices()["decision_role"]
     value_map = (job.value_map or {}).get("decision_role", {})
-    companies: dict[str, Account | None] = {}  # normalised name -> a company the importer sees
+    company = company_finder(by)  # a company the importer sees, by its name
     seen: set[str] = set()  # this file's emails and phones
     outcome = Outcome.so_far(job)
-
-    def company(name: str) -> Account | None:
-        key = normalize_company(name)
-        if key not in companies:
-            companies[key] = (
-                Account.objects.visible_to(by).filter(normalized_name=key).order_by("pk").first()
-            )
-        return companies[key]
 
     def process() -> None:
         for batch in batches(rows):

@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from datetime import date, datetime, time
 
 from django.db.models import Q, QuerySet
@@ -6,6 +7,7 @@ from django.utils import timezone
 from salesop.accounts.models import User
 from salesop.accounts.visibility import get_visible_or_404
 from salesop.customers.models import Account, TrainingRun
+from salesop.customers.rules import normalize_company
 
 # Newest first; id breaks ties so keyset pages never skip or repeat a row.
 ACCOUNT_ORDERING = ("-created_at", "-id")
@@ -30,3 +32,18 @@ def account_for(user: User, account_id: int) -> Account:
 def latest_training_run() -> TrainingRun | None:
     """The newest run of the profile and win-model training, for its progress on the page."""
     return TrainingRun.objects.first()
+
+
+def company_finder(user: User) -> Callable[[str], Account | None]:
+    """Finds a company `user` sees by how a file writes its name (case, width, punctuation and
+    suffixes aside), the oldest of several; each name looked up once."""
+    found: dict[str, Account | None] = {}
+
+    def find(name: str) -> Account | None:
+        key = normalize_company(name)
+        if key not in found:
+            visible = Account.objects.visible_to(user).filter(normalized_name=key)
+            found[key] = visible.order_by("pk").first() if key else None
+        return found[key]
+
+    return find
