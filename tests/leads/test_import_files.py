@@ -107,8 +107,18 @@ def test_a_cell_too_long_is_a_row_error_naming_its_column(org, django_capture_on
     rows = [ROWS[0], [ROWS[1][0], "吴工", "13905100002", "wu@huachen.cn", "江" * 200_000], ROWS[2]]
     job = run(org, upload(org, text(rows=rows).encode()), django_capture_on_commit_callbacks)
     assert (job.status, job.created_count) == ("done", 2)
-    assert {error["row"] for error in job.errors} == {3}
-    assert any("region" in e["reason"] and f"{MAX_CELL}" in e["reason"] for e in job.errors)
+    assert [(e["row"], e["column"]) for e in job.errors] == [(3, "region")]  # once, where
+    assert "region" in job.errors[0]["reason"] and f"{MAX_CELL}" in job.errors[0]["reason"]
+
+
+def test_a_long_cell_in_a_column_left_unmapped_refuses_nothing(
+    org, django_capture_on_commit_callbacks
+):
+    rows = [ROWS[0], [ROWS[1][0], "吴工", "13905100002", "wu@huachen.cn", "江" * 20_000]]
+    job = upload(org, text(rows=rows).encode())
+    mapping = {c: f for c, f in job.mapping.items() if c != "region"}
+    job = run(org, job, django_capture_on_commit_callbacks, mapping=mapping)
+    assert (job.created_count, job.errors) == (2, [])
 
 
 def test_a_file_gone_before_the_worker_reached_it_fails_the_job_saying_so(

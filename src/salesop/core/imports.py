@@ -260,13 +260,19 @@ def cells(row: Row, mapping: dict[str, str], fields: dict[str, int]):
     """The row's mapped cells as trimmed text by field ("" for an empty cell), and its errors
     so far: what reading the row found wrong, and each cell longer than its field allows."""
     values: dict[str, str] = {}
-    errors = [RowError(row.number, "", row.problem)] if row.problem else []
+    errors = []
+    # a problem in a column the import reads (or in the whole row) refuses it, at that column;
+    # a long cell in a column left unmapped does not
+    if row.problem and (not row.column or mapping.get(row.column)):
+        errors.append(RowError(row.number, row.column, row.problem))
     for column, target in mapping.items():
         if not target:
             continue
         raw = row.values.get(column)
         text = "" if raw is None else str(raw).strip()
-        if len(text) > fields[target]:
+        if row.problem and column == row.column:
+            pass  # said above, once
+        elif len(text) > fields[target]:
             errors.append(
                 RowError(
                     row.number, column, _("longer than %(n)d characters") % {"n": fields[target]}

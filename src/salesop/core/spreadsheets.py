@@ -30,6 +30,7 @@ class Row:
     number: int  # as the spreadsheet program shows it (header is row 1)
     values: dict[str, Any]
     problem: str = ""  # e.g. bytes that are not text in the file's encoding
+    column: str = ""  # the column the problem is in ("": the whole row)
 
 
 # csv's own limit (128 KB a cell) ended the whole file at one long cell: raised for every
@@ -190,16 +191,16 @@ def _clean_header(header: Iterable[Any]) -> list[str]:
     return cells
 
 
-def _cell_problem(header: list[str], values: Iterable[Any]) -> str:
-    """A row error for a cell longer than any field takes, naming its column."""
+def _cell_problem(header: list[str], values: Iterable[Any]) -> tuple[str, str]:
+    """The column of a cell longer than any field takes, and the row error saying so."""
     for name, value in zip(header, values, strict=False):
         if isinstance(value, str) and len(value) > MAX_CELL:
-            return _("column %(column)s holds %(n)d characters; at most %(max)d are read") % {
+            return name, _("column %(column)s holds %(n)d characters; at most %(max)d are read") % {
                 "column": name or "?",
                 "n": len(value),
                 "max": MAX_CELL,
             }
-    return ""
+    return "", ""
 
 
 def _csv(
@@ -228,7 +229,7 @@ def _csv(
                 if not any(c.strip() for c in cells):
                     continue
                 values = dict(zip(header, cells, strict=False))
-                problem = _cell_problem(header, cells)
+                column, problem = _cell_problem(header, cells)
                 if problem and any(c.count("\n") > 50 for c in cells if len(c) > MAX_CELL):
                     raise NotASpreadsheet(
                         _(
@@ -239,7 +240,7 @@ def _csv(
                     )
                 if not problem and any("\ufffd" in c for c in cells):
                     problem = _("the row has bytes that are not %(enc)s text") % {"enc": encoding}
-                yield Row(number, values, problem)
+                yield Row(number, values, problem, column)
         except csv.Error as exc:
             raise NotASpreadsheet(
                 _("The file cannot be read after row %(row)d: %(e)s") % {"row": number, "e": exc}
@@ -296,8 +297,8 @@ def _xlsx(path: Path) -> tuple[list[str], Iterator[Row]]:
             for number, values in enumerate(cells, start=2):  # noqa: B007 (read after the loop)
                 if not any(v not in (None, "") for v in values):
                     continue
-                problem = _cell_problem(header, values)
-                yield Row(number, dict(zip(header, values, strict=False)), problem)
+                column, problem = _cell_problem(header, values)
+                yield Row(number, dict(zip(header, values, strict=False)), problem, column)
         except _DAMAGED as exc:
             raise NotASpreadsheet(
                 _("The workbook is damaged after row %(row)d: %(e)s") % {"row": number, "e": exc}
