@@ -7,6 +7,7 @@ from salesop.aftersales.models import (
     DeliveryProject,
     ProgressUpdate,
     ProjectMember,
+    Survey,
     Ticket,
     TicketMessage,
 )
@@ -18,6 +19,7 @@ UPDATE_SENT = "project.update_sent"
 TICKET_OPENED = "ticket.opened"
 TICKET_CUSTOMER_WROTE = "ticket.customer_wrote"
 TICKET_RESOLVED = "ticket.resolved"
+LOW_SCORE = "survey.low_score"
 
 
 def project_opened(project: DeliveryProject, *, by: User) -> None:
@@ -49,3 +51,9 @@ def customer_wrote(message: TicketMessage) -> None:
 def ticket_resolved(ticket: Ticket, *, by: User) -> None:
     """The ticket was resolved."""
     publish(TICKET_RESOLVED, ticket=ticket, by=by)
+
+
+def low_score(survey: Survey) -> None:
+    """The customer answered a survey at or below the playbook's threshold: customer
+    success follows it up (survey.follow_up is their task)."""
+    publish(LOW_SCORE, survey=survey, by=None)

@@ -62,7 +62,9 @@ def projects_latest(user: User) -> list[DeliveryProject]:
 
 def project_for(user: User, project_id: int) -> DeliveryProject:
     return get_visible_or_404(
-        DeliveryProject.objects.select_related("account", "owner", "deal", "team").prefetch_related(
+        DeliveryProject.objects.select_related(
+            "account", "owner", "deal", "team", "handover__contract"
+        ).prefetch_related(
             Prefetch("members", queryset=ProjectMember.objects.select_related("user")),
             Prefetch("milestones", queryset=Milestone.objects.all()),
         ),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from salesop.accounts.models import User
 from salesop.activities.services import task_create
+from salesop.aftersales import events
 from salesop.aftersales.models import (
     DeliveryProject,
     DeliveryRole,
@@ -120,4 +121,5 @@ def survey_answer(*, token: str, nps, csat, comment: str = "") -> Survey:
         )
         Survey.objects.filter(pk=survey.pk).update(follow_up=task)
         survey.follow_up = task
+        events.low_score(survey)
     return survey

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.apps import apps
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -30,7 +31,11 @@ def contracts_visible_to(user: User) -> QuerySet[Contract]:
         return contracts.none()
     if user.sees_everything or Role.LEGAL in user.roles:
         return contracts
-    return contracts.filter(deal__in=Deal.objects.visible_to(user).values("pk"))
+    # The delivery team reads the signed contract it delivers (a signed contract is not edited):
+    # the project's manager and members see the project, not the seller's deal.
+    projects = apps.get_model("aftersales", "DeliveryProject").objects.visible_to(user)
+    delivered = Q(handover__isnull=False, deal__project__in=projects.values("pk"))
+    return contracts.filter(Q(deal__in=Deal.objects.visible_to(user).values("pk")) | delivered)
 
 
 def contract_for(user: User, contract_id: int) -> Contract:

@@ -12,6 +12,7 @@ class DealsConfig(AppConfig):
         from salesop.deals import (  # noqa: F401 (registers them)
             alerts,
             criteria,
+            handlers,
             history,
             playbook_hooks,
         )

@@ -2,12 +2,32 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from salesop.accounts.models import Team
+from salesop.monitor.handoffs import HANDOFF_KINDS
 from salesop.monitor.models import AlertStatus, WebhookKind
 from salesop.playbook.registry import ALERT_KINDS
 
+# What the alert filter, the preferences and the webhook pages call each alert kind.
+ALERT_KIND_LABELS = {
+    "lead.not_followed_up": _("A lead went without follow-up"),
+    "lead.first_contact_overdue": _("A new lead was not contacted in time"),
+    "deal.stage_overdue": _("A deal stayed in its stage too long"),
+    "deal.signing_overdue": _("A deal's expected close date passed"),
+    "approval.pending_too_long": _("An approval waited too long"),
+    "contract.signing_overdue": _("A contract's signing date passed"),
+    "ticket.first_response_overdue": _("A ticket had no first response in time"),
+    "ticket.solution_direction_overdue": _("A ticket had no solution direction in time"),
+    "project.update_missing": _("A project sent no weekly update"),
+}
+
 
 def kind_choices():
-    return [(kind, kind) for kind in sorted(ALERT_KINDS)]
+    return [(kind, ALERT_KIND_LABELS.get(kind, kind)) for kind in sorted(ALERT_KINDS)]
+
+
+def alert_and_handoff_choices():
+    """Alert kinds and hand-off kinds, grouped: what a person mutes, what a channel takes."""
+    handoffs = [(k.key, k.label) for k in sorted(HANDOFF_KINDS.values(), key=lambda k: k.key)]
+    return [(_("Alerts"), kind_choices()), (_("Hand-offs"), handoffs)]
 
 
 class AlertFilterForm(forms.Form):
@@ -32,7 +52,9 @@ class AlertFilterForm(forms.Form):
 
 
 class PreferenceForm(forms.Form):
-    email_enabled = forms.BooleanField(label=_("Also send alerts by email"), required=False)
+    email_enabled = forms.BooleanField(
+        label=_("Also send alerts and hand-offs by email"), required=False
+    )
     muted_kinds = forms.MultipleChoiceField(
         label=_("Do not tell me about"), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -45,7 +67,7 @@ class PreferenceForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["muted_kinds"].choices = kind_choices()
+        self.fields["muted_kinds"].choices = alert_and_handoff_choices()
 
     def clean(self):
         data = super().clean()
@@ -60,7 +82,7 @@ class WebhookForm(forms.Form):
     url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
     secret = forms.CharField(label=_("Signing secret"), max_length=200, required=False)
     alert_kinds = forms.MultipleChoiceField(
-        label=_("Only these alert kinds (none: all)"),
+        label=_("Only these kinds (none: every alert; hand-offs only when named)"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -71,4 +93,4 @@ class WebhookForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["alert_kinds"].choices = kind_choices()
+        self.fields["alert_kinds"].choices = alert_and_handoff_choices()

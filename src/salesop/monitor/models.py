@@ -77,6 +77,8 @@ class Notification(models.Model):
     alert = models.ForeignKey(
         Alert, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
+    # A hand-off's kind (monitor.handoffs); blank for alerts and notices to sales ops.
+    kind = models.CharField(max_length=48, blank=True)
     title = models.CharField(_("title"), max_length=300)
     url = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)

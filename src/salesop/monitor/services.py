@@ -18,6 +18,7 @@ from salesop.accounts.models import Team, User
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, full_clean_or_refuse
 from salesop.monitor import rules, webhooks
+from salesop.monitor.handoffs import HANDOFF_KINDS
 from salesop.monitor.models import (
     Alert,
     AlertStatus,
@@ -169,7 +170,7 @@ def webhook_endpoint_save(
 
 
 def _known_kinds() -> list[str]:
-    return list(ALERT_KINDS)
+    return [*ALERT_KINDS, *HANDOFF_KINDS]
 
 
 def webhook_send_test(*, endpoint: WebhookEndpoint, by: User) -> WebhookDelivery:

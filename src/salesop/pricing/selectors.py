@@ -65,7 +65,35 @@ def approval_queue(user: User, status: str = ApprovalStatus.PENDING) -> list[App
     """The approvals page and API's list: each with what it is about in words (`detail_label`,
     a concession's label), why it went to its role (`reason`) and whether this user decides it
     (`decidable`)."""
-    approvals = list(approvals_for(user).filter(status=status)[:200])
+    return _explained(user, list(approvals_for(user).filter(status=status)[:200]))
+
+
+def quote_for_approver(user: User, quote_id: int) -> Quote:
+    """A quote with the deal behind it, read-only, for whoever decides or asked one of its
+    approvals (finance sees what it approves without seeing the team's pipeline) and for
+    whoever sees the deal. 404 alike for missing and forbidden."""
+    quotes = Quote.objects.select_related(
+        "deal__account", "deal__owner", "deal__team", "created_by"
+    ).prefetch_related(Prefetch("lines", queryset=QuoteLine.objects.select_related("product")))
+    quote = get_object_or_404(quotes, pk=quote_id)
+    if not approvals_for(user).filter(quote_id=quote.pk).exists():
+        deal_for(user, quote.deal_id)
+    return quote
+
+
+def approvals_of(user: User, quote: Quote) -> list[Approval]:
+    """Every approval of the quote, oldest first, explained as in the queue."""
+    approvals = list(
+        quote.approvals.select_related("line__product", "owner", "decided_by", "team").order_by(
+            "requested_at", "id"
+        )
+    )
+    for approval in approvals:
+        approval.quote = quote
+    return _explained(user, approvals)
+
+
+def _explained(user: User, approvals: list[Approval]) -> list[Approval]:
     # A signing incentive asks for a concession the quote itself did not offer: its label
     # comes from the policies' catalogue, one query for all of them.
     catalogue = {

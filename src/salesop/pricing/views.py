@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -11,7 +12,7 @@ from salesop.accounts.models import Role
 from salesop.core.errors import DomainError
 from salesop.core.forms import styled
 from salesop.core.params import parse_id
-from salesop.deals.selectors import deal_for
+from salesop.deals.selectors import deal_for, playbook_of, sees_deal
 from salesop.pricing import selectors, services
 from salesop.pricing.forms import (
     LineFormSet,
@@ -129,6 +130,26 @@ def approval_queue(request):
 
 
 @login_required
+def quote_approvals(request, quote_id: int):
+    """What an approver decides on, read-only: the deal behind the quote, its lines and terms,
+    and each approval with why it was asked."""
+    quote = selectors.quote_for_approver(request.user, quote_id)
+    language = translation.get_language()
+    return render(
+        request,
+        "pricing/quote_approvals.html",
+        {
+            "quote": quote,
+            "deal": quote.deal,
+            "stage_label": playbook_of(quote.deal).stage_label(quote.deal.stage, language),
+            "approvals": selectors.approvals_of(request.user, quote),
+            "role_labels": dict(Role.choices),
+            "deal_visible": sees_deal(request.user, quote.deal),
+        },
+    )
+
+
+@login_required
 @require_POST
 def approval_decide(request, approval_id: int):
     approval = get_object_or_404(selectors.approvals_for(request.user), pk=approval_id)
@@ -143,6 +164,8 @@ def approval_decide(request, approval_id: int):
         ),
         _("Approved.") if approve else _("Rejected."),
     )
+    if request.POST.get("back") == "quote":
+        return redirect("pricing:quote_approvals", approval.quote_id)
     return redirect("pricing:approvals")
 
 

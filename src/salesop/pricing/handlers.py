@@ -1,0 +1,79 @@
+"""Whose turn a quote's approvals make it: the approvers when one is asked for, the deal's
+owner (and whoever asked) when the quote is decided."""
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from salesop.accounts.models import User
+from salesop.core.events import subscribe
+from salesop.monitor.handoffs import handoff_kind, tell
+from salesop.pricing.events import APPROVAL_REQUESTED, APPROVED, REJECTED
+from salesop.pricing.models import Approval, Quote
+from salesop.pricing.rules import may_decide
+
+ASKED = handoff_kind("approval.requested", gettext_lazy("An approval is asked of me"))
+DECIDED = handoff_kind("approval.decided", gettext_lazy("My quote was approved or refused"))
+
+
+def approvers_of(approval: Approval) -> list[User]:
+    """Everyone who may decide the approval (pricing.rules.may_decide)."""
+    candidates = User.objects.filter(
+        is_active=True, role_grants__role=approval.role
+    ).select_related("team")
+    return [user for user in candidates if may_decide(user, approval)]
+
+
+@subscribe(APPROVAL_REQUESTED)
+def ask_approvers(quote: Quote, approval: Approval, by: User) -> None:
+    deal = quote.deal
+    tell(
+        approvers_of(approval),
+        ASKED,
+        lambda: (
+            _("%(owner)s asks you to approve %(quote)s for %(deal)s")
+            % {"owner": approval.owner, "quote": quote.label, "deal": deal.name}
+        ),
+        reverse("pricing:quote_approvals", args=[quote.pk]),
+        by=by,
+        team=approval.team,
+    )
+
+
+def _tell_owner(quote: Quote, by: User, text) -> None:
+    deal = quote.deal
+    asked = User.objects.filter(pk__in=quote.approvals.values("owner"))
+    tell(
+        [deal.owner, *asked],
+        DECIDED,
+        text,
+        reverse("deals:detail", args=[deal.pk]) + "#quotes",
+        by=by,
+        team=deal.team,
+    )
+
+
+@subscribe(APPROVED)
+def approved(quote: Quote, by: User) -> None:
+    if not quote.approvals.exists():
+        return  # it needed none: nobody waited
+    _tell_owner(
+        quote,
+        by,
+        lambda: (
+            _("%(quote)s for %(deal)s is approved: you may send it")
+            % {"quote": quote.label, "deal": quote.deal.name}
+        ),
+    )
+
+
+@subscribe(REJECTED)
+def rejected(quote: Quote, by: User) -> None:
+    _tell_owner(
+        quote,
+        by,
+        lambda: (
+            _("%(who)s refused %(quote)s for %(deal)s: revise it")
+            % {"who": by, "quote": quote.label, "deal": quote.deal.name}
+        ),
+    )
