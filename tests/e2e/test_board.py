@@ -2,10 +2,11 @@
 checklist on the deal page, and moves it."""
 
 import re
+from decimal import Decimal
 
 from playwright.sync_api import expect
 
-from salesop.core.testing import confirm_recap, make_deal, make_org
+from salesop.core.testing import confirm_recap, make_deal, make_org, tick_stage
 from salesop.deals.models import Deal
 from tests.e2e.test_shell import log_in
 
@@ -47,3 +48,24 @@ def test_drag_refused_then_checklist_then_move(page, transactional_db):
     expect(page.get_by_test_id("column-solution").get_by_test_id(f"deal-{deal.pk}")).to_be_visible()
     # The refused move's 422 is the expected answer; nothing else may complain.
     assert [e for e in page.console_errors if "status of 422" not in e] == []
+
+
+def test_a_move_on_the_board_moves_its_column_totals(page, transactional_db):
+    org = make_org()
+    deal = make_deal(org.rep, name="冷链追溯平台", amount=Decimal("250000"))
+    make_deal(org.rep, name="另一个商机", amount=Decimal("1000"))
+    tick_stage(deal, org.rep)  # its gate to the solution stage is met
+    log_in(page, "rep")
+    page.goto("/deals/board/")
+    discovery = page.locator('[data-totals="discovery"]')
+    solution = page.locator('[data-totals="solution"]')
+    expect(discovery).to_contain_text("¥251,000.00")
+    expect(solution.locator("[data-count]")).to_have_text("0")
+
+    page.get_by_test_id(f"deal-{deal.pk}").drag_to(page.get_by_test_id("column-solution"))
+    expect(page.get_by_test_id("column-solution").get_by_test_id(f"deal-{deal.pk}")).to_be_visible()
+    expect(solution).to_contain_text("¥250,000.00")
+    expect(solution.locator("[data-count]")).to_have_text("1")
+    expect(discovery).to_contain_text("¥1,000.00")
+    expect(discovery.locator("[data-count]")).to_have_text("1")
+    assert page.console_errors == []

@@ -9,7 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext, pgettext
 from playwright.sync_api import expect
 
-from salesop.core.testing import make_account, make_deal, make_org
+from salesop.core.testing import make_account, make_deal, make_org, make_policy
 from salesop.deals.discovery import services as discovery
 from salesop.deals.models import Deal, Need, RecapStatus
 from tests.e2e.test_shell import log_in
@@ -42,6 +42,7 @@ def test_discovery_to_contracting(page, transactional_db):
     account = make_account(org.rep, "上海云仓物流有限公司", industry="物流")
     deal = make_deal(org.rep, account=account, name="WMS 智能仓储升级", amount=Decimal(480000))
     Deal.objects.filter(pk=deal.pk).update(expected_close_date="2027-01-31")
+    make_policy(family="wms")  # its concessions are offered on every quote form
     discovery.question_create(
         by=org.ops, text="旺季订单激增时,仓库最容易在哪个环节出问题?", layer="deep", industry="物流"
     )
@@ -141,6 +142,12 @@ def test_discovery_to_contracting(page, transactional_db):
     quotes.locator("[name=description]").first.fill("WMS 许可")
     quotes.locator("[name=list_price]").first.fill("480000")
     quotes.locator("[name=discount_pct]").first.fill("15")
+    # A concession is offered with its box, which sits inside the card, its label on one line.
+    quotes.get_by_label("驻场支持").check()
+    card, label = quotes.bounding_box(), quotes.get_by_text("驻场支持").bounding_box()
+    assert label["x"] + label["width"] <= card["x"] + card["width"]
+    assert label["height"] < 2 * 24, label  # not one character per line
+    quotes.get_by_label("驻场支持").uncheck()  # no line's price policy allows it here
     quotes.get_by_role("button", name=zh(None, "Submit quote")).click()
     expect(page.get_by_test_id("quotes").locator(".badge").first).to_have_text(
         zh(None, "Waiting for approval")
@@ -150,17 +157,24 @@ def test_discovery_to_contracting(page, transactional_db):
         zh(None, "get the quote approved (discount or payment term beyond the policy)")
     )
 
-    # The manager approves from the approval inbox.
+    # The manager hears of it in their inbox and approves from the link, seeing what they
+    # approve.
     page.context.clear_cookies()
     log_in(page, "manager")
-    page.goto("/approvals/")
+    page.goto("/alerts/inbox/")
+    page.get_by_role("link", name=re.compile("请你审批")).click()
+    expect(page.get_by_test_id("approval-quote")).to_contain_text("WMS 许可")
+    expect(page.get_by_test_id("approval-deal")).to_contain_text("上海云仓物流有限公司")
     page.locator("[name=comment]").first.fill("战略客户,同意 15%")
     page.locator("button[value=approve]").first.click()
     expect(page.locator("body")).to_contain_text(zh(None, "Approved."))
 
+    # ... and the rep hears back, and goes on from the link.
     page.context.clear_cookies()
     log_in(page, "rep")
-    page.goto(f"/deals/{deal.pk}/")
+    page.goto("/alerts/inbox/")
+    page.get_by_role("link", name=re.compile("已批准")).click()
+    expect(page.get_by_test_id("deal-stage")).to_have_text("谈判")
     move(page, "签约")
     assert Deal.objects.get(pk=deal.pk).stage == "contracting"
     assert page.console_errors == []

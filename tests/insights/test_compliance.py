@@ -18,7 +18,7 @@ from salesop.aftersales.models import Revisit, Ticket
 from salesop.core.testing import make_account, make_channel, make_deal
 from salesop.customers.models import Contact
 from salesop.deals.models import Deal, Discovery, Need, Stakeholder
-from salesop.insights.compliance import items, scorecards
+from salesop.insights.compliance import COLLECTORS, items, scorecards
 from salesop.insights.rules import month_period
 from salesop.insights.selectors import compliance_scope
 from salesop.leads.models import Lead
@@ -145,3 +145,18 @@ def test_the_records_behind_a_number_stream_as_csv(client, org, october):
     lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
     assert len(lines) == 1 + 5  # the rep's four leads and the teammate's one
     assert any("客户 4" in line and line.count(",") >= 3 for line in lines)
+
+
+def test_every_record_behind_every_measure_opens_for_the_reader(client, org, october):
+    # An approved quote that was handed over outside salesop (never marked sent) still counts.
+    Quote.objects.filter(deal__name="完整的商机").update(sent_at=None)
+    scope = compliance_scope(org.manager, OCTOBER)
+    assert [i.ok for i in items(scope, "quotes")] == [True]
+    client.force_login(org.manager)
+    opened = 0
+    for measure in COLLECTORS:
+        for item in items(scope, measure):
+            path, _hash, _anchor = item.url.partition("#")
+            assert client.get(path).status_code == 200, (measure, item.url)
+            opened += 1
+    assert opened >= 8

@@ -101,9 +101,11 @@ class BoardColumn:
     label: str = ""
 
 
-def board_columns(user: User, stages: list[str], team_id: int | None = None) -> list[BoardColumn]:
-    """Open deals per stage (most recently moved first, capped per column), with each stage's
-    full count and amount per currency; one query per stage plus one for the totals."""
+def column_totals(
+    user: User, stages: list[str], team_id: int | None = None
+) -> dict[str, tuple[int, list[str]]]:
+    """Each stage's open deals the user sees: how many, and their amount per currency
+    (formatted, largest first). One query."""
     deals = deals_visible_to(user, DealFilters(team_id=team_id, status=DealStatus.OPEN))
     counts: dict[str, int] = {}
     sums: dict[str, list[tuple[Decimal, str]]] = {}
@@ -116,14 +118,28 @@ def board_columns(user: User, stages: list[str], team_id: int | None = None) -> 
     for row in rows:
         counts[row["stage"]] = counts.get(row["stage"], 0) + row["n"]
         sums.setdefault(row["stage"], []).append((row["total"] or Decimal(0), row["currency"]))
+    return {
+        key: (
+            counts.get(key, 0),
+            [format_money(t, c) for t, c in sorted(sums.get(key, []), reverse=True)],
+        )
+        for key in stages
+    }
+
+
+def board_columns(user: User, stages: list[str], team_id: int | None = None) -> list[BoardColumn]:
+    """Open deals per stage (most recently moved first, capped per column), with each stage's
+    full count and amount per currency; one query per stage plus one for the totals."""
+    deals = deals_visible_to(user, DealFilters(team_id=team_id, status=DealStatus.OPEN))
+    totals = column_totals(user, stages, team_id)
     return [
         BoardColumn(
             stage=key,
             deals=list(
                 deals.filter(stage=key).order_by("-stage_entered_at", "-id")[:BOARD_LIMIT_PER_STAGE]
             ),
-            count=counts.get(key, 0),
-            totals=[format_money(t, c) for t, c in sorted(sums.get(key, []), reverse=True)],
+            count=totals[key][0],
+            totals=totals[key][1],
         )
         for key in stages
     ]

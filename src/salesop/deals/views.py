@@ -260,8 +260,10 @@ def deal_move(request, deal_id: int):
             return render(request, "deals/_partials/gate_refusal.html", context, status=status)
         messages.error(request, exc.message)
         return redirect("deals:detail", deal.pk)
-    if request.headers.get("X-Requested-With") == "fetch":
-        return render(request, "deals/_partials/card.html", {"deal": deal})
+    if request.headers.get("X-Requested-With") == "fetch":  # the board: the card, new totals
+        stages = [s.key for s in selectors.playbook_of(deal).stages]
+        columns = selectors.column_totals(request.user, stages)
+        return render(request, "deals/_partials/moved.html", {"deal": deal, "columns": columns})
     if request.htmx:
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"

@@ -171,12 +171,12 @@ def _won(scope: Scope) -> QuerySet:
 
 
 def _quotes(scope: Scope) -> Iterator[Item]:
-    approved = Quote.objects.filter(
-        deal=OuterRef("pk"), status=QuoteStatus.APPROVED, sent_at__isnull=False
-    )
+    # The price the customer got was approved: sending the quote through salesop is not asked
+    # for (a rep may hand it over on paper or in a chat).
+    approved = Quote.objects.filter(deal=OuterRef("pk"), status=QuoteStatus.APPROVED)
     deals = _won(scope).annotate(ok=Exists(approved))
     return [
-        Item(d.owner_id, d.ok, d.name, d.get_absolute_url() + "quotes/", d.closed_at) for d in deals
+        Item(d.owner_id, d.ok, d.name, d.get_absolute_url() + "#quotes", d.closed_at) for d in deals
     ]
 
 
@@ -184,7 +184,7 @@ def _contracts(scope: Scope) -> Iterator[Item]:
     signed = Contract.objects.filter(deal=OuterRef("pk"), status__in=SIGNED_STATUSES)
     deals = _won(scope).annotate(ok=Exists(signed))
     return (
-        Item(d.owner_id, d.ok, d.name, d.get_absolute_url() + "contract/", d.closed_at)
+        Item(d.owner_id, d.ok, d.name, d.get_absolute_url() + "#contracts", d.closed_at)
         for d in deals.iterator(chunk_size=2000)
     )
 

@@ -13,7 +13,7 @@ follows the playbook's payment-term bands. A concession the policy marks as need
 goes to a manager: it is room the manager gives, like a discount in the manager's band.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
@@ -161,10 +161,12 @@ def route_quote(
     bands: Approvals,
     concessions: Sequence[str] = (),
     allowed_concessions: Sequence[ConcessionTerms] = (),
+    labels: Mapping[str, str] | None = None,
 ) -> Routing:
     """Every approval the quote needs (one per line beyond the rep's authority, one for the
     term, one per concession that needs it) and every value no one may approve, with where it
-    is in the input. See the module's docstring for the routing table."""
+    is in the input (`labels` names a refused concession as the form offered it). See the
+    module's docstring for the routing table."""
     routing = Routing()
     for i, line in enumerate(lines):
         result = _route_line(i, line, currency, bands)
@@ -219,7 +221,7 @@ def route_quote(
                 Refusal(
                     f"concessions[{j}]",
                     _("The concession %(key)s is not allowed by the price policy of any line.")
-                    % {"key": key},
+                    % {"key": (labels or {}).get(key, key)},
                 )
             )
         elif concession.needs_approval:

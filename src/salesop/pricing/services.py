@@ -34,6 +34,7 @@ from salesop.pricing.models import (
     ApprovalBasis,
     ApprovalStatus,
     ApprovalSubject,
+    Concession,
     Product,
     Quote,
     QuoteLine,
@@ -180,6 +181,10 @@ def _route(
         bands=active_playbook().approvals,
         concessions=concessions,
         allowed_concessions=list(allowed.values()),
+        labels={
+            c.key: c.label
+            for c in Concession.objects.filter(key__in=set(concessions) - set(allowed))
+        },
     )
     return routing, [stored[k] for k in concessions if k in stored], dict(enumerate(line_policies))
 

@@ -28,4 +28,11 @@ def money(amount, currency) -> str:
 
 @register.filter
 def get_item(mapping, key):
-    return mapping.get(key, key) if mapping else key
+    """The mapping's value for the key, None when it has none."""
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def label_of(labels, key):
+    """A key's label; a key the labels do not know (a value from an older playbook) as it is."""
+    return labels.get(key, key) if labels else key

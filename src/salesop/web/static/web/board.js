@@ -8,13 +8,6 @@
     try { return JSON.parse(headers)["X-CSRFToken"]; } catch (e) { return ""; }
   }
 
-  function recount(board) {
-    board.querySelectorAll("[data-stage]").forEach(function (zone) {
-      var count = zone.closest(".board-column").querySelector("[data-count]");
-      if (count) { count.textContent = zone.querySelectorAll("[data-deal]").length; }
-    });
-  }
-
   function moveCard(evt, board) {
     var card = evt.item;
     var panel = document.getElementById("gate-panel");
@@ -28,16 +21,24 @@
     }).then(function (response) {
       return response.text().then(function (html) { return { ok: response.ok, html: html }; });
     }).then(function (result) {
-      if (result.ok) {
-        panel.innerHTML = "";
-        card.outerHTML = result.html;
-      } else {
+      if (!result.ok) {
         evt.from.insertBefore(card, evt.from.children[evt.oldIndex] || null);
         card.classList.remove("opacity-50");
         panel.innerHTML = result.html;
         if (window.htmx) { window.htmx.process(panel); }
+        return;
       }
-      recount(board);
+      // The moved card, and each column's count and amounts as the server counts them (a
+      // column shows only its newest cards, so counting cards here would be wrong).
+      panel.innerHTML = "";
+      var answer = document.createElement("template");
+      answer.innerHTML = result.html;
+      answer.content.querySelectorAll("template[data-totals-of]").forEach(function (totals) {
+        var header = board.querySelector('[data-totals="' + totals.dataset.totalsOf + '"]');
+        if (header) { header.innerHTML = totals.innerHTML; }
+        totals.remove();
+      });
+      card.replaceWith(answer.content);
     }).catch(function () {
       evt.from.insertBefore(card, evt.from.children[evt.oldIndex] || null);
       card.classList.remove("opacity-50");

@@ -1,0 +1,23 @@
+"""Error pages speak the reader's language in the site's own style, not Django's bare English."""
+
+import pytest
+from django.test import Client
+
+from salesop.core.testing import make_deal, signed_in
+
+pytestmark = pytest.mark.django_db
+
+
+def test_another_teams_record_answers_a_translated_404(org):
+    deal = make_deal(org.rep)
+    chinese = Client()
+    chinese.force_login(org.outsider)
+    response = chinese.get(f"/deals/{deal.pk}/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert 'data-testid="error-page"' in page and "页面不存在" in page
+    assert "Not Found" not in page and "salesop" in page
+    english = signed_in(org.outsider).get(f"/deals/{deal.pk}/").content.decode()
+    assert "This page does not exist" in english
+    anonymous = Client().get("/no/such/page/")
+    assert anonymous.status_code == 404 and "页面不存在" in anonymous.content.decode()
