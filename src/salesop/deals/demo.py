@@ -222,6 +222,14 @@ def load_deals(users: dict[str, User], now) -> None:
             due_at=now + timedelta(days=2),
             deal=Deal.objects.get(name="MES 二期"),
         )
+        # A task the manager gives: the rep's home shows it as their turn (a hand-off).
+        task_create(
+            by=users["manager"],
+            assignee=rep,
+            title="周五前确认 WMS 项目的客户预算审批进度",
+            due_at=now + timedelta(days=1),
+            deal=wms,
+        )
 
 
 # (layer, industry, question): the bank sales ops keep; one closed question shows the flag.

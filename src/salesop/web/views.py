@@ -8,6 +8,7 @@ from salesop.core.time import company_today
 from salesop.customers.selectors import accounts_visible_to
 from salesop.monitor.selectors import email_status, worker_status
 from salesop.playbook.selectors import active_playbook
+from salesop.web.home import queues_for
 
 
 @login_required
@@ -20,6 +21,7 @@ def home(request):
             "roles": [labels[role] for role in sorted(request.user.roles)],
             "recent_accounts": accounts_visible_to(request.user).order_by("-created_at", "-id")[:8],
             "work": my_work(request.user),
+            "queues": queues_for(request.user),
             # Sales ops own the playbook's calendar: they hear first that next year's is unknown.
             "holiday_year": unknown_holiday_year(active_playbook(), company_today())
             if request.user.can_administer
