@@ -580,10 +580,20 @@ def test_contracting_gate_refuses_until_cleared_and_signed(org, deal):
     with pytest.raises(GateRefused) as refused:
         deal_move(deal=deal, to_stage="won", by=org.rep)
     assert {f.criterion for f in refused.value.failures} == {
+        "checklist.complete",  # the signing date agreed lives on the contract: none yet
         "contract.legal_cleared",
         "contract.signed",
     }
-    cleared_contract(deal, org.rep)
+    contract = cleared_contract(deal, org.rep)
+    with pytest.raises(GateRefused) as refused:
+        deal_move(deal=deal, to_stage="won", by=org.rep)
+    assert [f.criterion for f in refused.value.failures] == [
+        "checklist.complete",
+        "contract.signed",
+    ]
+    contract_schedule(
+        contract=contract, by=org.rep, target_signing_date=timezone.localdate() + timedelta(days=5)
+    )
     with pytest.raises(GateRefused) as refused:
         deal_move(deal=deal, to_stage="won", by=org.rep)
     assert [f.criterion for f in refused.value.failures] == ["contract.signed"]

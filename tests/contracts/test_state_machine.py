@@ -317,6 +317,8 @@ class ContractLife(RuleBasedStateMachine):
             and model["status"] in ("approved", "sent")
             and content == SIGNED_PDF
             and not self.won
+            # the contracting checklist's signing date is this contract's own
+            and model["scheduled"]
         )
         if self._try(
             lambda: contract_sign(

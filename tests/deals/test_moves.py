@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from salesop.core.errors import DomainError, StaleWrite
-from salesop.core.testing import make_account, make_deal, sign_contract, tick_stage
+from salesop.core.testing import make_account, make_deal, prepared, sign_contract, tick_stage
 from salesop.deals.models import Deal, StageEvent
 from salesop.deals.services import (
     GateRefused,
@@ -51,7 +51,11 @@ def test_one_deal_walks_every_stage_and_each_gate_refuses_until_met(org):
         if next_stage == "won":  # only the customer's signature closes the deal
             with pytest.raises(GateRefused) as refused:
                 deal_move(deal=deal, to_stage="won", by=org.rep)
-            assert [f.criterion for f in refused.value.failures] == ["contract.signed"]
+            # The checklist's signing date is the contract's: none yet, so both say so.
+            assert [f.criterion for f in refused.value.failures] == [
+                "checklist.complete",
+                "contract.signed",
+            ]
             sign_contract(deal, org.rep)
         else:
             deal_move(deal=deal, to_stage=next_stage, by=org.rep)
@@ -70,11 +74,11 @@ def test_one_deal_walks_every_stage_and_each_gate_refuses_until_met(org):
 
 def test_refusal_lists_what_to_do_in_words(org, settings):
     deal = make_deal(org.rep, amount=None)
-    checklist_tick(deal=deal, by=org.rep, stage="discovery", item="prep_done")
+    prepared(deal, org.rep)  # the prep brief's evidence ticks its item
     with pytest.raises(GateRefused) as refused:
         deal_move(deal=deal, to_stage="solution", by=org.rep)
     messages = [f.message for f in refused.value.failures]
-    assert any("Recap confirmed" in m or "复述需求" in m for m in messages)
+    assert any("recap" in m or "需求复述" in m for m in messages)
     assert not any("pre-call" in m.lower() or "沟通前准备" in m for m in messages)
     assert any("amount" in m or "金额" in m for m in messages)
     assert Deal.objects.get(pk=deal.pk).stage == "discovery"

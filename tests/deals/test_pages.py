@@ -4,8 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from salesop.core.testing import make_account, make_deal, tick_stage
+from salesop.core.testing import make_account, make_deal, needs_at_both_layers, tick_stage
 from salesop.deals.models import Deal
+from salesop.deals.services import deal_move
 
 pytestmark = pytest.mark.django_db
 
@@ -26,20 +27,43 @@ def test_deal_page_shows_checklist_gate_and_history(rep, org):
 
 def test_ticking_through_htmx_updates_the_panel(rep, org):
     deal = make_deal(org.rep)
+    tick_stage(deal, org.rep)
+    deal_move(deal=deal, to_stage="solution", by=org.rep)
     response = rep.post(
         f"/deals/{deal.pk}/checklist/",
-        {"stage": "discovery", "item": "prep_done", "done": "on"},
+        {"stage": "solution", "item": "role_emphasis", "done": "on"},
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
     assert 'data-testid="stage-panel"' in response.content.decode()
-    assert deal.ticks.filter(item="prep_done", by=org.rep).exists()
+    assert deal.ticks.filter(item="role_emphasis", by=org.rep).exists()
     rep.post(
         f"/deals/{deal.pk}/checklist/",
-        {"stage": "discovery", "item": "prep_done"},
+        {"stage": "solution", "item": "role_emphasis"},
         HTTP_HX_REQUEST="true",
     )
+    assert not deal.ticks.filter(stage="solution").exists()
+
+
+def test_an_evidence_item_ticks_itself_and_is_not_ticked_by_hand(rep, org):
+    deal = make_deal(org.rep)
+    page = rep.get(f"/deals/{deal.pk}/").content.decode()
+    assert 'data-testid="evidence-needs_recorded"' in page
+    refused = rep.post(
+        f"/deals/{deal.pk}/checklist/",
+        {"stage": "discovery", "item": "needs_recorded", "done": "on"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert refused.status_code == 422 and "自动勾选" in refused.content.decode()
     assert not deal.ticks.exists()
+    needs_at_both_layers(deal, org.rep)
+    page = rep.get(f"/deals/{deal.pk}/").content.decode()
+    row = page[page.index('data-testid="evidence-needs_recorded"') :][:900]
+    assert " checked" in row and "记录了表层和深层需求" in row
+    deal.needs.filter(kind="feature").delete()  # the evidence goes: the tick goes with it
+    page = rep.get(f"/deals/{deal.pk}/").content.decode()
+    row = page[page.index('data-testid="evidence-needs_recorded"') :][:900]
+    assert " checked" not in row and "表层需求" in row
 
 
 def test_unknown_item_from_a_page_is_refused(rep, org):
@@ -60,7 +84,8 @@ def test_board_move_refused_answers_422_with_unmet_criteria(rep, org):
     )
     assert response.status_code == 422
     html = response.content.decode()
-    assert 'data-testid="gate-refusal"' in html and "复述需求" in html
+    assert 'data-testid="gate-refusal"' in html and "需求复述" in html
+    assert html.count("需求复述") == 1  # the recap's item and criterion say it once
     assert "override_reason" not in html  # a rep cannot override
     tick_stage(deal, org.rep)
     moved = rep.post(

@@ -6,7 +6,15 @@ from decimal import Decimal
 
 from playwright.sync_api import expect
 
-from salesop.core.testing import confirm_recap, make_deal, make_org, tick_stage
+from salesop.core.testing import (
+    confirm_recap,
+    make_deal,
+    make_org,
+    needs_at_both_layers,
+    prepared,
+    tick_stage,
+)
+from salesop.deals.discovery.services import question_create
 from salesop.deals.models import Deal
 from tests.e2e.test_shell import log_in
 
@@ -15,6 +23,9 @@ def test_drag_refused_then_checklist_then_move(page, transactional_db):
     org = make_org()
     deal = make_deal(org.rep, name="智能仓储 WMS 项目")
     confirm_recap(deal, org.rep)  # the recap's own flow is tests/e2e/test_deal_execution.py
+    prepared(deal, org.rep)
+    needs_at_both_layers(deal, org.rep)
+    question_create(by=org.ops, text="明年最重要的经营目标是什么?", layer="deep")
     log_in(page, "rep")
     page.goto("/deals/board/")
     card = page.get_by_test_id(f"deal-{deal.pk}")
@@ -25,7 +36,7 @@ def test_drag_refused_then_checklist_then_move(page, transactional_db):
     card.drag_to(page.get_by_test_id("column-solution"))
     refusal = page.get_by_test_id("gate-refusal")
     expect(refusal).to_be_visible()
-    expect(refusal).to_contain_text("复述需求并获客户确认")
+    expect(refusal).to_contain_text("准备开放式问题清单")  # the one item not done yet
     expect(
         page.get_by_test_id("column-discovery").get_by_test_id(f"deal-{deal.pk}")
     ).to_be_visible()
@@ -33,12 +44,18 @@ def test_drag_refused_then_checklist_then_move(page, transactional_db):
 
     refusal.get_by_role("link").click()
     expect(page).to_have_url(re.compile(rf"/deals/{deal.pk}/$"))
-    boxes = page.get_by_test_id("stage-panel").get_by_role("checkbox")
-    for i in range(boxes.count()):
-        # Each tick posts and swaps the panel: wait for the server's answer before the next.
-        with page.expect_response(lambda r: "/checklist/" in r.url):
-            boxes.nth(i).check()
-        expect(page.get_by_test_id("stage-panel").get_by_role("checkbox").nth(i)).to_be_checked()
+    # The item ticks itself from the work, not from its box: the deal page says what to do and
+    # links to where it is done.
+    item = page.get_by_test_id("evidence-open_questions")
+    expect(item.get_by_role("checkbox")).to_be_disabled()
+    expect(item).to_contain_text("从问题库中为提问清单挑选开放式问题")
+    item.get_by_role("link").click()
+    plan = page.get_by_test_id("call-plan")
+    plan.get_by_label("明年最重要的经营目标是什么?").check()
+    plan.locator("form button[type=submit]").last.click()
+    expect(page.get_by_test_id("call-plan")).to_contain_text("明年最重要的经营目标")
+    page.goto(f"/deals/{deal.pk}/")
+    expect(page.get_by_test_id("evidence-open_questions").get_by_role("checkbox")).to_be_checked()
     move = page.get_by_role("button", name="移至 方案呈现")
     expect(move).to_be_enabled()
     move.click()

@@ -21,9 +21,10 @@ def zh(context: str | None, text: str) -> str:
 
 
 def tick_all(page) -> None:
+    """Ticks the boxes a person ticks; the items the deal's records tick are not clickable."""
     boxes = page.get_by_test_id("stage-panel").get_by_role("checkbox")
     for i in range(boxes.count()):
-        if boxes.nth(i).is_checked():
+        if boxes.nth(i).is_checked() or boxes.nth(i).is_disabled():
             continue
         with page.expect_response(lambda r: "/checklist/" in r.url):
             boxes.nth(i).check()
@@ -130,6 +131,18 @@ def test_discovery_to_contracting(page, transactional_db):
     expect(page.get_by_test_id("proposal-status")).to_contain_text(zh("proposal", "Delivered"))
     page.goto(f"/deals/{deal.pk}/")
 
+    # The demo of the customer's scenario, logged, ticks its checklist item.
+    expect(
+        page.get_by_test_id("evidence-scenario_demo").get_by_role("checkbox")
+    ).not_to_be_checked()
+    panel = page.get_by_test_id("activity-panel")
+    panel.locator("[name=kind]").select_option("demo")
+    panel.locator("[name=subject]").fill("仓库现场演示扫码复核")
+    panel.locator("[name=outcome]").select_option("positive")
+    panel.get_by_role("button", name=zh(None, "Log activity")).click()
+    expect(page.get_by_test_id("activity-panel")).to_contain_text("仓库现场演示扫码复核")
+    page.reload()
+    expect(page.get_by_test_id("evidence-scenario_demo").get_by_role("checkbox")).to_be_checked()
     tick_all(page)
     move(page, "谈判")
 

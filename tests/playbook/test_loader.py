@@ -62,6 +62,18 @@ BROKEN = [
         "unknown criterion",
     ),
     (
+        "unknown evidence",
+        _set(["stages", 0, "checklist", 2, "evidence"], "needs.telepathy"),
+        "stages[0].checklist[2].evidence",
+        "unknown criterion",
+    ),
+    (
+        "a checklist as its own evidence",
+        _set(["stages", 1, "checklist", 0, "evidence"], "checklist.complete"),
+        "stages[1].checklist[0].evidence",
+        "unknown criterion",
+    ),
+    (
         "unknown role",
         _set(["stages", 1, "movers", 0], "janitor"),
         "stages[1].movers[0]",

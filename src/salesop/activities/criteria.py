@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from salesop.activities.models import Activity
+from salesop.activities.models import Activity, ActivityKind
 from salesop.deals.rules import GateContext
 from salesop.playbook.registry import criterion
 
@@ -17,4 +17,11 @@ def logged_in_stage(context: GateContext) -> str | None:
         return None  # a skipped stage has no time of its own to log in
     if not Activity.objects.filter(deal=deal, occurred_at__gte=deal.stage_entered_at).exists():
         return _("log a call, meeting or visit with the customer in this stage")
+    return None
+
+
+@criterion("activity.demo_logged", gettext_lazy("A demo for the customer is logged on the deal"))
+def demo_logged(context: GateContext) -> str | None:
+    if not Activity.objects.filter(deal=context.deal, kind=ActivityKind.DEMO).exists():
+        return _("log the demo of the customer's scenario as an activity of kind Demo")
     return None

@@ -29,3 +29,14 @@ def signed(context: GateContext) -> str | None:
     if contract is None or contract.status not in SIGNED_STATUSES:
         return _("record the customer's signature with the signed copy")
     return None
+
+
+@criterion(
+    "contract.signing_date_set",
+    gettext_lazy("The contract has the signing date agreed with the customer"),
+)
+def signing_date_set(context: GateContext) -> str | None:
+    contract = current_contract(context.deal)
+    if contract is None or contract.target_signing_date is None:
+        return _("enter the signing date agreed with the customer on the contract")
+    return None

@@ -139,7 +139,10 @@ def tick_stage(deal, by: User, stage: str | None = None, *, meet_criteria: bool 
 
     spec = playbook_of(deal).stage(stage or deal.stage)
     for item in spec.checklist:
-        checklist_tick(deal=deal, by=by, stage=spec.key, item=item.key)
+        if not item.evidence:
+            checklist_tick(deal=deal, by=by, stage=spec.key, item=item.key)
+        elif item.evidence not in spec.exit_criteria:  # those follow meet_criteria
+            EVIDENCE_STEPS[item.evidence](deal, by)
     if meet_criteria:
         for name in spec.exit_criteria:
             if name in CRITERION_STEPS:
@@ -263,6 +266,94 @@ def sign_contract(deal, by: User):
     return contract_sign(contract=contract, by=by, name="signed.pdf", content=SIGNED_PDF)
 
 
+def prepared(deal, by: User) -> None:
+    from salesop.deals.discovery import services as discovery
+
+    discovery.prep_save(
+        deal=deal, by=by, industry_news="电商旺季单量同比增长 35%", competitor_moves="竞品 A 降价"
+    )
+
+
+def open_questions(deal, by: User) -> None:
+    from salesop.deals.discovery import services as discovery
+    from salesop.deals.models import Question
+
+    question = Question.objects.filter(is_open=True, active=True).first()
+    if question is None:
+        ops = User.objects.filter(role_grants__role="ops").first() or by
+        question = discovery.question_create(
+            by=ops, text="如果现状持续一年,会给业务带来什么影响?", layer="deep"
+        )
+    discovery.call_plan_add(deal=deal, by=by, questions=[question])
+
+
+def needs_at_both_layers(deal, by: User) -> None:
+    from salesop.deals.discovery import services as discovery
+    from salesop.deals.models import NeedKind, QuestionLayer
+
+    layers = {NeedKind.layer_of(kind) for kind in deal.needs.values_list("kind", flat=True)}
+    if QuestionLayer.SURFACE not in layers:
+        discovery.need_add(
+            deal=deal, by=by, kind="feature", summary="扫码复核", customer_words="出库前要扫码"
+        )
+    if QuestionLayer.DEEP not in layers:
+        discovery.need_add(
+            deal=deal,
+            by=by,
+            kind="hidden_pain",
+            summary="旺季错发",
+            customer_words="一到双十一就乱",
+        )
+
+
+def value_rows(deal, by: User) -> None:
+    from salesop.deals.proposals.services import RowInput, proposal_create, value_rows_add
+
+    if deal.proposals.filter(rows__isnull=False).exists():
+        return
+    proposal = proposal_create(deal=deal, by=by, title="智能仓储方案")
+    value_rows_add(
+        proposal=proposal,
+        by=by,
+        rows=[RowInput(pain="旺季错发", solution="扫码复核", value="差错率下降 80%")],
+    )
+
+
+def demo_logged(deal, by: User) -> None:
+    from salesop.activities.services import activity_log
+
+    activity_log(
+        by=by,
+        account=deal.account,
+        deal=deal,
+        kind="demo",
+        subject="仓库场景演示",
+        outcome="positive",
+    )
+
+
+def decision_maker_named(deal, by: User) -> None:
+    from salesop.deals.discovery import services as discovery
+
+    if not deal.stakeholders.filter(role="decision_maker").exists():
+        discovery.stakeholder_add(deal=deal, by=by, role="decision_maker", new_contact_name="周总")
+
+
+def signing_date_agreed(deal, by: User) -> None:
+    """The contract's agreed signing date, once there is a contract (the tests of contracts make
+    their own first)."""
+    from datetime import timedelta
+
+    from salesop.contracts.selectors import current_contract
+    from salesop.contracts.signing import contract_schedule
+
+    contract = current_contract(deal)
+    if contract is not None and contract.target_signing_date is None:
+        contract_schedule(
+            contract=contract, by=by, target_signing_date=company_today() + timedelta(days=7)
+        )
+
+
 CRITERION_STEPS = {
     "contract.legal_cleared": cleared_contract,
     "discovery.recap_confirmed": confirm_recap,
@@ -272,6 +363,17 @@ CRITERION_STEPS = {
     "quote.within_policy_or_approved": approved_quote,
     "proposal.delivered": delivered_proposal,
     "objections.resolved": resolve_objections,
+}
+# What the rep does that ticks a checklist item by its evidence.
+EVIDENCE_STEPS = {
+    **CRITERION_STEPS,
+    "discovery.prep_done": prepared,
+    "discovery.open_questions_planned": open_questions,
+    "discovery.needs_recorded": needs_at_both_layers,
+    "proposal.value_rows_written": value_rows,
+    "activity.demo_logged": demo_logged,
+    "stakeholders.decision_maker_identified": decision_maker_named,
+    "contract.signing_date_set": signing_date_agreed,
 }
 
 

@@ -3,7 +3,14 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from salesop.deals.models import Discovery, RecapStatus, Stakeholder, StakeholderRole
+from salesop.deals.models import (
+    Discovery,
+    NeedKind,
+    QuestionLayer,
+    RecapStatus,
+    Stakeholder,
+    StakeholderRole,
+)
 from salesop.deals.rules import GateContext, unticked_items
 from salesop.playbook.registry import criterion
 
@@ -35,11 +42,51 @@ def close_date_set(context: GateContext) -> str | None:
     gettext_lazy("The customer confirmed the recap of their needs"),
 )
 def recap_confirmed(context: GateContext) -> str | None:
-    discovery = Discovery.objects.filter(deal=context.deal).first()
+    discovery = _discovery(context)
     if discovery is None or not discovery.recap_text:
         return _("write the recap of the customer's needs and have them confirm it")
     if discovery.recap_status != RecapStatus.CONFIRMED:
         return _("have the customer confirm the recap of their needs")
+    return None
+
+
+def _discovery(context: GateContext) -> Discovery | None:
+    """The deal's discovery record, read once for the criteria that look at it."""
+    key = ("discovery", "")
+    if key not in context.memo:
+        context.memo[key] = Discovery.objects.filter(deal=context.deal).first()
+    return context.memo[key]
+
+
+@criterion(
+    "discovery.prep_done",
+    gettext_lazy("The prep brief has the industry's news and the competitors' moves"),
+)
+def prep_done(context: GateContext) -> str | None:
+    discovery = _discovery(context)
+    if discovery is None or not (discovery.industry_news and discovery.competitor_moves):
+        return _("write the industry's news and the competitors' moves in the prep brief")
+    return None
+
+
+@criterion("discovery.open_questions_planned", gettext_lazy("The call plan has open questions"))
+def open_questions_planned(context: GateContext) -> str | None:
+    if not context.deal.call_plan.filter(question__is_open=True).exists():
+        return _("pick open questions from the question bank for the call plan")
+    return None
+
+
+@criterion(
+    "discovery.needs_recorded",
+    gettext_lazy("Needs are recorded at both layers (surface and deep)"),
+)
+def needs_recorded(context: GateContext) -> str | None:
+    kinds = set(context.deal.needs.values_list("kind", flat=True))
+    layers = {NeedKind.layer_of(kind) for kind in kinds}
+    if QuestionLayer.SURFACE not in layers:
+        return _("record a surface need (a feature or the budget range)")
+    if QuestionLayer.DEEP not in layers:
+        return _("record a deep need (a strategic goal or a hidden pain)")
     return None
 
 

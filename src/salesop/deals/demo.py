@@ -157,7 +157,8 @@ def load_deals(users: dict[str, User], now) -> None:
             current = playbook.stage(deal.stage)
             skip_one = overrider and current.key == "negotiation"
             for item in current.checklist[: -1 if skip_one else None]:
-                checklist_tick(deal=deal, by=owner, stage=current.key, item=item.key)
+                if not item.evidence:  # the others tick themselves from the stage's work
+                    checklist_tick(deal=deal, by=owner, stage=current.key, item=item.key)
             to_stage = stages[i + 1] if i + 1 < len(stages) else "won"
             if not skip_one:
                 _work_stage(deal, owner, current.key)
@@ -372,6 +373,17 @@ def _work_stage(deal: Deal, owner: User, stage: str, finish: bool = True) -> Non
             )
     elif stage == "solution":
         demo_proposal(deal, owner)
+        activity_log(
+            by=owner,
+            account=deal.account,
+            deal=deal,
+            kind="demo",
+            subject="客户真实场景演示"
+            if deal.currency == "CNY"
+            else "Demo of the customer's scenario",
+            outcome="positive",
+            duration_minutes=90,
+        )
         person("decision_maker", engaged=False)
         person("technical", engaged=True)
         person("influencer", engaged=False)

@@ -11,7 +11,7 @@ from salesop.accounts.rules import manages_others
 from salesop.core.time import company_zone
 from salesop.deals.models import Deal
 from salesop.playbook.registry import CRITERIA
-from salesop.playbook.schema import Playbook, Stage
+from salesop.playbook.schema import ChecklistItem, Playbook, Stage
 
 
 def may_import_history(user: User) -> bool:
@@ -36,6 +36,17 @@ class GateContext:
     deal: Deal
     stage: Stage
     ticked: set[tuple[str, str]] = field(default_factory=set)
+    # Answers already computed for this deal in this read ((criterion, stage) -> message): a
+    # page that shows the checklist and several gates asks each criterion once.
+    memo: dict[tuple[str, str], str | None] = field(default_factory=dict)
+
+
+def check(context: GateContext, name: str) -> str | None:
+    """The criterion's answer for the context's stage: None when met, else what to do."""
+    key = (name, context.stage.key)
+    if key not in context.memo:
+        context.memo[key] = CRITERIA[name].check(context)
+    return context.memo[key]
 
 
 def stage_due_at(playbook: Playbook, stage: str, entered_at: datetime) -> datetime | None:
@@ -81,28 +92,47 @@ def gates_between(playbook: Playbook, current: str, target: str) -> list[Stage] 
 
 
 def gate_failures(
-    deal: Deal, playbook: Playbook, target: str, ticked: set[tuple[str, str]]
+    deal: Deal,
+    playbook: Playbook,
+    target: str,
+    ticked: set[tuple[str, str]],
+    memo: dict | None = None,
 ) -> list[GateFailure]:
     stages = gates_between(playbook, deal.stage, target) or []
     failures = []
     language = get_language() or "zh-hans"
+    memo = {} if memo is None else memo
     for stage in stages:
-        context = GateContext(deal=deal, stage=stage, ticked=ticked)
+        context = GateContext(deal=deal, stage=stage, ticked=ticked, memo=memo)
         for name in stage.exit_criteria:
-            message = CRITERIA[name].check(context)
+            message = check(context, name)
             if message:
                 label = stage.label.get(language)
                 failures.append(GateFailure(stage.key, name, f"{label}: {message}"))
     return failures
 
 
+def evidence_missing(context: GateContext, item: ChecklistItem) -> str | None:
+    """What the item's evidence still lacks (None: the evidence ticks it)."""
+    return check(context, item.evidence)
+
+
 def unticked_items(context: GateContext) -> list[str]:
+    """The stage's items not done: a box nobody ticked, or evidence not there. An item whose
+    evidence is itself an exit criterion of the stage is left to that criterion, so a refusal
+    says each missing thing once."""
     language = get_language() or "zh-hans"
-    return [
-        item.label.get(language)
-        for item in context.stage.checklist
-        if (context.stage.key, item.key) not in context.ticked
-    ]
+    missing = []
+    for item in context.stage.checklist:
+        if item.evidence:
+            if item.evidence in context.stage.exit_criteria:
+                continue
+            done = evidence_missing(context, item) is None
+        else:
+            done = (context.stage.key, item.key) in context.ticked
+        if not done:
+            missing.append(item.label.get(language))
+    return missing
 
 
 def describe_refusal(failures: list[GateFailure]) -> str:

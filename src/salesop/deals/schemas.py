@@ -104,6 +104,9 @@ class ChecklistItemOut(Schema):
     done: bool
     by: str | None
     at: datetime | None
+    # An item its evidence ticks (never ticked by a call): what ticks it, and what is missing.
+    evidence: str = ""
+    missing: str = ""
 
 
 class StageEventOut(Schema):

@@ -23,6 +23,8 @@ from salesop.deals.models import (
     Stakeholder,
     StakeholderRole,
 )
+from salesop.deals.rules import GateContext, evidence_missing
+from salesop.playbook.registry import CRITERIA
 from salesop.playbook.schema import Playbook
 from salesop.playbook.selectors import parsed
 
@@ -155,9 +157,12 @@ class ChecklistRow:
     item: str
     label: str
     done: bool
-    by: User | None
-    at: datetime | None
+    by: User | None = None
+    at: datetime | None = None
     link: str = ""  # discovery | decision_chain | quotes: where the item is done
+    # An item its evidence ticks: what ticks it, and what is still missing (or "").
+    evidence: str = ""
+    missing: str = ""
 
 
 @dataclass
@@ -171,7 +176,9 @@ class DealDetail:
     history: list[StageEvent]
 
 
-def deal_detail(deal: Deal) -> DealDetail:
+def deal_detail(deal: Deal, memo: dict | None = None) -> DealDetail:
+    """The deal's checklist (evidence items asked through `memo`, shared with the page's gate
+    checks), next stages and history."""
     playbook = playbook_of(deal)
     language = get_language() or "zh-hans"
     ticks = {
@@ -180,6 +187,14 @@ def deal_detail(deal: Deal) -> DealDetail:
     stage = playbook.stage(deal.stage)
     checklist = []
     for item in stage.checklist if stage else []:
+        if item.evidence:
+            context = GateContext(deal=deal, stage=stage, memo={} if memo is None else memo)
+            missing = evidence_missing(context, item) or ""
+            row = ChecklistRow(stage.key, item.key, item.label.get(language), not missing)
+            row.link, row.missing = item.link or "", missing
+            row.evidence = str(CRITERIA[item.evidence].description)
+            checklist.append(row)
+            continue
         tick = ticks.get((stage.key, item.key))
         checklist.append(
             ChecklistRow(

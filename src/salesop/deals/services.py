@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from salesop.accounts.models import User
 from salesop.core.audit import audit_actor
@@ -29,6 +29,7 @@ from salesop.deals.rules import (
     stage_due_at,
 )
 from salesop.deals.selectors import playbook_of
+from salesop.playbook.registry import CRITERIA
 from salesop.playbook.selectors import active_version, parsed
 
 EDITABLE_FIELDS = ("name", "amount", "currency", "expected_close_date")
@@ -144,6 +145,13 @@ def checklist_tick(*, deal: Deal, by: User, stage: str, item: str, done: bool = 
             % {"stage": stage, "item": item},
             {"item": _("Not an item of this stage.")},
         )
+    spec_item = next(i for i in spec.checklist if i.key == item)
+    if spec_item.evidence:
+        message = _("“%(item)s” ticks itself when this is so: %(evidence)s") % {
+            "item": spec_item.label.get(get_language() or "zh-hans"),
+            "evidence": CRITERIA[spec_item.evidence].description,
+        }
+        raise DomainError("evidence", message, {"item": message})
     if done:
         ChecklistTick.objects.get_or_create(deal=deal, stage=stage, item=item, defaults={"by": by})
     else:
@@ -151,7 +159,9 @@ def checklist_tick(*, deal: Deal, by: User, stage: str, item: str, done: bool = 
     return done
 
 
-def move_check(*, deal: Deal, to_stage: str, by: User) -> list[GateFailure]:
+def move_check(
+    *, deal: Deal, to_stage: str, by: User, memo: dict | None = None
+) -> list[GateFailure]:
     """What stops `by` from moving `deal` to `to_stage` now (empty: the move may go ahead)."""
     if not deal.is_open:
         return [GateFailure(deal.stage, "deal.open", _("the deal is closed; reopen it first"))]
@@ -173,7 +183,7 @@ def move_check(*, deal: Deal, to_stage: str, by: User) -> list[GateFailure]:
         return [
             GateFailure(deal.stage, "role", _("your role may not move deals out of this stage"))
         ]
-    return gate_failures(deal, playbook, to_stage, ticked_items(deal))
+    return gate_failures(deal, playbook, to_stage, ticked_items(deal), memo)
 
 
 @transaction.atomic

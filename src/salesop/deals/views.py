@@ -121,14 +121,15 @@ def deal_create(request):
 
 
 def _detail_context(request, deal, **extra):
-    detail = selectors.deal_detail(deal)
+    memo: dict = {}  # each criterion asked once for the checklist and every gate
+    detail = selectors.deal_detail(deal, memo)
     playbook = detail.playbook
     language = get_language() or "zh-hans"
     gates = [
         {
             "stage": key,
             "label": playbook.stage_label(key, language),
-            "failures": services.move_check(deal=deal, to_stage=key, by=request.user),
+            "failures": services.move_check(deal=deal, to_stage=key, by=request.user, memo=memo),
         }
         for key in detail.next_stages
     ]

@@ -324,6 +324,16 @@ def _stage_problems(pb: Playbook) -> list[tuple[Path, str]]:
                 ((*at, "key"), _("%(key)r is reserved for closed deals") % {"key": stage.key})
             )
         problems += _unique("checklist", [c.key for c in stage.checklist], prefix=at)
+        evidence = sorted(CRITERIA.keys() - {"checklist.complete"})  # not its own evidence
+        for j, item in enumerate(stage.checklist):
+            if item.evidence is not None and item.evidence not in evidence:
+                problems.append(
+                    (
+                        (*at, "checklist", j, "evidence"),
+                        _("unknown criterion %(name)r; known: %(known)s")
+                        % {"name": item.evidence, "known": ", ".join(evidence)},
+                    )
+                )
         for j, name in enumerate(stage.exit_criteria):
             if name not in CRITERIA:
                 problems.append(

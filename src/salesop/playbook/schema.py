@@ -38,6 +38,9 @@ class ChecklistItem(Keyed):
     help: Label | None = None
     # The deal page the item is done on; the checklist links to it.
     link: Literal["discovery", "decision_chain", "proposals", "quotes", "contract"] | None = None
+    # A criterion whose evidence ticks the item (and unticks it when the evidence goes): the
+    # rep does the work, not the box. None: a box for what the system cannot see.
+    evidence: Annotated[str, StringConstraints(max_length=64)] | None = None
 
 
 StakeholderRoleKey = Literal[

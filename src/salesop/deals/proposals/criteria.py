@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from salesop.deals.models import ProposalStatus
+from salesop.deals.models import ProposalStatus, ValueRow
 from salesop.deals.rules import GateContext
 from salesop.playbook.registry import criterion
 
@@ -25,4 +25,14 @@ def objections_resolved(context: GateContext) -> str | None:
         return _("answer the customer's open objections (%(n)d) and mark them resolved") % {
             "n": open_count
         }
+    return None
+
+
+@criterion(
+    "proposal.value_rows_written",
+    gettext_lazy("A proposal is organised as pain, solution and quantified value"),
+)
+def value_rows_written(context: GateContext) -> str | None:
+    if not ValueRow.objects.filter(proposal__deal=context.deal).exists():
+        return _("write the proposal's rows: the customer's pain, the solution, its value")
     return None
