@@ -4,6 +4,7 @@ follow-up, incentives, the archive's checksums, and bad input refused with nothi
 
 import io
 from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,6 +28,7 @@ from salesop.contracts.selectors import (
     allowed_incentives,
     contract_for,
     contracts_visible_to,
+    current_contract,
     incentives_offerable,
     review_queue,
 )
@@ -41,6 +43,7 @@ from salesop.contracts.signing import (
 )
 from salesop.contracts.starter import CLAUSES_ZH, as_dicts
 from salesop.contracts.template_versions import template_save
+from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
 from salesop.core.testing import (
     SIGNED_PDF,
@@ -51,8 +54,10 @@ from salesop.core.testing import (
     make_policy,
     make_product,
     make_template,
+    sign_contract,
     tick_stage,
 )
+from salesop.core.time import company_today
 from salesop.deals.rules import GateContext
 from salesop.deals.services import GateRefused, deal_move
 from salesop.monitor.models import Alert
@@ -597,3 +602,31 @@ def test_contracting_gate_refuses_until_cleared_and_signed(org, deal):
     with pytest.raises(GateRefused) as refused:
         deal_move(deal=deal, to_stage="won", by=org.rep)
     assert [f.criterion for f in refused.value.failures] == ["contract.signed"]
+
+
+def test_the_won_deal_says_what_was_signed(org, client):
+    deal = make_deal(
+        org.rep, amount=Decimal("480000"), expected_close_date=timezone.localdate() + timedelta(90)
+    )
+    in_contracting(org, deal)
+    quote_submit(
+        quote=quote_create(
+            deal=deal,
+            by=org.rep,
+            lines=[{"description": "WMS 许可", "list_price": "100000", "discount_pct": "5"}],
+        ),
+        by=org.rep,
+    )
+    sign_contract(deal, org.rep)
+    deal.refresh_from_db()
+    contract = current_contract(deal)
+    assert (deal.status, deal.amount, deal.currency) == ("won", contract.amount, "CNY")
+    assert deal.amount == Decimal("95000.00")
+    assert deal.expected_close_date == company_today()
+    changes = [row.changes for row in audit_entries_for(deal)]
+    assert any(
+        field == "金额" and "95000" in new for change in changes for field, _old, new in change
+    )
+    client.force_login(org.rep)
+    page = client.get(f"/deals/{deal.pk}/").content.decode()
+    assert f"合同 {contract.number}" in page

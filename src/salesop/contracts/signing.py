@@ -36,7 +36,7 @@ from salesop.core.time import company_today
 from salesop.core.versioned import check_read, versioned_update
 from salesop.deals.models import Stakeholder
 from salesop.deals.rules import close_due_at
-from salesop.deals.services import deal_move
+from salesop.deals.services import deal_move, deal_update
 from salesop.pricing.services import concession_approval_request
 
 
@@ -188,9 +188,24 @@ def contract_sign(
             content_type,
             content,
         )
+        _deal_follows_contract(deal, contract, by)
         deal_move(deal=deal, to_stage="won", by=by)
         events.contract_signed(_handover(contract, by), by=by)
     return contract
+
+
+def _deal_follows_contract(deal, contract: Contract, by: User) -> None:
+    """The won deal says what was signed: its amount and currency become the contract's and its
+    close date the signing day (audited), so won revenue and the reports use the signed figure,
+    not the estimate the deal started with."""
+    signed = {
+        "amount": contract.amount,
+        "currency": contract.currency,
+        "expected_close_date": company_today(),
+    }
+    changed = {k: v for k, v in signed.items() if getattr(deal, k) != v}
+    if changed:
+        deal_update(deal=deal, by=by, **changed)
 
 
 def _handover(contract: Contract, by: User) -> Handover:
