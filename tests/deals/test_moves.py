@@ -219,3 +219,16 @@ def test_deal_for_another_teams_account_cannot_be_created_via_api(client, org):
     )
     assert response.status_code == 404
     assert not Deal.objects.exists()
+
+
+def test_a_move_across_stages_says_each_missing_thing_once(org):
+    # The negotiation checklist's "decision makers identified" is ticked by the same evidence
+    # the solution stage's exit criterion asks for: skipping both says it once.
+    deal = make_deal(org.rep)
+    tick_stage(deal, org.rep)
+    deal_move(deal=deal, to_stage="solution", by=org.rep)
+    with pytest.raises(GateRefused) as refused:
+        deal_move(deal=deal, to_stage="contracting", by=org.rep, override_reason="")
+    text = " ".join(f.message for f in refused.value.failures)
+    assert text.count("请将决策者添加到决策链") == 1, text
+    assert "识别关键决策人与影响者" not in text, text

@@ -30,7 +30,7 @@ from salesop.leads.services import lead_assign, lead_create
 from salesop.monitor.handoffs import HANDOFF_KINDS
 from salesop.monitor.models import Notification, NotificationPreference, WebhookEndpoint
 from salesop.pricing.selectors import current_quote
-from salesop.pricing.services import approval_decide, quote_create, quote_submit
+from salesop.pricing.services import approval_decide, quote_create, quote_revise, quote_submit
 from tests.aftersales.test_services import delivery, win  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -280,3 +280,57 @@ def test_every_handoff_kind_has_a_label_in_both_languages():
         with translation.override("en"):
             english = str(kind.label)
         assert chinese != english, kind.key
+
+
+def test_news_replaces_an_unread_hand_off_about_the_same_thing(org):
+    # Returned, fixed and cleared while the rep had not read "returned": the rep's inbox says
+    # cleared (one entry, the news), and so does a quote refused, revised and approved.
+    deal = make_deal(org.rep, name="冷链追溯平台")
+    approved_quote(deal, org.rep)
+    contract = contract_create(
+        deal=deal, quote=current_quote(deal), template=make_template(org.ops), by=org.rep
+    )
+    clauses_edit(contract=contract, by=org.rep, texts={"ip": "定制开发部分的知识产权归甲方所有。"})
+    contract_submit(contract=contract, by=org.rep)
+    review_decide(
+        contract=contract,
+        by=org.legal,
+        approve=False,
+        decisions=[{"clause": "ip", "verdict": "reject", "comment": "须保留通用组件"}],
+    )
+    contract.refresh_from_db()
+    clauses_edit(contract=contract, by=org.rep, texts={"ip": "知识产权归乙方所有。"})
+    contract_submit(contract=contract, by=org.rep)
+    review_decide(
+        contract=contract,
+        by=org.legal,
+        approve=True,
+        decisions=[{"clause": "ip", "verdict": "accept"}],
+    )
+    [note] = told(org.rep, "contract.reviewed")
+    assert "签署" in note.title and note.read_at is None
+
+    channel = WebhookEndpoint.objects.create(
+        name="Deals",
+        kind="wecom",
+        url="https://qyapi.example.com/d",
+        alert_kinds=["approval.decided"],
+    )
+    quote = discounted_quote(org, "15")
+    approval_decide(approval=quote.approvals.first(), by=org.manager, approve=False)
+    quote.refresh_from_db()
+    revised = quote_revise(
+        quote=quote,
+        by=org.rep,
+        payment_term_days=30,
+        lines=[
+            {"description": "WMS 许可", "list_price": "100000", "discount_pct": "12"},
+            {"description": "实施服务", "list_price": "50000", "discount_pct": "12"},
+        ],
+    )
+    assert len(told(org.manager, "approval.requested")) == 2  # one a revision, not one a line
+    for approval in revised.approvals.all():
+        approval_decide(approval=approval, by=org.manager, approve=True)
+    [decided] = told(org.rep, "approval.decided")
+    assert "已批准" in decided.title
+    assert channel.deliveries.count() == 2  # refused, then approved

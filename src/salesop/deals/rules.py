@@ -39,6 +39,9 @@ class GateContext:
     # Answers already computed for this deal in this read ((criterion, stage) -> message): a
     # page that shows the checklist and several gates asks each criterion once.
     memo: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    # The exit criteria of every stage a move crosses: checklist evidence one of them already
+    # checks is not said twice.
+    crossing: frozenset[str] = frozenset()
 
 
 def check(context: GateContext, name: str) -> str | None:
@@ -102,8 +105,9 @@ def gate_failures(
     failures = []
     language = get_language() or "zh-hans"
     memo = {} if memo is None else memo
+    crossing = frozenset(name for stage in stages for name in stage.exit_criteria)
     for stage in stages:
-        context = GateContext(deal=deal, stage=stage, ticked=ticked, memo=memo)
+        context = GateContext(deal=deal, stage=stage, ticked=ticked, memo=memo, crossing=crossing)
         for name in stage.exit_criteria:
             message = check(context, name)
             if message:
@@ -119,13 +123,13 @@ def evidence_missing(context: GateContext, item: ChecklistItem) -> str | None:
 
 def unticked_items(context: GateContext) -> list[str]:
     """The stage's items not done: a box nobody ticked, or evidence not there. An item whose
-    evidence is itself an exit criterion of the stage is left to that criterion, so a refusal
-    says each missing thing once."""
+    evidence is itself an exit criterion of the stage (or of another stage the move crosses)
+    is left to that criterion, so a refusal says each missing thing once."""
     language = get_language() or "zh-hans"
     missing = []
     for item in context.stage.checklist:
         if item.evidence:
-            if item.evidence in context.stage.exit_criteria:
+            if item.evidence in context.stage.exit_criteria or item.evidence in context.crossing:
                 continue
             done = evidence_missing(context, item) is None
         else:

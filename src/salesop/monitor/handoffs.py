@@ -44,13 +44,16 @@ def tell(
 ) -> list[Notification]:
     """Tells each person (once, never the one who acted, never an inactive account) that it is
     their turn: `text()` is called in each reader's language. `opens(user)` says whether the
-    person may open `url` now: one who lost access to the record is not told. A person who
-    already has the same unread hand-off (the same kind and page) is not told twice."""
+    person may open `url` now: one who lost access to the record is not told. An unread
+    hand-off of the same kind about the same page is replaced by this one (the news, not a
+    pile: "returned" then "cleared" leaves "cleared"). The team's chat channels hear of it
+    whenever someone's turn it is, whatever each person muted."""
     if kind not in HANDOFF_KINDS:
         raise ValueError(f"unknown hand-off kind {kind!r}")
     now = now or timezone.now()
     told: list[Notification] = []
     seen: set[int] = set()
+    turn = False  # someone's turn: the channels hear of it
     for person in people:
         if person is None or person.pk in seen or not person.is_active:
             continue
@@ -59,13 +62,11 @@ def tell(
             continue
         if opens is not None and not opens(person):
             continue
+        turn = True
         preference = preference_of(person)
         if kind in (preference.muted_kinds or []):
             continue
-        if Notification.objects.filter(
-            user=person, kind=kind, url=url, read_at__isnull=True
-        ).exists():
-            continue
+        Notification.objects.filter(user=person, kind=kind, url=url, read_at__isnull=True).delete()
         with translation.override(language_of(person)):
             title = str(text())[:300]
         told.append(
@@ -78,7 +79,7 @@ def tell(
                 email_due_at=_email_due(person, preference, now),
             )
         )
-    if told:
+    if turn:
         _to_webhooks(kind, text, url, team, now)
     return told
 

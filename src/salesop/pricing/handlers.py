@@ -9,7 +9,7 @@ from salesop.accounts.models import User
 from salesop.core.events import subscribe
 from salesop.monitor.handoffs import handoff_kind, tell
 from salesop.pricing.events import APPROVAL_REQUESTED, APPROVED, REJECTED
-from salesop.pricing.models import Approval, Quote
+from salesop.pricing.models import Approval, ApprovalStatus, Quote
 from salesop.pricing.rules import may_decide
 
 ASKED = handoff_kind("approval.requested", gettext_lazy("An approval is asked of me"))
@@ -26,6 +26,14 @@ def approvers_of(approval: Approval) -> list[User]:
 
 @subscribe(APPROVAL_REQUESTED)
 def ask_approvers(quote: Quote, approval: Approval, by: User) -> None:
+    first = (
+        quote.approvals.filter(status=ApprovalStatus.PENDING, role=approval.role)
+        .order_by("id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if first != approval.pk:
+        return  # one turn for the quote's approvers, however many of its lines ask them
     deal = quote.deal
     tell(
         approvers_of(approval),
