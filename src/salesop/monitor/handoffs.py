@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 
 from salesop.accounts.models import Team, User
 from salesop.monitor.models import Notification, WebhookDelivery, WebhookEndpoint
-from salesop.monitor.notices import _email_due, absolute_url, language_of
+from salesop.monitor.notices import absolute_url, email_due, language_of
 from salesop.monitor.selectors import preference_of
 
 
@@ -76,7 +76,7 @@ def tell(
                 title=title,
                 url=url,
                 created_at=now,
-                email_due_at=_email_due(person, preference, now),
+                email_due_at=email_due(person, preference, now),
             )
         )
     if turn:

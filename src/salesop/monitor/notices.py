@@ -61,7 +61,7 @@ def recipients(targets: list[str], owner: User, team: Team | None) -> list[User]
     return list(people.values())
 
 
-def _email_due(user: User, preference: NotificationPreference, now: datetime) -> datetime | None:
+def email_due(user: User, preference: NotificationPreference, now: datetime) -> datetime | None:
     if not preference.email_enabled or not user.email:
         return None
     zone = ZoneInfo(user.timezone or settings.TIME_ZONE)
@@ -80,7 +80,7 @@ def notify(alert: Alert, users: list[User], event: str, now: datetime) -> None:
             with translation.override(language_of(user)):
                 title = _("Escalated: %(title)s") % {"title": title}
         fields = {"url": alert.url, "created_at": now}
-        fields["email_due_at"] = _email_due(user, preference, now)
+        fields["email_due_at"] = email_due(user, preference, now)
         if event == "opened":  # a new alert has no notifications yet: one INSERT
             Notification.objects.create(user=user, alert=alert, title=title[:300], **fields)
         else:
@@ -140,7 +140,7 @@ def tell_ops(event: str, now: datetime, text) -> None:
             title=title,
             url=url,
             created_at=now,
-            email_due_at=_email_due(user, preference, now),
+            email_due_at=email_due(user, preference, now),
         )
     with translation.override(settings.LANGUAGE_CODE):
         title = str(text(ZoneInfo(settings.TIME_ZONE)))

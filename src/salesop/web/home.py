@@ -47,16 +47,22 @@ class Queue:
     total: int = 0
 
 
+def _fill(queue: Queue, rows, to_row) -> Queue:
+    """The queue's first rows, and how many there are (counted only when more may be hiding)."""
+    shown = list(rows[:SHOWN])
+    queue.rows = [to_row(row) for row in shown]
+    queue.total = rows.count() if len(shown) == SHOWN else len(shown)
+    return queue
+
+
 def _handoffs(user: User) -> Queue:
     unread = Notification.objects.filter(user=user, read_at__isnull=True).exclude(kind="")
     queue = Queue(
         "handoffs", _("Your turn"), reverse("monitor:inbox"), _("Nobody is waiting for you.")
     )
-    queue.rows = [
-        Row(n.title, n.url, at=n.created_at) for n in unread.order_by("-created_at")[:SHOWN]
-    ]
-    queue.total = unread.count() if len(queue.rows) == SHOWN else len(queue.rows)
-    return queue
+    return _fill(
+        queue, unread.order_by("-created_at"), lambda n: Row(n.title, n.url, at=n.created_at)
+    )
 
 
 def _alerts(user: User, scope: str, title, empty) -> Queue:
@@ -64,19 +70,17 @@ def _alerts(user: User, scope: str, title, empty) -> Queue:
     more = reverse("monitor:alerts") + f"?scope={scope}&status=open"
     queue = Queue(f"alerts-{scope}", title, more, empty)
     language = get_language()
-    rows = list(alerts.order_by("opened_at")[:SHOWN])
-    queue.rows = [
-        Row(
+    return _fill(
+        queue,
+        alerts.order_by("opened_at"),
+        lambda a: Row(
             alert_title(a, language),
             a.url,
             meta=str(a.owner) if scope == "team" else "",
             at=a.opened_at,
             late=True,
-        )
-        for a in rows
-    ]
-    queue.total = alerts.count() if len(rows) == SHOWN else len(rows)
-    return queue
+        ),
+    )
 
 
 def _approvals(user: User) -> Queue:
@@ -113,18 +117,16 @@ def _reviews(user: User) -> Queue:
         reverse("contracts:review_queue"),
         _("No contract waits for review."),
     )
-    rows = list(contracts[:SHOWN])
-    queue.rows = [
-        Row(
+    return _fill(
+        queue,
+        contracts,
+        lambda c: Row(
             f"{c.number} · {c.deal.name}",
             reverse("contracts:detail", args=[c.pk]),
             meta=str(c.deal.owner),
             at=c.submitted_at,
-        )
-        for c in rows
-    ]
-    queue.total = contracts.count() if len(rows) == SHOWN else len(rows)
-    return queue
+        ),
+    )
 
 
 def _projects(user: User) -> Queue:
@@ -175,19 +177,18 @@ def _tickets(user: User) -> Queue:
         reverse("aftersales:tickets"),
         _("No ticket is open for you."),
     )
-    rows = list(tickets[:SHOWN])
-    queue.rows = [
-        Row(
+    now = timezone.now()
+    return _fill(
+        queue,
+        tickets,
+        lambda t: Row(
             f"{t.number} · {t.title}",
             reverse("aftersales:ticket", args=[t.pk]),
             meta=t.account.name,
             at=t.next_due,
-            late=bool(t.next_due and t.next_due < timezone.now()),
-        )
-        for t in rows
-    ]
-    queue.total = tickets.count() if len(rows) == SHOWN else len(rows)
-    return queue
+            late=bool(t.next_due and t.next_due < now),
+        ),
+    )
 
 
 def _revisits(user: User) -> Queue:
@@ -226,13 +227,13 @@ def _at_risk(user: User) -> Queue:
         reverse("customers:list"),
         _("No customer of yours is at risk."),
     )
-    rows = list(accounts[:SHOWN])
-    queue.rows = [
-        Row(a.name, reverse("customers:detail", args=[a.pk]), meta=a.growth.reason, late=True)
-        for a in rows
-    ]
-    queue.total = accounts.count() if len(rows) == SHOWN else len(rows)
-    return queue
+    return _fill(
+        queue,
+        accounts,
+        lambda a: Row(
+            a.name, reverse("customers:detail", args=[a.pk]), meta=a.growth.reason, late=True
+        ),
+    )
 
 
 def _imports(user: User) -> Queue:
