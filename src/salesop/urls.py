@@ -5,6 +5,7 @@ from django.urls import include, path
 from salesop.accounts import views as accounts_views
 from salesop.aftersales import urls as aftersales_urls
 from salesop.api import api
+from salesop.deals.discovery import views as discovery_views
 from salesop.monitor import views as monitor_views
 from salesop.web import views as web_views
 
@@ -33,6 +34,7 @@ urlpatterns = [
     path("delivery/", include("salesop.aftersales.urls")),
     path("insights/", include("salesop.insights.urls")),
     path("enablement/", include("salesop.enablement.urls")),
+    path("support/recap/<str:token>/", discovery_views.customer_recap, name="customer_recap"),
     path(
         "support/",
         include((aftersales_urls.portal_patterns, "portal"), namespace="portal"),

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -45,7 +46,9 @@ STAGE_WORK = {
             {"kind": "feature", "summary": "扫码复核", "customer_words": "出库前要扫码"},
         ),
         ("post", "/deals/{deal}/recap/generate", {"language": "zh-hans"}),
-        ("post", "/deals/{deal}/recap/confirm", {"note": "客户邮件确认"}),
+        ("post", "/accounts/{account}/contacts", {"name": "王经理", "email": "wang@yc.example.cn"}),
+        ("post", "/deals/{deal}/recap/links", {"contact_id": "{contact}"}),
+        ("customer_confirms", None, None),
     ],
     "solution": [
         (
@@ -116,6 +119,7 @@ def test_walk_a_deal_through_every_stage_via_the_api(api, client, org):
     question = question_create(by=org.ops, text="明年最重要的经营目标是什么?", layer="deep")
     ids = {
         "deal": deal_id,
+        "account": account.pk,
         "template": template.pk,
         "in_two_weeks": in_two_weeks,
         "question": question.pk,
@@ -144,6 +148,10 @@ def test_walk_a_deal_through_every_stage_via_the_api(api, client, org):
                 continue
             assert ticked.status_code == 200
         for method, url, body in STAGE_WORK.get(stage, []):
+            if method == "customer_confirms":  # through the link, as the customer would
+                answered = client.post(ids.pop("recap_url"), {"answer": "confirm"})
+                assert 'data-testid="recap-thanks"' in answered.content.decode()
+                continue
             if method == "engage":
                 people = api("get", f"/deals/{deal_id}/stakeholders").json()
                 person = next(p for p in people if p["role"] == url)
@@ -155,12 +163,18 @@ def test_walk_a_deal_through_every_stage_via_the_api(api, client, org):
                 )
             if body and "question_ids" in body:
                 body = {"question_ids": [ids["question"]]}
+            if body and "contact_id" in body:
+                body = {"contact_id": ids["contact"]}
             if body and "quote_id" in body:
                 body = {key: int(value.format(**ids)) for key, value in body.items()}
             if body and "target_signing_date" in body:
                 body = {"target_signing_date": ids["in_two_weeks"]}
             done = api(method, url.format(**ids), body)
             assert done.status_code in (200, 201), (url, done.content)
+            if url == "/accounts/{account}/contacts":
+                ids["contact"] = done.json()["id"]
+            if url == "/deals/{deal}/recap/links":
+                ids["recap_url"] = urlsplit(done.json()["url"]).path
             if url == "/deals/{deal}/proposals":
                 ids["proposal"] = done.json()["id"]
             if url == "/deals/{deal}/contracts":

@@ -1,13 +1,15 @@
 """The discovery workspace (SOP part 2): question bank, needs, keywords, the recap the customer
 confirms, talk ratio; and the decision chain (part 3) with its coverage criteria."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from salesop.core.errors import DomainError
-from salesop.core.testing import make_account, make_deal, tick_stage
+from salesop.core.testing import confirm_recap, make_account, make_deal, tick_stage
 from salesop.customers.models import Contact
 from salesop.deals.discovery import services as discovery
 from salesop.deals.discovery.rules import (
@@ -19,8 +21,9 @@ from salesop.deals.discovery.rules import (
     talk_ratio,
     transcript_turns,
 )
-from salesop.deals.models import CallTranscript, Discovery, Need, RecapStatus
-from salesop.deals.services import GateRefused, deal_move
+from salesop.deals.models import CallTranscript, Discovery, Need, RecapLink, RecapStatus
+from salesop.deals.services import GateRefused, deal_mark_lost, deal_move
+from salesop.monitor.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -170,13 +173,39 @@ def test_recap_criterion_refuses_then_passes(org):
     tick_stage(deal, org.rep, meet_criteria=False)
     with pytest.raises(GateRefused) as refused:
         deal_move(deal=deal, to_stage="solution", by=org.rep)
-    assert [f.criterion for f in refused.value.failures] == ["discovery.recap_confirmed"]
+    assert [f.criterion for f in refused.value.failures] == [
+        "discovery.recap_confirmed_by_customer"
+    ]
     with pytest.raises(DomainError):  # nothing to recap yet
         discovery.recap_generate(deal=make_deal(org.rep, name="还没有需求"), by=org.rep)
     discovery.recap_generate(deal=deal, by=org.rep, language="zh-hans")
     with pytest.raises(GateRefused):  # written, not yet confirmed by the customer
         deal_move(deal=deal, to_stage="solution", by=org.rep)
     discovery.recap_confirm(deal=deal, by=org.rep, note="客户回邮件确认")
+    with pytest.raises(GateRefused) as marked:  # the default playbook wants the customer's word
+        deal_move(deal=deal, to_stage="solution", by=org.rep)
+    assert "销售自行标记不算数" in marked.value.failures[0].message
+    contact = Contact.objects.create(account=deal.account, name="周总")
+    _link, token = discovery.recap_send(deal=deal, by=org.rep, contact=contact)
+    discovery.recap_answer(token=token, confirmed=True)
+    assert deal_move(deal=deal, to_stage="solution", by=org.rep).stage == "solution"
+
+
+def test_a_playbook_may_accept_the_reps_mark(org):
+    from salesop.playbook.services import (
+        default_playbook_text,
+        playbook_activate,
+        playbook_version_create,
+    )
+
+    text = default_playbook_text().replace(
+        "discovery.recap_confirmed_by_customer", "discovery.recap_confirmed"
+    )
+    version = playbook_version_create(text=text, by=org.ops, comment="the rep's mark will do")
+    playbook_activate(version=version, by=org.ops)
+    deal = make_deal(org.rep)
+    tick_stage(deal, org.rep, meet_criteria=False)
+    confirm_recap(deal, org.rep)
     assert deal_move(deal=deal, to_stage="solution", by=org.rep).stage == "solution"
 
 
@@ -188,14 +217,20 @@ def test_a_changed_recap_needs_confirming_again(org):
     discovery.recap_generate(deal=deal, by=org.rep)
     discovery.recap_confirm(deal=deal, by=org.rep)
     unchanged = discovery.recap_generate(deal=deal, by=org.rep)
-    assert unchanged.recap_status == RecapStatus.CONFIRMED
+    assert unchanged.recap_status == RecapStatus.MARKED
+    contact = Contact.objects.create(account=deal.account, name="周总")
+    _link, token = discovery.recap_send(deal=deal, by=org.rep, contact=contact)
     edited = discovery.recap_save(
         deal=deal, by=org.rep, text=unchanged.recap_text + "\n另:需对接 ERP"
     )
     assert edited.recap_status == RecapStatus.DRAFT and edited.recap_confirmed_at is None
+    with pytest.raises(DomainError) as stale:  # the link answers for the text it was sent with
+        discovery.recap_answer(token=token, confirmed=True)
+    assert "已有修改" in stale.value.message
+    assert Discovery.objects.get(deal=deal).recap_status == RecapStatus.DRAFT
 
 
-def test_recap_is_emailed_and_logged(org):
+def test_recap_is_emailed_and_logged(org, django_capture_on_commit_callbacks):
     deal = make_deal(org.rep)
     contact = Contact.objects.create(
         account=deal.account, name="王经理", email="wang@yc.example.cn"
@@ -203,11 +238,78 @@ def test_recap_is_emailed_and_logged(org):
     discovery.need_add(
         deal=deal, by=org.rep, kind="feature", summary="扫码入库", customer_words="要能扫码"
     )
-    discovery.recap_generate(deal=deal, by=org.rep)
-    sent = discovery.recap_send(deal=deal, by=org.rep, contact=contact)
-    assert sent.recap_status == RecapStatus.SENT
+    recap = discovery.recap_generate(deal=deal, by=org.rep)
+    with django_capture_on_commit_callbacks(execute=True):
+        _link, token = discovery.recap_send(deal=deal, by=org.rep, contact=contact)
+    assert Discovery.objects.get(deal=deal).recap_status == RecapStatus.SENT
     assert mail.outbox[0].to == ["wang@yc.example.cn"] and "扫码入库" in mail.outbox[0].body
-    assert deal.activities.get(kind="email").notes == sent.recap_text
+    assert f"/support/recap/{token}/" in mail.outbox[0].body  # the link to answer it
+    assert deal.activities.get(kind="email").notes == recap.recap_text
+    chat_only = Contact.objects.create(account=deal.account, name="周总")  # no email: by chat
+    discovery.recap_send(deal=deal, by=org.rep, contact=chat_only)
+    assert len(mail.outbox) == 1 and deal.activities.filter(kind="message").count() == 1
+    with pytest.raises(DomainError) as elsewhere:
+        discovery.recap_send(
+            deal=deal,
+            by=org.rep,
+            contact=Contact.objects.create(account=make_account(org.rep, "别家"), name="X"),
+        )
+    assert "contact" in elsewhere.value.fields and deal.recap_links.count() == 2
+
+
+def test_the_customer_confirms_or_corrects_once_through_the_link(org, client):
+    deal = make_deal(org.rep)
+    contact = Contact.objects.create(account=deal.account, name="周总")
+    discovery.need_add(
+        deal=deal, by=org.rep, kind="feature", summary="扫码入库", customer_words="要能扫码"
+    )
+    discovery.recap_generate(deal=deal, by=org.rep, language="zh-hans")
+    _link, token = discovery.recap_send(deal=deal, by=org.rep, contact=contact)
+    page = client.get(f"/support/recap/{token}/")
+    assert page.status_code == 200 and "扫码入库" in page.content.decode()
+    empty = client.post(f"/support/recap/{token}/", {"answer": "correct", "words": "  "})
+    assert empty.status_code == 422 and "用您自己的话" in empty.content.decode()
+    corrected = client.post(
+        f"/support/recap/{token}/", {"answer": "correct", "words": "还要对接用友 ERP"}
+    )
+    assert (
+        corrected.status_code == 200 and 'data-testid="recap-thanks"' in corrected.content.decode()
+    )
+    record = Discovery.objects.get(deal=deal)
+    assert record.recap_status == RecapStatus.CORRECTED
+    assert record.recap_correction == "还要对接用友 ERP"
+    told = Notification.objects.get(user=org.rep, kind="recap.answered")
+    assert "还要对接用友 ERP" in told.title and told.url.endswith("/discovery/#recap")
+    again = client.post(f"/support/recap/{token}/", {"answer": "confirm"})
+    assert "已经" in again.content.decode()  # used once: the second answer changes nothing
+    assert Discovery.objects.get(deal=deal).recap_status == RecapStatus.CORRECTED
+    assert client.get("/support/recap/not-a-token/").status_code == 404
+
+    discovery.recap_save(deal=deal, by=org.rep, text=record.recap_text + "\n需对接用友 ERP")
+    _link, token = discovery.recap_send(deal=deal, by=org.rep, contact=contact)
+    client.post(f"/support/recap/{token}/", {"answer": "confirm", "words": "对,就是这样"})
+    record = Discovery.objects.get(deal=deal)
+    assert record.recap_status == RecapStatus.CONFIRMED
+    assert record.recap_confirmed_note == "对,就是这样" and record.recap_correction == ""
+    discovery.recap_confirm(deal=deal, by=org.rep)  # the rep's mark does not replace theirs
+    assert Discovery.objects.get(deal=deal).recap_status == RecapStatus.CONFIRMED
+
+
+def test_an_expired_link_or_a_closed_deal_refuses_the_answer(org):
+    deal = make_deal(org.rep)
+    contact = Contact.objects.create(account=deal.account, name="周总")
+    confirm_recap(deal, org.rep)
+    link, token = discovery.recap_send(deal=deal, by=org.rep, contact=contact)
+    RecapLink.objects.filter(pk=link.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    with pytest.raises(DomainError) as expired:
+        discovery.recap_answer(token=token, confirmed=True)
+    assert "已过期" in expired.value.message
+    _link, token = discovery.recap_send(deal=deal, by=org.rep, contact=contact)
+    deal_mark_lost(deal=deal, by=org.rep, reason="no_budget", note="")
+    with pytest.raises(DomainError):
+        discovery.recap_answer(token=token, confirmed=True)
+    assert Discovery.objects.get(deal=deal).recap_status == RecapStatus.MARKED
+    assert not RecapLink.objects.filter(answered_at__isnull=False).exists()
 
 
 def test_keywords_keep_what_the_rep_confirmed(org):
@@ -321,7 +423,12 @@ def test_workspace_page_and_its_forms(rep, org):
     assert generated.status_code == 302
     confirmed = rep.post(f"/deals/{deal.pk}/discovery/recap/confirm/", {"note": "会上确认"})
     assert confirmed.status_code == 302, confirmed.content.decode()
-    assert Discovery.objects.get(deal=deal).recap_status == RecapStatus.CONFIRMED
+    assert Discovery.objects.get(deal=deal).recap_status == RecapStatus.MARKED
+    contact = Contact.objects.create(account=deal.account, name="周总")
+    sent = rep.post(f"/deals/{deal.pk}/discovery/recap/send/", {"contact": contact.pk}, follow=True)
+    page = sent.content.decode()
+    assert "/support/recap/" in page and "周总" in page  # the link, to pass on by chat
+    assert 'data-testid="recap-links"' in page and "等待客户" in page
 
 
 def test_transcript_upload_page_says_which_line(rep, org):
@@ -376,7 +483,7 @@ def test_deal_page_shows_the_role_map_without_extra_queries_per_person(
         discovery.stakeholder_add(
             deal=deal, by=org.rep, role="user_department", new_contact_name=f"用户 {i}"
         )
-    with django_assert_max_num_queries(24):  # + the evidence the checklist reads, once each
+    with django_assert_max_num_queries(25):  # + evidence read once each, whom an activity is with
         rep.get(f"/deals/{deal.pk}/")
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext, pgettext
 from playwright.sync_api import expect
 
 from salesop.core.testing import make_account, make_deal, make_org, make_policy
+from salesop.customers.models import Contact
 from salesop.deals.discovery import services as discovery
 from salesop.deals.models import Deal, Need, RecapStatus
 from tests.e2e.test_shell import log_in
@@ -44,6 +45,7 @@ def test_discovery_to_contracting(page, transactional_db):
     deal = make_deal(org.rep, account=account, name="WMS 智能仓储升级", amount=Decimal(480000))
     Deal.objects.filter(pk=deal.pk).update(expected_close_date="2027-01-31")
     make_policy(family="wms")  # its concessions are offered on every quote form
+    Contact.objects.create(account=account, name="王经理", title="IT 经理")  # reached by WeChat
     discovery.question_create(
         by=org.ops, text="旺季订单激增时,仓库最容易在哪个环节出问题?", layer="deep", industry="物流"
     )
@@ -85,8 +87,22 @@ def test_discovery_to_contracting(page, transactional_db):
     text = page.get_by_test_id("recap").locator("[name=recap_text]")
     expect(text).to_have_value(re.compile(r"^您的意思是"))
     expect(text).to_have_value(re.compile("旺季发货错漏导致客户投诉"))
-    page.get_by_test_id("recap").locator("[name=note]").fill("客户在调研会上确认")
-    page.get_by_test_id("recap").locator("form[action$='/recap/confirm/'] button").click()
+    # The rep sends the customer a one-time link; the customer confirms it in their words.
+    page.get_by_test_id("recap").locator("[name=contact]").select_option(label="王经理")
+    page.get_by_test_id("recap-send").click()
+    flash = page.locator(".alert-success", has_text="/support/recap/")
+    link = re.search(r"/support/recap/[\w-]+/", flash.inner_text()).group(0)
+    customer = page.context.browser.new_context(base_url=page.url.split("/deals")[0])
+    their_page = customer.new_page()
+    their_page.goto(link)
+    expect(their_page.get_by_test_id("recap-text")).to_contain_text("旺季发货错漏导致客户投诉")
+    their_page.locator("[name=words]").fill("对,就是这些")
+    their_page.get_by_test_id("recap-confirm").click()
+    expect(their_page.get_by_test_id("recap-thanks")).to_be_visible()
+    their_page.goto(link)  # once only
+    expect(their_page.get_by_test_id("recap-closed")).to_be_visible()
+    customer.close()
+    page.reload()
     expect(page.get_by_test_id("recap-status")).to_have_text(
         zh("recap", "Confirmed by the customer")
     )

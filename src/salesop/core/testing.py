@@ -149,7 +149,7 @@ def tick_stage(deal, by: User, stage: str | None = None, *, meet_criteria: bool 
                 CRITERION_STEPS[name](deal, by)
 
 
-def confirm_recap(deal, by: User) -> None:
+def recap_written(deal, by: User) -> None:
     from salesop.deals.discovery import services as discovery
 
     if not deal.needs.exists():
@@ -161,7 +161,27 @@ def confirm_recap(deal, by: User) -> None:
             customer_words="一到双十一就乱",
         )
     discovery.recap_generate(deal=deal, by=by)
+
+
+def confirm_recap(deal, by: User) -> None:
+    """The recap written from the needs and marked confirmed by the rep."""
+    from salesop.deals.discovery import services as discovery
+
+    recap_written(deal, by)
     discovery.recap_confirm(deal=deal, by=by, note="客户在会上确认")
+
+
+def customer_confirms_recap(deal, by: User) -> None:
+    """The recap written from the needs, sent to a contact and confirmed through its link."""
+    from salesop.customers.models import Contact
+    from salesop.deals.discovery import services as discovery
+
+    recap_written(deal, by)
+    contact = deal.account.contacts.first() or Contact.objects.create(
+        account=deal.account, name="周总", email="zhou@example.cn"
+    )
+    _link, token = discovery.recap_send(deal=deal, by=by, contact=contact)
+    discovery.recap_answer(token=token, confirmed=True, words="没错")
 
 
 def engage(deal, by: User, role: str) -> None:
@@ -357,6 +377,7 @@ def signing_date_agreed(deal, by: User) -> None:
 CRITERION_STEPS = {
     "contract.legal_cleared": cleared_contract,
     "discovery.recap_confirmed": confirm_recap,
+    "discovery.recap_confirmed_by_customer": customer_confirms_recap,
     "stakeholders.decision_maker_identified": lambda d, by: engage(d, by, "decision_maker"),
     "stakeholders.decision_maker_engaged": lambda d, by: engage(d, by, "decision_maker"),
     "stakeholders.finance_engaged": lambda d, by: engage(d, by, "finance"),

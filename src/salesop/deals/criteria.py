@@ -39,14 +39,38 @@ def close_date_set(context: GateContext) -> str | None:
 
 @criterion(
     "discovery.recap_confirmed",
-    gettext_lazy("The customer confirmed the recap of their needs"),
+    gettext_lazy(
+        "The recap of the customer's needs is confirmed (by the customer, or marked by the rep)"
+    ),
 )
 def recap_confirmed(context: GateContext) -> str | None:
     discovery = _discovery(context)
     if discovery is None or not discovery.recap_text:
         return _("write the recap of the customer's needs and have them confirm it")
-    if discovery.recap_status != RecapStatus.CONFIRMED:
+    if discovery.recap_status == RecapStatus.CORRECTED:
+        return _("the customer corrected the recap: revise it and send it again")
+    if discovery.recap_status not in (RecapStatus.CONFIRMED, RecapStatus.MARKED):
         return _("have the customer confirm the recap of their needs")
+    return None
+
+
+@criterion(
+    "discovery.recap_confirmed_by_customer",
+    gettext_lazy("The customer confirmed the recap of their needs through its link"),
+)
+def recap_confirmed_by_customer(context: GateContext) -> str | None:
+    discovery = _discovery(context)
+    if discovery is None or not discovery.recap_text:
+        return _("write the recap of the customer's needs and send it to them to confirm")
+    if discovery.recap_status == RecapStatus.CORRECTED:
+        return _("the customer corrected the recap: revise it and send it again")
+    if discovery.recap_status == RecapStatus.MARKED:
+        return _(
+            "the rep's mark is not enough here: send the recap to the customer to confirm "
+            "through its link"
+        )
+    if discovery.recap_status != RecapStatus.CONFIRMED:
+        return _("have the customer confirm the recap through the link sent to them")
     return None
 
 

@@ -19,13 +19,14 @@ from salesop.deals.discovery.services import (
     need_add,
     prep_save,
     question_create,
-    recap_confirm,
+    recap_answer,
     recap_generate,
+    recap_send,
     stakeholder_add,
     stakeholder_engaged,
     transcript_upload,
 )
-from salesop.deals.models import Deal, Question
+from salesop.deals.models import Deal, Discovery, Question, RecapLink
 from salesop.deals.proposals.demo import demo_proposal
 from salesop.deals.rules import stage_due_at
 from salesop.deals.selectors import playbook_of
@@ -36,6 +37,7 @@ from salesop.deals.services import (
     deal_move,
     deal_update,
 )
+from salesop.monitor.models import Notification
 from salesop.pricing.models import Product
 from salesop.pricing.services import quote_create, quote_submit
 
@@ -327,6 +329,7 @@ def _work_stage(deal: Deal, owner: User, stage: str, finish: bool = True) -> Non
             )
         if engaged:
             stakeholder_engaged(stakeholder=found, by=owner)
+        return found
 
     if stage == "discovery":
         prep_save(
@@ -367,9 +370,22 @@ def _work_stage(deal: Deal, owner: User, stage: str, finish: bool = True) -> Non
                 content=TRANSCRIPT.replace("张伟", owner.get_full_name() or "张伟").encode(),
                 rep_speaker=owner.get_full_name() or "张伟",
             )
+        # The customer answers the recap through its one-time link (sent by chat: the demo's
+        # contacts have no email): confirmed, or (the unfinished Chinese deal) corrected.
+        _link, token = recap_send(
+            deal=deal, by=owner, contact=person("decision_maker", engaged=False).contact
+        )
         if finish:
-            recap_confirm(
-                deal=deal, by=owner, note="客户在调研会上确认" if language == "zh" else ""
+            recap_answer(
+                token=token,
+                confirmed=True,
+                words="没错,就是这些需求。" if language == "zh" else "Yes, that is what we need.",
+            )
+        elif language == "zh":
+            recap_answer(
+                token=token,
+                confirmed=False,
+                words="预算上限是 15 万;另外新系统必须能对接我们现有的用友 ERP,这点没写进去。",
             )
     elif stage == "solution":
         demo_proposal(deal, owner)
@@ -436,3 +452,16 @@ def _backdate(deal, days: list[int], now) -> None:
         Activity.objects.filter(pk=activity.pk).update(
             occurred_at=start + timedelta(days=min(i * 3, sum(days)), hours=10)
         )
+    # The recap went out near the end of discovery and was answered the next day; the rep read
+    # a confirmation then, while a correction still waits for them.
+    answered = start + timedelta(days=max(days[0] - 1, 0), hours=15)
+    links = RecapLink.objects.filter(deal=deal)
+    links.update(sent_at=answered - timedelta(days=1), expires_at=answered + timedelta(days=13))
+    links.filter(answered_at__isnull=False).update(answered_at=answered)
+    Discovery.objects.filter(deal=deal, recap_confirmed_at__isnull=False).update(
+        recap_confirmed_at=answered
+    )
+    told = Notification.objects.filter(kind="recap.answered", url__startswith=f"/deals/{deal.pk}/")
+    told.update(created_at=answered)
+    if links.filter(confirmed=True).exists():
+        told.update(read_at=answered + timedelta(hours=1))

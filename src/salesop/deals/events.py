@@ -4,7 +4,7 @@ the core event stream under its name, with the deal and the row."""
 
 from salesop.accounts.models import User
 from salesop.core.events import publish
-from salesop.deals.models import Deal, StageEvent, StageEventKind
+from salesop.deals.models import Deal, RecapLink, StageEvent, StageEventKind
 
 CREATED = "deal.created"
 MOVED = "deal.moved"
@@ -12,6 +12,7 @@ WON = "deal.won"
 LOST = "deal.lost"
 REOPENED = "deal.reopened"
 IMPORTED = "deal.imported"
+RECAP_ANSWERED = "recap.answered"
 
 
 def _record(deal: Deal, kind: str, by: User | None, **fields) -> StageEvent:
@@ -112,3 +113,8 @@ def history_imported(events: list[StageEvent]) -> list[StageEvent]:
     for deal_events in rows.values():
         publish(IMPORTED, deal=deal_events[0].deal, events=deal_events)
     return made
+
+
+def recap_answered(link: RecapLink) -> None:
+    """The customer confirmed the recap through its link, or corrected it (link.confirmed)."""
+    publish(RECAP_ANSWERED, deal=link.deal, link=link, by=None)

@@ -323,6 +323,8 @@ class RecapStatus(models.TextChoices):
     DRAFT = "draft", pgettext_lazy("recap", "Draft")
     SENT = "sent", pgettext_lazy("recap", "Sent")
     CONFIRMED = "confirmed", pgettext_lazy("recap", "Confirmed by the customer")
+    MARKED = "marked", pgettext_lazy("recap", "Marked confirmed by the rep")
+    CORRECTED = "corrected", pgettext_lazy("recap", "Corrected by the customer")
 
 
 class Discovery(models.Model):
@@ -341,6 +343,7 @@ class Discovery(models.Model):
     recap_confirmed_note = models.CharField(
         _("how the customer confirmed"), max_length=300, blank=True
     )
+    recap_correction = models.TextField(_("the customer's correction"), blank=True, max_length=5000)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -349,6 +352,39 @@ class Discovery(models.Model):
 
     def __str__(self) -> str:
         return str(self.deal)
+
+
+class RecapLink(models.Model):
+    """A one-time link that lets the customer confirm or correct the recap in their own words.
+    It answers for the recap text it was sent with: once the rep changes the recap, the link
+    is closed and a new one must be sent."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="recap_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    recap_text = models.TextField(max_length=5000)
+    contact = models.ForeignKey(
+        "customers.Contact",
+        verbose_name=_("sent to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    confirmed = models.BooleanField(null=True)
+    customer_words = models.TextField(blank=True, max_length=5000)
+
+    class Meta:
+        verbose_name = _("recap link")
+        verbose_name_plural = _("recap links")
+
+    def __str__(self) -> str:
+        return f"{self.deal} ({self.sent_at:%Y-%m-%d})"
 
 
 class KeywordTag(models.Model):

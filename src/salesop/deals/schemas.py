@@ -239,6 +239,21 @@ class RecapConfirmIn(StrictIn):
     note: str = Field(default="", max_length=300)
 
 
+class RecapLinkIn(StrictIn):
+    contact_id: IdIn
+
+
+class RecapLinkOut(Schema):
+    """A one-time link sent for the customer to confirm or correct the recap: `url` is shown
+    this once (only its hash is kept)."""
+
+    id: int
+    url: str
+    contact_id: int | None
+    sent_at: datetime
+    expires_at: datetime
+
+
 class DiscoveryOut(Schema):
     industry_news: str
     competitor_moves: str
@@ -248,6 +263,7 @@ class DiscoveryOut(Schema):
     recap_sent_at: datetime | None
     recap_confirmed_at: datetime | None
     recap_confirmed_note: str
+    recap_correction: str
     needs: list[NeedOut]
     keywords: list[KeywordOut]
     call_plan: list[CallPlanItemOut]

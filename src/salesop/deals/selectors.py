@@ -10,6 +10,7 @@ from salesop.accounts.visibility import get_visible_or_404
 from salesop.activities.models import Activity
 from salesop.aftersales.models import Ticket, TicketStatus
 from salesop.core.money import format_money
+from salesop.core.tokens import token_hash
 from salesop.customers.models import Account, Contact
 from salesop.deals.models import (
     ChecklistTick,
@@ -18,6 +19,7 @@ from salesop.deals.models import (
     Discovery,
     KeywordTag,
     Question,
+    RecapLink,
     StageEvent,
     StageEventKind,
     Stakeholder,
@@ -228,9 +230,11 @@ class DiscoveryWorkspace:
     needs: list
     keywords: list
     transcripts: list  # the latest TRANSCRIPTS_SHOWN
+    recap_links: list  # the latest RECAP_LINKS_SHOWN sent to the customer
 
 
 TRANSCRIPTS_SHOWN = 20
+RECAP_LINKS_SHOWN = 10
 
 
 def discovery_workspace(deal: Deal) -> DiscoveryWorkspace:
@@ -240,6 +244,20 @@ def discovery_workspace(deal: Deal) -> DiscoveryWorkspace:
         needs=list(deal.needs.order_by("layer", "id")),
         keywords=list(deal.keywords.all()),
         transcripts=list(deal.transcripts.all()[:TRANSCRIPTS_SHOWN]),
+        recap_links=list(
+            deal.recap_links.select_related("contact").order_by("-sent_at", "-id")[
+                :RECAP_LINKS_SHOWN
+            ]
+        ),
+    )
+
+
+def recap_link_for(token: str) -> RecapLink | None:
+    """The recap link a customer's token opens (answered, expired or not), or None."""
+    return (
+        RecapLink.objects.select_related("deal", "deal__account", "contact")
+        .filter(token_hash=token_hash(token))
+        .first()
     )
 
 

@@ -27,6 +27,8 @@ from salesop.deals.schemas import (
     RecapConfirmIn,
     RecapGenerateIn,
     RecapIn,
+    RecapLinkIn,
+    RecapLinkOut,
     StakeholderIn,
     StakeholderOut,
     TranscriptIn,
@@ -159,12 +161,36 @@ def recap_save(request, deal_id: Id, payload: RecapIn):
 
 
 @router.post(
+    "/deals/{deal_id}/recap/links",
+    response={201: RecapLinkOut, **WRITE_ERRORS},
+    operation_id="recap_link_send",
+)
+def recap_link_send(request, deal_id: Id, payload: RecapLinkIn):
+    """Sends a contact of the deal's company a one-time link to confirm or correct the recap
+    (emailed when they have an address); the answer carries the link to pass on by chat."""
+    deal = selectors.deal_for(request.user, deal_id)
+    contact = get_object_or_404(Contact, pk=payload.contact_id, account_id=deal.account_id)
+    link, token = services.recap_send(deal=deal, by=request.user, contact=contact)
+    return Status(
+        201,
+        {
+            "id": link.pk,
+            "url": services.recap_link_url(token),
+            "contact_id": link.contact_id,
+            "sent_at": link.sent_at,
+            "expires_at": link.expires_at,
+        },
+    )
+
+
+@router.post(
     "/deals/{deal_id}/recap/confirm",
     response={200: DiscoveryOut, **WRITE_ERRORS},
     operation_id="recap_confirm",
 )
 def recap_confirm(request, deal_id: Id, payload: RecapConfirmIn):
-    """The customer agreed the recap says what they meant."""
+    """The rep marks the recap confirmed on the customer's behalf (status `marked`); the
+    customer's own confirmation comes through the link (status `confirmed`)."""
     deal = selectors.deal_for(request.user, deal_id)
     services.recap_confirm(deal=deal, by=request.user, note=payload.note)
     return _workspace(deal)

@@ -2,12 +2,15 @@
 the question bank and call plan, needs, keywords, the recap the customer confirms, call
 transcripts, and the stakeholders of a deal."""
 
-from datetime import datetime
+import secrets
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import User
@@ -15,7 +18,9 @@ from salesop.activities.models import ActivityKind, Outcome
 from salesop.activities.services import activity_log
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, full_clean_or_refuse
+from salesop.core.tokens import token_hash
 from salesop.customers.models import Contact
+from salesop.deals import events, selectors
 from salesop.deals.discovery import rules
 from salesop.deals.models import (
     CallPlanItem,
@@ -26,9 +31,11 @@ from salesop.deals.models import (
     Need,
     NeedKind,
     Question,
+    RecapLink,
     RecapStatus,
     Stakeholder,
 )
+from salesop.playbook.selectors import active_playbook
 
 TRANSCRIPT_MAX_BYTES = 1_000_000
 
@@ -299,49 +306,138 @@ def _require_recap(discovery: Discovery) -> None:
         )
 
 
+def recap_link_url(token: str) -> str:
+    return settings.BASE_URL.rstrip("/") + reverse("customer_recap", args=[token])
+
+
 @transaction.atomic
-def recap_send(*, deal: Deal, by: User, contact: Contact) -> Discovery:
-    """Emails the recap to a contact of the customer, asking them to confirm it, and records the
-    email as an activity."""
+def recap_send(*, deal: Deal, by: User, contact: Contact) -> tuple[RecapLink, str]:
+    """Sends the customer a one-time link (answered with its token) to confirm the recap or
+    correct it in their own words: emailed in the recap's language when the contact has an
+    address; the rep may also pass the link on by chat. Recorded as an activity."""
     _require_open(deal)
     discovery = _discovery(deal)
     _require_recap(discovery)
-    if contact.account_id != deal.account_id or not contact.email:
+    if contact.account_id != deal.account_id:
         raise DomainError(
             "contact",
-            _("Choose a contact of this company who has an email address."),
-            {"contact": _("No email address.")},
+            _("Choose a contact of this company."),
+            {"contact": _("Not a contact of %(account)s.") % {"account": deal.account.name}},
         )
-    subject = _("Our understanding of your needs: %(deal)s") % {"deal": deal.name}
-    send_mail(subject, discovery.recap_text, None, [contact.email])
+    token = secrets.token_urlsafe(24)
     now = timezone.now()
+    with audit_actor(by):
+        link = RecapLink.objects.create(
+            deal=deal,
+            token_hash=token_hash(token),
+            recap_text=discovery.recap_text,
+            contact=contact,
+            sent_by=by,
+            sent_at=now,
+            expires_at=now + timedelta(days=active_playbook().feedback.link_days),
+        )
+    url = recap_link_url(token)
+    with translation.override(discovery.recap_language or "zh-hans"):
+        subject = _("Our understanding of your needs: %(deal)s") % {"deal": deal.name}
+        body = _(
+            "%(recap)s\n\nIs this what you meant? Confirm it, or correct it in your own "
+            "words: %(url)s"
+        ) % {"recap": discovery.recap_text, "url": url}
+    if contact.email:
+        transaction.on_commit(lambda: send_mail(subject, body, None, [contact.email]))
     activity_log(
         by=by,
         account=deal.account,
         deal=deal,
-        kind=ActivityKind.EMAIL,
+        kind=ActivityKind.EMAIL if contact.email else ActivityKind.MESSAGE,
         subject=subject,
         outcome=Outcome.NEUTRAL,
         occurred_at=now,
         notes=discovery.recap_text,
     )
-    if discovery.recap_status == RecapStatus.DRAFT:
+    if discovery.recap_status in (RecapStatus.DRAFT, RecapStatus.CORRECTED):
         discovery.recap_status = RecapStatus.SENT
     discovery.recap_sent_at = now
     with audit_actor(by):
         discovery.save()
-    return discovery
+    return link, token
+
+
+def recap_link_problem(link: RecapLink | None) -> str | None:
+    """Why the customer cannot answer through this link (a message for them), or None."""
+    if link is None:
+        return _("This link is not valid.")
+    if link.answered_at is not None:
+        return _("This recap was already answered through this link. Thank you!")
+    if link.expires_at < timezone.now():
+        return _("This link has expired; ask your contact to send a new one.")
+    if not link.deal.is_open:
+        return _("This link is no longer open.")
+    discovery = Discovery.objects.filter(deal=link.deal_id).first()
+    if discovery is None or discovery.recap_text != link.recap_text:
+        return _(
+            "The recap has changed since this link was sent; your contact will send you the "
+            "new one."
+        )
+    return None
+
+
+@transaction.atomic
+def recap_answer(*, token: str, confirmed: bool, words: str = "") -> RecapLink:
+    """The customer's own answer through the link: confirmed, or corrected in their words.
+    Once only, for the recap text the link was sent with; a correction sends the recap back to
+    the rep to revise and send again."""
+    link = selectors.recap_link_for(token)
+    if link is not None:  # one answer at a time: the second waits, then finds it answered
+        Discovery.objects.select_for_update().filter(deal=link.deal_id).first()
+        link.refresh_from_db()
+    problem = recap_link_problem(link)
+    if problem:
+        raise DomainError("recap_closed", problem)
+    words = (words or "").strip()
+    if not confirmed and not words:
+        raise DomainError(
+            "invalid",
+            _("Tell us what we got wrong, in your own words."),
+            {"words": _("Required.")},
+        )
+    now = timezone.now()
+    link.answered_at, link.confirmed, link.customer_words = now, confirmed, words[:5000]
+    link.save(update_fields=["answered_at", "confirmed", "customer_words"])
+    discovery = link.deal.discovery
+    who = link.contact.name if link.contact else ""
+    if confirmed:
+        discovery.recap_status = RecapStatus.CONFIRMED
+        discovery.recap_confirmed_at = now
+        discovery.recap_confirmed_note = (
+            words or _("Confirmed through the link by %(who)s") % {"who": who}
+        )[:300]
+        discovery.recap_correction = ""
+    else:
+        discovery.recap_status = RecapStatus.CORRECTED
+        discovery.recap_confirmed_at = None
+        discovery.recap_confirmed_note = ""
+        discovery.recap_correction = words[:5000]
+    with audit_actor(None):
+        discovery.save()
+    events.recap_answered(link)
+    return link
 
 
 @transaction.atomic
 def recap_confirm(*, deal: Deal, by: User, note: str = "") -> Discovery:
-    """The customer agreed the recap is what they meant (by reply, in the meeting, by phone)."""
+    """The rep marks the recap confirmed on the customer's behalf (agreed in the meeting, by
+    phone): kept apart from the customer's own confirmation through the link, which a playbook
+    may require instead. A recap the customer confirmed stays theirs."""
     _require_open(deal)
     discovery = _discovery(deal)
     _require_recap(discovery)
-    discovery.recap_status = RecapStatus.CONFIRMED
+    if discovery.recap_status == RecapStatus.CONFIRMED:
+        return discovery
+    discovery.recap_status = RecapStatus.MARKED
     discovery.recap_confirmed_at = timezone.now()
     discovery.recap_confirmed_note = note.strip()[:300]
+    discovery.recap_correction = ""
     with audit_actor(by):
         discovery.save()
     return discovery

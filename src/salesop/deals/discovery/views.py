@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,7 +26,8 @@ from salesop.deals.forms import (
     StakeholderForm,
     TranscriptForm,
 )
-from salesop.deals.models import Question, QuestionLayer, RecapStatus
+from salesop.deals.models import Question, QuestionLayer
+from salesop.deals.selectors import recap_link_for
 
 
 def _workspace(request, deal, forms: dict | None = None, status: int = 200):
@@ -41,7 +43,8 @@ def _workspace(request, deal, forms: dict | None = None, status: int = 200):
         "needs": space.needs,
         "keywords": space.keywords,
         "transcripts": space.transcripts,
-        "recap_confirmed": discovery.recap_status == RecapStatus.CONFIRMED,
+        "recap_links": space.recap_links,
+        "now": timezone.now(),
         "recap_language": discovery.recap_language or recap_language(deal.account.name),
         "prep_form": forms.get("prep")
         or styled(
@@ -60,7 +63,7 @@ def _workspace(request, deal, forms: dict | None = None, status: int = 200):
         or styled(RecapForm(initial={"recap_text": discovery.recap_text})),
         "confirm_form": forms.get("confirm") or styled(RecapConfirmForm()),
         "send_form": forms.get("send")
-        or styled(RecapSendForm(contacts=selectors.contacts_of(deal).exclude(email=""))),
+        or styled(RecapSendForm(contacts=selectors.contacts_of(deal))),
         "transcript_form": forms.get("transcript")
         or styled(TranscriptForm(initial={"rep_speaker": request.user.get_full_name()})),
         "layers": QuestionLayer,
@@ -74,18 +77,19 @@ def discovery_page(request, deal_id: int):
     return _workspace(request, selectors.deal_for(request.user, deal_id))
 
 
-def _post(request, deal_id: int, key: str, form, action, success: str, anchor: str):
+def _post(request, deal_id: int, key: str, form, action, success, anchor: str):
     """Validates `form`, runs `action(cleaned_data)`; on refusal shows the workspace again with
-    the form's errors (422), else goes back to the workspace section."""
+    the form's errors (422), else goes back to the workspace section saying `success` (a text,
+    or a function of what the action answered)."""
     deal = selectors.deal_for(request.user, deal_id)
     form = styled(form(deal))
     if form.is_valid():
         try:
-            action(deal, form.cleaned_data)
+            result = action(deal, form.cleaned_data)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
-            messages.success(request, success)
+            messages.success(request, success(result) if callable(success) else success)
             return redirect(reverse("deals:discovery", args=[deal.pk]) + f"#{anchor}")
     messages.error(request, _("Not saved: please correct the fields marked."))
     return _workspace(request, deal, {key: form}, status=422)
@@ -236,6 +240,22 @@ def recap_save(request, deal_id: int):
     )
 
 
+def _recap_sent(sent) -> str:
+    link, token = sent
+    values = {"contact": link.contact.name, "url": services.recap_link_url(token)}
+    if link.contact.email:
+        return (
+            _(
+                "Recap emailed to %(contact)s. Its one-time link, to pass on by chat as well: "
+                "%(url)s"
+            )
+            % values
+        )
+    return (
+        _("%(contact)s has no email address: pass this one-time link on by chat: %(url)s") % values
+    )
+
+
 @login_required
 @require_POST
 def recap_send(request, deal_id: int):
@@ -245,7 +265,7 @@ def recap_send(request, deal_id: int):
         "send",
         lambda deal: RecapSendForm(request.POST, contacts=selectors.contacts_of(deal)),
         lambda deal, data: services.recap_send(deal=deal, by=request.user, **data),
-        _("Recap sent; mark it confirmed when the customer agrees."),
+        _recap_sent,
         "recap",
     )
 
@@ -259,7 +279,7 @@ def recap_confirm(request, deal_id: int):
         "confirm",
         lambda deal: RecapConfirmForm(request.POST),
         lambda deal, data: services.recap_confirm(deal=deal, by=request.user, **data),
-        _("Recap confirmed by the customer."),
+        _("Recap marked confirmed by you."),
         "recap",
     )
 
@@ -363,3 +383,40 @@ def question_toggle(request, question_id: int):
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("deals:questions")
+
+
+# --- The customer's side of the recap (no login: the one-time link is the key) -----------------
+
+
+def customer_recap(request, token: str):
+    """The customer reads the recap in its language and confirms it or corrects it in their
+    own words, once."""
+    link = recap_link_for(token)
+    closed = services.recap_link_problem(link)
+    language = (link.deal.discovery.recap_language if link and not closed else "") or None
+    with translation.override(language or translation.get_language()):
+        errors = {}
+        if closed is None and request.method == "POST":
+            try:
+                services.recap_answer(
+                    token=token,
+                    confirmed=request.POST.get("answer") == "confirm",
+                    words=request.POST.get("words", ""),
+                )
+            except DomainError as exc:
+                if exc.fields:
+                    errors = exc.fields
+                else:
+                    closed = exc.message  # answered meanwhile, or changed
+            else:
+                return render(
+                    request,
+                    "deals/customer_recap.html",
+                    {"thanks": request.POST.get("answer") == "confirm", "answered": True},
+                )
+        return render(
+            request,
+            "deals/customer_recap.html",
+            {"link": link, "closed": closed, "errors": errors, "values": request.POST},
+            status=422 if errors else (404 if link is None else 200),
+        )
