@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from salesop.activities.services import activity_log
 from salesop.core.errors import DomainError
-from salesop.core.testing import make_channel, make_lead, make_user
+from salesop.core.testing import make_channel, make_lead, make_user, signed_in
 from salesop.customers.models import Contact
 from salesop.customers.services import account_create
 from salesop.leads.models import Lead, LeadEvent
@@ -190,6 +190,25 @@ def test_qualified_lead_converts_into_a_deal_with_company_and_contact(org):
     assert deal.account.name == "杭州智造科技股份有限公司" and deal.account.industry == "制造业"
     assert Contact.objects.get(account=deal.account).email == "wang@zhizao.cn"
     assert lead.status == "converted" and deal.source_lead == lead
+
+
+def test_the_leads_first_call_and_notes_carry_over_to_the_deal_and_company(org):
+    from salesop.activities.services import task_create
+    from salesop.deals.selectors import prep_brief
+
+    lead = make_lead(org.rep)
+    contact(lead, org.rep)
+    task_create(by=org.rep, title="寄送案例集", due_at=timezone.now(), lead=lead)
+    lead.refresh_from_db()
+    lead_qualify(lead=lead, by=org.rep, bant={"budget": "confirmed", "authority": "decision_maker"})
+    deal = lead_convert(lead=lead, by=org.rep, deal_name="MES 一期")
+    first_call = lead.activities.get()
+    client = signed_in(org.rep)
+    for page in (f"/deals/{deal.pk}/", f"/customers/{deal.account_id}/"):
+        assert first_call.subject in client.get(page).content.decode(), page
+    assert first_call in prep_brief(org.rep, deal).activities
+    assert deal.tasks.get().title == "寄送案例集" and deal.account.tasks.count() == 1
+    assert lead.activities.count() == 1  # the lead keeps its story
 
 
 def test_round_robin_and_territory_assignment(org):

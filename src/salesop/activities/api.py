@@ -1,4 +1,5 @@
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from salesop.activities import selectors, services
@@ -11,10 +12,27 @@ from salesop.activities.schemas import (
     TaskOut,
 )
 from salesop.core.api import READ_ERRORS, WRITE_ERRORS, Id
+from salesop.core.errors import DomainError
 from salesop.customers.selectors import account_for
 from salesop.deals.selectors import deal_for
 
 router = Router(tags=["activities"])
+
+
+def _values(payload: ActivityIn, account) -> dict:
+    """The activity's fields, `contact_ids` read as the company's contacts (an id of no
+    contact of this company is refused by name, never looked up elsewhere)."""
+    values = payload.dict()
+    ids = set(values.pop("contact_ids"))
+    contacts = list(account.contacts.filter(pk__in=ids))
+    if len(contacts) != len(ids):
+        unknown = sorted(ids - {c.pk for c in contacts})
+        raise DomainError(
+            "invalid",
+            _("Choose the people you spoke with among this company's contacts."),
+            {"contact_ids": _("Not a contact of this company: %(ids)s") % {"ids": unknown}},
+        )
+    return {**values, "contacts": contacts}
 
 
 @router.get(
@@ -34,7 +52,7 @@ def deal_activities_list(request, deal_id: Id):
 def deal_activities_create(request, deal_id: Id, payload: ActivityIn):
     deal = deal_for(request.user, deal_id)
     activity = services.activity_log(
-        by=request.user, account=deal.account, deal=deal, **payload.dict()
+        by=request.user, account=deal.account, deal=deal, **_values(payload, deal.account)
     )
     return Status(201, activity)
 
@@ -55,7 +73,10 @@ def account_activities_list(request, account_id: Id):
 )
 def account_activities_create(request, account_id: Id, payload: ActivityIn):
     account = account_for(request.user, account_id)
-    return Status(201, services.activity_log(by=request.user, account=account, **payload.dict()))
+    return Status(
+        201,
+        services.activity_log(by=request.user, account=account, **_values(payload, account)),
+    )
 
 
 @router.get("/tasks/my-work", response={200: MyWorkOut, **READ_ERRORS}, operation_id="my_work")

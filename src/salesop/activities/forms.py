@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from salesop.activities.models import ActivityKind, Outcome
+from salesop.customers.models import Contact
 
 
 class ActivityForm(forms.Form):
@@ -19,6 +20,20 @@ class ActivityForm(forms.Form):
     notes = forms.CharField(
         label=_("Notes"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
+    contacts = forms.ModelMultipleChoiceField(
+        label=_("With"),
+        required=False,
+        queryset=Contact.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("A meeting or call with a deal's decision maker counts as engaging them."),
+    )
+
+    def __init__(self, *args, contacts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if contacts is None:  # a lead not yet a company: nobody to choose
+            del self.fields["contacts"]
+        else:
+            self.fields["contacts"].queryset = contacts
 
 
 class TaskForm(forms.Form):

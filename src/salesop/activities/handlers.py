@@ -1,4 +1,5 @@
-"""Whose turn a task given to someone else makes it: the assignee's."""
+"""Whose turn a task given to someone else makes it: the assignee's. A lead that becomes a
+deal brings its story along: its activities and tasks belong to the deal and the company too."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -6,8 +7,10 @@ from django.utils.translation import gettext_lazy
 
 from salesop.accounts.models import User
 from salesop.activities.events import TASK_ASSIGNED
-from salesop.activities.models import Task
+from salesop.activities.models import Activity, Task
 from salesop.core.events import subscribe
+from salesop.leads.events import CONVERTED
+from salesop.leads.models import Lead
 from salesop.monitor.handoffs import handoff_kind, tell
 
 TASK = handoff_kind("task.assigned", gettext_lazy("Someone gives me a task"))
@@ -32,3 +35,11 @@ def tell_assignee(task: Task, by: User) -> None:
         _page(task),
         by=by,
     )
+
+
+@subscribe(CONVERTED)
+def carry_over(lead: Lead, **_event) -> None:
+    """The lead's first call and notes are the deal's and the company's history as well: the
+    deal page, the company page and the discovery prep show them (the lead keeps them too)."""
+    Activity.objects.filter(lead=lead).update(account_id=lead.account_id, deal_id=lead.deal_id)
+    Task.objects.filter(lead=lead).update(account_id=lead.account_id, deal_id=lead.deal_id)

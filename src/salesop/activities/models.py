@@ -60,6 +60,9 @@ class Activity(models.Model):
         on_delete=models.CASCADE,
         related_name="activities",
     )
+    contacts = models.ManyToManyField(
+        "customers.Contact", verbose_name=_("with"), blank=True, related_name="activities"
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

@@ -18,6 +18,11 @@ class ActivityOut(Schema):
     by_id: int
     account_id: int
     deal_id: int | None
+    contact_ids: list[int]
+
+    @staticmethod
+    def resolve_contact_ids(activity) -> list[int]:
+        return [contact.pk for contact in activity.contacts.all()]
 
 
 class ActivityIn(StrictIn):
@@ -27,6 +32,7 @@ class ActivityIn(StrictIn):
     occurred_at: datetime | None = None
     duration_minutes: StrictInt = Field(default=0, ge=0, le=1440)
     notes: str = Field(default="", max_length=5000)
+    contact_ids: list[IdIn] = Field(default=[], max_length=50)  # whom it was with
 
 
 class TaskOut(Schema):

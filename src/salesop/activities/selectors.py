@@ -24,6 +24,7 @@ def activities_of(record: Deal | Account | Lead, limit: int = 50) -> QuerySet[Ac
     return (
         Activity.objects.filter(**{field: record})
         .select_related("by", "deal")
+        .prefetch_related("contacts")
         .order_by("-occurred_at", "-id")[:limit]
     )
 
@@ -79,6 +80,16 @@ def my_work(user: User) -> MyWork:
     return MyWork(overdue=overdue, today=today, upcoming=upcoming)
 
 
+def contact_choices(account: Account | None) -> QuerySet | None:
+    """Whom an activity on the company's records may be with: its contacts (None for a lead
+    not yet a company)."""
+    return account.contacts.order_by("name", "id") if account is not None else None
+
+
+def account_of(record: Deal | Account | Lead) -> Account | None:
+    return record if isinstance(record, Account) else record.account
+
+
 def activity_panel_context(record, form=None, task_form=None):
     """What a record's activity panel shows: its activities and tasks, and the two forms
     (the posted ones again when they were refused)."""
@@ -87,6 +98,6 @@ def activity_panel_context(record, form=None, task_form=None):
         "record_kind": record._meta.model_name,
         "activities": activities_of(record),
         "tasks": tasks_of(record),
-        "activity_form": form or styled(ActivityForm()),
+        "activity_form": form or styled(ActivityForm(contacts=contact_choices(account_of(record)))),
         "task_form": task_form or styled(TaskForm()),
     }

@@ -1,5 +1,6 @@
 """Writes for activities and tasks."""
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -12,7 +13,7 @@ from salesop.activities.events import activity_logged, task_assigned
 from salesop.activities.models import Activity, Task
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, full_clean_or_refuse
-from salesop.customers.models import Account
+from salesop.customers.models import Account, Contact
 from salesop.deals.models import Deal
 from salesop.leads.models import Lead
 
@@ -30,9 +31,11 @@ def activity_log(
     occurred_at: datetime | None = None,
     duration_minutes: int = 0,
     notes: str = "",
+    contacts: Iterable[Contact] = (),
 ) -> Activity:
-    """Records a contact with the customer. It cannot lie in the future: the record is of
-    what happened, and timers trust it."""
+    """Records a contact with the customer, and with whom among the company's contacts (a
+    meeting or call with a deal's decision maker counts as engaging them). It cannot lie in the
+    future: the record is of what happened, and timers trust it."""
     now = timezone.now()
     occurred_at = occurred_at or now
     if occurred_at > now + timedelta(minutes=5):
@@ -62,8 +65,16 @@ def activity_log(
         notes=notes.strip(),
     )
     full_clean_or_refuse(activity)
+    contacts = list(contacts)
+    if any(account is None or c.account_id != account.pk for c in contacts):
+        raise DomainError(
+            "invalid",
+            _("Choose the people you spoke with among this company's contacts."),
+            {"contacts": _("Not a contact of this company.")},
+        )
     with audit_actor(by):
         activity.save()
+    activity.contacts.set(contacts)
     activity_logged(activity, by)
     return activity
 

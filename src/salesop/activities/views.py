@@ -28,11 +28,12 @@ def _record(request, kind: str, record_id: int):
     raise Http404
 
 
-def _panel_post(request, kind: str, record_id: int, form_class, save, form_key: str):
-    """Validates a form posted from a record's activity panel and saves it with `save`; htmx
-    gets the panel back (422 with the errors when refused), a plain post a redirect."""
+def _panel_post(request, kind: str, record_id: int, make_form, save, form_key: str):
+    """Validates a form posted from a record's activity panel (`make_form(account)`) and saves
+    it with `save`; htmx gets the panel back (422 with the errors when refused), a plain post
+    a redirect."""
     record, account, deal, lead = _record(request, kind, record_id)
-    form = styled(form_class(request.POST))
+    form = styled(make_form(account))
     status = 422
     if form.is_valid():
         try:
@@ -52,13 +53,27 @@ def _panel_post(request, kind: str, record_id: int, form_class, save, form_key: 
 @login_required
 @require_POST
 def activity_log(request, kind: str, record_id: int):
-    return _panel_post(request, kind, record_id, ActivityForm, services.activity_log, "form")
+    return _panel_post(
+        request,
+        kind,
+        record_id,
+        lambda account: ActivityForm(request.POST, contacts=selectors.contact_choices(account)),
+        services.activity_log,
+        "form",
+    )
 
 
 @login_required
 @require_POST
 def task_create(request, kind: str, record_id: int):
-    return _panel_post(request, kind, record_id, TaskForm, services.task_create, "task_form")
+    return _panel_post(
+        request,
+        kind,
+        record_id,
+        lambda account: TaskForm(request.POST),
+        services.task_create,
+        "task_form",
+    )
 
 
 @login_required

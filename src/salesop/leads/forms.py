@@ -39,6 +39,17 @@ class LeadForm(forms.Form):
         return self.cleaned_data["budget_currency"] or Currency.CNY
 
 
+class LeadEditForm(LeadForm):
+    """The lead's own fields, edited on the version the editor read (the channel it came from
+    stays what it was)."""
+
+    expected_version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["channel"]
+
+
 class LeadFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     status = forms.ChoiceField(label=_("Status"), required=False)

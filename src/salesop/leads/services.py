@@ -214,9 +214,11 @@ def _require_open(lead: Lead) -> None:
 
 
 @transaction.atomic
-def lead_update(*, lead: Lead, by: User, **values) -> Lead:
+def lead_update(*, lead: Lead, by: User, expected_version: int | None = None, **values) -> Lead:
     """Edits the lead's fields: only what the edit changes is written, onto the lead as it is
-    now (a status or grade set meanwhile by another request stays)."""
+    now (a status or grade set meanwhile by another request stays). With `expected_version`
+    (what the editor read), a lead someone changed meanwhile is refused (409) rather than
+    overwritten."""
     values = _check_fields(values)
     if "company_name" in values and not values["company_name"]:
         raise DomainError(
@@ -224,6 +226,7 @@ def lead_update(*, lead: Lead, by: User, **values) -> Lead:
         )
     hold(Lead, lead.pk)
     lead.refresh_from_db()
+    check_read(lead, expected_version, stale=rules.STALE)
     draft = copy.copy(lead)  # checked as it will be; the lead itself changes once written
     for name, value in values.items():
         setattr(draft, name, value)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("exports/<int:job_id>/download/", views.export_download, name="export_download"),
     path("channels/<int:channel_id>/", views.channel_detail, name="channel"),
     path("<int:lead_id>/", views.lead_detail, name="detail"),
+    path("<int:lead_id>/edit/", views.lead_edit, name="edit"),
     path("<int:lead_id>/qualify/", views.lead_qualify, name="qualify"),
     path("<int:lead_id>/disqualify/", views.lead_disqualify, name="disqualify"),
     path("<int:lead_id>/convert/", views.lead_convert, name="convert"),

@@ -24,6 +24,7 @@ from salesop.leads.forms import (
     ConvertForm,
     DisqualifyForm,
     ImportUploadForm,
+    LeadEditForm,
     LeadFilterForm,
     LeadForm,
     SpendForm,
@@ -102,6 +103,37 @@ def lead_create(request):
             messages.success(request, _("Lead %(name)s created.") % {"name": lead})
             return redirect("leads:detail", lead.pk)
     return render(request, "leads/form.html", {"form": form})
+
+
+@login_required
+def lead_edit(request, lead_id: int):
+    lead = selectors.lead_for(request.user, lead_id)
+    initial = {name: getattr(lead, name) for name in services.EDITABLE_FIELDS}
+    form = styled(LeadEditForm(request.POST or None, initial=initial))
+    form.fields["expected_version"].initial = lead.version
+    if request.method == "POST" and form.is_valid():
+        changed = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if name in services.EDITABLE_FIELDS
+        }
+        if "budget" in changed:  # an amount is read in its currency
+            changed["budget_currency"] = form.cleaned_data["budget_currency"]
+        try:
+            services.lead_update(
+                lead=lead,
+                by=request.user,
+                expected_version=form.cleaned_data["expected_version"],
+                **changed,
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("leads:detail", lead.pk)
+    return render(
+        request, "leads/form.html", {"form": form, "lead": lead}, status=422 if form.errors else 200
+    )
 
 
 def _detail_context(request, lead, **extra):
