@@ -15,7 +15,7 @@ from docx import Document
 
 from salesop.contracts.documents import sha256
 from salesop.contracts.files import contract_docx, verify_file
-from salesop.contracts.legal_review import contract_submit, review_decide
+from salesop.contracts.legal_review import contract_submit, review_decide, review_reasons
 from salesop.contracts.models import (
     Contract,
     ContractDocument,
@@ -55,6 +55,7 @@ from salesop.core.testing import (
     make_product,
     make_template,
     sign_contract,
+    signed_in,
     tick_stage,
 )
 from salesop.core.time import company_today
@@ -286,7 +287,9 @@ def test_a_changed_liability_cap_goes_to_legal(org, deal, template):
     contract_submit(contract=contract, by=org.rep)
     contract.refresh_from_db()
     assert contract.status == ContractStatus.IN_REVIEW
-    assert contract.reviews.get().reasons == [{"key": "liability", "reason": "special"}]
+    assert contract.reviews.get().reasons == [
+        {"key": "liability", "title": "违约责任", "reason": "special"}
+    ]
     assert list(review_queue(org.legal)) == [contract]
     assert list(review_queue(org.rep)) == []
     assert criterion("contract.legal_cleared", deal) is not None
@@ -630,3 +633,71 @@ def test_the_won_deal_says_what_was_signed(org, client):
     client.force_login(org.rep)
     page = client.get(f"/deals/{deal.pk}/").content.decode()
     assert f"合同 {contract.number}" in page
+
+
+# --- the payment clause follows the quote ------------------------------------------------------
+
+
+def deal_quoted_with_term(org, days: int):
+    """A deal whose approved quote gives the customer `days` to pay (approved by each role
+    the term needs)."""
+    deal = make_deal(org.rep, expected_close_date=timezone.localdate() + timedelta(days=30))
+    quote = quote_create(
+        deal=deal,
+        by=org.rep,
+        payment_term_days=days,
+        lines=[{"description": "WMS 许可", "list_price": "100000"}],
+    )
+    quote_submit(quote=quote, by=org.rep)
+    deciders = {"manager": org.manager, "finance": org.finance, "director": org.director}
+    for approval in quote.approvals.all():
+        approval_decide(approval=approval, by=deciders[approval.role], approve=True)
+    return deal
+
+
+def test_the_payment_clause_is_written_from_the_quotes_term(org, template):
+    deal = deal_quoted_with_term(org, 75)
+    contract = contract_create(deal=deal, quote=current_quote(deal), template=template, by=org.rep)
+    payment = contract.clauses.get(key="payment")
+    assert payment.text == "甲方应在收到发票后 75 日内支付合同价款。"
+    assert not payment.deviates and not payment.needs_review
+    assert contract_submit(contract=contract, by=org.rep).status == ContractStatus.APPROVED
+
+
+def test_a_payment_clause_contradicting_the_quote_goes_to_legal(org):
+    # A template written before the clause took the quote's term: it says 30 days.
+    clauses = as_dicts(CLAUSES_ZH)
+    clauses[0]["text"] = "甲方应在收到发票后 30 日内支付合同价款。"
+    old = template_save(by=org.ops, code="legacy", name="旧版合同", clauses=clauses)
+    deal = deal_quoted_with_term(org, 45)
+    quote = current_quote(deal)
+    contract = contract_create(deal=deal, quote=quote, template=old, by=org.rep)
+    payment = contract.clauses.get(key="payment")
+    assert not payment.deviates and payment.needs_review  # same as its standard, still wrong
+    contract_submit(contract=contract, by=org.rep)
+    contract.refresh_from_db()
+    assert contract.status == ContractStatus.IN_REVIEW
+    assert contract.reviews.get().reasons == [
+        {"key": "payment", "title": "付款", "reason": "contradicts"}
+    ]
+    page = signed_in(org.legal).get(f"/contracts/{contract.pk}/").content.decode()
+    assert 'data-testid="contradiction-payment"' in page and "30" in page
+
+
+def test_an_edit_that_contradicts_the_term_is_flagged_and_one_that_agrees_is_not(org, deal):
+    template = make_template(org.ops)
+    contract = new_contract(org, deal, template)
+    days = contract.payment_term_days
+    clauses_edit(
+        contract=contract,
+        by=org.rep,
+        texts={"payment": f"甲方应在验收合格后 {days + 15} 日内付清全部款项。"},
+    )
+    assert contract.clauses.get(key="payment").needs_review
+    clauses_edit(
+        contract=contract,
+        by=org.rep,
+        texts={"payment": f"甲方应在收到发票后 {days} 个自然日内付款。"},
+    )
+    reasons = review_reasons(contract)  # reworded with the same term: a deviation, no more
+    assert [r["reason"] for r in reasons if r["key"] == "payment"] in ([], ["deviation"])

@@ -20,7 +20,7 @@ from salesop.contracts.models import (
     LegalReview,
     ReviewOutcome,
 )
-from salesop.contracts.rules import may_review, review_reason
+from salesop.contracts.rules import may_review, payment_term_contradiction, review_reason
 from salesop.contracts.services import (
     STALE,
     mark_clause,
@@ -48,10 +48,12 @@ def review_reasons(contract: Contract) -> list[dict[str, str]]:
             review_clauses=list(rules.review_clauses),
             review_any=rules.review_any_deviation,
         )
+        if payment_term_contradiction(clause.key, clause.text, contract.payment_term_days):
+            reason = "contradicts"
         if reason:
-            reasons.append({"key": clause.key, "reason": reason})
+            reasons.append({"key": clause.key, "title": clause.title, "reason": reason})
     if not reasons and not (rules.skip_review_without_deviation and not deviating):
-        reasons.append({"key": "", "reason": "always"})
+        reasons.append({"key": "", "title": "", "reason": "always"})
     return reasons
 
 

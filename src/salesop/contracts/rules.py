@@ -62,6 +62,30 @@ def review_reason(
     return None
 
 
+PAYMENT_CLAUSE = "payment"
+PAYMENT_TERM_FIELD = "{{ payment_term_days }}"  # a clause text's place for the quote's days
+_DAYS = re.compile(
+    r"(\d{1,4})\s*(?:个)?\s*"
+    r"(?:日历日|自然日|工作日|日|天|(?:calendar |business |working )?days?\b)",
+    re.IGNORECASE,
+)
+
+
+def with_payment_term(text: str, days: int) -> str:
+    """A clause text with the quote's payment term written in where the template asks."""
+    return text.replace(PAYMENT_TERM_FIELD, str(days))
+
+
+def payment_term_contradiction(key: str, text: str, days: int) -> list[int]:
+    """The day counts a payment clause names when none of them is the quote's payment term
+    (legal must see it: "75 days" in the header, "30 days" in the clause); empty when the
+    clause agrees, names no days, or is not the payment clause."""
+    if key != PAYMENT_CLAUSE:
+        return []
+    named = [int(n) for n in _DAYS.findall(text)]
+    return [] if not named or days in named else named
+
+
 @dataclass(frozen=True)
 class Segment:
     text: str

@@ -22,7 +22,14 @@ from salesop.contracts.models import (
     ContractStatus,
     ContractTemplate,
 )
-from salesop.contracts.rules import deviates, may_edit, review_reason
+from salesop.contracts.rules import (
+    PAYMENT_CLAUSE,
+    deviates,
+    may_edit,
+    payment_term_contradiction,
+    review_reason,
+    with_payment_term,
+)
 from salesop.core.audit import audit_actor
 from salesop.core.docx import DocumentFailed
 from salesop.core.errors import DomainError
@@ -76,7 +83,8 @@ def contract_create(
     target_signing_date: date | None = None,
 ) -> Contract:
     """A contract from the deal's current, approved quote and the current version of a
-    template: parties and terms filled in from the quote, clauses in their standard wording."""
+    template: parties and terms filled in from the quote, clauses in their standard wording
+    (the quote's payment term written into a clause that asks for it)."""
     _check_create(deal, quote, template, by, target_signing_date)
     fields = {
         "deal": deal,
@@ -101,7 +109,15 @@ def contract_create(
         documents.render(
             bytes(template.docx) if template.docx else None,
             docx_context(
-                draft, [{"key": c.key, "title": c.title, "text": c.text} for c in clauses]
+                draft,
+                [
+                    {
+                        "key": c.key,
+                        "title": c.title,
+                        "text": with_payment_term(c.text, quote.payment_term_days),
+                    }
+                    for c in clauses
+                ],
             ),
         )
     except DocumentFailed as exc:
@@ -122,8 +138,15 @@ def contract_create(
                     contract=contract,
                     key=clause.key,
                     title=clause.title,
-                    standard_text=clause.text,
-                    text=clause.text,
+                    standard_text=with_payment_term(clause.text, quote.payment_term_days),
+                    text=with_payment_term(clause.text, quote.payment_term_days),
+                    needs_review=bool(
+                        payment_term_contradiction(
+                            clause.key,
+                            with_payment_term(clause.text, quote.payment_term_days),
+                            quote.payment_term_days,
+                        )
+                    ),
                     risk=clause.risk,
                     position=clause.position,
                 )
@@ -227,6 +250,8 @@ def clauses_edit(
 
 
 def mark_clause(clause: ContractClause, rules) -> None:
+    """Whether the clause differs from its standard text and must go to legal: a deviation
+    the playbook sends there, or a payment clause that contradicts the quote's term."""
     clause.deviates = deviates(clause.standard_text, clause.text)
     clause.needs_review = bool(
         review_reason(
@@ -236,4 +261,7 @@ def mark_clause(clause: ContractClause, rules) -> None:
             review_clauses=list(rules.review_clauses),
             review_any=rules.review_any_deviation,
         )
+    ) or bool(
+        clause.key == PAYMENT_CLAUSE
+        and payment_term_contradiction(clause.key, clause.text, clause.contract.payment_term_days)
     )

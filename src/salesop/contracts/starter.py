@@ -4,7 +4,12 @@ breach (违约责任) and intellectual property (知识产权). Legal adapts the
 
 # (key, title, standard text, risk class)
 CLAUSES_ZH = [
-    ("payment", "付款", "甲方应在收到发票后 30 日内支付合同价款。", "standard"),
+    (
+        "payment",
+        "付款",
+        "甲方应在收到发票后 {{ payment_term_days }} 日内支付合同价款。",
+        "standard",
+    ),
     ("delivery", "交付", "乙方应在合同生效后 60 日内完成系统部署。", "standard"),
     ("acceptance", "验收", "甲方应在交付后 10 个工作日内完成验收，逾期视为验收合格。", "standard"),
     (
@@ -29,7 +34,12 @@ CLAUSES_ZH = [
 ]
 
 CLAUSES_EN = [
-    ("payment", "Payment", "The Buyer pays within 30 days of receiving the invoice.", "standard"),
+    (
+        "payment",
+        "Payment",
+        ("The Buyer pays within {{ payment_term_days }} days of receiving the invoice."),
+        "standard",
+    ),
     (
         "delivery",
         "Delivery",

@@ -95,6 +95,9 @@ def page_context(
     for clause in clauses:
         if clause.deviates:
             clause.left, clause.right = rules.side_by_side(clause.standard_text, clause.text)
+        clause.contradiction = rules.payment_term_contradiction(
+            clause.key, clause.text, contract.payment_term_days
+        )
         clause.edit_value = (edit_values or {}).get(clause.key, clause.text)
         clause.edit_error = (edit_errors or {}).get(f"clauses.{clause.key}", "")
     reviews = list(contract.reviews.all())
