@@ -83,6 +83,13 @@ def test_the_page_and_the_api_record_whom_and_refuse_strangers(org):
         content_type="application/json",
     )
     assert done.status_code == 201 and done.json()["contact_ids"] == [boss.pk]
+    call = {"kind": "call", "subject": "回电", "outcome": "neutral"}
+    naive = client.post(  # a time without its zone is read in the company's zone
+        f"/api/v1/deals/{deal.pk}/activities",
+        {**call, "occurred_at": "2026-01-05T10:00"},
+        content_type="application/json",
+    )
+    assert naive.status_code == 201 and naive.json()["occurred_at"].endswith("+08:00")
     assert engaged(deal)
     with pytest.raises(DomainError):
         activity_log(

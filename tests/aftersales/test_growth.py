@@ -110,7 +110,7 @@ def test_recording_a_revisit_and_following_up_its_need(org):
     assert revisit.status == RevisitStatus.DONE and revisit.competitor == "竞品 A"
     opportunity = revisit_to_deal(revisit=revisit, by=org.rep)
     assert opportunity.deal.account == account and opportunity.source == "revisit"
-    assert opportunity.deal.name.startswith("苏州新仓")
+    assert opportunity.deal.name.startswith(account.name) and "苏州新仓" in opportunity.deal.name
     with pytest.raises(DomainError):  # one follow-up per need
         revisit_to_lead(revisit=revisit, by=org.rep)
 
@@ -236,3 +236,26 @@ def _template(org):
     from salesop.core.testing import make_template
 
     return ContractTemplate.objects.first() or make_template(org.ops)
+
+
+def test_customer_success_turns_a_need_into_a_deal_they_can_open(org):
+    from salesop.accounts.models import Role
+    from salesop.core.testing import make_user, signed_in
+    from salesop.monitor.models import Notification
+    from tests.aftersales.test_services import win
+
+    csm = make_user("csm", team=org.sales, roles=(Role.CUSTOMER_SUCCESS,))
+    make_user("pm", team=org.sales, roles=(Role.PROJECT_MANAGER,))
+    account = win(org).account
+    revisits_plan(account=account, by=org.rep, owner=csm)
+    revisit = Revisit.objects.filter(account=account).first()
+    revisit_record(revisit=revisit, by=csm, form="visit", new_needs="苏州新仓需要多仓库存协同")
+    client = signed_in(csm)
+    followed = client.post(f"/delivery/revisits/{revisit.pk}/follow-up/", {"as": "deal"})
+    assert followed.status_code == 302
+    deal = Opportunity.objects.get(revisit=revisit).deal
+    assert followed["Location"] == f"/deals/{deal.pk}/"
+    assert client.get(followed["Location"]).status_code == 200  # not a 404 for who heard it
+    assert deal.owner == account.owner and account.name in deal.name and "多仓" in deal.name
+    told = Notification.objects.get(user=account.owner, kind="deal.assigned")
+    assert deal.name in told.title

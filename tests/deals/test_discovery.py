@@ -558,3 +558,28 @@ def test_prep_brief_lists_the_companys_open_tickets(org):
     deal = make_deal(org.rep, account=account, name="二期扩容")
     assert prep_brief(org.rep, deal).open_tickets == [ticket]
     assert prep_brief(org.outsider, deal).open_tickets == []
+
+
+def test_a_correction_holds_every_open_link_and_the_reps_mark_until_revised(org, client):
+    deal = make_deal(org.rep)
+    confirm_recap(deal, org.rep)
+    text = Discovery.objects.get(deal=deal).recap_text
+    first = Contact.objects.create(account=deal.account, name="周总")
+    second = Contact.objects.create(account=deal.account, name="吴工")
+    _a, token_a = discovery.recap_send(deal=deal, by=org.rep, contact=first)
+    _b, token_b = discovery.recap_send(deal=deal, by=org.rep, contact=second)
+    no_answer = client.post(f"/support/recap/{token_a}/", {"words": "嗯"})
+    assert no_answer.status_code == 422 and Discovery.objects.get(deal=deal).recap_status == (
+        RecapStatus.MARKED
+    )
+    discovery.recap_answer(token=token_a, confirmed=False, words="预算写错了")
+    with pytest.raises(DomainError) as held:  # the other link cannot paper over it
+        discovery.recap_answer(token=token_b, confirmed=True)
+    assert "更正" in held.value.message
+    with pytest.raises(DomainError):
+        discovery.recap_confirm(deal=deal, by=org.rep)
+    record = Discovery.objects.get(deal=deal)
+    assert record.recap_status == RecapStatus.CORRECTED and record.recap_correction
+    # A browser sends the textarea back with CRLF: the same text is no change.
+    discovery.recap_save(deal=deal, by=org.rep, text=text.replace("\n", "\r\n"))
+    assert Discovery.objects.get(deal=deal).recap_status == RecapStatus.CORRECTED

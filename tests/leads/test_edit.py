@@ -75,3 +75,20 @@ def test_bad_input_names_the_field_and_another_teams_lead_is_404(org):
     foreign = make_lead(org.outsider, "北京远方科技有限公司")
     assert client.get(f"/leads/{foreign.pk}/edit/").status_code == 404
     assert client.post(f"/leads/{foreign.pk}/edit/", form_of(foreign)).status_code == 404
+
+
+def test_an_unchanged_save_writes_nothing_and_the_api_edits_the_band(org):
+    lead = make_lead(org.rep)
+    client = signed_in(org.rep)
+    assert client.post(f"/leads/{lead.pk}/edit/", form_of(lead)).status_code == 302
+    assert (
+        client.patch(f"/api/v1/leads/{lead.pk}", {}, content_type="application/json").json()[
+            "version"
+        ]
+        == 1
+    )  # nothing changed: another editor's open form stays valid
+    banded = client.patch(
+        f"/api/v1/leads/{lead.pk}", {"employee_band": "50-199"}, content_type="application/json"
+    )
+    assert banded.status_code == 200, banded.content
+    assert Lead.objects.get(pk=lead.pk).employee_band == "50-199"

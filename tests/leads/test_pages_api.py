@@ -26,10 +26,18 @@ def test_lead_walk_through_the_pages(client, org):
     lead = Lead.objects.get()
     page = client.get(f"/leads/{lead.pk}/").content.decode()
     assert "天津渤海医药" in page and "disabled" in page  # no grading before a first contact
-    client.post(
+    first = client.post(
         f"/activities/lead/{lead.pk}/log/",
         {"kind": "call", "subject": "首次电话", "outcome": "positive", "duration_minutes": "15"},
+        HTTP_HX_REQUEST="true",
     )
+    assert first["HX-Refresh"] == "true"  # grading opens without the rep reloading the page
+    again = client.post(
+        f"/activities/lead/{lead.pk}/log/",
+        {"kind": "email", "subject": "发资料", "outcome": "neutral", "duration_minutes": "0"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert again.status_code == 200 and "HX-Refresh" not in again
     client.post(
         f"/leads/{lead.pk}/qualify/",
         {

@@ -121,12 +121,12 @@ def test_deal_page_query_count_with_quotes(client, org, django_assert_max_num_qu
     client.force_login(org.rep)
     # Constant: the quote form's catalogue and concessions, the decision chain's people and
     # the company's contacts.
-    # + the contract card, and the evidence the discovery checklist reads
-    with django_assert_max_num_queries(26):
+    # + the contract card, the evidence the discovery checklist reads, whom an activity is with
+    with django_assert_max_num_queries(27):
         page = client.get(f"/deals/{deal.pk}/").content.decode()
     assert "item 25" in page
     for _ in range(3):
         quote_create(deal=deal, by=org.rep, lines=[{"description": "more", "list_price": "1"}])
-    # + the contract card, and the evidence the discovery checklist reads
-    with django_assert_max_num_queries(26):
+    # + the contract card, the evidence the discovery checklist reads, whom an activity is with
+    with django_assert_max_num_queries(27):
         client.get(f"/deals/{deal.pk}/")

@@ -31,6 +31,7 @@ PUBLIC = {
     "admin:logout": {"get": 302, "post": 302},  # back to the admin, which sends to the login
     # a secret link: an unknown token is a 404 like any missing page
     "portal:survey": {"get": 404, "post": 404},
+    "customer_recap": {"get": 404, "post": 404},
     "portal:calendar": {"get": 404, "post": 404},
     "portal:home": {"get": 404, "post": 404},
     "portal:ticket": {"get": 404, "post": 404},

@@ -38,6 +38,8 @@ def activity_log(
     future: the record is of what happened, and timers trust it."""
     now = timezone.now()
     occurred_at = occurred_at or now
+    if timezone.is_naive(occurred_at):  # a time without its zone is the reader's local time
+        occurred_at = timezone.make_aware(occurred_at)
     if occurred_at > now + timedelta(minutes=5):
         raise DomainError(
             "future_activity",

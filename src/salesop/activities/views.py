@@ -44,7 +44,10 @@ def _panel_post(request, kind: str, record_id: int, make_form, save, form_key: s
             form, status = None, 200
     if request.htmx:
         context = selectors.activity_panel_context(record, **{form_key: form})
-        return render(request, "activities/_partials/panel.html", context, status=status)
+        response = render(request, "activities/_partials/panel.html", context, status=status)
+        if form_key == "form" and status == 200 and lead and not lead.first_contacted_at:
+            response["HX-Refresh"] = "true"  # the first contact opens grading: the whole page
+        return response
     if status != 200:
         messages.error(request, _("Not saved: please correct the fields marked."))
     return redirect(record.get_absolute_url())

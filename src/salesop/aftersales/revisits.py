@@ -137,10 +137,13 @@ def revisit_record(
 
 @transaction.atomic
 def revisit_to_deal(*, revisit: Revisit, by: User) -> Opportunity:
-    """The new need heard on the revisit as a growth deal for the account's owner."""
+    """The new need heard on the revisit as a growth deal for the account's owner (told of it
+    as a hand-off), named for the customer and the need, shared with whoever heard it."""
     need = _need(revisit)
     account = revisit.account
-    deal = deal_create(by=by, account=account, name=need[:200], owner=account.owner)
+    name = _("%(account)s: add-on, %(need)s") % {"account": account.name, "need": need[:80]}
+    deal = deal_create(by=by, account=account, name=name[:200], owner=account.owner)
+    deal.shared_with.add(by)  # whoever heard the need follows the deal it became
     with audit_actor(by):
         return Opportunity.objects.create(
             account=account,

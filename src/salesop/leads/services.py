@@ -227,6 +227,9 @@ def lead_update(*, lead: Lead, by: User, expected_version: int | None = None, **
     hold(Lead, lead.pk)
     lead.refresh_from_db()
     check_read(lead, expected_version, stale=rules.STALE)
+    values = {name: value for name, value in values.items() if getattr(lead, name) != value}
+    if not values:  # nothing changes: no new version to refuse another editor's save with
+        return lead
     draft = copy.copy(lead)  # checked as it will be; the lead itself changes once written
     for name, value in values.items():
         setattr(draft, name, value)

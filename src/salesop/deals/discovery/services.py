@@ -288,7 +288,7 @@ def _recap_set(deal: Deal, by: User, text: str, language: str) -> Discovery:
 def recap_save(*, deal: Deal, by: User, text: str) -> Discovery:
     """The rep's edit of the recap; a changed text needs the customer's confirmation again."""
     _require_open(deal)
-    text = text.strip()
+    text = text.replace("\r\n", "\n").strip()  # a browser's textarea sends CRLF: same text
     if not text:
         raise DomainError(
             "invalid", _("The recap cannot be empty."), {"recap_text": _("Required.")}
@@ -379,6 +379,10 @@ def recap_link_problem(link: RecapLink | None) -> str | None:
             "The recap has changed since this link was sent; your contact will send you the "
             "new one."
         )
+    if discovery.recap_status == RecapStatus.CORRECTED:  # another link brought a correction
+        return _(
+            "This recap was corrected and is being revised; your contact will send you the new one."
+        )
     return None
 
 
@@ -434,6 +438,12 @@ def recap_confirm(*, deal: Deal, by: User, note: str = "") -> Discovery:
     _require_recap(discovery)
     if discovery.recap_status == RecapStatus.CONFIRMED:
         return discovery
+    if discovery.recap_status == RecapStatus.CORRECTED:
+        raise DomainError(
+            "corrected",
+            _("The customer corrected this recap: revise it before it can be confirmed."),
+            {"recap_text": _("Revise it first.")},
+        )
     discovery.recap_status = RecapStatus.MARKED
     discovery.recap_confirmed_at = timezone.now()
     discovery.recap_confirmed_note = note.strip()[:300]

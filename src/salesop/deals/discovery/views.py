@@ -26,7 +26,7 @@ from salesop.deals.forms import (
     StakeholderForm,
     TranscriptForm,
 )
-from salesop.deals.models import Question, QuestionLayer
+from salesop.deals.models import Discovery, Question, QuestionLayer
 from salesop.deals.selectors import recap_link_for
 
 
@@ -393,14 +393,18 @@ def customer_recap(request, token: str):
     own words, once."""
     link = recap_link_for(token)
     closed = services.recap_link_problem(link)
-    language = (link.deal.discovery.recap_language if link and not closed else "") or None
-    with translation.override(language or translation.get_language()):
+    discovery = Discovery.objects.filter(deal=link.deal_id).first() if link else None
+    language = (discovery.recap_language if discovery else "") or translation.get_language()
+    with translation.override(language):
         errors = {}
-        if closed is None and request.method == "POST":
+        answer = request.POST.get("answer")
+        if closed is None and request.method == "POST" and answer not in ("confirm", "correct"):
+            errors = {"answer": _("Say whether the recap is right or send your correction.")}
+        elif closed is None and request.method == "POST":
             try:
                 services.recap_answer(
                     token=token,
-                    confirmed=request.POST.get("answer") == "confirm",
+                    confirmed=answer == "confirm",
                     words=request.POST.get("words", ""),
                 )
             except DomainError as exc:
