@@ -28,6 +28,7 @@ from hypothesis.stateful import (
 
 from salesop.contracts.legal_review import contract_submit, review_decide
 from salesop.contracts.models import Contract, ContractTemplate, Handover, LegalReview
+from salesop.contracts.rules import with_payment_term
 from salesop.contracts.services import clauses_edit, contract_create
 from salesop.contracts.signing import (
     contract_archive,
@@ -44,7 +45,8 @@ from salesop.deals.models import Deal, StageEvent
 from salesop.pricing.selectors import current_quote
 from tests.contracts.test_services import IP_EDIT, in_contracting
 
-STANDARD = {key: text for key, _title, text, _risk in CLAUSES_ZH}
+# The starter texts as a contract made from the test's quote has them (its 30-day term written in).
+STANDARD = {key: with_payment_term(text, 30) for key, _title, text, _risk in CLAUSES_ZH}
 DOCUMENTS = ["contract", "authorisation_letter", "license_copy"]
 OPEN = ("draft", "in_review", "returned", "approved", "sent")
 # The deal's owner, a teammate, their manager, another team's manager, legal, sales ops.
@@ -91,6 +93,7 @@ class ContractLife(RuleBasedStateMachine):
         self.deal = make_deal(org.rep, expected_close_date=timezone.localdate() + timedelta(30))
         in_contracting(org, self.deal)
         self.quote = current_quote(self.deal)
+        assert self.quote.payment_term_days == 30  # what STANDARD writes in
         self.contracts: dict[int, dict] = {}  # id -> what the model expects of it
         self.reviews: dict[int, tuple] = {}  # a decided review as first seen
         self.won = False

@@ -7,7 +7,7 @@ from decimal import Decimal
 from playwright.sync_api import expect
 
 from salesop.core.testing import (
-    confirm_recap,
+    customer_confirms_recap,
     make_deal,
     make_org,
     needs_at_both_layers,
@@ -22,7 +22,7 @@ from tests.e2e.test_shell import log_in
 def test_drag_refused_then_checklist_then_move(page, transactional_db):
     org = make_org()
     deal = make_deal(org.rep, name="智能仓储 WMS 项目")
-    confirm_recap(deal, org.rep)  # the recap's own flow is tests/e2e/test_deal_execution.py
+    customer_confirms_recap(deal, org.rep)  # its own flow: tests/e2e/test_deal_execution.py
     prepared(deal, org.rep)
     needs_at_both_layers(deal, org.rep)
     question_create(by=org.ops, text="明年最重要的经营目标是什么?", layer="deep")
