@@ -76,7 +76,8 @@ def activity_log(
         )
     with audit_actor(by):
         activity.save()
-    activity.contacts.set(contacts)
+    if contacts:  # most activities name nobody: no query for them
+        activity.contacts.set(contacts)
     activity_logged(activity, by)
     return activity
 
