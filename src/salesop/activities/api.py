@@ -41,7 +41,7 @@ def _values(payload: ActivityIn, account) -> dict:
     operation_id="deal_activities_list",
 )
 def deal_activities_list(request, deal_id: Id):
-    return list(selectors.activities_of(deal_for(request.user, deal_id)))
+    return list(selectors.activities_of(deal_for(request.user, deal_id), request.user))
 
 
 @router.post(
@@ -63,7 +63,7 @@ def deal_activities_create(request, deal_id: Id, payload: ActivityIn):
     operation_id="account_activities_list",
 )
 def account_activities_list(request, account_id: Id):
-    return list(selectors.activities_of(account_for(request.user, account_id)))
+    return list(selectors.activities_of(account_for(request.user, account_id), request.user))
 
 
 @router.post(

@@ -8,7 +8,7 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Activities and tasks")
 
     def ready(self) -> None:
-        from salesop.activities import criteria, handlers, imports  # noqa: F401 (registers them)
+        from salesop.activities import criteria, handlers, imports, timeline  # noqa: F401 (registers them)
         from salesop.activities.models import Activity, Task
         from salesop.core.audit import audit_register
 

@@ -8,6 +8,7 @@ from salesop.accounts.models import Role, User
 from salesop.activities.forms import ActivityForm, TaskForm
 from salesop.activities.models import Activity, Task
 from salesop.core.forms import styled
+from salesop.core.timeline import timeline_for
 from salesop.customers.models import Account
 from salesop.deals.models import Deal
 from salesop.leads.models import Lead
@@ -17,12 +18,20 @@ def _field(record: Deal | Account | Lead) -> str:
     return {Deal: "deal", Account: "account", Lead: "lead"}[type(record)]
 
 
-def activities_of(record: Deal | Account | Lead, limit: int = 50) -> QuerySet[Activity]:
-    """The record's activities, newest first. The caller fetched `record` through its own
-    visibility selector."""
-    field = _field(record)
+def _of(model, record: Deal | Account | Lead, user: User) -> QuerySet:
+    """A record's activities or tasks. A company's leave out those of its deals `user` does
+    not see (another team's deal with the same customer)."""
+    rows = model.objects.filter(**{_field(record): record})
+    if isinstance(record, Account) and not user.sees_everything:
+        rows = rows.filter(Q(deal__isnull=True) | Q(deal__in=Deal.objects.visible_to(user)))
+    return rows
+
+
+def activities_of(record: Deal | Account | Lead, user: User, limit: int = 50) -> QuerySet[Activity]:
+    """The record's activities, newest first, as far as `user` sees them. The caller fetched
+    `record` through its own visibility selector."""
     return (
-        Activity.objects.filter(**{field: record})
+        _of(Activity, record, user)
         .select_related("by", "deal")
         .prefetch_related("contacts")
         .order_by("-occurred_at", "-id")[:limit]
@@ -39,13 +48,8 @@ def tasks_visible_to(user: User) -> QuerySet[Task]:
     return tasks.filter(mine)
 
 
-def tasks_of(record: Deal | Account | Lead) -> QuerySet[Task]:
-    field = _field(record)
-    return (
-        Task.objects.filter(**{field: record})
-        .select_related("assignee")
-        .order_by("done_at", "due_at")
-    )
+def tasks_of(record: Deal | Account | Lead, user: User) -> QuerySet[Task]:
+    return _of(Task, record, user).select_related("assignee").order_by("done_at", "due_at")
 
 
 @dataclass
@@ -90,14 +94,15 @@ def account_of(record: Deal | Account | Lead) -> Account | None:
     return record if isinstance(record, Account) else record.account
 
 
-def activity_panel_context(record, form=None, task_form=None):
-    """What a record's activity panel shows: its activities and tasks, and the two forms
-    (the posted ones again when they were refused)."""
+def activity_panel_context(record, user: User, form=None, task_form=None):
+    """What a record's activity panel shows: its timeline (activities among everything else
+    that happened to it, as far as `user` may see), its tasks, and the two forms (the posted
+    ones again when they were refused)."""
     return {
         "record": record,
         "record_kind": record._meta.model_name,
-        "activities": activities_of(record),
-        "tasks": tasks_of(record),
+        "timeline": timeline_for(record, user),
+        "tasks": tasks_of(record, user),
         "activity_form": form or styled(ActivityForm(contacts=contact_choices(account_of(record)))),
         "task_form": task_form or styled(TaskForm()),
     }

@@ -43,7 +43,7 @@ def _panel_post(request, kind: str, record_id: int, make_form, save, form_key: s
         else:
             form, status = None, 200
     if request.htmx:
-        context = selectors.activity_panel_context(record, **{form_key: form})
+        context = selectors.activity_panel_context(record, request.user, **{form_key: form})
         response = render(request, "activities/_partials/panel.html", context, status=status)
         if form_key == "form" and status == 200 and lead and not lead.first_contacted_at:
             response["HX-Refresh"] = "true"  # the first contact opens grading: the whole page

@@ -8,7 +8,7 @@ class AftersalesConfig(AppConfig):
     verbose_name = _("After-sales")
 
     def ready(self) -> None:
-        from salesop.aftersales import alerts, handlers  # noqa: F401 (registers them)
+        from salesop.aftersales import alerts, handlers, timeline  # noqa: F401 (registers them)
         from salesop.aftersales.models import (
             AccountGrowth,
             Churn,

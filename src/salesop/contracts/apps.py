@@ -8,7 +8,7 @@ class ContractsConfig(AppConfig):
     verbose_name = _("Contracts")
 
     def ready(self) -> None:
-        from salesop.contracts import alerts, criteria, handlers  # noqa: F401 (registers them)
+        from salesop.contracts import alerts, criteria, handlers, timeline  # noqa: F401 (registers them)
         from salesop.contracts.models import (
             ClauseDecision,
             Contract,

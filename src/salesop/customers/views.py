@@ -55,7 +55,7 @@ def account_detail(request, account_id: int):
             .order_by("-created_at")[:50],
             "audit_entries": audit_entries_for(account),
             "may_merge": rules.may_merge(request.user),
-            **activity_panel_context(account),
+            **activity_panel_context(account, request.user),
             **account_context(request.user, account),
         },
     )

@@ -15,6 +15,7 @@ class DealsConfig(AppConfig):
             handlers,
             history,
             playbook_hooks,
+            timeline,
         )
         from salesop.deals.models import (
             Deal,

@@ -159,7 +159,7 @@ def _detail_context(request, deal, **extra):
         "lost_form": styled(lost_form),
         "reopen_form": styled(ReopenForm()),
         "audit_entries": audit_entries_for(deal),
-        **activity_panel_context(deal),
+        **activity_panel_context(deal, request.user),
         **quotes,
         **deal_card_context(deal, quotes["quotes"]),
         **decision_chain_context(deal, extra.pop("stakeholder_form", None)),

@@ -14,6 +14,7 @@ class LeadsConfig(AppConfig):
             handlers,
             imports,
             tasks,
+            timeline,
         )
         from salesop.leads.models import Channel, Lead
 

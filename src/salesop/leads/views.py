@@ -164,7 +164,7 @@ def _detail_context(request, lead, **extra):
         "statuses": dict(_statuses(playbook)),
         "audit_entries": audit_entries_for(lead),
         "is_open": lead.status in services.OPEN_STATUSES,
-        **activity_panel_context(lead),
+        **activity_panel_context(lead, request.user),
         **extra,
     }
 

@@ -9,7 +9,7 @@ class PricingConfig(AppConfig):
 
     def ready(self) -> None:
         from salesop.core.audit import audit_register
-        from salesop.pricing import alerts, criteria, handlers  # noqa: F401 (registers them)
+        from salesop.pricing import alerts, criteria, handlers, timeline  # noqa: F401 (registers them)
         from salesop.pricing.models import (
             Approval,
             Concession,

@@ -1,0 +1,162 @@
+"""One story per lead → deal → company: the timeline on each page holds what every app recorded
+about it, newest first, as far as the reader may see."""
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from salesop.accounts.models import Role
+from salesop.activities.services import activity_log
+from salesop.aftersales.models import Revisit
+from salesop.aftersales.revisits import revisit_record, revisits_plan
+from salesop.aftersales.surveys import survey_answer, survey_send
+from salesop.aftersales.tickets import ticket_open
+from salesop.core.testing import (
+    make_deal,
+    make_lead,
+    make_user,
+    sign_contract,
+    signed_in,
+    tick_stage,
+)
+from salesop.deals.services import deal_move
+from salesop.leads.services import lead_convert, lead_qualify
+
+pytestmark = pytest.mark.django_db
+
+
+def _texts(html: str) -> list[str]:
+    """The timeline's entries as their visible text, top to bottom."""
+    timeline = html[html.index('data-testid="timeline"') :]
+    timeline = timeline[: timeline.index("</div>\n    </div>\n  </div>")]
+    items = re.split(r'<div class="list-group-item', timeline)[1:]
+    return [" ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in items]
+
+
+def _position(texts: list[str], words: str) -> int:
+    found = [i for i, text in enumerate(texts) if words in text]
+    assert found, f"{words!r} not on the timeline: {texts}"
+    return found[0]
+
+
+@pytest.fixture
+def story(org):
+    """A lead from its first call to a delivered, surveyed and revisited customer."""
+    make_user("pm", team=org.sales, roles=(Role.PROJECT_MANAGER,))
+    make_user("csm", team=org.sales, roles=(Role.CUSTOMER_SUCCESS,))
+    lead = make_lead(org.rep)
+    activity_log(
+        by=org.rep, account=None, lead=lead, kind="call", subject="首次电话", outcome="positive"
+    )
+    lead.refresh_from_db()
+    lead_qualify(lead=lead, by=org.rep, bant={"budget": "confirmed", "authority": "decision_maker"})
+    deal = lead_convert(lead=lead, by=org.rep, deal_name="MES 一期", amount=Decimal("480000"))
+    deal.expected_close_date = timezone.localdate() + timedelta(days=30)
+    deal.save(update_fields=["expected_close_date"])
+    for target in ("solution", "negotiation", "contracting"):
+        tick_stage(deal, org.rep)
+        deal_move(deal=deal, to_stage=target, by=org.rep)
+    tick_stage(deal, org.rep, meet_criteria=False)
+    sign_contract(deal, org.rep)
+    deal.refresh_from_db()
+    account = deal.account
+    ticket = ticket_open(
+        account=account,
+        by=org.rep,
+        channel="phone",
+        severity="urgent",
+        title="扫码枪无法连接",
+        description="仓库二号线扫码枪掉线",
+    )
+    survey, token = survey_send(by=org.rep, trigger="ticket", ticket=ticket)
+    survey_answer(token=token, nps=9, csat=5, comment="响应很快")
+    account.tier = "key"
+    account.save(update_fields=["tier"])
+    revisits_plan(account=account, by=org.rep)
+    revisit_record(
+        revisit=Revisit.objects.filter(account=account).first(),
+        by=org.rep,
+        form="visit",
+        new_needs="苏州新仓明年上线",
+    )
+    return lead, deal
+
+
+def test_the_deal_page_tells_the_deal_from_the_leads_first_call_to_delivery(org, story):
+    lead, deal = story
+    texts = _texts(signed_in(org.rep).get(f"/deals/{deal.pk}/").content.decode())
+    newest_first = [
+        "Delivery project started",
+        "Contract signed",
+        "Contract sent to the customer for signature",
+        "Contract cleared",
+        "Contract drafted",
+        "Moved from Negotiation",
+        "Moved from Discovery",
+        "Converted to a deal",
+        "Deal created at",
+        "首次电话",
+        "Lead came in",
+    ]
+    positions = [_position(texts, words) for words in newest_first]
+    assert positions == sorted(positions), "\n".join(texts)
+    assert any("Deal won" in text for text in texts)
+    assert any("Quote drafted" in text for text in texts)
+
+
+def test_the_company_page_adds_what_came_after_the_sale(org, story):
+    lead, deal = story
+    texts = _texts(signed_in(org.rep).get(f"/customers/{deal.account_id}/").content.decode())
+    for words in ("Ticket opened", "Survey answered", "NPS 9", "Revisit done", "苏州新仓"):
+        _position(texts, words)
+    # entries of a deal say which deal, since a company has many
+    assert "MES 一期" in texts[_position(texts, "Contract signed")]
+
+
+def test_the_lead_page_keeps_its_own_story(org, story):
+    lead, deal = story
+    texts = _texts(signed_in(org.rep).get(f"/leads/{lead.pk}/").content.decode())
+    for words in ("Converted to a deal", "首次电话", "Lead came in"):
+        _position(texts, words)
+    assert not any("Contract signed" in text for text in texts)
+
+
+def test_a_deal_the_reader_does_not_see_stays_off_the_company_timeline(org, story):
+    _, deal = story
+    hidden = make_deal(org.outsider, account=deal.account, name="北方仓扩容")
+    tick_stage(hidden, org.outsider)
+    deal_move(deal=hidden, to_stage="solution", by=org.outsider)
+    rep = signed_in(org.rep)
+    assert "北方仓扩容" not in rep.get(f"/customers/{deal.account_id}/").content.decode()
+    # nor its activities (the recap sent on it) through the API
+    listed = rep.get(f"/api/v1/accounts/{deal.account_id}/activities").json()
+    assert listed and not any(row["deal_id"] == hidden.pk for row in listed)
+    assert "北方仓扩容" in signed_in(org.outsider).get(f"/deals/{hidden.pk}/").content.decode()
+
+
+def test_the_timeline_reads_the_same_few_queries_however_long_the_story(org, story):
+    _, deal = story
+    client = signed_in(org.rep)
+    page = f"/customers/{deal.account_id}/"
+    with CaptureQueriesContext(connection) as before:
+        client.get(page)
+    for i in range(3):
+        ticket_open(
+            account=deal.account,
+            by=org.rep,
+            channel="phone",
+            severity="urgent",
+            title=f"问题 {i}",
+            description="掉线",
+        )
+        another = make_deal(org.rep, account=deal.account, name=f"二期 {i}")
+        tick_stage(another, org.rep)
+        deal_move(deal=another, to_stage="solution", by=org.rep)
+    with CaptureQueriesContext(connection) as after:
+        assert "二期 2" in client.get(page).content.decode()
+    assert len(after) == len(before)
