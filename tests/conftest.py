@@ -7,9 +7,10 @@ import time_machine
 
 from salesop.core.testing import make_org
 
-# CI runs the suite again with the clock at awkward instants (a month's last minute, New Year's
-# Eve in Shanghai, 29 February, the eve of the Spring Festival), so a test that depends on
-# today's date fails the day it is written, not months later. Each test starts at the instant
+# CI runs the suite again with the clock at awkward instants (New Year's Eve's last minute in
+# Shanghai, the first half hour of a year and of a month after 29 February while UTC is still
+# in the one before), so a test that depends on today's date fails the day it is written, not
+# months later. Each test starts at the instant
 # and time runs on from there; fixtures shared by many tests are built at it too.
 TEST_CLOCK = os.environ.get("SALESOP_TEST_CLOCK", "")
 _session_clock = None
