@@ -1,5 +1,6 @@
 """The deal pages: list with filters, board, deal page with checklist, gate and history."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -75,6 +76,22 @@ def test_unknown_item_from_a_page_is_refused(rep, org):
     )
     assert response.status_code == 422
     assert not deal.ticks.exists()
+
+
+def test_each_unmet_criterion_links_to_where_it_is_met(rep, org):
+    # A refusal says what is missing and where to do it, on the deal page and on the board.
+    deal = make_deal(org.rep, amount=None)
+    page = rep.get(f"/deals/{deal.pk}/").content.decode()
+    refusal = rep.post(
+        f"/deals/{deal.pk}/move/", {"to_stage": "solution"}, HTTP_X_REQUESTED_WITH="fetch"
+    ).content.decode()
+    for html in (page, refusal):
+        amount = re.search(r'<li data-criterion="deal.amount_set">.*?</li>', html, re.S)
+        assert amount and f'href="/deals/{deal.pk}/edit/"' in amount.group()
+        recap = re.search(
+            r'<li data-criterion="discovery.recap_confirmed_by_customer">.*?</li>', html, re.S
+        )
+        assert recap and f'href="/deals/{deal.pk}/discovery/"' in recap.group()
 
 
 def test_board_move_refused_answers_422_with_unmet_criteria(rep, org):

@@ -20,6 +20,21 @@ def may_import_history(user: User) -> bool:
     return user.can_administer
 
 
+# Where each family of criteria is met, for a refusal's "fix it here" link (the names of
+# deals/_partials/checklist_link.html).
+FIX_AT = {
+    "discovery": "discovery",
+    "stakeholders": "decision_chain",
+    "quote": "quotes",
+    "proposal": "proposals",
+    "objections": "proposals",
+    "contract": "contract",
+    "deal": "edit",
+    "activity": "activities",
+    "enablement": "enablement",
+}
+
+
 @dataclass(frozen=True)
 class GateFailure:
     """One unmet condition, in words a rep can act on."""
@@ -27,6 +42,11 @@ class GateFailure:
     stage: str
     criterion: str
     message: str
+
+    @property
+    def link(self) -> str:
+        """Where the rep meets it ("" for a checklist item: ticked on the panel itself)."""
+        return FIX_AT.get(self.criterion.partition(".")[0], "")
 
 
 @dataclass
