@@ -173,3 +173,16 @@ def test_rebuild_button_runs_in_the_background_with_progress(
     partial = client.get("/customers/icp/", HTTP_HX_REQUEST="true").content.decode()
     assert 'data-testid="training"' in partial and "hx-trigger" not in partial
     assert "物流" in client.get("/customers/icp/").content.decode()
+
+
+def test_an_edited_lead_is_fitted_again(org):
+    from salesop.core.testing import make_lead
+    from salesop.leads.services import lead_update
+
+    history(org)
+    icp_rebuild()
+    lead = make_lead(org.rep, industry="教育")
+    before = lead.icp_fit
+    lead_update(lead=lead, by=org.rep, industry="物流")  # the rep learned what they really do
+    lead.refresh_from_db()
+    assert lead.icp_fit > before

@@ -3,8 +3,9 @@ person's change meanwhile is refused, not overwritten; bad input names the field
 
 import pytest
 
-from salesop.core.testing import make_lead, signed_in
+from salesop.core.testing import make_account, make_lead, signed_in
 from salesop.leads.models import Lead
+from salesop.playbook.selectors import active_version
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +93,27 @@ def test_an_unchanged_save_writes_nothing_and_the_api_edits_the_band(org):
     )
     assert banded.status_code == 200, banded.content
     assert Lead.objects.get(pk=lead.pk).employee_band == "50-199"
+
+
+def test_a_converted_lead_is_the_deals_now_and_no_longer_edited(org):
+    from salesop.core.errors import DomainError
+    from salesop.deals.models import Deal
+    from salesop.leads.services import lead_update
+
+    lead = make_lead(org.rep)
+    lead.deal = Deal.objects.create(  # converted (how is the conversion tests' business)
+        owner=org.rep,
+        team=org.rep.team,
+        name="MES",
+        account=make_account(org.rep),
+        playbook_version=active_version(),
+    )
+    lead.save(update_fields=["deal"])
+    client = signed_in(org.rep)
+    assert f"/leads/{lead.pk}/edit/" not in client.get(f"/leads/{lead.pk}/").content.decode()
+    refused = client.post(f"/leads/{lead.pk}/edit/", form_of(lead, title="总监"), follow=True)
+    assert "edit the deal or its company" in refused.content.decode()
+    with pytest.raises(DomainError):
+        lead_update(lead=lead, by=org.rep, title="总监")
+    lead.refresh_from_db()
+    assert lead.title != "总监"

@@ -227,6 +227,11 @@ def lead_update(*, lead: Lead, by: User, expected_version: int | None = None, **
     hold(Lead, lead.pk)
     lead.refresh_from_db()
     check_read(lead, expected_version, stale=rules.STALE)
+    if lead.deal_id:
+        raise DomainError(
+            "converted",
+            _("This lead became a deal: edit the deal or its company instead."),
+        )
     values = {name: value for name, value in values.items() if getattr(lead, name) != value}
     if not values:  # nothing changes: no new version to refuse another editor's save with
         return lead
@@ -239,7 +244,8 @@ def lead_update(*, lead: Lead, by: User, expected_version: int | None = None, **
     if {"email", "phone"} & set(values):
         _refuse_duplicate(draft, exclude=lead.pk)
     full_clean_or_refuse(draft, exclude=["owner", "team", "channel", "account", "deal"])
-    keys = ("company_key", "email_normalized", "phone_e164")
+    draft.icp_fit = lead_fit(draft)  # its industry, region or size may be what changed
+    keys = ("company_key", "email_normalized", "phone_e164", "icp_fit")
     versioned_update(
         lead, by=by, stale=rules.STALE, **{name: getattr(draft, name) for name in (*values, *keys)}
     )
