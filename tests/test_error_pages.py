@@ -21,3 +21,16 @@ def test_another_teams_record_answers_a_translated_404(org):
     assert "This page does not exist" in english
     anonymous = Client().get("/no/such/page/")
     assert anonymous.status_code == 404 and "页面不存在" in anonymous.content.decode()
+
+
+def test_a_form_refused_by_the_csrf_check_says_so_in_the_site_style(org):
+    # a customer who left the recap page open overnight, then answered: Django's technical
+    # English page said "CSRF verification failed"
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/login/", {"username": "x"}, HTTP_REFERER="http://testserver/login/")
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert 'data-testid="error-page"' in page and "CSRF" not in page
+    assert "没有保存" in page and 'href="http://testserver/login/"' in page
+    elsewhere = client.post("/login/", {}, HTTP_REFERER="https://evil.example/")
+    assert "evil.example" not in elsewhere.content.decode()

@@ -37,6 +37,7 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("SALESOP_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("SALESOP_CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "salesop.web.views.csrf_failure"
 
 INSTALLED_APPS = [
     "salesop.web.apps.AdminConfig",

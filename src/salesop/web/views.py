@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from salesop.accounts.models import Role
 from salesop.activities.selectors import my_work
@@ -32,3 +33,13 @@ def home(request):
             "email": email_status() if request.user.can_administer else None,
         },
     )
+
+
+def csrf_failure(request, reason=""):
+    """A form refused by the CSRF check (open too long, its cookie gone, or sent from another
+    site): the site's own page in the reader's language, saying what to do, instead of Django's
+    technical English one. Nothing was saved."""
+    back = request.META.get("HTTP_REFERER", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = ""
+    return render(request, "web/csrf_failure.html", {"back": back}, status=403)
