@@ -101,6 +101,25 @@ def test_a_refusal_reaches_the_rep(org):
     opens(org.rep, note)
 
 
+def test_an_ask_leaves_the_inbox_once_nobody_needs_to_decide_it(org):
+    # The rep revised the quote before the manager read the ask: the manager's inbox kept the
+    # old ask, which opened a superseded quote; now only the revision's ask waits for them.
+    quote = discounted_quote(org, "15")
+    revised = quote_revise(
+        quote=quote,
+        by=org.rep,
+        payment_term_days=30,
+        lines=[{"description": "WMS 许可", "list_price": "100000", "discount_pct": "12"}],
+    )
+    old, new = told(org.manager, "approval.requested")
+    assert old.read_at is not None and new.read_at is None
+    assert new.url.endswith(f"/{revised.pk}/approvals/")
+    # decided, it leaves no ask behind either
+    approval_decide(approval=revised.approvals.get(), by=org.manager, approve=True)
+    new.refresh_from_db()
+    assert new.read_at is not None
+
+
 def test_a_quote_that_needed_no_approval_tells_nobody(org):
     deal = make_deal(org.rep)
     approved_quote(deal, org.rep)

@@ -31,6 +31,14 @@ def handoff_kind(key: str, label) -> str:
     return key
 
 
+def settle(kind: str, url: str) -> int:
+    """It is nobody's turn any more (the quote was revised, or decided by someone else): the
+    unread hand-offs of `kind` about `url` leave the inboxes, as read."""
+    return Notification.objects.filter(kind=kind, url=url, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
 def tell(
     people: Iterable[User | None],
     kind: str,

@@ -11,6 +11,7 @@ APPROVAL_DECIDED = "quote.approval_decided"
 APPROVED = "quote.approved"
 REJECTED = "quote.rejected"
 SENT = "quote.sent"
+SUPERSEDED = "quote.superseded"
 
 
 def approval_requested(approval: Approval) -> None:
@@ -36,3 +37,8 @@ def quote_rejected(quote: Quote, *, by: User) -> None:
 def quote_sent(quote: Quote, *, by: User) -> None:
     """The approved quote was sent to the customer."""
     publish(SENT, quote=quote, by=by)
+
+
+def quote_superseded(quote: Quote, *, by: User) -> None:
+    """A newer revision replaced the quote: what it asked of approvers is void."""
+    publish(SUPERSEDED, quote=quote, by=by)

@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy
 
 from salesop.accounts.models import User
 from salesop.core.events import subscribe
-from salesop.monitor.handoffs import handoff_kind, tell
-from salesop.pricing.events import APPROVAL_REQUESTED, APPROVED, REJECTED
+from salesop.monitor.handoffs import handoff_kind, settle, tell
+from salesop.pricing.events import APPROVAL_REQUESTED, APPROVED, REJECTED, SUPERSEDED
 from salesop.pricing.models import Approval, ApprovalStatus, Quote
 from salesop.pricing.rules import may_decide
 
@@ -85,3 +85,12 @@ def rejected(quote: Quote, by: User) -> None:
             % {"who": by, "quote": quote.label, "deal": quote.deal.name}
         ),
     )
+
+
+@subscribe(SUPERSEDED)
+@subscribe(APPROVED)
+@subscribe(REJECTED)
+def nobody_asked_any_more(quote: Quote, by: User) -> None:
+    """A revised or decided quote waits for no approver: its ask leaves their inboxes (an
+    approver opening it found a superseded quote, or one already decided)."""
+    settle(ASKED, reverse("pricing:quote_approvals", args=[quote.pk]))

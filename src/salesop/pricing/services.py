@@ -399,6 +399,7 @@ def quote_revise(
                 changes["status"] = ApprovalStatus.VOID
             if not guarded_update(approval, {"status": approval.status}, **changes):
                 raise StaleWrite("decided", _("An approval changed meanwhile. Try again."))
+    events.quote_superseded(quote, by=by)
     latest = quote.deal.quotes.filter(number=quote.number).aggregate(r=Max("revision"))["r"]
     revised = _write_quote(
         deal=quote.deal,
@@ -475,7 +476,9 @@ def approval_decide(*, approval: Approval, by: User, approve: bool, comment: str
             if approval.role not in by.roles
             else _("This approval is for the %(role)s of the requester's team.")
         )
-        raise DomainError("forbidden", message % {"role": approval.role})
+        raise DomainError(
+            "forbidden", message % {"role": dict(Role.choices).get(approval.role, approval.role)}
+        )
     if approval.status == ApprovalStatus.VOID:
         if approval.quote.status == QuoteStatus.REJECTED:
             raise DomainError("void", _("This approval is void: the quote was rejected."))
