@@ -1,11 +1,86 @@
-"""The audit trail reads in words, many-to-many changes included."""
+"""The audit trail reads in words, many-to-many changes included: every field by its name in
+the reader's language, every value as the reader would say it (a choice's or the playbook's
+label, yes or no, a JSON object as "label: value" pairs), never a key."""
 
 import pytest
+from auditlog.registry import auditlog
+from django.apps import apps
+from django.utils import translation
+from django.utils.functional import Promise
 
-from salesop.core.audit import audit_actor, audit_entries_for
-from salesop.core.testing import make_deal
+from salesop.core.audit import _VOCABULARIES, audit_actor, audit_entries_for
+from salesop.core.testing import make_deal, make_lead
 
 pytestmark = pytest.mark.django_db
+
+# The records whose trail a page shows (web/_partials/audit.html).
+SHOWN = [
+    "deals.Deal",
+    "leads.Lead",
+    "customers.Account",
+    "contracts.Contract",
+    "aftersales.DeliveryProject",
+    "aftersales.Ticket",
+]
+
+
+@pytest.mark.no_clock
+def test_every_field_a_page_shows_in_a_trail_has_a_translated_name():
+    unnamed = [
+        f"{label}.{name}"
+        for label in SHOWN
+        for name in auditlog.get_model_fields(apps.get_model(label))["include_fields"]
+        if not (field := apps.get_model(label)._meta.get_field(name)).primary_key
+        and not isinstance(field.verbose_name, Promise)
+    ]
+    assert unnamed == []
+
+
+@pytest.mark.no_clock
+def test_every_vocabulary_a_model_names_is_registered():
+    named = {
+        (model._meta.label, field, vocabulary)
+        for model in apps.get_models()
+        for field, vocabulary in getattr(model, "AUDIT_VOCABULARIES", {}).items()
+    }
+    assert {n for n in named if n[2] not in _VOCABULARIES} == set()
+    assert {("deals.Deal", "stage", "stages"), ("leads.Lead", "bant", "bant")} <= named
+
+
+def _changes(record, language: str) -> dict[str, tuple[str, str]]:
+    with translation.override(language):
+        rows = reversed(audit_entries_for(record))  # oldest first: the last change wins
+        return {f: (old, new) for row in rows for f, old, new in row.changes}
+
+
+def test_a_lead_trail_names_statuses_answers_and_reasons_in_the_readers_words(org):
+    lead = make_lead(org.rep)
+    with audit_actor(org.rep):
+        lead.status = "disqualified"
+        lead.disqualify_reason = "no_budget"
+        lead.bant = {"budget": "range", "authority": "influencer"}
+        lead.save()
+    zh = _changes(lead, "zh-hans")
+    assert zh["状态"] == ("新线索", "无效")
+    assert zh["BANT 评估"] == ("", "预算: 有预算范围; 决策权: 接触到影响者")
+    assert zh["无效原因"][1] == "无预算"
+    en = _changes(lead, "en")
+    assert en["status"] == ("New", "Disqualified")
+    assert (
+        en["BANT answers"][1] == "Budget: Budget range known; Authority: Talking to an influencer"
+    )
+
+
+def test_a_deal_trail_names_stages_flags_and_related_records(org):
+    deal = make_deal(org.rep)
+    with audit_actor(org.rep):
+        deal.stage = "solution"
+        deal.opened_unknown = True
+        deal.save()
+    zh = _changes(deal, "zh-hans")
+    assert zh["阶段"] == ("需求挖掘", "方案呈现")
+    assert zh["开启日期不详"] == ("否", "是")
+    assert zh["客户公司"][1] == str(deal.account)
 
 
 def test_sharing_a_deal_shows_who_was_added_and_removed(org):

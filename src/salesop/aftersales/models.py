@@ -35,12 +35,20 @@ class DeliveryProject(OwnedModel):
     """A won deal's delivery. Owned by the project manager; the deal's owner and the delivery
     team share it, so each sees it in their lists."""
 
-    deal = models.OneToOneField("deals.Deal", on_delete=models.PROTECT, related_name="project")
+    deal = models.OneToOneField(
+        "deals.Deal", verbose_name=_("deal"), on_delete=models.PROTECT, related_name="project"
+    )
     account = models.ForeignKey(
-        "customers.Account", on_delete=models.PROTECT, related_name="projects"
+        "customers.Account",
+        verbose_name=_("company"),
+        on_delete=models.PROTECT,
+        related_name="projects",
     )
     handover = models.OneToOneField(
-        "contracts.Handover", on_delete=models.PROTECT, related_name="project"
+        "contracts.Handover",
+        verbose_name=_("handover"),
+        on_delete=models.PROTECT,
+        related_name="project",
     )
     name = models.CharField(_("project"), max_length=200)
     status = models.CharField(
@@ -52,7 +60,7 @@ class DeliveryProject(OwnedModel):
     started_on = models.DateField(_("started"), default=company_today)
     # The next weekly update to the customer is due by then (swept: project.update_missing).
     update_due_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     # Alert timers the sweep claims (core's open_due_rows clears the column as it alerts): the
     # system's, not a person's edit, so claiming one does not move the version.
@@ -157,10 +165,18 @@ class Ticket(OwnedModel):
     monitor sweeps and claims."""
 
     account = models.ForeignKey(
-        "customers.Account", on_delete=models.PROTECT, related_name="tickets"
+        "customers.Account",
+        verbose_name=_("company"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
     )
     project = models.ForeignKey(
-        DeliveryProject, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+        DeliveryProject,
+        verbose_name=_("delivery project"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
     )
     number = models.CharField(_("ticket"), max_length=20, blank=True, editable=False)
     channel = models.CharField(_("channel"), max_length=10, choices=TicketChannel.choices)
@@ -179,14 +195,20 @@ class Ticket(OwnedModel):
     direction = models.TextField(_("solution direction"), max_length=5000, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     # How long each clock ran past its due time, recorded when it stopped (seconds).
-    response_breach_seconds = models.PositiveIntegerField(null=True, blank=True)
-    direction_breach_seconds = models.PositiveIntegerField(null=True, blank=True)
+    response_breach_seconds = models.PositiveIntegerField(
+        _("first response late by (seconds)"), null=True, blank=True
+    )
+    direction_breach_seconds = models.PositiveIntegerField(
+        _("solution direction late by (seconds)"), null=True, blank=True
+    )
     response_alert_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
     direction_alert_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     # Alert timers the sweep claims (core's open_due_rows clears the column as it alerts): the
     # system's, not a person's edit, so claiming one does not move the version.
     UNVERSIONED_FIELDS = ("response_alert_at", "direction_alert_at")
+    # Columns holding the playbook's keys: the audit trail shows their labels (core.audit).
+    AUDIT_VOCABULARIES = {"severity": "ticket_severities"}
 
     class Meta:
         verbose_name = _("ticket")

@@ -108,37 +108,50 @@ class Contract(models.Model):
     parties and commercial terms copied from the quote, and the clauses as the rep words
     them."""
 
-    deal = models.ForeignKey("deals.Deal", on_delete=models.CASCADE, related_name="contracts")
-    quote = models.ForeignKey("pricing.Quote", on_delete=models.PROTECT, related_name="+")
-    template = models.ForeignKey(ContractTemplate, on_delete=models.PROTECT, related_name="+")
+    deal = models.ForeignKey(
+        "deals.Deal", verbose_name=_("deal"), on_delete=models.CASCADE, related_name="contracts"
+    )
+    quote = models.ForeignKey(
+        "pricing.Quote", verbose_name=_("quote"), on_delete=models.PROTECT, related_name="+"
+    )
+    template = models.ForeignKey(
+        ContractTemplate, verbose_name=_("template"), on_delete=models.PROTECT, related_name="+"
+    )
     number = models.CharField(_("contract number"), max_length=20, blank=True, editable=False)
     status = models.CharField(
         _("status"), max_length=10, choices=ContractStatus.choices, default=ContractStatus.DRAFT
     )
     customer = models.CharField(_("customer"), max_length=200)
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
-    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.CNY)
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY
+    )
     payment_term_days = models.PositiveSmallIntegerField(_("payment term (days)"))
     # The quote's concessions when the contract was made: [{"key", "label_zh", "label_en"}].
-    concessions = models.JSONField(default=list, blank=True)
+    concessions = models.JSONField(_("concessions"), default=list, blank=True)
     target_signing_date = models.DateField(_("target signing date"), null=True, blank=True)
     # When the target date passes unsigned (swept by the monitor: contract.signing_overdue).
     signing_due_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
     # Keys of the playbook's signing documents that are ready.
-    documents_ready = models.JSONField(default=list, blank=True)
-    review_skipped = models.BooleanField(default=False, editable=False)
+    documents_ready = models.JSONField(_("documents ready"), default=list, blank=True)
+    review_skipped = models.BooleanField(_("legal review skipped"), default=False, editable=False)
     cleared_at = models.DateTimeField(_("legal clearance"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     signed_at = models.DateTimeField(_("signed"), null=True, blank=True)
     cancel_reason = models.CharField(_("why cancelled"), max_length=300, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     # Alert timers the sweep claims (core's open_due_rows clears the column as it alerts): the
     # system's, not a person's edit, so claiming one does not move the version.
     UNVERSIONED_FIELDS = ("signing_due_at",)
+    # Columns holding the playbook's keys: the audit trail shows their labels (core.audit).
+    AUDIT_VOCABULARIES = {"documents_ready": "contract_documents"}
 
     class Meta:
         verbose_name = _("contract")

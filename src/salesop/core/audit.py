@@ -1,16 +1,25 @@
 """Reading the audit trail kept by django-auditlog, in the reader's language."""
 
 import copy
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from auditlog.cid import get_cid
 from auditlog.context import set_actor
 from auditlog.diff import model_instance_diff
 from auditlog.models import LogEntry
+from auditlog.registry import auditlog
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
 from django.db.models import Model
-from django.utils.translation import pgettext_lazy
+from django.utils import dateparse, formats, timezone
+from django.utils.translation import gettext, pgettext_lazy
+
+from salesop.core.bilingual import in_language
 
 ACTION_LABELS = {
     LogEntry.Action.CREATE: pgettext_lazy("audit action", "created"),
@@ -19,8 +28,24 @@ ACTION_LABELS = {
     LogEntry.Action.ACCESS: pgettext_lazy("audit action", "viewed"),
 }
 # Values auditlog writes for "nothing"; shown as a dash.
-_EMPTY = {"None", "", "[]"}
-_HIDDEN = {"id", "ID"}
+_EMPTY = {"None", "", "[]", "{}"}
+
+# Keys whose words are data, not code (the playbook's stages, reasons, BANT levels): a model
+# names the vocabulary of each such field in AUDIT_VOCABULARIES ({"stage": "stages"}), and the
+# app that owns the vocabulary registers how its keys read (`audit_vocabulary`).
+_VOCABULARIES: dict[str, Callable[[Model], Mapping[str, str]]] = {}
+
+
+def audit_vocabulary(name: str):
+    """Registers fn(record) -> {key: label in the active language} as the vocabulary `name`,
+    for the record whose trail is read. A JSON object's value is looked up as "key.value"
+    first (a BANT factor's level), then alone."""
+
+    def register(fn: Callable[[Model], Mapping[str, str]]):
+        _VOCABULARIES[name] = fn
+        return fn
+
+    return register
 
 
 @dataclass
@@ -35,16 +60,13 @@ def audit_entries_for(instance: Model, limit: int = 50) -> list[AuditRow]:
     entries = LogEntry.objects.get_for_object(instance).select_related("actor", "content_type")[
         :limit
     ]
+    reader = _Reader(instance)
     rows = []
     for entry in entries:
         changes = [
-            (
-                field,
-                "" if values[0] in _EMPTY else values[0],
-                "" if values[1] in _EMPTY else values[1],
-            )
-            for field, values in entry.changes_display_dict.items()
-            if field not in _HIDDEN and len(values) == 2
+            change
+            for name, values in entry.changes_dict.items()
+            if (change := reader.change(name, values)) is not None
         ] + _m2m_changes(entry)
         if entry.action == LogEntry.Action.CREATE:  # a new record: what it started with
             changes = [change for change in changes if change[2]]
@@ -52,6 +74,109 @@ def audit_entries_for(instance: Model, limit: int = 50) -> list[AuditRow]:
             AuditRow(entry.timestamp, entry.actor, ACTION_LABELS.get(entry.action, ""), changes)
         )
     return rows
+
+
+class _Reader:
+    """One model's audited values in words: the field's name, a choice's or a vocabulary's
+    label, yes or no, a JSON value as "label: value" pairs, a related record by its name."""
+
+    def __init__(self, record: Model):
+        self.record = record
+        self.model = model = type(record)
+        audited = auditlog.get_model_fields(model) if auditlog.contains(model) else {}
+        self.audited = set(audited.get("include_fields") or ())
+        self.vocabularies: dict[str, Mapping[str, str]] = {}
+
+    def change(self, name: str, values) -> tuple[str, str, str] | None:
+        if not isinstance(values, list | tuple) or len(values) != 2:
+            return None  # a many-to-many change: _m2m_changes reads those
+        try:
+            field = self.model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return None  # a column that is gone
+        if field.primary_key or (self.audited and name not in self.audited):
+            return None  # no longer audited: bookkeeping an older entry still carries
+        return (str(field.verbose_name), self.value(field, values[0]), self.value(field, values[1]))
+
+    def labels(self, field) -> Mapping[str, str]:
+        name = getattr(self.model, "AUDIT_VOCABULARIES", {}).get(field.name)
+        if name is None:
+            return {}
+        if name not in self.vocabularies:
+            self.vocabularies[name] = _VOCABULARIES[name](self.record)
+        return self.vocabularies[name]
+
+    def value(self, field, value) -> str:
+        if value is None or str(value) in _EMPTY:
+            return ""
+        text = self.words(field, str(value))
+        limit = settings.AUDITLOG_CHANGE_DISPLAY_TRUNCATE_LENGTH
+        return text[:limit] + "…" if 0 <= limit < len(text) else text
+
+    def words(self, field, value: str) -> str:
+        if isinstance(field, models.BooleanField):
+            return gettext("yes") if value == "True" else gettext("no")
+        if field.choices:
+            try:
+                return str(dict(field.flatchoices).get(field.to_python(value), value))
+            except ValidationError:
+                return value
+        if isinstance(field, models.ForeignKey):
+            return _related(field, value)
+        if isinstance(field, models.JSONField):
+            return _json(value, self.labels(field))
+        if isinstance(field, models.DateTimeField):
+            moment = dateparse.parse_datetime(value)
+            if moment is not None:
+                if timezone.is_naive(moment):  # auditlog keeps UTC without its offset
+                    moment = moment.replace(tzinfo=UTC)
+                return formats.localize(timezone.localtime(moment))
+        elif isinstance(field, models.DateField):
+            day = dateparse.parse_date(value)
+            return formats.localize(day) if day else value
+        return self.labels(field).get(value, value)
+
+
+def _related(field, value: str) -> str:
+    """The related record by its name (one query, as auditlog's own display makes)."""
+    related = field.related_model
+    try:
+        found = related._default_manager.filter(pk=related._meta.pk.to_python(value)).first()
+    except (ValidationError, ValueError):
+        found = None
+    if found is None:
+        return gettext("%(record)s %(id)s (deleted)") % {
+            "record": related._meta.verbose_name,
+            "id": value,
+        }
+    return str(found)
+
+
+def _json(text: str, labels: Mapping[str, str]) -> str:
+    """A JSON value in words: an object as "label: value" pairs, a list as its items, an item
+    carrying label_zh and label_en as the reader's one of the two."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text
+
+    def word(value, key: str = "") -> str:
+        if isinstance(value, dict):
+            if "label_zh" in value and "label_en" in value:
+                return in_language(str(value["label_zh"]), str(value["label_en"]))
+            order = {known: i for i, known in enumerate(labels)}  # the vocabulary's order
+            items = sorted(value.items(), key=lambda kv: order.get(str(kv[0]), len(order)))
+            return "; ".join(f"{labels.get(str(k), k)}: {word(v, str(k))}" for k, v in items)
+        if isinstance(value, list):
+            return ", ".join(word(item, key) for item in value)
+        if isinstance(value, bool):
+            return gettext("yes") if value else gettext("no")
+        if value is None:
+            return "—"
+        value = str(value)
+        return labels.get(f"{key}.{value}", labels.get(value, value))
+
+    return word(data)
 
 
 def _m2m_changes(entry) -> list[tuple[str, str, str]]:

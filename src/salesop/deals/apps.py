@@ -32,7 +32,8 @@ class DealsConfig(AppConfig):
 
         audit_register(
             Deal,
-            exclude=["version", "updated_at", "stage_due_at", "close_due_at"],
+            # an imported deal's dedupe key is the import's bookkeeping, not the deal's story
+            exclude=["version", "updated_at", "stage_due_at", "close_due_at", "import_key"],
             m2m=["shared_with"],
         )
         for model in (Discovery, Need, Question, Stakeholder, ValueRow, ObjectionEntry):

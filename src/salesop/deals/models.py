@@ -70,8 +70,10 @@ class Deal(OwnedModel):
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     # A past deal whose file gave no opening date: created_at is then when it closed (or was
     # imported, if open), and no sales cycle is measured from it (60 days were made up).
-    opened_unknown = models.BooleanField(default=False, editable=False)
+    opened_unknown = models.BooleanField(_("opening date unknown"), default=False, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Columns holding the playbook's keys: the audit trail shows their labels (core.audit).
+    AUDIT_VOCABULARIES = {"stage": "stages", "lost_reason": "lost_reasons"}
 
     class Meta:
         verbose_name = _("deal")

@@ -30,6 +30,9 @@ class LeadsConfig(AppConfig):
                 "email_normalized",
                 "icp_fit",
                 "win_probability",
+                # an intake request's retry key and body digest: the API's bookkeeping
+                "idempotency_key",
+                "idempotency_body_sha256",
             ],
             m2m=["shared_with"],
         )

@@ -120,10 +120,20 @@ class Lead(OwnedModel):
     next_touch_at = models.DateTimeField(_("next touch"), null=True, blank=True)
 
     account = models.ForeignKey(
-        "customers.Account", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+        "customers.Account",
+        verbose_name=_("linked company"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
     )
     deal = models.OneToOneField(
-        "deals.Deal", null=True, blank=True, on_delete=models.SET_NULL, related_name="source_lead"
+        "deals.Deal",
+        verbose_name=_("deal"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="source_lead",
     )
 
     first_contacted_at = models.DateTimeField(_("first contacted"), null=True, blank=True)
@@ -144,6 +154,12 @@ class Lead(OwnedModel):
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    # Columns holding the playbook's keys: the audit trail shows their labels (core.audit).
+    AUDIT_VOCABULARIES = {
+        "status": "lead_statuses",
+        "disqualify_reason": "disqualify_reasons",
+        "bant": "bant",
+    }
     # What the system writes, not a person: the alert timers the sweep claims (core's
     # open_due_rows clears the column as it alerts) and the scores the nightly profiling job
     # derives. Writing only these does not move the version (a rep's open form would answer

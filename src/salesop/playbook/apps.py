@@ -9,6 +9,7 @@ class PlaybookConfig(AppConfig):
 
     def ready(self) -> None:
         from salesop.core.audit import audit_register
+        from salesop.playbook import vocabularies  # noqa: F401 (the audit trail's labels)
         from salesop.playbook.models import PlaybookVersion
 
         audit_register(PlaybookVersion, exclude=["text"])

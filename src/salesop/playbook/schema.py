@@ -344,6 +344,13 @@ class Playbook(Strict):
         stage = self.stage(key)
         return stage.label.get(language) if stage else key
 
+    def stage_labels(self, language: str) -> dict[str, str]:
+        """Every stage's label by key, the closed ones' (won, lost) too."""
+        return {s.key: s.label.get(language) for s in self.stages} | {
+            "won": self.closed.won.get(language),
+            "lost": self.closed.lost.get(language),
+        }
+
 
 CLOSED_STAGES = ("won", "lost")
 # Lead statuses the code moves leads through; a playbook may add more, not remove these.
