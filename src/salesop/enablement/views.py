@@ -47,6 +47,10 @@ def _progress(enrollment) -> dict:
     }
 
 
+def _stage_labels() -> dict[str, str]:
+    return active_playbook().stage_labels(get_language() or "zh-hans")
+
+
 @login_required
 def home(request):
     user = request.user
@@ -60,6 +64,7 @@ def home(request):
             "others": [_progress(e) for e in enrollments if e.user_id != user.pk],
             "waiting": list(selectors.waiting_for(user)),
             "certifications": list(selectors.certifications_of(people)),
+            "stage_labels": _stage_labels(),
             "roleplays": list(selectors.roleplays_visible_to(user)[:20]),
             "can_score": rules.can_score(user),
         },
@@ -184,6 +189,7 @@ def roleplay_new(request):
             "scenarios": scenarios,
             "rubric": RUBRIC,
             "certifications": active_playbook().enablement.certifications,
+            "stage_labels": _stage_labels(),
             "post": request.POST,
         },
     )
@@ -257,6 +263,8 @@ def case_detail(request, case_id: int):
         "enablement/case.html",
         {
             "case": case,
+            "stage_labels": _stage_labels(),
+            "categories": dict(ObjectionCategory.choices),
             "editable": rules.may_edit_case(request.user, case),
             "reviewing": case.status == "in_review" and rules.may_review_case(request.user, case),
         },

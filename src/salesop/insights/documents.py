@@ -4,6 +4,7 @@ both in the active language."""
 import io
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from salesop.core.spreadsheets import write_xlsx_sheets
 from salesop.insights.compliance import MEASURES
@@ -31,7 +32,14 @@ def review_xlsx(review: Review) -> bytes:
             ),
             (
                 _("Cycle times"),
-                [_("Stage"), _("Deals"), _("Median"), "p75", "p90", _("Playbook maximum")],
+                [
+                    _("Stage"),
+                    _("Deals"),
+                    _("Median"),
+                    pgettext("percentile", "p75"),
+                    pgettext("percentile", "p90"),
+                    _("Playbook maximum"),
+                ],
                 [
                     [d.label, d.moves, d.median_days, d.p75_days, d.p90_days, d.limit_days]
                     for d in r.dwells

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from salesop.accounts.models import Role
 from salesop.aftersales.business_calendar import unknown_holiday_year
 from salesop.core.errors import DomainError
 from salesop.core.forms import styled
@@ -37,6 +38,7 @@ def index(request):
             if request.user.can_administer
             else None,
             "criteria": {name: c.description for name, c in CRITERIA.items()},
+            "roles": dict(Role.choices),
             "versions": selectors.versions()[:50] if request.user.can_administer else [],
         },
     )
