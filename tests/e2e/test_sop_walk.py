@@ -4,7 +4,8 @@ Sales ops takes the lead in and hands it over; the rep contacts, qualifies and c
 prepares the discovery, and the customer confirms the recap through the link sent to them;
 the manager and finance approve the quote from their home pages; legal clears the contract;
 the rep signs it; the project manager finds the project and reads the signed contract; customer
-success finds the customer's low score. No box the deal's records tick is ticked by hand."""
+success finds the customer's low score, and the rep reads the customer's whole story on one page.
+No box the deal's records tick is ticked by hand."""
 
 import re
 from datetime import timedelta
@@ -13,7 +14,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from salesop.accounts.models import Role
+from salesop.aftersales.surveys import survey_send
 from salesop.core.testing import (
+    SIGNED_PDF,
     make_channel,
     make_org,
     make_policy,
@@ -26,6 +29,7 @@ from tests.e2e.test_deal_execution import move, tick_all
 from tests.e2e.test_shell import log_in
 
 COMPANY = "苏州精工智能装备有限公司"
+IP_EDIT = "为甲方定制开发部分的知识产权归甲方所有,其余软件及文档的知识产权归乙方所有。"
 
 
 def as_(page, username: str) -> None:
@@ -200,4 +204,70 @@ def test_seven_people_run_the_sop_from_their_home_pages(page, transactional_db, 
     as_(page, "rep")
     my_turn(page, "智能仓储一期")
     move(page, "签约")
+
+    # Contracting: the rep rewords the IP clause, so the contract goes to legal.
+    page.get_by_test_id("make-contract").click()
+    page.get_by_test_id("clause-ip").locator("textarea").fill(IP_EDIT)
+    page.get_by_test_id("save-clauses").click()
+    expect(page.get_by_test_id("clause-ip").get_by_test_id("needs-review")).to_be_visible()
+    page.get_by_test_id("submit-contract").click()
+    expect(page.get_by_test_id("contract-status")).to_have_text("法务审核中")
+
+    as_(page, "legal")
+    my_turn(page, "智能仓储一期")
+    page.get_by_test_id("review-ip").get_by_label("接受").check()
+    page.get_by_test_id("review-approve").click()
+    expect(page.get_by_test_id("review-queue")).to_be_visible()  # back to what else waits
+
+    # The rep hears it is cleared, agrees the date, prepares, sends and records the signature.
+    as_(page, "rep")
+    my_turn(page, "智能仓储一期")
+    day = (timezone.localdate() + timedelta(days=5)).isoformat()
+    page.get_by_test_id("target-date").fill(day)
+    page.get_by_test_id("save-date").click()
+    for document in page.get_by_test_id("signing").locator("[data-testid^=document-]").all():
+        document.get_by_role("button").click()
+        expect(document.get_by_role("button")).to_have_text("✓")
+    page.get_by_test_id("send-contract").click()
+    expect(page.get_by_test_id("contract-status")).to_have_text("已发出待签")
+    scan = tmp_path / "盖章合同.pdf"
+    scan.write_bytes(SIGNED_PDF)
+    page.get_by_test_id("sign-form").locator("[name=file]").set_input_files(str(scan))
+    page.get_by_test_id("sign-contract").click()
+    expect(page.get_by_test_id("contract-status")).to_have_text("已签约")
+    assert Deal.objects.get(pk=deal.pk).status == "won"
+
+    # The project manager finds the new project at home and reads the signed contract.
+    as_(page, "pm")
+    my_turn(page, "智能仓储一期")
+    expect(page.get_by_test_id("project-team")).to_contain_text("孙工")
+    page.get_by_test_id("project-contract").click()
+    expect(page.get_by_test_id("contract-status")).to_have_text("已签约")
+    expect(page.get_by_test_id("clause-ip")).to_contain_text("为甲方定制开发部分")
+
+    # The customer answers a survey badly; customer success hears of it at home and finds the
+    # whole story on the company's page.
+    project = deal.project
+    _, token = survey_send(by=project.owner, trigger="milestone", project=project)
+    customer = page.context.browser.new_context(base_url=page.url.split("/contracts")[0])
+    their_page = customer.new_page()
+    their_page.goto(f"/support/survey/{token}/")
+    their_page.locator("[name=nps][value='3']").check()
+    their_page.locator("[name=csat][value='2']").check()
+    their_page.locator("[name=comment]").fill("上线延期两周")
+    their_page.get_by_test_id("survey-submit").click()
+    expect(their_page.get_by_test_id("survey-thanks")).to_be_visible()
+    customer.close()
+    as_(page, "csm")
+    my_turn(page, COMPANY)
+    timeline = page.get_by_test_id("timeline")
+    for words in ("上线延期两周", "交付项目已启动", "合同已签署"):
+        expect(timeline).to_contain_text(words)
+    expect(timeline).not_to_contain_text("首次电话")  # the sales conversations stay sales's
+    # The rep, who owns the customer, is told too, and reads the whole story, lead to survey.
+    as_(page, "rep")
+    my_turn(page, COMPANY)
+    timeline = page.get_by_test_id("timeline")
+    for words in ("上线延期两周", "合同已签署", "客户已确认需求复述", "首次电话", "收到新线索"):
+        expect(timeline).to_contain_text(words)
     assert page.console_errors == []
