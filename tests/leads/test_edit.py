@@ -117,3 +117,18 @@ def test_a_converted_lead_is_the_deals_now_and_no_longer_edited(org):
         lead_update(lead=lead, by=org.rep, title="总监")
     lead.refresh_from_db()
     assert lead.title != "总监"
+
+
+def test_a_renamed_lead_follows_the_company_its_new_name_is(org):
+    from salesop.leads.services import lead_update
+
+    old = make_account(org.rep, "上海云仓物流有限公司")
+    other = make_account(org.rep, "杭州智造科技股份有限公司")
+    lead = make_lead(org.rep, company="上海云仓物流有限公司")
+    assert lead.account == old
+    lead_update(lead=lead, by=org.rep, company_name="杭州智造科技股份有限公司")
+    lead.refresh_from_db()
+    assert lead.account == other
+    lead_update(lead=lead, by=org.rep, company_name="宁波新材料有限公司")  # not a customer yet
+    lead.refresh_from_db()
+    assert lead.account is None

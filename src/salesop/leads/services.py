@@ -55,6 +55,13 @@ def _keys(lead: Lead) -> None:
     lead.phone_e164 = normalize_phone(lead.phone)
 
 
+def _company_of(lead: Lead) -> Account | None:
+    """The known company the lead's name is (its activities and deal go there), or None."""
+    if not lead.company_key:
+        return None
+    return Account.objects.filter(normalized_name=lead.company_key).first()
+
+
 def _check_fields(values: dict) -> dict:
     unknown = sorted(set(values) - set(EDITABLE_FIELDS))
     if unknown:
@@ -191,12 +198,7 @@ def _lead_write(
     _keys(lead)
     if not allow_duplicate:
         _refuse_duplicate(lead)
-    account = (
-        Account.objects.filter(normalized_name=lead.company_key).first()
-        if lead.company_key
-        else None
-    )
-    lead.account = account
+    lead.account = _company_of(lead)
     lead.first_contact_due_at = now + timedelta(hours=rules.first_contact_hours(playbook))
     lead.followup_due_at = rules.followup_due(playbook, now)
     full_clean_or_refuse(lead, exclude=["owner", "team", "channel", "account", "deal"])
@@ -245,7 +247,10 @@ def lead_update(*, lead: Lead, by: User, expected_version: int | None = None, **
         _refuse_duplicate(draft, exclude=lead.pk)
     full_clean_or_refuse(draft, exclude=["owner", "team", "channel", "account", "deal"])
     draft.icp_fit = lead_fit(draft)  # its industry, region or size may be what changed
-    keys = ("company_key", "email_normalized", "phone_e164", "icp_fit")
+    keys = ["company_key", "email_normalized", "phone_e164", "icp_fit"]
+    if draft.company_key != lead.company_key:  # renamed: another company, or none known
+        draft.account = _company_of(draft)
+        keys.append("account")
     versioned_update(
         lead, by=by, stale=rules.STALE, **{name: getattr(draft, name) for name in (*values, *keys)}
     )
