@@ -32,6 +32,10 @@ def test_activity_in_the_future_is_refused(org):
     with pytest.raises(DomainError) as refused:
         log(deal, org.rep, occurred_at=timezone.now() + timedelta(days=1))
     assert "occurred_at" in refused.value.fields
+    # nor in an absurd past: the year typed as 0026 or 1926 by a slip
+    with pytest.raises(DomainError) as refused:
+        log(deal, org.rep, occurred_at=timezone.now().replace(year=1926))
+    assert "occurred_at" in refused.value.fields
     assert not Activity.objects.exists()
 
 

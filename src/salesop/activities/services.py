@@ -17,6 +17,9 @@ from salesop.customers.models import Account, Contact
 from salesop.deals.models import Deal
 from salesop.leads.models import Lead
 
+# What a CRM's history reaches back to: an earlier year is a typing slip.
+EARLIEST_YEAR = 2000
+
 
 @transaction.atomic
 def activity_log(
@@ -45,6 +48,12 @@ def activity_log(
             "future_activity",
             _("An activity records what happened; it cannot be in the future."),
             {"occurred_at": _("Enter a time that is not in the future.")},
+        )
+    if occurred_at.year < EARLIEST_YEAR:  # a typo (0026, 1926), not the customer's history
+        raise DomainError(
+            "ancient_activity",
+            _("An activity cannot be dated before %(year)s.") % {"year": EARLIEST_YEAR},
+            {"occurred_at": _("Check the year.")},
         )
     if deal is not None and deal.account_id != account.pk:
         raise DomainError(
