@@ -228,6 +228,12 @@ def test_a_changed_recap_needs_confirming_again(org):
         discovery.recap_answer(token=token, confirmed=True)
     assert "已有修改" in stale.value.message
     assert Discovery.objects.get(deal=deal).recap_status == RecapStatus.DRAFT
+    # putting the old text back does not open the old link again: a new one must be sent
+    discovery.recap_save(deal=deal, by=org.rep, text=unchanged.recap_text)
+    with pytest.raises(DomainError) as closed:
+        discovery.recap_answer(token=token, confirmed=True)
+    assert "已过期" in closed.value.message
+    assert Discovery.objects.get(deal=deal).recap_status == RecapStatus.DRAFT
 
 
 def test_recap_is_emailed_and_logged(org, django_capture_on_commit_callbacks):

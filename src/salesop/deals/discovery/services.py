@@ -277,6 +277,9 @@ def _recap_set(deal: Deal, by: User, text: str, language: str) -> Discovery:
         discovery.recap_status = RecapStatus.DRAFT
         discovery.recap_confirmed_at = None
         discovery.recap_confirmed_note = ""
+        # the links sent answer for the old text only, even if the rep later puts it back
+        now = timezone.now()
+        deal.recap_links.filter(answered_at__isnull=True, expires_at__gt=now).update(expires_at=now)
     discovery.recap_text, discovery.recap_language = text, language
     full_clean_or_refuse(discovery)
     with audit_actor(by):
@@ -369,8 +372,6 @@ def recap_link_problem(link: RecapLink | None) -> str | None:
         return _("This link is not valid.")
     if link.answered_at is not None:
         return _("This recap was already answered through this link. Thank you!")
-    if link.expires_at < timezone.now():
-        return _("This link has expired; ask your contact to send a new one.")
     if not link.deal.is_open:
         return _("This link is no longer open.")
     discovery = Discovery.objects.filter(deal=link.deal_id).first()
@@ -379,6 +380,8 @@ def recap_link_problem(link: RecapLink | None) -> str | None:
             "The recap has changed since this link was sent; your contact will send you the "
             "new one."
         )
+    if link.expires_at <= timezone.now():
+        return _("This link has expired; ask your contact to send a new one.")
     if discovery.recap_status == RecapStatus.CORRECTED:  # another link brought a correction
         return _(
             "This recap was corrected and is being revised; your contact will send you the new one."
