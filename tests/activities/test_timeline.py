@@ -160,3 +160,44 @@ def test_the_timeline_reads_the_same_few_queries_however_long_the_story(org, sto
     with CaptureQueriesContext(connection) as after:
         assert "二期 2" in client.get(page).content.decode()
     assert len(after) == len(before)
+
+
+def test_what_is_logged_on_a_converted_lead_is_its_deals_not_the_companys(org):
+    # Another team's rep turns a lead for our customer into their deal; a call or task logged
+    # on that lead afterwards went to the company with no deal, in sight of everyone who sees
+    # the company.
+    from salesop.activities.services import task_create
+    from salesop.core.errors import DomainError
+    from salesop.core.testing import make_account
+    from salesop.leads.services import lead_assign
+
+    account = make_account(org.rep, "上海云仓物流有限公司")
+    lead = make_lead(org.outsider, company="上海云仓物流有限公司")
+    activity_log(
+        by=org.outsider,
+        account=None,
+        lead=lead,
+        kind="call",
+        subject="首次电话",
+        outcome="positive",
+    )
+    lead.refresh_from_db()
+    lead_qualify(
+        lead=lead, by=org.outsider, bant={"budget": "confirmed", "authority": "decision_maker"}
+    )
+    deal = lead_convert(lead=lead, by=org.outsider, deal_name="北方仓", amount=Decimal("1"))
+    call = activity_log(
+        by=org.outsider,
+        account=None,
+        lead=lead,
+        kind="call",
+        subject="北方报价底线",
+        outcome="neutral",
+    )
+    task = task_create(by=org.outsider, title="北方合同跟进", due_at=timezone.now(), lead=lead)
+    assert call.deal == deal and task.deal == deal and call.account == account
+    page = signed_in(org.rep).get(f"/customers/{account.pk}/").content.decode()
+    assert "北方报价底线" not in page and "北方合同跟进" not in page
+    assert "北方报价底线" in signed_in(org.outsider).get(f"/deals/{deal.pk}/").content.decode()
+    with pytest.raises(DomainError):  # the deal is handed over, not the converted lead
+        lead_assign(lead=lead, to=org.rep, by=org.ops)

@@ -19,11 +19,14 @@ def _field(record: Deal | Account | Lead) -> str:
 
 
 def _of(model, record: Deal | Account | Lead, user: User) -> QuerySet:
-    """A record's activities or tasks. A company's leave out those of its deals `user` does
-    not see (another team's deal with the same customer)."""
+    """A record's activities or tasks. A company's leave out those of its deals and leads
+    `user` does not see (another team's deal or lead with the same customer)."""
     rows = model.objects.filter(**{_field(record): record})
     if isinstance(record, Account) and not user.sees_everything:
-        rows = rows.filter(Q(deal__isnull=True) | Q(deal__in=Deal.objects.visible_to(user)))
+        lead_seen = Q(lead__isnull=True) | Q(lead__in=Lead.objects.visible_to(user))
+        rows = rows.filter(
+            (Q(deal__isnull=True) & lead_seen) | Q(deal__in=Deal.objects.visible_to(user))
+        )
     return rows
 
 

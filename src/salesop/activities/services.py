@@ -17,6 +17,16 @@ from salesop.customers.models import Account, Contact
 from salesop.deals.models import Deal
 from salesop.leads.models import Lead
 
+
+def _on_its_deal(lead: Lead | None, account: Account | None, deal: Deal | None):
+    """(account, deal) a record made on `lead` belongs to: a converted lead's are its deal's
+    (seen by whoever sees the deal, not by everyone who sees the company)."""
+    if lead is not None and lead.deal_id and deal is None:
+        deal = lead.deal
+        account = deal.account
+    return account, deal
+
+
 # What a CRM's history reaches back to: an earlier year is a typing slip.
 EARLIEST_YEAR = 2000
 
@@ -39,6 +49,7 @@ def activity_log(
     """Records a contact with the customer, and with whom among the company's contacts (a
     meeting or call with a deal's decision maker counts as engaging them). It cannot lie in the
     future: the record is of what happened, and timers trust it."""
+    account, deal = _on_its_deal(lead, account, deal)
     now = timezone.now()
     occurred_at = occurred_at or now
     if timezone.is_naive(occurred_at):  # a time without its zone is the reader's local time
@@ -103,6 +114,7 @@ def task_create(
     lead: Lead | None = None,
     notes: str = "",
 ) -> Task:
+    account, deal = _on_its_deal(lead, account, deal)
     if deal is not None and account is None:
         account = deal.account
     task = Task(

@@ -372,6 +372,8 @@ def lead_assign(*, lead: Lead, to: User | None, by: User) -> Lead:
         raise DomainError(
             "owner", _("Choose someone you manage."), {"owner_id": _("Not someone you manage.")}
         )
+    if lead.deal_id:  # its owner works the deal now: hand over the deal instead
+        raise DomainError("converted", _("This lead became a deal: reassign the deal instead."))
     old = lead.owner.username
     versioned_update(lead, by=by, stale=rules.STALE, owner=to, team=to.team)
     events.lead_assigned(lead, by=by, previous=old)
