@@ -353,3 +353,33 @@ def test_news_replaces_an_unread_hand_off_about_the_same_thing(org):
     [decided] = told(org.rep, "approval.decided")
     assert "已批准" in decided.title
     assert channel.deliveries.count() == 2  # refused, then approved
+
+
+def test_what_a_customer_types_reaches_chat_as_words_not_markup(org):
+    # A correction through the recap link was posted to the team's chat word for word: a
+    # markdown link to anywhere, a Slack channel-wide ping, 5,000 characters past WeCom's limit.
+    from salesop.customers.models import Contact
+    from salesop.deals.discovery import services as discovery
+    from salesop.monitor.models import WebhookDelivery
+    from salesop.monitor.rules import webhook_request
+
+    WebhookEndpoint.objects.create(
+        name="Deals",
+        kind="wecom",
+        url="https://qyapi.example.com/d",
+        alert_kinds=["recap.answered"],
+    )
+    deal = make_deal(org.rep, name="华东仓储扩容")
+    discovery.recap_save(deal=deal, by=org.rep, text="您的意思是:扫码入库")
+    contact = Contact.objects.create(account=deal.account, name="周总")
+    _link, token = discovery.recap_send(deal=deal, by=org.rep, contact=contact)
+    words = "[点此查看新报价](http://evil.example/phish) <!here> **急**\n# 标题 " + "长" * 5000
+    discovery.recap_answer(token=token, confirmed=False, words=words)
+    posted = WebhookDelivery.objects.get(event="handoff")
+    _url, _headers, body = webhook_request(
+        "wecom", "https://qyapi.example.com/d", "", posted.payload
+    )
+    sent = body.decode()
+    for markup in ("](", "<!here>", "**", "\\n# "):
+        assert markup not in sent, markup
+    assert "点此查看新报价" in sent and len(posted.payload["title"]) <= 300

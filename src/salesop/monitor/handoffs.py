@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from salesop.accounts.models import Team, User
 from salesop.monitor.models import Notification, WebhookDelivery, WebhookEndpoint
 from salesop.monitor.notices import absolute_url, email_due, language_of
+from salesop.monitor.rules import chat_title
 from salesop.monitor.selectors import preference_of
 
 
@@ -96,7 +97,7 @@ def _to_webhooks(kind: str, text, url: str, team: Team | None, now: datetime) ->
     """A chat channel hears of a hand-off only when it asked for the kind by name (a channel
     that takes every alert is not flooded with every turn), and only of its own team's."""
     with translation.override(settings.LANGUAGE_CODE):
-        title = str(text())
+        title = chat_title(text())
     link = absolute_url(url)
     for endpoint in WebhookEndpoint.objects.filter(is_active=True).select_related("team"):
         if kind not in (endpoint.alert_kinds or []):

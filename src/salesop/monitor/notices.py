@@ -103,7 +103,7 @@ def notify(alert: Alert, users: list[User], event: str, now: datetime) -> None:
 
 
 def _payload(alert: Alert, event: str) -> dict:
-    title = alert_title(alert, settings.LANGUAGE_CODE)
+    title = rules.chat_title(alert_title(alert, settings.LANGUAGE_CODE))
     link = absolute_url(alert.url)
     prefix = "⚠️ " if event == "opened" else "🔺 "
     return {

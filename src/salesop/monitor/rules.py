@@ -86,6 +86,21 @@ def generic_signature(secret: str, ts: int, body: bytes) -> str:
     )
 
 
+# What chat apps read as markup (links, mentions, emphasis, headings) in text people typed (a
+# customer's recap correction, a ticket's title): shown as look-alike characters instead.
+_CHAT_MARKUP = str.maketrans(
+    {"[": "［", "]": "］", "<": "＜", ">": "＞", "`": "'", "*": "＊", "#": "＃"}
+)
+CHAT_TITLE_LIMIT = 300
+
+
+def chat_title(title: str) -> str:
+    """A title as a chat message's first line: one line, no markup, at most CHAT_TITLE_LIMIT
+    characters (a 5,000-character correction would pass the apps' message limits)."""
+    line = " ".join(str(title).split()).translate(_CHAT_MARKUP)
+    return line if len(line) <= CHAT_TITLE_LIMIT else line[: CHAT_TITLE_LIMIT - 1] + "…"
+
+
 def webhook_request(
     kind: str, url: str, secret: str, payload: dict, now_s: int | None = None
 ) -> tuple[str, dict[str, str], bytes]:
