@@ -194,3 +194,26 @@ def test_manager_filters_by_team_and_owner(client, org):
     assert "北方的商机" not in foreign
     client.force_login(org.rep)
     assert 'name="team"' not in client.get("/deals/").content.decode()
+
+
+def test_the_stage_history_shows_the_latest_moves_only(rep, org):
+    # a deal moved back and forth for years made a page of megabytes
+    from salesop.deals.models import StageEvent
+    from salesop.deals.selectors import STAGE_HISTORY_SHOWN
+
+    deal = make_deal(org.rep)
+    StageEvent.objects.bulk_create(
+        StageEvent(
+            deal=deal,
+            kind="moved",
+            from_stage="discovery",
+            to_stage="solution",
+            override_reason=f"第{i}次",
+            playbook_version=deal.playbook_version,
+        )
+        for i in range(STAGE_HISTORY_SHOWN + 20)
+    )
+    html = rep.get(f"/deals/{deal.pk}/").content.decode()
+    history = html.split('data-testid="stage-history"')[1].split("</table>")[0]
+    assert history.count("<tr>") == STAGE_HISTORY_SHOWN + 1  # and the header row
+    assert f"第{STAGE_HISTORY_SHOWN + 19}次" in history and "第0次" not in history

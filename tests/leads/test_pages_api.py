@@ -217,8 +217,8 @@ def test_lead_history_speaks_the_playbooks_status_names(client, org):
     )
     client.force_login(org.rep)
     page = client.get(f"/leads/{lead.pk}/").content.decode()
-    history = page.split('data-testid="lead-history"')[1]
-    assert "新线索 → 已联系" in history
+    history = page.split('data-testid="timeline"')[1]
+    assert "状态：新线索 → 已联系" in history
 
 
 def test_search_finds_names_by_any_part_and_follows_renames(client, org):

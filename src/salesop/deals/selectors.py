@@ -153,6 +153,9 @@ def playbook_of(deal: Deal) -> Playbook:
     return parsed(deal.playbook_version)
 
 
+STAGE_HISTORY_SHOWN = 50
+
+
 @dataclass
 class ChecklistRow:
     stage: str
@@ -214,7 +217,10 @@ def deal_detail(deal: Deal, memo: dict | None = None) -> DealDetail:
         playbook=playbook,
         checklist=checklist,
         next_stages=playbook.next_stages(deal.stage) if deal.is_open else [],
-        history=list(deal.stage_events.select_related("by").order_by("at", "id")),
+        # the latest moves, oldest first (a deal moved back and forth for years stays one page)
+        history=list(
+            deal.stage_events.select_related("by").order_by("-at", "-id")[:STAGE_HISTORY_SHOWN]
+        )[::-1],
     )
 
 

@@ -163,8 +163,6 @@ def _detail_context(request, lead, **extra):
         ),
         "assign_form": styled(AssignForm(owners=colleagues_visible_to(request.user))),
         "can_assign": rules.may_assign(request.user),
-        "events": lead.events.select_related("by").order_by("at", "id"),
-        "statuses": dict(_statuses(playbook)),
         "audit_entries": audit_entries_for(lead),
         "is_open": lead.status in services.OPEN_STATUSES,
         **activity_panel_context(lead, request.user),
