@@ -136,7 +136,9 @@ def test_walk_a_deal_through_every_stage_via_the_api(api, client, org):
         assert refused.status_code == 422
         body = refused.json()
         assert body["code"] == "gate_refused"
-        assert any("checklist" in e["loc"][-1] for e in body["errors"])
+        # each unmet item and criterion named, as the gate said
+        named = {e["loc"][-1] for e in body["errors"]}
+        assert named == {f"gate.{f['stage']}.{f['criterion']}" for f in gate["failures"]}
         detail = api("get", f"/deals/{deal_id}").json()
         assert detail["stage"] == stage
         for row in detail["checklist"]:

@@ -92,6 +92,19 @@ def test_each_unmet_criterion_links_to_where_it_is_met(rep, org):
             r'<li data-criterion="discovery.recap_confirmed_by_customer">.*?</li>', html, re.S
         )
         assert recap and f'href="/deals/{deal.pk}/discovery/"' in recap.group()
+    # in the next stage, each checklist item on its own line: the demo the activity log ticks,
+    # a box to tick with where the work is done
+    tick_stage(deal, org.rep)
+    deal.amount = Decimal("480000")
+    deal.save(update_fields=["amount"])
+    deal_move(deal=deal, to_stage="solution", by=org.rep)
+    page = rep.get(f"/deals/{deal.pk}/").content.decode()
+    demo = re.search(r'<li data-criterion="activity.demo_logged">.*?</li>', page, re.S)
+    assert demo and f'href="/deals/{deal.pk}/#activity-panel"' in demo.group()
+    emphasis = re.search(
+        r'<li data-criterion="checklist.complete">[^<]*按决策角色.*?</li>', page, re.S
+    )
+    assert emphasis and f'href="/deals/{deal.pk}/#decision-chain"' in emphasis.group()
 
 
 def test_board_move_refused_answers_422_with_unmet_criteria(rep, org):

@@ -42,7 +42,7 @@ def test_drag_refused_then_checklist_then_move(page, transactional_db):
     ).to_be_visible()
     assert Deal.objects.get(pk=deal.pk).stage == "discovery"
 
-    refusal.get_by_role("link").click()
+    refusal.get_by_role("link", name="打开商机完成检查清单").click()
     expect(page).to_have_url(re.compile(rf"/deals/{deal.pk}/$"))
     # The item ticks itself from the work, not from its box: the deal page says what to do and
     # links to where it is done.

@@ -42,11 +42,12 @@ class GateFailure:
     stage: str
     criterion: str
     message: str
+    fix: str = ""  # where it is met, when its criterion's family does not say (a checklist item)
 
     @property
     def link(self) -> str:
-        """Where the rep meets it ("" for a checklist item: ticked on the panel itself)."""
-        return FIX_AT.get(self.criterion.partition(".")[0], "")
+        """Where the rep meets it ("" for an item ticked on the checklist itself)."""
+        return self.fix or FIX_AT.get(self.criterion.partition(".")[0], "")
 
 
 @dataclass
@@ -128,10 +129,25 @@ def gate_failures(
     crossing = frozenset(name for stage in stages for name in stage.exit_criteria)
     for stage in stages:
         context = GateContext(deal=deal, stage=stage, ticked=ticked, memo=memo, crossing=crossing)
+        label = stage.label.get(language)
         for name in stage.exit_criteria:
+            if name == "checklist.complete":  # each item on its own line, with where it is done
+                for item, lacking in missing_items(context):
+                    item_label = item.label.get(language)
+                    if lacking:
+                        failures.append(
+                            GateFailure(
+                                stage.key, item.evidence, f"{label}: {item_label}: {lacking}"
+                            )
+                        )
+                    else:
+                        message = _("tick “%(item)s”") % {"item": item_label}
+                        failures.append(
+                            GateFailure(stage.key, name, f"{label}: {message}", item.link or "")
+                        )
+                continue
             message = check(context, name)
             if message:
-                label = stage.label.get(language)
                 failures.append(GateFailure(stage.key, name, f"{label}: {message}"))
     return failures
 
@@ -141,22 +157,28 @@ def evidence_missing(context: GateContext, item: ChecklistItem) -> str | None:
     return check(context, item.evidence)
 
 
-def unticked_items(context: GateContext) -> list[str]:
-    """The stage's items not done: a box nobody ticked, or evidence not there. An item whose
-    evidence is itself an exit criterion of the stage (or of another stage the move crosses)
-    is left to that criterion, so a refusal says each missing thing once."""
-    language = get_language() or "zh-hans"
+def missing_items(context: GateContext) -> list[tuple[ChecklistItem, str | None]]:
+    """The stage's items not done, each with what its evidence lacks (None: a box nobody
+    ticked). An item whose evidence is itself an exit criterion of the stage (or of another
+    stage the move crosses) is left to that criterion, so a refusal says each missing thing
+    once."""
     missing = []
     for item in context.stage.checklist:
         if item.evidence:
             if item.evidence in context.stage.exit_criteria or item.evidence in context.crossing:
                 continue
-            done = evidence_missing(context, item) is None
-        else:
-            done = (context.stage.key, item.key) in context.ticked
-        if not done:
-            missing.append(item.label.get(language))
+            lacking = evidence_missing(context, item)
+            if lacking is not None:
+                missing.append((item, lacking))
+        elif (context.stage.key, item.key) not in context.ticked:
+            missing.append((item, None))
     return missing
+
+
+def unticked_items(context: GateContext) -> list[str]:
+    """The labels of the stage's items not done (missing_items)."""
+    language = get_language() or "zh-hans"
+    return [item.label.get(language) for item, _lacking in missing_items(context)]
 
 
 def describe_refusal(failures: list[GateFailure]) -> str:
