@@ -17,6 +17,7 @@ from salesop.aftersales.revisits import revisit_record, revisits_plan
 from salesop.aftersales.surveys import survey_answer, survey_send
 from salesop.aftersales.tickets import ticket_open
 from salesop.core.testing import (
+    in_zone,
     make_deal,
     make_lead,
     make_user,
@@ -111,9 +112,12 @@ def test_the_deal_page_tells_the_deal_from_the_leads_first_call_to_delivery(org,
 
 def test_the_company_page_adds_what_came_after_the_sale(org, story):
     lead, deal = story
+    in_zone("America/New_York", org.rep)  # a revisit is of its day, wherever one reads it
     texts = _texts(signed_in(org.rep).get(f"/customers/{deal.account_id}/").content.decode())
     for words in ("Ticket opened", "Survey answered", "NPS 9", "Revisit done", "苏州新仓"):
         _position(texts, words)
+    revisit = Revisit.objects.get(account=deal.account, done_on__isnull=False)
+    assert revisit.done_on.isoformat() in texts[_position(texts, "Revisit done")]
     # entries of a deal say which deal, since a company has many
     assert "MES 一期" in texts[_position(texts, "Contract signed")]
 

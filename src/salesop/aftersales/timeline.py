@@ -75,8 +75,9 @@ def aftersales_story(asked):
     for revisit in revisits.select_related("owner").order_by("-done_on", "-id")[:limit]:
         entries.append(
             Entry(
-                # a revisit is recorded by its day: placed at noon of that day, company time
+                # recorded by its day: placed at noon of that day (company time), shown as the day
                 at=datetime.combine(revisit.done_on, time(12), tzinfo=zone),
+                day=revisit.done_on,
                 kind="revisit",
                 text=_("Revisit done (%(form)s)") % {"form": revisit.get_form_display() or "—"},
                 detail=revisit.new_needs or revisit.product_experience,

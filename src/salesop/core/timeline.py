@@ -6,7 +6,7 @@ know no app and no app needs to know another's rows."""
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from heapq import nlargest
 
 from django.db.models import Model
@@ -23,6 +23,7 @@ class Entry:
     by: object = None  # the person who did it, when one did
     url: str = ""  # where the reader opens it (only what they may open)
     activity: object = None  # an activity, drawn in full
+    day: date | None = None  # what is recorded by its day (a revisit): shown as that day
 
 
 @dataclass
