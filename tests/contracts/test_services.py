@@ -588,7 +588,7 @@ def test_contracting_gate_refuses_until_cleared_and_signed(org, deal):
     with pytest.raises(GateRefused) as refused:
         deal_move(deal=deal, to_stage="won", by=org.rep)
     assert {f.criterion for f in refused.value.failures} == {
-        "checklist.complete",  # the signing date agreed lives on the contract: none yet
+        "contract.signing_date_set",  # the checklist's agreed date lives on the contract: none
         "contract.legal_cleared",
         "contract.signed",
     }
@@ -596,7 +596,7 @@ def test_contracting_gate_refuses_until_cleared_and_signed(org, deal):
     with pytest.raises(GateRefused) as refused:
         deal_move(deal=deal, to_stage="won", by=org.rep)
     assert [f.criterion for f in refused.value.failures] == [
-        "checklist.complete",
+        "contract.signing_date_set",
         "contract.signed",
     ]
     contract_schedule(

@@ -120,6 +120,29 @@ def test_an_ask_leaves_the_inbox_once_nobody_needs_to_decide_it(org):
     assert new.read_at is not None
 
 
+def test_an_approver_whose_part_is_done_has_no_ask_left(org):
+    # 25 % off on 45 days: finance decides the discount, the manager the term. Finance's ask
+    # stayed until the manager decided too; a second finance person's stayed for good.
+    finance2 = make_user("finance2", team=org.sales, roles=(Role.FINANCE,))
+    deal = make_deal(org.rep, name="华东仓储扩容")
+    quote = quote_submit(
+        quote=quote_create(
+            deal=deal,
+            by=org.rep,
+            payment_term_days=45,
+            lines=[{"description": "WMS 许可", "list_price": "100000", "discount_pct": "25"}],
+        ),
+        by=org.rep,
+    )
+    discount = quote.approvals.get(subject="discount")
+    approval_decide(approval=discount, by=org.finance, approve=True)
+    for person in (org.finance, finance2):
+        [note] = told(person, "approval.requested")
+        assert note.read_at is not None, person
+    [note] = told(org.manager, "approval.requested")
+    assert note.read_at is None  # the term still waits for the manager
+
+
 def test_a_quote_that_needed_no_approval_tells_nobody(org):
     deal = make_deal(org.rep)
     approved_quote(deal, org.rep)
@@ -153,7 +176,9 @@ def test_contract_review_goes_to_legal_and_back_to_the_rep(org):
     contract.refresh_from_db()
     clauses_edit(contract=contract, by=org.rep, texts={"ip": "知识产权归乙方所有。"})
     contract_submit(contract=contract, by=org.rep)
-    assert len(told(org.legal, "contract.submitted")) == 1  # still unread: not told twice
+    # the first ask left legal's inbox when they returned it; the second waits for them
+    first, second = told(org.legal, "contract.submitted")
+    assert first.read_at is not None and second.read_at is None
     review_decide(
         contract=contract,
         by=org.legal,
@@ -163,6 +188,8 @@ def test_contract_review_goes_to_legal_and_back_to_the_rep(org):
     cleared = told(org.rep, "contract.reviewed")[-1]
     assert "签署" in cleared.title
     assert told(org.legal, "contract.reviewed") == []
+    second.refresh_from_db()
+    assert second.read_at is not None  # decided: nothing waits for legal any more
 
 
 def test_a_signed_deal_reaches_its_delivery_team_who_read_the_contract(org, delivery):  # noqa: F811
@@ -220,11 +247,15 @@ def test_a_lead_handed_to_someone_reaches_them_not_one_taken_oneself(org):
     [note] = told(org.teammate, "lead.assigned")
     assert "宁波港航物流有限公司" in note.title
     opens(org.teammate, note)
+    # handed on before they read it: it leaves their inbox (its link would answer 404)
+    lead_assign(lead=own, to=org.rep, by=org.manager)
+    note.refresh_from_db()
+    assert note.read_at is not None and told(org.rep, "lead.assigned")[-1].read_at is None
     # a lead the web form or an intake hands to its owner (nobody acted): told
     intake = lead_create(
         by=None, channel=make_channel(), company_name="合肥新能源汽车零部件有限公司", owner=org.rep
     )
-    [note] = told(org.rep, "lead.assigned")
+    note = told(org.rep, "lead.assigned")[-1]
     assert intake.company_name in note.title
 
 

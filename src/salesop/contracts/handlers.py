@@ -6,11 +6,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from salesop.accounts.models import Role, User
-from salesop.contracts.events import CLEARED, RETURNED, SUBMITTED
+from salesop.contracts.events import CANCELLED, CLEARED, RETURNED, SUBMITTED
 from salesop.contracts.models import Contract, LegalReview
 from salesop.contracts.selectors import contracts_visible_to
 from salesop.core.events import subscribe
-from salesop.monitor.handoffs import handoff_kind, tell
+from salesop.monitor.handoffs import handoff_kind, settle, tell
 
 TO_REVIEW = handoff_kind("contract.submitted", gettext_lazy("A contract waits for legal review"))
 REVIEWED = handoff_kind("contract.reviewed", gettext_lazy("Legal returned or cleared my contract"))
@@ -78,3 +78,12 @@ def cleared(contract: Contract, by: User) -> None:
             % {"number": contract.number, "deal": contract.deal.name}
         ),
     )
+
+
+@subscribe(RETURNED)
+@subscribe(CLEARED)
+@subscribe(CANCELLED)
+def review_over(contract: Contract, by: User, **_event) -> None:
+    """Returned, cleared or withdrawn, the contract waits for no reviewer: its ask leaves every
+    reviewer's inbox (the one who decided, and the others who could have)."""
+    settle(TO_REVIEW, reverse("contracts:detail", args=[contract.pk]))

@@ -12,7 +12,7 @@ from salesop.core.events import subscribe
 from salesop.leads.events import ASSIGNED
 from salesop.leads.models import Lead, LeadEvent
 from salesop.leads.services import lead_touched
-from salesop.monitor.handoffs import handoff_kind, tell
+from salesop.monitor.handoffs import handoff_kind, settle, tell
 
 LEAD = handoff_kind("lead.assigned", gettext_lazy("A lead is handed to me"))
 
@@ -27,7 +27,9 @@ def contact_logged(activity: Activity, by: User) -> None:
 
 @subscribe(ASSIGNED)
 def tell_new_owner(lead: Lead, event: LeadEvent) -> None:
-    """The lead's new owner hears of it, unless they took it themselves."""
+    """The lead's new owner hears of it, unless they took it themselves; an earlier owner's
+    unread "a lead is yours" about it leaves their inbox (its link would answer 404)."""
+    settle(LEAD, reverse("leads:detail", args=[lead.pk]), still_theirs=[lead.owner])
     tell(
         [lead.owner],
         LEAD,

@@ -32,11 +32,14 @@ def handoff_kind(key: str, label) -> str:
     return key
 
 
-def settle(kind: str, url: str) -> int:
-    """It is nobody's turn any more (the quote was revised, or decided by someone else): the
-    unread hand-offs of `kind` about `url` leave the inboxes, as read."""
-    return Notification.objects.filter(kind=kind, url=url, read_at__isnull=True).update(
-        read_at=timezone.now()
+def settle(kind: str, url: str, *, still_theirs: Iterable[User] = ()) -> int:
+    """It is no longer their turn (the quote was revised, the contract decided by another, the
+    lead handed on): the unread hand-offs of `kind` about `url` leave the inboxes, as read,
+    but those of `still_theirs`."""
+    return (
+        Notification.objects.filter(kind=kind, url=url, read_at__isnull=True)
+        .exclude(user__in=[user.pk for user in still_theirs])
+        .update(read_at=timezone.now())
     )
 
 

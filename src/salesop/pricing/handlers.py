@@ -8,7 +8,13 @@ from django.utils.translation import gettext_lazy
 from salesop.accounts.models import User
 from salesop.core.events import subscribe
 from salesop.monitor.handoffs import handoff_kind, settle, tell
-from salesop.pricing.events import APPROVAL_REQUESTED, APPROVED, REJECTED, SUPERSEDED
+from salesop.pricing.events import (
+    APPROVAL_DECIDED,
+    APPROVAL_REQUESTED,
+    APPROVED,
+    REJECTED,
+    SUPERSEDED,
+)
 from salesop.pricing.models import Approval, ApprovalStatus, Quote
 from salesop.pricing.rules import may_decide
 
@@ -94,3 +100,12 @@ def nobody_asked_any_more(quote: Quote, by: User) -> None:
     """A revised or decided quote waits for no approver: its ask leaves their inboxes (an
     approver opening it found a superseded quote, or one already decided)."""
     settle(ASKED, reverse("pricing:quote_approvals", args=[quote.pk]))
+
+
+@subscribe(APPROVAL_DECIDED)
+def asked_of_others(quote: Quote, approval: Approval, by: User) -> None:
+    """One approval decided: whoever no other pending approval of the quote waits for (another
+    holder of the role, finance once its part is given) has no ask left."""
+    waiting = quote.approvals.filter(status=ApprovalStatus.PENDING).select_related("team")
+    still = {user for pending in waiting for user in approvers_of(pending)}
+    settle(ASKED, reverse("pricing:quote_approvals", args=[quote.pk]), still_theirs=still)
