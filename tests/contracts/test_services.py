@@ -580,6 +580,20 @@ def test_incentives_come_from_the_policy_and_approval_when_needed(org, template)
     assert training.approval.status == ApprovalStatus.APPROVED
 
 
+def test_a_withdrawn_contracts_incentive_waits_for_no_approver(org, template):
+    make_policy(family="wms")
+    deal = make_deal(org.rep)
+    quote_submit(
+        quote=quote_create(deal=deal, by=org.rep, lines=[{"product_id": make_product().pk}]),
+        by=org.rep,
+    )
+    contract = new_contract(org, deal, template)
+    training = incentive_offer(contract=contract, by=org.rep, key="training")
+    contract_cancel(contract=contract, by=org.rep, reason="客户改用框架协议")
+    training.approval.refresh_from_db()
+    assert training.approval.status == ApprovalStatus.VOID and training.approval.due_at is None
+
+
 # --- criteria -------------------------------------------------------------------------------
 
 

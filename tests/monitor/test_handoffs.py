@@ -15,6 +15,7 @@ from salesop.aftersales.surveys import survey_answer, survey_send
 from salesop.aftersales.tickets import ticket_open
 from salesop.contracts.legal_review import contract_submit, review_decide
 from salesop.contracts.services import clauses_edit, contract_create
+from salesop.core.errors import DomainError
 from salesop.core.testing import (
     approved_quote,
     make_account,
@@ -414,3 +415,17 @@ def test_what_a_customer_types_reaches_chat_as_words_not_markup(org):
     for markup in ("](", "<!here>", "**", "\\n# "):
         assert markup not in sent, markup
     assert "点此查看新报价" in sent and len(posted.payload["title"]) <= 300
+
+
+def test_a_lost_deals_approvals_wait_for_nobody(org):
+    from salesop.deals.services import deal_mark_lost
+    from salesop.pricing.models import ApprovalStatus
+
+    quote = discounted_quote(org, "15")
+    deal_mark_lost(deal=quote.deal, by=org.rep, reason="no_budget", note="")
+    assert set(quote.approvals.values_list("status", flat=True)) == {ApprovalStatus.VOID}
+    [ask] = told(org.manager, "approval.requested")
+    assert ask.read_at is not None
+    with pytest.raises(DomainError):  # and nobody approves it afterwards
+        approval_decide(approval=quote.approvals.first(), by=org.manager, approve=True)
+    assert told(org.rep, "approval.decided") == []

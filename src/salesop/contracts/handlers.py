@@ -11,6 +11,8 @@ from salesop.contracts.models import Contract, LegalReview
 from salesop.contracts.selectors import contracts_visible_to
 from salesop.core.events import subscribe
 from salesop.monitor.handoffs import handoff_kind, settle, tell
+from salesop.pricing.handlers import withdraw_asks
+from salesop.pricing.models import Approval
 
 TO_REVIEW = handoff_kind("contract.submitted", gettext_lazy("A contract waits for legal review"))
 REVIEWED = handoff_kind("contract.reviewed", gettext_lazy("Legal returned or cleared my contract"))
@@ -87,3 +89,9 @@ def review_over(contract: Contract, by: User, **_event) -> None:
     """Returned, cleared or withdrawn, the contract waits for no reviewer: its ask leaves every
     reviewer's inbox (the one who decided, and the others who could have)."""
     settle(TO_REVIEW, reverse("contracts:detail", args=[contract.pk]))
+
+
+@subscribe(CANCELLED)
+def incentives_withdrawn(contract: Contract, by: User) -> None:
+    """A withdrawn contract's incentives wait for no approver."""
+    withdraw_asks(Approval.objects.filter(pk__in=contract.incentives.values("approval")))

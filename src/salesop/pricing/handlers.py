@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy
 
 from salesop.accounts.models import User
 from salesop.core.events import subscribe
+from salesop.deals.events import LOST
+from salesop.deals.models import Deal
 from salesop.monitor.handoffs import handoff_kind, settle, tell
 from salesop.pricing.events import (
     APPROVAL_DECIDED,
@@ -17,6 +19,7 @@ from salesop.pricing.events import (
 )
 from salesop.pricing.models import Approval, ApprovalStatus, Quote
 from salesop.pricing.rules import may_decide
+from salesop.pricing.services import approvals_void
 
 ASKED = handoff_kind("approval.requested", gettext_lazy("An approval is asked of me"))
 DECIDED = handoff_kind("approval.decided", gettext_lazy("My quote was approved or refused"))
@@ -109,3 +112,15 @@ def asked_of_others(quote: Quote, approval: Approval, by: User) -> None:
     waiting = quote.approvals.filter(status=ApprovalStatus.PENDING).select_related("team")
     still = {user for pending in waiting for user in approvers_of(pending)}
     settle(ASKED, reverse("pricing:quote_approvals", args=[quote.pk]), still_theirs=still)
+
+
+def withdraw_asks(approvals) -> None:
+    """Voids the pending ones among `approvals`; their asks leave the approvers' inboxes."""
+    for quote_id in {approval.quote_id for approval in approvals_void(approvals)}:
+        settle(ASKED, reverse("pricing:quote_approvals", args=[quote_id]))
+
+
+@subscribe(LOST)
+def deal_lost(deal: Deal, **_event) -> None:
+    """A lost deal's quotes wait for no approver (one approved later told the rep to send it)."""
+    withdraw_asks(Approval.objects.filter(quote__deal=deal))

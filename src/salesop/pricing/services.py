@@ -531,3 +531,20 @@ def approval_decide(*, approval: Approval, by: User, approve: bool, comment: str
         )
     (events.quote_approved if approve else events.quote_rejected)(quote, by=by)
     return approval
+
+
+def approvals_void(approvals) -> list[Approval]:
+    """Pending approvals nobody needs to decide any more (their deal lost, their incentive's
+    contract withdrawn): void, off every queue and timer. The ones voided are returned."""
+    now = timezone.now()
+    return [
+        approval
+        for approval in approvals.filter(status=ApprovalStatus.PENDING)
+        if guarded_update(
+            approval,
+            {"status": ApprovalStatus.PENDING},
+            status=ApprovalStatus.VOID,
+            voided_at=now,
+            due_at=None,
+        )
+    ]
