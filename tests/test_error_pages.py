@@ -34,3 +34,19 @@ def test_a_form_refused_by_the_csrf_check_says_so_in_the_site_style(org):
     assert "未保存" in page and 'href="http://testserver/login/"' in page
     elsewhere = client.post("/login/", {}, HTTP_REFERER="https://evil.example/")
     assert "evil.example" not in elsewhere.content.decode()
+
+
+def test_an_expired_htmx_or_board_request_is_told_in_place(org):
+    # htmx swaps no 403 (clicking "log activity" did nothing), and the board put the whole
+    # error page, navigation and all, into its refusal panel
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(org.rep)
+    deal = make_deal(org.rep)
+    htmx = client.post(f"/activities/deal/{deal.pk}/log/", {}, HTTP_HX_REQUEST="true")
+    assert htmx.status_code == 403 and htmx["HX-Refresh"] == "true"
+    page = client.get(f"/deals/{deal.pk}/").content.decode()
+    assert "未保存" in page  # said once the page is loaded again
+    board = client.post(f"/deals/{deal.pk}/move/", {}, HTTP_X_REQUESTED_WITH="fetch")
+    fragment = board.content.decode()
+    assert board.status_code == 403 and "未保存" in fragment and "<nav" not in fragment
+    assert "navbar" not in fragment

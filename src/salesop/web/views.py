@@ -1,6 +1,9 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from salesop.accounts.models import Role
 from salesop.activities.selectors import my_work
@@ -39,6 +42,11 @@ def csrf_failure(request, reason=""):
     """A form refused by the CSRF check (open too long, its cookie gone, or sent from another
     site): the site's own page in the reader's language, saying what to do, instead of Django's
     technical English one. Nothing was saved."""
+    if request.headers.get("HX-Request"):  # htmx swaps no 403: the page reloads and says so
+        messages.error(request, _("Nothing was saved: the page had expired. Please try again."))
+        return HttpResponse(status=403, headers={"HX-Refresh": "true"})
+    if request.headers.get("X-Requested-With") == "fetch":  # the board's drag: its panel
+        return render(request, "web/_partials/csrf_alert.html", status=403)
     back = request.META.get("HTTP_REFERER", "")
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
         back = ""
