@@ -4,8 +4,10 @@ lapses the monitor raises, last month's review with its intake, channel spend fo
 last six months. Here because this package loads the demo once for its tests."""
 
 import pytest
+from django.utils import timezone
 
 from salesop.accounts.models import User
+from salesop.activities.models import Activity
 from salesop.core.time import company_today
 from salesop.deals.models import Deal
 from salesop.insights.models import MonthlyReview
@@ -32,3 +34,5 @@ def test_the_demo_shows_every_part_on_the_day_it_is_loaded(demo_company):
     assert not seen.empty and seen.headline[0].now >= 18, "the demo's 18 leads of last month"
     spent = set(ChannelSpend.objects.values_list("month", flat=True))
     assert {m.start for m in months_back(today, 6)} <= spent
+    # nothing in the demo's story happened later than the moment it was loaded
+    assert not Activity.objects.filter(occurred_at__gt=timezone.now()).exists()

@@ -448,10 +448,12 @@ def _backdate(deal, days: list[int], now) -> None:
         else None,
         closed_at=previous if deal.status != "open" else None,
     )
-    for i, activity in enumerate(Activity.objects.filter(deal=deal).order_by("id")):
-        Activity.objects.filter(pk=activity.pk).update(
-            occurred_at=start + timedelta(days=min(i * 3, sum(days)), hours=10)
-        )
+    activities = list(Activity.objects.filter(deal=deal).order_by("id"))
+    for i, activity in enumerate(activities):
+        at = start + timedelta(days=min(i * 3, sum(days)), hours=10)
+        # never after `now` (a short history's last call fell on this evening)
+        at = min(at, now - timedelta(minutes=30 * (len(activities) - i)))
+        Activity.objects.filter(pk=activity.pk).update(occurred_at=at)
     # The recap went out near the end of discovery and was answered the next day; the rep read
     # a confirmation then, while a correction still waits for them.
     answered = start + timedelta(days=max(days[0] - 1, 0), hours=15)
