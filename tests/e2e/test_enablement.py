@@ -85,7 +85,7 @@ def test_quiz_roleplay_certification_unblocks_the_deal(page, transactional_db):
 
     switch(page, "rep")
     page.goto("/enablement/")
-    expect(page.get_by_test_id("certifications")).to_contain_text("negotiation")
+    expect(page.get_by_test_id("certifications")).to_contain_text("谈判")  # the stage, by name
     page.goto(f"/deals/{deal.pk}/")
     page.get_by_test_id("gate-negotiation").get_by_role("button", name="移至 谈判").click()
     expect(page.get_by_test_id("deal-stage")).to_have_text("谈判")
