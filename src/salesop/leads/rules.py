@@ -142,3 +142,10 @@ def budget_problem(budget: Decimal | None, currency: str) -> str | None:
             "unit": format_money(minor_unit(currency), currency)
         }
     return None
+
+
+def edit_refusal(lead) -> str | None:
+    """Why the lead is not edited any more (None: it may be): a converted lead is its deal's."""
+    if lead.deal_id:
+        return _("This lead became a deal: edit the deal or its company instead.")
+    return None

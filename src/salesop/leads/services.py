@@ -229,11 +229,8 @@ def lead_update(*, lead: Lead, by: User, expected_version: int | None = None, **
     hold(Lead, lead.pk)
     lead.refresh_from_db()
     check_read(lead, expected_version, stale=rules.STALE)
-    if lead.deal_id:
-        raise DomainError(
-            "converted",
-            _("This lead became a deal: edit the deal or its company instead."),
-        )
+    if refusal := rules.edit_refusal(lead):
+        raise DomainError("converted", refusal)
     values = {name: value for name, value in values.items() if getattr(lead, name) != value}
     if not values:  # nothing changes: no new version to refuse another editor's save with
         return lead

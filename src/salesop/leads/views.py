@@ -108,8 +108,8 @@ def lead_create(request):
 @login_required
 def lead_edit(request, lead_id: int):
     lead = selectors.lead_for(request.user, lead_id)
-    if lead.deal_id:  # the deal and its company carry the story on
-        messages.error(request, _("This lead became a deal: edit the deal or its company instead."))
+    if refusal := rules.edit_refusal(lead):  # the deal and its company carry the story on
+        messages.error(request, refusal)
         return redirect("leads:detail", lead.pk)
     initial = {name: getattr(lead, name) for name in services.EDITABLE_FIELDS}
     form = styled(LeadEditForm(request.POST or None, initial=initial))
