@@ -115,3 +115,18 @@ def test_list_query_count_does_not_grow_with_rows(client, org, django_assert_max
         assert len(client.get("/api/v1/accounts").json()["items"]) == 30
     with django_assert_max_num_queries(8):
         assert client.get(reverse("customers:list")).status_code == 200
+
+
+def test_a_deal_shows_its_company_to_whoever_sees_the_deal(client, org, accounts):
+    """A rep's deal on another team's customer: the rep's manager opens the deal and its company
+    (the lead conversion shares the company with the rep alone)."""
+    from salesop.deals.services import deal_create
+
+    foreign = accounts["outsider"]
+    deal_create(by=org.ops, account=foreign, name="华信 二期", owner=org.rep)
+    for user in (org.rep, org.manager):
+        client.force_login(user)
+        assert client.get(reverse("customers:detail", args=[foreign.pk])).status_code == 200
+        assert "北京华信数据安全有限公司" in names_listed(client, user)
+    client.force_login(org.teammate)
+    assert client.get(reverse("customers:detail", args=[foreign.pk])).status_code == 404

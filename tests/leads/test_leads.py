@@ -192,6 +192,24 @@ def test_qualified_lead_converts_into_a_deal_with_company_and_contact(org):
     assert lead.status == "converted" and deal.source_lead == lead
 
 
+def test_converting_onto_another_teams_company_shows_it_to_the_rep_and_manager(org):
+    """The company is known to the north team: the east rep's deal on it opens it for the rep
+    and the rep's manager, and the company's trail credits the rep with the sharing."""
+    from salesop.core.audit import audit_entries_for
+
+    known = account_create(by=org.outsider, owner=org.outsider, name="杭州智造科技股份有限公司")
+    lead = make_lead(org.rep)
+    contact(lead, org.rep)
+    lead.refresh_from_db()
+    lead_qualify(lead=lead, by=org.rep, bant={"budget": "confirmed", "authority": "decision_maker"})
+    deal = lead_convert(lead=lead, by=org.rep, deal_name="MES 一期")
+    assert deal.account == known
+    for user in (org.rep, org.manager):
+        assert signed_in(user).get(f"/customers/{known.pk}/").status_code == 200
+    assert signed_in(org.teammate).get(f"/customers/{known.pk}/").status_code == 404
+    assert audit_entries_for(known)[0].actor == org.rep
+
+
 def test_the_leads_first_call_and_notes_carry_over_to_the_deal_and_company(org):
     from salesop.activities.services import task_create
     from salesop.deals.selectors import prep_brief

@@ -143,8 +143,8 @@ def revisit_to_deal(*, revisit: Revisit, by: User) -> Opportunity:
     account = revisit.account
     name = _("%(account)s: add-on, %(need)s") % {"account": account.name, "need": need[:80]}
     deal = deal_create(by=by, account=account, name=name[:200], owner=account.owner)
-    deal.shared_with.add(by)  # whoever heard the need follows the deal it became
     with audit_actor(by):
+        deal.shared_with.add(by)  # whoever heard the need follows the deal it became
         return Opportunity.objects.create(
             account=account,
             source=OpportunitySource.REVISIT,

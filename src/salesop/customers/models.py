@@ -1,9 +1,10 @@
+from django.apps import apps
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from salesop.accounts.visibility import OwnedModel
+from salesop.accounts.visibility import OwnedModel, VisibleQuerySet
 
 
 class Tier(models.TextChoices):
@@ -35,6 +36,16 @@ class DecisionRole(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown")
 
 
+class AccountQuerySet(VisibleQuerySet):
+    def visible_to(self, user) -> "AccountQuerySet":
+        """Besides owner, team and sharing: the company of any deal the user sees. A rep's deal on
+        another team's customer shows the customer to the rep's manager too."""
+        if not user.is_authenticated or not user.is_active or user.sees_everything:
+            return super().visible_to(user)
+        deals = apps.get_model("deals", "Deal").objects.visible_to(user).values("account_id")
+        return super().visible_to(user) | self.filter(pk__in=deals)
+
+
 class Account(OwnedModel):
     """A customer company (客户). Not the `accounts` app, which holds our own people and teams
     (users, roles, teams): the name follows Django's user accounts there and the CRM's
@@ -55,6 +66,8 @@ class Account(OwnedModel):
     tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, default=Tier.STANDARD)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = AccountQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("company")

@@ -407,7 +407,8 @@ def lead_convert(
             employee_band=lead.employee_band,
         )
     elif not Account.objects.visible_to(lead.owner).filter(pk=account.pk).exists():
-        account.shared_with.add(lead.owner)  # the company is known: the new deal's owner sees it
+        with audit_actor(by):  # the company is known: the new deal's owner sees it
+            account.shared_with.add(lead.owner)
     contact = None
     if lead.contact_name:
         contact = (
