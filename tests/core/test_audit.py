@@ -83,6 +83,21 @@ def test_a_deal_trail_names_stages_flags_and_related_records(org):
     assert zh["客户公司"][1] == str(deal.account)
 
 
+def test_an_amount_written_again_as_it_was_is_no_change(org):
+    from decimal import Decimal
+
+    deal = make_deal(org.rep, amount=Decimal("480000"))
+    with audit_actor(org.rep):
+        deal.amount = Decimal("480000.00")
+        deal.save()
+        deal.refresh_from_db()
+        deal.amount = Decimal("520000")
+        deal.save()
+    with translation.override("en"):
+        updates = [row.changes for row in audit_entries_for(deal) if row.action == "changed"]
+    assert updates == [[("amount", "480,000.00", "520,000.00")]]
+
+
 def test_sharing_a_deal_shows_who_was_added_and_removed(org):
     deal = make_deal(org.rep)
     with audit_actor(org.manager):

@@ -5,6 +5,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 
 from auditlog.cid import get_cid
 from auditlog.context import set_actor
@@ -70,6 +71,8 @@ def audit_entries_for(instance: Model, limit: int = 50) -> list[AuditRow]:
         ] + _m2m_changes(entry)
         if entry.action == LogEntry.Action.CREATE:  # a new record: what it started with
             changes = [change for change in changes if change[2]]
+        if not changes and entry.action == LogEntry.Action.UPDATE:
+            continue  # nothing a reader would see changed
         rows.append(
             AuditRow(entry.timestamp, entry.actor, ACTION_LABELS.get(entry.action, ""), changes)
         )
@@ -96,7 +99,10 @@ class _Reader:
             return None  # a column that is gone
         if field.primary_key or (self.audited and name not in self.audited):
             return None  # no longer audited: bookkeeping an older entry still carries
-        return (str(field.verbose_name), self.value(field, values[0]), self.value(field, values[1]))
+        before, after = self.value(field, values[0]), self.value(field, values[1])
+        if before == after:
+            return None  # written again as it was ("480000" then "480000.00")
+        return (str(field.verbose_name), before, after)
 
     def labels(self, field) -> Mapping[str, str]:
         name = getattr(self.model, "AUDIT_VOCABULARIES", {}).get(field.name)
@@ -125,6 +131,14 @@ class _Reader:
             return _related(field, value)
         if isinstance(field, models.JSONField):
             return _json(value, self.labels(field))
+        if isinstance(field, models.DecimalField):
+            try:
+                amount = Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places))
+            except (InvalidOperation, TypeError):
+                return value
+            return formats.number_format(
+                amount, field.decimal_places, use_l10n=True, force_grouping=True
+            )
         if isinstance(field, models.DateTimeField):
             moment = dateparse.parse_datetime(value)
             if moment is not None:
