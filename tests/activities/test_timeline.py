@@ -205,3 +205,15 @@ def test_what_is_logged_on_a_converted_lead_is_its_deals_not_the_companys(org):
     assert "北方报价底线" in signed_in(org.outsider).get(f"/deals/{deal.pk}/").content.decode()
     with pytest.raises(DomainError):  # the deal is handed over, not the converted lead
         lead_assign(lead=lead, to=org.rep, by=org.ops)
+
+
+def test_a_lost_deal_says_why_and_a_reopened_one_says_who_brought_it_back_and_why(org):
+    from salesop.deals.services import deal_mark_lost, deal_reopen
+
+    deal = make_deal(org.rep)
+    deal_mark_lost(deal=deal, by=org.rep, reason="price", note="贵了 20%")
+    deal_reopen(deal=deal, by=org.manager, reason="客户预算批下来了")
+    texts = _texts(signed_in(org.rep).get(f"/deals/{deal.pk}/").content.decode())
+    _position(texts, "Deal lost: Price too high")
+    reopened = texts[_position(texts, "Deal reopened at")]
+    assert "客户预算批下来了" in reopened and "overridden" not in reopened

@@ -58,6 +58,10 @@ def test_a_quote_from_the_page_with_a_product_more_lines_and_concessions(client,
     ]
     assert quote.status == "pending" and quote.concessions[0]["key"] == "training"
     assert sorted(quote.approvals.values_list("role", flat=True)) == ["manager", "manager"]
+    # the deal page names the concession asked for, on the quote card and the timeline
+    page = client.get(f"/deals/{deal.pk}/").content.decode()
+    labels = quote.concessions[0]
+    assert page.count(f"“{labels['label_zh']}”") + page.count(f"“{labels['label_en']}”") >= 2
 
 
 def test_a_refusal_on_the_page_says_why_and_writes_nothing(client, org, wms):

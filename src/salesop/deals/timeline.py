@@ -29,11 +29,13 @@ def deals_in_view(asked) -> list[Deal]:
     return []
 
 
-def _stage_text(event: StageEvent, label) -> str:
+def _stage_text(event: StageEvent, label, reasons) -> str:
     if event.kind == StageEventKind.CREATED:
         return _("Deal created at %(stage)s") % {"stage": label(event.to_stage)}
     if event.kind == StageEventKind.WON:
         return _("Deal won")
+    if event.kind == StageEventKind.LOST and event.reason:
+        return _("Deal lost: %(reason)s") % {"reason": reasons.get(event.reason, event.reason)}
     if event.kind == StageEventKind.LOST:
         return _("Deal lost")
     if event.kind == StageEventKind.REOPENED:
@@ -62,13 +64,19 @@ def deal_story(asked):
         deal = deals[event.deal_id]
         playbook = playbook_of(deal)
         details = [deal.name] if on_company else []
-        if event.override_reason:
+        if event.override_reason and event.kind == StageEventKind.REOPENED:
+            details.append(_("Why: %(reason)s") % {"reason": event.override_reason})
+        elif event.override_reason:
             details.append(_("Gate overridden: %(reason)s") % {"reason": event.override_reason})
         entries.append(
             Entry(
                 at=event.at,
                 kind="stage",
-                text=_stage_text(event, lambda key, p=playbook: p.stage_label(key, language)),
+                text=_stage_text(
+                    event,
+                    lambda key, p=playbook: p.stage_label(key, language),
+                    {r.key: str(r.label) for r in playbook.lost_reasons},
+                ),
                 detail=" · ".join(details),
                 by=event.by,
                 url=reverse("deals:detail", args=[deal.pk]) if on_company else "",

@@ -365,3 +365,13 @@ class Approval(models.Model):
 
     def get_absolute_url(self) -> str:
         return self.quote.get_absolute_url()
+
+    def what(self) -> str:
+        """What is asked, in words: the subject and the line or the concession it is about
+        (read with `line` selected and pricing.selectors.concessions_named applied)."""
+        subject = self.get_subject_display()
+        if self.subject == ApprovalSubject.CONCESSION and self.detail:
+            return f"{subject} “{getattr(self, 'detail_label', self.detail)}”"
+        if self.line_id:
+            return f"{subject} ({self.line.description})"
+        return str(subject)

@@ -93,15 +93,17 @@ def approvals_of(user: User, quote: Quote) -> list[Approval]:
     return _explained(user, approvals)
 
 
-def _explained(user: User, approvals: list[Approval]) -> list[Approval]:
-    # A signing incentive asks for a concession the quote itself did not offer: its label
-    # comes from the policies' catalogue, one query for all of them.
-    catalogue = {
-        c.key: c.label
-        for c in Concession.objects.filter(
-            key__in={a.detail for a in approvals if a.subject == ApprovalSubject.CONCESSION}
-        )
+def concessions_named(approvals: list[Approval]) -> list[Approval]:
+    """Sets each approval's `detail_label`: the concession it asks for in words, from its
+    quote or (a signing incentive the quote itself did not offer) the policies' catalogue, one
+    query for all of them and none when every concession is the quote's own."""
+    asked = {
+        a.detail
+        for a in approvals
+        if a.subject == ApprovalSubject.CONCESSION
+        and a.detail not in {c["key"] for c in a.quote.concessions}
     }
+    catalogue = {c.key: c.label for c in Concession.objects.filter(key__in=asked)} if asked else {}
     for approval in approvals:
         offered = {c["key"] for c in approval.quote.concessions}
         approval.detail_label = (
@@ -109,6 +111,11 @@ def _explained(user: User, approvals: list[Approval]) -> list[Approval]:
             if approval.detail in offered
             else catalogue.get(approval.detail, approval.detail)
         )
+    return approvals
+
+
+def _explained(user: User, approvals: list[Approval]) -> list[Approval]:
+    for approval in concessions_named(approvals):
         approval.reason = approval_reason(
             subject=approval.subject,
             value=approval.value,
@@ -161,6 +168,7 @@ def quotes_context(deal) -> dict:
     for quote in quotes:
         quote.can_revise = deal.is_open and quote.status != QuoteStatus.SUPERSEDED
         quote.can_send = quote.status == QuoteStatus.APPROVED and quote.sent_at is None
+    concessions_named([a for quote in quotes for a in quote.approvals.all()])
     return {
         "quotes": quotes,
         "quote_form": styled(QuoteForm(choices=options)),

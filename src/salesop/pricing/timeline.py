@@ -9,6 +9,7 @@ from salesop.core.timeline import Entry, source
 from salesop.customers.models import Account
 from salesop.deals.timeline import deals_in_view
 from salesop.pricing.models import Approval, ApprovalStatus, Quote
+from salesop.pricing.selectors import concessions_named
 
 
 @source
@@ -51,17 +52,19 @@ def quote_story(asked):
                     url=url,
                 )
             )
-    approvals = (
-        Approval.objects.filter(quote__deal_id__in=deals)
-        .select_related("quote", "owner", "decided_by")
-        .order_by("-requested_at", "-id")[:limit]
+    approvals = concessions_named(
+        list(
+            Approval.objects.filter(quote__deal_id__in=deals)
+            .select_related("quote", "line", "owner", "decided_by")
+            .order_by("-requested_at", "-id")[:limit]
+        )
     )
     roles = dict(Role.choices)
     for approval in approvals:
         url = reverse("pricing:quote_approvals", args=[approval.quote_id])
         label = where(approval.quote.deal_id, approval.quote.label)
         asked = _("Approval asked: %(subject)s (%(role)s)") % {
-            "subject": approval.get_subject_display(),
+            "subject": approval.what(),
             "role": roles.get(approval.role, approval.role),
         }
         entries.append(
@@ -87,7 +90,7 @@ def quote_story(asked):
                         if approval.status == ApprovalStatus.APPROVED
                         else _("Rejected: %(subject)s")
                     )
-                    % {"subject": approval.get_subject_display()},
+                    % {"subject": approval.what()},
                     detail=" · ".join(filter(None, [label, approval.comment])),
                     by=approval.decided_by,
                     url=url,
