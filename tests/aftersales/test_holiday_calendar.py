@@ -148,8 +148,8 @@ def test_a_day_listed_both_off_and_worked_is_refused_where_it_is():
             "working days first",
         ),
         ("[2030, 2030]", "tickets.calendar.listed_years[1]", "2030 is listed twice"),
-        ("[1999]", "tickets.calendar.listed_years[0]", "greater than or equal to 2000"),
-        ("[next]", "tickets.calendar.listed_years[0]", "integer"),
+        ("[1999]", "tickets.calendar.listed_years[0]", "Enter 2000 or more"),
+        ("[next]", "tickets.calendar.listed_years[0]", "whole number"),
     ],
 )
 def test_a_listed_year_without_its_days_or_out_of_range_is_refused_where_it_is(

@@ -1,5 +1,6 @@
 """The API describes itself fully: every operation named, every error it answers documented."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -51,6 +52,42 @@ def test_invalid_query_date_names_the_parameter(client, org):
     response = client.get("/api/v1/accounts?created_after=2024-13-45")
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["query", "created_after"]
+
+
+def test_schema_errors_are_in_the_readers_language(client, org):
+    """pydantic speaks English only: each refusal reaches a Chinese reader in Chinese, and an
+    English one in plain English, with where it is."""
+    client.force_login(org.rep)
+    body = {"company_name": "", "channel_id": "x", "colour": "red", "employee_band": "huge"}
+    said = {}
+    for language in ("zh-hans", "en"):
+        response = client.post(
+            "/api/v1/leads", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE=language
+        )
+        assert response.status_code == 422
+        said[language] = {tuple(e["loc"]): e["msg"] for e in response.json()["errors"]}
+    assert said["en"][("body", "company_name")] == "This field cannot be empty."
+    assert said["en"][("body", "colour")] == "This field is not accepted here."
+    assert said["en"][("body", "channel_id")] == "Enter a whole number."
+    assert said["en"][("body", "employee_band")].startswith("Choose one of")
+    assert said["zh-hans"][("body", "colour")] == "不接受此字段。"
+    assert not any(re.search("[A-Za-z]{4}", msg) for msg in said["zh-hans"].values()), said
+
+
+def test_a_leads_employee_band_can_be_cleared(client, org):
+    from salesop.core.testing import make_lead
+
+    lead = make_lead(org.rep, employee_band="200-999")
+    client.force_login(org.rep)
+    for cleared in ("", None):
+        response = client.patch(
+            f"/api/v1/leads/{lead.pk}", {"employee_band": cleared}, content_type="application/json"
+        )
+        assert response.status_code == 200, response.json()
+        lead.refresh_from_db()
+        assert lead.employee_band == ""
+        lead.employee_band = "200-999"
+        lead.save()
 
 
 def _inputs(schema):

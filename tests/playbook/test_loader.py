@@ -100,14 +100,14 @@ BROKEN = [
         "alerts[0].kind",
         "unknown alert kind",
     ),
-    ("no stages", _delete("stages"), "stages", "Field required"),
+    ("no stages", _delete("stages"), "stages", "This field is required"),
     (
         "probability over 100",
         _set(["stages", 0, "probability"], 150),
         "stages[0].probability",
-        "less than or equal to 100",
+        "Enter 100 or less",
     ),
-    ("unknown field", _set(["stages", 0, "colour"], "red"), "stages[0].colour", "Extra inputs"),
+    ("unknown field", _set(["stages", 0, "colour"], "red"), "stages[0].colour", "not accepted"),
     ("reserved stage key", _set(["stages", 0, "key"], "won"), "stages[0].key", "reserved"),
     (
         "unknown tier",
@@ -125,7 +125,7 @@ BROKEN = [
         "label without English",
         lambda d: d["stages"][0]["label"].pop("en"),
         "stages[0].label.en",
-        "Field required",
+        "This field is required",
     ),
     (
         "unknown approver",

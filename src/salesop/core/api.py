@@ -23,7 +23,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from pydantic import BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema, field_validator
 
-from salesop.core.errors import Busy, Conflict, DomainError
+from salesop.core.errors import Busy, Conflict, DomainError, schema_message
 
 
 class StrictIn(Schema):
@@ -210,7 +210,7 @@ def _field_errors(request, fields: dict[str, str]) -> list[dict[str, Any]]:
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ValidationError)
     def validation_error(request, exc):
-        errors = [{"loc": _loc(e.get("loc", [])), "msg": e.get("msg", "")} for e in exc.errors]
+        errors = [{"loc": _loc(e.get("loc", [])), "msg": schema_message(e)} for e in exc.errors]
         return api.create_response(
             request, _body(_("The input is not valid."), errors, "schema"), status=422
         )

@@ -17,6 +17,7 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
 from salesop.accounts.models import Role
+from salesop.core.errors import schema_message
 from salesop.core.money import format_amount
 from salesop.customers.models import Tier
 from salesop.playbook.registry import ALERT_KINDS, CRITERIA
@@ -588,7 +589,9 @@ def parse_playbook(text: str) -> Playbook:
     except ValidationError as exc:
         raise InvalidPlaybook(
             [
-                PlaybookError(format_path(e["loc"]), _line_for(tuple(e["loc"]), lines), e["msg"])
+                PlaybookError(
+                    format_path(e["loc"]), _line_for(tuple(e["loc"]), lines), schema_message(e)
+                )
                 for e in exc.errors()
             ]
         ) from None
