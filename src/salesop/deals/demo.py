@@ -135,6 +135,12 @@ ACTIVITIES = [
     ("meeting", "需求调研会:库存周转与人工成本", "positive", 90),
     ("demo", "旺季订单激增场景演示", "neutral", 60),
 ]
+# English-speaking customers (the demo's USD deals) are written to in English.
+ACTIVITIES_EN = [
+    ("call", "First call: how their warehouses run today", "positive", 25),
+    ("meeting", "Discovery meeting: stock turns and labour cost", "positive", 90),
+    ("demo", "Demo of the peak-season order surge", "neutral", 60),
+]
 
 
 def load_deals(users: dict[str, User], now) -> None:
@@ -178,8 +184,10 @@ def load_deals(users: dict[str, User], now) -> None:
         if deal.is_open and deal.stage == "discovery":
             _work_stage(deal, owner, "discovery", finish=False)
         if target == "lost":
-            deal_mark_lost(deal=deal, by=owner, reason=reason, note="客户反馈见活动记录")
-        for kind, subject, outcome, minutes in ACTIVITIES[: min(len(days), 3)]:
+            note = "客户反馈见活动记录" if currency == "CNY" else "See the logged calls"
+            deal_mark_lost(deal=deal, by=owner, reason=reason, note=note)
+        said = ACTIVITIES if currency == "CNY" else ACTIVITIES_EN
+        for kind, subject, outcome, minutes in said[: min(len(days), 3)]:
             activity_log(
                 by=owner,
                 account=account,

@@ -62,6 +62,7 @@ def load_insights(users: dict[str, User], now) -> None:
         .order_by("created_at")
     )
     winners = losers = 0
+    story: list[LeadEvent] = []  # each lead came in and became its deal
     grades = playbook_of(closed.first()).bant.grades if closed.exists() else None
     for deal in closed:
         if deal.status == "won":
@@ -72,11 +73,13 @@ def load_insights(users: dict[str, User], now) -> None:
             score = LOSER_SCORES[losers % len(LOSER_SCORES)]
             channel = LOSER_CHANNELS[losers % len(LOSER_CHANNELS)]
             losers += 1
-        Lead.objects.create(
+        lead = Lead.objects.create(
             owner=deal.owner,
             team=deal.team,
             channel=channels[channel],
             company_name=deal.account.name,
+            company_key=deal.account.normalized_name,
+            account=deal.account,
             industry=deal.account.industry,
             region=deal.account.region,
             status="converted",
@@ -86,6 +89,20 @@ def load_insights(users: dict[str, User], now) -> None:
             created_at=deal.created_at,
             first_contacted_at=deal.created_at,
         )
+        story.append(
+            LeadEvent(lead=lead, kind="created", to_value=channel, by=None, at=deal.created_at)
+        )
+        story.append(
+            LeadEvent(
+                lead=lead,
+                kind="converted",
+                from_value="qualified",
+                to_value=f"deal {deal.pk}",
+                by=deal.owner,
+                at=deal.created_at,
+            )
+        )
+    LeadEvent.objects.bulk_create(story)
     for i, deal in enumerate(closed.filter(status="lost", lost_reason="competitor")):
         Deal.objects.filter(pk=deal.pk).update(lost_to=COMPETITORS[i % len(COMPETITORS)])
     gone = Account.objects.filter(name__startswith="历史客户", deals__status="won").first()

@@ -164,7 +164,7 @@ def load_leads(users: dict[str, User], now) -> None:
                 account=None,
                 lead=lead,
                 kind="call",
-                subject="首次电话核实需求 First call",
+                subject="First call: needs confirmed" if company.isascii() else "首次电话核实需求",
                 outcome="positive",
                 duration_minutes=15,
             )
