@@ -191,7 +191,7 @@ def test_discovery_to_contracting(page, transactional_db):
     page.context.clear_cookies()
     log_in(page, "manager")
     page.goto("/alerts/inbox/")
-    page.get_by_role("link", name=re.compile("请你审批")).click()
+    page.get_by_role("link", name=re.compile("请您审批")).click()
     expect(page.get_by_test_id("approval-quote")).to_contain_text("WMS 许可")
     expect(page.get_by_test_id("approval-deal")).to_contain_text("上海云仓物流有限公司")
     page.locator("[name=comment]").first.fill("战略客户,同意 15%")

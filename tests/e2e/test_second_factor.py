@@ -45,7 +45,7 @@ def test_ops_set_up_an_app_for_the_admin_then_log_in_with_a_code(page, transacti
     page.locator("input[name=code]").fill(app_code(secret))
     page.locator("[data-testid=otp-confirm] button[type=submit]").click()
     # The recovery codes, shown this once, then on to the admin.
-    expect(page.get_by_role("heading", name="你的恢复码")).to_be_visible()
+    expect(page.get_by_role("heading", name="您的恢复码")).to_be_visible()
     expect(page.get_by_test_id("recovery-codes-once")).to_contain_text("只显示这一次")
     expect(page.get_by_test_id("recovery-code")).to_have_count(10)
     page.get_by_test_id("recovery-codes-done").click()

@@ -63,7 +63,7 @@ def test_manager_and_finance_see_what_waits_for_their_decision(org):
     manager = home(org.manager)
     assert "华东仓储扩容" in queue(manager, "approvals")
     assert "冷链二期" not in queue(manager, "approvals")  # finance decides that one
-    assert "请你审批" in queue(manager, "handoffs")
+    assert "请您审批" in queue(manager, "handoffs")
     assert 'data-testid="queue-alerts-team"' in manager
     links_open(org.manager, manager, "approvals")
     finance = home(org.finance)
