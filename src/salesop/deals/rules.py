@@ -1,7 +1,9 @@
 """Stage gates: what stands between a deal and the stage it is asked to move to. No writes."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -43,6 +45,12 @@ class GateFailure:
     criterion: str
     message: str
     fix: str = ""  # where it is met, when its criterion's family does not say (a checklist item)
+    item: str = ""  # the checklist item it is, when it is one
+
+    @property
+    def key(self) -> str:
+        """Names it among a refusal's failures: gate.<stage>.<criterion>[.<item>]."""
+        return ".".join(filter(None, ("gate", self.stage, self.criterion, self.item)))
 
     @property
     def link(self) -> str:
@@ -59,7 +67,8 @@ class GateContext:
     ticked: set[tuple[str, str]] = field(default_factory=set)
     # Answers already computed for this deal in this read ((criterion, stage) -> message): a
     # page that shows the checklist and several gates asks each criterion once.
-    memo: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    # Facts several criteria read (the deal's current contract) are kept here too: see `fact`.
+    memo: dict[tuple[str, str], Any] = field(default_factory=dict)
     # The exit criteria of every stage a move crosses: checklist evidence one of them already
     # checks is not said twice.
     crossing: frozenset[str] = frozenset()
@@ -70,6 +79,14 @@ def check(context: GateContext, name: str) -> str | None:
     key = (name, context.stage.key)
     if key not in context.memo:
         context.memo[key] = CRITERIA[name].check(context)
+    return context.memo[key]
+
+
+def fact(context: GateContext, name: str, read: Callable[[Deal], Any]) -> Any:
+    """`read(deal)`, once per read of the deal however many criteria and gates ask."""
+    key = ("fact", name)
+    if key not in context.memo:
+        context.memo[key] = read(context.deal)
     return context.memo[key]
 
 
@@ -137,13 +154,18 @@ def gate_failures(
                     if lacking:
                         failures.append(
                             GateFailure(
-                                stage.key, item.evidence, f"{label}: {item_label}: {lacking}"
+                                stage.key,
+                                item.evidence,
+                                f"{label}: {item_label}: {lacking}",
+                                item=item.key,
                             )
                         )
                     else:
                         message = _("tick “%(item)s”") % {"item": item_label}
                         failures.append(
-                            GateFailure(stage.key, name, f"{label}: {message}", item.link or "")
+                            GateFailure(
+                                stage.key, name, f"{label}: {message}", item.link or "", item.key
+                            )
                         )
                 continue
             message = check(context, name)

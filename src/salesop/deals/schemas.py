@@ -88,6 +88,8 @@ class TickIn(StrictIn):
 class GateFailureOut(Schema):
     stage: str
     criterion: str
+    item: str = Field(description="the checklist item it is, when it is one")
+    key: str = Field(description="how a refused move names it in `errors`")
     message: str
 
 

@@ -42,7 +42,7 @@ class GateRefused(DomainError):
         super().__init__(
             "gate_refused",
             describe_refusal(failures),
-            {f"gate.{f.stage}.{f.criterion}": f.message for f in failures},
+            {f.key: f.message for f in failures},
         )
         self.failures = failures
 
