@@ -210,6 +210,16 @@ def test_converting_onto_another_teams_company_shows_it_to_the_rep_and_manager(o
     assert audit_entries_for(known)[0].actor == org.rep
 
 
+def test_a_lead_names_a_company_its_reader_cannot_open_without_linking_it(org):
+    known = account_create(by=org.outsider, owner=org.outsider, name="杭州智造科技股份有限公司")
+    lead = make_lead(org.teammate)
+    assert lead.account == known
+    page = signed_in(org.teammate).get(f"/leads/{lead.pk}/").content.decode()
+    assert known.name in page and f"/customers/{known.pk}/" not in page
+    page = signed_in(org.ops).get(f"/leads/{lead.pk}/").content.decode()
+    assert f"/customers/{known.pk}/" in page
+
+
 def test_the_leads_first_call_and_notes_carry_over_to_the_deal_and_company(org):
     from salesop.activities.services import task_create
     from salesop.deals.selectors import prep_brief

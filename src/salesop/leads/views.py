@@ -10,12 +10,12 @@ from django.views.decorators.http import require_POST
 
 from salesop.accounts.selectors import colleagues_visible_to
 from salesop.activities.selectors import activity_panel_context
-from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
 from salesop.core.forms import add_domain_error, styled
 from salesop.core.imports import FIELD_LABELS
 from salesop.core.imports import KINDS as IMPORT_KINDS
 from salesop.core.pagination import keyset_page
+from salesop.customers.models import Account
 from salesop.leads import channels, jobs, rules, selectors, services
 from salesop.leads.forms import (
     AssignForm,
@@ -163,7 +163,10 @@ def _detail_context(request, lead, **extra):
         ),
         "assign_form": styled(AssignForm(owners=colleagues_visible_to(request.user))),
         "can_assign": rules.may_assign(request.user),
-        "audit_entries": audit_entries_for(lead),
+        "audit_of": lead,
+        # the company it matched is linked only for a reader who may open it
+        "account_visible": bool(lead.account_id)
+        and Account.objects.visible_to(request.user).filter(pk=lead.account_id).exists(),
         "is_open": lead.status in services.OPEN_STATUSES,
         **activity_panel_context(lead, request.user),
         **extra,
