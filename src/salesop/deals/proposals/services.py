@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from salesop.accounts.models import User
@@ -19,6 +20,7 @@ from salesop.core.errors import DomainError
 from salesop.core.money import MAX_AMOUNT, Currency, format_money
 from salesop.core.time import company_today
 from salesop.core.versioned import hold
+from salesop.deals.discovery.rules import recap_language
 from salesop.deals.models import (
     Deal,
     Need,
@@ -318,12 +320,14 @@ def proposal_present(
             _("Add at least one pain, solution and value row before presenting."),
             {"rows": _("No value rows yet.")},
         )
+    with translation.override(recap_language(deal.account.name)):  # the customer's language
+        subject = _("Proposal v%(n)d presented") % {"n": proposal.number}
     activity = activity_log(
         by=by,
         account=deal.account,
         deal=deal,
         kind=ActivityKind.MEETING,
-        subject=_("Proposal v%(n)d presented") % {"n": proposal.number},
+        subject=subject,
         outcome=outcome,
         occurred_at=occurred_at,
         duration_minutes=duration_minutes,
