@@ -88,6 +88,11 @@ def test_a_leads_employee_band_can_be_cleared(client, org):
         assert lead.employee_band == ""
         lead.employee_band = "200-999"
         lead.save()
+    refused = client.patch(
+        f"/api/v1/leads/{lead.pk}", {"employee_band": 5}, content_type="application/json"
+    )
+    (error,) = refused.json()["errors"]
+    assert error["loc"] == ["body", "employee_band"] and "200-999" in error["msg"], error
 
 
 def _inputs(schema):

@@ -175,10 +175,8 @@ def _unparsable_body(exc: HttpError) -> str:
     """ninja reports any body it cannot parse as 400 without saying where: say where."""
     cause = exc.__cause__
     if isinstance(cause, json.JSONDecodeError):
-        return _(
-            "The request body is not valid JSON: %(reason)s at line %(line)d, column %(col)d."
-        ) % {
-            "reason": cause.msg,
+        # Python says why in English only: where is what the reader can act on
+        return _("The request body is not valid JSON at line %(line)d, column %(col)d.") % {
             "line": cause.lineno,
             "col": cause.colno,
         }

@@ -98,8 +98,8 @@ class LeadPatch(StrictIn):
     notes: str = Field(default=None, max_length=5000)
     budget: Amount | None = Field(default=None)
     budget_currency: Currency = Field(default=None)
-    employee_band: EmployeeBand | Literal[""] | None = Field(
-        default=None, description='"" or null clears it'
+    employee_band: Literal[("", *EmployeeBand.values)] | None = Field(  # type: ignore[valid-type]
+        default=None, description='one of the bands; "" or null clears it'
     )
     expected_version: ExpectedVersion | None = None
 
