@@ -642,7 +642,7 @@ def test_the_won_deal_says_what_was_signed(org, client):
     assert deal.expected_close_date == company_today()
     changes = [row.changes for row in audit_entries_for(deal)]
     assert any(
-        field == "金额" and "95000" in new for change in changes for field, _old, new in change
+        field == "金额" and "95,000" in new for change in changes for field, _old, new in change
     )
     client.force_login(org.rep)
     page = client.get(f"/deals/{deal.pk}/").content.decode()

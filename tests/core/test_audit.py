@@ -93,9 +93,11 @@ def test_an_amount_written_again_as_it_was_is_no_change(org):
         deal.refresh_from_db()
         deal.amount = Decimal("520000")
         deal.save()
-    with translation.override("en"):
-        updates = [row.changes for row in audit_entries_for(deal) if row.action == "changed"]
-    assert updates == [[("amount", "480,000.00", "520,000.00")]]
+    for language, name in (("en", "amount"), ("zh-hans", "金额")):
+        with translation.override(language):
+            rows = audit_entries_for(deal)  # newest first: the change, then the creation
+            amounts = [[c[1:] for c in row.changes if c[0] == name] for row in rows]
+        assert amounts == [[("480,000.00", "520,000.00")], [("", "480,000.00")]], language
 
 
 def test_sharing_a_deal_shows_who_was_added_and_removed(org):
@@ -137,3 +139,23 @@ def test_audit_entries_refuse_update_and_delete_even_in_sql(org):
     ids = list(edited)
     temp.delete()
     assert LogEntry.objects.filter(pk__in=ids, actor__isnull=True).count() == len(ids)
+
+
+def test_a_records_history_opens_for_who_sees_it_and_is_404_for_anyone_else(org):
+    """The history card loads when opened, from one address per record kind; another team's
+    record and a kind no page shows answer 404 alike."""
+    from salesop.core.testing import signed_in
+
+    deal = make_deal(org.rep)
+    url = f"/history/deals.deal/{deal.pk}/"
+    page = signed_in(org.rep).get(f"/deals/{deal.pk}/").content.decode()
+    assert url in page
+    trail = signed_in(org.manager).get(url, HTTP_HX_REQUEST="true")
+    assert trail.status_code == 200 and "<html" not in trail.content.decode()
+    assert deal.name in signed_in(org.rep).get(url).content.decode()  # a page without htmx
+    for user, address in (
+        (org.outsider, url),
+        (org.rep, f"/history/accounts.user/{org.rep.pk}/"),
+        (org.rep, "/history/deals.deal/99999999/"),
+    ):
+        assert signed_in(user).get(address).status_code == 404

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from auditlog.cid import get_cid
 from auditlog.context import set_actor
@@ -17,10 +18,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Model
+from django.http import Http404
 from django.utils import dateparse, formats, timezone
 from django.utils.translation import gettext, pgettext_lazy
 
 from salesop.core.bilingual import in_language
+from salesop.core.money import format_amount
 
 ACTION_LABELS = {
     LogEntry.Action.CREATE: pgettext_lazy("audit action", "created"),
@@ -133,12 +136,9 @@ class _Reader:
             return _json(value, self.labels(field))
         if isinstance(field, models.DecimalField):
             try:
-                amount = Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places))
+                return format_amount(Decimal(value), field.decimal_places)
             except (InvalidOperation, TypeError):
                 return value
-            return formats.number_format(
-                amount, field.decimal_places, use_l10n=True, force_grouping=True
-            )
         if isinstance(field, models.DateTimeField):
             moment = dateparse.parse_datetime(value)
             if moment is not None:
@@ -206,6 +206,23 @@ def _m2m_changes(entry) -> list[tuple[str, str, str]]:
         removed = change.get("operation") == "delete"
         rows.append((label, names if removed else "", "" if removed else names))
     return rows
+
+
+# The records whose trail a page shows, by model label: how a reader fetches one (the app's
+# visibility selector, 404 for what they may not see). The trail loads when opened.
+_SHOWN: dict[str, Callable[[Any, int], Model]] = {}
+
+
+def audit_shown(model: type[Model], fetch: Callable[[Any, int], Model]) -> None:
+    _SHOWN[model._meta.label_lower] = fetch
+
+
+def audit_record_for(user, label: str, pk: int) -> Model:
+    """The record whose trail `user` opens: 404 for a kind no page shows and for a record the
+    user may not see."""
+    if label not in _SHOWN:
+        raise Http404
+    return _SHOWN[label](user, pk)
 
 
 def audit_actor(user):

@@ -52,9 +52,11 @@ def format_money(amount: Decimal | None, currency: str) -> str:
     )
 
 
-def format_amount(amount: Decimal | int) -> str:
+def format_amount(amount: Decimal | int, places: int | None = None) -> str:
     """An amount without its currency as a reader of the active language writes it (a limit
-    in a message): 999,999,999,999.99, never rounded to a figure that is not the limit."""
+    in a message): 999,999,999,999.99, never rounded to a figure that is not the limit; with
+    `places`, always that many decimals (480,000.00)."""
+    pattern = "#,##0.##" if places is None else "#,##0" + ("." + "0" * places if places else "")
     return format_decimal(
-        amount, format="#,##0.##", locale=_locale(get_language() or settings.LANGUAGE_CODE)
+        amount, format=pattern, locale=_locale(get_language() or settings.LANGUAGE_CODE)
     )
