@@ -52,6 +52,9 @@ def test_password_change_validates_and_keeps_session(client, org):
         {"old_password": PASSWORD, "new_password1": "12345678", "new_password2": "12345678"},
     )
     assert weak.status_code == 200 and "invalid-feedback" in weak.content.decode()
+    # Django's own wording, in the product's voice: 您, never 你
+    said = weak.content.decode() + client.get("/password/").content.decode()
+    assert "您的密码不能全是数字" in said and "你" not in said
     ok = client.post(
         "/password/",
         {
