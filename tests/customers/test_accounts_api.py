@@ -82,7 +82,10 @@ def test_patch_changes_only_given_fields_and_is_audited(rep_client, org):
     assert response.json()["region"] == "江苏"
     assert response.json()["industry"] == "制造业"
     page = rep_client.get(f"/customers/{account_id}/").content.decode()
-    assert 'id="audit"' in page and "changed" in page and "— → 制造业" in page
+    history = f"/history/customers.account/{account_id}/"
+    assert 'id="audit"' in page and history in page  # the trail loads when opened
+    trail = rep_client.get(history, HTTP_HX_REQUEST="true").content.decode()
+    assert "changed" in trail and "— → 制造业" in trail
     from auditlog.models import LogEntry
 
     entry = LogEntry.objects.get_for_object(Account.objects.get(pk=account_id)).first()

@@ -8,7 +8,7 @@ class AftersalesConfig(AppConfig):
     verbose_name = _("After-sales")
 
     def ready(self) -> None:
-        from salesop.aftersales import alerts, handlers, timeline  # noqa: F401 (registers them)
+        from salesop.aftersales import alerts, handlers, selectors, timeline  # noqa: F401 (registers them)
         from salesop.aftersales.models import (
             AccountGrowth,
             Churn,
@@ -23,7 +23,7 @@ class AftersalesConfig(AppConfig):
             Ticket,
             TicketMessage,
         )
-        from salesop.core.audit import audit_register
+        from salesop.core.audit import audit_register, audit_shown
 
         audit_register(DeliveryProject, exclude=["version", "update_due_at"], m2m=["shared_with"])
         audit_register(ProjectMember)
@@ -37,3 +37,5 @@ class AftersalesConfig(AppConfig):
         audit_register(Opportunity)
         audit_register(Churn)
         audit_register(AccountGrowth)
+        audit_shown(DeliveryProject, selectors.project_for)
+        audit_shown(Ticket, selectors.ticket_for)

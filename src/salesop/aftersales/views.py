@@ -23,7 +23,6 @@ from salesop.aftersales.models import (
     TicketChannel,
 )
 from salesop.aftersales.rules import week_of
-from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
 from salesop.core.forms import act_then_redirect, flash_refusal
 from salesop.core.params import parse_id, parse_int
@@ -93,7 +92,7 @@ def project_detail(request, project_id: int):
             "channels": TicketChannel.choices,
             "today": company_today(),
             "contacts": selectors.contact_emails(project.account),
-            "audit_entries": audit_entries_for(project),
+            "audit_of": project,
         },
     )
 
@@ -251,7 +250,7 @@ def ticket_detail(request, ticket_id: int):
             "response": time_left(ticket.first_response_due_at, ticket.responded_at or now),
             "direction": time_left(ticket.direction_due_at, ticket.direction_at or now),
             "severity_label": dict(_severity_choices()).get(ticket.severity, ticket.severity),
-            "audit_entries": audit_entries_for(ticket),
+            "audit_of": ticket,
         },
     )
 

@@ -8,7 +8,7 @@ class ContractsConfig(AppConfig):
     verbose_name = _("Contracts")
 
     def ready(self) -> None:
-        from salesop.contracts import alerts, criteria, handlers, timeline  # noqa: F401 (registers them)
+        from salesop.contracts import alerts, criteria, handlers, selectors, timeline  # noqa: F401 (registers them)
         from salesop.contracts.models import (
             ClauseDecision,
             Contract,
@@ -20,7 +20,7 @@ class ContractsConfig(AppConfig):
             SigningIncentive,
             TemplateClause,
         )
-        from salesop.core.audit import audit_register
+        from salesop.core.audit import audit_register, audit_shown
 
         audit_register(ContractTemplate, exclude=["docx"])
         audit_register(TemplateClause)
@@ -31,3 +31,4 @@ class ContractsConfig(AppConfig):
         audit_register(ContractDocument, exclude=["content"])
         audit_register(SigningIncentive)
         audit_register(Handover)
+        audit_shown(Contract, selectors.contract_for)

@@ -25,7 +25,6 @@ from salesop.contracts.models import (
     Risk,
     SigningIncentive,
 )
-from salesop.core.audit import audit_entries_for
 from salesop.core.docx import DocumentFailed
 from salesop.core.errors import DomainError
 from salesop.core.forms import act_then_redirect, flash_refusal
@@ -168,7 +167,7 @@ def page_context(
         "review_values": review_values or {},
         "today": company_today(),
         "contract_open": contract.status in OPEN_STATUSES,
-        "audit_entries": audit_entries_for(contract),
+        "audit_of": contract,
         "risk_special": Risk.SPECIAL,
     }
     return context

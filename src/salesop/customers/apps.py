@@ -8,8 +8,8 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from salesop.core.audit import audit_register
-        from salesop.customers import imports, profiling, tasks  # noqa: F401 (registers them)
+        from salesop.core.audit import audit_register, audit_shown
+        from salesop.customers import imports, profiling, selectors, tasks  # noqa: F401 (registers them)
         from salesop.customers.models import Account, Contact
 
         audit_register(
@@ -18,3 +18,4 @@ class CustomersConfig(AppConfig):
             m2m=["shared_with"],
         )
         audit_register(Contact, exclude=["email_normalized", "phone_e164"])
+        audit_shown(Account, selectors.account_for)

@@ -9,7 +9,6 @@ from django.views.decorators.http import require_POST
 
 from salesop.activities.selectors import activity_panel_context
 from salesop.aftersales.selectors import account_context
-from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
 from salesop.core.export import csv_rows
 from salesop.core.forms import add_domain_error, styled
@@ -53,7 +52,7 @@ def account_detail(request, account_id: int):
             "deals": deals_visible_to(request.user)
             .filter(account=account)
             .order_by("-created_at")[:50],
-            "audit_entries": audit_entries_for(account),
+            "audit_of": account,
             "may_merge": rules.may_merge(request.user),
             **activity_panel_context(account, request.user),
             **account_context(request.user, account),

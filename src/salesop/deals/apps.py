@@ -8,13 +8,14 @@ class DealsConfig(AppConfig):
     verbose_name = _("Deals")
 
     def ready(self) -> None:
-        from salesop.core.audit import audit_register
+        from salesop.core.audit import audit_register, audit_shown
         from salesop.deals import (  # noqa: F401 (registers them)
             alerts,
             criteria,
             handlers,
             history,
             playbook_hooks,
+            selectors,
             timeline,
         )
         from salesop.deals.models import (
@@ -40,3 +41,4 @@ class DealsConfig(AppConfig):
             audit_register(model)
         audit_register(Proposal)
         audit_register(DealObjection)
+        audit_shown(Deal, selectors.deal_for)

@@ -10,7 +10,6 @@ from django.views.decorators.http import require_POST
 from salesop.accounts.selectors import colleagues_visible_to, teams_visible_to
 from salesop.activities.selectors import activity_panel_context
 from salesop.contracts.selectors import deal_card_context
-from salesop.core.audit import audit_entries_for
 from salesop.core.errors import DomainError
 from salesop.core.forms import add_domain_error, styled
 from salesop.core.pagination import keyset_page
@@ -158,7 +157,7 @@ def _detail_context(request, deal, **extra):
         "can_override": may_override(request.user),
         "lost_form": styled(lost_form),
         "reopen_form": styled(ReopenForm()),
-        "audit_entries": audit_entries_for(deal),
+        "audit_of": deal,
         **activity_panel_context(deal, request.user),
         **quotes,
         **deal_card_context(deal, quotes["quotes"]),

@@ -8,11 +8,12 @@ class LeadsConfig(AppConfig):
     verbose_name = _("Leads")
 
     def ready(self) -> None:
-        from salesop.core.audit import audit_register
+        from salesop.core.audit import audit_register, audit_shown
         from salesop.leads import (  # noqa: F401 (register lead timers, job kinds, subscribers)
             alerts,
             handlers,
             imports,
+            selectors,
             tasks,
             timeline,
         )
@@ -37,3 +38,4 @@ class LeadsConfig(AppConfig):
             m2m=["shared_with"],
         )
         audit_register(Channel, exclude=["intake_key_hash"])
+        audit_shown(Lead, selectors.lead_for)

@@ -8,11 +8,22 @@ from django.utils.translation import gettext as _
 from salesop.accounts.models import Role
 from salesop.activities.selectors import my_work
 from salesop.aftersales.business_calendar import unknown_holiday_year
+from salesop.core.audit import audit_entries_for, audit_record_for
 from salesop.core.time import company_today
 from salesop.customers.selectors import accounts_visible_to
 from salesop.monitor.selectors import email_status, worker_status
 from salesop.playbook.selectors import active_playbook
 from salesop.web.home import queues_for
+
+
+@login_required
+def history(request, label: str, pk: int):
+    """A record's audit trail, loaded when its card is opened (a whole page without htmx)."""
+    record = audit_record_for(request.user, label, pk)
+    context = {"record": record, "audit_entries": audit_entries_for(record)}
+    if request.htmx:
+        return render(request, "web/_partials/audit_rows.html", context)
+    return render(request, "web/history.html", context)
 
 
 @login_required

@@ -36,3 +36,9 @@ def get_item(mapping, key):
 def label_of(labels, key):
     """A key's label; a key the labels do not know (a value from an older playbook) as it is."""
     return labels.get(key, key) if labels else key
+
+
+@register.filter
+def model_label(record) -> str:
+    """ "deals.deal": how URLs name a record's kind (the history of any record a page shows)."""
+    return record._meta.label_lower
