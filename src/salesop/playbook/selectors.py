@@ -16,7 +16,9 @@ def parsed(version: PlaybookVersion) -> Playbook:
 
 
 def active_version() -> PlaybookVersion:
-    return PlaybookVersion.objects.get(is_active=True)
+    """The running version, without its text: a process parses a version once (`parsed`), and
+    pages ask for the running one several times each."""
+    return PlaybookVersion.objects.defer("text").get(is_active=True)
 
 
 def active_playbook() -> Playbook:
