@@ -108,9 +108,16 @@ def pages():
     manager = User.objects.get(username="manager")
     return [
         (f"deal page ({deal.name})", rep, f"/deals/{deal.pk}/", "deal"),
+        ("its timeline, loaded when scrolled to", rep, f"/activities/deal/{deal.pk}/timeline/", ""),
         ("lead list page (the manager's team)", manager, "/leads/", "leads"),
         ("pipeline board (the manager's team)", manager, "/deals/board/", "board"),
         (f"company page ({deal.account.name})", rep, f"/customers/{deal.account_id}/", ""),
+        (
+            "its timeline, loaded when scrolled to",
+            rep,
+            f"/activities/account/{deal.account_id}/timeline/",
+            "",
+        ),
         ("home (rep)", rep, "/", ""),
     ]
 
@@ -131,7 +138,8 @@ def run(db: str, repeats: int, write: bool) -> None:
         client.force_login(user)
 
         def get(client=client, url=url):
-            response = client.get(url, secure=True)
+            fragment = {"HTTP_HX_REQUEST": "true"} if "/timeline/" in url else {}
+            response = client.get(url, secure=True, **fragment)
             assert response.status_code == 200, (url, response.status_code)
             return response
 

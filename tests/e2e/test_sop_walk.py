@@ -11,7 +11,7 @@ import re
 from datetime import timedelta
 
 from django.utils import timezone
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from salesop.accounts.models import Role
 from salesop.aftersales.surveys import survey_send
@@ -42,6 +42,12 @@ def as_(page, username: str) -> None:
 def my_turn(page, words: str) -> None:
     """Opens the hand-off on the home page that names `words`."""
     page.get_by_test_id("queue-handoffs").get_by_role("link", name=re.compile(words)).first.click()
+
+
+def story(page: Page):
+    """The record's timeline: its card loads it when scrolled into view, as a reader does."""
+    page.get_by_test_id("timeline-card").scroll_into_view_if_needed()
+    return page.get_by_test_id("timeline")
 
 
 def test_seven_people_run_the_sop_from_their_home_pages(page, transactional_db, tmp_path):
@@ -96,7 +102,7 @@ def test_seven_people_run_the_sop_from_their_home_pages(page, transactional_db, 
     expect(page.get_by_test_id("deal-stage")).to_have_text("需求挖掘")
     deal = Deal.objects.get(name="智能仓储一期")
     # the lead's first call is the deal's history too
-    expect(page.get_by_test_id("timeline")).to_contain_text("首次电话:确认仓储痛点")
+    expect(story(page)).to_contain_text("首次电话:确认仓储痛点")
 
     # Discovery, reached from the gate's own link: prep, questions, needs, the recap.
     page.get_by_test_id("gate-solution").get_by_role(
@@ -260,14 +266,14 @@ def test_seven_people_run_the_sop_from_their_home_pages(page, transactional_db, 
     customer.close()
     as_(page, "csm")
     my_turn(page, COMPANY)
-    timeline = page.get_by_test_id("timeline")
+    timeline = story(page)
     for words in ("上线延期两周", "交付项目已启动", "合同已签署"):
         expect(timeline).to_contain_text(words)
     expect(timeline).not_to_contain_text("首次电话")  # the sales conversations stay sales's
     # The rep, who owns the customer, is told too, and reads the whole story, lead to survey.
     as_(page, "rep")
     my_turn(page, COMPANY)
-    timeline = page.get_by_test_id("timeline")
+    timeline = story(page)
     for words in ("上线延期两周", "合同已签署", "客户已确认需求复述", "首次电话", "收到新线索"):
         expect(timeline).to_contain_text(words)
     assert page.console_errors == []

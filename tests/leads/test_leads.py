@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from salesop.activities.services import activity_log
 from salesop.core.errors import DomainError
-from salesop.core.testing import make_channel, make_lead, make_user, signed_in
+from salesop.core.testing import make_channel, make_lead, make_user, signed_in, timeline_of
 from salesop.customers.models import Contact
 from salesop.customers.services import account_create
 from salesop.leads.models import Lead, LeadEvent
@@ -232,8 +232,8 @@ def test_the_leads_first_call_and_notes_carry_over_to_the_deal_and_company(org):
     deal = lead_convert(lead=lead, by=org.rep, deal_name="MES 一期")
     first_call = lead.activities.get()
     client = signed_in(org.rep)
-    for page in (f"/deals/{deal.pk}/", f"/customers/{deal.account_id}/"):
-        assert first_call.subject in client.get(page).content.decode(), page
+    for record in (deal, deal.account):
+        assert first_call.subject in timeline_of(client, record), record
     assert first_call in prep_brief(org.rep, deal).activities
     assert deal.tasks.get().title == "寄送案例集" and deal.account.tasks.count() == 1
     assert lead.activities.count() == 1  # the lead keeps its story

@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from salesop.activities.services import activity_log
-from salesop.core.testing import make_channel, make_lead
+from salesop.core.testing import make_channel, make_lead, timeline_of
 from salesop.leads.models import ExportJob, Lead
 
 pytestmark = pytest.mark.django_db
@@ -216,9 +216,7 @@ def test_lead_history_speaks_the_playbooks_status_names(client, org):
         by=org.rep, account=None, lead=lead, kind="call", subject="电话", outcome="neutral"
     )
     client.force_login(org.rep)
-    page = client.get(f"/leads/{lead.pk}/").content.decode()
-    history = page.split('data-testid="timeline"')[1]
-    assert "状态：新线索 → 已联系" in history
+    assert "状态：新线索 → 已联系" in timeline_of(client, lead)
 
 
 def test_search_finds_names_by_any_part_and_follows_renames(client, org):

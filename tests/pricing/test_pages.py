@@ -5,7 +5,7 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.utils import translation
 
-from salesop.core.testing import make_deal, make_policy, make_product
+from salesop.core.testing import make_deal, make_policy, make_product, timeline_of
 from salesop.pricing.models import Quote
 from salesop.pricing.selectors import quotes_context
 from salesop.pricing.services import approval_decide, quote_propose
@@ -59,7 +59,7 @@ def test_a_quote_from_the_page_with_a_product_more_lines_and_concessions(client,
     assert quote.status == "pending" and quote.concessions[0]["key"] == "training"
     assert sorted(quote.approvals.values_list("role", flat=True)) == ["manager", "manager"]
     # the deal page names the concession asked for, on the quote card and the timeline
-    page = client.get(f"/deals/{deal.pk}/").content.decode()
+    page = client.get(f"/deals/{deal.pk}/").content.decode() + timeline_of(client, deal)
     labels = quote.concessions[0]
     assert page.count(f"“{labels['label_zh']}”") + page.count(f"“{labels['label_en']}”") >= 2
 

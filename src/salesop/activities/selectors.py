@@ -97,14 +97,14 @@ def account_of(record: Deal | Account | Lead) -> Account | None:
     return record if isinstance(record, Account) else record.account
 
 
-def activity_panel_context(record, user: User, form=None, task_form=None):
+def activity_panel_context(record, user: User, form=None, task_form=None, with_timeline=False):
     """What a record's activity panel shows: its timeline (activities among everything else
-    that happened to it, as far as `user` may see), its tasks, and the two forms (the posted
-    ones again when they were refused)."""
+    that happened to it, as far as `user` may see; loaded when its card comes into view unless
+    `with_timeline`), its tasks, and the two forms (the posted ones again when refused)."""
     return {
         "record": record,
         "record_kind": record._meta.model_name,
-        "timeline": timeline_for(record, user),
+        "timeline": timeline_for(record, user) if with_timeline else None,
         "tasks": tasks_of(record, user),
         "activity_form": form or styled(ActivityForm(contacts=contact_choices(account_of(record)))),
         "task_form": task_form or styled(TaskForm()),

@@ -9,6 +9,7 @@ from salesop.activities import selectors, services
 from salesop.activities.forms import ActivityForm, TaskForm
 from salesop.core.errors import DomainError
 from salesop.core.forms import add_domain_error, styled
+from salesop.core.timeline import timeline_for
 from salesop.customers.selectors import account_for
 from salesop.deals.selectors import deal_for
 from salesop.leads.selectors import lead_for
@@ -28,6 +29,18 @@ def _record(request, kind: str, record_id: int):
     raise Http404
 
 
+@login_required
+def timeline(request, kind: str, record_id: int):
+    """A lead's, deal's or company's timeline, loaded when its card comes into view (a page of
+    its own without htmx)."""
+    record = _record(request, kind, record_id)[0]
+    story = timeline_for(record, request.user)
+    context = {"record": record, "record_kind": kind, "timeline": story}
+    if request.htmx:
+        return render(request, "activities/_partials/timeline.html", context)
+    return render(request, "activities/timeline.html", context)
+
+
 def _panel_post(request, kind: str, record_id: int, make_form, save, form_key: str):
     """Validates a form posted from a record's activity panel (`make_form(account)`) and saves
     it with `save`; htmx gets the panel back (422 with the errors when refused), a plain post
@@ -43,7 +56,10 @@ def _panel_post(request, kind: str, record_id: int, make_form, save, form_key: s
         else:
             form, status = None, 200
     if request.htmx:
-        context = selectors.activity_panel_context(record, request.user, **{form_key: form})
+        # the panel again, its timeline with what was just logged
+        context = selectors.activity_panel_context(
+            record, request.user, **{form_key: form}, with_timeline=True
+        )
         response = render(request, "activities/_partials/panel.html", context, status=status)
         if form_key == "form" and status == 200 and lead and not lead.first_contacted_at:
             response["HX-Refresh"] = "true"  # the first contact opens grading: the whole page

@@ -557,6 +557,15 @@ def at_once(clients: list[Client], send: Callable[[int, Client], Any]) -> dict[i
     return answers
 
 
+def timeline_of(client: Client, record) -> str:
+    """The record's timeline as its card loads it when scrolled into view."""
+    kind = record._meta.model_name
+    response = client.get(f"/activities/{kind}/{record.pk}/timeline/", HTTP_HX_REQUEST="true")
+    if response.status_code != 200:
+        raise AssertionError(f"the timeline answered {response.status_code}")
+    return response.content.decode()
+
+
 def signed_in(user: User) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
