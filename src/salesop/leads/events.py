@@ -30,9 +30,20 @@ def _record(
     return event
 
 
-def lead_created(lead: Lead, *, by: User | None) -> LeadEvent:
-    """A lead came in through its channel; then lead_assigned names its first owner."""
-    return _record(lead, LeadEventKind.CREATED, by, to_value=lead.channel.name)
+def lead_arrived(lead: Lead, *, by: User | None) -> list[LeadEvent]:
+    """A new lead came in through its channel and was given its first owner: both rows in one
+    INSERT (intake writes many), published in that order."""
+    made = LeadEvent.objects.bulk_create(
+        [
+            LeadEvent(lead=lead, kind=LeadEventKind.CREATED, by=by, to_value=lead.channel.name),
+            LeadEvent(
+                lead=lead, kind=LeadEventKind.ASSIGNED, by=by, to_value=lead.owner.username[:64]
+            ),
+        ]
+    )
+    for event in made:
+        publish(f"lead.{event.kind}", lead=lead, event=event)
+    return made
 
 
 def lead_assigned(lead: Lead, *, by: User | None, previous: str = "") -> LeadEvent:

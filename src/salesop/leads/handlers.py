@@ -29,12 +29,16 @@ def contact_logged(activity: Activity, by: User) -> None:
 def tell_new_owner(lead: Lead, event: LeadEvent) -> None:
     """The lead's new owner hears of it, unless they took it themselves; an earlier owner's
     unread "a lead is yours" about it leaves their inbox (its link would answer 404)."""
-    settle(LEAD, reverse("leads:detail", args=[lead.pk]), still_theirs=[lead.owner])
+    url = reverse("leads:detail", args=[lead.pk])
+    first = not event.from_value  # a new lead: nobody was told of it before
+    if not first:
+        settle(LEAD, url, still_theirs=[lead.owner])
     tell(
         [lead.owner],
         LEAD,
         lambda: _("A lead is yours: %(lead)s") % {"lead": lead},
-        reverse("leads:detail", args=[lead.pk]),
+        url,
         by=event.by,
         team=lead.team,
+        fresh=first,
     )

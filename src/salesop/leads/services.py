@@ -110,11 +110,12 @@ def pick_owner(playbook: Playbook, *, region: str = "", industry: str = "") -> U
     if not rep_ids:
         return None
     scope = f"team:{team.pk}" if team else "all"
-    AssignmentCursor.objects.get_or_create(scope=scope)
     # Its own transaction when called on its own (lead_create does): the pool's cursor row is
     # locked only while it moves, not while the lead is written, so intakes run side by side.
     with transaction.atomic():
-        cursor = AssignmentCursor.objects.select_for_update().get(scope=scope)
+        cursor = AssignmentCursor.objects.select_for_update().filter(scope=scope).first()
+        if cursor is None:  # the pool's first lead (two at once: the unique scope keeps one)
+            cursor, _created = AssignmentCursor.objects.get_or_create(scope=scope)
         after = [pk for pk in rep_ids if cursor.last_user_id is None or pk > cursor.last_user_id]
         chosen = (after or rep_ids)[0]
         cursor.last_user_id = chosen
@@ -205,8 +206,7 @@ def _lead_write(
     lead.icp_fit = lead_fit(lead)
     with audit_actor(by):
         lead.save()
-    events.lead_created(lead, by=by)
-    events.lead_assigned(lead, by=by)
+    events.lead_arrived(lead, by=by)
     return lead
 
 

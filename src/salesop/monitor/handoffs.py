@@ -53,12 +53,14 @@ def tell(
     opens: Callable[[User], bool] | None = None,
     team: Team | None = None,
     now: datetime | None = None,
+    fresh: bool = False,
 ) -> list[Notification]:
     """Tells each person (once, never the one who acted, never an inactive account) that it is
     their turn: `text()` is called in each reader's language. `opens(user)` says whether the
     person may open `url` now: one who lost access to the record is not told. An unread
     hand-off of the same kind about the same page is replaced by this one (the news, not a
-    pile: "returned" then "cleared" leaves "cleared"). The team's chat channels hear of it
+    pile: "returned" then "cleared" leaves "cleared"; `fresh`: the page is new, nothing to
+    replace). The team's chat channels hear of it
     whenever someone's turn it is, whatever each person muted."""
     if kind not in HANDOFF_KINDS:
         raise ValueError(f"unknown hand-off kind {kind!r}")
@@ -78,7 +80,10 @@ def tell(
         preference = preference_of(person)
         if kind in (preference.muted_kinds or []):
             continue
-        Notification.objects.filter(user=person, kind=kind, url=url, read_at__isnull=True).delete()
+        if not fresh:
+            Notification.objects.filter(
+                user=person, kind=kind, url=url, read_at__isnull=True
+            ).delete()
         with translation.override(language_of(person)):
             title = str(text())[:300]
         told.append(
