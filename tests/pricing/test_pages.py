@@ -138,9 +138,10 @@ def test_the_quote_card_shows_revisions_totals_and_approvals(org, wms, django_as
             request=request,
         )
 
-    # quotes, lines (with products), approvals (with lines, deciders), products, concessions;
-    # the site's context processors: the user's roles, unread notifications
-    with django_assert_num_queries(7):
+    # quotes, lines (with products), approvals (with lines, deciders); the site's context
+    # processors: the user's roles, unread notifications. The new quote form (products,
+    # concessions) loads when opened once the deal has quotes.
+    with django_assert_num_queries(5):
         html = card()
     assert "Q3-R1" in html and "Q1-R1" in html and "¥76,000.00" in html  # 75,000 + 1,000
     assert "战略" in html and "陈静" in html
@@ -148,7 +149,7 @@ def test_the_quote_card_shows_revisions_totals_and_approvals(org, wms, django_as
     assert "/revise/" in html and "/send/" in html  # the revise form loads when opened
     for _ in range(3):
         quote_propose(deal=deal, by=org.rep, lines=[{"product_id": wms.pk, "discount_pct": "15"}])
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         card()
 
 
@@ -196,3 +197,20 @@ def test_picking_a_product_fills_in_its_list_price(client, org, wms):
     assert client.get("/approvals/products/price/", {"field": "<x>"}).status_code == 400
     form = quotes_context(make_deal(org.rep))["quote_form"]
     assert 'hx-target="#id_list_price"' in str(form["product"])
+
+
+def test_the_new_quote_form_is_on_a_fresh_deal_and_opens_on_demand_once_quotes_exist(
+    client, org, wms
+):
+    deal = make_deal(org.rep)
+    client.force_login(org.rep)
+    form = f'action="/approvals/deal/{deal.pk}/quote/"'
+    assert form in client.get(f"/deals/{deal.pk}/").content.decode()
+    quote_propose(deal=deal, by=org.rep, lines=[{"product_id": wms.pk, "discount_pct": "5"}])
+    page = client.get(f"/deals/{deal.pk}/").content.decode()
+    assert form not in page and 'data-testid="new-quote"' in page
+    opened = client.get(f"/approvals/deal/{deal.pk}/quote/", HTTP_HX_REQUEST="true")
+    assert form in opened.content.decode() and "<html" not in opened.content.decode()
+    assert "<html" in client.get(f"/approvals/deal/{deal.pk}/quote/").content.decode()
+    client.force_login(org.outsider)
+    assert client.get(f"/approvals/deal/{deal.pk}/quote/").status_code == 404

@@ -164,14 +164,22 @@ def quotes_context(deal) -> dict:
     """What the deal page's quote card shows: every revision (newest first) with its lines,
     totals and approvals, and a form for a new quote."""
     quotes = list(quotes_of(deal)[:20])
-    options = choices()
     for quote in quotes:
         quote.can_revise = deal.is_open and quote.status != QuoteStatus.SUPERSEDED
         quote.can_send = quote.status == QuoteStatus.APPROVED and quote.sent_at is None
     concessions_named([a for quote in quotes for a in quote.approvals.all()])
+    # the first quote's form is on the card; later ones open it (new_quote_forms) when asked
     return {
         "quotes": quotes,
+        **({} if quotes or not deal.is_open else new_quote_forms()),
+        "role_labels": dict(Role.choices),
+    }
+
+
+def new_quote_forms() -> dict:
+    """A new quote's form and its more lines, with the catalogue's products and concessions."""
+    options = choices()
+    return {
         "quote_form": styled(QuoteForm(choices=options)),
         "more_lines": styled_formset(MoreLines(prefix="more", form_kwargs={"choices": options})),
-        "role_labels": dict(Role.choices),
     }

@@ -46,9 +46,17 @@ def _invalid(request, *forms) -> None:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def quote_add(request, deal_id: int):
+    """GET: the new quote form, loaded when the rep opens it on a deal that has quotes; POST:
+    submits the quote."""
     deal = deal_for(request.user, deal_id)
+    if request.method == "GET":
+        context = {"deal": deal, **selectors.new_quote_forms()}
+        template = (
+            "pricing/_partials/new_quote_form.html" if request.htmx else "pricing/new_quote.html"
+        )
+        return render(request, template, context)
     options = choices()
     form = QuoteForm(request.POST, choices=options)
     more = MoreLines(request.POST, prefix="more", form_kwargs={"choices": options})
