@@ -189,6 +189,8 @@ def deal_detail(deal: Deal, memo: dict | None = None) -> DealDetail:
     ticks = {
         (t.stage, t.item): t for t in ChecklistTick.objects.filter(deal=deal).select_related("by")
     }
+    if memo is not None:  # the page's gate checks read the same ticks
+        memo[("fact", "ticked")] = set(ticks)
     stage = playbook.stage(deal.stage)
     checklist = []
     for item in stage.checklist if stage else []:

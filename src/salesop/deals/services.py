@@ -183,7 +183,10 @@ def move_check(
         return [
             GateFailure(deal.stage, "role", _("your role may not move deals out of this stage"))
         ]
-    return gate_failures(deal, playbook, to_stage, ticked_items(deal), memo)
+    ticked = memo.get(("fact", "ticked")) if memo is not None else None
+    return gate_failures(
+        deal, playbook, to_stage, ticked_items(deal) if ticked is None else ticked, memo
+    )
 
 
 @transaction.atomic
