@@ -160,3 +160,56 @@ def test_every_record_behind_every_measure_opens_for_the_reader(client, org, oct
             assert client.get(path).status_code == 200, (measure, item.url)
             opened += 1
     assert opened >= 8
+
+
+def test_the_database_counts_what_the_records_say(org, october):
+    """Scorecards count in SQL, drill-downs list records in Python: the same records, the same
+    verdicts, for every measure and person (edge cases added: a lead never contacted, one not
+    due yet, a ticket whose clocks still run, a move refused nothing but with an override)."""
+    from collections import Counter
+
+    from django.utils import timezone
+
+    from salesop.insights.compliance import _counted
+
+    Lead.objects.create(
+        owner=org.rep,
+        team=org.rep.team,
+        channel=make_channel(),
+        company_name="没联系",
+        created_at=at(6),
+    )
+    Lead.objects.create(
+        owner=org.rep,
+        team=org.rep.team,
+        channel=make_channel(),
+        company_name="刚来",
+        created_at=timezone.now() - timedelta(hours=1),
+    )
+    Ticket.objects.create(
+        owner=org.teammate,
+        team=org.teammate.team,
+        account=Revisit.objects.first().account,
+        channel="phone",
+        severity="normal",
+        title="还在处理",
+        description="…",
+        opened_at=at(12),
+        first_response_due_at=timezone.now() + timedelta(days=1),
+        direction_due_at=timezone.now() + timedelta(days=2),
+    )
+    for period in (OCTOBER, month_period(timezone.localdate().year, timezone.localdate().month)):
+        scope = compliance_scope(org.manager, period)
+        counted = _counted(scope)
+        for measure, collect in COLLECTORS.items():
+            if measure not in counted:
+                continue
+            listed = Counter()
+            for item in collect(scope):
+                listed[(item.owner_id, "ok")] += item.ok
+                listed[(item.owner_id, "n")] += 1
+            summed = Counter()
+            for owner_id, ok, n in counted[measure]:
+                summed[(owner_id, "ok")] += ok
+                summed[(owner_id, "n")] += n
+            assert +summed == +listed, (period, measure)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
@@ -286,10 +286,78 @@ def stream(scope: Scope, measure: str) -> Iterator[Item]:
     return iter(COLLECTORS[measure](scope))
 
 
+def _grouped(rows: QuerySet, owner: str, ok) -> QuerySet:
+    """(owner, ok, total) per owner of `rows`, counted by the database."""
+    return rows.order_by().values_list(owner).annotate(ok=Count("pk", filter=ok), n=Count("pk"))
+
+
+def _counted(scope: Scope) -> dict[str, QuerySet]:
+    """What each collector yields, as grouped counts: the same records and the same verdict
+    (tests/insights/test_compliance.py compares both ways), a few grouped queries instead of a
+    Python loop over a year's records (~20 s at a million leads)."""
+    now = timezone.now()
+    hours = timedelta(hours=first_contact_hours(active_playbook()))
+    leads = scope.leads.filter(created_at__gte=scope.start, created_at__lt=scope.end).exclude(
+        first_contacted_at__isnull=True,
+        created_at__gt=now - hours,  # not due yet
+    )
+    moves = _events(scope).filter(kind__in=[StageEventKind.MOVED, StageEventKind.WON])
+    deal = OuterRef("deal")
+    first = active_playbook().stages[0].key
+    tickets = scope.tickets.filter(opened_at__gte=scope.start, opened_at__lt=scope.end).filter(
+        Q(responded_at__isnull=False) | Q(first_response_due_at__lte=now),
+        Q(direction_at__isnull=False) | Q(direction_due_at__lte=now),  # its clocks have stopped
+    )
+    revisits = scope.revisits.filter(
+        due_on__gte=scope.period.start, due_on__lte=scope.period.end
+    ).exclude(status=RevisitStatus.PLANNED, due_on__gte=company_today())
+    return {
+        "lead_followup": _grouped(
+            leads, "owner_id", Q(first_contacted_at__lte=F("created_at") + hours)
+        ),
+        "checklist": _grouped(
+            moves.exclude(from_stage=""), "deal__owner_id", Q(override_reason="", unmet=[])
+        ),
+        "discovery": _grouped(
+            moves.filter(from_stage=first),
+            "deal__owner_id",
+            Q(Exists(Need.objects.filter(deal=deal)))
+            & Q(deal__discovery__recap_confirmed_at__isnull=False)
+            & Q(Exists(Stakeholder.objects.filter(deal=deal, role="decision_maker"))),
+        ),
+        "quotes": _grouped(
+            _won(scope),
+            "owner_id",
+            Q(Exists(Quote.objects.filter(deal=OuterRef("pk"), status=QuoteStatus.APPROVED))),
+        ),
+        "contracts": _grouped(
+            _won(scope),
+            "owner_id",
+            Q(Exists(Contract.objects.filter(deal=OuterRef("pk"), status__in=SIGNED_STATUSES))),
+        ),
+        "tickets": _grouped(
+            tickets,
+            "owner_id",
+            Q(
+                responded_at__lte=F("first_response_due_at"),
+                direction_at__lte=F("direction_due_at"),
+            ),
+        ),
+        "revisits": _grouped(
+            revisits, "owner_id", Q(status=RevisitStatus.DONE, done_on__lte=F("due_on"))
+        ),
+    }
+
+
 def _tallies(scope: Scope) -> Iterator[tuple[int, str, int, int]]:
+    counted = _counted(scope)
     for key, collect in COLLECTORS.items():
-        for item in collect(scope):
-            yield item.owner_id, key, int(item.ok), 1
+        if key in counted:
+            for owner_id, ok, n in counted[key]:
+                yield owner_id, key, ok, n
+        else:  # weeks of projects: a few hundred, counted as the records say
+            for item in collect(scope):
+                yield item.owner_id, key, int(item.ok), 1
 
 
 def scorecards(scope: Scope, tallies: Iterable[dict] | None = None) -> tuple[Card, list[Card]]:
