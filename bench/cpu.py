@@ -28,17 +28,22 @@ GROUPS = (
 
 NOTES = """In process through Django's test client on the demo's records (`salesop demo`),
 after three warm-up requests; CPU time of this process, so on SQLite it includes the
-database's work and on PostgreSQL only the client's.
+database's work and on PostgreSQL only the client's. A timeline is its own request: its card
+loads it when scrolled into view.
 
 Before issue 24's work (commit 0673c87, same data and machine), medians: deal page 48.6 ms
-SQLite / 63.4 ms PostgreSQL (36 queries; templates 26%, of which form widgets through their
-templates ~60%), lead list 15.8 / 17.7 ms, board 11.2 / 12.2 ms, company page 50.6 / 60.7 ms (46
-queries), home 10.0 / 11.4 ms. Done since: widgets drawn in Python (salesop.core.widgets, equal
-output proved by tests/core/test_widgets.py), the history card loaded when opened, the deal's
-contract read once for all gate criteria, the running playbook read without its text.
-Still over target: the deal page (its timeline's 11 reads and the stage and quote cards), the
-lead list (50 rows through Django's template engine: ~2/3 of its time). Next: fewer reads for
-the timeline, the row partials on a faster engine (Jinja2), the company page's growth advice."""
+SQLite / 63.4 ms PostgreSQL (36 queries, its timeline included; templates 26%, of which form
+widgets through their templates ~60%), lead list 15.8 / 17.7 ms, board 11.2 / 12.2 ms, company
+page 50.6 / 60.7 ms (46 queries, timeline included), home 10.0 / 11.4 ms. Done since: widgets
+drawn in Python (salesop.core.widgets, equal output proved by tests/core/test_widgets.py); the
+timeline, the history card and (once a deal has quotes) the new quote form load when reached
+or opened; the deal's contract and checklist ticks read once for all gates; the lead list
+reads only the columns its rows show; the running playbook is read without its text.
+Still over target: the deal page (16 reads; the activity, task and stakeholder forms and the
+stage panel through Django's template engine), the lead list (50 rows through the template
+engine: ~2/3 of its time). Next: the row partials and the deal page's cards on a faster engine
+(Jinja2), fewer reads for the timeline, the company page's growth advice (the playbook read
+three times)."""
 
 
 def _group(filename: str) -> str:

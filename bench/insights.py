@@ -17,10 +17,10 @@ from bench.common import record, timed
 from bench.generate import MONTHS, Scale, load
 
 NOTES = """Past months are served from the aggregates (the targets above); live figures are
-what the current month, an industry filter or a cold start costs. Live compliance builds one
-item per counted record in Python (600,000 for a year here: the profile is the collectors'
-loops), hence seconds; the plan is to count each measure with conditional aggregates in SQL
-when a live year is needed. The live year funnel is nine COUNT(DISTINCT) queries over joins
+what the current month, an industry filter or a cold start costs. Live compliance counts each
+measure with grouped conditional counts in SQL (issue 24; at 200,000 leads a live year went
+from 4.6 s to 0.72 s, a month from 474 to 195 ms); the drill-downs still list records. The
+live year funnel is nine COUNT(DISTINCT) queries over joins
 of leads, lead events and stage events; one pass with conditional counts is the next step
 if the 2 s target matters beyond the aggregates."""
 
