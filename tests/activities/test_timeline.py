@@ -225,3 +225,11 @@ def test_a_lost_deal_says_why_and_a_reopened_one_says_who_brought_it_back_and_wh
     _position(texts, "Deal lost: Price too high")
     reopened = texts[_position(texts, "Deal reopened at")]
     assert "客户预算批下来了" in reopened and "overridden" not in reopened
+
+
+def test_a_timeline_is_404_for_who_may_not_see_its_record_and_a_page_without_htmx(org):
+    deal = make_deal(org.rep)
+    for kind, pk in (("deal", deal.pk), ("account", deal.account_id), ("contract", deal.pk)):
+        assert signed_in(org.outsider).get(f"/activities/{kind}/{pk}/timeline/").status_code == 404
+    page = signed_in(org.rep).get(f"/activities/deal/{deal.pk}/timeline/").content.decode()
+    assert "<html" in page and 'data-testid="timeline"' in page

@@ -1,9 +1,9 @@
-"""Form widgets drawn without a template each: the form renderer Django uses, except that the
-plain inputs, selects with their options, check boxes and radio buttons and text areas are
-written out here, byte for byte as
-Django's own widget templates write them (tests/core/test_widgets.py compares every widget of
-every form). A deal page draws ~40 widgets and ~60 options: through templates that was a third
-of its CPU. Anything else (a widget with a template of its own) still goes through templates."""
+"""Form widgets drawn without a template each: the form renderer Django uses, except that plain
+inputs, selects and their options, check boxes, radio buttons and text areas are written out
+here, byte for byte as Django's own widget templates write them (tests/core/test_widgets.py
+compares every kind, bound and unbound, and whole form-heavy pages). A deal page drew ~40
+widgets and ~60 options through templates: a third of its CPU. A widget with a template of its
+own still goes through templates."""
 
 from django.forms.renderers import DjangoTemplates
 from django.utils.formats import localize
