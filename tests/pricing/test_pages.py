@@ -58,6 +58,9 @@ def test_a_quote_from_the_page_with_a_product_more_lines_and_concessions(client,
     ]
     assert quote.status == "pending" and quote.concessions[0]["key"] == "training"
     assert sorted(quote.approvals.values_list("role", flat=True)) == ["manager", "manager"]
+    with translation.override("en"):
+        asked = sorted(a.what() for a in quote.approvals.select_related("line"))
+    assert "discount 15% (WMS 仓储管理系统 licence)" in asked, asked
     # the deal page names the concession asked for, on the quote card and the timeline
     page = client.get(f"/deals/{deal.pk}/").content.decode() + timeline_of(client, deal)
     labels = quote.concessions[0]

@@ -372,6 +372,10 @@ class Approval(models.Model):
         subject = self.get_subject_display()
         if self.subject == ApprovalSubject.CONCESSION and self.detail:
             return f"{subject} “{getattr(self, 'detail_label', self.detail)}”"
+        if self.subject == ApprovalSubject.PAYMENT_TERM and self.value is not None:
+            return f"{subject} {self.value:.0f} {_('days')}"
+        if self.subject == ApprovalSubject.DISCOUNT and self.value is not None:
+            subject = f"{subject} {self.value.normalize():f}%"
         if self.line_id:
             return f"{subject} ({self.line.description})"
         return str(subject)
