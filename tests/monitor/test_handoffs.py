@@ -387,6 +387,15 @@ def test_news_replaces_an_unread_hand_off_about_the_same_thing(org):
     assert channel.deliveries.count() == 2  # refused, then approved
 
 
+def test_a_refused_quote_tells_the_rep_what_was_refused_and_why(org):
+    quote = discounted_quote(org, "15")
+    approval_decide(
+        approval=quote.approvals.first(), by=org.manager, approve=False, comment="最多让 10%"
+    )
+    [note] = told(org.rep, "approval.decided")
+    assert "折扣 15%" in note.title and "最多让 10%" in note.title, note.title
+
+
 def test_what_a_customer_types_reaches_chat_as_words_not_markup(org):
     # A correction through the recap link was posted to the team's chat word for word: a
     # markdown link to anywhere, a Slack channel-wide ping, 5,000 characters past WeCom's limit.

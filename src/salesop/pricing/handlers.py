@@ -19,6 +19,7 @@ from salesop.pricing.events import (
 )
 from salesop.pricing.models import Approval, ApprovalStatus, Quote
 from salesop.pricing.rules import may_decide
+from salesop.pricing.selectors import concessions_named
 from salesop.pricing.services import approvals_void
 
 ASKED = handoff_kind("approval.requested", gettext_lazy("An approval is asked of me"))
@@ -86,14 +87,29 @@ def approved(quote: Quote, by: User) -> None:
 
 @subscribe(REJECTED)
 def rejected(quote: Quote, by: User) -> None:
-    _tell_owner(
-        quote,
-        by,
-        lambda: (
-            _("%(who)s refused %(quote)s for %(deal)s: revise it")
-            % {"who": by, "quote": quote.label, "deal": quote.deal.name}
-        ),
+    """The rep hears what was refused (the discount, term or concession) and why."""
+    refused = (
+        quote.approvals.filter(status=ApprovalStatus.REJECTED)
+        .select_related("line")
+        .order_by("-decided_at", "-id")
+        .first()
     )
+
+    def text():
+        said = {"who": by, "quote": quote.label, "deal": quote.deal.name}
+        if refused is None:
+            return _("%(who)s refused %(quote)s for %(deal)s: revise it") % said
+        said["what"] = refused.what()
+        if refused.comment:
+            return _(
+                "%(who)s refused %(what)s on %(quote)s for %(deal)s: “%(why)s”. Revise it."
+            ) % {**said, "why": refused.comment}
+        return _("%(who)s refused %(what)s on %(quote)s for %(deal)s: revise it") % said
+
+    if refused is not None:
+        refused.quote = quote
+        concessions_named([refused])
+    _tell_owner(quote, by, text)
 
 
 @subscribe(SUPERSEDED)
