@@ -221,8 +221,12 @@ def test_a_lost_deal_says_why_and_a_reopened_one_says_who_brought_it_back_and_wh
     deal = make_deal(org.rep)
     deal_mark_lost(deal=deal, by=org.rep, reason="price", note="贵了 20%")
     deal_reopen(deal=deal, by=org.manager, reason="客户预算批下来了")
+    deal_mark_lost(deal=deal, by=org.rep, reason="competitor", competitor="用友", note="便宜三成")
     texts = _story(org.rep, deal)
-    _position(texts, "Deal lost: Price too high")
+    last = texts[_position(texts, "Deal lost: Chose a competitor")]
+    assert "to 用友" in last and "便宜三成" in last
+    earlier = texts[_position(texts, "Deal lost: Price too high")]
+    assert "用友" not in earlier  # what the deal says now is the last loss's
     reopened = texts[_position(texts, "Deal reopened at")]
     assert "客户预算批下来了" in reopened and "overridden" not in reopened
 

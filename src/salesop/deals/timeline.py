@@ -60,10 +60,17 @@ def deal_story(asked):
         .select_related("by")
         .order_by("-at", "-id")[:limit]
     )
+    told_why_lost: set[int] = set()  # newest first: a lost deal's last loss says to whom, why
     for event in events:
         deal = deals[event.deal_id]
         playbook = playbook_of(deal)
         details = [deal.name] if on_company else []
+        if event.kind == StageEventKind.LOST and deal.status == "lost":
+            if deal.pk not in told_why_lost:
+                told_why_lost.add(deal.pk)
+                if deal.lost_to:
+                    details.append(_("to %(name)s") % {"name": deal.lost_to})
+                details.append(deal.lost_note)
         if event.override_reason and event.kind == StageEventKind.REOPENED:
             details.append(_("Why: %(reason)s") % {"reason": event.override_reason})
         elif event.override_reason:
@@ -77,7 +84,7 @@ def deal_story(asked):
                     lambda key, p=playbook: p.stage_label(key, language),
                     {r.key: str(r.label) for r in playbook.lost_reasons},
                 ),
-                detail=" · ".join(details),
+                detail=" · ".join(filter(None, details)),
                 by=event.by,
                 url=reverse("deals:detail", args=[deal.pk]) if on_company else "",
             )
