@@ -203,11 +203,11 @@ def co_purchases(bought: dict[int, set[int]], mine: set[int]) -> Counter:
 
 
 def recommendations(
-    account: Account, limit: int = 5, stage: str | None = None
+    account: Account, limit: int = 5, stage: str | None = None, playbook: Playbook | None = None
 ) -> list[Recommendation]:
     """Add-ons for the account: the playbook's picks for its stage, then what customers who
     bought the same products also bought (at least two of them), each with its reason."""
-    playbook = active_playbook()
+    playbook = playbook or active_playbook()
     language = get_language() or "zh-hans"
     bought = purchases(account)
     mine = bought[account.pk]

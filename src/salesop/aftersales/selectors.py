@@ -196,14 +196,15 @@ def product_on_offer(product_id) -> Product:
     return get_object_or_404(products_on_sale(), pk=product_id)
 
 
-def growth_of(account) -> dict:
+def growth_of(account, playbook=None) -> dict:
     """The customer's growth stage, what the playbook's rules suggest instead (or None), and
     the add-ons to recommend: one read for the company page and the API."""
+    playbook = playbook or active_playbook()
     stage = growth.stage_of(account)
     return {
         "stage": stage,
-        "suggestion": growth.suggest_stage(account),
-        "recommendations": growth.recommendations(account, stage=stage),
+        "suggestion": growth.suggest_stage(account, playbook),
+        "recommendations": growth.recommendations(account, stage=stage, playbook=playbook),
     }
 
 
@@ -242,7 +243,8 @@ def account_context(user, account) -> dict:
     if not contracts and not projects:
         return {"aftersales": None}
     today = company_today()
-    offers = growth_of(account)
+    playbook = active_playbook()  # read once for the growth advice and the churn reasons
+    offers = growth_of(account, playbook)
     stage, suggestion = offers["stage"], offers["suggestion"]
     return {
         "aftersales": {
@@ -272,8 +274,7 @@ def account_context(user, account) -> dict:
             "recommendations": offers["recommendations"],
             "revisit_forms": RevisitForm.choices,
             "churn_reasons": [
-                (r.key, r.label.get(get_language() or "zh-hans"))
-                for r in active_playbook().churn_reasons
+                (r.key, r.label.get(get_language() or "zh-hans")) for r in playbook.churn_reasons
             ],
             "churned": account.churns.first(),
         }
