@@ -82,12 +82,17 @@ def check(context: GateContext, name: str) -> str | None:
     return context.memo[key]
 
 
-def fact(context: GateContext, name: str, read: Callable[[Deal], Any]) -> Any:
-    """`read(deal)`, once per read of the deal however many criteria and gates ask."""
+def remembered(memo: dict, name: str, read: Callable[[], Any]) -> Any:
+    """`read()`, once per memo (one read of a deal) however many criteria and gates ask."""
     key = ("fact", name)
-    if key not in context.memo:
-        context.memo[key] = read(context.deal)
-    return context.memo[key]
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
+
+
+def fact(context: GateContext, name: str, read: Callable[[Deal], Any]) -> Any:
+    """`read(deal)`, once per read of the deal (see `remembered`)."""
+    return remembered(context.memo, name, lambda: read(context.deal))
 
 
 def stage_due_at(playbook: Playbook, stage: str, entered_at: datetime) -> datetime | None:

@@ -25,7 +25,7 @@ from salesop.deals.models import (
     Stakeholder,
     StakeholderRole,
 )
-from salesop.deals.rules import GateContext, evidence_missing
+from salesop.deals.rules import GateContext, evidence_missing, remembered
 from salesop.playbook.registry import CRITERIA
 from salesop.playbook.schema import Playbook
 from salesop.playbook.selectors import parsed
@@ -190,7 +190,7 @@ def deal_detail(deal: Deal, memo: dict | None = None) -> DealDetail:
         (t.stage, t.item): t for t in ChecklistTick.objects.filter(deal=deal).select_related("by")
     }
     if memo is not None:  # the page's gate checks read the same ticks
-        memo[("fact", "ticked")] = set(ticks)
+        remembered(memo, "ticked", lambda: set(ticks))
     stage = playbook.stage(deal.stage)
     checklist = []
     for item in stage.checklist if stage else []:

@@ -26,6 +26,7 @@ from salesop.deals.rules import (
     gates_between,
     may_move,
     may_override,
+    remembered,
     stage_due_at,
 )
 from salesop.deals.selectors import playbook_of
@@ -183,10 +184,11 @@ def move_check(
         return [
             GateFailure(deal.stage, "role", _("your role may not move deals out of this stage"))
         ]
-    ticked = memo.get(("fact", "ticked")) if memo is not None else None
-    return gate_failures(
-        deal, playbook, to_stage, ticked_items(deal) if ticked is None else ticked, memo
-    )
+    if memo is None:
+        ticked = ticked_items(deal)
+    else:  # a page asking several gates, with the ticks it read (deals.selectors.deal_detail)
+        ticked = remembered(memo, "ticked", lambda: ticked_items(deal))
+    return gate_failures(deal, playbook, to_stage, ticked, memo)
 
 
 @transaction.atomic
