@@ -108,10 +108,7 @@ def leads_get(request, lead_id: Id):
 )
 def leads_update(request, lead_id: Id, payload: LeadPatch):
     lead = selectors.lead_for(request.user, lead_id)
-    values = payload.dict(exclude_unset=True)
-    if "employee_band" in values:
-        values["employee_band"] = values["employee_band"] or ""  # null clears it too
-    return services.lead_update(lead=lead, by=request.user, **values)
+    return services.lead_update(lead=lead, by=request.user, **payload.dict(exclude_unset=True))
 
 
 @router.get(

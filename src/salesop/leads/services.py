@@ -71,6 +71,8 @@ def _check_fields(values: dict) -> dict:
             {name: _("This field cannot be set.") for name in unknown},
         )
     values = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+    if "employee_band" in values and values["employee_band"] is None:
+        values["employee_band"] = ""  # null clears the band, as "" does
     problem = rules.budget_problem(values.get("budget"), values.get("budget_currency") or "CNY")
     if problem:
         raise DomainError("budget", problem, {"budget": problem})
