@@ -37,6 +37,10 @@ class VisibleQuerySet(models.QuerySet):
             visible |= Q(team_id__in=subtree)
         return self.filter(visible)
 
+    def seen_by(self, user: "User", pk: int) -> bool:
+        """Whether the record `pk` is among those `user` sees (one query)."""
+        return self.visible_to(user).filter(pk=pk).exists()
+
 
 def get_visible_or_404(queryset: VisibleQuerySet, user: "User", **lookup: Any) -> Any:
     """The record if it exists and the user may see it; 404 alike for missing and forbidden."""

@@ -36,7 +36,7 @@ def open_project(contract: Contract, handover: Handover, by: User) -> None:
 
 
 def _sees(model, pk: int):
-    return lambda user: model.objects.visible_to(user).filter(pk=pk).exists()
+    return lambda user: model.objects.seen_by(user, pk)
 
 
 def _tell_member(project: DeliveryProject, member: ProjectMember, by: User | None) -> None:

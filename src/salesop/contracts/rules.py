@@ -169,9 +169,7 @@ def may_edit(user: User, contract: Contract) -> bool:
     """The deal's owner, or a manager or sales ops who can see the deal."""
     if user.pk == contract.deal.owner_id:
         return True
-    return (
-        manages_others(user) and Deal.objects.visible_to(user).filter(pk=contract.deal_id).exists()
-    )
+    return manages_others(user) and Deal.objects.seen_by(user, contract.deal_id)
 
 
 def may_review(user: User, contract: Contract) -> bool:

@@ -136,7 +136,7 @@ def run_accounts(job, rows, progress=None) -> Outcome:
         if not in_file:
             twins = Account.objects.filter(normalized_name=key).order_by("pk")
             twin = twins.visible_to(job.created_by).first() or twins.first()
-        if twin and not Account.objects.visible_to(job.created_by).filter(pk=twin.pk).exists():
+        if twin and not Account.objects.seen_by(job.created_by, twin.pk):
             # another team's company: refused as the company form refuses it (a merge filled
             # it and a skip counted it as the importer's)
             outcome.errors.append(

@@ -59,7 +59,7 @@ def tell_recap_answered(deal: Deal, link: RecapLink, by=None) -> None:
         text,
         reverse("deals:discovery", args=[deal.pk]) + "#recap",
         by=None,
-        opens=lambda person: Deal.objects.visible_to(person).filter(pk=deal.pk).exists(),
+        opens=lambda person: Deal.objects.seen_by(person, deal.pk),
         team=deal.team,
     )
 

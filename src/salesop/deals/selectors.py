@@ -79,7 +79,7 @@ def deals_visible_to(user: User, filters: DealFilters | None = None) -> QuerySet
 
 def sees_deal(user: User, deal: Deal) -> bool:
     """Whether the deal is among those `user` sees (one query)."""
-    return Deal.objects.visible_to(user).filter(pk=deal.pk).exists()
+    return Deal.objects.seen_by(user, deal.pk)
 
 
 def contacts_of(deal: Deal) -> QuerySet[Contact]:

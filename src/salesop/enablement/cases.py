@@ -19,7 +19,7 @@ from salesop.enablement.rules import may_edit_case, may_review_case
 @transaction.atomic
 def case_create(*, by: User, deal: Deal) -> Case:
     """A case from a won or lost deal the author may see, its history copied as it is now."""
-    if not Deal.objects.visible_to(by).filter(pk=deal.pk).exists():
+    if not Deal.objects.seen_by(by, deal.pk):
         raise DomainError(
             "not_visible",
             _("You cannot see this deal, so you cannot write it up."),

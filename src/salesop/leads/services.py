@@ -408,7 +408,7 @@ def lead_convert(
             region=lead.region,
             employee_band=lead.employee_band,
         )
-    elif not Account.objects.visible_to(lead.owner).filter(pk=account.pk).exists():
+    elif not Account.objects.seen_by(lead.owner, account.pk):
         with audit_actor(by):  # the company is known: the new deal's owner sees it
             account.shared_with.add(lead.owner)
     contact = None

@@ -182,7 +182,7 @@ def _detail_context(request, lead, **extra):
         "audit_of": lead,
         # the company it matched is linked only for a reader who may open it
         "account_visible": bool(lead.account_id)
-        and Account.objects.visible_to(request.user).filter(pk=lead.account_id).exists(),
+        and Account.objects.seen_by(request.user, lead.account_id),
         "is_open": lead.status in services.OPEN_STATUSES,
         **activity_panel_context(lead, request.user),
         **extra,
