@@ -32,7 +32,7 @@ from salesop.insights.rules import (
     percentile,
     rate,
 )
-from salesop.insights.steps import funnel_stages, step_label
+from salesop.insights.steps import step_counts, step_label
 from salesop.leads.models import Lead
 from salesop.playbook.selectors import active_playbook
 from salesop.pricing.models import Approval
@@ -125,20 +125,15 @@ def funnel(
     user: User, period: Period, filters: Filters | None = None, source: str = "auto"
 ) -> list[Step]:
     """The leads created in the period and how far they got: contacted, qualified, each deal
-    stage of the playbook, won. One count query per step, or one over the aggregates."""
+    stage of the playbook, won. One query over the records, or one over the aggregates."""
     filters = filters or Filters()
     playbook = active_playbook()
     if aggregated(period, source, filters):
         counts = aggregates.step_counts(user, period, filters)
-        keys = ["leads", "contacted", "qualified", *[s.key for s in playbook.stages], "won"]
-        return funnel_steps([(k, step_label(k, playbook), counts.get(k, 0)) for k in keys])
-    leads = _cohort(user, period, filters)
-    return funnel_steps(
-        [
-            (key, step_label(key, playbook), reached.aggregate(n=Count("id", distinct=True))["n"])
-            for key, reached in funnel_stages(leads, playbook)
-        ]
-    )
+    else:
+        counts = step_counts(_cohort(user, period, filters), playbook)
+    keys = ["leads", "contacted", "qualified", *[s.key for s in playbook.stages], "won"]
+    return funnel_steps([(k, step_label(k, playbook), counts.get(k, 0)) for k in keys])
 
 
 @dataclass(frozen=True)

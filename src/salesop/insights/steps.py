@@ -1,12 +1,12 @@
 """The funnel's steps: which leads reached each one, and its label. Read by the live
 reports (selectors) and by the nightly aggregates alike."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Count, Exists, Max, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from salesop.deals.models import StageEventKind
-from salesop.leads.models import Lead, LeadEventKind
+from salesop.leads.models import Lead, LeadEvent, LeadEventKind
 
 
 def funnel_stages(leads: QuerySet[Lead], playbook) -> list[tuple[str, QuerySet[Lead]]]:
@@ -32,6 +32,40 @@ def funnel_stages(leads: QuerySet[Lead], playbook) -> list[tuple[str, QuerySet[L
         steps.append((key, leads.filter(reached)))
     steps.append(("won", leads.filter(deal__stage_events__kind=StageEventKind.WON)))
     return steps
+
+
+def step_counts(leads: QuerySet[Lead], playbook) -> dict[str, int]:
+    """How many of `leads` reached each step of `funnel_stages`, counted in one pass: each
+    lead's furthest stage (the index of the furthest stage any of its deals' events went
+    to), then conditional counts over those. Nine COUNT(DISTINCT) over the joins took 9 s
+    for a year at a million leads on SQLite."""
+    stages = [s.key for s in playbook.stages]
+    events = "deal__stage_events__"
+    furthest = Case(
+        *[When(**{f"{events}to_stage": key}, then=Value(i)) for i, key in enumerate(stages)],
+        When(**{f"{events}to_stage": "won"}, then=Value(len(stages))),
+        When(**{f"{events}kind": StageEventKind.CREATED}, then=Value(0)),
+        default=Value(-1),
+    )
+    qualified_status = LeadEvent.objects.filter(
+        lead=OuterRef("pk"), kind=LeadEventKind.STATUS, to_value="qualified"
+    )
+    per_lead = leads.annotate(
+        furthest=Max(furthest),
+        has_won=Max(Case(When(**{f"{events}kind": StageEventKind.WON}, then=Value(1)), default=0)),
+        qualified_status=Exists(qualified_status),
+    )
+    counts = per_lead.aggregate(
+        leads=Count("id"),
+        contacted=Count("id", filter=Q(first_contacted_at__isnull=False)),
+        qualified=Count("id", filter=Q(deal__isnull=False) | Q(qualified_status=True)),
+        won=Count("id", filter=Q(has_won=1)),
+        **{f"stage_{i}": Count("id", filter=Q(furthest__gte=i)) for i in range(len(stages))},
+    )
+    return {
+        **{key: counts[key] for key in ("leads", "contacted", "qualified", "won")},
+        **{key: counts[f"stage_{i}"] for i, key in enumerate(stages)},
+    }
 
 
 def step_label(key: str, playbook) -> str:
