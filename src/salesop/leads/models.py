@@ -176,6 +176,22 @@ class Lead(OwnedModel):
             models.Index(fields=["channel", "-created_at"], name="lead_channel"),
             models.Index(fields=["first_contact_due_at"], name="lead_first_contact_due"),
             models.Index(fields=["followup_due_at"], name="lead_followup_due"),
+            # The reports over the leads created in a period (funnel, grading, compliance,
+            # timings) read only these columns: an index-only scan instead of fetching each
+            # of a year's 500,000 rows (grading's three queries: 5 s -> 0.6 s on SQLite).
+            models.Index(
+                fields=[
+                    "created_at",
+                    "owner",
+                    "team",
+                    "status",
+                    "score",
+                    "icp_fit",
+                    "deal",
+                    "first_contacted_at",
+                ],
+                name="lead_cohort",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
