@@ -1,6 +1,9 @@
 """The lead timers the monitor sweeps: a new lead not contacted within the first-contact window;
 a lead without activity for the follow-up period (SOP: 7 days -> owner, 3 more -> manager)."""
 
+from datetime import datetime
+from typing import NamedTuple
+
 from django.utils.translation import gettext as _
 
 from salesop.leads.models import Lead
@@ -9,7 +12,7 @@ from salesop.monitor.registry import AlertKind, alert_kind, open_due_rows
 OPEN_STATUSES = ("new", "contacted", "qualified", "nurturing")
 
 
-def _touch_state(lead: Lead) -> str:
+def _touch_state(lead) -> str:
     return lead.last_activity_at.isoformat() if lead.last_activity_at else ""
 
 
@@ -30,12 +33,23 @@ def _followup(lead: Lead, rule) -> dict:
     }
 
 
-def _leads_of(alerts) -> tuple[list, dict]:
+class _Checked(NamedTuple):
+    status: str
+    first_contacted_at: datetime | None
+    last_activity_at: datetime | None
+
+
+def _leads_of(alerts) -> tuple[list, dict[int, _Checked]]:
     alerts = list(alerts)
-    ids = [a.params.get("lead_id") for a in alerts]
-    # only what the checks read: a quiet sweep re-checks every open alert each minute
-    leads = Lead.objects.only("status", "first_contacted_at", "last_activity_at")
-    return alerts, leads.in_bulk([i for i in ids if i])
+    ids = [i for i in (a.params.get("lead_id") for a in alerts) if i]
+    # only what the checks read, as tuples: a quiet sweep re-checks every open alert each minute
+    leads = {}
+    for start in range(0, len(ids), 900):  # SQLite's bound on parameters
+        rows = Lead.objects.filter(pk__in=ids[start : start + 900]).values_list(
+            "pk", *_Checked._fields
+        )
+        leads.update({pk: _Checked(*rest) for pk, *rest in rows})
+    return alerts, leads
 
 
 def _first_contact_cleared(alerts):

@@ -116,6 +116,17 @@ def _escalate_due(playbook, now: datetime) -> int:
     return count
 
 
+RECHECKED = (
+    "kind",
+    "state",
+    "params",
+    "opened_at",
+    "deal__status",
+    "deal__stage",
+    "deal__expected_close_date",
+)
+
+
 def sweep(now: datetime | None = None) -> SweepReport:
     """One pass of supervision over everything due at `now`."""
     now = now or timezone.now()
@@ -131,8 +142,12 @@ def sweep(now: datetime | None = None) -> SweepReport:
         Alert.objects.filter(status=AlertStatus.OPEN).values_list("kind", flat=True).distinct()
     )
     for name in sorted(open_kinds & set(KINDS)):
-        open_alerts = Alert.objects.filter(kind=name, status=AlertStatus.OPEN).select_related(
-            "deal"
+        # only what the checks and alert_resolve read: a quiet sweep re-checks every open
+        # alert each minute (loading 2,814 whole alerts and deals was 2/3 of it)
+        open_alerts = (
+            Alert.objects.filter(kind=name, status=AlertStatus.OPEN)
+            .select_related("deal")
+            .only(*RECHECKED)
         )
         for alert in KINDS[name].cleared(open_alerts):
             report.resolved += alert_resolve(alert, now)
