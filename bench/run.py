@@ -313,6 +313,62 @@ def http_figures(port: int, people: dict, repeats: int, explain_log: list) -> li
     return figures
 
 
+def _hammer(port: int, headers: dict, path: str, seconds: float, clients: int) -> tuple:
+    """`clients` connections asking `path` back to back: the answer times of the 200s after a
+    2 s warm-up, and the statuses of the others."""
+    times: list[float] = []
+    failed: list[int] = []
+    lock = threading.Lock()
+
+    def client(_n):
+        http = Http(port, headers)
+        warm_until = time.perf_counter() + 2
+        stop = warm_until + seconds
+        while (now := time.perf_counter()) < stop:
+            status, _data, ms = http.call("GET", path)
+            if now >= warm_until:
+                with lock:
+                    if status == 200:
+                        times.append(ms)
+                    else:
+                        failed.append(status)
+
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(client, range(clients)))
+    return times, failed
+
+
+def throughput_figures(port: int, people: dict, seconds: float, clients: int = 8) -> list:
+    """Requests per second the server answers when `clients` keep-alive connections ask one
+    page back to back for `seconds` (after a 2 s warm-up): the lead list and the deal page as
+    team 0's manager, and the lead list over the API."""
+    from salesop.deals.models import Deal
+
+    deal = Deal.objects.filter(owner=people["rep0_0"], status="open").order_by("pk").first()
+    session = {"Cookie": f"sessionid={people['session']}"}
+    token = {"Authorization": f"Bearer {people['token']}"}
+    cases = [
+        ("lead list page (team, newest)", session, "/leads/"),
+        ("deal page", session, f"/deals/{deal.pk}/"),
+        ("lead list API (team, newest)", token, "/api/v1/leads"),
+    ]
+    rows = []
+    for label, headers, path in cases:
+        times, failed = _hammer(port, headers, path, seconds, clients)
+        median, p95 = summary(times)
+        rows.append(
+            (
+                label,
+                ">= 150 requests/s" if "page" in label else "-",
+                f"{len(times) / seconds:,.0f} requests/s",
+                f"median {median:.0f} ms, p95 {p95:.0f} ms",
+                str(len(failed)),
+            )
+        )
+        print(rows[-1], flush=True)
+    return rows
+
+
 def intake_figure(port: int, requests: int) -> Figure:
     from salesop.accounts.models import User
     from salesop.leads.channels import channel_rotate_intake_key
@@ -530,9 +586,12 @@ def run(db: str, scale: str, repeats: int, save: bool, reuse: bool, sections: se
     server = serve(os.environ.copy(), port)
     figures: list[Figure] = []
     explain_log: list[str] = []
+    busy: list[tuple] = []
     try:
         if "http" in sections:
             figures += http_figures(port, people, repeats, explain_log)
+        if "throughput" in sections:
+            busy = throughput_figures(port, people, 30 if scale == "large" else 3)
         if "intake" in sections:
             figures.append(intake_figure(port, 3000 if scale == "large" else 300))
             print(figures[-1].row(), flush=True)
@@ -553,7 +612,17 @@ def run(db: str, scale: str, repeats: int, save: bool, reuse: bool, sections: se
 
     log = ROOT / ".data" / f"explain-{scale}-{db}.txt"
     log.write_text("\n".join(explain_log), encoding="utf-8")
-    if save:
+    if save and busy:
+        record(
+            f"Throughput: {scale} data set ({db})",
+            busy,
+            ("page", "target", "answered", "answer time", "errors"),
+            f"8 clients, each a keep-alive connection asking the same page back to back for "
+            f"{30 if scale == 'large' else 3} s after a 2 s warm-up, through gunicorn "
+            f"({WORKERS} gthread workers of 4 threads) on loopback, as team 0's manager; the "
+            "clients run on the same 2 cores.",
+        )
+    if save and figures:
         data = (
             f"Data: {made['lead']:,} leads, {made['account']:,} accounts, {made['contact']:,} "
             f"contacts, {made['deal']:,} deals ({made['stageevent']:,} stage events), "
@@ -587,8 +656,8 @@ def main() -> None:
     parser.add_argument("--no-record", action="store_true", help="do not update RESULTS.md")
     parser.add_argument(
         "--only",
-        default="http,intake,reports,sweep,import",
-        help="comma-separated sections: http, intake, reports, sweep, import",
+        default="http,throughput,intake,reports,sweep,import",
+        help="comma-separated sections: http, throughput, intake, reports, sweep, import",
     )
     args = parser.parse_args()
     run(

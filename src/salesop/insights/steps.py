@@ -5,7 +5,7 @@ from django.db.models import Case, Count, Exists, Max, OuterRef, Q, QuerySet, Va
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from salesop.deals.models import StageEventKind
+from salesop.deals.models import StageEvent, StageEventKind
 from salesop.leads.models import Lead, LeadEvent, LeadEventKind
 
 
@@ -35,36 +35,43 @@ def funnel_stages(leads: QuerySet[Lead], playbook) -> list[tuple[str, QuerySet[L
 
 
 def step_counts(leads: QuerySet[Lead], playbook) -> dict[str, int]:
-    """How many of `leads` reached each step of `funnel_stages`, counted in one pass: each
-    lead's furthest stage (the index of the furthest stage any of its deals' events went
-    to), then conditional counts over those. Nine COUNT(DISTINCT) over the joins took 9 s
-    for a year at a million leads on SQLite."""
+    """How many of `leads` reached each step of `funnel_stages`, in two queries: conditional
+    counts over the leads (contacted, qualified), then each of their deals' furthest stage
+    (grouped over the deals' stage events; a deal comes from one lead) counted per stage.
+    Nine COUNT(DISTINCT) over the joins took 9 s for a year at a million leads on SQLite;
+    grouping all the leads with their events, 25 s on PostgreSQL."""
     stages = [s.key for s in playbook.stages]
-    events = "deal__stage_events__"
-    furthest = Case(
-        *[When(**{f"{events}to_stage": key}, then=Value(i)) for i, key in enumerate(stages)],
-        When(**{f"{events}to_stage": "won"}, then=Value(len(stages))),
-        When(**{f"{events}kind": StageEventKind.CREATED}, then=Value(0)),
-        default=Value(-1),
-    )
     qualified_status = LeadEvent.objects.filter(
         lead=OuterRef("pk"), kind=LeadEventKind.STATUS, to_value="qualified"
     )
-    per_lead = leads.annotate(
-        furthest=Max(furthest),
-        has_won=Max(Case(When(**{f"{events}kind": StageEventKind.WON}, then=Value(1)), default=0)),
-        qualified_status=Exists(qualified_status),
-    )
-    counts = per_lead.aggregate(
+    counts = leads.aggregate(
         leads=Count("id"),
         contacted=Count("id", filter=Q(first_contacted_at__isnull=False)),
-        qualified=Count("id", filter=Q(deal__isnull=False) | Q(qualified_status=True)),
-        won=Count("id", filter=Q(has_won=1)),
-        **{f"stage_{i}": Count("id", filter=Q(furthest__gte=i)) for i in range(len(stages))},
+        qualified=Count("id", filter=Q(deal__isnull=False) | Q(Exists(qualified_status))),
+    )
+    furthest = Case(
+        *[When(to_stage=key, then=Value(i)) for i, key in enumerate(stages)],
+        When(to_stage="won", then=Value(len(stages))),
+        When(kind=StageEventKind.CREATED, then=Value(0)),
+        default=Value(-1),
+    )
+    per_deal = (
+        StageEvent.objects.filter(deal__in=leads.filter(deal__isnull=False).values("deal"))
+        .values("deal")
+        .annotate(
+            furthest=Max(furthest),
+            has_won=Max(Case(When(kind=StageEventKind.WON, then=Value(1)), default=Value(0))),
+        )
+        .order_by()
+    )
+    reached = per_deal.aggregate(
+        won=Count("deal", filter=Q(has_won=1)),
+        **{f"stage_{i}": Count("deal", filter=Q(furthest__gte=i)) for i in range(len(stages))},
     )
     return {
-        **{key: counts[key] for key in ("leads", "contacted", "qualified", "won")},
-        **{key: counts[f"stage_{i}"] for i, key in enumerate(stages)},
+        **counts,
+        "won": reached["won"],
+        **{key: reached[f"stage_{i}"] for i, key in enumerate(stages)},
     }
 
 
