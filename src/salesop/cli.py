@@ -150,6 +150,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
     setup()
     from django.core.management import call_command
 
+    from salesop.core.process import loaded
     from salesop.monitor.supervisor import die_with
     from salesop.monitor.tasks import alert_sweep
 
@@ -158,6 +159,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
     # A (re)started worker sweeps at once: it reaps the jobs its predecessor left running and
     # shows it is alive, rather than at the next minute.
     alert_sweep()
+    loaded()
     call_command("run_huey", workers=args.threads)
 
 

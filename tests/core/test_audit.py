@@ -159,3 +159,36 @@ def test_a_records_history_opens_for_who_sees_it_and_is_404_for_anyone_else(org)
         (org.rep, "/history/deals.deal/99999999/"),
     ):
         assert signed_in(user).get(address).status_code == 404
+
+
+def test_nested_actor_blocks_attribute_each_row_and_leave_no_receiver_behind(org, client):
+    """A service's block (its `by`) inside the request's block (the signed-in user): each row
+    goes to the block it was written in, and leaving them disconnects what they connected.
+    django-auditlog alone left the outer block's signal receiver connected: one more per
+    audited request, all called on every audit row written after (the process slowed and
+    grew for as long as it ran)."""
+    from auditlog.models import LogEntry
+    from django.db.models.signals import pre_save
+
+    lead = make_lead(org.rep)
+    connected = len(pre_save.receivers)
+    with audit_actor(org.rep):
+        for name in ("一", "二", "三"):
+            with audit_actor(org.manager):
+                lead.contact_name = name
+                lead.save()
+        lead.title = "总经理"
+        lead.save()
+    actors = list(
+        LogEntry.objects.get_for_object(lead).order_by("pk").values_list("actor", flat=True)
+    )
+    assert actors[-4:] == [org.manager.pk] * 3 + [org.rep.pk]
+    assert len(pre_save.receivers) == connected
+    client.force_login(org.rep)  # and through the middleware's block, request after request
+    for _ in range(3):
+        response = client.post(
+            f"/activities/lead/{lead.pk}/log/",
+            {"kind": "call", "summary": "回访", "occurred_at": "2026-10-12 10:00"},
+        )
+        assert response.status_code in (200, 302), response.content[:300]
+    assert len(pre_save.receivers) == connected

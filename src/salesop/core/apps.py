@@ -21,5 +21,11 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self):
+        from auditlog.models import LogEntry
+        from django.db.models.signals import pre_save
+
+        from salesop.core.audit import attribute
+
         # Sent once per migrated app: the first call switches, the others only read the mode.
         post_migrate.connect(sqlite_wal, dispatch_uid="salesop.core.sqlite_wal")
+        pre_save.connect(attribute, sender=LogEntry, dispatch_uid="salesop.core.audit")

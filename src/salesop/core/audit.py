@@ -1,16 +1,19 @@
-"""Reading the audit trail kept by django-auditlog, in the reader's language."""
+"""The audit trail kept by django-auditlog: whom each row is attributed to (audit_actor), and
+reading it in the reader's language."""
 
 import copy
 import json
 from collections.abc import Callable, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from auditlog.cid import get_cid
-from auditlog.context import set_actor
+from auditlog.cid import get_cid, set_cid
 from auditlog.diff import model_instance_diff
+from auditlog.middleware import AuditlogMiddleware
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from django.conf import settings
@@ -225,10 +228,48 @@ def audit_record_for(user, label: str, pk: int) -> Model:
     return _SHOWN[label](user, pk)
 
 
-def audit_actor(user):
+_BLOCK: ContextVar[dict | None] = ContextVar("salesop_audit_block", default=None)
+
+
+@contextmanager
+def audit_actor(user, **request):
     """Attributes the audit rows written inside the block to `user`: services call it with their
-    `by`, so changes from the command line and jobs are attributed as well as web requests."""
-    return set_actor(user if user is not None and user.is_authenticated else None)
+    `by`, so changes from the command line and jobs are attributed as well as web requests. A
+    block inside another (a service inside the request's) keeps the request's address and, on
+    leaving, gives the outer block its actor back. django-auditlog's own blocks did neither
+    when nested: the rows written after an inner block were attributed to no one and the outer
+    block's signal receiver stayed connected (one more per request, each called on every audit
+    row written after, for as long as the process ran)."""
+    actor = user if user is not None and user.is_authenticated else None
+    token = _BLOCK.set({**(_BLOCK.get() or {}), **request, "actor": actor})
+    try:
+        yield
+    finally:
+        _BLOCK.reset(token)
+
+
+def attribute(sender, instance: LogEntry, **kwargs) -> None:
+    """pre_save of every audit row (connected once, core.apps): the innermost block's actor and
+    the request's address, unless the row names them itself (audit_created)."""
+    block = _BLOCK.get()
+    if block is None or instance.actor_id is not None:
+        return
+    instance.actor = block["actor"]
+    instance.actor_email = getattr(block["actor"], "email", None)
+    for key in ("remote_addr", "remote_port"):
+        if block.get(key) is not None:
+            setattr(instance, key, block[key])
+
+
+class AuditMiddleware(AuditlogMiddleware):
+    """django-auditlog's middleware (the request's correlation id, actor and address) through
+    audit_actor."""
+
+    def __call__(self, request):
+        set_cid(request)
+        extra = self.get_extra_data(request)
+        with audit_actor(extra.pop("actor"), **extra):
+            return self.get_response(request)
 
 
 def audit_created(instances: list[Model], *, by) -> None:
