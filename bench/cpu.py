@@ -39,11 +39,15 @@ drawn in Python (salesop.core.widgets, equal output proved by tests/core/test_wi
 timeline, the history card and (once a deal has quotes) the new quote form load when reached
 or opened; the deal's contract and checklist ticks read once for all gates; the lead list
 reads only the columns its rows show; the running playbook is read without its text.
-Still over target: the deal page (16 reads; the activity, task and stakeholder forms and the
-stage panel through Django's template engine), the lead list (50 rows through the template
-engine: ~2/3 of its time). Next: the row partials and the deal page's cards on a faster engine
-(Jinja2), fewer reads for the timeline, the company page's growth advice (the playbook read
-three times)."""
+Still over target: the deal page and the lead list. The floor is the base page itself (a
+signed-in page with no content, the API tokens page: ~4 ms of middleware, session, user and
+the navigation through the template engine); above it, the lead list's 50 rows cost ~5 ms in
+Django's template engine and the deal page's cards ~9 ms (the activity panel 3, the decision
+chain 2, the forms 2), against ~6 ms for its 16 reads. Django templates are the stack's choice
+(DESIGN.md) and makemessages reads them; the next lever is the Jinja2 backend for the row
+partials and the deal page's cards, or loading the decision chain when scrolled to as the
+timeline is. Pages whose CPU was cut also answer more per second under load ("Throughput",
+"Load")."""
 
 
 def _group(filename: str) -> str:

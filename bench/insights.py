@@ -18,11 +18,9 @@ from bench.generate import MONTHS, Scale, load
 
 NOTES = """Past months are served from the aggregates (the targets above); live figures are
 what the current month, an industry filter or a cold start costs. Live compliance counts each
-measure with grouped conditional counts in SQL (issue 24; at 200,000 leads a live year went
-from 4.6 s to 0.72 s, a month from 474 to 195 ms); the drill-downs still list records. The
-live year funnel is nine COUNT(DISTINCT) queries over joins
-of leads, lead events and stage events; one pass with conditional counts is the next step
-if the 2 s target matters beyond the aggregates."""
+measure with grouped conditional counts in SQL and the live funnel counts its steps in two
+queries (issue 24); the reports over a period's leads read the covering index lead_cohort.
+The drill-downs still list records."""
 
 
 def run(db: str, leads: int, repeats: int, save: bool, reuse: bool = False) -> None:

@@ -196,7 +196,11 @@ class Rep(Person):
         deal = self.get_api(f"/api/v1/deals/{deal_id}", "api GET /deals/<id>")
         if not deal or deal["status"] != "open" or not deal["next_stages"]:
             return
-        unticked = [c for c in deal["checklist"] if c["stage"] == deal["stage"] and not c["done"]]
+        unticked = [  # what a rep ticks: an item its evidence ticks answers 422 by design
+            c
+            for c in deal["checklist"]
+            if c["stage"] == deal["stage"] and not c["done"] and not c["evidence"]
+        ]
         if unticked:
             item = random.choice(unticked)
             self.post_api(

@@ -54,27 +54,49 @@ class Figure:
         return (self.label, self.target, self.measured, self.queries, self.overhead, self.plan)
 
 
-MISSES = """Targets missed, with the profile and the plan:
-- *Intake* (113 creates/s SQLite, 138 PostgreSQL; target 300): CPU-bound. In process one create
-  costs ~6 ms of Python (field checks and phone parsing, round-robin cursor, ICP fit, the lead
-  row, its audit row serialising every field, two lead events: ~13 queries), so two cores
-  shared by gunicorn, the database and the 8 benchmark clients top out near 150/s; SQLite also
-  admits one writer at a time. Done: the round-robin cursor is locked only while it moves
-  (+15% on PostgreSQL) and the idempotency lookup uses its index (it scanned the channel).
-  Next: a lighter intake path (events in one INSERT, audit without the full serialisation) and
-  queuing web-form bursts to the worker.
-- *Funnel report for a month* (~200 ms; target 100): its steps come from the aggregates
-  (2 ms); the stage dwell and timed-step spreads (medians, p75, p90 of ~40,000 leads and
-  ~26,000 stage moves) are computed live. Next: per-month histograms of those durations in
-  the nightly aggregates.
-- *Quiet sweep p95* (median under 200 ms, p95 above): most of its time re-checks the 2,814
-  open alerts of the data set (loading them and their leads); the tail over 30 runs was not
-  profiled. Next: re-check only alerts whose record changed since the last sweep.
-- *Live year reports* (funnel 1.9 s on PostgreSQL: met; SQLite 9 s; compliance 19-22 s): as
-  in "Insights reports" below, past months are served from the aggregates; live is the current
-  month and filters the aggregates do not carry.
+MISSES = """Issue 24 (a department on one small box), before (2026-11-27) and after (2026-12-05),
+SQLite / PostgreSQL, on this data set:
+
+- *Live year funnel* (< 2 s): 8.9 s / 1.9 s -> 0.42 s / 0.98 s. Two queries: conditional
+  counts over the leads, then each of their deals' furthest stage, grouped over the deals'
+  stage events (nine COUNT(DISTINCT) over the joins before).
+- *Live year compliance* (< 2 s): 18.7 s / 22.5 s -> 1.99 s / 1.06 s. Each measure counted by
+  grouped conditional counts in SQL instead of a Python loop over 600,000 records; the period's
+  leads read from a covering index (lead_cohort); first contact within the SLA in julianday
+  arithmetic (SQLite added a timedelta through a Python function per row).
+- *Review* (< 1 s): 3.5 s / 0.91 s -> 1.96 s / 1.25 s in the table; 1.72 s / 0.90 s in process
+  once grading's three queries over the year's leads became one (measured after the table).
+- *Quiet sweep p95* (< 200 ms): 251 ms / 290 ms -> 78 ms / 145 ms. Open alerts re-checked with
+  only the columns the checks read, their leads as tuples; long-running processes freeze what
+  they loaded out of the collector's reach (a full collection, ~70 ms, fell into one sweep in
+  four).
+- *Intake* (>= 300 creates/s): 113 / 138 -> 107 / 88 (103 in a run of its own). Audit rows are
+  attributed without leaking a signal receiver per request (core.audit). Missed: below.
+- *Month funnel API* (< 100 ms): 221 ms / 199 ms -> 238 ms / 272 ms. Missed: below.
+- *Throughput* (>= 150 requests/s): not measured before (an outside test saw 24-25 for the deal
+  page on PostgreSQL); now the lead list page 93 / 68, the deal page 74 / 50 ("Throughput").
+  Missed: below.
+
+Targets missed, with the profile and the plan:
+- *Intake*: CPU-bound. In process one create costs 12.9 ms of CPU on PostgreSQL (16 statements:
+  the channel, the rate count, the idempotency lookup, the playbook, the round-robin
+  candidates, cursor and owner, the company match, the ICP profile, the lead, its audit row,
+  its events in one INSERT, the new owner's notification preference, notification and
+  webhooks); gunicorn, the database and the 8 benchmark clients share the two cores, so
+  ~100/s is the machine's limit for this path; SQLite also admits one writer at a time (its
+  rate count is let through uncounted when it would wait over 200 ms, hence the log lines).
+  Next: queue web-form bursts to the worker (answer 202 with a receipt, create in batches).
+- *Funnel report for a month*: its steps come from the aggregates (2 ms); the stage dwell and
+  timed-step spreads (medians, p75, p90 of ~40,000 leads and ~26,000 stage moves) are read
+  and sorted live, ~190 ms in process. Next: per-month histograms of those durations in the
+  nightly aggregates.
+- *Throughput and CPU per page* (see "CPU per request"): a page costs 15-30 ms of CPU, half of
+  it Django's template engine (the base page alone, ~4 ms), and two cores hold gunicorn,
+  the database and the clients; 150/s needs under ~10 ms per request. Django templates are the
+  stack's choice (DESIGN.md) and makemessages reads them; the next lever is the Jinja2
+  backend for the row partials and the deal page's cards.
 - *Import peak memory* on SQLite counts the memory-mapped database pages the dedupe lookups
-  touch (file-backed, shared, reclaimable); the import's own heap stays within the 200 MB of a
+  touch (file-backed, shared, reclaimable); the import's own heap stays within the memory of a
   fresh process (see "Lead import")."""
 
 
