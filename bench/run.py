@@ -86,6 +86,12 @@ Targets missed, with the profile and the plan:
   ~100/s is the machine's limit for this path; SQLite also admits one writer at a time (its
   rate count is let through uncounted when it would wait over 200 ms, hence the log lines).
   Next: queue web-form bursts to the worker (answer 202 with a receipt, create in batches).
+- *Review on SQLite* (1.7 s in process; 0.9 s on PostgreSQL): grading's pass over the year's
+  500,000 leads, ~0.7 s (SQLite walks the covering index and groups through a temporary
+  B-tree), the month's stage moves counted three ways, ~0.3 s, and the funnel's spreads,
+  ~0.2 s. Next: a score histogram per month in the nightly aggregates.
+- *Live year compliance on SQLite* is at the target (median 1.99 s, p95 2.06 s): the stage
+  moves' checks (checklist, discovery) join each move to its deal, ~0.35 s each.
 - *Funnel report for a month*: its steps come from the aggregates (2 ms); the stage dwell and
   timed-step spreads (medians, p75, p90 of ~40,000 leads and ~26,000 stage moves) are read
   and sorted live, ~190 ms in process. Next: per-month histograms of those durations in the
