@@ -9,7 +9,7 @@ from django.utils import translation
 from django.utils.functional import Promise
 
 from salesop.core.audit import _VOCABULARIES, audit_actor, audit_entries_for
-from salesop.core.testing import make_deal, make_lead
+from salesop.core.testing import make_deal, make_lead, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -161,7 +161,7 @@ def test_a_records_history_opens_for_who_sees_it_and_is_404_for_anyone_else(org)
         assert signed_in(user).get(address).status_code == 404
 
 
-def test_nested_actor_blocks_attribute_each_row_and_leave_no_receiver_behind(org, client):
+def test_nested_actor_blocks_attribute_each_row_and_leave_no_receiver_behind(org):
     """A service's block (its `by`) inside the request's block (the signed-in user): each row
     goes to the block it was written in, and leaving them disconnects what they connected.
     django-auditlog alone left the outer block's signal receiver connected: one more per
@@ -184,11 +184,38 @@ def test_nested_actor_blocks_attribute_each_row_and_leave_no_receiver_behind(org
     )
     assert actors[-4:] == [org.manager.pk] * 3 + [org.rep.pk]
     assert len(pre_save.receivers) == connected
-    client.force_login(org.rep)  # and through the middleware's block, request after request
-    for _ in range(3):
-        response = client.post(
-            f"/activities/lead/{lead.pk}/log/",
-            {"kind": "call", "summary": "回访", "occurred_at": "2026-10-12 10:00"},
+    client = signed_in(org.rep)  # and through the middleware's block, request after request
+    for note in ("一", "二", "三"):
+        response = client.patch(
+            f"/api/v1/leads/{lead.pk}", {"notes": note}, content_type="application/json"
         )
-        assert response.status_code in (200, 302), response.content[:300]
+        assert response.status_code == 200 and LogEntry.objects.latest("pk").actor == org.rep
     assert len(pre_save.receivers) == connected
+
+
+def test_the_trail_records_the_connections_address_and_ignores_a_forged_one(org, settings):
+    """X-Forwarded-For is the client's to write: it counts only behind the reverse proxy, and
+    then only its last address (the proxy's); a value that is not an address is not recorded
+    (on PostgreSQL it failed every audited write of the request)."""
+    from auditlog.models import LogEntry
+
+    lead = make_lead(org.rep)
+    client = signed_in(org.rep)
+
+    def edit(forwarded: str):
+        response = client.patch(
+            f"/api/v1/leads/{lead.pk}",
+            {"notes": forwarded},
+            content_type="application/json",
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
+        assert response.status_code == 200, response.content[:300]
+        entry = LogEntry.objects.latest("pk")
+        assert entry.actor == org.rep and entry.object_pk == str(lead.pk)
+        return entry.remote_addr
+
+    assert edit("not-an-ip") == "127.0.0.1"
+    assert edit("6.6.6.6") == "127.0.0.1"
+    settings.BEHIND_PROXY = True
+    assert edit("6.6.6.6, 203.0.113.9") == "203.0.113.9"
+    assert edit("not-an-ip") is None

@@ -2,6 +2,7 @@
 reading it in the reader's language."""
 
 import copy
+import ipaddress
 import json
 from collections.abc import Callable, Mapping
 from contextlib import contextmanager
@@ -252,13 +253,28 @@ def attribute(sender, instance: LogEntry, **kwargs) -> None:
     """pre_save of every audit row (connected once, core.apps): the innermost block's actor and
     the request's address, unless the row names them itself (audit_created)."""
     block = _BLOCK.get()
-    if block is None or instance.actor_id is not None:
+    if block is None:
         return
-    instance.actor = block["actor"]
-    instance.actor_email = getattr(block["actor"], "email", None)
-    for key in ("remote_addr", "remote_port"):
-        if block.get(key) is not None:
-            setattr(instance, key, block[key])
+    if instance.actor_id is None:
+        instance.actor = block["actor"]
+        instance.actor_email = getattr(block["actor"], "email", None)
+    if instance.remote_addr is None:
+        instance.remote_addr = block.get("remote_addr")
+
+
+def client_address(request) -> str | None:
+    """The address the audit trail records: the connection's, or behind the reverse proxy the
+    last of X-Forwarded-For (the one the proxy adds; those before it are whatever the client
+    sent). None unless it is an IP address: django-auditlog took the header's first value as
+    it came, so anyone could write the address, and on PostgreSQL a value that is not an
+    address failed the request's every audited write (500)."""
+    address = request.META.get("REMOTE_ADDR", "")
+    if settings.BEHIND_PROXY:
+        address = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip() or address
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
 
 
 class AuditMiddleware(AuditlogMiddleware):
@@ -267,8 +283,7 @@ class AuditMiddleware(AuditlogMiddleware):
 
     def __call__(self, request):
         set_cid(request)
-        extra = self.get_extra_data(request)
-        with audit_actor(extra.pop("actor"), **extra):
+        with audit_actor(self._get_actor(request), remote_addr=client_address(request)):
             return self.get_response(request)
 
 
@@ -279,6 +294,7 @@ def audit_created(instances: list[Model], *, by) -> None:
         return
     content_type = ContentType.objects.get_for_model(instances[0])
     cid = get_cid()
+    address = (_BLOCK.get() or {}).get("remote_addr")
     LogEntry.objects.bulk_create(
         LogEntry(
             content_type=content_type,
@@ -289,6 +305,7 @@ def audit_created(instances: list[Model], *, by) -> None:
             changes=model_instance_diff(None, instance),
             actor=by if by is not None and by.is_authenticated else None,
             actor_email=getattr(by, "email", None) if by is not None else None,
+            remote_addr=address,
             cid=cid,
         )
         for instance in instances
