@@ -22,6 +22,8 @@ from salesop.insights.compliance import COLLECTORS, items, scorecards
 from salesop.insights.rules import month_period
 from salesop.insights.selectors import compliance_scope
 from salesop.leads.models import Lead
+from salesop.leads.rules import first_contact_hours
+from salesop.playbook.selectors import active_playbook
 from salesop.pricing.models import Quote
 
 from .conftest import at, move
@@ -165,7 +167,8 @@ def test_every_record_behind_every_measure_opens_for_the_reader(client, org, oct
 def test_the_database_counts_what_the_records_say(org, october):
     """Scorecards count in SQL, drill-downs list records in Python: the same records, the same
     verdicts, for every measure and person (edge cases added: a lead never contacted, one not
-    due yet, a ticket whose clocks still run, a move refused nothing but with an override)."""
+    due yet, first contacts a microsecond either side of the SLA, a ticket whose clocks still
+    run, a move refused nothing but with an override)."""
     from collections import Counter
 
     from django.utils import timezone
@@ -198,6 +201,18 @@ def test_the_database_counts_what_the_records_say(org, october):
         first_response_due_at=timezone.now() + timedelta(days=1),
         direction_due_at=timezone.now() + timedelta(days=2),
     )
+    # first contacts at the SLA's bound, to the microsecond (the count is exact, as the list)
+    sla = timedelta(hours=first_contact_hours(active_playbook()))
+    created = at(6) + timedelta(microseconds=999_999)
+    for over in (0, 1, 1_000, -1_000, 500_000, 1_000_000, -999_999):
+        Lead.objects.create(
+            owner=org.rep,
+            team=org.rep.team,
+            channel=make_channel(),
+            company_name=f"边界 {over}",
+            created_at=created,
+            first_contacted_at=created + sla + timedelta(microseconds=over),
+        )
     for period in (OCTOBER, month_period(timezone.localdate().year, timezone.localdate().month)):
         scope = compliance_scope(org.manager, period)
         counted = _counted(scope)

@@ -19,7 +19,7 @@ from django.utils.translation import get_language, gettext_lazy
 from salesop.accounts.models import User
 from salesop.aftersales.models import ProgressUpdate, ProjectStatus, RevisitStatus
 from salesop.contracts.models import SIGNED_STATUSES, Contract
-from salesop.core.expressions import HoursBetween
+from salesop.core.expressions import MicrosecondsBetween
 from salesop.core.time import company_today
 from salesop.deals.models import DealStatus, Need, StageEvent, StageEventKind, Stakeholder
 from salesop.insights.rules import Period, bounds, rate
@@ -294,11 +294,11 @@ def _grouped(rows: QuerySet, owner: str, ok) -> QuerySet:
 
 
 def _contacted_within(hours: timedelta) -> LessThanOrEqual:
-    """first_contacted_at <= created_at + hours, in the database's own arithmetic: SQLite adds
-    a timedelta through a Python function called per row (1.8 s of a year's compliance at a
-    million leads). julianday() differences are exact to ~50 µs, so the bound allows 3.6 ms."""
-    limit = hours.total_seconds() / 3600 + 1e-6
-    return LessThanOrEqual(HoursBetween("created_at", "first_contacted_at"), Value(limit))
+    """first_contacted_at <= created_at + hours, in the database's own arithmetic (SQLite
+    added the timedelta through a Python function per row: 1.8 s of a year's compliance at a
+    million leads), exact to the microsecond as the records' check is."""
+    limit = Value(hours // timedelta(microseconds=1))
+    return LessThanOrEqual(MicrosecondsBetween("created_at", "first_contacted_at"), limit)
 
 
 def _counted(scope: Scope) -> dict[str, QuerySet]:
