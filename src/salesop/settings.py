@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "salesop.accounts.middleware.HtmxLoginMiddleware",
     "salesop.core.audit.AuditMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

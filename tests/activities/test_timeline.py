@@ -237,3 +237,20 @@ def test_a_timeline_is_404_for_who_may_not_see_its_record_and_a_page_without_htm
         assert signed_in(org.outsider).get(f"/activities/{kind}/{pk}/timeline/").status_code == 404
     page = signed_in(org.rep).get(f"/activities/deal/{deal.pk}/timeline/").content.decode()
     assert "<html" in page and 'data-testid="timeline"' in page
+
+
+def test_a_card_loading_after_the_session_ended_sends_the_page_to_the_login(org, client):
+    """htmx would follow the login redirect and swap the login page into the card: the
+    browser goes to the login instead, and comes back to the page the card is on."""
+    deal = make_deal(org.rep)
+    for url in (f"/activities/deal/{deal.pk}/timeline/", f"/history/deals.deal/{deal.pk}/"):
+        answer = client.get(
+            url,
+            secure=True,
+            HTTP_HX_REQUEST="true",
+            HTTP_HX_CURRENT_URL=f"https://testserver/deals/{deal.pk}/",
+        )
+        assert answer.status_code == 200 and not answer.content, url
+        assert answer["HX-Redirect"] == f"/login/?next=/deals/{deal.pk}/", url
+    plain = client.get(f"/activities/deal/{deal.pk}/timeline/", secure=True)
+    assert plain.status_code == 302 and plain["Location"].startswith("/login/")

@@ -1,6 +1,10 @@
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import resolve_url
 from django.utils import timezone, translation
+from django_htmx.http import HttpResponseClientRedirect
 
 from salesop.accounts.services import api_token_authenticate
 
@@ -44,3 +48,24 @@ class UserPreferencesMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class HtmxLoginMiddleware:
+    """A fragment asked for after the session ended (a card loading, a panel posting) answers
+    the login redirect: htmx would follow it and swap the whole login page into the card.
+    Instead the browser goes to the login, and back to the page the fragment was for."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        login = resolve_url(settings.LOGIN_URL)
+        if (
+            request.htmx
+            and response.status_code == 302
+            and response.get("Location", "").startswith(login)
+        ):
+            back = request.htmx.current_url_abs_path or request.get_full_path()
+            return HttpResponseClientRedirect(redirect_to_login(back)["Location"])
+        return response
