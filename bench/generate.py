@@ -269,6 +269,7 @@ def generate(scale: Scale, seed: int = 9) -> dict:
             phone_e164=phone(i),
             email=f"contact{i}@example.com",
             email_normalized=f"contact{i}@example.com",
+            wechat=f"wx_contact{i}" if i % 2 == 0 else "",
             decision_role=("decision_maker", "influencer", "user", "gatekeeper")[i % 4],
         )
     t[Contact].flush()
@@ -315,6 +316,7 @@ def generate(scale: Scale, seed: int = 9) -> dict:
             phone_e164=phone(i),
             email=f"lead{i}@example.com",
             email_normalized=f"lead{i}@example.com",
+            wechat=f"wx_lead{i}" if i % 3 == 0 else "",
             industry=INDUSTRIES[i % 8],
             region=REGIONS[i % 5],
             employee_band=BANDS[i % 4],

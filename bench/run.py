@@ -341,6 +341,80 @@ def http_figures(port: int, people: dict, repeats: int, explain_log: list) -> li
     return figures
 
 
+def search_cases() -> list[tuple[str, str]]:
+    """What people type into the search box, taken from the data: (what it is, the words)."""
+    from salesop.aftersales.models import Ticket
+    from salesop.customers.models import Account, Contact
+    from salesop.deals.models import Deal
+    from salesop.leads.models import Lead
+
+    def nth(model, n, *fields):
+        return model.objects.order_by("pk").values_list(*fields)[n]
+
+    account = nth(Account, 4321, "name")[0]
+    contact_name, contact_phone = nth(Contact, 777, "name", "phone_e164")
+    lead_name, lead_phone, lead_email, lead_wechat = nth(
+        Lead,
+        123_456 if Lead.objects.count() > 200_000 else 1234,
+        "company_name",
+        "phone_e164",
+        "email",
+        "wechat",
+    )
+    national = lead_phone.removeprefix("+86")
+    deal = nth(Deal, 2345, "name")[0]
+    ticket = nth(Ticket, 3456, "number")[0]
+    return [
+        ("company, part of its name", account[2:8]),
+        ("company, its whole name", account),
+        ("lead, part of its name", lead_name[:6]),
+        ("person, a two-character name", contact_name),
+        ("phone, as written (138 0013 8000)", f"{national[:3]} {national[3:7]} {national[7:]}"),
+        ("phone, its beginning (+86 138-0013)", f"+86 {national[:3]}-{national[3:7]}"),
+        ("contact's phone, with the country's 0086", "0086" + contact_phone.removeprefix("+")[2:]),
+        ("email", lead_email.upper()),
+        ("WeChat id", lead_wechat or "wx_lead3"),
+        ("deal, part of its name", deal.split(" ", 1)[-1]),
+        ("ticket number", ticket.lower()),
+        ("a word in a quarter of the tickets", "数据同步"),
+    ]
+
+
+def search_figures(port: int, people: dict, repeats: int) -> list[tuple]:
+    """The search box's API for three people (a rep, team 0's manager, sales ops who see
+    everything), each asking every case `repeats` times: the answer times, by case and all
+    together."""
+    from urllib.parse import quote
+
+    callers = {
+        "rep": Http(port, {"Authorization": f"Bearer {people['rep_token']}"}),
+        "manager": Http(port, {"Authorization": f"Bearer {people['token']}"}),
+        "ops": Http(port, {"Authorization": f"Bearer {people['ops_token']}"}),
+    }
+    rows, every = [], []
+    for label, words in search_cases():
+        path = f"/api/v1/search?q={quote(words)}"
+        samples, found = [], {}
+        for who, http in callers.items():
+            for i in range(3 + repeats):
+                status, data, ms = http.call("GET", path)
+                assert status == 200, (path, status, data[:300])
+                if i >= 3:
+                    samples.append(ms)
+            found[who] = len(json.loads(data)["items"])
+        every += samples
+        median, p95 = summary(samples)
+        shown = ", ".join(f"{who} {n}" for who, n in found.items())
+        rows.append((label, f"`{words}`", f"median {median:.1f} ms, p95 {p95:.1f} ms", shown))
+        print(rows[-1], flush=True)
+    median, p95 = summary(every)
+    rows.append(
+        ("**all searches**", "p95 < 100 ms", f"median {median:.1f} ms, p95 {p95:.1f} ms", "")
+    )
+    print(rows[-1], flush=True)
+    return rows
+
+
 def _hammer(port: int, headers: dict, path: str, seconds: float, clients: int) -> tuple:
     """`clients` connections asking `path` back to back: the answer times of the 200s after a
     2 s warm-up, and the statuses of the others."""
@@ -609,6 +683,7 @@ def run(db: str, scale: str, repeats: int, save: bool, reuse: bool, sections: se
     people["session"] = client.cookies["sessionid"].value
     people["token"] = api_token_create(user=people["mgr0"], name="bench")[1]
     people["ops_token"] = api_token_create(user=people["ops"], name="bench")[1]
+    people["rep_token"] = api_token_create(user=people["rep0_0"], name="bench")[1]
     last_lead = made["last_lead_id"]
     call_command("collectstatic", interactive=False, verbosity=0)  # as `salesop serve` does
 
@@ -617,7 +692,10 @@ def run(db: str, scale: str, repeats: int, save: bool, reuse: bool, sections: se
     figures: list[Figure] = []
     explain_log: list[str] = []
     busy: list[tuple] = []
+    searched: list[tuple] = []
     try:
+        if "search" in sections:
+            searched = search_figures(port, people, repeats)
         if "http" in sections:
             figures += http_figures(port, people, repeats, explain_log)
         if "throughput" in sections:
@@ -651,6 +729,15 @@ def run(db: str, scale: str, repeats: int, save: bool, reuse: bool, sections: se
             f"{30 if scale == 'large' else 3} s after a 2 s warm-up, through gunicorn "
             f"({WORKERS} gthread workers of 4 threads) on loopback, as team 0's manager; the "
             "clients run on the same 2 cores.",
+        )
+    if save and searched:
+        record(
+            f"Search: {scale} data set ({db})",
+            searched,
+            ("search", "words", "answered", "hits shown (rep, manager, ops)"),
+            "The search box's API (`GET /api/v1/search?q=`, five of each kind) through "
+            f"gunicorn on loopback; each case {repeats} times after 3 warm-up by each of a rep "
+            "(their own records), team 0's manager (the team's) and sales ops (everything).",
         )
     if save and figures:
         data = (
@@ -686,8 +773,8 @@ def main() -> None:
     parser.add_argument("--no-record", action="store_true", help="do not update RESULTS.md")
     parser.add_argument(
         "--only",
-        default="http,throughput,intake,reports,sweep,import",
-        help="comma-separated sections: http, throughput, intake, reports, sweep, import",
+        default="http,search,throughput,intake,reports,sweep,import",
+        help="comma-separated sections: http, search, throughput, intake, reports, sweep, import",
     )
     args = parser.parse_args()
     run(

@@ -19,6 +19,7 @@ from salesop.leads.api import router as leads_router
 from salesop.monitor.api import router as monitor_router
 from salesop.playbook.api import router as playbook_router
 from salesop.pricing.api import router as pricing_router
+from salesop.web.api import router as search_router
 
 api = NinjaAPI(
     title="salesop API",
@@ -48,3 +49,4 @@ api.add_router("/", pricing_router)
 api.add_router("/", proposals_router)
 api.add_router("/", contracts_router)
 api.add_router("/", aftersales_router)
+api.add_router("/", search_router)

@@ -14,6 +14,7 @@ handler400 = "salesop.core.api.request_refused"
 urlpatterns = [
     path("", web_views.home, name="home"),
     path("history/<str:label>/<int:pk>/", web_views.history, name="history"),
+    path("search/", web_views.search, name="search"),
     path("health/", monitor_views.health, name="health"),
     path("login/", accounts_views.LoginView.as_view(), name="login"),
     path("login/code/", accounts_views.login_code, name="login_code"),

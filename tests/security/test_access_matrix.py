@@ -70,6 +70,7 @@ POLICY = {
             "insights_losses",
             "insights_products",
             "imports_create",
+            "search",
         ],
         "self",
     ),

@@ -41,3 +41,18 @@ def test_the_demo_shows_every_part_on_the_day_it_is_loaded(demo_company):
     # module's demo was built from
     ahead = timezone.now() + timedelta(hours=1)
     assert not Activity.objects.filter(occurred_at__gt=ahead).exists()
+
+
+def test_the_demo_search_box_finds_records_for_each_role(demo_company):
+    from salesop.contracts.models import Contract
+    from salesop.web.search import search
+
+    def found(username, q):
+        user = User.objects.get(username=username)
+        return {(h.kind, h.title) for g in search(user, q).groups for h in g.hits}
+
+    assert ("lead", "嘉兴恒通冷链物流有限公司") in found("rep", "ZHOU_HENGTONG")  # a WeChat id
+    assert ("lead", "嘉兴恒通冷链物流有限公司") in found("manager", "138 0571 0001")
+    assert ("lead", "Pacific Rim Foods Ltd.") in found("ops", "+852 9123")
+    contract = Contract.objects.exclude(number="").first()
+    assert ("contract", contract.number) in found("legal", contract.number)

@@ -217,6 +217,7 @@ class Ticket(OwnedModel):
         indexes = [
             models.Index(fields=["status", "direction_due_at"], name="ticket_queue"),
             models.Index(fields=["account", "-opened_at"], name="ticket_account"),
+            models.Index(fields=["number"], name="ticket_number"),
         ]
 
     def __str__(self) -> str:

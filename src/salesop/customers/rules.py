@@ -92,6 +92,26 @@ def normalize_phone(raw: str, region: str = "CN") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+PHONE_LIKE = re.compile(r"^\+?[\d\s\-().]{4,}$")
+
+
+def phone_prefixes(typed: str) -> list[str]:
+    """The E.164 beginnings a typed number (or its beginning) can be, in whatever format it is
+    written: "+86 138-0013", "0086 138 0013", "86138...", "138 0013" or "021 6888" (a national
+    number without or with its trunk 0, read in China as normalize_phone does). Empty when the
+    words are not a number of four digits or more."""
+    text = unicodedata.normalize("NFKC", typed).strip()
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if not PHONE_LIKE.match(text) or len(digits) < 4:
+        return []
+    if text.startswith("+"):
+        return ["+" + digits]
+    if digits.startswith("00"):  # the international call prefix
+        return ["+" + digits[2:]]
+    national = digits[1:] if digits.startswith("0") else digits
+    return list(dict.fromkeys(["+86" + national, "+" + digits]))
+
+
 # The header words every import kind knows a company's columns by, English and Chinese (an
 # English CRM export's sector and office_location included).
 INDUSTRY_WORDS = ["industry", "sector", "行业", "所属行业"]

@@ -95,6 +95,7 @@ class Deal(OwnedModel):
             models.Index(fields=["close_due_at"], name="deal_close_due"),
             # Reports: the deals closed in a month.
             models.Index(fields=["closed_at"], name="deal_closed"),
+            models.Index(fields=["name"], name="deal_name"),  # the search box
         ]
         constraints = [
             models.CheckConstraint(

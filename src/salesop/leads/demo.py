@@ -48,6 +48,13 @@ BANT_BY_GRADE = {
 }
 
 
+# The WeChat ids some contacts gave (the search box finds a lead by one, in any case).
+WECHAT = {
+    "嘉兴恒通冷链物流有限公司": "zhou_hengtong",
+    "无锡华晨电子科技有限公司": "WuGong-HC",
+    "Pacific Rim Foods Ltd.": "GraceLee_PRF",
+}
+
 # company, contact, phone, region, industry, owner, channel index, what happened, days ago
 LEADS = [
     ("嘉兴恒通冷链物流有限公司", "周经理", "13805710001", "浙江", "物流", "rep", 0, "A", 2),
@@ -153,6 +160,7 @@ def load_leads(users: dict[str, User], now) -> None:
             company_name=company,
             contact_name=person,
             phone=phone,
+            wechat=WECHAT.get(company, ""),
             region=region,
             industry=industry,
             allow_duplicate=True,

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -176,6 +177,9 @@ class Lead(OwnedModel):
             models.Index(fields=["channel", "-created_at"], name="lead_channel"),
             models.Index(fields=["first_contact_due_at"], name="lead_first_contact_due"),
             models.Index(fields=["followup_due_at"], name="lead_followup_due"),
+            # the search box: a WeChat id in any case, a contact name's first characters
+            models.Index(Lower("wechat"), name="lead_wechat"),
+            models.Index(fields=["contact_name"], name="lead_contact_name"),
             # The reports over the leads created in a period (funnel, grading, compliance,
             # timings) read only these columns: an index-only scan instead of fetching each
             # of a year's 500,000 rows (grading's three queries: 5 s -> 0.6 s on SQLite).

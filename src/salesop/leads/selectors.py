@@ -1,18 +1,17 @@
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import connection
 from django.db.models import Q, QuerySet
-from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
 from salesop.accounts.models import User
 from salesop.accounts.visibility import get_visible_or_404
 from salesop.core.imports import KINDS, values_in
 from salesop.core.spreadsheets import NotASpreadsheet
+from salesop.core.textsearch import containing, starting_any
 from salesop.core.tokens import token_hash
 from salesop.customers.models import Account, Contact
+from salesop.customers.rules import phone_prefixes
 from salesop.leads.models import Channel, ExportJob, ImportJob, Lead
 
 LEAD_ORDERINGS = {
@@ -59,42 +58,13 @@ def leads_visible_to(user: User, filters: LeadFilters | None = None) -> QuerySet
     return leads
 
 
-PHONE_LIKE = re.compile(r"^\+?[\d\s\-()]{4,}$")
-
-
-def _prefix(column: str, prefix: str) -> Q:
-    """column starts with prefix, as a range the column's index answers on any database."""
-    after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return Q(**{f"{column}__gte": prefix, f"{column}__lt": after})
-
-
 def text_match(q: str) -> Q:
     """What the search box finds: a phone number's beginning when the words are a number
-    (138 0013, +86 138..., 86138...), else the company or contact name containing them."""
-    q = q.strip()
-    digits = "".join(ch for ch in q if ch.isdigit())
-    if PHONE_LIKE.match(q) and len(digits) >= 4:
-        if q.startswith("+"):
-            return _prefix("phone_e164", "+" + digits)
-        # a national number (138..., 021... without its trunk 0) in the region numbers are
-        # read in (customers.rules.normalize_phone), or one with its country code (86138...)
-        national = digits[1:] if digits.startswith("0") else digits
-        return _prefix("phone_e164", "+86" + national) | _prefix("phone_e164", "+" + digits)
-    return _names_containing(q)
-
-
-def _names_containing(q: str) -> Q:
-    """Company or contact name containing `q` (any case). On SQLite, three characters or more
-    are looked up in the trigram index leads_lead_fts (migration leads 0007); PostgreSQL
-    answers icontains from its trigram indexes itself."""
-    if connection.vendor == "sqlite" and len(q) >= 3:
-        phrase = '"' + q.replace('"', '""') + '"'
-        return Q(
-            pk__in=RawSQL(
-                "SELECT rowid FROM leads_lead_fts WHERE leads_lead_fts MATCH %s", [phrase]
-            )
-        )
-    return Q(company_name__icontains=q) | Q(contact_name__icontains=q)
+    (138 0013, +86 138..., 0086 138...), else the company or contact name containing them."""
+    prefixes = phone_prefixes(q)
+    if prefixes:
+        return starting_any("phone_e164", prefixes)
+    return containing("leads_lead", ("company_name", "contact_name"), q.strip())
 
 
 def lead_for(user: User, lead_id: int) -> Lead:

@@ -14,6 +14,7 @@ from salesop.customers.selectors import accounts_visible_to
 from salesop.monitor.selectors import email_status, worker_status
 from salesop.playbook.selectors import active_playbook
 from salesop.web.home import queues_for
+from salesop.web.search import search as search_records
 
 
 @login_required
@@ -24,6 +25,18 @@ def history(request, label: str, pk: int):
     if request.htmx:
         return render(request, "web/_partials/audit_rows.html", context)
     return render(request, "web/history.html", context)
+
+
+@login_required
+def search(request):
+    """The search box's answer: a few of each kind under the box as one types (htmx), or the
+    whole page when the search is sent."""
+    q = request.GET.get("q", "")
+    if request.htmx:
+        results = search_records(request.user, q, shown=5)
+        return render(request, "web/_partials/search_results.html", {"results": results})
+    results = search_records(request.user, q, shown=20)
+    return render(request, "web/search.html", {"results": results, "q": results.words.text})
 
 
 @login_required

@@ -1,0 +1,374 @@
+"""The search box on every page: companies, contacts, leads, deals, tickets and contracts by
+name, phone (in any format), email, WeChat id, ticket or contract number, among the records
+the user may see, best matches first, by kind.
+
+Each kind is looked up by its indexes alone, for the ids of at most `CANDIDATES` records the
+user may see: first by its keys (the b-tree indexes of phones, emails, WeChat ids, numbers and
+normalized company names), then by a part of a name (the trigram indexes, core.textsearch;
+words of two characters, which trigrams cannot find, by the beginning of a name). Only then are
+those records read with what they show, and ranked here (the exact name or key, then those
+starting with the words, then the newest), so a word found in a hundred thousand names costs
+little more than a rare one, and no database's planner is tempted to walk a join instead of
+an index."""
+
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
+from django.utils.functional import Promise
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from salesop.accounts.models import User
+from salesop.aftersales.models import Ticket
+from salesop.contracts.models import Contract
+from salesop.contracts.selectors import contracts_visible_to
+from salesop.core.money import format_money
+from salesop.core.textsearch import containing, starting_any
+from salesop.customers.models import Account, Contact
+from salesop.customers.rules import normalize_company, normalize_email, phone_prefixes
+from salesop.deals.models import Deal
+from salesop.leads.models import Lead
+from salesop.playbook.selectors import active_playbook
+
+MIN_LENGTH = 2
+MAX_LENGTH = 100
+CANDIDATES = 20  # records read per kind; the best `shown` of them are shown
+FIRST_MATCHES = 2000  # matches checked against what the user sees before asking the other way
+
+EXACT, STARTS, CONTAINS, OTHER = range(4)
+
+
+@dataclass(frozen=True)
+class Words:
+    """What was typed, read every way it can be meant."""
+
+    text: str
+    folded: str
+    company_key: str
+    phones: list[str]  # E.164 beginnings, when the words are a number
+    email: str  # when they can begin an address (one word, no spaces)
+    number: str  # a ticket's or contract's number, upper case (T000123, HT2026-00012)
+
+    @classmethod
+    def of(cls, typed: str) -> "Words":
+        text = " ".join(unicodedata.normalize("NFKC", typed).split())[:MAX_LENGTH]
+        single = text if " " not in text and text.isascii() else ""
+        return cls(
+            text=text,
+            folded=text.casefold(),
+            company_key=normalize_company(text),
+            phones=phone_prefixes(text),
+            email=normalize_email(single),
+            number=single.upper(),
+        )
+
+    @property
+    def short(self) -> bool:
+        """Too short for the trigram indexes (two characters)."""
+        return len(self.text) < 3
+
+    def names(self, table: str, *columns: str) -> Q:
+        """Names holding the words (by the trigram index), or beginning with them when they
+        are too short for it."""
+        if not self.short:
+            return containing(table, columns, self.text)
+        match = Q()
+        for column in columns:
+            match |= starting_any(column, [self.text])
+        return match
+
+    def rank(self, *names: str) -> int:
+        """How well the best of `names` matches: the whole name, its beginning, a part."""
+        best = OTHER
+        for name in names:
+            folded = unicodedata.normalize("NFKC", name or "").casefold()
+            if folded == self.folded:
+                return EXACT
+            if folded.startswith(self.folded):
+                best = min(best, STARTS)
+            elif self.folded in folded:
+                best = min(best, CONTAINS)
+        return best
+
+    def key_rank(self, *keys: str) -> int:
+        """EXACT when a phone, email, WeChat id or number is the one typed, STARTS when it
+        begins with what was typed, else OTHER."""
+        best = OTHER
+        for key in filter(None, keys):
+            folded = key.casefold()
+            if key in self.phones or folded in (self.folded, self.email):
+                return EXACT
+            if any(key.startswith(p) for p in self.phones) or (
+                (self.email and folded.startswith(self.email))
+                or (self.number and key.startswith(self.number))
+            ):
+                best = STARTS
+        return best
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str
+    id: int
+    title: str
+    detail: str
+    url: str
+    rank: int
+
+
+@dataclass
+class Group:
+    kind: str
+    label: str | Promise
+    hits: list[Hit]
+    more: bool  # more matched than are shown
+
+    @property
+    def best(self) -> int:
+        return self.hits[0].rank
+
+
+@dataclass
+class Results:
+    words: Words
+    groups: list[Group] = field(default_factory=list)
+
+    @property
+    def too_short(self) -> bool:
+        return len(self.words.text) < MIN_LENGTH
+
+    @property
+    def count(self) -> int:
+        return sum(len(g.hits) for g in self.groups)
+
+
+@dataclass(frozen=True)
+class Finder:
+    """How one kind is searched: the ids among `visible` matching `keys` (a phone, an email,
+    a number, a normalized name's beginning: few records, read whole), then `names` (perhaps
+    very many, of which `CANDIDATES` are read); the records are read from `shown`, and `hit`
+    shows one."""
+
+    visible: QuerySet
+    keys: Q | None
+    names: Q | None
+    shown: QuerySet
+    hit: Callable[[object], Hit]
+    among: Callable[[list[int]], QuerySet] | None = None  # the visible ones among these ids
+
+    def ids(self, user: User) -> list[int]:
+        found: list[int] = []
+        for match in (self.keys, self.names):
+            if match is None or len(found) >= CANDIDATES:
+                continue
+            need = CANDIDATES - len(found)
+            # The matches by the index alone, then which of them the user sees: a few hundred
+            # ids ask little of the visibility rules, which over a whole team's records would
+            # be read for every one of them. A word matching more than that (a common one) is
+            # looked up among the user's records instead.
+            everywhere = self.visible.model._default_manager.filter(match).exclude(pk__in=found)
+            ids = list(everywhere.order_by().values_list("pk", flat=True)[: FIRST_MATCHES + 1])
+            if user.sees_everything:
+                found += ids[:need]
+                continue
+            if len(ids) > FIRST_MATCHES:
+                among = self.visible.filter(match)
+            elif self.among:
+                among = self.among(ids)
+            else:
+                among = self.visible.filter(pk__in=ids)
+            found += among.exclude(pk__in=found).order_by().values_list("pk", flat=True)[:need]
+        return found
+
+
+def _person(words: Words) -> Q | None:
+    """A person's keys: phone, email, WeChat id (a lead's or a contact's columns); WeChat ids
+    in any case, by the index on LOWER(wechat)."""
+    if words.phones:
+        return starting_any("phone_e164", words.phones)
+    if not words.email:
+        return None
+    return starting_any("email_normalized", [words.email]) | Q(Exact(Lower("wechat"), words.email))
+
+
+def _either(*matches: Q | None) -> Q | None:
+    present = [m for m in matches if m is not None]
+    if not present:
+        return None
+    match = present[0]
+    for more in present[1:]:
+        match |= more
+    return match
+
+
+def _companies(user: User, words: Words) -> Finder | None:
+    if words.phones:
+        return None
+
+    def hit(a: Account) -> Hit:
+        detail = " · ".join(x for x in (a.industry, a.region, str(a.owner)) if x)
+        rank = min(words.rank(a.name), EXACT if a.normalized_name == words.company_key else OTHER)
+        return Hit("company", a.pk, a.name, detail, a.get_absolute_url(), rank)
+
+    return Finder(
+        Account.objects.visible_to(user),
+        starting_any("normalized_name", [words.company_key]) if words.company_key else None,
+        words.names("customers_account", "name") if not words.short else None,
+        Account.objects.select_related("owner"),
+        hit,
+        among=lambda ids: Account.objects.visible_among(user, ids),
+    )
+
+
+def _contacts(user: User, words: Words) -> Finder:
+    def hit(c: Contact) -> Hit:
+        detail = " · ".join(x for x in (c.account.name, c.title, c.phone, c.email) if x)
+        rank = min(words.rank(c.name), words.key_rank(c.phone_e164, c.email_normalized, c.wechat))
+        url = f"{c.account.get_absolute_url()}#contact-{c.pk}"
+        return Hit("contact", c.pk, c.name, detail, url, rank)
+
+    return Finder(
+        Contact.objects.filter(account__in=Account.objects.visible_to(user).values("pk")),
+        _person(words),
+        None if words.phones else words.names("customers_contact", "name"),
+        Contact.objects.select_related("account"),
+        hit,
+        among=lambda ids: Contact.objects.filter(
+            pk__in=ids,
+            account__in=Account.objects.visible_among(
+                user, Contact.objects.filter(pk__in=ids).values("account_id")
+            ).values("pk"),
+        ),
+    )
+
+
+def _leads(user: User, words: Words) -> Finder:
+    statuses = {s.key: s.label.get(_language()) for s in active_playbook().lead_statuses}
+
+    def hit(lead: Lead) -> Hit:
+        status = statuses.get(lead.status, lead.status)
+        detail = " · ".join(x for x in (lead.contact_name, status, str(lead.owner)) if x)
+        rank = min(
+            words.rank(lead.company_name, lead.contact_name),
+            EXACT if lead.company_key == words.company_key else OTHER,
+            words.key_rank(lead.phone_e164, lead.email_normalized, lead.wechat),
+        )
+        return Hit("lead", lead.pk, lead.company_name, detail, lead.get_absolute_url(), rank)
+
+    company = None
+    if words.company_key and not words.phones:
+        company = starting_any("company_key", [words.company_key])
+    names = None
+    if not words.phones:
+        names = (
+            words.names("leads_lead", "contact_name")
+            if words.short
+            else words.names("leads_lead", "company_name", "contact_name")
+        )
+    return Finder(
+        Lead.objects.visible_to(user),
+        _either(_person(words), company),
+        names,
+        Lead.objects.select_related("owner"),
+        hit,
+    )
+
+
+def _deals(user: User, words: Words) -> Finder | None:
+    if words.phones:
+        return None
+    stages = active_playbook().stage_labels(_language())
+
+    def hit(d: Deal) -> Hit:
+        detail = " · ".join(
+            (d.account.name, stages.get(d.stage, d.stage), format_money(d.amount, d.currency))
+        )
+        return Hit("deal", d.pk, d.name, detail, d.get_absolute_url(), words.rank(d.name))
+
+    return Finder(
+        Deal.objects.visible_to(user),
+        None,
+        words.names("deals_deal", "name"),
+        Deal.objects.select_related("account"),
+        hit,
+    )
+
+
+def _tickets(user: User, words: Words) -> Finder | None:
+    if words.phones:
+        return None
+
+    def hit(t: Ticket) -> Hit:
+        detail = " · ".join((t.account.name, t.get_status_display()))
+        rank = min(words.rank(t.title), words.key_rank(t.number))
+        return Hit("ticket", t.pk, f"{t.number} {t.title}", detail, t.get_absolute_url(), rank)
+
+    return Finder(
+        Ticket.objects.visible_to(user),
+        starting_any("number", [words.number]) if words.number else None,
+        None if words.short else words.names("aftersales_ticket", "title"),
+        Ticket.objects.select_related("account"),
+        hit,
+    )
+
+
+def _contracts(user: User, words: Words) -> Finder | None:
+    if words.phones:
+        return None
+
+    def hit(c: Contract) -> Hit:
+        detail = " · ".join(
+            (c.customer, c.get_status_display(), format_money(c.amount, c.currency))
+        )
+        rank = min(words.rank(c.customer), words.key_rank(c.number))
+        return Hit("contract", c.pk, c.number, detail, c.get_absolute_url(), rank)
+
+    return Finder(
+        contracts_visible_to(user).select_related(None),
+        starting_any("number", [words.number]) if words.number else None,
+        None if words.short else words.names("contracts_contract", "customer"),
+        Contract.objects.all(),
+        hit,
+    )
+
+
+# In the order kinds are shown when they match equally well.
+KINDS = {
+    "company": (_("Companies"), _companies),
+    "contact": (_("Contacts"), _contacts),
+    "lead": (_("Leads"), _leads),
+    "deal": (_("Deals"), _deals),
+    "ticket": (_("Tickets"), _tickets),
+    "contract": (_("Contracts"), _contracts),
+}
+
+
+def _language() -> str:
+    return get_language() or "zh-hans"
+
+
+def search(user: User, typed: str, *, shown: int = 5, kinds: list[str] | None = None) -> Results:
+    """What `typed` finds among the records `user` may see: up to `shown` per kind, the kinds
+    whose best match is best first."""
+    results = Results(Words.of(typed))
+    if results.too_short:
+        return results
+    words = results.words
+    for kind, (label, finder_of) in KINDS.items():
+        finder = finder_of(user, words) if not kinds or kind in kinds else None
+        ids = finder.ids(user) if finder else []
+        if not ids:
+            continue
+        hits = sorted(map(finder.hit, finder.shown.filter(pk__in=ids)), key=_best)
+        results.groups.append(Group(kind, label, hits[:shown], more=len(hits) > shown))
+    order = list(KINDS)
+    results.groups.sort(key=lambda g: (g.best, order.index(g.kind)))
+    return results
+
+
+def _best(hit: Hit) -> tuple[int, int]:
+    return hit.rank, -hit.id
