@@ -26,6 +26,10 @@ class VisibleQuerySet(models.QuerySet):
             return self.none()
         if user.sees_everything:
             return self.all()
+        return self.filter(self.visibility(user))
+
+    def visibility(self, user: "User") -> Q:
+        """The condition on a record that `user` (active, not seeing everything) sees it."""
         shared = self.model.shared_with.through.objects.filter(user_id=user.pk).values(
             f"{self.model._meta.model_name}_id"
         )
@@ -35,7 +39,7 @@ class VisibleQuerySet(models.QuerySet):
             # no join to teams for every row a list reads.
             subtree = Team.objects.filter(path__startswith=user.team.path).values("pk")
             visible |= Q(team_id__in=subtree)
-        return self.filter(visible)
+        return visible
 
     def seen_by(self, user: "User", pk: int) -> bool:
         """Whether the record `pk` is among those `user` sees (one query)."""

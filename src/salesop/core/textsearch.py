@@ -86,15 +86,18 @@ def trigram_index(table: str, *columns: str) -> migrations.RunPython:
     )
 
 
-def containing(table: str, columns: tuple[str, ...], q: str) -> Q:
+def containing(table: str, columns: tuple[str, ...], q: str, first: int | None = None) -> Q:
     """Rows of `table` whose `columns` (any of them) contain `q`, in any case. On SQLite, three
     characters or more are looked up in the trigram table; shorter words, which trigrams cannot
-    find, are compared row by row."""
+    find, are compared row by row. `first`: only the first so many of the rows the trigram
+    table finds (a common word's hundred thousand are not all listed to pick twenty)."""
     if connection.vendor == "sqlite" and len(q) >= 3:
         _identifiers(table)
         phrase = '"' + q.replace('"', '""') + '"'  # the words as one phrase, never as syntax
         fts = f"{table}_fts"
         lookup = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s"  # noqa: S608 (a constant name)
+        if first is not None:
+            lookup += f" LIMIT {int(first)}"
         return Q(pk__in=RawSQL(lookup, [phrase]))  # noqa: S611
     match = Q()
     for column in columns:

@@ -1,6 +1,6 @@
 from django.apps import apps
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -55,8 +55,8 @@ class AccountQuerySet(VisibleQuerySet):
         if not user.is_authenticated or not user.is_active or user.sees_everything:
             return super(AccountQuerySet, candidates).visible_to(user)
         deals = apps.get_model("deals", "Deal").objects.visible_to(user)
-        on_deal = candidates.filter(Exists(deals.filter(account_id=OuterRef("pk"))))
-        return super(AccountQuerySet, candidates).visible_to(user) | on_deal
+        on_deal = Exists(deals.filter(account_id=OuterRef("pk")))
+        return candidates.filter(self.visibility(user) | Q(on_deal))
 
 
 class Account(OwnedModel):

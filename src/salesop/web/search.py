@@ -14,6 +14,7 @@ an index."""
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
@@ -71,11 +72,11 @@ class Words:
         """Too short for the trigram indexes (two characters)."""
         return len(self.text) < 3
 
-    def names(self, table: str, *columns: str) -> Q:
-        """Names holding the words (by the trigram index), or beginning with them when they
-        are too short for it."""
+    def names(self, table: str, *columns: str, first: int | None = None) -> Q:
+        """Names holding the words (by the trigram index; `first`: its first so many), or
+        beginning with them when they are too short for it."""
         if not self.short:
-            return containing(table, columns, self.text)
+            return containing(table, columns, self.text, first)
         match = Q()
         for column in columns:
             match |= starting_any(column, [self.text])
@@ -155,32 +156,35 @@ class Finder:
 
     visible: QuerySet
     keys: Q | None
-    names: Q | None
+    names: Callable[..., Q] | None  # given `first`: how many of the index's matches at most
     shown: QuerySet
     hit: Callable[[object], Hit]
-    among: Callable[[list[int]], QuerySet] | None = None  # the visible ones among these ids
+    among: Callable[[QuerySet], QuerySet] | None = None  # the visible ones among these ids
 
     def ids(self, user: User) -> list[int]:
         found: list[int] = []
-        for match in (self.keys, self.names):
+        names = self.names(first=FIRST_MATCHES + 1) if self.names else None
+        for match, whole in (
+            (self.keys, self.keys),
+            (names, self.names and self.names(first=None)),
+        ):
             if match is None or len(found) >= CANDIDATES:
                 continue
             need = CANDIDATES - len(found)
-            # The matches by the index alone, then which of them the user sees: a few hundred
-            # ids ask little of the visibility rules, which over a whole team's records would
-            # be read for every one of them. A word matching more than that (a common one) is
-            # looked up among the user's records instead.
-            everywhere = self.visible.model._default_manager.filter(match).exclude(pk__in=found)
-            ids = list(everywhere.order_by().values_list("pk", flat=True)[: FIRST_MATCHES + 1])
+            everywhere = self.visible.model._default_manager.filter(match)
+            everywhere = everywhere.exclude(pk__in=found).order_by().values_list("pk", flat=True)
             if user.sees_everything:
-                found += ids[:need]
+                found += everywhere[:need]
                 continue
-            if len(ids) > FIRST_MATCHES:
-                among = self.visible.filter(match)
-            elif self.among:
-                among = self.among(ids)
+            # The first matches by the index alone, then which of them the user sees: a few
+            # thousand ids ask little of the visibility rules, which over a whole team's
+            # records would be read for each. A word matching more than that (a common one)
+            # is looked up among the user's records instead.
+            if everywhere[FIRST_MATCHES : FIRST_MATCHES + 1].exists():
+                among = self.visible.filter(whole)
             else:
-                among = self.visible.filter(pk__in=ids)
+                first = everywhere[:FIRST_MATCHES]
+                among = self.among(first) if self.among else self.visible.filter(pk__in=first)
             found += among.exclude(pk__in=found).order_by().values_list("pk", flat=True)[:need]
         return found
 
@@ -217,7 +221,7 @@ def _companies(user: User, words: Words) -> Finder | None:
     return Finder(
         Account.objects.visible_to(user),
         starting_any("normalized_name", [words.company_key]) if words.company_key else None,
-        words.names("customers_account", "name") if not words.short else None,
+        partial(words.names, "customers_account", "name") if not words.short else None,
         Account.objects.select_related("owner"),
         hit,
         among=lambda ids: Account.objects.visible_among(user, ids),
@@ -234,7 +238,7 @@ def _contacts(user: User, words: Words) -> Finder:
     return Finder(
         Contact.objects.filter(account__in=Account.objects.visible_to(user).values("pk")),
         _person(words),
-        None if words.phones else words.names("customers_contact", "name"),
+        None if words.phones else partial(words.names, "customers_contact", "name"),
         Contact.objects.select_related("account"),
         hit,
         among=lambda ids: Contact.objects.filter(
@@ -265,9 +269,9 @@ def _leads(user: User, words: Words) -> Finder:
     names = None
     if not words.phones:
         names = (
-            words.names("leads_lead", "contact_name")
+            partial(words.names, "leads_lead", "contact_name")
             if words.short
-            else words.names("leads_lead", "company_name", "contact_name")
+            else partial(words.names, "leads_lead", "company_name", "contact_name")
         )
     return Finder(
         Lead.objects.visible_to(user),
@@ -284,15 +288,14 @@ def _deals(user: User, words: Words) -> Finder | None:
     stages = active_playbook().stage_labels(_language())
 
     def hit(d: Deal) -> Hit:
-        detail = " · ".join(
-            (d.account.name, stages.get(d.stage, d.stage), format_money(d.amount, d.currency))
-        )
+        amount = format_money(d.amount, d.currency) if d.amount is not None else ""
+        detail = " · ".join(x for x in (d.account.name, stages.get(d.stage, d.stage), amount) if x)
         return Hit("deal", d.pk, d.name, detail, d.get_absolute_url(), words.rank(d.name))
 
     return Finder(
         Deal.objects.visible_to(user),
         None,
-        words.names("deals_deal", "name"),
+        partial(words.names, "deals_deal", "name"),
         Deal.objects.select_related("account"),
         hit,
     )
@@ -310,7 +313,7 @@ def _tickets(user: User, words: Words) -> Finder | None:
     return Finder(
         Ticket.objects.visible_to(user),
         starting_any("number", [words.number]) if words.number else None,
-        None if words.short else words.names("aftersales_ticket", "title"),
+        None if words.short else partial(words.names, "aftersales_ticket", "title"),
         Ticket.objects.select_related("account"),
         hit,
     )
@@ -330,7 +333,7 @@ def _contracts(user: User, words: Words) -> Finder | None:
     return Finder(
         contracts_visible_to(user).select_related(None),
         starting_any("number", [words.number]) if words.number else None,
-        None if words.short else words.names("contracts_contract", "customer"),
+        None if words.short else partial(words.names, "contracts_contract", "customer"),
         Contract.objects.all(),
         hit,
     )
