@@ -68,6 +68,13 @@ class Words:
         )
 
     @property
+    def identifier(self) -> bool:
+        """One word of letters and digits, or with an @: an email, a WeChat id, a number."""
+        return bool(self.email) and (
+            "@" in self.email or (any(c.isdigit() for c in self.email) and not self.phones)
+        )
+
+    @property
     def short(self) -> bool:
         """Too short for the trigram indexes (two characters)."""
         return len(self.text) < 3
@@ -161,32 +168,33 @@ class Finder:
     hit: Callable[[object], Hit]
     among: Callable[[QuerySet], QuerySet] | None = None  # the visible ones among these ids
 
-    def ids(self, user: User) -> list[int]:
-        found: list[int] = []
-        names = self.names(first=FIRST_MATCHES + 1) if self.names else None
-        for match, whole in (
-            (self.keys, self.keys),
-            (names, self.names and self.names(first=None)),
-        ):
-            if match is None or len(found) >= CANDIDATES:
-                continue
-            need = CANDIDATES - len(found)
-            everywhere = self.visible.model._default_manager.filter(match)
-            everywhere = everywhere.exclude(pk__in=found).order_by().values_list("pk", flat=True)
-            if user.sees_everything:
-                found += everywhere[:need]
-                continue
-            # The first matches by the index alone, then which of them the user sees: a few
-            # thousand ids ask little of the visibility rules, which over a whole team's
-            # records would be read for each. A word matching more than that (a common one)
-            # is looked up among the user's records instead.
-            if everywhere[FIRST_MATCHES : FIRST_MATCHES + 1].exists():
-                among = self.visible.filter(whole)
-            else:
-                first = everywhere[:FIRST_MATCHES]
-                among = self.among(first) if self.among else self.visible.filter(pk__in=first)
-            found += among.exclude(pk__in=found).order_by().values_list("pk", flat=True)[:need]
-        return found
+    def key_ids(self, user: User) -> list[int]:
+        return self._lookup(user, self.keys, self.keys, []) if self.keys is not None else []
+
+    def name_ids(self, user: User, found: list[int]) -> list[int]:
+        if self.names is None or len(found) >= CANDIDATES:
+            return found
+        return self._lookup(user, self.names(first=FIRST_MATCHES + 1), self.names(), found)
+
+    def _lookup(self, user: User, first: Q, whole: Q, found: list[int]) -> list[int]:
+        """`found` and more ids of visible records matching `whole`, up to CANDIDATES: the
+        first matches by the index alone (`first`: its first so many), then which of them the
+        user sees. A few thousand ids ask little of the visibility rules, which over a whole
+        team's records would be read for each; a word matching more than that (a common one)
+        is looked up among the user's records instead."""
+        need = CANDIDATES - len(found)
+        everywhere = self.visible.model._default_manager.filter(first).exclude(pk__in=found)
+        everywhere = everywhere.order_by().values_list("pk", flat=True)
+        if user.sees_everything:
+            return found + list(everywhere[:need])
+        if everywhere[FIRST_MATCHES : FIRST_MATCHES + 1].exists():
+            among = self.visible.filter(whole)
+        else:
+            first_ids = everywhere[:FIRST_MATCHES]
+            among = self.among(first_ids) if self.among else self.visible.filter(pk__in=first_ids)
+        return found + list(
+            among.exclude(pk__in=found).order_by().values_list("pk", flat=True)[:need]
+        )
 
 
 def _person(words: Words) -> Q | None:
@@ -361,13 +369,21 @@ def search(user: User, typed: str, *, shown: int = 5, kinds: list[str] | None = 
     if results.too_short:
         return results
     words = results.words
-    for kind, (label, finder_of) in KINDS.items():
-        finder = finder_of(user, words) if not kinds or kind in kinds else None
-        ids = finder.ids(user) if finder else []
+    finders = {
+        kind: finder
+        for kind, (_label, finder_of) in KINDS.items()
+        if (not kinds or kind in kinds) and (finder := finder_of(user, words))
+    }
+    keyed = {kind: finder.key_ids(user) for kind, finder in finders.items()}
+    # An email, a WeChat id or a number that a record has is what was meant: names are not
+    # searched for it as well.
+    by_key = words.identifier and any(keyed.values())
+    for kind, finder in finders.items():
+        ids = keyed[kind] if by_key else finder.name_ids(user, keyed[kind])
         if not ids:
             continue
         hits = sorted(map(finder.hit, finder.shown.filter(pk__in=ids)), key=_best)
-        results.groups.append(Group(kind, label, hits[:shown], more=len(hits) > shown))
+        results.groups.append(Group(kind, KINDS[kind][0], hits[:shown], more=len(hits) > shown))
     order = list(KINDS)
     results.groups.sort(key=lambda g: (g.best, order.index(g.kind)))
     return results
