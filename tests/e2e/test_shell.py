@@ -22,7 +22,9 @@ def test_login_navigate_switch_language_logout(page, transactional_db):
     log_in(page, "rep")
     expect(page.get_by_role("heading", name="欢迎,张伟")).to_be_visible()
 
-    page.get_by_role("link", name="客户公司").first.click()
+    # The menu groups the areas: the companies are under "销售".
+    page.get_by_test_id("nav-sales").get_by_role("button", name="销售").click()
+    page.get_by_test_id("nav-sales").get_by_role("link", name="客户公司").click()
     expect(page).to_have_url(re.compile(r"/customers/$"))
     expect(page.get_by_role("link", name="上海云仓物流有限公司")).to_be_visible()
     expect(page.get_by_text("北京华信数据安全有限公司")).to_have_count(0)

@@ -63,7 +63,8 @@ def test_seven_people_run_the_sop_from_their_home_pages(page, transactional_db, 
 
     # Sales ops enter the lead from a trade-show card and hand it to the rep.
     as_(page, "ops")
-    page.locator("#navbar-menu").get_by_role("link", name="线索", exact=True).click()
+    page.get_by_test_id("nav-sales").get_by_role("button", name="销售").click()
+    page.get_by_test_id("nav-sales").get_by_role("link", name="线索", exact=True).click()
     page.get_by_role("link", name="新建线索").click()
     form = page.locator("form[method=post]").last
     form.locator("[name=channel]").select_option(label="官网表单")
