@@ -159,3 +159,46 @@ def test_the_box_is_on_every_page_for_signed_in_people_only(org, client):
     assert 'id="global-search"' in signed_in(org.rep).get("/leads/").content.decode()
     assert signed_in(make_user("nobody-search")).get("/search/", {"q": "云图"}).status_code == 200
     assert client.get("/search/", {"q": "云图"}, secure=True).status_code == 302
+
+
+@pytest.mark.parametrize("typed", ["a\U0010ffff", "a\ud7ff", "WMS\x00", "\x00abc", "13805\x00"])
+def test_odd_characters_are_no_error(org, records, typed):
+    """Found by an outside break-test: the last code point, one before the surrogates and a
+    NUL failed the prefix bounds or the database (500)."""
+    client = signed_in(org.rep)
+    assert client.get("/search/", {"q": typed}).status_code == 200
+    assert client.get("/search/", {"q": typed}, HTTP_HX_REQUEST="true").status_code == 200
+    assert client.get("/api/v1/search", {"q": typed}).status_code in (200, 422)
+    search(org.rep, typed)
+
+
+def test_the_newest_and_the_exact_name_are_found_among_many(org):
+    account = make_account(org.rep, "宁波港物流有限公司")
+    for i in range(30):
+        make_deal(org.outsider, None, name=f"WMS-LIC 许可续费 {i}")
+    newest = make_deal(org.rep, account, name="WMS 智能仓储升级")
+    assert ("deal", "WMS 智能仓储升级") in found(org.rep, "WMS")
+    assert found(org.ops, "WMS", kinds=["deal"])[0] == ("deal", "WMS 智能仓储升级")
+    assert newest.pk
+    page = signed_in(org.ops).get("/search/", {"q": "WMS"}).content.decode()
+    assert "More match than are shown" in page or "匹配的记录多于所显示的" in page
+    api = signed_in(org.ops).get("/api/v1/search", {"q": "WMS", "kind": "deal"}).json()
+    assert api["more"] == ["deal"]
+
+
+def test_two_characters_in_any_case_and_numbers_by_their_digits(org, records):
+    assert found(org.rep, "co") == [("lead", "Contoso Retail Co., Ltd.")]
+    assert found(org.rep, "EM") == [("lead", "Contoso Retail Co., Ltd.")]
+    ticket = records["ticket"]
+    digits = ticket.number.removeprefix("T")
+    assert ("ticket", f"{ticket.number} 校园网登录异常") in found(org.rep, digits)
+    short = digits.lstrip("0").rjust(2, "0")  # 000001 typed as 01
+    assert ("ticket", f"{ticket.number} 校园网登录异常") in found(org.rep, short)
+    contract = cleared_contract(records["deal"], org.rep)
+    assert ("contract", contract.number) in found(org.rep, contract.number.removeprefix("HT"))
+
+
+def test_blank_words_are_refused_by_the_api(org):
+    refused = signed_in(org.rep).get("/api/v1/search", {"q": "   "})
+    assert refused.status_code == 422
+    assert "q" in refused.content.decode()

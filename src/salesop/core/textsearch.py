@@ -86,18 +86,21 @@ def trigram_index(table: str, *columns: str) -> migrations.RunPython:
     )
 
 
-def containing(table: str, columns: tuple[str, ...], q: str, first: int | None = None) -> Q:
+def containing(
+    table: str, columns: tuple[str, ...], q: str, first: int | None = None, indexed: bool = True
+) -> Q:
     """Rows of `table` whose `columns` (any of them) contain `q`, in any case. On SQLite, three
     characters or more are looked up in the trigram table; shorter words, which trigrams cannot
     find, are compared row by row. `first`: only the first so many of the rows the trigram
-    table finds (a common word's hundred thousand are not all listed to pick twenty)."""
-    if connection.vendor == "sqlite" and len(q) >= 3:
+    table finds, the newest (a common word's hundred thousand are not all listed to pick
+    twenty). `indexed` False: compared row by row, for rows another index has narrowed."""
+    if indexed and connection.vendor == "sqlite" and len(q) >= 3:
         _identifiers(table)
         phrase = '"' + q.replace('"', '""') + '"'  # the words as one phrase, never as syntax
         fts = f"{table}_fts"
         lookup = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s"  # noqa: S608 (a constant name)
-        if first is not None:
-            lookup += f" LIMIT {int(first)}"
+        if first is not None:  # the newest first
+            lookup += f" ORDER BY rowid DESC LIMIT {int(first)}"
         return Q(pk__in=RawSQL(lookup, [phrase]))  # noqa: S611
     match = Q()
     for column in columns:
@@ -110,6 +113,20 @@ def starting_any(column: str, prefixes: list[str]) -> Q:
     database."""
     match = Q()
     for prefix in prefixes:
-        after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        match |= Q(**{f"{column}__gte": prefix, f"{column}__lt": after})
+        after = _after(prefix)
+        bounds = {f"{column}__gte": prefix} | ({f"{column}__lt": after} if after else {})
+        match |= Q(**bounds)
     return match
+
+
+def _after(prefix: str) -> str:
+    """The first string after every string starting with `prefix` ("" when none is: the
+    prefix is the last character of all, repeated). The surrogates, which are not text,
+    are stepped over."""
+    stem = prefix.rstrip(chr(0x10FFFF))
+    if not stem:
+        return ""
+    code = ord(stem[-1]) + 1
+    if 0xD800 <= code <= 0xDFFF:
+        code = 0xE000
+    return stem[:-1] + chr(code)

@@ -2,11 +2,12 @@
 
 from typing import Literal
 
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from salesop.core.api import READ_ERRORS
-from salesop.web.search import KINDS, MAX_LENGTH, MIN_LENGTH, search
+from salesop.web.search import KINDS, MAX_LENGTH, MIN_LENGTH, Words, search
 
 router = Router(tags=["search"])
 
@@ -24,6 +25,13 @@ class SearchQuery(Schema):
     kind: list[Kind] = Field(default=[], description="Only these kinds (default: all).")
     limit: int = Field(default=5, ge=1, le=20, description="At most this many of each kind.")
 
+    @field_validator("q")
+    @classmethod
+    def words(cls, q: str) -> str:
+        if len(Words.of(q).text) < MIN_LENGTH:
+            raise ValueError(_("at least %(n)d characters besides spaces") % {"n": MIN_LENGTH})
+        return q
+
 
 class SearchHit(Schema):
     kind: Kind
@@ -39,6 +47,9 @@ class SearchOut(Schema):
         description="The records the caller may see that match, by kind (the kind with the "
         "best match first), best first within a kind."
     )
+    more: list[Kind] = Field(
+        description="The kinds of which more match than `limit`: add a word to narrow them."
+    )
 
 
 @router.get("/search", response={200: SearchOut, **READ_ERRORS}, operation_id="search")
@@ -47,4 +58,5 @@ def search_records(request, query: Query[SearchQuery]):
     return {
         "q": results.words.text,
         "items": [hit for group in results.groups for hit in group.hits],
+        "more": [group.kind for group in results.groups if group.more],
     }

@@ -11,6 +11,7 @@ starting with the words, then the newest), so a word found in a hundred thousand
 little more than a rare one, and no database's planner is tempted to walk a join instead of
 an index."""
 
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,6 +44,19 @@ FIRST_MATCHES = 2000  # matches checked against what the user sees before asking
 EXACT, STARTS, CONTAINS, OTHER = range(4)
 
 
+def _numbers(text: str, single: str) -> list[str]:
+    """The beginnings of the ticket and contract numbers `text` can be: itself in upper case,
+    digits alone as a ticket's (000123 or 123: T000123) and a year with digits as a
+    contract's (2026-00012: HT2026-00012)."""
+    numbers = [single.upper()] if single else []
+    digits = text.replace(" ", "")
+    if digits.isdigit() and digits.isascii():
+        numbers += ["T" + digits.zfill(6), "T" + digits]
+    if re.fullmatch(r"\d{4}-\d+", single):
+        numbers.append("HT" + single)
+    return list(dict.fromkeys(numbers))
+
+
 @dataclass(frozen=True)
 class Words:
     """What was typed, read every way it can be meant."""
@@ -52,11 +66,15 @@ class Words:
     company_key: str
     phones: list[str]  # E.164 beginnings, when the words are a number
     email: str  # when they can begin an address (one word, no spaces)
-    number: str  # a ticket's or contract's number, upper case (T000123, HT2026-00012)
+    numbers: list[str]  # what a ticket's or contract's number begins with (T000123, HT2026-0)
 
     @classmethod
     def of(cls, typed: str) -> "Words":
-        text = " ".join(unicodedata.normalize("NFKC", typed).split())[:MAX_LENGTH]
+        # Control, format and surrogate characters (a NUL, a zero-width space) are not words.
+        text = "".join(
+            c for c in unicodedata.normalize("NFKC", typed) if unicodedata.category(c)[0] != "C"
+        )
+        text = " ".join(text.split())[:MAX_LENGTH]
         single = text if " " not in text and text.isascii() else ""
         return cls(
             text=text,
@@ -64,7 +82,7 @@ class Words:
             company_key=normalize_company(text),
             phones=phone_prefixes(text),
             email=normalize_email(single),
-            number=single.upper(),
+            numbers=_numbers(text, single),
         )
 
     @property
@@ -79,14 +97,18 @@ class Words:
         """Too short for the trigram indexes (two characters)."""
         return len(self.text) < 3
 
-    def names(self, table: str, *columns: str, first: int | None = None) -> Q:
-        """Names holding the words (by the trigram index; `first`: its first so many), or
-        beginning with them when they are too short for it."""
+    def names(self, table: str, *columns: str, first: int | None = None, indexed: bool = True) -> Q:
+        """Names holding the words (by the trigram index; `first`: its newest so many;
+        `indexed` False: row by row), or beginning with them, in any case, when they are too
+        short for it."""
         if not self.short:
-            return containing(table, columns, self.text, first)
+            return containing(table, columns, self.text, first, indexed)
+        cases = list(
+            dict.fromkeys((self.text, self.text.lower(), self.text.upper(), self.text.title()))
+        )
         match = Q()
         for column in columns:
-            match |= starting_any(column, [self.text])
+            match |= starting_any(column, cases)
         return match
 
     def rank(self, *names: str) -> int:
@@ -108,11 +130,11 @@ class Words:
         best = OTHER
         for key in filter(None, keys):
             folded = key.casefold()
-            if key in self.phones or folded in (self.folded, self.email):
+            if key in self.phones or key in self.numbers or folded in (self.folded, self.email):
                 return EXACT
             if any(key.startswith(p) for p in self.phones) or (
                 (self.email and folded.startswith(self.email))
-                or (self.number and key.startswith(self.number))
+                or any(key.startswith(n) for n in self.numbers)
             ):
                 best = STARTS
         return best
@@ -168,33 +190,36 @@ class Finder:
     hit: Callable[[object], Hit]
     among: Callable[[QuerySet], QuerySet] | None = None  # the visible ones among these ids
 
-    def key_ids(self, user: User) -> list[int]:
-        return self._lookup(user, self.keys, self.keys, []) if self.keys is not None else []
+    def key_ids(self, user: User, wanted: int) -> list[int]:
+        if self.keys is None:
+            return []
+        return self._lookup(user, self.keys, self.keys, [], wanted)
 
-    def name_ids(self, user: User, found: list[int]) -> list[int]:
-        if self.names is None or len(found) >= CANDIDATES:
+    def name_ids(self, user: User, found: list[int], wanted: int) -> list[int]:
+        if self.names is None or len(found) >= wanted:
             return found
-        return self._lookup(user, self.names(first=FIRST_MATCHES + 1), self.names(), found)
+        first, whole = self.names(first=FIRST_MATCHES + 1), self.names(indexed=False)
+        return self._lookup(user, first, whole, found, wanted)
 
-    def _lookup(self, user: User, first: Q, whole: Q, found: list[int]) -> list[int]:
-        """`found` and more ids of visible records matching `whole`, up to CANDIDATES: the
-        first matches by the index alone (`first`: its first so many), then which of them the
+    def _lookup(self, user: User, first: Q, whole: Q, found: list[int], wanted: int) -> list[int]:
+        """`found` and more ids of visible records matching, up to `wanted`, the newest first:
+        the matches by the index alone (`first`: its newest so many), then which of them the
         user sees. A few thousand ids ask little of the visibility rules, which over a whole
         team's records would be read for each; a word matching more than that (a common one)
-        is looked up among the user's records instead."""
-        need = CANDIDATES - len(found)
+        is looked for among the user's own records, row by row (`whole`), where the first
+        few found will do."""
+        need = wanted - len(found)
         everywhere = self.visible.model._default_manager.filter(first).exclude(pk__in=found)
-        everywhere = everywhere.order_by().values_list("pk", flat=True)
+        everywhere = everywhere.order_by("-pk").values_list("pk", flat=True)
         if user.sees_everything:
             return found + list(everywhere[:need])
         if everywhere[FIRST_MATCHES : FIRST_MATCHES + 1].exists():
-            among = self.visible.filter(whole)
+            among = self.visible.filter(whole).order_by()
         else:
             first_ids = everywhere[:FIRST_MATCHES]
             among = self.among(first_ids) if self.among else self.visible.filter(pk__in=first_ids)
-        return found + list(
-            among.exclude(pk__in=found).order_by().values_list("pk", flat=True)[:need]
-        )
+            among = among.order_by("-pk")
+        return found + list(among.exclude(pk__in=found).values_list("pk", flat=True)[:need])
 
 
 def _person(words: Words) -> Q | None:
@@ -302,7 +327,7 @@ def _deals(user: User, words: Words) -> Finder | None:
 
     return Finder(
         Deal.objects.visible_to(user),
-        None,
+        starting_any("name", [words.text]),  # the exact name, however many hold the words
         partial(words.names, "deals_deal", "name"),
         Deal.objects.select_related("account"),
         hit,
@@ -310,9 +335,6 @@ def _deals(user: User, words: Words) -> Finder | None:
 
 
 def _tickets(user: User, words: Words) -> Finder | None:
-    if words.phones:
-        return None
-
     def hit(t: Ticket) -> Hit:
         detail = " · ".join((t.account.name, t.get_status_display()))
         rank = min(words.rank(t.title), words.key_rank(t.number))
@@ -320,17 +342,14 @@ def _tickets(user: User, words: Words) -> Finder | None:
 
     return Finder(
         Ticket.objects.visible_to(user),
-        starting_any("number", [words.number]) if words.number else None,
-        None if words.short else partial(words.names, "aftersales_ticket", "title"),
+        starting_any("number", words.numbers) if words.numbers else None,
+        None if words.short or words.phones else partial(words.names, "aftersales_ticket", "title"),
         Ticket.objects.select_related("account"),
         hit,
     )
 
 
 def _contracts(user: User, words: Words) -> Finder | None:
-    if words.phones:
-        return None
-
     def hit(c: Contract) -> Hit:
         detail = " · ".join(
             (c.customer, c.get_status_display(), format_money(c.amount, c.currency))
@@ -340,8 +359,10 @@ def _contracts(user: User, words: Words) -> Finder | None:
 
     return Finder(
         contracts_visible_to(user).select_related(None),
-        starting_any("number", [words.number]) if words.number else None,
-        None if words.short else partial(words.names, "contracts_contract", "customer"),
+        starting_any("number", words.numbers) if words.numbers else None,
+        None
+        if words.short or words.phones
+        else partial(words.names, "contracts_contract", "customer"),
         Contract.objects.all(),
         hit,
     )
@@ -374,12 +395,13 @@ def search(user: User, typed: str, *, shown: int = 5, kinds: list[str] | None = 
         for kind, (_label, finder_of) in KINDS.items()
         if (not kinds or kind in kinds) and (finder := finder_of(user, words))
     }
-    keyed = {kind: finder.key_ids(user) for kind, finder in finders.items()}
+    wanted = max(CANDIDATES, shown + 1)  # one more than shown tells there are more
+    keyed = {kind: finder.key_ids(user, wanted) for kind, finder in finders.items()}
     # An email, a WeChat id or a number that a record has is what was meant: names are not
     # searched for it as well.
     by_key = words.identifier and any(keyed.values())
     for kind, finder in finders.items():
-        ids = keyed[kind] if by_key else finder.name_ids(user, keyed[kind])
+        ids = keyed[kind] if by_key else finder.name_ids(user, keyed[kind], wanted)
         if not ids:
             continue
         hits = sorted(map(finder.hit, finder.shown.filter(pk__in=ids)), key=_best)

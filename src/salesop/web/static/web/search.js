@@ -23,9 +23,14 @@
     var list = results();
     if (!list || !list.contains(document.activeElement) && document.activeElement !== input) { return; }
     if (event.key === "Escape") {
+      // Closes the list and keeps the words (a search box would erase them); Bootstrap's
+      // own dropdown keys are not for this list.
+      event.preventDefault();
+      event.stopPropagation();
+      input.focus();  // (focusing shows the list: closed after)
       close();
-      input.focus();
     } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.stopPropagation();
       var links = Array.prototype.slice.call(list.querySelectorAll("a"));
       if (!links.length) { return; }
       event.preventDefault();
@@ -33,6 +38,10 @@
       var next = event.key === "ArrowDown" ? at + 1 : at - 1;
       if (next < 0) { input.focus(); } else { links[Math.min(next, links.length - 1)].focus(); }
     }
+  }, true);
+  document.addEventListener("focusin", function (event) {
+    var list = results();
+    if (event.target === box() && list && list.innerHTML.trim() !== "") { list.classList.add("show"); }
   });
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target === results()) {
