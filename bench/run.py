@@ -377,6 +377,7 @@ def search_cases() -> list[tuple[str, str]]:
         ("deal, part of its name", deal.split(" ", 1)[-1]),
         ("ticket number", ticket.lower()),
         ("a word in a quarter of the tickets", "数据同步"),
+        ("a word in most company names", "有限公司"),
     ]
 
 
