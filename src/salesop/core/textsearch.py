@@ -32,15 +32,15 @@ def _sqlite(table: str, columns: tuple[str, ...]) -> tuple[list[str], list[str]]
     new = ", ".join(f"new.{c}" for c in columns)
     old = ", ".join(f"old.{c}" for c in columns)
     # Names only: table and columns are the migrations' constants, checked by _identifiers.
-    remove = f"INSERT INTO {fts}({fts}, rowid, {names}) VALUES ('delete', old.id, {old});"  # noqa: S608
-    add = f"INSERT INTO {fts}(rowid, {names}) VALUES (new.id, {new});"  # noqa: S608
+    remove = f"INSERT INTO {fts}({fts}, rowid, {names}) VALUES ('delete', old.id, {old});"  # noqa: S608  # nosec B608
+    add = f"INSERT INTO {fts}(rowid, {names}) VALUES (new.id, {new});"  # noqa: S608  # nosec B608
     forwards = [
         f"CREATE VIRTUAL TABLE {fts} USING fts5({names}, "
         f"content='{table}', content_rowid='id', tokenize='trigram')",
         f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} BEGIN {add} END",
         f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} BEGIN {remove} END",
         f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {names} ON {table} BEGIN {remove} {add} END",
-        f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",  # noqa: S608
+        f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",  # noqa: S608  # nosec B608
     ]
     backwards = [
         *(f"DROP TRIGGER IF EXISTS {fts}_{event}" for event in ("insert", "delete", "update")),
@@ -98,10 +98,10 @@ def containing(
         _identifiers(table)
         phrase = '"' + q.replace('"', '""') + '"'  # the words as one phrase, never as syntax
         fts = f"{table}_fts"
-        lookup = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s"  # noqa: S608 (a constant name)
+        lookup = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s"  # noqa: S608  # nosec B608 (a constant name)
         if first is not None:  # the newest first
             lookup += f" ORDER BY rowid DESC LIMIT {int(first)}"
-        return Q(pk__in=RawSQL(lookup, [phrase]))  # noqa: S611
+        return Q(pk__in=RawSQL(lookup, [phrase]))  # noqa: S611  # nosec B611 (words as a parameter)
     match = Q()
     for column in columns:
         match |= Q(**{f"{column}__icontains": q})
