@@ -60,11 +60,10 @@ class HtmxLoginMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        login = resolve_url(settings.LOGIN_URL)
         if (
             request.htmx
             and response.status_code == 302
-            and response.get("Location", "").startswith(login)
+            and response.get("Location", "").startswith(resolve_url(settings.LOGIN_URL))
         ):
             back = request.htmx.current_url_abs_path or request.get_full_path()
             return HttpResponseClientRedirect(redirect_to_login(back)["Location"])

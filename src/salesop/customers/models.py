@@ -98,6 +98,20 @@ class Account(OwnedModel):
         return reverse("customers:detail", args=[self.pk])
 
 
+class ContactQuerySet(models.QuerySet):
+    """A person is seen by whoever may see their company."""
+
+    def visible_to(self, user) -> "ContactQuerySet":
+        return self.filter(account__in=Account.objects.visible_to(user).values("pk"))
+
+    def visible_among(self, user, ids) -> "ContactQuerySet":
+        """Those of the people `ids` the user sees, their companies asked about one by one
+        (AccountQuerySet.visible_among)."""
+        companies = Contact.objects.filter(pk__in=ids).values("account_id")
+        seen = Account.objects.visible_among(user, companies).values("pk")
+        return self.filter(pk__in=ids, account__in=seen)
+
+
 class Contact(models.Model):
     """A person at a customer company. Seen by whoever may see the company."""
 
@@ -118,6 +132,8 @@ class Contact(models.Model):
         default=DecisionRole.UNKNOWN,
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    objects = ContactQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("contact")

@@ -171,10 +171,6 @@ class Results:
     def too_short(self) -> bool:
         return len(self.words.text) < MIN_LENGTH
 
-    @property
-    def count(self) -> int:
-        return sum(len(g.hits) for g in self.groups)
-
 
 @dataclass(frozen=True)
 class Finder:
@@ -272,17 +268,12 @@ def _contacts(user: User, words: Words) -> Finder:
         return Hit("contact", c.pk, c.name, detail, url, rank)
 
     return Finder(
-        Contact.objects.filter(account__in=Account.objects.visible_to(user).values("pk")),
+        Contact.objects.visible_to(user),
         _person(words),
         None if words.phones else partial(words.names, "customers_contact", "name"),
         Contact.objects.select_related("account"),
         hit,
-        among=lambda ids: Contact.objects.filter(
-            pk__in=ids,
-            account__in=Account.objects.visible_among(
-                user, Contact.objects.filter(pk__in=ids).values("account_id")
-            ).values("pk"),
-        ),
+        among=lambda ids: Contact.objects.visible_among(user, ids),
     )
 
 
