@@ -30,7 +30,9 @@ from salesop.contracts.models import SIGNED_STATUSES, Contract
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError
 from salesop.core.time import company_date
+from salesop.core.versioned import versioned_update
 from salesop.customers.models import Account, Lifecycle
+from salesop.customers.services import STALE as ACCOUNT_STALE
 from salesop.deals.models import DealLine, DealStatus
 from salesop.deals.services import deal_create
 from salesop.playbook.schema import Playbook
@@ -145,8 +147,7 @@ def account_churn(
             note=note.strip()[:2000],
             by=by,
         )
-        account.lifecycle = Lifecycle.CHURNED
-        account.save(update_fields=["lifecycle", "updated_at"])
+    versioned_update(account, by=by, stale=ACCOUNT_STALE, lifecycle=Lifecycle.CHURNED)
     return churn
 
 

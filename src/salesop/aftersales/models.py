@@ -61,6 +61,8 @@ class DeliveryProject(OwnedModel):
     # The next weekly update to the customer is due by then (swept: project.update_missing).
     update_due_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    # Fields sales ops added (playbook.FieldDefinition), by key; NULL until one is set.
+    custom = models.JSONField(_("custom fields"), null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     # Alert timers the sweep claims (core's open_due_rows clears the column as it alerts): the
     # system's, not a person's edit, so claiming one does not move the version.
@@ -204,6 +206,8 @@ class Ticket(OwnedModel):
     response_alert_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
     direction_alert_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Fields sales ops added (playbook.FieldDefinition), by key; NULL until one is set.
+    custom = models.JSONField(_("custom fields"), null=True, blank=True, editable=False)
     # Alert timers the sweep claims (core's open_due_rows clears the column as it alerts): the
     # system's, not a person's edit, so claiming one does not move the version.
     UNVERSIONED_FIELDS = ("response_alert_at", "direction_alert_at")

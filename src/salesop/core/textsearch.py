@@ -86,6 +86,27 @@ def trigram_index(table: str, *columns: str) -> migrations.RunPython:
     )
 
 
+def triggers_again(table: str, *columns: str) -> migrations.RunPython:
+    """The operation to follow any change Django makes by rebuilding a SQLite table (adding a
+    column with a default, altering one): the rebuild drops the table's triggers, and the
+    trigram table would stop following the rows. The rows keep their ids, so the trigram
+    table's contents stay true."""
+
+    _identifiers(table, *columns)
+
+    def run(apps, schema_editor) -> None:
+        if schema_editor.connection.vendor != "sqlite":
+            return  # PostgreSQL's indexes are the table's own and survive
+        fts = f"{table}_fts"
+        with schema_editor.connection.cursor() as cursor:
+            for event in ("insert", "delete", "update"):
+                cursor.execute(f"DROP TRIGGER IF EXISTS {fts}_{event}")
+            for sql in _sqlite(table, columns)[0][1:4]:  # the three triggers
+                cursor.execute(sql)
+
+    return migrations.RunPython(run, migrations.RunPython.noop, elidable=False)
+
+
 def containing(
     table: str, columns: tuple[str, ...], q: str, first: int | None = None, indexed: bool = True
 ) -> Q:

@@ -14,8 +14,8 @@ class CustomersConfig(AppConfig):
 
         audit_register(
             Account,
-            exclude=["updated_at", "normalized_name"],
+            exclude=["updated_at", "normalized_name", "version"],
             m2m=["shared_with"],
         )
-        audit_register(Contact, exclude=["email_normalized", "phone_e164"])
+        audit_register(Contact, exclude=["email_normalized", "phone_e164", "version"])
         audit_shown(Account, selectors.account_for)

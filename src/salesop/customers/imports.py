@@ -7,7 +7,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from salesop.accounts.selectors import colleagues_by_name
-from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError
 from salesop.core.imports import (
     KINDS,
@@ -22,6 +21,7 @@ from salesop.core.imports import (
     column_of,
 )
 from salesop.core.spreadsheets import Row
+from salesop.core.versioned import versioned_update
 from salesop.customers.models import Account, Contact, DecisionRole, EmployeeBand, Tier
 from salesop.customers.rules import (
     ALREADY_HERE,
@@ -34,7 +34,7 @@ from salesop.customers.rules import (
     normalize_phone,
 )
 from salesop.customers.selectors import company_finder
-from salesop.customers.services import account_update, contact_create
+from salesop.customers.services import CONTACT_STALE, account_update, contact_create
 
 FIELDS = {
     "company": 200,
@@ -312,12 +312,11 @@ def run_contacts(job, rows, progress=None) -> Outcome:
             if twin.decision_role == DecisionRole.UNKNOWN and role != DecisionRole.UNKNOWN:
                 empty["decision_role"] = role
             if empty and not job.dry_run:
-                for name, value in empty.items():
-                    setattr(twin, name, value)
-                twin.email_normalized = normalize_email(twin.email)
-                twin.phone_e164 = normalize_phone(twin.phone)
-                with audit_actor(by):
-                    twin.save()
+                if "email" in empty:
+                    empty["email_normalized"] = normalize_email(empty["email"])
+                if "phone" in empty:
+                    empty["phone_e164"] = normalize_phone(empty["phone"])
+                versioned_update(twin, by=by, stale=CONTACT_STALE, **empty)
             outcome.merged += 1
             return
         if job.dry_run:

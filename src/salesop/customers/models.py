@@ -79,6 +79,10 @@ class Account(OwnedModel):
     tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, default=Tier.STANDARD)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Fields sales ops added (playbook.FieldDefinition), by key; NULL until one is set.
+    # Optimistic lock for edits made on a page read earlier (core.versioned).
+    version = models.PositiveIntegerField(default=1, editable=False)
+    custom = models.JSONField(_("custom fields"), null=True, blank=True, editable=False)
 
     objects = AccountQuerySet.as_manager()
 
@@ -132,6 +136,10 @@ class Contact(models.Model):
         default=DecisionRole.UNKNOWN,
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    # Fields sales ops added (playbook.FieldDefinition), by key; NULL until one is set.
+    # Optimistic lock for edits made on a page read earlier (core.versioned).
+    version = models.PositiveIntegerField(default=1, editable=False)
+    custom = models.JSONField(_("custom fields"), null=True, blank=True, editable=False)
 
     objects = ContactQuerySet.as_manager()
 
@@ -145,6 +153,9 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:detail", args=[self.account_id]) + f"#contact-{self.pk}"
 
 
 class AccountMerge(models.Model):

@@ -2,11 +2,12 @@ from collections.abc import Callable
 from datetime import date, datetime, time
 
 from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from salesop.accounts.models import User
 from salesop.accounts.visibility import get_visible_or_404
-from salesop.customers.models import Account, TrainingRun
+from salesop.customers.models import Account, Contact, TrainingRun
 from salesop.customers.rules import normalize_company
 
 # Newest first; id breaks ties so keyset pages never skip or repeat a row.
@@ -27,6 +28,13 @@ def accounts_visible_to(
 
 def account_for(user: User, account_id: int) -> Account:
     return get_visible_or_404(Account.objects.select_related("owner", "team"), user, pk=account_id)
+
+
+def contact_for(user: User, contact_id: int) -> Contact:
+    """A contact, seen by whoever sees their company (404 otherwise)."""
+    return get_object_or_404(
+        Contact.objects.visible_to(user).select_related("account"), pk=contact_id
+    )
 
 
 def latest_training_run() -> TrainingRun | None:

@@ -1,13 +1,16 @@
 """Writes for customer companies."""
 
+import copy
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from salesop.accounts.models import User
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError, full_clean_or_refuse
+from salesop.core.versioned import check_read, versioned_update
 from salesop.customers import merging, rules
 from salesop.customers.events import tier_changed
 from salesop.customers.models import (
@@ -69,17 +72,27 @@ def account_create(
     return account
 
 
+STALE = gettext_lazy("Someone else changed this company a moment ago. Reload it and try again.")
+CONTACT_STALE = gettext_lazy(
+    "Someone else changed this contact a moment ago. Reload it and try again."
+)
+
+
 @transaction.atomic
-def account_update(*, account: Account, by: User, **values: Any) -> Account:
+def account_update(
+    *, account: Account, by: User, expected_version: int | None = None, **values: Any
+) -> Account:
+    check_read(account, expected_version, stale=STALE)
     old_tier = account.tier
-    for name, value in _clean(values).items():
-        setattr(account, name, value)
-    if "name" in values:
-        account.normalized_name = normalize_company(account.name)
-        _refuse_duplicate(account)
-    full_clean_or_refuse(account)
-    with audit_actor(by):
-        account.save(update_fields=[*values, "normalized_name", "updated_at"])
+    changes = _clean(values)
+    draft = copy.copy(account)  # checked as it will be; the company changes once written
+    for name, value in changes.items():
+        setattr(draft, name, value)
+    if "name" in changes:
+        changes["normalized_name"] = draft.normalized_name = normalize_company(draft.name)
+        _refuse_duplicate(draft)
+    full_clean_or_refuse(draft)
+    versioned_update(account, by=by, stale=STALE, **changes)
     if account.tier != old_tier:
         tier_changed(account, by)
     return account
@@ -106,14 +119,19 @@ def account_merge(*, keep: Account, merge: Account, by: User) -> AccountMerge:
     }
     keep, merge = locked[keep.pk], locked[merge.pk]
     merging.refuse_unmovable(merge)
-    for name in ("industry", "region", "website", "employee_band"):
-        if not getattr(keep, name) and getattr(merge, name):
-            setattr(keep, name, getattr(merge, name))
+    filled = {
+        name: getattr(merge, name)
+        for name in ("industry", "region", "website", "employee_band")
+        if not getattr(keep, name) and getattr(merge, name)
+    }
     if keep.lifecycle == Lifecycle.PROSPECT and merge.lifecycle != Lifecycle.PROSPECT:
-        keep.lifecycle = merge.lifecycle  # the duplicate was already a customer
+        filled["lifecycle"] = merge.lifecycle  # the duplicate was already a customer
+    if merge.custom:  # the kept company's values win; the duplicate's fill the gaps
+        filled["custom"] = {**merge.custom, **(keep.custom or {})}
     with audit_actor(by):
         moved = merging.move_records(keep=keep, merge=merge, by=by)
-        keep.save()
+        if filled:
+            versioned_update(keep, by=by, stale=STALE, **filled)
         keep.shared_with.add(*merge.shared_with.all(), merge.owner)
         record = AccountMerge.objects.create(
             kept=keep, merged_id=merge.pk, merged_name=merge.name, by=by, moved=moved

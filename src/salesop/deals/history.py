@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from salesop.accounts.models import User
 from salesop.accounts.selectors import colleagues_by_name
 from salesop.accounts.services import person_create
-from salesop.core.audit import audit_actor, audit_created
+from salesop.core.audit import audit_created
 from salesop.core.imports import (
     KINDS,
     Choices,
@@ -33,6 +33,7 @@ from salesop.core.money import MAX_AMOUNT, Currency, format_money, in_minor_unit
 from salesop.core.parsing import ParseError, parse_date, parse_decimal
 from salesop.core.spreadsheets import Row
 from salesop.core.time import company_today, day_in_company_time
+from salesop.core.versioned import versioned_update
 from salesop.customers.models import Account, EmployeeBand, Lifecycle
 from salesop.customers.rules import (
     EMPLOYEE_WORDS,
@@ -41,6 +42,7 @@ from salesop.customers.rules import (
     employee_band,
     normalize_company,
 )
+from salesop.customers.services import STALE as ACCOUNT_STALE
 from salesop.deals.events import history_imported
 from salesop.deals.models import Deal, DealLine, DealStatus, StageEvent, StageEventKind
 from salesop.deals.rules import may_import_history
@@ -408,11 +410,9 @@ def _write_batch(ready: list[_Past], job, stages: list[str]) -> None:
         for past in ready
         if past.status == DealStatus.WON
     }
-    with audit_actor(by):
-        for account in won:
-            if account.lifecycle == Lifecycle.PROSPECT:
-                account.lifecycle = Lifecycle.CUSTOMER
-                account.save(update_fields=["lifecycle", "updated_at"])
+    for account in won:
+        if account.lifecycle == Lifecycle.PROSPECT:
+            versioned_update(account, by=by, stale=ACCOUNT_STALE, lifecycle=Lifecycle.CUSTOMER)
     deals = Deal.objects.bulk_create(
         _deal(past, accounts[normalize_company(past.values["company"])], version, stages)
         for past in ready

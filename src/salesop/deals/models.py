@@ -68,6 +68,8 @@ class Deal(OwnedModel):
     # system's, not a person's edit, so claiming one does not move the version.
     UNVERSIONED_FIELDS = ("stage_due_at", "close_due_at")
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    # Fields sales ops added (playbook.FieldDefinition), by key; NULL until one is set.
+    custom = models.JSONField(_("custom fields"), null=True, blank=True, editable=False)
     # A past deal whose file gave no opening date: created_at is then when it closed (or was
     # imported, if open), and no sales cycle is measured from it (60 days were made up).
     opened_unknown = models.BooleanField(_("opening date unknown"), default=False, editable=False)

@@ -153,6 +153,8 @@ class Lead(OwnedModel):
     )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    # Fields sales ops added (playbook.FieldDefinition), by key; NULL until one is set.
+    custom = models.JSONField(_("custom fields"), null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     # Columns holding the playbook's keys: the audit trail shows their labels (core.audit).

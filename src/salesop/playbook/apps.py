@@ -10,6 +10,7 @@ class PlaybookConfig(AppConfig):
     def ready(self) -> None:
         from salesop.core.audit import audit_register
         from salesop.playbook import vocabularies  # noqa: F401 (the audit trail's labels)
-        from salesop.playbook.models import PlaybookVersion
+        from salesop.playbook.models import FieldDefinition, PlaybookVersion
 
         audit_register(PlaybookVersion, exclude=["text"])
+        audit_register(FieldDefinition, exclude=["version"])

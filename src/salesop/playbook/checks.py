@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from salesop.accounts.models import Role
 from salesop.customers.models import Tier
-from salesop.playbook.registry import ALERT_KINDS, CRITERIA
+from salesop.playbook.registry import ALERT_KINDS, CRITERIA, find_criterion
 from salesop.playbook.schema import CLOSED_STAGES, REQUIRED_LEAD_STATUSES, Playbook
 
 Path = tuple[str | int, ...]
@@ -93,7 +93,9 @@ def _stage_problems(pb: Playbook) -> list[tuple[Path, str]]:
         problems += _unique("checklist", [c.key for c in stage.checklist], prefix=at)
         evidence = sorted(CRITERIA.keys() - {"checklist.complete"})  # not its own evidence
         for j, item in enumerate(stage.checklist):
-            if item.evidence is not None and item.evidence not in evidence:
+            if item.evidence is not None and (
+                item.evidence == "checklist.complete" or find_criterion(item.evidence) is None
+            ):
                 problems.append(
                     (
                         (*at, "checklist", j, "evidence"),
@@ -102,7 +104,7 @@ def _stage_problems(pb: Playbook) -> list[tuple[Path, str]]:
                     )
                 )
         for j, name in enumerate(stage.exit_criteria):
-            if name not in CRITERIA:
+            if find_criterion(name) is None:
                 problems.append(
                     (
                         (*at, "exit_criteria", j),

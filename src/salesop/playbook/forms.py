@@ -1,6 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from salesop.core.money import Currency
+from salesop.playbook.models import FieldKind, FieldModel
+
 
 class VersionForm(forms.Form):
     text = forms.CharField(
@@ -9,3 +12,48 @@ class VersionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 30, "spellcheck": "false", "class": "font-monospace"}),
     )
     comment = forms.CharField(label=_("What changed and why"), max_length=300, required=False)
+
+
+class FieldDefinitionForm(forms.Form):
+    """A custom field as sales ops writes it; the choices one per line, `key | 中文 | English`."""
+
+    model = forms.ChoiceField(label=_("Records"), choices=FieldModel.choices)
+    key = forms.CharField(
+        label=_("Key"),
+        max_length=40,
+        help_text=_("Lower-case letters, digits and _; used by the API, imports and the playbook."),
+    )
+    label_zh = forms.CharField(label=_("Label (Chinese)"), max_length=100)
+    label_en = forms.CharField(label=_("Label (English)"), max_length=100)
+    kind = forms.ChoiceField(label=_("Type"), choices=FieldKind.choices)
+    choices = forms.CharField(
+        label=_("Choices"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false"}),
+        help_text=_("For a choice: one per line, key | 中文 | English."),
+    )
+    currency = forms.ChoiceField(
+        label=_("Currency"), choices=[("", "—"), *Currency.choices], required=False
+    )
+    required = forms.BooleanField(label=_("Required"), required=False)
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:  # what the values are stored under stays
+            self.fields["model"].disabled = self.fields["key"].disabled = True
+
+    def clean_choices(self) -> list[dict]:
+        parsed = []
+        for n, line in enumerate(self.cleaned_data["choices"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [part.strip() for part in line.split("|")]
+            if len(parts) != 3:
+                raise forms.ValidationError(_("Line %(n)d: write key | 中文 | English.") % {"n": n})
+            parsed.append(dict(zip(("key", "zh", "en"), parts, strict=True)))
+        return parsed
+
+
+def choices_text(choices: list[dict]) -> str:
+    return "\n".join(f"{c['key']} | {c['zh']} | {c['en']}" for c in choices)

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -45,3 +46,73 @@ class PlaybookVersion(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.number} {self.name}"
+
+
+class FieldKind(models.TextChoices):
+    TEXT = "text", _("Text")
+    LONG_TEXT = "long_text", _("Long text")
+    NUMBER = "number", _("Number")
+    MONEY = "money", _("Money")
+    DATE = "date", _("Date")
+    CHOICE = "choice", _("Choice")
+    MULTI_CHOICE = "multi_choice", _("Several choices")
+    USER = "user", _("Person")
+    BOOLEAN = "boolean", _("Yes / no")
+
+
+class FieldModel(models.TextChoices):
+    """The records sales ops may add fields to (their model labels)."""
+
+    ACCOUNT = "customers.account", _("Companies")
+    CONTACT = "customers.contact", _("Contacts")
+    LEAD = "leads.lead", _("Leads")
+    DEAL = "deals.deal", _("Deals")
+    TICKET = "aftersales.ticket", _("Tickets")
+    PROJECT = "aftersales.deliveryproject", _("Delivery projects")
+
+
+class FieldDefinition(models.Model):
+    """A field sales ops adds to a kind of record (注册资本 on companies, 采购方式 on deals). Its
+    values live in that record's `custom` JSON column under `key` (playbook.customfields checks
+    them on every write). A deleted definition keeps its key and the records' values until it
+    is purged on purpose."""
+
+    model = models.CharField(_("records"), max_length=40, choices=FieldModel.choices)
+    key = models.CharField(_("key"), max_length=40)
+    label_zh = models.CharField(_("label (Chinese)"), max_length=100)
+    label_en = models.CharField(_("label (English)"), max_length=100)
+    kind = models.CharField(_("type"), max_length=16, choices=FieldKind.choices)
+    # [{"key": "tender", "zh": "招标", "en": "Tender"}, ...] for choice and multi_choice
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("custom field")
+        verbose_name_plural = _("custom fields")
+        ordering = ["model", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["model", "key"], name="fielddefinition_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model}.{self.key}"
+
+    @property
+    def label(self) -> str:
+        return self.label_zh if _chinese() else self.label_en
+
+    def choice_label(self, key: str) -> str:
+        """A choice's label in the reader's language; a key no longer offered shows as itself."""
+        for choice in self.choices:
+            if choice["key"] == key:
+                return choice["zh"] if _chinese() else choice["en"]
+        return key
+
+
+def _chinese() -> bool:
+    return (get_language() or "").startswith("zh")

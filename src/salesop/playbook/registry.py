@@ -35,6 +35,47 @@ def criterion(name: str, description: str | Promise):
     return register
 
 
+CUSTOM_PREFIX = "custom.deal."
+
+
+def find_criterion(name: str) -> Criterion | None:
+    """The criterion a playbook names: one registered in code, or `custom.deal.<key>`, met
+    when the deal's custom field `key` (playbook.FieldDefinition) is filled."""
+    if name in CRITERIA:
+        return CRITERIA[name]
+    if not name.startswith(CUSTOM_PREFIX):
+        return None
+    from salesop.playbook.models import FieldDefinition, FieldModel
+
+    key = name.removeprefix(CUSTOM_PREFIX)
+    field = FieldDefinition.objects.filter(
+        model=FieldModel.DEAL, key=key, deleted_at__isnull=True
+    ).first()
+    return _filled(name, field) if field is not None else None
+
+
+def known_criteria() -> dict[str, Criterion]:
+    """Every criterion a playbook may name now: the registered ones and the deals' custom
+    fields."""
+    from salesop.playbook.models import FieldDefinition, FieldModel
+
+    fields = FieldDefinition.objects.filter(model=FieldModel.DEAL, deleted_at__isnull=True)
+    return CRITERIA | {
+        CUSTOM_PREFIX + field.key: _filled(CUSTOM_PREFIX + field.key, field) for field in fields
+    }
+
+
+def _filled(name: str, field) -> Criterion:
+    from django.utils.translation import gettext as _
+
+    def check(context) -> str | None:
+        if (context.deal.custom or {}).get(field.key) is not None:
+            return None
+        return _("Fill in “%(label)s”.") % {"label": field.label}
+
+    return Criterion(name, _("The field “%(label)s” is filled in.") % {"label": field.label}, check)
+
+
 # Alert kinds the monitor knows how to evaluate; their data arrives with each capability.
 ALERT_KINDS: dict[str, str] = {
     "lead.not_followed_up": "a lead has had no activity for `after_days`",

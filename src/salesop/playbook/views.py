@@ -15,7 +15,7 @@ from salesop.core.params import parse_id
 from salesop.core.time import company_today
 from salesop.playbook import selectors, services
 from salesop.playbook.forms import VersionForm
-from salesop.playbook.registry import CRITERIA
+from salesop.playbook.registry import known_criteria
 
 
 def _require_ops(request) -> None:
@@ -37,7 +37,7 @@ def index(request):
             "holiday_year": unknown_holiday_year(playbook, company_today())
             if request.user.can_administer
             else None,
-            "criteria": {name: c.description for name, c in CRITERIA.items()},
+            "criteria": {name: c.description for name, c in known_criteria().items()},
             "roles": dict(Role.choices),
             "versions": selectors.versions()[:50] if request.user.can_administer else [],
         },

@@ -60,6 +60,7 @@ NAVIGATION = (
         _("SOP and training"),
         (
             NavItem("playbook", _("Playbook"), "playbook:index"),
+            NavItem("fields", _("Custom fields"), "playbook:fields", ops_only=True),
             NavItem("questions", _("Question bank"), "deals:questions"),
             NavItem("enablement", _("Training"), "enablement:home"),
             NavItem("api", _("API"), "api:openapi-view"),

@@ -264,7 +264,7 @@ def _contacts(user: User, words: Words) -> Finder:
     def hit(c: Contact) -> Hit:
         detail = " · ".join(x for x in (c.account.name, c.title, c.phone, c.email) if x)
         rank = min(words.rank(c.name), words.key_rank(c.phone_e164, c.email_normalized, c.wechat))
-        url = f"{c.account.get_absolute_url()}#contact-{c.pk}"
+        url = c.get_absolute_url()
         return Hit("contact", c.pk, c.name, detail, url, rank)
 
     return Finder(

@@ -1,0 +1,130 @@
+"""A record's custom fields on its page: shown in a card, edited in place (htmx) on the version
+the page was read at. One view for every kind of record; each kind's own selector decides who
+sees it (404 otherwise)."""
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+from salesop.accounts.models import User
+from salesop.core.errors import DomainError
+from salesop.core.forms import styled
+from salesop.core.params import parse_id
+from salesop.playbook import customfields
+from salesop.playbook.models import FieldDefinition, FieldKind, FieldModel
+
+# Each kind of record: the selector that finds it for a person (404 when they may not see it).
+FINDERS = {
+    FieldModel.ACCOUNT: "salesop.customers.selectors.account_for",
+    FieldModel.CONTACT: "salesop.customers.selectors.contact_for",
+    FieldModel.LEAD: "salesop.leads.selectors.lead_for",
+    FieldModel.DEAL: "salesop.deals.selectors.deal_for",
+    FieldModel.TICKET: "salesop.aftersales.selectors.ticket_for",
+    FieldModel.PROJECT: "salesop.aftersales.selectors.project_for",
+}
+
+YES_NO = [("", "—"), ("true", _("Yes")), ("false", _("No"))]
+
+
+def record_for(user: User, label: str, pk: int):
+    if label not in FINDERS:
+        raise Http404
+    return import_string(FINDERS[label])(user, pk)
+
+
+def form_field(field: FieldDefinition) -> forms.Field:
+    """The form field for a custom field; every value is checked again by customfields.parse."""
+    label, kind = field.label, field.kind
+    if kind == FieldKind.LONG_TEXT:
+        return forms.CharField(label=label, required=False, widget=forms.Textarea({"rows": 3}))
+    if kind == FieldKind.DATE:
+        return forms.CharField(
+            label=label, required=False, widget=forms.DateInput({"type": "date"})
+        )
+    if kind in (FieldKind.CHOICE, FieldKind.MULTI_CHOICE):
+        options = [(c["key"], field.choice_label(c["key"])) for c in field.choices]
+        if kind == FieldKind.CHOICE:
+            return forms.ChoiceField(label=label, required=False, choices=[("", "—"), *options])
+        return forms.MultipleChoiceField(
+            label=label, required=False, choices=options, widget=forms.CheckboxSelectMultiple
+        )
+    if kind == FieldKind.USER:
+        people = User.objects.filter(is_active=True).order_by("full_name", "username")
+        options = [(str(p.pk), str(p)) for p in people.only("pk", "full_name", "username")]
+        return forms.ChoiceField(label=label, required=False, choices=[("", "—"), *options])
+    if kind == FieldKind.BOOLEAN:
+        return forms.ChoiceField(label=label, required=False, choices=YES_NO)
+    hint = field.currency if kind == FieldKind.MONEY else ""
+    return forms.CharField(label=label, required=False, help_text=hint)
+
+
+class CustomValuesForm(forms.Form):
+    def __init__(self, fields: list[FieldDefinition], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in fields:
+            self.fields[field.key] = form_field(field)
+
+
+def _initial(fields: list[FieldDefinition], record) -> dict:
+    stored = record.custom or {}
+    initial = {}
+    for field in fields:
+        value = stored.get(field.key)
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        initial[field.key] = value
+    return initial
+
+
+@login_required
+def custom_edit(request, label: str, pk: int):
+    """GET: the record's custom fields as a form (in the card, or a page of its own without
+    htmx). POST: writes them on the version read; refused values come back marked."""
+    record = record_for(request.user, label, pk)
+    fields = customfields.definitions(label)
+    if not fields:
+        raise Http404
+    data = request.POST if request.method == "POST" else None
+    form = styled(CustomValuesForm(fields, data, initial=_initial(fields, record)))
+    stale = False
+    if data is not None and form.is_valid():
+        changed = {key: form.cleaned_data[key] for key in form.changed_data}
+        try:
+            customfields.write(
+                record,
+                changed,
+                by=request.user,
+                expected_version=parse_id(request.POST.get("version")),
+            )
+        except DomainError as error:
+            stale = error.code == "stale"
+            for path, message in error.fields.items():
+                key = path.removeprefix("custom.")
+                form.add_error(key if key in form.fields else None, message)
+            if not error.fields:
+                form.add_error(None, error.message)
+        else:
+            if request.htmx:
+                return render(request, "playbook/_custom_card.html", _card(record, fields))
+            return redirect(record.get_absolute_url())
+    context = {"record": record, "label": label, "form": form, "stale": stale}
+    template = "playbook/_custom_form.html" if request.htmx else "playbook/custom_edit.html"
+    status = 409 if stale and not request.htmx else 200
+    return render(request, template, context, status=status)
+
+
+def _card(record, fields: list[FieldDefinition]) -> dict:
+    return {
+        "record": record,
+        "label": record._meta.label_lower,
+        "rows": customfields.values_of(record, fields),
+    }
+
+
+def card_context(record) -> dict | None:
+    """What the card on a record's page shows; None when its kind has no fields."""
+    fields = customfields.definitions(record._meta.label_lower)
+    return _card(record, fields) if fields else None
