@@ -18,10 +18,18 @@ from salesop.leads.api import intake_router
 from salesop.leads.api import router as leads_router
 from salesop.monitor.api import router as monitor_router
 from salesop.playbook.api import router as playbook_router
+from salesop.playbook.openapi import describe
 from salesop.pricing.api import router as pricing_router
 from salesop.web.api import router as search_router
 
-api = NinjaAPI(
+
+class SalesopAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        """The document as the code declares it, with the custom fields defined now."""
+        return describe(super().get_openapi_schema(**kwargs))
+
+
+api = SalesopAPI(
     title="salesop API",
     version="1",
     description="The sales SOP as an API. Authenticate with a personal token: "

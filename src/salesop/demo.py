@@ -53,6 +53,7 @@ def load_demo() -> DemoResult:
     deals.load_deals(users, now)
     leads.load_leads(users, now)
     playbook.load_draft_playbook(users["ops"])
+    playbook.load_custom_fields(users)
     proposals.load_proposals_and_objections(users)
     aftersales.load_aftersales(users, now)
     monitor.load_supervision(users)

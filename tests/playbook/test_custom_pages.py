@@ -64,3 +64,35 @@ def test_another_teams_record_answers_404(org):
     assert signed_in(org.outsider).post(url, {"procurement": "tender"}).status_code == 404
     assert signed_in(org.rep).get("/playbook/values/auth.user/1/").status_code == 404
     assert signed_in(org.rep).get(url).status_code == 200
+
+
+def test_the_api_lists_sets_and_describes_a_field(org):
+    signed_in(org.ops).post("/playbook/fields/", NEW_FIELD)
+    deal = make_deal(org.rep)
+    api = signed_in(org.rep)
+    fields = api.get("/api/v1/custom-fields", {"model": "deals.deal"}).json()
+    assert [f["key"] for f in fields] == ["procurement"]
+    url = f"/api/v1/custom-fields/deals.deal/{deal.pk}"
+    refused = api.patch(
+        url, {"values": {"procurement": "auction"}}, content_type="application/json"
+    )
+    assert refused.status_code == 422
+    assert "values.procurement" in refused.content.decode()
+    saved = api.patch(
+        url,
+        {"values": {"procurement": "tender"}, "expected_version": deal.version},
+        content_type="application/json",
+    )
+    assert saved.json()["custom"] == {"procurement": "tender"}
+    assert api.get(f"/api/v1/deals/{deal.pk}").json()["custom"] == {"procurement": "tender"}
+    stale = api.patch(
+        url,
+        {"values": {"procurement": "tender"}, "expected_version": deal.version},
+        content_type="application/json",
+    )
+    assert stale.status_code == 409
+    document = api.get("/api/v1/openapi.json").json()
+    custom = document["components"]["schemas"]["DealOut"]["properties"]["custom"]
+    assert custom["properties"]["procurement"]["enum"] == ["tender", "single_source"]
+    outsider = signed_in(org.outsider)
+    assert outsider.patch(url, {"values": {}}, content_type="application/json").status_code == 404

@@ -180,3 +180,36 @@ def test_a_list_filtered_by_a_field_reads_its_index(org, django_capture_on_commi
     rows = Deal.objects.filter(customfields.matching(FieldModel.DEAL, "procurement", "tender"))
     assert list(rows) == [deal]
     assert "custom_deal_procurement" in rows.explain()
+
+
+def test_a_deals_field_gates_a_stage_once_the_playbook_names_it(org):
+    from salesop.deals.services import move_check
+    from salesop.playbook.services import (
+        PlaybookRefused,
+        default_playbook_text,
+        playbook_activate,
+        playbook_version_create,
+    )
+
+    text = default_playbook_text().replace(
+        "      - quote.within_policy_or_approved\n",
+        "      - quote.within_policy_or_approved\n      - custom.deal.procurement\n",
+    )
+    with pytest.raises(PlaybookRefused) as refused:  # no such field yet
+        playbook_version_create(text=text, by=org.ops, comment="procurement before contracting")
+    assert any("custom.deal.procurement" in e.message for e in refused.value.errors)
+    field = procurement(org)
+    version = playbook_version_create(text=text, by=org.ops, comment="procurement first")
+    playbook_activate(version=version, by=org.ops)
+    deal = make_deal(org.rep)  # the move to contracting crosses negotiation's gate
+    unmet = {
+        f.criterion: str(f.message)
+        for f in move_check(deal=deal, to_stage="contracting", by=org.rep)
+    }
+    assert unmet["custom.deal.procurement"] == "Negotiation: Fill in “Procurement”."
+    customfields.write(deal, {"procurement": "inquiry"}, by=org.rep)
+    unmet = {f.criterion for f in move_check(deal=deal, to_stage="contracting", by=org.rep)}
+    assert "custom.deal.procurement" not in unmet
+    with pytest.raises(DomainError) as refused:  # the running playbook gates on it
+        customfields.delete(field=field, by=org.ops)
+    assert "negotiation" in refused.value.message

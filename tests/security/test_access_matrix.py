@@ -87,6 +87,7 @@ POLICY = {
             "objections_library",
             "contract_templates_list",
             "contract_templates_get",
+            "custom_fields_list",
         ],
         "catalog",
     ),
@@ -108,7 +109,7 @@ OBJECT_PARAMS = {
     "account_id", "deal_id", "lead_id", "need_id", "keyword_id", "stakeholder_id",
     "objection_id", "task_id", "quote_id", "approval_id", "proposal_id", "contract_id", "key",
     "file_id", "project_id", "milestone_id", "update_id", "ticket_id", "revisit_id",
-    "token_id", "enrollment_id", "module_id", "job_id",
+    "token_id", "enrollment_id", "module_id", "job_id", "record_id",
 }  # fmt: skip
 
 REACH = "reach"  # the record is found: any answer but 401, 403 and 404
@@ -343,6 +344,8 @@ def _foreign_world(asker: User) -> World:
         "enrollment_id": enrollment.pk,
         "module_id": enrollment.course.modules.first().pk,
         "job_id": job.pk,
+        "model": "deals.deal",  # with record_id: a custom field's record, here the deal
+        "record_id": deal.pk,
         # the same for everyone (catalogues) or sales ops' own: named so every path resolves
         "version_id": _model("playbook.PlaybookVersion").objects.first().pk,
         "template_id": _model("contracts.ContractTemplate").objects.first().pk,

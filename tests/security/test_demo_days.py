@@ -56,3 +56,14 @@ def test_the_demo_search_box_finds_records_for_each_role(demo_company):
     assert ("lead", "Pacific Rim Foods Ltd.") in found("ops", "+852 9123")
     contract = Contract.objects.exclude(number="").first()
     assert ("contract", contract.number) in found("legal", contract.number)
+
+
+def test_the_demo_shows_custom_fields_on_records_and_to_sales_ops(demo_company):
+    from salesop.core.testing import signed_in
+    from salesop.deals.models import Deal
+
+    deal = Deal.objects.exclude(custom=None).filter(owner__username="rep").first()
+    page = signed_in(deal.owner).get(f"/deals/{deal.pk}/").content.decode()
+    assert 'data-testid="custom-procurement"' in page
+    ops_page = signed_in(User.objects.get(username="ops")).get("/playbook/fields/")
+    assert "注册资本" in ops_page.content.decode()  # ops reads Chinese in the demo

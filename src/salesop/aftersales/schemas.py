@@ -5,6 +5,7 @@ from ninja import Field, Schema
 from pydantic import StrictBool
 
 from salesop.core.api import ExpectedVersion, IdIn, StrictIn
+from salesop.playbook.schemas import WithCustom
 
 
 class MemberOut(Schema):
@@ -25,7 +26,7 @@ class MilestoneOut(Schema):
     done_on: date | None
 
 
-class ProjectOut(Schema):
+class ProjectOut(WithCustom):
     id: int
     name: str
     deal_id: int
@@ -70,7 +71,7 @@ class TicketIn(StrictIn):
     opened_at: datetime | None = None
 
 
-class TicketOut(Schema):
+class TicketOut(WithCustom):
     id: int
     number: str
     account_id: int

@@ -4,6 +4,7 @@ from ninja import Field, Schema
 
 from salesop.core.api import StrictIn
 from salesop.customers.models import DecisionRole, Tier
+from salesop.playbook.schemas import WithCustom
 
 
 class UserRef(Schema):
@@ -12,7 +13,7 @@ class UserRef(Schema):
     full_name: str
 
 
-class AccountOut(Schema):
+class AccountOut(WithCustom):
     id: int
     name: str
     industry: str
@@ -47,7 +48,7 @@ class AccountPage(Schema):
     next_cursor: str | None
 
 
-class ContactOut(Schema):
+class ContactOut(WithCustom):
     id: int
     name: str
     title: str

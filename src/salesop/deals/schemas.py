@@ -8,6 +8,7 @@ from pydantic import StrictBool
 from salesop.core.api import DecimalIn, ExpectedVersion, IdIn, StrictIn
 from salesop.core.money import Currency
 from salesop.customers.schemas import UserRef
+from salesop.playbook.schemas import WithCustom
 
 Amount = DecimalIn()
 
@@ -17,7 +18,7 @@ class AccountRef(Schema):
     name: str
 
 
-class DealOut(Schema):
+class DealOut(WithCustom):
     id: int
     name: str
     account: AccountRef

@@ -10,6 +10,7 @@ from salesop.core.api import BIGGEST, DecimalIn, ExpectedVersion, IdIn, StrictIn
 from salesop.core.money import Currency
 from salesop.customers.models import EmployeeBand
 from salesop.leads.models import ChannelCategory, ChannelKind, ImportStatus
+from salesop.playbook.schemas import WithCustom
 
 Short = Annotated[str, Field(max_length=100)]
 Amount = DecimalIn()
@@ -23,7 +24,7 @@ class ChannelOut(Schema):
     is_active: bool
 
 
-class LeadOut(Schema):
+class LeadOut(WithCustom):
     id: int
     status: str
     channel_id: int

@@ -2,8 +2,17 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 
 from salesop.core.api import READ_ERRORS, STATE_ERRORS, WRITE_ERRORS, Id
-from salesop.playbook import selectors, services
-from salesop.playbook.schemas import VersionDetailOut, VersionIn, VersionOut
+from salesop.core.errors import DomainError
+from salesop.playbook import customfields, selectors, services
+from salesop.playbook.models import FieldModel
+from salesop.playbook.schemas import (
+    CustomValuesIn,
+    CustomValuesOut,
+    FieldDefinitionOut,
+    VersionDetailOut,
+    VersionIn,
+    VersionOut,
+)
 
 router = Router(tags=["playbook"])
 
@@ -54,3 +63,40 @@ def playbook_versions_create(request, payload: VersionIn):
 def playbook_versions_activate(request, version_id: Id):
     version = get_object_or_404(selectors.versions(), pk=version_id)
     return services.playbook_activate(version=version, by=request.user)
+
+
+@router.get(
+    "/custom-fields",
+    response={200: list[FieldDefinitionOut], **READ_ERRORS},
+    operation_id="custom_fields_list",
+)
+def custom_fields_list(request, model: FieldModel | None = None):
+    """The fields sales ops added, by kind of record, in their order."""
+    labels = [model] if model else list(FieldModel.values)
+    return [field for label in labels for field in customfields.definitions(label)]
+
+
+@router.patch(
+    "/custom-fields/{model}/{record_id}",
+    response={200: CustomValuesOut, **STATE_ERRORS},
+    operation_id="custom_fields_set",
+)
+def custom_fields_set(request, model: FieldModel, record_id: Id, payload: CustomValuesIn):
+    """Sets some of a record's custom field values, checked by each field's type; refused
+    values are named as `values.<key>`, where the body gave them."""
+    record = selectors.record_for(request.user, model, record_id)
+    try:
+        customfields.write(
+            record, payload.values, by=request.user, expected_version=payload.expected_version
+        )
+    except DomainError as error:
+        error.fields = {
+            "values." + path.removeprefix("custom."): message
+            for path, message in error.fields.items()
+        }
+        raise
+    return {
+        "id": record.pk,
+        "version": record.version,
+        "custom": customfields.live_values(record, request),
+    }

@@ -6,7 +6,6 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from salesop.accounts.models import User
@@ -14,25 +13,10 @@ from salesop.core.errors import DomainError
 from salesop.core.forms import styled
 from salesop.core.params import parse_id
 from salesop.playbook import customfields
-from salesop.playbook.models import FieldDefinition, FieldKind, FieldModel
-
-# Each kind of record: the selector that finds it for a person (404 when they may not see it).
-FINDERS = {
-    FieldModel.ACCOUNT: "salesop.customers.selectors.account_for",
-    FieldModel.CONTACT: "salesop.customers.selectors.contact_for",
-    FieldModel.LEAD: "salesop.leads.selectors.lead_for",
-    FieldModel.DEAL: "salesop.deals.selectors.deal_for",
-    FieldModel.TICKET: "salesop.aftersales.selectors.ticket_for",
-    FieldModel.PROJECT: "salesop.aftersales.selectors.project_for",
-}
+from salesop.playbook.models import FieldDefinition, FieldKind
+from salesop.playbook.selectors import record_for
 
 YES_NO = [("", "—"), ("true", _("Yes")), ("false", _("No"))]
-
-
-def record_for(user: User, label: str, pk: int):
-    if label not in FINDERS:
-        raise Http404
-    return import_string(FINDERS[label])(user, pk)
 
 
 def form_field(field: FieldDefinition) -> forms.Field:

@@ -51,6 +51,23 @@ def definitions(label: str, *, with_deleted: bool = False) -> list[FieldDefiniti
     return list(rows.order_by("position", "id"))
 
 
+def live_values(instance: Model, request=None) -> dict:
+    """The record's values of its live fields (a deleted field's stay hidden until purged or
+    restored); the live keys are read once per request."""
+    stored = instance.custom or {}
+    if not stored:
+        return {}
+    label = instance._meta.label_lower
+    cache = getattr(request, "_custom_keys", None) if request is not None else None
+    if cache is None:
+        cache = {}
+        if request is not None:
+            request._custom_keys = cache
+    if label not in cache:
+        cache[label] = {f.key for f in definitions(label)}
+    return {key: value for key, value in stored.items() if key in cache[label]}
+
+
 def values_of(instance: Model, fields: list[FieldDefinition]) -> list[tuple[FieldDefinition, Any]]:
     """The record's value of each live field, None where it has none."""
     stored = instance.custom or {}
