@@ -63,6 +63,7 @@ class DeliveryProject(OwnedModel):
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     # Fields sales ops added (playbook.FieldDefinition), by key; NULL until one is set.
     custom = models.JSONField(_("custom fields"), null=True, blank=True, editable=False)
+    AUDIT_VOCABULARIES = {"custom": "custom_fields"}  # keys and choices read as labels
     version = models.PositiveIntegerField(default=1, editable=False)
     # Alert timers the sweep claims (core's open_due_rows clears the column as it alerts): the
     # system's, not a person's edit, so claiming one does not move the version.
@@ -212,7 +213,7 @@ class Ticket(OwnedModel):
     # system's, not a person's edit, so claiming one does not move the version.
     UNVERSIONED_FIELDS = ("response_alert_at", "direction_alert_at")
     # Columns holding the playbook's keys: the audit trail shows their labels (core.audit).
-    AUDIT_VOCABULARIES = {"severity": "ticket_severities"}
+    AUDIT_VOCABULARIES = {"severity": "ticket_severities", "custom": "custom_fields"}
 
     class Meta:
         verbose_name = _("ticket")

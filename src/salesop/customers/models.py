@@ -83,6 +83,7 @@ class Account(OwnedModel):
     # Optimistic lock for edits made on a page read earlier (core.versioned).
     version = models.PositiveIntegerField(default=1, editable=False)
     custom = models.JSONField(_("custom fields"), null=True, blank=True, editable=False)
+    AUDIT_VOCABULARIES = {"custom": "custom_fields"}  # keys and choices read as labels
 
     objects = AccountQuerySet.as_manager()
 
@@ -140,6 +141,7 @@ class Contact(models.Model):
     # Optimistic lock for edits made on a page read earlier (core.versioned).
     version = models.PositiveIntegerField(default=1, editable=False)
     custom = models.JSONField(_("custom fields"), null=True, blank=True, editable=False)
+    AUDIT_VOCABULARIES = {"custom": "custom_fields"}  # keys and choices read as labels
 
     objects = ContactQuerySet.as_manager()
 

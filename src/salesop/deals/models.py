@@ -75,7 +75,11 @@ class Deal(OwnedModel):
     opened_unknown = models.BooleanField(_("opening date unknown"), default=False, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # Columns holding the playbook's keys: the audit trail shows their labels (core.audit).
-    AUDIT_VOCABULARIES = {"stage": "stages", "lost_reason": "lost_reasons"}
+    AUDIT_VOCABULARIES = {
+        "stage": "stages",
+        "lost_reason": "lost_reasons",
+        "custom": "custom_fields",
+    }
 
     class Meta:
         verbose_name = _("deal")

@@ -159,6 +159,7 @@ class Lead(OwnedModel):
 
     # Columns holding the playbook's keys: the audit trail shows their labels (core.audit).
     AUDIT_VOCABULARIES = {
+        "custom": "custom_fields",
         "status": "lead_statuses",
         "disqualify_reason": "disqualify_reasons",
         "bant": "bant",

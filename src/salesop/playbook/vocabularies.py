@@ -57,3 +57,16 @@ def ticket_severities(record: Model) -> dict[str, str]:
 @audit_vocabulary("contract_documents")
 def contract_documents(record: Model) -> dict[str, str]:
     return _labels(_playbook(record).contracts.documents)
+
+
+@audit_vocabulary("custom_fields")
+def custom_fields(record: Model) -> dict[str, str]:
+    """A record's custom fields by their labels, and each choice as "key.choice"."""
+    from salesop.playbook.models import FieldDefinition
+
+    labels: dict[str, str] = {}
+    for field in FieldDefinition.objects.filter(model=record._meta.label_lower):
+        labels[field.key] = field.label
+        for choice in field.choices:
+            labels[f"{field.key}.{choice['key']}"] = field.choice_label(choice["key"])
+    return labels
