@@ -26,7 +26,7 @@ from salesop.deals.models import (
     StakeholderRole,
 )
 from salesop.deals.rules import GateContext, evidence_missing, remembered
-from salesop.playbook.registry import find_criterion
+from salesop.playbook.registry import described
 from salesop.playbook.schema import Playbook
 from salesop.playbook.selectors import parsed
 
@@ -199,8 +199,7 @@ def deal_detail(deal: Deal, memo: dict | None = None) -> DealDetail:
             missing = evidence_missing(context, item) or ""
             row = ChecklistRow(stage.key, item.key, item.label.get(language), not missing)
             row.link, row.missing = item.link or "", missing
-            found = find_criterion(item.evidence)
-            row.evidence = str(found.description) if found else item.evidence
+            row.evidence = described(item.evidence)
             checklist.append(row)
             continue
         tick = ticks.get((stage.key, item.key))

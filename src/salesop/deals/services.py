@@ -30,7 +30,7 @@ from salesop.deals.rules import (
     stage_due_at,
 )
 from salesop.deals.selectors import playbook_of
-from salesop.playbook.registry import find_criterion
+from salesop.playbook.registry import described
 from salesop.playbook.selectors import active_version, parsed
 
 EDITABLE_FIELDS = ("name", "amount", "currency", "expected_close_date")
@@ -46,11 +46,6 @@ class GateRefused(DomainError):
             {f.key: f.message for f in failures},
         )
         self.failures = failures
-
-
-def _described(name: str) -> str:
-    found = find_criterion(name)
-    return str(found.description) if found else name
 
 
 def ticked_items(deal: Deal) -> set[tuple[str, str]]:
@@ -155,7 +150,7 @@ def checklist_tick(*, deal: Deal, by: User, stage: str, item: str, done: bool = 
     if spec_item.evidence:
         message = _("“%(item)s” ticks itself when this is so: %(evidence)s") % {
             "item": spec_item.label.get(get_language() or "zh-hans"),
-            "evidence": _described(spec_item.evidence),
+            "evidence": described(spec_item.evidence),
         }
         raise DomainError("evidence", message, {"item": message})
     if done:

@@ -9,13 +9,12 @@ naming the records in the way."""
 
 import re
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from django.apps import apps
 from django.db import connection, transaction
-from django.db.models import BooleanField, F, FloatField, Func, Model, Q, TextField, Value
-from django.db.models.functions import Cast
+from django.db.models import F, Func, Model, Q, TextField, Value
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from salesop.accounts.models import User
 from salesop.core.audit import audit_actor
 from salesop.core.errors import DomainError
+from salesop.core.parsing import ParseError, parse_date, parse_decimal
 from salesop.core.versioned import check_read, versioned_update
 from salesop.playbook.models import FieldDefinition, FieldKind, FieldModel
 
@@ -113,9 +113,15 @@ def parse(field: FieldDefinition, raw: Any) -> Any:
 
 
 def _decimal(kind: str, raw: Any) -> str:
+    """A number as a spreadsheet or a person writes it (core.parsing: 1,000,000.50, 12.5万),
+    kept as the decimal's own text; money is never below zero."""
     if isinstance(raw, bool) or not isinstance(raw, str | int):
         raise Invalid(_("Enter a number."))
-    text = str(raw).strip().replace(",", "")  # 1,000,000 as a spreadsheet writes it
+    try:
+        value = parse_decimal(raw)
+    except ParseError:
+        value = None
+    text = "" if value is None else str(value)
     if kind == FieldKind.MONEY and not MONEY.match(text):
         raise Invalid(_("Enter an amount of 0 or more with at most 2 decimal places."))
     if not NUMBER.match(text):
@@ -124,14 +130,14 @@ def _decimal(kind: str, raw: Any) -> str:
 
 
 def _date(raw: Any) -> str:
-    if isinstance(raw, date):
-        return raw.isoformat()
-    if isinstance(raw, str):
-        try:
-            return date.fromisoformat(raw.strip()).isoformat()
-        except ValueError:
-            pass
-    raise Invalid(_("Enter a date as YYYY-MM-DD."))
+    """A date year first, as core.parsing reads one (2026-12-05, 2026/12/5, 2026年12月5日)."""
+    try:
+        day = parse_date(raw)
+    except ParseError:
+        day = None
+    if day is None:
+        raise Invalid(_("Enter a date as YYYY-MM-DD."))
+    return day.isoformat()
 
 
 def _choice(field: FieldDefinition, raw: Any) -> str:
@@ -492,24 +498,7 @@ def matching(label: str, key: str, value: Any) -> Q:
         return Q(**{f"custom__{key}__icontains": f'"{stored[0]}"'})
     if field.kind == FieldKind.BOOLEAN:
         return Q(**{f"custom__{key}": stored})
-    return Q(ExactValue(CustomValue(key), Value(str(stored))))
-
-
-class ExactValue(Func):
-    """`a = b` as a condition."""
-
-    output_field = BooleanField()
-    template = "%(expressions)s"
-    arg_joiner = " = "
-
-
-def ordering(field: FieldDefinition, *, descending: bool = False):
-    """The order of a list by the field: numbers and money by value, the rest as text (ISO
-    dates sort as dates); records without a value last."""
-    value = CustomValue(field.key)
-    if field.kind in (FieldKind.NUMBER, FieldKind.MONEY):
-        value = Cast(value, FloatField())
-    return value.desc(nulls_last=True) if descending else value.asc(nulls_last=True)
+    return Q(Exact(CustomValue(key), Value(str(stored))))
 
 
 # --- Indexes -------------------------------------------------------------------------------

@@ -2,8 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from salesop.core.bilingual import in_language
 
 
 class PlaybookVersion(models.Model):
@@ -104,15 +105,11 @@ class FieldDefinition(models.Model):
 
     @property
     def label(self) -> str:
-        return self.label_zh if _chinese() else self.label_en
+        return in_language(self.label_zh, self.label_en)
 
     def choice_label(self, key: str) -> str:
         """A choice's label in the reader's language; a key no longer offered shows as itself."""
         for choice in self.choices:
             if choice["key"] == key:
-                return choice["zh"] if _chinese() else choice["en"]
+                return in_language(choice["zh"], choice["en"])
         return key
-
-
-def _chinese() -> bool:
-    return (get_language() or "").startswith("zh")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,12 @@ def find_criterion(name: str) -> Criterion | None:
     return _filled(name, field) if field is not None else None
 
 
+def described(name: str) -> str:
+    """What the criterion asks, in words; its name when it is gone (a deleted custom field)."""
+    found = find_criterion(name)
+    return str(found.description) if found else name
+
+
 def known_criteria() -> dict[str, Criterion]:
     """Every criterion a playbook may name now: the registered ones and the deals' custom
     fields."""
@@ -66,8 +73,6 @@ def known_criteria() -> dict[str, Criterion]:
 
 
 def _filled(name: str, field) -> Criterion:
-    from django.utils.translation import gettext as _
-
     def check(context) -> str | None:
         if (context.deal.custom or {}).get(field.key) is not None:
             return None
