@@ -79,3 +79,38 @@ def test_an_export_says_how_many_leads_it_wrote(org):
     export_execute(job)
     job.refresh_from_db()
     assert (job.total_rows, job.processed_rows, len(exported_ids(job))) == (3, 3, 3)
+
+
+def test_an_export_filters_by_a_custom_field_and_carries_its_columns(org):
+    from salesop.playbook import customfields
+    from salesop.playbook.customfields import Spec
+
+    customfields.define(
+        by=org.ops,
+        model="leads.lead",
+        key="buyer",
+        spec=Spec("采购负责人", "Buyer", "user", []),
+    )
+    customfields.define(
+        by=org.ops, model="leads.lead", key="group", spec=Spec("所属集团", "Group", "text", [])
+    )
+    many_leads(org.rep, 3, make_channel(), timezone.now())
+    first, second, _third = Lead.objects.order_by("pk")
+    customfields.write(first, {"buyer": org.rep.pk, "group": "恒通集团"}, by=org.rep)
+    customfields.write(second, {"group": "北方集团"}, by=org.rep)
+    job = ExportJob.objects.create(created_by=org.rep, fmt="csv", query="custom.group=恒通集团")
+    with CaptureQueriesContext(connection) as queries:
+        export_execute(job)
+    job.refresh_from_db()
+    job.file.open("rb")
+    rows = list(csv.reader(io.StringIO(job.file.read().decode("utf-8-sig"))))
+    job.file.close()
+    assert rows[0][-2:] == ["Buyer", "Group"]  # in the language of the rep's export
+    assert [r[0] for r in rows[1:]] == [str(first.pk)]
+    assert rows[1][-2:] == ["张伟", "恒通集团"]
+    people_reads = [q for q in queries.captured_queries if 'FROM "accounts_user"' in q["sql"]]
+    assert len(people_reads) <= 3  # the exporter, owners by batch, everyone once: not per row
+    refused = ExportJob.objects.create(created_by=org.rep, fmt="csv", query="custom.buyer=x")
+    export_execute(refused)
+    refused.refresh_from_db()
+    assert refused.status == "failed" and "采购负责人" in refused.message  # the field named

@@ -96,3 +96,47 @@ def test_the_api_lists_sets_and_describes_a_field(org):
     assert custom["properties"]["procurement"]["enum"] == ["tender", "single_source"]
     outsider = signed_in(org.outsider)
     assert outsider.patch(url, {"values": {}}, content_type="application/json").status_code == 404
+
+
+def test_the_deal_list_filters_by_a_field_on_the_page_and_in_the_api(org):
+    signed_in(org.ops).post("/playbook/fields/", NEW_FIELD)
+    tender = make_deal(org.rep, name="招标项目")
+    make_deal(org.rep, name="询价项目")
+    rep = signed_in(org.rep)
+    rep.post(
+        f"/playbook/values/deals.deal/{tender.pk}/",
+        {"procurement": "tender", "version": tender.version},
+    )
+    page = rep.get("/deals/", {"custom.procurement": "tender"}).content.decode()
+    assert 'name="custom.procurement"' in page  # the filter form offers the field
+    assert "招标项目" in page and "询价项目" not in page
+    items = rep.get("/api/v1/deals", {"custom.procurement": "tender"}).json()["items"]
+    assert [d["id"] for d in items] == [tender.pk]
+    refused = rep.get("/api/v1/deals", {"custom.procurement": "auction"})
+    assert refused.status_code == 422 and "custom.procurement" in refused.content.decode()
+    assert len(rep.get("/api/v1/deals").json()["items"]) == 2  # unfiltered: both
+
+
+def test_the_company_list_and_its_export_filter_by_a_field_and_carry_it(org):
+    ops = signed_in(org.ops)
+    ops.post(
+        "/playbook/fields/",
+        {**NEW_FIELD, "model": FieldModel.ACCOUNT, "key": "capital", "kind": "money",
+         "label_en": "Registered capital", "label_zh": "注册资本", "choices": ""},
+    )  # fmt: skip
+    big = make_account(org.rep, "恒通物流")
+    make_account(org.rep, "小店")
+    rep = signed_in(org.rep)
+    rep.post(f"/playbook/values/customers.account/{big.pk}/", {"capital": "50,000,000"})
+    big.refresh_from_db()
+    assert big.custom == {"capital": "50000000"}
+    page = rep.get("/customers/", {"custom.capital": "50000000"}).content.decode()
+    assert "恒通物流" in page and "小店" not in page
+    export = b"".join(
+        rep.get("/customers/export.csv", {"custom.capital": "50000000"}).streaming_content
+    )
+    lines = export.decode("utf-8-sig").splitlines()
+    assert lines[0].endswith("Registered capital") and len(lines) == 2
+    assert lines[1].endswith("50000000")
+    refused = rep.get("/customers/", {"custom.capital": "lots"})
+    assert refused.status_code == 302  # back to the list, the refusal said

@@ -177,7 +177,9 @@ def test_a_list_filtered_by_a_field_reads_its_index(org, django_capture_on_commi
     deal = make_deal(org.rep)
     customfields.write(deal, {"procurement": "tender"}, by=org.rep)
     make_deal(org.rep, name="other")
-    rows = Deal.objects.filter(customfields.matching(FieldModel.DEAL, "procurement", "tender"))
+    rows = customfields.filter_by(
+        Deal.objects.all(), FieldModel.DEAL, {"custom.procurement": "tender"}
+    )
     assert list(rows) == [deal]
     assert "custom_deal_procurement" in rows.explain()
 

@@ -14,6 +14,7 @@ from salesop.customers.schemas import (
     ContactIn,
     ContactOut,
 )
+from salesop.playbook.customfields import custom_filters
 
 router = Router(tags=["accounts"])
 
@@ -33,9 +34,14 @@ class AccountFilters(Schema):
     operation_id="accounts_list",
 )
 def accounts_list(request, filters: Query[AccountFilters]):
+    """The companies the caller sees, newest first. A custom field filters as
+    `custom.<key>=<value>` (GET /api/v1/custom-fields lists the keys)."""
     page = keyset_page(
         selectors.accounts_visible_to(
-            request.user, search=filters.q, created_after=filters.created_after
+            request.user,
+            search=filters.q,
+            created_after=filters.created_after,
+            custom=custom_filters(request.GET),
         ),
         ordering=selectors.ACCOUNT_ORDERING,
         cursor=filters.cursor,

@@ -9,21 +9,29 @@ from salesop.accounts.models import User
 from salesop.accounts.visibility import get_visible_or_404
 from salesop.customers.models import Account, Contact, TrainingRun
 from salesop.customers.rules import normalize_company
+from salesop.playbook import customfields
+from salesop.playbook.models import FieldModel
 
 # Newest first; id breaks ties so keyset pages never skip or repeat a row.
 ACCOUNT_ORDERING = ("-created_at", "-id")
 
 
 def accounts_visible_to(
-    user: User, *, search: str = "", created_after: date | None = None
+    user: User,
+    *,
+    search: str = "",
+    created_after: date | None = None,
+    custom: dict[str, str] | None = None,
 ) -> QuerySet[Account]:
+    """The companies `user` sees, by a search of name or industry, a creation date and custom
+    fields ({"custom.<key>": value}, customfields.filter_by)."""
     accounts = Account.objects.visible_to(user).select_related("owner", "team")
     if search:
         accounts = accounts.filter(Q(name__icontains=search) | Q(industry__icontains=search))
     if created_after:
         start = datetime.combine(created_after, time.min, tzinfo=timezone.get_current_timezone())
         accounts = accounts.filter(created_at__gte=start)
-    return accounts
+    return customfields.filter_by(accounts, FieldModel.ACCOUNT, custom or {})
 
 
 def account_for(user: User, account_id: int) -> Account:

@@ -18,23 +18,45 @@ from salesop.customers import rules, selectors, services
 from salesop.customers.forms import AccountForm, AccountSearchForm, ContactForm
 from salesop.customers.profiling import latest
 from salesop.deals.selectors import deals_visible_to
+from salesop.playbook import customfields
+from salesop.playbook.customfields import FILTER_PREFIX, custom_filters
+from salesop.playbook.forms import add_custom_filters
+from salesop.playbook.models import FieldModel
+
+
+def _search(request) -> tuple[AccountSearchForm, str, dict[str, str]]:
+    """The list's search form (a word, and an input per custom field) and what it asks for."""
+    search = AccountSearchForm(request.GET)
+    add_custom_filters(search, FieldModel.ACCOUNT)
+    search.is_valid()
+    data = search.cleaned_data
+    custom = custom_filters(data)
+    return styled(search), data.get("q", ""), custom
 
 
 @login_required
 def account_list(request):
-    search = AccountSearchForm(request.GET)
-    search.is_valid()
-    q = search.cleaned_data.get("q", "")
+    search, q, custom = _search(request)
     try:
         page = keyset_page(
-            selectors.accounts_visible_to(request.user, search=q),
+            selectors.accounts_visible_to(request.user, search=q, custom=custom),
             ordering=selectors.ACCOUNT_ORDERING,
             cursor=search.cleaned_data.get("cursor") or None,
         )
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("customers:list")
-    context = {"page": page, "q": q, "search": styled(search)}
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    context = {
+        "page": page,
+        "q": q,
+        "search": search,
+        "query": query.urlencode(),
+        "custom_filters": [
+            search[name] for name in search.fields if name.startswith(FILTER_PREFIX)
+        ],
+    }
     template = "customers/_partials/rows.html" if request.htmx else "customers/list.html"
     return render(request, template, context)
 
@@ -93,9 +115,14 @@ def account_edit(request, account_id: int):
 @login_required
 def account_export(request):
     """Every company the user can see (and matching the search), streamed as CSV."""
-    search = AccountSearchForm(request.GET)
-    search.is_valid()
-    accounts = selectors.accounts_visible_to(request.user, search=search.cleaned_data.get("q", ""))
+    _form, q, custom = _search(request)
+    try:
+        accounts = selectors.accounts_visible_to(request.user, search=q, custom=custom)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("customers:list")
+    fields = customfields.definitions(FieldModel.ACCOUNT)
+    people = customfields.people_named(fields)
     header = [
         _("ID"),
         _("Company name"),
@@ -105,6 +132,7 @@ def account_export(request):
         _("Tier"),
         _("Owner"),
         _("Created"),
+        *(field.label for field in fields),
     ]
     rows = (
         [
@@ -116,6 +144,7 @@ def account_export(request):
             a.get_tier_display(),
             str(a.owner),
             timezone.localtime(a.created_at).strftime("%Y-%m-%d %H:%M"),
+            *(customfields.as_text(f, v, people) for f, v in customfields.values_of(a, fields)),
         ]
         for a in accounts.order_by(*selectors.ACCOUNT_ORDERING).iterator(chunk_size=2000)
     )

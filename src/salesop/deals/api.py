@@ -21,6 +21,7 @@ from salesop.deals.schemas import (
     ReopenIn,
     TickIn,
 )
+from salesop.playbook.customfields import custom_filters
 
 router = Router(tags=["deals"])
 
@@ -65,8 +66,11 @@ def detail(deal):
 
 @router.get("/deals", response={200: DealPage, **READ_ERRORS}, operation_id="deals_list")
 def deals_list(request, query: Query[DealQuery]):
+    """The deals the caller sees, newest first. A custom field filters as
+    `custom.<key>=<value>` (GET /api/v1/custom-fields lists the keys)."""
     filters = selectors.DealFilters(
-        **query.dict(exclude={"cursor", "page_size"}, exclude_none=True)
+        **query.dict(exclude={"cursor", "page_size"}, exclude_none=True),
+        custom=custom_filters(request.GET),
     )
     page = keyset_page(
         selectors.deals_visible_to(request.user, filters),

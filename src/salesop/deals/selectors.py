@@ -1,4 +1,4 @@
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -26,6 +26,8 @@ from salesop.deals.models import (
     StakeholderRole,
 )
 from salesop.deals.rules import GateContext, evidence_missing, remembered
+from salesop.playbook import customfields
+from salesop.playbook.models import FieldModel
 from salesop.playbook.registry import described
 from salesop.playbook.schema import Playbook
 from salesop.playbook.selectors import parsed
@@ -45,6 +47,7 @@ class DealFilters:
     close_from: date | None = None
     close_to: date | None = None
     q: str = ""
+    custom: dict[str, str] = field(default_factory=dict)  # {"custom.<key>": value}
 
 
 def imported_deals() -> QuerySet:
@@ -74,7 +77,7 @@ def deals_visible_to(user: User, filters: DealFilters | None = None) -> QuerySet
         deals = deals.filter(expected_close_date__lte=f.close_to)
     if f.q:
         deals = deals.filter(name__icontains=f.q)
-    return deals
+    return customfields.filter_by(deals, FieldModel.DEAL, f.custom)
 
 
 def sees_deal(user: User, deal: Deal) -> bool:

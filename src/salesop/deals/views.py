@@ -29,6 +29,9 @@ from salesop.deals.forms import (
     TickForm,
 )
 from salesop.deals.rules import may_override
+from salesop.playbook.customfields import custom_filters
+from salesop.playbook.forms import add_custom_filters
+from salesop.playbook.models import FieldModel
 from salesop.playbook.selectors import active_playbook
 from salesop.pricing.selectors import quotes_context
 
@@ -44,14 +47,14 @@ def _stage_choices(playbook):
 @login_required
 def deal_list(request):
     playbook = active_playbook()
-    form = styled(
-        DealFilterForm(
-            request.GET or None,
-            stages=_stage_choices(playbook),
-            owners=colleagues_visible_to(request.user),
-            teams=teams_visible_to(request.user),
-        )
+    form = DealFilterForm(
+        request.GET or None,
+        stages=_stage_choices(playbook),
+        owners=colleagues_visible_to(request.user),
+        teams=teams_visible_to(request.user),
     )
+    add_custom_filters(form, FieldModel.DEAL)  # each custom field a filter: ?custom.<key>=
+    styled(form)
     data = form.cleaned_data if form.is_valid() else {}
     filters = selectors.DealFilters(
         owner_id=data["owner"].pk if data.get("owner") else None,
@@ -63,6 +66,7 @@ def deal_list(request):
         close_from=data.get("close_from"),
         close_to=data.get("close_to"),
         q=data.get("q") or "",
+        custom=custom_filters(data),
     )
     try:
         page = keyset_page(

@@ -34,6 +34,7 @@ from salesop.leads.schemas import (
     QualifyIn,
     ScoreOut,
 )
+from salesop.playbook.customfields import custom_filters
 from salesop.playbook.selectors import active_playbook
 
 router = Router(tags=["leads"])
@@ -78,6 +79,7 @@ def leads_list(request, query: Query[LeadQuery]):
         owner_id=query.owner_id,
         q=query.q,
         fit_min=query.fit_min,
+        custom=custom_filters(request.GET),
     )
     leads = selectors.lead_list(request.user, filters, query.sort)
     page = keyset_page(

@@ -13,11 +13,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from salesop.core.batches import batches
+from salesop.core.errors import DomainError
 from salesop.core.params import parse_id
 from salesop.core.spreadsheets import write_csv, write_xlsx
 from salesop.leads import selectors
 from salesop.leads.models import ExportJob, ImportStatus
 from salesop.monitor.heartbeat import beating
+from salesop.playbook import customfields
+from salesop.playbook.customfields import custom_filters
+from salesop.playbook.models import FieldModel
 
 PROGRESS_EVERY = 2000
 ORDERING = ("-created_at", "-id")  # the list's order, newest first (index lead_recent)
@@ -36,6 +40,7 @@ def filters_from_query(query: str) -> selectors.LeadFilters:
         owner_id=parse_id(params.get("owner")),
         q=params.get("q", "")[:100],
         fit_min=fit_min,
+        custom=custom_filters(params),
     )
 
 
@@ -57,7 +62,13 @@ def export_fail(*, job: ExportJob, reason: str) -> None:
 
 
 def _execute(job: ExportJob) -> ExportJob:
-    leads = selectors.leads_visible_to(job.created_by, filters_from_query(job.query))
+    try:
+        leads = selectors.leads_visible_to(job.created_by, filters_from_query(job.query))
+    except DomainError as refused:  # a custom field's filter its type refuses
+        export_fail(job=job, reason=str(refused.message))
+        return job
+    fields = customfields.definitions(FieldModel.LEAD)
+    people = customfields.people_named(fields)
     job.status, job.total_rows = ImportStatus.RUNNING, leads.count()
     job.save(update_fields=["status", "total_rows"])
     with override(job.created_by.language or None):
@@ -77,6 +88,7 @@ def _execute(job: ExportJob) -> ExportJob:
             _("Currency"),
             _("Owner"),
             _("Created"),
+            *(field.label for field in fields),
         ]
     written = 0
 
@@ -105,6 +117,10 @@ def _execute(job: ExportJob) -> ExportJob:
                     lead.budget_currency if lead.budget is not None else "",
                     str(lead.owner),
                     timezone.localtime(lead.created_at, zone).strftime("%Y-%m-%d %H:%M"),
+                    *(
+                        customfields.as_text(f, v, people)
+                        for f, v in customfields.values_of(lead, fields)
+                    ),
                 ]
             written += len(batch)
             ExportJob.objects.filter(pk=job.pk).update(processed_rows=written)

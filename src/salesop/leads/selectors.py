@@ -1,4 +1,4 @@
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db.models import Q, QuerySet
@@ -13,6 +13,8 @@ from salesop.core.tokens import token_hash
 from salesop.customers.models import Account, Contact
 from salesop.customers.rules import phone_prefixes
 from salesop.leads.models import Channel, ExportJob, ImportJob, Lead
+from salesop.playbook import customfields
+from salesop.playbook.models import FieldModel
 
 LEAD_ORDERINGS = {
     "newest": ("-created_at", "-id"),
@@ -29,6 +31,7 @@ class LeadFilters:
     owner_id: int | None = None
     q: str = ""
     fit_min: float | None = None
+    custom: dict[str, str] = field(default_factory=dict)  # {"custom.<key>": value}
 
 
 def lead_list(user: User, filters: LeadFilters, sort: str) -> QuerySet[Lead]:
@@ -55,7 +58,7 @@ def leads_visible_to(user: User, filters: LeadFilters | None = None) -> QuerySet
         leads = leads.filter(icp_fit__gte=f.fit_min)
     if f.q:
         leads = leads.filter(text_match(f.q))
-    return leads
+    return customfields.filter_by(leads, FieldModel.LEAD, f.custom)
 
 
 def text_match(q: str) -> Q:

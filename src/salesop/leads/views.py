@@ -30,6 +30,9 @@ from salesop.leads.forms import (
     SpendForm,
 )
 from salesop.leads.rules import bant_score
+from salesop.playbook.customfields import custom_filters
+from salesop.playbook.forms import add_custom_filters
+from salesop.playbook.models import FieldModel
 from salesop.playbook.selectors import active_playbook
 
 
@@ -43,14 +46,14 @@ def _statuses(playbook):
 
 def _filters(request, playbook):
     """The list's filter form and the filters it asks for (also used by the exports)."""
-    form = styled(
-        LeadFilterForm(
-            request.GET or None,
-            statuses=_statuses(playbook),
-            channels=selectors.channels(),
-            owners=colleagues_visible_to(request.user),
-        )
+    form = LeadFilterForm(
+        request.GET or None,
+        statuses=_statuses(playbook),
+        channels=selectors.channels(),
+        owners=colleagues_visible_to(request.user),
     )
+    add_custom_filters(form, FieldModel.LEAD)  # each custom field a filter: ?custom.<key>=
+    styled(form)
     data = form.cleaned_data if form.is_valid() else {}
     filters = selectors.LeadFilters(
         status=data.get("status") or "",
@@ -59,6 +62,7 @@ def _filters(request, playbook):
         owner_id=data["owner"].pk if data.get("owner") else None,
         q=data.get("q") or "",
         fit_min=data.get("fit_min"),
+        custom=custom_filters(data),
     )
     return form, data, filters
 
@@ -83,9 +87,9 @@ def lead_list(request):
     playbook = active_playbook()
     form, data, filters = _filters(request, playbook)
     sort = data.get("sort") or "newest"
-    # only the columns a row shows (and the orderings read): a lead has 54
-    leads = selectors.lead_list(request.user, filters, sort).only(*ROW_FIELDS)
     try:
+        # only the columns a row shows (and the orderings read): a lead has 54
+        leads = selectors.lead_list(request.user, filters, sort).only(*ROW_FIELDS)
         page = keyset_page(
             leads, ordering=selectors.LEAD_ORDERINGS[sort], cursor=data.get("cursor") or None
         )

@@ -2,54 +2,17 @@
 the page was read at. One view for every kind of record; each kind's own selector decides who
 sees it (404 otherwise)."""
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext_lazy as _
 
-from salesop.accounts.models import User
 from salesop.core.errors import DomainError
 from salesop.core.forms import styled
 from salesop.core.params import parse_id
 from salesop.playbook import customfields
-from salesop.playbook.models import FieldDefinition, FieldKind
+from salesop.playbook.forms import CustomValuesForm
+from salesop.playbook.models import FieldDefinition
 from salesop.playbook.selectors import record_for
-
-YES_NO = [("", "—"), ("true", _("Yes")), ("false", _("No"))]
-
-
-def form_field(field: FieldDefinition) -> forms.Field:
-    """The form field for a custom field; every value is checked again by customfields.parse."""
-    label, kind = field.label, field.kind
-    if kind == FieldKind.LONG_TEXT:
-        return forms.CharField(label=label, required=False, widget=forms.Textarea({"rows": 3}))
-    if kind == FieldKind.DATE:
-        return forms.CharField(
-            label=label, required=False, widget=forms.DateInput({"type": "date"})
-        )
-    if kind in (FieldKind.CHOICE, FieldKind.MULTI_CHOICE):
-        options = [(c["key"], field.choice_label(c["key"])) for c in field.choices]
-        if kind == FieldKind.CHOICE:
-            return forms.ChoiceField(label=label, required=False, choices=[("", "—"), *options])
-        return forms.MultipleChoiceField(
-            label=label, required=False, choices=options, widget=forms.CheckboxSelectMultiple
-        )
-    if kind == FieldKind.USER:
-        people = User.objects.filter(is_active=True).order_by("full_name", "username")
-        options = [(str(p.pk), str(p)) for p in people.only("pk", "full_name", "username")]
-        return forms.ChoiceField(label=label, required=False, choices=[("", "—"), *options])
-    if kind == FieldKind.BOOLEAN:
-        return forms.ChoiceField(label=label, required=False, choices=YES_NO)
-    hint = field.currency if kind == FieldKind.MONEY else ""
-    return forms.CharField(label=label, required=False, help_text=hint)
-
-
-class CustomValuesForm(forms.Form):
-    def __init__(self, fields: list[FieldDefinition], *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in fields:
-            self.fields[field.key] = form_field(field)
 
 
 def _initial(fields: list[FieldDefinition], record) -> dict:

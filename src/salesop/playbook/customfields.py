@@ -74,6 +74,34 @@ def values_of(instance: Model, fields: list[FieldDefinition]) -> list[tuple[Fiel
     return [(field, stored.get(field.key)) for field in fields]
 
 
+def as_text(field: FieldDefinition, value: Any, people: dict[int, str] | None = None) -> str:
+    """A stored value as a person reads it in a cell: a choice's label, several joined, a
+    person's name (from `people`, a file's worth of rows read once, else asked for), yes or
+    no; money and numbers as their decimal; "" for none."""
+    if value is None or value == []:
+        return ""
+    kind = field.kind
+    if kind == FieldKind.CHOICE:
+        return field.choice_label(value)
+    if kind == FieldKind.MULTI_CHOICE:
+        return "、".join(field.choice_label(key) for key in value)
+    if kind == FieldKind.BOOLEAN:
+        return _("Yes") if value else _("No")
+    if kind == FieldKind.USER:
+        if people is not None:
+            return people.get(value, "")
+        person = User.objects.filter(pk=value).first()
+        return str(person) if person else ""
+    return str(value)
+
+
+def people_named(fields: list[FieldDefinition]) -> dict[int, str] | None:
+    """Everyone by id, for `as_text` over many rows, when a field holds a person."""
+    if not any(field.kind == FieldKind.USER for field in fields):
+        return None
+    return {person.pk: str(person) for person in User.objects.all()}
+
+
 # --- One value -----------------------------------------------------------------------------
 
 
@@ -487,18 +515,53 @@ class CustomValue(Func):
         return self.as_sql(compiler, connection, template=f"(%(expressions)s ->> '{self.key}')")
 
 
-def matching(label: str, key: str, value: Any) -> Q:
-    """Records of `label` whose field `key` holds `value` (for a multi-choice field: among its
-    choices), the value checked by the field's type first (Invalid otherwise)."""
-    field = FieldDefinition.objects.get(model=label, key=key, deleted_at__isnull=True)
+FILTER_PREFIX = "custom."  # a list's query parameter: ?custom.procurement=tender
+
+
+def matching(field: FieldDefinition, value: Any) -> Q:
+    """Records whose `field` holds `value` (for a multi-choice field: among its choices), the
+    value checked by the field's type first (Invalid otherwise). Text values compare through
+    the field's index (CustomValue); a person's id and yes/no are JSON values of their own."""
+    key = field.key
     stored = parse(field, value)
     if stored is None:
         return Q(**{f"custom__{key}__isnull": True}) | Q(custom__isnull=True)
     if field.kind == FieldKind.MULTI_CHOICE:
         return Q(**{f"custom__{key}__icontains": f'"{stored[0]}"'})
-    if field.kind == FieldKind.BOOLEAN:
+    if field.kind in (FieldKind.BOOLEAN, FieldKind.USER):
         return Q(**{f"custom__{key}": stored})
     return Q(Exact(CustomValue(key), Value(str(stored))))
+
+
+def custom_filters(params) -> dict[str, str]:
+    """The `custom.<key>` values among a list's parameters (a query string, a filter form's
+    cleaned data) that carry a value, for filter_by."""
+    return {k: v for k, v in params.items() if k.startswith(FILTER_PREFIX) and v}
+
+
+def filter_by(rows, label: str, params) -> Any:
+    """`rows` narrowed by each `custom.<key>` among `params` (a list's query string) that names
+    a live field of `label` and carries a value; a value the field's type refuses is refused
+    (DomainError) naming the field."""
+    wanted = {
+        name.removeprefix(FILTER_PREFIX): params.get(name)
+        for name in params
+        if name.startswith(FILTER_PREFIX) and params.get(name)
+    }
+    if not wanted:
+        return rows
+    for field in definitions(label):
+        if field.key not in wanted:
+            continue
+        try:
+            rows = rows.filter(matching(field, wanted[field.key]))
+        except Invalid as exc:
+            raise DomainError(
+                "invalid_filter",
+                _("%(label)s: %(reason)s") % {"label": field.label, "reason": exc},
+                {FILTER_PREFIX + field.key: str(exc)},
+            ) from None
+    return rows
 
 
 # --- Indexes -------------------------------------------------------------------------------

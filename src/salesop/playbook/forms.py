@@ -1,8 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from salesop.accounts.models import User
 from salesop.core.money import Currency
-from salesop.playbook.models import FieldKind, FieldModel
+from salesop.playbook import customfields
+from salesop.playbook.models import FieldDefinition, FieldKind, FieldModel
 
 
 class VersionForm(forms.Form):
@@ -57,3 +59,55 @@ class FieldDefinitionForm(forms.Form):
 
 def choices_text(choices: list[dict]) -> str:
     return "\n".join(f"{c['key']} | {c['zh']} | {c['en']}" for c in choices)
+
+
+YES_NO = [("", "—"), ("true", _("Yes")), ("false", _("No"))]
+
+
+def value_field(field: FieldDefinition) -> forms.Field:
+    """The form field for a custom field; every value is checked again by customfields.parse."""
+    label, kind = field.label, field.kind
+    if kind == FieldKind.LONG_TEXT:
+        return forms.CharField(label=label, required=False, widget=forms.Textarea({"rows": 3}))
+    if kind == FieldKind.DATE:
+        return forms.CharField(
+            label=label, required=False, widget=forms.DateInput({"type": "date"})
+        )
+    if kind in (FieldKind.CHOICE, FieldKind.MULTI_CHOICE):
+        options = [(c["key"], field.choice_label(c["key"])) for c in field.choices]
+        if kind == FieldKind.CHOICE:
+            return forms.ChoiceField(label=label, required=False, choices=[("", "—"), *options])
+        return forms.MultipleChoiceField(
+            label=label, required=False, choices=options, widget=forms.CheckboxSelectMultiple
+        )
+    if kind == FieldKind.USER:
+        people = User.objects.filter(is_active=True).order_by("full_name", "username")
+        options = [(str(p.pk), str(p)) for p in people.only("pk", "full_name", "username")]
+        return forms.ChoiceField(label=label, required=False, choices=[("", "—"), *options])
+    if kind == FieldKind.BOOLEAN:
+        return forms.ChoiceField(label=label, required=False, choices=YES_NO)
+    hint = field.currency if kind == FieldKind.MONEY else ""
+    return forms.CharField(label=label, required=False, help_text=hint)
+
+
+class CustomValuesForm(forms.Form):
+    def __init__(self, fields: list[FieldDefinition], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in fields:
+            self.fields[field.key] = value_field(field)
+
+
+def add_custom_filters(form: forms.Form, label: str) -> None:
+    """A list's filter form gets one input per custom field of its records, named as the
+    query parameter customfields.filter_by reads (`custom.<key>`); a multi-choice field
+    filters by one of its choices."""
+    for field in customfields.definitions(label):
+        if field.kind == FieldKind.MULTI_CHOICE:
+            options = [(c["key"], field.choice_label(c["key"])) for c in field.choices]
+            input_ = forms.ChoiceField(
+                label=field.label, required=False, choices=[("", "—"), *options]
+            )
+        else:
+            input_ = value_field(field)
+        input_.help_text = ""
+        form.fields[customfields.FILTER_PREFIX + field.key] = input_

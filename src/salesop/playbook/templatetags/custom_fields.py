@@ -3,10 +3,9 @@
 from decimal import Decimal
 
 from django import template
-from django.utils.translation import gettext as _
 
-from salesop.accounts.models import User
 from salesop.core.money import format_money
+from salesop.playbook import customfields
 from salesop.playbook.custom_views import card_context
 from salesop.playbook.models import FieldDefinition, FieldKind
 
@@ -20,20 +19,7 @@ def custom_fields(context, record):
 
 @register.simple_tag
 def custom_value(field: FieldDefinition, value) -> str:
-    """A stored value as a person reads it: choice labels, a person's name, yes/no, money with
-    its currency."""
-    if value is None or value == []:
-        return "—"
-    kind = field.kind
-    if kind == FieldKind.CHOICE:
-        return field.choice_label(value)
-    if kind == FieldKind.MULTI_CHOICE:
-        return "、".join(field.choice_label(key) for key in value)
-    if kind == FieldKind.BOOLEAN:
-        return _("Yes") if value else _("No")
-    if kind == FieldKind.USER:
-        person = User.objects.filter(pk=value).first()
-        return str(person) if person else "—"
-    if kind == FieldKind.MONEY:
+    """A stored value as a person reads it on a page: money with its currency."""
+    if field.kind == FieldKind.MONEY and value is not None:
         return format_money(Decimal(value), field.currency or "CNY")
-    return str(value)
+    return customfields.as_text(field, value) or "—"
