@@ -113,6 +113,10 @@ def test_a_write_on_an_old_read_is_refused(org):
     customfields.write(deal, {"procurement": "tender"}, by=org.rep, expected_version=deal.version)
     with pytest.raises(StaleWrite):
         customfields.write(deal, {"procurement": "inquiry"}, by=org.rep, expected_version=1)
+    version = deal.version
+    customfields.write(deal, {"procurement": "tender"}, by=org.rep)  # as it is: nothing to write
+    deal.refresh_from_db()
+    assert deal.version == version
 
 
 def test_a_duplicate_key_and_bad_choices_are_refused_naming_the_field(org):

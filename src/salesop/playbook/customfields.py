@@ -255,10 +255,12 @@ def _label(fields: dict[str, FieldDefinition], path: str) -> str:
 @transaction.atomic
 def write(instance: Model, values: dict, *, by: User, expected_version: int | None = None) -> Model:
     """Sets some of a record's custom values: checked by `clean`, written on the version the
-    writer read (409 otherwise), audited and announced like any edit of the record."""
+    writer read (409 otherwise), audited and announced like any edit of the record. Values as
+    they already are write nothing: no new version, no empty audit entry."""
     check_read(instance, expected_version, stale=STALE)
     merged = clean(instance._meta.label_lower, values, current=instance.custom)
-    versioned_update(instance, by=by, stale=STALE, custom=merged or None)
+    if merged != (instance.custom or {}):
+        versioned_update(instance, by=by, stale=STALE, custom=merged or None)
     return instance
 
 
