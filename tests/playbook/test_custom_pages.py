@@ -129,7 +129,7 @@ def test_the_company_list_and_its_export_filter_by_a_field_and_carry_it(org):
     rep = signed_in(org.rep)
     rep.post(f"/playbook/values/customers.account/{big.pk}/", {"capital": "50,000,000"})
     big.refresh_from_db()
-    assert big.custom == {"capital": "50000000"}
+    assert big.custom == {"capital": "50000000.00"}  # to the cent, as every amount is kept
     page = rep.get("/customers/", {"custom.capital": "50000000"}).content.decode()
     assert "恒通物流" in page and "小店" not in page
     export = b"".join(
@@ -137,6 +137,68 @@ def test_the_company_list_and_its_export_filter_by_a_field_and_carry_it(org):
     )
     lines = export.decode("utf-8-sig").splitlines()
     assert lines[0].endswith("Registered capital") and len(lines) == 2
-    assert lines[1].endswith("50000000")
+    assert lines[1].endswith("50000000.00")
     refused = rep.get("/customers/", {"custom.capital": "lots"})
     assert refused.status_code == 302  # back to the list, the refusal said
+
+
+def test_a_choice_the_field_does_not_offer_is_refused_as_a_filter_not_dropped(org):
+    signed_in(org.ops).post("/playbook/fields/", {**NEW_FIELD, "model": FieldModel.ACCOUNT})
+    make_account(org.rep, "恒通物流")
+    rep = signed_in(org.rep)
+    refused = rep.get("/customers/", {"custom.procurement": "auction"}, follow=True)
+    assert "Procurement" in refused.content.decode()  # the field named in the message
+    export = rep.get("/customers/export.csv", {"custom.procurement": "auction"})
+    assert export.status_code == 302  # no file of every company
+
+
+def test_what_an_outside_tester_broke_stays_mended(org):
+    from salesop.core.audit import audit_entries_for
+    from salesop.playbook import customfields
+    from salesop.playbook.customfields import Spec
+
+    ops, rep = signed_in(org.ops), signed_in(org.rep)
+    ops.post("/playbook/fields/", NEW_FIELD)
+    for i in range(8):  # enough values that the whole object no longer fits a history cell
+        customfields.define(
+            by=org.ops,
+            model=FieldModel.DEAL,
+            key=f"note{i}",
+            spec=Spec(f"备注{i}", f"Note {i}", "text", []),
+        )
+    customfields.define(
+        by=org.ops, model=FieldModel.DEAL, key="who", spec=Spec("负责人", "Who", "user", [])
+    )
+    deal = make_deal(org.rep)
+    customfields.write(deal, {f"note{i}": "很长的备注" * 5 for i in range(8)}, by=org.rep)
+    customfields.write(deal, {"note7": "改了最后一个", "who": org.teammate.pk}, by=org.rep)
+    last = audit_entries_for(deal)[0].changes
+    assert any("Note 7: 改了最后一个" in after and "Note 0" not in after for _n, _b, after in last)
+    assert any("Who: Emily Chen" in after for _n, _b, after in last)  # a person by name
+
+    # a person who left stays the value when another field is saved
+    org.teammate.is_active = False
+    org.teammate.save(update_fields=["is_active"])
+    url = f"/playbook/values/deals.deal/{deal.pk}/"
+    deal.refresh_from_db()
+    form = rep.get(url).content.decode()
+    rep.post(url, {"procurement": "tender", "who": str(org.teammate.pk), "version": deal.version}
+             | {f"note{i}": deal.custom[f"note{i}"] for i in range(8)})  # fmt: skip
+    deal.refresh_from_db()
+    assert deal.custom["who"] == org.teammate.pk and deal.custom["procurement"] == "tender"
+    assert "(left)" in form
+
+    # after a stale refusal, saving the same form again is refused again
+    stale = rep.post(url, {"procurement": "single_source", "version": deal.version - 1})
+    assert stale.status_code == 409
+    assert f'name="version" value="{deal.version - 1}"' in stale.content.decode()
+
+    # a label a spreadsheet would run as a formula is neutralised in an export's header
+    ops.post(
+        "/playbook/fields/",
+        {**NEW_FIELD, "model": FieldModel.ACCOUNT, "key": "evil", "kind": "text", "choices": "",
+         "label_en": '=HYPERLINK("http://evil.example/","x")'},
+    )  # fmt: skip
+    make_account(org.rep)
+    header = b"".join(rep.get("/customers/export.csv").streaming_content).decode("utf-8-sig")
+    assert "'=HYPERLINK" in header.splitlines()[0]

@@ -71,7 +71,7 @@ def test_every_type_takes_what_a_form_an_import_and_the_api_send(org):
         FieldKind.TEXT: ("  集团采购 ", "集团采购"),
         FieldKind.LONG_TEXT: ("一\n二", "一\n二"),
         FieldKind.NUMBER: (-12, "-12"),
-        FieldKind.MONEY: ("1,000.5", "1000.5"),
+        FieldKind.MONEY: ("1,000.5", "1000.50"),  # to the cent, however typed
         FieldKind.DATE: ("2026-12-05", "2026-12-05"),
         FieldKind.CHOICE: ("单一来源", "single_source"),  # an import's label
         FieldKind.MULTI_CHOICE: (["inquiry", "tender"], ["tender", "inquiry"]),
@@ -147,7 +147,7 @@ def test_a_choice_in_use_or_a_type_the_values_do_not_fit_is_refused_naming_the_r
     as_number = Spec("采购方式", "Procurement", FieldKind.NUMBER, [])
     with pytest.raises(DomainError) as refused:
         customfields.redefine(field=field, by=org.ops, spec=as_number)
-    assert refused.value.fields == {"kind": "Values in the way."}
+    assert refused.value.fields == {"kind": refused.value.message}  # the records named there
     # relabelled, with a choice added: every value still fits
     more = [dict(c) for c in PROCUREMENT] + [{"key": "auction", "zh": "竞价", "en": "Auction"}]
     customfields.redefine(field=field, by=org.ops, spec=Spec("采购方式", "Buying", "choice", more))
@@ -218,4 +218,37 @@ def test_a_deals_field_gates_a_stage_once_the_playbook_names_it(org):
     assert "custom.deal.procurement" not in unmet
     with pytest.raises(DomainError) as refused:  # the running playbook gates on it
         customfields.delete(field=field, by=org.ops)
-    assert "negotiation" in refused.value.message
+    assert "Negotiation" in refused.value.message  # the stage by its label
+
+
+def test_a_field_a_checklist_item_ticks_from_cannot_be_deleted(org):
+    from salesop.playbook.services import (
+        default_playbook_text,
+        playbook_activate,
+        playbook_version_create,
+    )
+
+    field = procurement(org)
+    text = default_playbook_text().replace(
+        "        evidence: activity.demo_logged\n", "        evidence: custom.deal.procurement\n"
+    )
+    assert "custom.deal.procurement" in text
+    playbook_activate(version=playbook_version_create(text=text, by=org.ops), by=org.ops)
+    with pytest.raises(DomainError) as refused:
+        customfields.delete(field=field, by=org.ops)
+    assert "Solution" in refused.value.message  # the stage whose checklist reads it
+
+
+def test_an_amount_is_kept_to_the_cent_in_its_own_currency(org):
+    field = capital(org)
+    assert customfields.parse(field, "1.234万") == "12340.00"
+    assert customfields.parse(field, "¥100") == "100.00"
+    for foreign in ("$100", "100USD", "€50"):
+        with pytest.raises(customfields.Invalid):
+            customfields.parse(field, foreign)
+    account = make_account(org.rep)
+    customfields.write(account, {"capital": "100"}, by=org.rep)
+    usd = Spec("注册资本", "Registered capital", FieldKind.MONEY, [], currency="USD")
+    with pytest.raises(DomainError) as refused:  # ¥100 does not become US$100
+        customfields.redefine(field=field, by=org.ops, spec=usd)
+    assert "currency" in refused.value.fields

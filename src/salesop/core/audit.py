@@ -106,6 +106,8 @@ class _Reader:
             return None  # a column that is gone
         if field.primary_key or (self.audited and name not in self.audited):
             return None  # no longer audited: bookkeeping an older entry still carries
+        if isinstance(field, models.JSONField):
+            values = _changed_keys(*values)  # an object's changed keys only, before any cut
         before, after = self.value(field, values[0]), self.value(field, values[1])
         if before == after:
             return None  # written again as it was ("480000" then "480000.00")
@@ -153,6 +155,24 @@ class _Reader:
             day = dateparse.parse_date(value)
             return formats.localize(day) if day else value
         return self.labels(field).get(value, value)
+
+
+def _changed_keys(before, after) -> tuple:
+    """Of two JSON objects, only the keys whose values differ (a record's many custom fields
+    or BANT answers, one of them changed): the change reads as what changed, and a long
+    object cut for display cannot hide it. Anything else is returned as it is."""
+    try:
+        old = json.loads(before) if isinstance(before, str) and before not in _EMPTY else {}
+        new = json.loads(after) if isinstance(after, str) and after not in _EMPTY else {}
+    except ValueError:
+        return before, after
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return before, after
+    keys = [k for k in {**old, **new} if old.get(k) != new.get(k)]
+    return (
+        json.dumps({k: old[k] for k in keys if k in old}, ensure_ascii=False),
+        json.dumps({k: new[k] for k in keys if k in new}, ensure_ascii=False),
+    )
 
 
 def _related(field, value: str) -> str:

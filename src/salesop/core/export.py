@@ -24,6 +24,6 @@ class _Echo:
 def csv_rows(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
     """CSV text line by line (UTF-8 BOM first, so Excel reads Chinese correctly)."""
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(header)
+    yield "\ufeff" + writer.writerow([safe_cell(value) for value in header])
     for row in rows:
         yield writer.writerow([safe_cell(value) for value in row])

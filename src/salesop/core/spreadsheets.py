@@ -325,7 +325,7 @@ def write_xlsx_sheets(
     book = Workbook(write_only=True)
     for title, header, rows in sheets:
         sheet = book.create_sheet(title=_sheet_title(title))
-        sheet.append(header)
+        sheet.append([_xlsx_value(v) for v in header])  # a header can hold a person's text too
         for row in rows:
             sheet.append([_xlsx_value(v) for v in row])
     book.save(path_or_stream)
@@ -351,6 +351,6 @@ def _xlsx_value(value: Any) -> Any:
 
 def write_csv(stream, header: list[str], rows: Iterable[Iterable[Any]]) -> None:
     writer = csv.writer(stream)
-    writer.writerow(header)
+    writer.writerow([safe_cell(v) for v in header])  # a custom field's label is a person's text
     for row in rows:
         writer.writerow([safe_cell(v) for v in row])

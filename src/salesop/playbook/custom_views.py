@@ -22,6 +22,8 @@ def _initial(fields: list[FieldDefinition], record) -> dict:
         value = stored.get(field.key)
         if isinstance(value, bool):
             value = "true" if value else "false"
+        elif isinstance(value, int):  # a person's id, as the form sends it back
+            value = str(value)
         initial[field.key] = value
     return initial
 
@@ -57,7 +59,16 @@ def custom_edit(request, label: str, pk: int):
             if request.htmx:
                 return render(request, "playbook/_custom_card.html", _card(record, fields))
             return redirect(record.get_absolute_url())
-    context = {"record": record, "label": label, "form": form, "stale": stale}
+    # After a refusal for staleness the form keeps the version it was read at, so saving it
+    # again is refused again until the person reloads and sees the other change.
+    read = parse_id(request.POST.get("version")) if stale else None
+    context = {
+        "record": record,
+        "label": label,
+        "form": form,
+        "stale": stale,
+        "version": read or record.version,
+    }
     template = "playbook/_custom_form.html" if request.htmx else "playbook/custom_edit.html"
     status = 409 if stale and not request.htmx else 200
     return render(request, template, context, status=status)

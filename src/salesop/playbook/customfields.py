@@ -9,6 +9,7 @@ naming the records in the way."""
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
@@ -124,7 +125,7 @@ def parse(field: FieldDefinition, raw: Any) -> Any:
             raise Invalid(_("Enter at most %(n)d characters.") % {"n": TEXT_MAX[kind]})
         return text or None
     if kind in (FieldKind.NUMBER, FieldKind.MONEY):
-        return _decimal(kind, raw)
+        return _decimal(field, raw)
     if kind == FieldKind.DATE:
         return _date(raw)
     if kind == FieldKind.CHOICE:
@@ -140,18 +141,48 @@ def parse(field: FieldDefinition, raw: Any) -> Any:
     raise Invalid(_("This field's type is unknown."))
 
 
-def _decimal(kind: str, raw: Any) -> str:
+# What core.parsing strips from an amount, by the currencies it may mean.
+CURRENCY_MARKS = {
+    "¥": ("CNY", "JPY"),
+    "￥": ("CNY", "JPY"),
+    "元": ("CNY",),
+    "RMB": ("CNY",),
+    "CNY": ("CNY",),
+    "$": ("USD", "HKD"),
+    "USD": ("USD",),
+    "€": ("EUR",),
+    "£": ("GBP",),
+}
+CENTS = Decimal("0.01")
+
+
+def _decimal(field: FieldDefinition, raw: Any) -> str:
     """A number as a spreadsheet or a person writes it (core.parsing: 1,000,000.50, 12.5万),
-    kept as the decimal's own text; money is never below zero."""
+    kept in one written form per value, so a filter finds it however it was typed: money to
+    the cent, never below zero, in the field's own currency; a number without trailing
+    zeros."""
     if isinstance(raw, bool) or not isinstance(raw, str | int):
         raise Invalid(_("Enter a number."))
+    money = field.kind == FieldKind.MONEY
+    if money and isinstance(raw, str):
+        currency = field.currency or "CNY"
+        foreign = [m for m, means in CURRENCY_MARKS.items() if m in raw and currency not in means]
+        if foreign:
+            raise Invalid(
+                _("Enter the amount in %(currency)s, the field's currency.")
+                % {"currency": currency}
+            )
     try:
         value = parse_decimal(raw)
     except ParseError:
         value = None
-    text = "" if value is None else str(value)
-    if kind == FieldKind.MONEY and not MONEY.match(text):
-        raise Invalid(_("Enter an amount of 0 or more with at most 2 decimal places."))
+    if money:
+        fits = value is not None and value >= 0 and value == value.quantize(CENTS)
+        text = f"{value.quantize(CENTS):f}" if fits else ""
+        if not MONEY.match(text):
+            raise Invalid(_("Enter an amount of 0 or more with at most 2 decimal places."))
+        return text
+    text = "" if value is None else f"{(value.normalize() if value else Decimal(0)):f}"
     if not NUMBER.match(text):
         raise Invalid(_("Enter a number with at most 15 digits and 4 decimal places."))
     return text
@@ -391,15 +422,16 @@ def redefine(
     misfits = _misfits(field, draft)
     if misfits:
         count, examples = misfits
-        raise DomainError(
-            "values_in_the_way",
-            _(
-                "%(count)d records hold values this change would not keep (%(examples)s): "
-                "change those values first, or keep the field as it is."
-            )
-            % {"count": count, "examples": ", ".join(examples)},
-            {"choices" if draft.kind == field.kind else "kind": _("Values in the way.")},
-        )
+        message = _(
+            "%(count)d records hold values this change would not keep (%(examples)s): "
+            "change those values first, or keep the field as it is."
+        ) % {"count": count, "examples": ", ".join(examples)}
+        if draft.kind != field.kind:
+            where = "kind"
+        else:
+            where = "currency" if draft.currency != field.currency else "choices"
+        # the form shows it beside the field: the records are named there, not lost
+        raise DomainError("values_in_the_way", message, {where: message})
     versioned_update(field, by=by, stale=DEFINITION_STALE, **vars(spec))
     return field
 
@@ -418,8 +450,8 @@ def _misfits(field: FieldDefinition, draft: FieldDefinition) -> tuple[int, list[
     count = 0
     for record in holding.iterator(chunk_size=2000):
         value = record.custom.get(field.key)
-        try:
-            fits = parse(draft, value) == value
+        try:  # an amount does not change currency by relabelling it
+            fits = parse(draft, value) == value and draft.currency == field.currency
         except Invalid:
             fits = False
         if not fits:
@@ -441,8 +473,8 @@ def delete(*, field: FieldDefinition, by: User) -> FieldDefinition:
         raise DomainError(
             "in_use",
             _(
-                "The running playbook requires this field to leave: %(stages)s. Take it out "
-                "of those exit criteria first."
+                "The running playbook asks for this field in: %(stages)s. Take it out of "
+                "those exit criteria and checklist items first."
             )
             % {"stages": ", ".join(gating)},
         )
@@ -480,11 +512,16 @@ def purge(*, field: FieldDefinition, by: User) -> int:
 
 
 def gating_stages(field: FieldDefinition) -> list[str]:
-    """The running playbook's stages whose exit criteria name this field."""
+    """The running playbook's stages, by their labels, whose exit criteria or checklist
+    evidence name this field."""
     from salesop.playbook.selectors import active_playbook
 
     name = criterion_name(field)
-    return [stage.key for stage in active_playbook().stages if name in stage.exit_criteria]
+    return [
+        str(stage.label)
+        for stage in active_playbook().stages
+        if name in stage.exit_criteria or any(item.evidence == name for item in stage.checklist)
+    ]
 
 
 def criterion_name(field: FieldDefinition) -> str:

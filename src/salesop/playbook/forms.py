@@ -1,5 +1,7 @@
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from salesop.accounts.models import User
 from salesop.core.money import Currency
@@ -21,7 +23,7 @@ class FieldDefinitionForm(forms.Form):
 
     model = forms.ChoiceField(label=_("Records"), choices=FieldModel.choices)
     key = forms.CharField(
-        label=_("Key"),
+        label=pgettext_lazy("custom field", "Key"),
         max_length=40,
         help_text=_("Lower-case letters, digits and _; used by the API, imports and the playbook."),
     )
@@ -64,8 +66,10 @@ def choices_text(choices: list[dict]) -> str:
 YES_NO = [("", "—"), ("true", _("Yes")), ("false", _("No"))]
 
 
-def value_field(field: FieldDefinition) -> forms.Field:
-    """The form field for a custom field; every value is checked again by customfields.parse."""
+def value_field(field: FieldDefinition, current=None) -> forms.Field:
+    """The form field for a custom field; every value is checked again by customfields.parse.
+    `current`, the record's value: a person who has left stays offered, so saving another
+    field does not clear it."""
     label, kind = field.label, field.kind
     if kind == FieldKind.LONG_TEXT:
         return forms.CharField(label=label, required=False, widget=forms.Textarea({"rows": 3}))
@@ -81,8 +85,14 @@ def value_field(field: FieldDefinition) -> forms.Field:
             label=label, required=False, choices=options, widget=forms.CheckboxSelectMultiple
         )
     if kind == FieldKind.USER:
-        people = User.objects.filter(is_active=True).order_by("full_name", "username")
-        options = [(str(p.pk), str(p)) for p in people.only("pk", "full_name", "username")]
+        held = int(current) if str(current or "").isdigit() else None
+        people = User.objects.filter(Q(is_active=True) | Q(pk=held))
+        options = [
+            (str(p.pk), str(p) if p.is_active else _("%(name)s (left)") % {"name": p})
+            for p in people.order_by("full_name", "username").only(
+                "pk", "full_name", "username", "is_active"
+            )
+        ]
         return forms.ChoiceField(label=label, required=False, choices=[("", "—"), *options])
     if kind == FieldKind.BOOLEAN:
         return forms.ChoiceField(label=label, required=False, choices=YES_NO)
@@ -94,20 +104,20 @@ class CustomValuesForm(forms.Form):
     def __init__(self, fields: list[FieldDefinition], *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in fields:
-            self.fields[field.key] = value_field(field)
+            self.fields[field.key] = value_field(field, self.initial.get(field.key))
 
 
 def add_custom_filters(form: forms.Form, label: str) -> None:
     """A list's filter form gets one input per custom field of its records, named as the
     query parameter customfields.filter_by reads (`custom.<key>`); a multi-choice field
-    filters by one of its choices."""
+    filters by one of its choices. The inputs take any text: filter_by checks it by the
+    field's type and refuses it naming the field, where a form would drop it unsaid."""
     for field in customfields.definitions(label):
+        shown = value_field(field)
+        options = getattr(shown, "choices", None)
         if field.kind == FieldKind.MULTI_CHOICE:
-            options = [(c["key"], field.choice_label(c["key"])) for c in field.choices]
-            input_ = forms.ChoiceField(
-                label=field.label, required=False, choices=[("", "—"), *options]
-            )
-        else:
-            input_ = value_field(field)
-        input_.help_text = ""
-        form.fields[customfields.FILTER_PREFIX + field.key] = input_
+            options = [("", "—"), *options]
+        widget = forms.Select(choices=options) if options else shown.widget
+        form.fields[customfields.FILTER_PREFIX + field.key] = forms.CharField(
+            label=field.label, required=False, max_length=500, widget=widget
+        )

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from salesop.core.bilingual import in_language
 
@@ -79,7 +80,7 @@ class FieldDefinition(models.Model):
     is purged on purpose."""
 
     model = models.CharField(_("records"), max_length=40, choices=FieldModel.choices)
-    key = models.CharField(_("key"), max_length=40)
+    key = models.CharField(pgettext_lazy("custom field", "key"), max_length=40)
     label_zh = models.CharField(_("label (Chinese)"), max_length=100)
     label_en = models.CharField(_("label (English)"), max_length=100)
     kind = models.CharField(_("type"), max_length=16, choices=FieldKind.choices)

@@ -74,7 +74,8 @@ CustomValue = str | int | bool | list[str] | None
 
 class CustomValuesIn(StrictIn):
     values: dict[str, CustomValue] = Field(
-        description="key -> new value; null or an empty string clears one. " + CUSTOM_DESCRIPTION
+        max_length=200,  # a kind of record has far fewer fields; a refusal stays short
+        description="key -> new value; null or an empty string clears one. " + CUSTOM_DESCRIPTION,
     )
     expected_version: ExpectedVersion | None = Field(
         default=None, description="The version you read; 409 if the record changed since."

@@ -7,6 +7,8 @@ from django.db.models import Model
 from django.utils.translation import get_language
 
 from salesop.core.audit import audit_vocabulary
+from salesop.playbook.customfields import people_named
+from salesop.playbook.models import FieldDefinition, FieldKind
 from salesop.playbook.schema import Keyed, Playbook
 from salesop.playbook.selectors import active_playbook, parsed
 
@@ -61,12 +63,15 @@ def contract_documents(record: Model) -> dict[str, str]:
 
 @audit_vocabulary("custom_fields")
 def custom_fields(record: Model) -> dict[str, str]:
-    """A record's custom fields by their labels, and each choice as "key.choice"."""
-    from salesop.playbook.models import FieldDefinition
-
+    """A record's custom fields by their labels, each choice as "key.choice" and each person
+    as "key.<user id>"."""
     labels: dict[str, str] = {}
-    for field in FieldDefinition.objects.filter(model=record._meta.label_lower):
+    fields = list(FieldDefinition.objects.filter(model=record._meta.label_lower))
+    people = people_named(fields) or {}  # a person field's value is a user id
+    for field in fields:
         labels[field.key] = field.label
         for choice in field.choices:
             labels[f"{field.key}.{choice['key']}"] = field.choice_label(choice["key"])
+        if field.kind == FieldKind.USER:
+            labels |= {f"{field.key}.{pk}": name for pk, name in people.items()}
     return labels
